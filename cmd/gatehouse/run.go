@@ -1,0 +1,168 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"runtime/debug"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/gatehouse-iam/gatehouse/internal/config"
+	"github.com/gatehouse-iam/gatehouse/internal/server"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+// usageError marks mistakes in the command line; they exit 2 like config errors.
+type usageError struct{ error }
+
+func exitCode(err error) int {
+	var u usageError
+	if config.IsConfigError(err) || errors.As(err, &u) {
+		return 2
+	}
+	return 1
+}
+
+func build() server.Build {
+	b := server.Build{Version: version, Commit: "unknown"}
+	if info, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range info.Settings {
+			if s.Key == "vcs.revision" {
+				b.Commit = s.Value
+			}
+		}
+	}
+	return b
+}
+
+// run is the whole program; main only calls it.
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout io.Writer) error {
+	root := &cobra.Command{
+		Use:           "gatehouse",
+		Short:         "Gatehouse: identity and access management in one binary",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stdout)
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	config.RegisterFlags(root.PersistentFlags())
+
+	load := func(cmd *cobra.Command) (*config.Config, *slog.Logger, error) {
+		cfg, err := config.Load(cmd.Flags(), getenv)
+		if err != nil {
+			return nil, nil, err
+		}
+		log := slog.New(slog.NewJSONHandler(stdout, &slog.HandlerOptions{Level: cfg.LogLevel}))
+		return cfg, log, nil
+	}
+
+	root.AddCommand(&cobra.Command{
+		Use:   "serve",
+		Short: "Run the server (migrates the database first)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, log, err := load(cmd)
+			if err != nil {
+				return err
+			}
+			srv, err := server.Open(ctx, cfg, build(), log)
+			if err != nil {
+				return err
+			}
+			defer srv.Close()
+			ln, err := net.Listen("tcp", cfg.Listen)
+			if err != nil {
+				return err
+			}
+			return srv.Serve(ctx, ln, stdout)
+		},
+	})
+
+	root.AddCommand(&cobra.Command{
+		Use:   "migrate",
+		Short: "Apply database migrations and exit",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, log, err := load(cmd)
+			if err != nil {
+				return err
+			}
+			store, err := server.OpenStore(ctx, cfg, log)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(stdout, "migrations are up to date")
+			return store.Close()
+		},
+	})
+
+	admin := &cobra.Command{Use: "admin", Short: "Manage administrators"}
+	var email string
+	var passwordStdin bool
+	create := &cobra.Command{
+		Use:   "create",
+		Short: "Create a superadmin in the system tenant",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if !passwordStdin {
+				return usageError{errors.New("--password-stdin is required: pass the password on standard input")}
+			}
+			pw, err := bufio.NewReader(io.LimitReader(stdin, 4096)).ReadString('\n')
+			if err != nil && !errors.Is(err, io.EOF) {
+				return err
+			}
+			pw = strings.TrimRight(pw, "\r\n")
+			cfg, log, err := load(cmd)
+			if err != nil {
+				return err
+			}
+			srv, err := server.Open(ctx, cfg, build(), log)
+			if err != nil {
+				return err
+			}
+			defer srv.Close()
+			system, err := srv.SystemTenant(ctx)
+			if err != nil {
+				return err
+			}
+			u, err := srv.Directory().BootstrapAdmin(ctx, system.ID, email, pw)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "created superadmin %s (%s)\n", u.Email, u.ID)
+			return nil
+		},
+	}
+	create.Flags().StringVar(&email, "email", "", "the admin's email")
+	create.Flags().BoolVar(&passwordStdin, "password-stdin", false, "read the password from standard input")
+	_ = create.MarkFlagRequired("email")
+	admin.AddCommand(create)
+	root.AddCommand(admin)
+
+	root.AddCommand(&cobra.Command{
+		Use:   "version",
+		Short: "Print the version",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			b := build()
+			fmt.Fprintf(stdout, "gatehouse %s (commit %s)\n", b.Version, b.Commit)
+			return nil
+		},
+	})
+
+	err := root.ExecuteContext(ctx)
+	if err != nil && !config.IsConfigError(err) && strings.Contains(err.Error(), "required flag") {
+		return usageError{err}
+	}
+	return err
+}

@@ -1,0 +1,96 @@
+package access
+
+import (
+	"context"
+	"slices"
+	"strings"
+
+	"github.com/gatehouse-iam/gatehouse/internal/iam"
+)
+
+// System permissions held through admin roles.
+const (
+	UsersRead        = "users.read"
+	UsersWrite       = "users.write"
+	AdminsManage     = "admins.manage"
+	AdminRolesManage = "admin_roles.manage"
+	AuditView        = "audit.view"
+	TenantsManage    = "tenants.manage"
+)
+
+// SystemPermissions lists every permission an admin role may hold.
+var SystemPermissions = []string{
+	"users.read", "users.write", "admins.manage", "admin_roles.manage",
+	"groups.read", "groups.write", "orgs.read", "orgs.write", "roles.read", "roles.write",
+	"apps.read", "apps.write", "credentials.read", "credentials.write", "credentials.verify",
+	"sessions.read", "sessions.write", "settings.manage", "audit.view", "tenants.manage",
+	"federation.manage", "scim.manage", "licenses.read", "licenses.write", "tasks.manage", "dashboard.view",
+}
+
+// All is the permission that covers every other; the superadmin role holds it.
+const All = "*"
+
+// SuperadminRole is the built-in role holding every permission.
+const SuperadminRole = "superadmin"
+
+// ValidPattern reports whether p may be granted: a system permission, a
+// "<prefix>.*" wildcard whose prefix some system permission has, or "*".
+func ValidPattern(p string) bool {
+	if p == All || slices.Contains(SystemPermissions, p) {
+		return true
+	}
+	prefix, ok := strings.CutSuffix(p, ".*")
+	if !ok {
+		return false
+	}
+	for _, sp := range SystemPermissions {
+		if strings.HasPrefix(sp, prefix+".") {
+			return true
+		}
+	}
+	return false
+}
+
+// Covers reports whether granted covers wanted: equal, "*", or a wildcard
+// "a.*" covering "a.anything".
+func Covers(granted, wanted string) bool {
+	if granted == All || granted == wanted {
+		return true
+	}
+	prefix, ok := strings.CutSuffix(granted, "*")
+	return ok && strings.HasSuffix(prefix, ".") && strings.HasPrefix(wanted, prefix)
+}
+
+// Allowed reports whether any of granted covers wanted.
+func Allowed(granted []string, wanted string) bool {
+	for _, g := range granted {
+		if Covers(g, wanted) {
+			return true
+		}
+	}
+	return false
+}
+
+var errForbidden = iam.Errorf(iam.CodeForbidden, "you do not have permission to do this")
+
+// Require returns the caller of ctx if it holds permission: unauthenticated
+// when there is no caller, forbidden when it lacks the permission.
+func Require(ctx context.Context, permission string) (*iam.Principal, error) {
+	p, err := Authenticated(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !Allowed(p.Permissions, permission) {
+		return nil, &iam.Error{Code: errForbidden.Code, Message: errForbidden.Message, Details: map[string]any{"permission": permission}}
+	}
+	return p, nil
+}
+
+// Authenticated returns the caller of ctx, or unauthenticated.
+func Authenticated(ctx context.Context) (*iam.Principal, error) {
+	p := iam.PrincipalFrom(ctx)
+	if p == nil {
+		return nil, iam.Errorf(iam.CodeUnauthenticated, "authentication required")
+	}
+	return p, nil
+}

@@ -1,0 +1,53 @@
+package access
+
+import (
+	"context"
+	"testing"
+
+	"github.com/gatehouse-iam/gatehouse/internal/iam"
+)
+
+func TestCovers(t *testing.T) {
+	tests := []struct {
+		granted, wanted string
+		want            bool
+	}{
+		{"users.read", "users.read", true},
+		{"users.read", "users.write", false},
+		{"users.*", "users.read", true},
+		{"users.*", "usersx.read", false},
+		{"users.*", "admins.manage", false},
+		{"*", "tenants.manage", true},
+		{"users*", "users.read", false},
+		{"", "users.read", false},
+	}
+	for _, tt := range tests {
+		if got := Covers(tt.granted, tt.wanted); got != tt.want {
+			t.Errorf("Covers(%q, %q) = %v, want %v", tt.granted, tt.wanted, got, tt.want)
+		}
+	}
+}
+
+func TestValidPattern(t *testing.T) {
+	for p, want := range map[string]bool{
+		"users.read": true, "users.*": true, "*": true, "admin_roles.*": true,
+		"invoices.read": false, "invoices.*": false, "users": false, "Users.read": false, "users.read ": false,
+	} {
+		if got := ValidPattern(p); got != want {
+			t.Errorf("ValidPattern(%q) = %v, want %v", p, got, want)
+		}
+	}
+}
+
+func TestRequire(t *testing.T) {
+	if _, err := Require(context.Background(), UsersRead); !iam.IsCode(err, iam.CodeUnauthenticated) {
+		t.Fatalf("no principal: got %v", err)
+	}
+	ctx := iam.WithPrincipal(context.Background(), &iam.Principal{Permissions: []string{"users.*"}})
+	if _, err := Require(ctx, UsersWrite); err != nil {
+		t.Fatalf("users.* should allow users.write: %v", err)
+	}
+	if _, err := Require(ctx, AuditView); !iam.IsCode(err, iam.CodeForbidden) {
+		t.Fatalf("users.* should not allow audit.view: %v", err)
+	}
+}

@@ -1,0 +1,127 @@
+package account
+
+import (
+	"context"
+	"strings"
+
+	"github.com/gatehouse-iam/gatehouse/internal/audit"
+	"github.com/gatehouse-iam/gatehouse/internal/iam"
+	"github.com/gatehouse-iam/gatehouse/internal/token"
+)
+
+var errInvalidRefresh = iam.Errorf(iam.CodeInvalidToken, "the refresh token is invalid or expired")
+
+// Refresh exchanges a refresh token for new tokens, rotating it. A token that
+// was already rotated is a sign of theft: the whole session is revoked. Of two
+// concurrent uses of one fresh token exactly one succeeds.
+func (s *Service) Refresh(ctx context.Context, raw string) (*Tokens, error) {
+	t, err := tenantOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !strings.HasPrefix(raw, token.RefreshPrefix) || len(raw) > 128 {
+		return nil, errInvalidRefresh
+	}
+	rt, err := s.store.RefreshTokenByHash(ctx, token.HashOpaque(raw))
+	if iam.IsCode(err, iam.CodeNotFound) || (err == nil && rt.TenantID != t.ID) {
+		return nil, errInvalidRefresh
+	}
+	if err != nil {
+		return nil, err
+	}
+	if rt.RotatedAt != nil {
+		return nil, s.reuseDetected(ctx, rt)
+	}
+	now := s.now()
+	if !now.Before(rt.ExpiresAt) {
+		return nil, errInvalidRefresh
+	}
+	var (
+		sess    *iam.Session
+		refresh string
+	)
+	err = s.store.InTx(ctx, func(tx iam.Tx) error {
+		won, err := tx.MarkRefreshTokenRotated(ctx, rt.ID, now)
+		if err != nil {
+			return err
+		}
+		if !won {
+			return errInvalidRefresh
+		}
+		if sess, err = tx.GetSession(ctx, t.ID, rt.SessionID); err != nil {
+			return err
+		}
+		if !sess.Active(now) {
+			return errInvalidRefresh
+		}
+		u, err := tx.GetUser(ctx, t.ID, sess.UserID)
+		if err != nil {
+			return err
+		}
+		if u.Status != iam.UserActive {
+			return errInvalidRefresh
+		}
+		sess.LastSeenAt, sess.ExpiresAt = now, s.expiry(sess.CreatedAt, now, sess.KeepLoggedIn)
+		if err := tx.TouchSession(ctx, t.ID, sess.ID, sess.LastSeenAt, sess.ExpiresAt); err != nil {
+			return err
+		}
+		var next *iam.RefreshToken
+		refresh, next = s.newRefreshToken(sess, now)
+		if err := tx.CreateRefreshToken(ctx, next); err != nil {
+			return err
+		}
+		e := audit.Event(ctx, now, t.ID, "auth.refresh", iam.Ref{Type: "session", ID: sess.ID}, iam.ResultSuccess, nil)
+		e.Actor = iam.Ref{Type: audit.ActorUser, ID: u.ID}
+		return tx.AppendAudit(ctx, e)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.tokens(sess, refresh)
+}
+
+func (s *Service) reuseDetected(ctx context.Context, rt *iam.RefreshToken) error {
+	now := s.now()
+	err := s.store.InTx(ctx, func(tx iam.Tx) error {
+		if err := tx.RevokeSession(ctx, rt.TenantID, rt.SessionID, now); err != nil {
+			return err
+		}
+		return tx.AppendAudit(ctx, audit.Event(ctx, now, rt.TenantID, "auth.refresh.reuse_detected",
+			iam.Ref{Type: "session", ID: rt.SessionID}, iam.ResultFailure, map[string]any{"refresh_token_id": rt.ID}))
+	})
+	if err != nil {
+		return err
+	}
+	s.cache.forgetSession(rt.SessionID)
+	return errInvalidRefresh
+}
+
+// Logout revokes the caller's session; its access tokens stop working at once
+// on this replica and within a second on the others.
+func (s *Service) Logout(ctx context.Context) error {
+	p := iam.PrincipalFrom(ctx)
+	if p == nil {
+		return iam.Errorf(iam.CodeUnauthenticated, "authentication required")
+	}
+	now := s.now()
+	err := s.store.InTx(ctx, func(tx iam.Tx) error {
+		if err := tx.RevokeSession(ctx, p.TenantID, p.SessionID, now); err != nil {
+			return err
+		}
+		return tx.AppendAudit(ctx, audit.Event(ctx, now, p.TenantID, "auth.logout", iam.Ref{Type: "session", ID: p.SessionID}, iam.ResultSuccess, nil))
+	})
+	if err != nil {
+		return err
+	}
+	s.cache.forgetSession(p.SessionID)
+	return nil
+}
+
+// Me returns the caller's user.
+func (s *Service) Me(ctx context.Context) (*iam.User, error) {
+	p := iam.PrincipalFrom(ctx)
+	if p == nil {
+		return nil, iam.Errorf(iam.CodeUnauthenticated, "authentication required")
+	}
+	return s.store.GetUser(ctx, p.TenantID, p.UserID)
+}

@@ -1,0 +1,63 @@
+package audit
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/gatehouse-iam/gatehouse/internal/access"
+	"github.com/gatehouse-iam/gatehouse/internal/iam"
+)
+
+// Actor types.
+const (
+	ActorUser      = "user"
+	ActorAnonymous = "anonymous"
+	ActorSystem    = "system"
+)
+
+// Event returns an event for action on target, with the actor, IP and user
+// agent taken from ctx. A caller without a principal is anonymous.
+func Event(ctx context.Context, now time.Time, tenantID, action string, target iam.Ref, result string, details map[string]any) *iam.AuditEvent {
+	meta := iam.RequestMetaFrom(ctx)
+	actor := iam.Ref{Type: ActorAnonymous}
+	if p := iam.PrincipalFrom(ctx); p != nil {
+		actor = iam.Ref{Type: ActorUser, ID: p.UserID}
+	}
+	if details == nil && meta.RequestID != "" {
+		details = map[string]any{}
+	}
+	if meta.RequestID != "" {
+		details["request_id"] = meta.RequestID
+	}
+	return &iam.AuditEvent{
+		ID:        uuid.Must(uuid.NewV7()).String(),
+		TenantID:  tenantID,
+		Time:      now,
+		Actor:     actor,
+		Action:    action,
+		Target:    target,
+		IP:        meta.IP,
+		UserAgent: meta.UserAgent,
+		Result:    result,
+		Details:   details,
+	}
+}
+
+// Log answers the audit log.
+type Log struct {
+	store iam.AuditStore
+}
+
+// NewLog returns a Log reading store.
+func NewLog(store iam.AuditStore) *Log { return &Log{store: store} }
+
+// List returns the caller's tenant's events, newest first. Needs audit.view.
+func (l *Log) List(ctx context.Context, q iam.AuditQuery) ([]iam.AuditEvent, int, error) {
+	p, err := access.Require(ctx, access.AuditView)
+	if err != nil {
+		return nil, 0, err
+	}
+	return l.store.ListAudit(ctx, p.TenantID, q)
+}

@@ -1,0 +1,231 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/knadh/koanf/parsers/yaml"
+	"github.com/knadh/koanf/providers/confmap"
+	"github.com/knadh/koanf/providers/file"
+	"github.com/knadh/koanf/providers/posflag"
+	"github.com/knadh/koanf/v2"
+	"github.com/spf13/pflag"
+
+	"github.com/gatehouse-iam/gatehouse/internal/password"
+)
+
+// Config is the validated configuration of a Gatehouse server.
+type Config struct {
+	Listen                 string
+	DataDir                string
+	Database               string
+	Issuer                 string
+	MultiTenant            bool
+	LogLevel               slog.Level
+	AccessTokenTTL         time.Duration
+	Password               password.Params
+	PasswordConcurrency    int
+	MasterKey              string
+	BootstrapAdminEmail    string
+	BootstrapAdminPassword string
+	ShutdownTimeout        time.Duration
+}
+
+// setting is one configuration key: its flag (if any), default and help.
+type setting struct {
+	key, flag, def, help string
+}
+
+// settings lists every key. The environment variable is GATEHOUSE_ followed by
+// the upper-cased key; the YAML file uses the key as written.
+var settings = []setting{
+	{"listen", "listen", ":8080", "address to listen on"},
+	{"data_dir", "data-dir", ".", "directory for the SQLite file and the master key"},
+	{"database", "database", "sqlite://gatehouse.db", "sqlite://PATH (relative to the data dir) or postgres://…"},
+	{"issuer", "issuer", "", "public base URL (default: http://localhost:PORT from listen)"},
+	{"multi_tenant", "multi-tenant", "false", "resolve the tenant from the Host header"},
+	{"log_level", "log-level", "info", "debug, info, warn or error"},
+	{"access_token_ttl", "access-token-ttl", "10m", "lifetime of access tokens"},
+	{"password_time", "", "2", "argon2id iterations"},
+	{"password_memory_kib", "", "19456", "argon2id memory in KiB"},
+	{"password_threads", "", "1", "argon2id parallelism"},
+	{"password_concurrency", "", "0", "password hashes run at once (0: number of CPUs)"},
+	{"master_key", "", "", "base64 32-byte master key (default: the file gatehouse.key in the data dir)"},
+	{"bootstrap_admin_email", "", "", "email of the first admin, created on start when no admin exists"},
+	{"bootstrap_admin_password", "", "", "password of that first admin"},
+	{"shutdown_timeout", "shutdown-timeout", "30s", "how long SIGTERM waits for in-flight requests"},
+}
+
+// Keys returns every key with its default and help, for documentation.
+func Keys() [][3]string {
+	out := make([][3]string, len(settings))
+	for i, s := range settings {
+		out[i] = [3]string{s.key, s.def, s.help}
+	}
+	return out
+}
+
+// RegisterFlags adds the settings that have flags, plus --config, to fs.
+func RegisterFlags(fs *pflag.FlagSet) {
+	fs.String("config", "", "YAML configuration file")
+	for _, s := range settings {
+		switch {
+		case s.flag == "":
+		case s.key == "multi_tenant":
+			fs.Bool(s.flag, false, s.help)
+		default:
+			fs.String(s.flag, "", s.help+" (default "+strconv.Quote(s.def)+")")
+		}
+	}
+}
+
+// Error lists every invalid key.
+type Error struct {
+	Problems []string
+}
+
+func (e *Error) Error() string {
+	return "invalid configuration: " + strings.Join(e.Problems, "; ")
+}
+
+// Load reads defaults, then the file named by --config, then GATEHOUSE_*
+// variables through getenv, then the flags set on fs, and validates the result.
+// Errors are *Error.
+func Load(fs *pflag.FlagSet, getenv func(string) string) (*Config, error) {
+	k := koanf.New("\x00")
+	defaults := map[string]any{}
+	for _, s := range settings {
+		defaults[s.key] = s.def
+	}
+	if err := k.Load(confmap.Provider(defaults, ""), nil); err != nil {
+		return nil, err
+	}
+	if path, _ := fs.GetString("config"); path != "" {
+		if err := k.Load(file.Provider(path), yaml.Parser()); err != nil {
+			return nil, &Error{Problems: []string{fmt.Sprintf("config: cannot read %s: %v", path, err)}}
+		}
+	}
+	env := map[string]any{}
+	for _, s := range settings {
+		if v := getenv("GATEHOUSE_" + strings.ToUpper(s.key)); v != "" {
+			env[s.key] = v
+		}
+	}
+	if err := k.Load(confmap.Provider(env, ""), nil); err != nil {
+		return nil, err
+	}
+	flagKeys := map[string]string{}
+	for _, s := range settings {
+		if s.flag != "" {
+			flagKeys[s.flag] = s.key
+		}
+	}
+	err := k.Load(posflag.ProviderWithFlag(fs, "\x00", nil, func(f *pflag.Flag) (string, any) {
+		key, ok := flagKeys[f.Name]
+		if !ok || !f.Changed {
+			return "", nil
+		}
+		return key, f.Value.String()
+	}), nil)
+	if err != nil {
+		return nil, err
+	}
+	return parse(k)
+}
+
+func parse(k *koanf.Koanf) (*Config, error) {
+	known := map[string]bool{}
+	for _, s := range settings {
+		known[s.key] = true
+	}
+	var problems []string
+	bad := func(key, format string, args ...any) {
+		problems = append(problems, key+": "+fmt.Sprintf(format, args...))
+	}
+	for _, key := range k.Keys() {
+		if !known[key] {
+			bad(key, "unknown setting")
+		}
+	}
+	str := func(key string) string { return strings.TrimSpace(fmt.Sprint(k.Get(key))) }
+	duration := func(key string, lo, hi time.Duration) time.Duration {
+		d, err := time.ParseDuration(str(key))
+		if err != nil || d < lo || d > hi {
+			bad(key, "must be a duration between %s and %s, got %q", lo, hi, str(key))
+		}
+		return d
+	}
+	integer := func(key string, lo, hi int) int {
+		n, err := strconv.Atoi(str(key))
+		if err != nil || n < lo || n > hi {
+			bad(key, "must be an integer between %d and %d, got %q", lo, hi, str(key))
+		}
+		return n
+	}
+	c := &Config{
+		Listen:                 str("listen"),
+		DataDir:                str("data_dir"),
+		Database:               str("database"),
+		Issuer:                 strings.TrimSuffix(str("issuer"), "/"),
+		MasterKey:              str("master_key"),
+		BootstrapAdminEmail:    str("bootstrap_admin_email"),
+		BootstrapAdminPassword: fmt.Sprint(k.Get("bootstrap_admin_password")),
+		AccessTokenTTL:         duration("access_token_ttl", time.Minute, 24*time.Hour),
+		ShutdownTimeout:        duration("shutdown_timeout", 0, 10*time.Minute),
+		Password: password.Params{
+			Time:      uint32(integer("password_time", 1, 100)),
+			MemoryKiB: uint32(integer("password_memory_kib", 64, 4*1024*1024)),
+			Threads:   uint8(integer("password_threads", 1, 64)),
+		},
+		PasswordConcurrency: integer("password_concurrency", 0, 1024),
+	}
+	mt, err := strconv.ParseBool(str("multi_tenant"))
+	if err != nil {
+		bad("multi_tenant", "must be true or false, got %q", str("multi_tenant"))
+	}
+	c.MultiTenant = mt
+	if err := c.LogLevel.UnmarshalText([]byte(str("log_level"))); err != nil {
+		bad("log_level", "must be debug, info, warn or error, got %q", str("log_level"))
+	}
+	host, port, err := net.SplitHostPort(c.Listen)
+	if n, perr := strconv.Atoi(port); err != nil || perr != nil || n < 0 || n > 65535 {
+		bad("listen", "must be host:port or :port, got %q", c.Listen)
+	}
+	if c.DataDir == "" {
+		bad("data_dir", "must not be empty")
+	}
+	if !strings.HasPrefix(c.Database, "sqlite://") && !strings.HasPrefix(c.Database, "postgres://") && !strings.HasPrefix(c.Database, "postgresql://") {
+		bad("database", "must start with sqlite:// or postgres://")
+	} else if c.Database == "sqlite://" {
+		bad("database", "sqlite:// needs a file path")
+	}
+	if c.Issuer == "" {
+		if host == "" || host == "0.0.0.0" || host == "::" {
+			host = "localhost"
+		}
+		c.Issuer = "http://" + net.JoinHostPort(host, port)
+	} else if u, err := url.Parse(c.Issuer); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		bad("issuer", "must be an absolute http(s) URL without query or fragment, got %q", c.Issuer)
+	}
+	if (c.BootstrapAdminEmail == "") != (c.BootstrapAdminPassword == "") {
+		bad("bootstrap_admin_email", "bootstrap_admin_email and bootstrap_admin_password must be set together")
+	}
+	if len(problems) > 0 {
+		sort.Strings(problems)
+		return nil, &Error{Problems: problems}
+	}
+	return c, nil
+}
+
+// IsConfigError reports whether err is a configuration problem.
+func IsConfigError(err error) bool {
+	var e *Error
+	return errors.As(err, &e)
+}

@@ -1,0 +1,82 @@
+package directory
+
+import (
+	"time"
+
+	"context"
+
+	"github.com/gatehouse-iam/gatehouse/internal/access"
+	"github.com/gatehouse-iam/gatehouse/internal/audit"
+	"github.com/gatehouse-iam/gatehouse/internal/iam"
+)
+
+// EnsureSystemTenant returns the system tenant, creating it with its
+// superadmin role on first start. created reports whether it did.
+func (s *Service) EnsureSystemTenant(ctx context.Context) (t *iam.Tenant, created bool, err error) {
+	t, err = s.store.SystemTenant(ctx)
+	if err == nil || !iam.IsCode(err, iam.CodeNotFound) {
+		return t, false, err
+	}
+	now := s.now()
+	t = &iam.Tenant{ID: newID(), Name: "Default", System: true, Hostnames: []string{}, CreatedAt: now, UpdatedAt: now}
+	err = s.store.InTx(ctx, func(tx iam.Tx) error {
+		if err := createTenant(ctx, tx, t, nil); err != nil {
+			return err
+		}
+		return tx.AppendAudit(ctx, systemEvent(ctx, now, t.ID, "tenant.created", tenantRef(t.ID), nil))
+	})
+	if iam.IsCode(err, iam.CodeConflict) {
+		// Another replica bootstrapped at the same moment.
+		t, err = s.store.SystemTenant(ctx)
+		return t, false, err
+	}
+	return t, err == nil, err
+}
+
+func systemEvent(ctx context.Context, now time.Time, tenantID, action string, target iam.Ref, details map[string]any) *iam.AuditEvent {
+	e := audit.Event(ctx, now, tenantID, action, target, iam.ResultSuccess, details)
+	e.Actor = iam.Ref{Type: audit.ActorSystem}
+	return e
+}
+
+// HasAdmin reports whether the tenant has an active superadmin.
+func (s *Service) HasAdmin(ctx context.Context, tenantID string) (bool, error) {
+	role, err := s.store.GetAdminRoleByName(ctx, tenantID, access.SuperadminRole)
+	if err != nil {
+		return false, err
+	}
+	n, err := s.store.CountActiveHolders(ctx, tenantID, role.ID)
+	return n > 0, err
+}
+
+// BootstrapAdmin creates a superadmin in the tenant without a caller: for the
+// CLI and the first start. Errors: CodeInvalid, CodeEmailTaken.
+func (s *Service) BootstrapAdmin(ctx context.Context, tenantID, email, pw string) (*iam.User, error) {
+	f := fieldErrors{}
+	f.password("password", pw)
+	if err := f.err(); err != nil {
+		return nil, err
+	}
+	u, err := s.buildUser(ctx, tenantID, NewUser{Email: email, Password: pw, EmailVerified: true})
+	if err != nil {
+		return nil, err
+	}
+	err = s.store.InTx(ctx, func(tx iam.Tx) error {
+		role, err := tx.GetAdminRoleByName(ctx, tenantID, access.SuperadminRole)
+		if err != nil {
+			return err
+		}
+		if err := tx.CreateUser(ctx, u); err != nil {
+			return err
+		}
+		if err := tx.SetUserAdminRoles(ctx, tenantID, u.ID, []string{role.ID}); err != nil {
+			return err
+		}
+		return tx.AppendAudit(ctx, systemEvent(ctx, s.now(), tenantID, "admin.created", userRef(u.ID),
+			map[string]any{"email": u.Email, "admin_roles": []string{role.Name}}))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return u, nil
+}

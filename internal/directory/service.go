@@ -1,0 +1,53 @@
+package directory
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/gatehouse-iam/gatehouse/internal/iam"
+	"github.com/gatehouse-iam/gatehouse/internal/password"
+)
+
+// AuthCache forgets what it remembers about a user's sessions, so that a
+// disabled, deleted or demoted user loses access at once on this replica.
+type AuthCache interface {
+	ForgetUser(userID string)
+	// ForgetAll drops everything, for changes such as an admin role's
+	// permissions that reach many users.
+	ForgetAll()
+}
+
+// Service manages tenants, users, admin roles and admins.
+type Service struct {
+	store  iam.Store
+	hasher *password.Hasher
+	cache  AuthCache
+	now    func() time.Time
+}
+
+// New returns a Service.
+func New(store iam.Store, hasher *password.Hasher, cache AuthCache, now func() time.Time) *Service {
+	return &Service{store: store, hasher: hasher, cache: cache, now: func() time.Time { return now().UTC().Truncate(time.Microsecond) }}
+}
+
+func newID() string { return uuid.Must(uuid.NewV7()).String() }
+
+// validID reports whether s is a UUID, so that ids that cannot exist answer
+// not found without a query.
+func validID(s string) bool {
+	_, err := uuid.Parse(s)
+	return err == nil && len(s) == 36
+}
+
+func notFound(what string) error { return iam.Errorf(iam.CodeNotFound, "%s not found", what) }
+
+// hashPassword hashes a password that passed validation.
+func (s *Service) hashPassword(ctx context.Context, pw string) (string, error) {
+	h, err := s.hasher.Hash(ctx, pw)
+	if err != nil {
+		return "", iam.Internal(err)
+	}
+	return h, nil
+}

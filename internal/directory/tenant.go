@@ -1,0 +1,207 @@
+package directory
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/gatehouse-iam/gatehouse/internal/access"
+	"github.com/gatehouse-iam/gatehouse/internal/audit"
+	"github.com/gatehouse-iam/gatehouse/internal/iam"
+)
+
+// TenantInput is what creating a tenant takes. Admin, when set, becomes the
+// new tenant's first superadmin.
+type TenantInput struct {
+	Name      string
+	Hostnames []string
+	Admin     *NewUser
+}
+
+// TenantPatch changes the fields that are not nil.
+type TenantPatch struct {
+	Name      *string
+	Hostnames *[]string
+}
+
+func tenantRef(id string) iam.Ref { return iam.Ref{Type: "tenant", ID: id} }
+
+// requireSystemAdmin admits callers of the system tenant holding tenants.manage.
+func requireSystemAdmin(ctx context.Context) (*iam.Principal, error) {
+	p, err := access.Require(ctx, access.TenantsManage)
+	if err != nil {
+		return nil, err
+	}
+	if t := iam.TenantFrom(ctx); t == nil || !t.System {
+		return nil, iam.Errorf(iam.CodeForbidden, "tenants are managed from the system tenant")
+	}
+	return p, nil
+}
+
+func (f fieldErrors) hostnames(field string, hosts []string) []string {
+	out := []string{}
+	for i, h := range hosts {
+		h = f.hostname(fmt.Sprintf("%s[%d]", field, i), h)
+		if !slices.Contains(out, h) {
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
+// CreateTenant creates a tenant with its built-in superadmin role and, if
+// asked, its first admin. Needs tenants.manage in the system tenant.
+// Errors: CodeInvalid, CodeHostnameTaken.
+func (s *Service) CreateTenant(ctx context.Context, in TenantInput) (*iam.Tenant, error) {
+	p, err := requireSystemAdmin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	f := fieldErrors{}
+	name := f.text("name", in.Name, 200, true)
+	hosts := f.hostnames("hostnames", in.Hostnames)
+	if in.Admin != nil {
+		f.password("admin.password", in.Admin.Password)
+	}
+	if err := f.err(); err != nil {
+		return nil, err
+	}
+	now := s.now()
+	t := &iam.Tenant{ID: newID(), Name: name, Hostnames: hosts, CreatedAt: now, UpdatedAt: now}
+	var admin *iam.User
+	if in.Admin != nil {
+		if admin, err = s.buildUser(ctx, t.ID, *in.Admin); err != nil {
+			return nil, err
+		}
+		admin.EmailVerified = true
+	}
+	err = s.store.InTx(ctx, func(tx iam.Tx) error {
+		if err := createTenant(ctx, tx, t, admin); err != nil {
+			return err
+		}
+		return tx.AppendAudit(ctx, audit.Event(ctx, now, p.TenantID, "tenant.created", tenantRef(t.ID), iam.ResultSuccess,
+			map[string]any{"name": name, "hostnames": hosts}))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// createTenant inserts t, its superadmin role and, when given, admin holding it.
+func createTenant(ctx context.Context, tx iam.Tx, t *iam.Tenant, admin *iam.User) error {
+	if err := tx.CreateTenant(ctx, t); err != nil {
+		return err
+	}
+	role := &iam.AdminRole{ID: newID(), TenantID: t.ID, Name: access.SuperadminRole, Description: "Holds every system permission",
+		Permissions: []string{access.All}, Builtin: true, CreatedAt: t.CreatedAt, UpdatedAt: t.CreatedAt}
+	if err := tx.CreateAdminRole(ctx, role); err != nil {
+		return err
+	}
+	if admin == nil {
+		return nil
+	}
+	if err := tx.CreateUser(ctx, admin); err != nil {
+		return err
+	}
+	if err := tx.SetUserAdminRoles(ctx, t.ID, admin.ID, []string{role.ID}); err != nil {
+		return err
+	}
+	return tx.AppendAudit(ctx, audit.Event(ctx, t.CreatedAt, t.ID, "admin.created", userRef(admin.ID), iam.ResultSuccess,
+		map[string]any{"email": admin.Email, "admin_roles": []string{role.Name}}))
+}
+
+// GetTenant returns a tenant. Needs tenants.manage in the system tenant.
+func (s *Service) GetTenant(ctx context.Context, id string) (*iam.Tenant, error) {
+	if _, err := requireSystemAdmin(ctx); err != nil {
+		return nil, err
+	}
+	if !validID(id) {
+		return nil, notFound("tenant")
+	}
+	return s.store.GetTenant(ctx, id)
+}
+
+// ListTenants lists tenants. Needs tenants.manage in the system tenant.
+func (s *Service) ListTenants(ctx context.Context, lp iam.ListParams) ([]iam.Tenant, int, error) {
+	if _, err := requireSystemAdmin(ctx); err != nil {
+		return nil, 0, err
+	}
+	return s.store.ListTenants(ctx, lp)
+}
+
+// UpdateTenant renames a tenant or replaces its hostnames. Needs tenants.manage
+// in the system tenant. Errors: CodeInvalid, CodeNotFound, CodeHostnameTaken.
+func (s *Service) UpdateTenant(ctx context.Context, id string, patch TenantPatch) (*iam.Tenant, error) {
+	p, err := requireSystemAdmin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !validID(id) {
+		return nil, notFound("tenant")
+	}
+	f := fieldErrors{}
+	var name string
+	var hosts []string
+	if patch.Name != nil {
+		name = f.text("name", *patch.Name, 200, true)
+	}
+	if patch.Hostnames != nil {
+		hosts = f.hostnames("hostnames", *patch.Hostnames)
+	}
+	if err := f.err(); err != nil {
+		return nil, err
+	}
+	var t *iam.Tenant
+	err = s.store.InTx(ctx, func(tx iam.Tx) error {
+		if t, err = tx.GetTenant(ctx, id); err != nil {
+			return err
+		}
+		if patch.Name != nil {
+			t.Name = name
+		}
+		if patch.Hostnames != nil {
+			t.Hostnames = hosts
+		}
+		t.UpdatedAt = s.now()
+		if err := tx.UpdateTenant(ctx, t); err != nil {
+			return err
+		}
+		return tx.AppendAudit(ctx, audit.Event(ctx, s.now(), p.TenantID, "tenant.updated", tenantRef(id), iam.ResultSuccess,
+			map[string]any{"name": t.Name, "hostnames": t.Hostnames}))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// DeleteTenant removes a tenant and everything in it; the system tenant stays.
+// Needs tenants.manage in the system tenant. Errors: CodeNotFound, CodeStateConflict.
+func (s *Service) DeleteTenant(ctx context.Context, id string) error {
+	p, err := requireSystemAdmin(ctx)
+	if err != nil {
+		return err
+	}
+	if !validID(id) {
+		return notFound("tenant")
+	}
+	err = s.store.InTx(ctx, func(tx iam.Tx) error {
+		t, err := tx.GetTenant(ctx, id)
+		if err != nil {
+			return err
+		}
+		if t.System {
+			return iam.Errorf(iam.CodeStateConflict, "the system tenant cannot be deleted")
+		}
+		if err := tx.DeleteTenant(ctx, id); err != nil {
+			return err
+		}
+		return tx.AppendAudit(ctx, audit.Event(ctx, s.now(), p.TenantID, "tenant.deleted", tenantRef(id), iam.ResultSuccess,
+			map[string]any{"name": t.Name}))
+	})
+	if err == nil {
+		s.cache.ForgetAll()
+	}
+	return err
+}

@@ -1,0 +1,217 @@
+package directory
+
+import (
+	"context"
+
+	"github.com/gatehouse-iam/gatehouse/internal/access"
+	"github.com/gatehouse-iam/gatehouse/internal/audit"
+	"github.com/gatehouse-iam/gatehouse/internal/iam"
+)
+
+// NewUser is what creating a user takes. Password may be empty: the user then
+// cannot sign in with a password until one is set.
+type NewUser struct {
+	Email         string
+	Password      string
+	Name          string
+	ExternalID    string
+	EmailVerified bool
+}
+
+// UserPatch changes the fields that are not nil. An empty ExternalID clears it.
+type UserPatch struct {
+	Email         *string
+	Name          *string
+	ExternalID    *string
+	EmailVerified *bool
+}
+
+func userRef(id string) iam.Ref { return iam.Ref{Type: "user", ID: id} }
+
+// CreateUser adds a user to the caller's tenant. Needs users.write.
+// Errors: CodeInvalid, CodeEmailTaken, CodeExternalIDTaken.
+func (s *Service) CreateUser(ctx context.Context, in NewUser) (*iam.User, error) {
+	p, err := access.Require(ctx, access.UsersWrite)
+	if err != nil {
+		return nil, err
+	}
+	u, err := s.buildUser(ctx, p.TenantID, in)
+	if err != nil {
+		return nil, err
+	}
+	err = s.store.InTx(ctx, func(tx iam.Tx) error {
+		if err := tx.CreateUser(ctx, u); err != nil {
+			return err
+		}
+		return tx.AppendAudit(ctx, audit.Event(ctx, s.now(), p.TenantID, "user.created", userRef(u.ID), iam.ResultSuccess,
+			map[string]any{"email": u.Email}))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+// buildUser validates in and returns the user to insert, password hashed.
+func (s *Service) buildUser(ctx context.Context, tenantID string, in NewUser) (*iam.User, error) {
+	f := fieldErrors{}
+	email := f.email("email", in.Email)
+	name := f.text("name", in.Name, maxNameLen, false)
+	ext := f.text("external_id", in.ExternalID, maxExternalLen, false)
+	if in.Password != "" {
+		f.password("password", in.Password)
+	}
+	if err := f.err(); err != nil {
+		return nil, err
+	}
+	now := s.now()
+	u := &iam.User{ID: newID(), TenantID: tenantID, Email: email, Name: name, ExternalID: ext,
+		EmailVerified: in.EmailVerified, Status: iam.UserActive, CreatedAt: now, UpdatedAt: now}
+	if in.Password != "" {
+		h, err := s.hashPassword(ctx, in.Password)
+		if err != nil {
+			return nil, err
+		}
+		u.PasswordHash = h
+	}
+	return u, nil
+}
+
+// GetUser returns a user of the caller's tenant. Needs users.read.
+func (s *Service) GetUser(ctx context.Context, id string) (*iam.User, error) {
+	p, err := access.Require(ctx, access.UsersRead)
+	if err != nil {
+		return nil, err
+	}
+	if !validID(id) {
+		return nil, notFound("user")
+	}
+	return s.store.GetUser(ctx, p.TenantID, id)
+}
+
+// ListUsers lists the caller's tenant's users. Needs users.read.
+func (s *Service) ListUsers(ctx context.Context, q iam.UserQuery) ([]iam.User, int, error) {
+	p, err := access.Require(ctx, access.UsersRead)
+	if err != nil {
+		return nil, 0, err
+	}
+	return s.store.ListUsers(ctx, p.TenantID, q)
+}
+
+// UpdateUser changes a user's profile. Needs users.write.
+// Errors: CodeInvalid, CodeNotFound, CodeEmailTaken, CodeExternalIDTaken.
+func (s *Service) UpdateUser(ctx context.Context, id string, patch UserPatch) (*iam.User, error) {
+	p, err := access.Require(ctx, access.UsersWrite)
+	if err != nil {
+		return nil, err
+	}
+	if !validID(id) {
+		return nil, notFound("user")
+	}
+	f := fieldErrors{}
+	var email, name, ext string
+	if patch.Email != nil {
+		email = f.email("email", *patch.Email)
+	}
+	if patch.Name != nil {
+		name = f.text("name", *patch.Name, maxNameLen, false)
+	}
+	if patch.ExternalID != nil {
+		ext = f.text("external_id", *patch.ExternalID, maxExternalLen, false)
+	}
+	if err := f.err(); err != nil {
+		return nil, err
+	}
+	var u *iam.User
+	err = s.store.InTx(ctx, func(tx iam.Tx) error {
+		if u, err = tx.GetUser(ctx, p.TenantID, id); err != nil {
+			return err
+		}
+		changed := map[string]any{}
+		if patch.Email != nil && email != u.Email {
+			u.Email, changed["email"] = email, email
+		}
+		if patch.Name != nil {
+			u.Name, changed["name"] = name, name
+		}
+		if patch.ExternalID != nil {
+			u.ExternalID, changed["external_id"] = ext, ext
+		}
+		if patch.EmailVerified != nil {
+			u.EmailVerified, changed["email_verified"] = *patch.EmailVerified, *patch.EmailVerified
+		}
+		u.UpdatedAt = s.now()
+		if err := tx.UpdateUser(ctx, u); err != nil {
+			return err
+		}
+		return tx.AppendAudit(ctx, audit.Event(ctx, s.now(), p.TenantID, "user.updated", userRef(id), iam.ResultSuccess, changed))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+// DeleteUser removes a user and everything they hold. Needs users.write.
+// Errors: CodeNotFound, CodeLastSuperadmin.
+func (s *Service) DeleteUser(ctx context.Context, id string) error {
+	p, err := access.Require(ctx, access.UsersWrite)
+	if err != nil {
+		return err
+	}
+	if !validID(id) {
+		return notFound("user")
+	}
+	err = s.guardSuperadmin(ctx, p.TenantID, func(tx iam.Tx) error {
+		u, err := tx.GetUser(ctx, p.TenantID, id)
+		if err != nil {
+			return err
+		}
+		if err := tx.DeleteUser(ctx, p.TenantID, id); err != nil {
+			return err
+		}
+		return tx.AppendAudit(ctx, audit.Event(ctx, s.now(), p.TenantID, "user.deleted", userRef(id), iam.ResultSuccess,
+			map[string]any{"email": u.Email}))
+	})
+	if err == nil {
+		s.cache.ForgetUser(id)
+	}
+	return err
+}
+
+// SetUserStatus disables or enables a user. Disabling revokes every session.
+// Needs users.write. Errors: CodeNotFound, CodeLastSuperadmin.
+func (s *Service) SetUserStatus(ctx context.Context, id string, status iam.UserStatus) (*iam.User, error) {
+	p, err := access.Require(ctx, access.UsersWrite)
+	if err != nil {
+		return nil, err
+	}
+	if !validID(id) {
+		return nil, notFound("user")
+	}
+	action := "user.enabled"
+	if status == iam.UserDisabled {
+		action = "user.disabled"
+	}
+	var u *iam.User
+	err = s.guardSuperadmin(ctx, p.TenantID, func(tx iam.Tx) error {
+		if u, err = tx.GetUser(ctx, p.TenantID, id); err != nil {
+			return err
+		}
+		u.Status, u.UpdatedAt = status, s.now()
+		if err := tx.UpdateUser(ctx, u); err != nil {
+			return err
+		}
+		if status == iam.UserDisabled {
+			if err := tx.RevokeUserSessions(ctx, p.TenantID, id, s.now()); err != nil {
+				return err
+			}
+		}
+		return tx.AppendAudit(ctx, audit.Event(ctx, s.now(), p.TenantID, action, userRef(id), iam.ResultSuccess, nil))
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.cache.ForgetUser(id)
+	return u, nil
+}

@@ -1,0 +1,96 @@
+package directory
+
+import (
+	"net/mail"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/gatehouse-iam/gatehouse/internal/iam"
+)
+
+// Limits on user input.
+const (
+	MinPasswordLen = 8
+	MaxPasswordLen = 128
+	maxEmailLen    = 254
+	maxNameLen     = 200
+	maxExternalLen = 255
+)
+
+// fieldErrors collects every problem with an input before answering.
+type fieldErrors map[string]string
+
+func (f fieldErrors) err() error {
+	if len(f) == 0 {
+		return nil
+	}
+	return iam.Invalid("the request has invalid fields", f)
+}
+
+// NormalizeEmail lower-cases and checks a bare address (no display name).
+func NormalizeEmail(s string) (string, bool) {
+	s = strings.TrimSpace(s)
+	if s == "" || len(s) > maxEmailLen {
+		return "", false
+	}
+	a, err := mail.ParseAddress(s)
+	if err != nil || a.Name != "" || a.Address != s || strings.ContainsAny(s, "\r\n<>\"") {
+		return "", false
+	}
+	return strings.ToLower(s), true
+}
+
+func (f fieldErrors) email(field, s string) string {
+	e, ok := NormalizeEmail(s)
+	if !ok {
+		f[field] = "must be a valid email address"
+	}
+	return e
+}
+
+func (f fieldErrors) text(field, s string, maxLen int, required bool) string {
+	s = strings.TrimSpace(s)
+	switch {
+	case required && s == "":
+		f[field] = "is required"
+	case utf8.RuneCountInString(s) > maxLen:
+		f[field] = "is too long"
+	case strings.IndexFunc(s, unicode.IsControl) >= 0:
+		f[field] = "must not contain control characters"
+	}
+	return s
+}
+
+// password checks the length rules; the accounts policy adds more later.
+func (f fieldErrors) password(field, s string) {
+	n := utf8.RuneCountInString(s)
+	switch {
+	case n < MinPasswordLen:
+		f[field] = "must be at least 8 characters"
+	case n > MaxPasswordLen:
+		f[field] = "must be at most 128 characters"
+	}
+}
+
+// hostname checks a DNS hostname and returns it lower-cased, without a port.
+func (f fieldErrors) hostname(field, s string) string {
+	h := strings.ToLower(strings.TrimSpace(s))
+	if h == "" || len(h) > 253 {
+		f[field] = "must be a hostname"
+		return h
+	}
+	for _, label := range strings.Split(h, ".") {
+		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			f[field] = "must be a hostname"
+			return h
+		}
+		for _, c := range label {
+			if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+				f[field] = "must be a hostname"
+				return h
+			}
+		}
+	}
+	return h
+}

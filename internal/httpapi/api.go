@@ -1,0 +1,117 @@
+package httpapi
+
+import (
+	"net/http"
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/danielgtaylor/huma/v2/adapters/humago"
+
+	"github.com/gatehouse-iam/gatehouse/internal/account"
+	"github.com/gatehouse-iam/gatehouse/internal/audit"
+	"github.com/gatehouse-iam/gatehouse/internal/directory"
+	"github.com/gatehouse-iam/gatehouse/internal/iam"
+)
+
+// maxBody is the largest request body the API reads.
+const maxBody = 1 << 20
+
+// LoginObserver counts login outcomes, e.g. for metrics.
+type LoginObserver interface {
+	LoginAttempt(outcome string)
+}
+
+// API holds the services the REST handlers call.
+type API struct {
+	directory *directory.Service
+	account   *account.Service
+	audit     *audit.Log
+	logins    LoginObserver
+}
+
+// New registers every /api/v1 operation on mux, plus /openapi.json and
+// /openapi.yaml, and returns the huma API (for its OpenAPI document).
+func New(mux *http.ServeMux, version string, dir *directory.Service, acc *account.Service, auditLog *audit.Log, logins LoginObserver) huma.API {
+	cfg := huma.DefaultConfig("Gatehouse", version)
+	cfg.Info.Description = "Identity and access management: users, admins, tenants, login and tokens."
+	cfg.Info.License = &huma.License{Name: "Apache-2.0", Identifier: "Apache-2.0"}
+	cfg.CreateHooks = nil // no $schema links in bodies
+	cfg.DocsPath = ""     // the server serves an embedded docs UI instead
+	cfg.SchemasPath = ""
+	cfg.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
+		"bearer": {Type: "http", Scheme: "bearer", BearerFormat: "JWT", Description: "An access token from /api/v1/auth/login."},
+	}
+	api := humago.New(mux, cfg)
+	a := &API{directory: dir, account: acc, audit: auditLog, logins: logins}
+	a.routes(api)
+	return api
+}
+
+// operation describes one route. Secured routes require a bearer token.
+func operation(method, path, id, summary, tag string, status int, secured bool) huma.Operation {
+	op := huma.Operation{
+		OperationID:   id,
+		Method:        method,
+		Path:          path,
+		Summary:       summary,
+		Tags:          []string{tag},
+		DefaultStatus: status,
+		MaxBodyBytes:  maxBody,
+		Errors:        []int{http.StatusBadRequest},
+	}
+	if secured {
+		op.Security = []map[string][]string{{"bearer": {}}}
+		op.Errors = append(op.Errors, http.StatusUnauthorized, http.StatusForbidden)
+	}
+	return op
+}
+
+// empty is the output of operations that answer 204.
+type empty struct{}
+
+// ListParams are the query parameters every list takes.
+type ListParams struct {
+	Page   int    `query:"page" minimum:"1" default:"1" doc:"Page number, from 1"`
+	Limit  int    `query:"limit" minimum:"1" maximum:"100" default:"20" doc:"Items per page, at most 100"`
+	Search string `query:"search" maxLength:"200" doc:"Case-insensitive substring to search for"`
+}
+
+func (p ListParams) params(orderBy string) iam.ListParams {
+	lp := iam.ListParams{Page: p.Page, Limit: p.Limit, Search: p.Search}
+	if orderBy != "" && orderBy[0] == '-' {
+		lp.Desc, orderBy = true, orderBy[1:]
+	}
+	lp.OrderBy = orderBy
+	return lp
+}
+
+// Page is the list envelope.
+type Page[T any] struct {
+	Data  []T `json:"data"`
+	Total int `json:"total"`
+	Page  int `json:"page"`
+	Limit int `json:"limit"`
+}
+
+type pageOutput[T any] struct {
+	Body Page[T]
+}
+
+func pageOf[T, E any](items []E, total int, p ListParams, conv func(*E) T) *pageOutput[T] {
+	out := &pageOutput[T]{Body: Page[T]{Data: make([]T, 0, len(items)), Total: total, Page: p.Page, Limit: p.Limit}}
+	for i := range items {
+		out.Body.Data = append(out.Body.Data, conv(&items[i]))
+	}
+	return out
+}
+
+// noContent adapts a service call that answers nothing.
+func noContent(err error) (*empty, error) {
+	if err != nil {
+		return nil, err
+	}
+	return &empty{}, nil
+}
+
+type idPath struct {
+	ID string `path:"id" doc:"The resource's id (UUID)"`
+}

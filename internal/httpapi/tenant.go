@@ -1,0 +1,95 @@
+package httpapi
+
+import (
+	"context"
+	"time"
+
+	"github.com/gatehouse-iam/gatehouse/internal/directory"
+	"github.com/gatehouse-iam/gatehouse/internal/iam"
+)
+
+// TenantBody is a tenant as the API shows it.
+type TenantBody struct {
+	ID        string    `json:"id" format:"uuid"`
+	Name      string    `json:"name"`
+	Hostnames []string  `json:"hostnames"`
+	System    bool      `json:"system"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+func tenantBody(t *iam.Tenant) TenantBody {
+	hosts := t.Hostnames
+	if hosts == nil {
+		hosts = []string{}
+	}
+	return TenantBody{ID: t.ID, Name: t.Name, Hostnames: hosts, System: t.System, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt}
+}
+
+type tenantOutput struct {
+	Body TenantBody
+}
+
+func tenantOut(t *iam.Tenant, err error) (*tenantOutput, error) {
+	if err != nil {
+		return nil, err
+	}
+	return &tenantOutput{Body: tenantBody(t)}, nil
+}
+
+// TenantAdmin is the first superadmin of a new tenant.
+type TenantAdmin struct {
+	Email    string `json:"email" maxLength:"254"`
+	Password string `json:"password" maxLength:"1024"`
+	Name     string `json:"name,omitempty" maxLength:"200"`
+}
+
+type createTenantInput struct {
+	Body struct {
+		Name      string       `json:"name" maxLength:"200"`
+		Hostnames []string     `json:"hostnames" maxItems:"50" doc:"Hosts whose requests reach this tenant in multi-tenant mode"`
+		Admin     *TenantAdmin `json:"admin,omitempty" doc:"The tenant's first superadmin"`
+	}
+}
+
+func (a *API) createTenant(ctx context.Context, in *createTenantInput) (*tenantOutput, error) {
+	b := in.Body
+	ti := directory.TenantInput{Name: b.Name, Hostnames: b.Hostnames}
+	if b.Admin != nil {
+		ti.Admin = &directory.NewUser{Email: b.Admin.Email, Password: b.Admin.Password, Name: b.Admin.Name}
+	}
+	return tenantOut(a.directory.CreateTenant(ctx, ti))
+}
+
+type listTenantsInput struct {
+	ListParams
+	OrderBy string `query:"order_by" enum:"created_at,-created_at,name,-name" default:"created_at"`
+}
+
+func (a *API) listTenants(ctx context.Context, in *listTenantsInput) (*pageOutput[TenantBody], error) {
+	tenants, total, err := a.directory.ListTenants(ctx, in.params(in.OrderBy))
+	if err != nil {
+		return nil, err
+	}
+	return pageOf(tenants, total, in.ListParams, tenantBody), nil
+}
+
+func (a *API) getTenant(ctx context.Context, in *idPath) (*tenantOutput, error) {
+	return tenantOut(a.directory.GetTenant(ctx, in.ID))
+}
+
+type updateTenantInput struct {
+	idPath
+	Body struct {
+		Name      *string   `json:"name,omitempty" maxLength:"200"`
+		Hostnames *[]string `json:"hostnames,omitempty" maxItems:"50"`
+	}
+}
+
+func (a *API) updateTenant(ctx context.Context, in *updateTenantInput) (*tenantOutput, error) {
+	return tenantOut(a.directory.UpdateTenant(ctx, in.ID, directory.TenantPatch{Name: in.Body.Name, Hostnames: in.Body.Hostnames}))
+}
+
+func (a *API) deleteTenant(ctx context.Context, in *idPath) (*empty, error) {
+	return noContent(a.directory.DeleteTenant(ctx, in.ID))
+}

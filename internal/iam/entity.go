@@ -1,0 +1,124 @@
+package iam
+
+import "time"
+
+// Tenant is an isolated user base. Exactly one tenant is the system tenant: the
+// default in single-tenant mode and the one whose admins manage the others.
+type Tenant struct {
+	ID        string
+	Name      string
+	Hostnames []string
+	System    bool
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// UserStatus says whether a user may sign in.
+type UserStatus string
+
+// The user statuses.
+const (
+	UserActive   UserStatus = "active"
+	UserDisabled UserStatus = "disabled"
+)
+
+// User is a person registered in a tenant. Email is stored lower-cased, so it is
+// unique per tenant regardless of case. ExternalID is empty when unset.
+type User struct {
+	ID            string
+	TenantID      string
+	Email         string
+	Name          string
+	PasswordHash  string
+	EmailVerified bool
+	Status        UserStatus
+	ExternalID    string
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+}
+
+// AdminRole is a named set of system permissions held by administrators.
+type AdminRole struct {
+	ID          string
+	TenantID    string
+	Name        string
+	Description string
+	Permissions []string
+	Builtin     bool
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+// Admin is a user holding at least one admin role.
+type Admin struct {
+	User  User
+	Roles []AdminRole
+}
+
+// Session is one sign-in of a user. It is active until it expires or is revoked.
+type Session struct {
+	ID           string
+	TenantID     string
+	UserID       string
+	CreatedAt    time.Time
+	LastSeenAt   time.Time
+	ExpiresAt    time.Time
+	RevokedAt    *time.Time
+	IP           string
+	UserAgent    string
+	KeepLoggedIn bool
+	AMR          []string
+}
+
+// Active reports whether the session may still be used at now.
+func (s *Session) Active(now time.Time) bool {
+	return s.RevokedAt == nil && now.Before(s.ExpiresAt)
+}
+
+// RefreshToken is the stored form of an opaque refresh token: only its SHA-256.
+type RefreshToken struct {
+	ID        string
+	TenantID  string
+	SessionID string
+	Hash      string
+	CreatedAt time.Time
+	ExpiresAt time.Time
+	RotatedAt *time.Time
+}
+
+// Actor and Target name the parties of an audit event.
+type Ref struct {
+	Type string `json:"type"`
+	ID   string `json:"id"`
+}
+
+// AuditEvent records one change or authentication attempt.
+type AuditEvent struct {
+	ID        string
+	TenantID  string
+	Time      time.Time
+	Actor     Ref
+	Action    string
+	Target    Ref
+	IP        string
+	UserAgent string
+	Result    string
+	Details   map[string]any
+}
+
+// Audit results.
+const (
+	ResultSuccess = "success"
+	ResultFailure = "failure"
+)
+
+// SigningKey is a token signing key. PrivateKey is sealed with the master key;
+// PublicJWK is the public half as a JSON Web Key.
+type SigningKey struct {
+	ID         string
+	Algorithm  string
+	PrivateKey []byte
+	PublicJWK  []byte
+	CreatedAt  time.Time
+	RetiredAt  *time.Time
+}

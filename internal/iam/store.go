@@ -1,0 +1,111 @@
+package iam
+
+import (
+	"context"
+	"time"
+)
+
+// Store methods return *Error values with these codes: CodeNotFound when a row
+// does not exist in the tenant, the Code named on the method for unique
+// violations, and CodeInternal for everything else.
+
+// TenantStore persists tenants and their hostnames.
+type TenantStore interface {
+	// CreateTenant inserts t and its hostnames. CodeHostnameTaken.
+	CreateTenant(ctx context.Context, t *Tenant) error
+	GetTenant(ctx context.Context, id string) (*Tenant, error)
+	// SystemTenant returns the system tenant; CodeNotFound before bootstrap.
+	SystemTenant(ctx context.Context) (*Tenant, error)
+	// TenantByHostname finds the tenant serving a lower-cased hostname.
+	TenantByHostname(ctx context.Context, hostname string) (*Tenant, error)
+	ListTenants(ctx context.Context, p ListParams) ([]Tenant, int, error)
+	// UpdateTenant replaces the name and hostnames. CodeHostnameTaken.
+	UpdateTenant(ctx context.Context, t *Tenant) error
+	// DeleteTenant removes the tenant and everything in it.
+	DeleteTenant(ctx context.Context, id string) error
+	// LockTenant serialises transactions that check tenant-wide invariants
+	// (such as "one superadmin remains") until the transaction ends.
+	LockTenant(ctx context.Context, id string) error
+}
+
+// UserStore persists users.
+type UserStore interface {
+	// CreateUser inserts u. CodeEmailTaken, CodeExternalIDTaken.
+	CreateUser(ctx context.Context, u *User) error
+	GetUser(ctx context.Context, tenantID, id string) (*User, error)
+	GetUserByEmail(ctx context.Context, tenantID, email string) (*User, error)
+	// ListUsers searches email and name. OrderBy: created_at, email, name.
+	ListUsers(ctx context.Context, tenantID string, q UserQuery) ([]User, int, error)
+	// UpdateUser writes every mutable field of u. CodeEmailTaken, CodeExternalIDTaken.
+	UpdateUser(ctx context.Context, u *User) error
+	DeleteUser(ctx context.Context, tenantID, id string) error
+}
+
+// AdminStore persists admin roles and who holds them.
+type AdminStore interface {
+	// CreateAdminRole inserts r. CodeNameTaken.
+	CreateAdminRole(ctx context.Context, r *AdminRole) error
+	GetAdminRole(ctx context.Context, tenantID, id string) (*AdminRole, error)
+	GetAdminRoleByName(ctx context.Context, tenantID, name string) (*AdminRole, error)
+	// ListAdminRoles searches names. OrderBy: created_at, name.
+	ListAdminRoles(ctx context.Context, tenantID string, p ListParams) ([]AdminRole, int, error)
+	// UpdateAdminRole writes name, description and permissions. CodeNameTaken.
+	UpdateAdminRole(ctx context.Context, r *AdminRole) error
+	DeleteAdminRole(ctx context.Context, tenantID, id string) error
+	// SetUserAdminRoles replaces the admin roles a user holds; an empty list
+	// makes the user an ordinary user again.
+	SetUserAdminRoles(ctx context.Context, tenantID, userID string, roleIDs []string) error
+	UserAdminRoles(ctx context.Context, tenantID, userID string) ([]AdminRole, error)
+	// ListAdmins lists users holding an admin role. OrderBy: created_at, email, name.
+	ListAdmins(ctx context.Context, tenantID string, p ListParams) ([]Admin, int, error)
+	// CountActiveHolders counts active users holding the role.
+	CountActiveHolders(ctx context.Context, tenantID, roleID string) (int, error)
+}
+
+// SessionStore persists sessions and refresh tokens.
+type SessionStore interface {
+	CreateSession(ctx context.Context, s *Session) error
+	GetSession(ctx context.Context, tenantID, id string) (*Session, error)
+	// TouchSession records use of the session and sets its new expiry.
+	TouchSession(ctx context.Context, tenantID, id string, lastSeen, expires time.Time) error
+	RevokeSession(ctx context.Context, tenantID, id string, at time.Time) error
+	RevokeUserSessions(ctx context.Context, tenantID, userID string, at time.Time) error
+	CreateRefreshToken(ctx context.Context, t *RefreshToken) error
+	RefreshTokenByHash(ctx context.Context, hash string) (*RefreshToken, error)
+	// MarkRefreshTokenRotated sets RotatedAt if it is unset and reports whether
+	// this call did so: of two concurrent rotations exactly one wins.
+	MarkRefreshTokenRotated(ctx context.Context, id string, at time.Time) (bool, error)
+}
+
+// AuditStore persists the audit log. Events are never updated or deleted here.
+type AuditStore interface {
+	AppendAudit(ctx context.Context, e *AuditEvent) error
+	// ListAudit returns matching events, newest first.
+	ListAudit(ctx context.Context, tenantID string, q AuditQuery) ([]AuditEvent, int, error)
+}
+
+// KeyStore persists token signing keys.
+type KeyStore interface {
+	CreateSigningKey(ctx context.Context, k *SigningKey) error
+	// ListSigningKeys returns keys not retired, newest first.
+	ListSigningKeys(ctx context.Context) ([]SigningKey, error)
+}
+
+// Tx is everything a store does, inside one transaction.
+type Tx interface {
+	TenantStore
+	UserStore
+	AdminStore
+	SessionStore
+	AuditStore
+	KeyStore
+}
+
+// Store is a backend. Its methods outside InTx each run in their own
+// transaction; InTx runs fn in one transaction, committed if fn returns nil.
+type Store interface {
+	Tx
+	InTx(ctx context.Context, fn func(tx Tx) error) error
+	Ping(ctx context.Context) error
+	Close() error
+}

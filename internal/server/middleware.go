@@ -1,0 +1,150 @@
+package server
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/gatehouse-iam/gatehouse/internal/httpapi"
+	"github.com/gatehouse-iam/gatehouse/internal/iam"
+)
+
+// maxBodyBytes is the largest request body any route accepts.
+const maxBodyBytes = 1 << 20
+
+// middleware wraps the mux, outermost first: request id and log, panic
+// recovery, body limit, tenant, authentication, metrics.
+func (s *Server) middleware(mux http.Handler, m *metrics) http.Handler {
+	tenants := newTenantResolver(s.store, s.cfg.MultiTenant, issuerHost(s.cfg.Issuer))
+	h := m.instrument(mux)
+	h = s.authenticate(h)
+	h = tenants.middleware(h)
+	h = limitBody(h)
+	h = s.recoverPanics(h)
+	return s.logRequests(h)
+}
+
+// statusWriter remembers the status a handler wrote.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// requestID accepts a caller's id when it is short and printable, so that ids
+// can be followed across services without letting callers inject log lines.
+func requestID(r *http.Request) string {
+	if id := r.Header.Get("X-Request-Id"); id != "" && len(id) <= 128 && strings.IndexFunc(id, func(c rune) bool { return c < 0x21 || c > 0x7e }) < 0 {
+		return id
+	}
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+func (s *Server) logRequests(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		id := requestID(r)
+		w.Header().Set("X-Request-Id", id)
+		ctx := iam.WithRequestMeta(r.Context(), iam.RequestMeta{RequestID: id, IP: clientIP(r), UserAgent: r.UserAgent()})
+		ctx, causes := httpapi.WithCauses(ctx)
+		sw := &statusWriter{ResponseWriter: w}
+		next.ServeHTTP(sw, r.WithContext(ctx))
+		level := slog.LevelInfo
+		attrs := []slog.Attr{
+			slog.String("request_id", id), slog.String("method", r.Method), slog.String("path", r.URL.Path),
+			slog.Int("status", sw.status), slog.Duration("duration", time.Since(start)), slog.String("ip", clientIP(r)),
+		}
+		if err := causes(); err != nil {
+			level = slog.LevelError
+			attrs = append(attrs, slog.String("error", err.Error()))
+		}
+		s.log.LogAttrs(ctx, level, "request", attrs...)
+	})
+}
+
+func (s *Server) recoverPanics(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				httpapi.WriteError(w, r, iam.Internal(fmt.Errorf("panic: %v\n%s", v, debug.Stack())))
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+func limitBody(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength > maxBodyBytes {
+			httpapi.WriteError(w, r, iam.Errorf(iam.CodeTooLarge, "the request body is larger than 1 MiB"))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// authenticate attaches the caller of an API request that carries a bearer
+// token, and refuses the request at once when the token is not valid.
+func (s *Server) authenticate(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		authz := r.Header.Get("Authorization")
+		if authz == "" || !strings.HasPrefix(r.URL.Path, "/api/") {
+			next.ServeHTTP(w, r)
+			return
+		}
+		scheme, raw, ok := strings.Cut(authz, " ")
+		if !ok || !strings.EqualFold(scheme, "Bearer") || raw == "" {
+			httpapi.WriteError(w, r, iam.Errorf(iam.CodeInvalidToken, "the Authorization header must be: Bearer <token>"))
+			return
+		}
+		p, err := s.account.Authenticate(r.Context(), strings.TrimSpace(raw))
+		if err != nil {
+			httpapi.WriteError(w, r, err)
+			return
+		}
+		next.ServeHTTP(w, r.WithContext(iam.WithPrincipal(r.Context(), p)))
+	})
+}
+
+func issuerHost(issuer string) string {
+	u, err := url.Parse(issuer)
+	if err != nil {
+		return ""
+	}
+	return u.Host
+}

@@ -1,0 +1,207 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"runtime"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/gatehouse-iam/gatehouse/internal/account"
+	"github.com/gatehouse-iam/gatehouse/internal/audit"
+	"github.com/gatehouse-iam/gatehouse/internal/config"
+	"github.com/gatehouse-iam/gatehouse/internal/directory"
+	"github.com/gatehouse-iam/gatehouse/internal/httpapi"
+	"github.com/gatehouse-iam/gatehouse/internal/iam"
+	"github.com/gatehouse-iam/gatehouse/internal/password"
+	"github.com/gatehouse-iam/gatehouse/internal/sqlstore"
+	"github.com/gatehouse-iam/gatehouse/internal/token"
+)
+
+// Build identifies the running binary.
+type Build struct {
+	Version string
+	Commit  string
+}
+
+// Server is a configured Gatehouse: store, services and HTTP handler.
+type Server struct {
+	cfg       *config.Config
+	build     Build
+	log       *slog.Logger
+	store     *sqlstore.Store
+	keys      *token.Keys
+	account   *account.Service
+	directory *directory.Service
+	api       huma.API
+	handler   http.Handler
+}
+
+// Open migrates the store, creates the system tenant, master key and signing
+// keys on first start, creates the bootstrap admin when configured, and wires
+// the services. Close releases the store.
+func Open(ctx context.Context, cfg *config.Config, build Build, log *slog.Logger) (*Server, error) {
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("data dir: %w", err)
+	}
+	store, err := OpenStore(ctx, cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	s, err := wire(ctx, cfg, build, log, store)
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// OpenStore opens and migrates the configured store.
+func OpenStore(ctx context.Context, cfg *config.Config, log *slog.Logger) (*sqlstore.Store, error) {
+	store, err := sqlstore.Open(ctx, cfg.Database, cfg.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	n, err := store.Migrate(ctx)
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	if n > 0 {
+		log.Info("migrations applied", "count", n, "dialect", store.Dialect())
+	}
+	return store, nil
+}
+
+func wire(ctx context.Context, cfg *config.Config, build Build, log *slog.Logger, store *sqlstore.Store) (*Server, error) {
+	now := time.Now
+	master, err := masterKey(cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	keys, err := token.LoadKeys(ctx, store, master, now)
+	if err != nil {
+		return nil, err
+	}
+	concurrency := cfg.PasswordConcurrency
+	if concurrency == 0 {
+		concurrency = runtime.NumCPU()
+	}
+	hasher, err := password.NewHasher(cfg.Password, concurrency)
+	if err != nil {
+		return nil, err
+	}
+	issuer := token.NewIssuer(keys, cfg.Issuer, cfg.AccessTokenTTL, now)
+	acc := account.New(store, hasher, issuer, account.DefaultLifetimes, now)
+	dir := directory.New(store, hasher, acc, now)
+	system, created, err := dir.EnsureSystemTenant(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("system tenant: %w", err)
+	}
+	if created {
+		log.Info("created the system tenant", "tenant_id", system.ID)
+	}
+	if cfg.BootstrapAdminEmail != "" {
+		if err := bootstrapAdmin(ctx, dir, system.ID, cfg, log); err != nil {
+			return nil, err
+		}
+	}
+	s := &Server{cfg: cfg, build: build, log: log, store: store, keys: keys, account: acc, directory: dir}
+	metrics := newMetrics()
+	mux := http.NewServeMux()
+	s.api = httpapi.New(mux, build.Version, dir, acc, audit.NewLog(store), metrics)
+	s.routes(mux, metrics)
+	s.handler = s.middleware(mux, metrics)
+	return s, nil
+}
+
+func masterKey(cfg *config.Config, log *slog.Logger) (*token.MasterKey, error) {
+	if cfg.MasterKey != "" {
+		k, err := token.ParseMasterKey(cfg.MasterKey)
+		if err != nil {
+			return nil, fmt.Errorf("GATEHOUSE_MASTER_KEY: %w", err)
+		}
+		return k, nil
+	}
+	path := filepath.Join(cfg.DataDir, token.MasterKeyFile)
+	k, created, err := token.LoadOrCreateMasterKey(path)
+	if err != nil {
+		return nil, fmt.Errorf("master key: %w", err)
+	}
+	if created {
+		log.Warn("created a new master key; back it up, it decrypts the signing keys", "path", path)
+	}
+	return k, nil
+}
+
+func bootstrapAdmin(ctx context.Context, dir *directory.Service, tenantID string, cfg *config.Config, log *slog.Logger) error {
+	has, err := dir.HasAdmin(ctx, tenantID)
+	if err != nil || has {
+		return err
+	}
+	u, err := dir.BootstrapAdmin(ctx, tenantID, cfg.BootstrapAdminEmail, cfg.BootstrapAdminPassword)
+	if err != nil {
+		return fmt.Errorf("bootstrap admin: %w", err)
+	}
+	log.Info("created the bootstrap admin", "user_id", u.ID, "email", u.Email)
+	return nil
+}
+
+// Handler is the whole HTTP surface with its middleware.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// OpenAPI is the generated OpenAPI document.
+func (s *Server) OpenAPI() *huma.OpenAPI { return s.api.OpenAPI() }
+
+// Directory is the directory service, for the CLI.
+func (s *Server) Directory() *directory.Service { return s.directory }
+
+// SystemTenant returns the system tenant.
+func (s *Server) SystemTenant(ctx context.Context) (*iam.Tenant, error) {
+	return s.store.SystemTenant(ctx)
+}
+
+// Close releases the store.
+func (s *Server) Close() error { return s.store.Close() }
+
+// Serve answers HTTP on ln until ctx ends, then stops taking connections and
+// waits up to the shutdown timeout for in-flight requests.
+func (s *Server) Serve(ctx context.Context, ln net.Listener, banner io.Writer) error {
+	srv := &http.Server{
+		Handler:           s.handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	fmt.Fprintf(banner, "Gatehouse %s listening on %s\n", s.build.Version, ln.Addr())
+	fmt.Fprintf(banner, "  issuer:   %s\n  API docs: %s/docs\n  health:   %s/healthz\n", s.cfg.Issuer, s.cfg.Issuer, s.cfg.Issuer)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	s.log.Info("shutting down", "timeout", s.cfg.ShutdownTimeout.String())
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}

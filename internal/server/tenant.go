@@ -1,0 +1,104 @@
+package server
+
+import (
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gatehouse-iam/gatehouse/internal/httpapi"
+	"github.com/gatehouse-iam/gatehouse/internal/iam"
+)
+
+// tenantTTL bounds how long a hostname's tenant is remembered: the time a
+// hostname change takes to apply on every replica.
+const tenantTTL = time.Second
+
+// tenantResolver finds the tenant of a request: always the system tenant in
+// single-tenant mode, by Host otherwise.
+type tenantResolver struct {
+	store iam.TenantStore
+	multi bool
+	// systemHost reaches the system tenant in multi-tenant mode unless a
+	// tenant claims it: the issuer's host, so a fresh server is reachable.
+	systemHost string
+
+	mu    sync.Mutex
+	cache map[string]cachedTenant
+}
+
+type cachedTenant struct {
+	tenant   *iam.Tenant
+	loadedAt time.Time
+}
+
+func newTenantResolver(store iam.TenantStore, multi bool, systemHost string) *tenantResolver {
+	return &tenantResolver{store: store, multi: multi, systemHost: hostname(systemHost), cache: map[string]cachedTenant{}}
+}
+
+// hostname returns the Host without port, lower-cased.
+func hostname(host string) string {
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	return strings.ToLower(strings.TrimSuffix(strings.Trim(host, "[]"), "."))
+}
+
+func (t *tenantResolver) resolve(r *http.Request) (*iam.Tenant, error) {
+	key := ""
+	if t.multi {
+		key = hostname(r.Host)
+	}
+	now := time.Now()
+	t.mu.Lock()
+	c, ok := t.cache[key]
+	t.mu.Unlock()
+	if ok && now.Sub(c.loadedAt) < tenantTTL {
+		return c.tenant, nil
+	}
+	var tenant *iam.Tenant
+	var err error
+	if t.multi {
+		tenant, err = t.store.TenantByHostname(r.Context(), key)
+		if iam.IsCode(err, iam.CodeNotFound) && key == t.systemHost {
+			tenant, err = t.store.SystemTenant(r.Context())
+		}
+	} else {
+		tenant, err = t.store.SystemTenant(r.Context())
+	}
+	if iam.IsCode(err, iam.CodeNotFound) {
+		err = iam.Errorf(iam.CodeTenantNotFound, "no tenant serves this host")
+	}
+	if err != nil {
+		return nil, err
+	}
+	t.mu.Lock()
+	if len(t.cache) > 10_000 {
+		clear(t.cache)
+	}
+	t.cache[key] = cachedTenant{tenant: tenant, loadedAt: now}
+	t.mu.Unlock()
+	return tenant, nil
+}
+
+// middleware attaches the tenant to API and protocol requests; operational
+// endpoints (health, metrics, docs) answer whatever the host.
+func (t *tenantResolver) middleware(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !tenantScoped(r.URL.Path) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		tenant, err := t.resolve(r)
+		if err != nil {
+			httpapi.WriteError(w, r, err)
+			return
+		}
+		next.ServeHTTP(w, r.WithContext(iam.WithTenant(r.Context(), tenant)))
+	})
+}
+
+func tenantScoped(path string) bool {
+	return strings.HasPrefix(path, "/api/") || strings.HasPrefix(path, "/oauth2/")
+}

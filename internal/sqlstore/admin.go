@@ -1,0 +1,171 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/gatehouse-iam/gatehouse/internal/iam"
+)
+
+func nameTaken(string) iam.Code { return iam.CodeNameTaken }
+
+const adminRoleColumns = `id, tenant_id, name, description, permissions, builtin, created_at, updated_at`
+
+func scanAdminRole(row interface{ Scan(...any) error }) (*iam.AdminRole, error) {
+	var (
+		r     iam.AdminRole
+		perms string
+	)
+	if err := row.Scan(&r.ID, &r.TenantID, &r.Name, &r.Description, &perms, &r.Builtin, &r.CreatedAt, &r.UpdatedAt); err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal([]byte(perms), &r.Permissions); err != nil {
+		return nil, fmt.Errorf("admin role %s permissions: %w", r.ID, err)
+	}
+	r.CreatedAt, r.UpdatedAt = r.CreatedAt.UTC(), r.UpdatedAt.UTC()
+	return &r, nil
+}
+
+func marshalStrings(s []string) string {
+	if s == nil {
+		s = []string{}
+	}
+	b, _ := json.Marshal(s)
+	return string(b)
+}
+
+func (q *queries) CreateAdminRole(ctx context.Context, r *iam.AdminRole) error {
+	_, err := q.w.ExecContext(ctx, `INSERT INTO admin_roles (`+adminRoleColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+		r.ID, r.TenantID, r.Name, r.Description, marshalStrings(r.Permissions), r.Builtin, ts(r.CreatedAt), ts(r.UpdatedAt))
+	return storeErr(err, "admin role", nameTaken)
+}
+
+func (q *queries) GetAdminRole(ctx context.Context, tenantID, id string) (*iam.AdminRole, error) {
+	r, err := scanAdminRole(q.r.QueryRowContext(ctx, `SELECT `+adminRoleColumns+` FROM admin_roles WHERE tenant_id = $1 AND id = $2`, tenantID, id))
+	return r, storeErr(err, "admin role", nil)
+}
+
+func (q *queries) GetAdminRoleByName(ctx context.Context, tenantID, name string) (*iam.AdminRole, error) {
+	r, err := scanAdminRole(q.r.QueryRowContext(ctx, `SELECT `+adminRoleColumns+` FROM admin_roles WHERE tenant_id = $1 AND name = $2`, tenantID, name))
+	return r, storeErr(err, "admin role", nil)
+}
+
+func (q *queries) ListAdminRoles(ctx context.Context, tenantID string, p iam.ListParams) ([]iam.AdminRole, int, error) {
+	where, args := ` WHERE tenant_id = $1`, []any{tenantID}
+	if p.Search != "" {
+		args = append(args, likePattern(p.Search))
+		where += ` AND lower(name) LIKE $2 ESCAPE '\'`
+	}
+	var total int
+	if err := q.r.QueryRowContext(ctx, `SELECT count(*) FROM admin_roles`+where, args...).Scan(&total); err != nil {
+		return nil, 0, storeErr(err, "admin roles", nil)
+	}
+	order := orderClause(p, map[string]string{"created_at": "created_at", "name": "name"}, "created_at")
+	rows, err := q.r.QueryContext(ctx, `SELECT `+adminRoleColumns+` FROM admin_roles`+where+order+limitClause(len(args)), append(args, p.Limit, p.Offset())...)
+	if err != nil {
+		return nil, 0, storeErr(err, "admin roles", nil)
+	}
+	roles, err := collectAdminRoles(rows)
+	return roles, total, err
+}
+
+func collectAdminRoles(rows *sql.Rows) ([]iam.AdminRole, error) {
+	roles := []iam.AdminRole{}
+	err := eachRow(rows, func(r *sql.Rows) error {
+		role, err := scanAdminRole(r)
+		if err == nil {
+			roles = append(roles, *role)
+		}
+		return err
+	})
+	return roles, storeErr(err, "admin roles", nil)
+}
+
+func (q *queries) UpdateAdminRole(ctx context.Context, r *iam.AdminRole) error {
+	res, err := q.w.ExecContext(ctx, `UPDATE admin_roles SET name = $1, description = $2, permissions = $3, updated_at = $4
+		WHERE tenant_id = $5 AND id = $6`, r.Name, r.Description, marshalStrings(r.Permissions), ts(r.UpdatedAt), r.TenantID, r.ID)
+	if err != nil {
+		return storeErr(err, "admin role", nameTaken)
+	}
+	return affected(res, nil, "admin role")
+}
+
+func (q *queries) DeleteAdminRole(ctx context.Context, tenantID, id string) error {
+	res, err := q.w.ExecContext(ctx, `DELETE FROM admin_roles WHERE tenant_id = $1 AND id = $2`, tenantID, id)
+	return affected(res, err, "admin role")
+}
+
+func (q *queries) SetUserAdminRoles(ctx context.Context, tenantID, userID string, roleIDs []string) error {
+	if _, err := q.w.ExecContext(ctx, `DELETE FROM user_admin_roles WHERE tenant_id = $1 AND user_id = $2`, tenantID, userID); err != nil {
+		return storeErr(err, "admin roles", nil)
+	}
+	for _, id := range roleIDs {
+		if _, err := q.w.ExecContext(ctx, `INSERT INTO user_admin_roles (user_id, role_id, tenant_id) VALUES ($1, $2, $3)`,
+			userID, id, tenantID); err != nil {
+			return storeErr(err, "admin role", func(string) iam.Code { return iam.CodeConflict })
+		}
+	}
+	return nil
+}
+
+func (q *queries) UserAdminRoles(ctx context.Context, tenantID, userID string) ([]iam.AdminRole, error) {
+	rows, err := q.r.QueryContext(ctx, `SELECT `+prefixed("r.", adminRoleColumns)+` FROM admin_roles r
+		JOIN user_admin_roles ur ON ur.role_id = r.id WHERE ur.tenant_id = $1 AND ur.user_id = $2 ORDER BY r.name`, tenantID, userID)
+	if err != nil {
+		return nil, storeErr(err, "admin roles", nil)
+	}
+	return collectAdminRoles(rows)
+}
+
+func (q *queries) ListAdmins(ctx context.Context, tenantID string, p iam.ListParams) ([]iam.Admin, int, error) {
+	where, args := ` WHERE tenant_id = $1 AND id IN (SELECT user_id FROM user_admin_roles WHERE tenant_id = $1)`, []any{tenantID}
+	if p.Search != "" {
+		args = append(args, likePattern(p.Search))
+		where += ` AND (lower(email) LIKE $2 ESCAPE '\' OR lower(name) LIKE $2 ESCAPE '\')`
+	}
+	var total int
+	if err := q.r.QueryRowContext(ctx, `SELECT count(*) FROM users`+where, args...).Scan(&total); err != nil {
+		return nil, 0, storeErr(err, "admins", nil)
+	}
+	rows, err := q.r.QueryContext(ctx, `SELECT `+userColumns+` FROM users`+where+orderClause(p, userOrder, "created_at")+limitClause(len(args)),
+		append(args, p.Limit, p.Offset())...)
+	if err != nil {
+		return nil, 0, storeErr(err, "admins", nil)
+	}
+	admins := []iam.Admin{}
+	err = eachRow(rows, func(r *sql.Rows) error {
+		u, err := scanUser(r)
+		if err == nil {
+			admins = append(admins, iam.Admin{User: *u})
+		}
+		return err
+	})
+	if err != nil {
+		return nil, 0, storeErr(err, "admins", nil)
+	}
+	for i := range admins {
+		if admins[i].Roles, err = q.UserAdminRoles(ctx, tenantID, admins[i].User.ID); err != nil {
+			return nil, 0, err
+		}
+	}
+	return admins, total, nil
+}
+
+func (q *queries) CountActiveHolders(ctx context.Context, tenantID, roleID string) (int, error) {
+	var n int
+	err := q.r.QueryRowContext(ctx, `SELECT count(*) FROM user_admin_roles ur JOIN users u ON u.id = ur.user_id
+		WHERE ur.tenant_id = $1 AND ur.role_id = $2 AND u.status = $3`, tenantID, roleID, string(iam.UserActive)).Scan(&n)
+	return n, storeErr(err, "admin role holders", nil)
+}
+
+// prefixed qualifies each column of a comma-separated list with prefix.
+func prefixed(prefix, columns string) string {
+	cols := strings.Split(columns, ", ")
+	for i, c := range cols {
+		cols[i] = prefix + c
+	}
+	return strings.Join(cols, ", ")
+}

@@ -1,0 +1,87 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"time"
+
+	"github.com/gatehouse-iam/gatehouse/internal/iam"
+)
+
+const sessionColumns = `id, tenant_id, user_id, created_at, last_seen_at, expires_at, revoked_at, ip, user_agent, keep_logged_in, amr`
+
+func (q *queries) CreateSession(ctx context.Context, s *iam.Session) error {
+	_, err := q.w.ExecContext(ctx, `INSERT INTO sessions (`+sessionColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+		s.ID, s.TenantID, s.UserID, ts(s.CreatedAt), ts(s.LastSeenAt), ts(s.ExpiresAt), nullTime(s.RevokedAt),
+		s.IP, s.UserAgent, s.KeepLoggedIn, marshalStrings(s.AMR))
+	return storeErr(err, "session", nil)
+}
+
+func (q *queries) GetSession(ctx context.Context, tenantID, id string) (*iam.Session, error) {
+	var (
+		s       iam.Session
+		revoked sql.NullTime
+		amr     string
+	)
+	err := q.r.QueryRowContext(ctx, `SELECT `+sessionColumns+` FROM sessions WHERE tenant_id = $1 AND id = $2`, tenantID, id).
+		Scan(&s.ID, &s.TenantID, &s.UserID, &s.CreatedAt, &s.LastSeenAt, &s.ExpiresAt, &revoked, &s.IP, &s.UserAgent, &s.KeepLoggedIn, &amr)
+	if err != nil {
+		return nil, storeErr(err, "session", nil)
+	}
+	if err := json.Unmarshal([]byte(amr), &s.AMR); err != nil {
+		return nil, iam.Internal(err)
+	}
+	s.CreatedAt, s.LastSeenAt, s.ExpiresAt, s.RevokedAt = s.CreatedAt.UTC(), s.LastSeenAt.UTC(), s.ExpiresAt.UTC(), timePtr(revoked)
+	return &s, nil
+}
+
+func (q *queries) TouchSession(ctx context.Context, tenantID, id string, lastSeen, expires time.Time) error {
+	res, err := q.w.ExecContext(ctx, `UPDATE sessions SET last_seen_at = $1, expires_at = $2 WHERE tenant_id = $3 AND id = $4`,
+		ts(lastSeen), ts(expires), tenantID, id)
+	return affected(res, err, "session")
+}
+
+func (q *queries) RevokeSession(ctx context.Context, tenantID, id string, at time.Time) error {
+	res, err := q.w.ExecContext(ctx, `UPDATE sessions SET revoked_at = COALESCE(revoked_at, $1) WHERE tenant_id = $2 AND id = $3`,
+		ts(at), tenantID, id)
+	return affected(res, err, "session")
+}
+
+func (q *queries) RevokeUserSessions(ctx context.Context, tenantID, userID string, at time.Time) error {
+	_, err := q.w.ExecContext(ctx, `UPDATE sessions SET revoked_at = $1 WHERE tenant_id = $2 AND user_id = $3 AND revoked_at IS NULL`,
+		ts(at), tenantID, userID)
+	return storeErr(err, "sessions", nil)
+}
+
+func (q *queries) CreateRefreshToken(ctx context.Context, t *iam.RefreshToken) error {
+	_, err := q.w.ExecContext(ctx, `INSERT INTO refresh_tokens (id, tenant_id, session_id, token_hash, created_at, expires_at, rotated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)`, t.ID, t.TenantID, t.SessionID, t.Hash, ts(t.CreatedAt), ts(t.ExpiresAt), nullTime(t.RotatedAt))
+	return storeErr(err, "refresh token", nil)
+}
+
+func (q *queries) RefreshTokenByHash(ctx context.Context, hash string) (*iam.RefreshToken, error) {
+	var (
+		t       iam.RefreshToken
+		rotated sql.NullTime
+	)
+	err := q.r.QueryRowContext(ctx, `SELECT id, tenant_id, session_id, token_hash, created_at, expires_at, rotated_at
+		FROM refresh_tokens WHERE token_hash = $1`, hash).Scan(&t.ID, &t.TenantID, &t.SessionID, &t.Hash, &t.CreatedAt, &t.ExpiresAt, &rotated)
+	if err != nil {
+		return nil, storeErr(err, "refresh token", nil)
+	}
+	t.CreatedAt, t.ExpiresAt, t.RotatedAt = t.CreatedAt.UTC(), t.ExpiresAt.UTC(), timePtr(rotated)
+	return &t, nil
+}
+
+func (q *queries) MarkRefreshTokenRotated(ctx context.Context, id string, at time.Time) (bool, error) {
+	res, err := q.w.ExecContext(ctx, `UPDATE refresh_tokens SET rotated_at = $1 WHERE id = $2 AND rotated_at IS NULL`, ts(at), id)
+	if err != nil {
+		return false, storeErr(err, "refresh token", nil)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, iam.Internal(err)
+	}
+	return n == 1, nil
+}

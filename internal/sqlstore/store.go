@@ -1,0 +1,284 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	"github.com/pressly/goose/v3"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/gatehouse-iam/gatehouse/internal/iam"
+)
+
+//go:embed migrations
+var migrations embed.FS
+
+// Dialect names a SQL backend.
+type Dialect string
+
+// The supported dialects.
+const (
+	SQLite   Dialect = "sqlite"
+	Postgres Dialect = "postgres"
+)
+
+// querier is what both *sql.DB and *sql.Tx offer.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// queries runs the store's SQL: reads on r, writes on w. Outside a transaction
+// SQLite reads go to a reader pool while writes go to the single writer.
+type queries struct {
+	dialect Dialect
+	r, w    querier
+}
+
+// Store is a SQLite or PostgreSQL backend.
+type Store struct {
+	queries
+	writer *sql.DB
+	reader *sql.DB
+}
+
+var _ iam.Store = (*Store)(nil)
+
+// Open connects to dsn ("sqlite://path", "sqlite::memory:" is not supported;
+// "postgres://…" or "postgresql://…") without migrating. A relative SQLite path is
+// resolved against dataDir.
+func Open(ctx context.Context, dsn, dataDir string) (*Store, error) {
+	switch {
+	case strings.HasPrefix(dsn, "sqlite://"), strings.HasPrefix(dsn, "sqlite:"):
+		path := strings.TrimPrefix(strings.TrimPrefix(dsn, "sqlite:"), "//")
+		if path == "" {
+			return nil, errors.New("sqlite database path is empty")
+		}
+		if !filepath.IsAbs(path) {
+			path = filepath.Join(dataDir, path)
+		}
+		return openSQLite(ctx, path)
+	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
+		return openPostgres(ctx, dsn)
+	default:
+		return nil, errors.New("database must start with sqlite:// or postgres://")
+	}
+}
+
+func openSQLite(ctx context.Context, path string) (*Store, error) {
+	pragmas := "_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)&_time_format=sqlite"
+	base := "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + pragmas
+	writer, err := sql.Open("sqlite", base+"&_txlock=immediate")
+	if err != nil {
+		return nil, err
+	}
+	// SQLite allows one writer at a time; one connection turns lock waits into
+	// an orderly queue in database/sql.
+	writer.SetMaxOpenConns(1)
+	writer.SetConnMaxIdleTime(0)
+	if err := writer.PingContext(ctx); err != nil {
+		writer.Close()
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	reader, err := sql.Open("sqlite", base+"&_pragma=query_only(1)")
+	if err != nil {
+		writer.Close()
+		return nil, err
+	}
+	reader.SetMaxOpenConns(max(4, runtime.NumCPU()))
+	reader.SetMaxIdleConns(max(4, runtime.NumCPU()))
+	return &Store{queries: queries{dialect: SQLite, r: reader, w: writer}, writer: writer, reader: reader}, nil
+}
+
+func openPostgres(ctx context.Context, dsn string) (*Store, error) {
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxOpenConns(max(10, 4*runtime.NumCPU()))
+	db.SetMaxIdleConns(max(10, 4*runtime.NumCPU()))
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open postgres: %w", err)
+	}
+	return &Store{queries: queries{dialect: Postgres, r: db, w: db}, writer: db, reader: db}, nil
+}
+
+// Dialect reports the backend's dialect.
+func (s *Store) Dialect() Dialect { return s.dialect }
+
+// Migrate applies every embedded migration not yet recorded and returns how
+// many it applied.
+func (s *Store) Migrate(ctx context.Context) (int, error) {
+	sub, err := fs.Sub(migrations, "migrations/"+string(s.dialect))
+	if err != nil {
+		return 0, err
+	}
+	gooseDialect := goose.DialectSQLite3
+	if s.dialect == Postgres {
+		gooseDialect = goose.DialectPostgres
+	}
+	p, err := goose.NewProvider(gooseDialect, s.writer, sub)
+	if err != nil {
+		return 0, fmt.Errorf("migrations: %w", err)
+	}
+	results, err := p.Up(ctx)
+	if err != nil {
+		return len(results), fmt.Errorf("migrate: %w", err)
+	}
+	return len(results), nil
+}
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.writer.PingContext(ctx); err != nil {
+		return iam.Internal(err)
+	}
+	return nil
+}
+
+// Close closes every connection.
+func (s *Store) Close() error {
+	err := s.writer.Close()
+	if s.reader != s.writer {
+		err = errors.Join(err, s.reader.Close())
+	}
+	return err
+}
+
+// InTx runs fn in one transaction on the writer.
+func (s *Store) InTx(ctx context.Context, fn func(iam.Tx) error) error {
+	tx, err := s.writer.BeginTx(ctx, nil)
+	if err != nil {
+		return iam.Internal(fmt.Errorf("begin: %w", err))
+	}
+	if err := fn(&queries{dialect: s.dialect, r: tx, w: tx}); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return iam.Internal(fmt.Errorf("commit: %w", err))
+	}
+	return nil
+}
+
+// storeErr maps a driver error to an iam error: no rows to notFound, a unique
+// violation to the code chosen by unique, anything else to internal. unique
+// receives the violated constraint's description and may be nil.
+func storeErr(err error, what string, unique func(constraint string) iam.Code) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return iam.Errorf(iam.CodeNotFound, "%s not found", what)
+	}
+	if constraint, ok := uniqueViolation(err); ok && unique != nil {
+		code := unique(constraint)
+		return &iam.Error{Code: code, Message: conflictMessage(code, what), Err: err}
+	}
+	return iam.Internal(fmt.Errorf("%s: %w", what, err))
+}
+
+func conflictMessage(code iam.Code, what string) string {
+	switch code {
+	case iam.CodeEmailTaken:
+		return "email is already taken"
+	case iam.CodeExternalIDTaken:
+		return "external_id is already taken"
+	case iam.CodeNameTaken:
+		return "name is already taken"
+	case iam.CodeHostnameTaken:
+		return "hostname is already taken"
+	}
+	return what + " already exists"
+}
+
+// uniqueViolation reports whether err is a unique violation, and describes the
+// constraint: the index name on PostgreSQL, the table.column list on SQLite.
+func uniqueViolation(err error) (string, bool) {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == "23505" {
+		return pgErr.ConstraintName, true
+	}
+	var sqliteErr *sqlite.Error
+	if errors.As(err, &sqliteErr) {
+		switch sqliteErr.Code() {
+		case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
+			return sqliteErr.Error(), true
+		}
+	}
+	return "", false
+}
+
+// affected turns "no row changed" into notFound.
+func affected(res sql.Result, err error, what string) error {
+	if err != nil {
+		return storeErr(err, what, nil)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return iam.Internal(err)
+	}
+	if n == 0 {
+		return iam.Errorf(iam.CodeNotFound, "%s not found", what)
+	}
+	return nil
+}
+
+// ts normalises a time for storage: UTC, at PostgreSQL's microsecond precision,
+// so that both dialects store and compare the same instant.
+func ts(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
+
+func nullTime(t *time.Time) sql.NullTime {
+	if t == nil {
+		return sql.NullTime{}
+	}
+	return sql.NullTime{Time: ts(*t), Valid: true}
+}
+
+func timePtr(n sql.NullTime) *time.Time {
+	if !n.Valid {
+		return nil
+	}
+	t := n.Time.UTC()
+	return &t
+}
+
+func nullString(s string) sql.NullString {
+	return sql.NullString{String: s, Valid: s != ""}
+}
+
+// likePattern builds a case-insensitive substring pattern for "lower(col) LIKE $n ESCAPE '\'".
+func likePattern(search string) string {
+	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+	return "%" + r.Replace(strings.ToLower(search)) + "%"
+}
+
+// orderClause turns a validated column name into an ORDER BY clause with a
+// stable tie-breaker. allowed maps API names to columns; unknown names fall
+// back to the first default.
+func orderClause(p iam.ListParams, allowed map[string]string, fallback string) string {
+	col, ok := allowed[p.OrderBy]
+	if !ok {
+		col = fallback
+	}
+	dir := "ASC"
+	if p.Desc {
+		dir = "DESC"
+	}
+	return fmt.Sprintf(" ORDER BY %s %s, id %s", col, dir, dir)
+}

@@ -1,0 +1,161 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"sort"
+
+	"github.com/gatehouse-iam/gatehouse/internal/iam"
+)
+
+func hostnameTaken(string) iam.Code { return iam.CodeHostnameTaken }
+
+func (q *queries) CreateTenant(ctx context.Context, t *iam.Tenant) error {
+	_, err := q.w.ExecContext(ctx,
+		`INSERT INTO tenants (id, name, is_system, created_at, updated_at) VALUES ($1, $2, $3, $4, $5)`,
+		t.ID, t.Name, t.System, ts(t.CreatedAt), ts(t.UpdatedAt))
+	if err != nil {
+		return storeErr(err, "tenant", func(string) iam.Code { return iam.CodeConflict })
+	}
+	return q.insertHostnames(ctx, t.ID, t.Hostnames)
+}
+
+func (q *queries) insertHostnames(ctx context.Context, tenantID string, hostnames []string) error {
+	for _, h := range hostnames {
+		if _, err := q.w.ExecContext(ctx,
+			`INSERT INTO tenant_hostnames (hostname, tenant_id) VALUES ($1, $2)`, h, tenantID); err != nil {
+			return storeErr(err, "tenant hostname", hostnameTaken)
+		}
+	}
+	return nil
+}
+
+const tenantColumns = `id, name, is_system, created_at, updated_at`
+
+func scanTenant(row interface{ Scan(...any) error }) (*iam.Tenant, error) {
+	var t iam.Tenant
+	if err := row.Scan(&t.ID, &t.Name, &t.System, &t.CreatedAt, &t.UpdatedAt); err != nil {
+		return nil, err
+	}
+	t.CreatedAt, t.UpdatedAt = t.CreatedAt.UTC(), t.UpdatedAt.UTC()
+	return &t, nil
+}
+
+func (q *queries) tenantWhere(ctx context.Context, where string, args ...any) (*iam.Tenant, error) {
+	t, err := scanTenant(q.r.QueryRowContext(ctx, `SELECT `+tenantColumns+` FROM tenants WHERE `+where, args...))
+	if err != nil {
+		return nil, storeErr(err, "tenant", nil)
+	}
+	if t.Hostnames, err = q.hostnames(ctx, t.ID); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+func (q *queries) hostnames(ctx context.Context, tenantID string) ([]string, error) {
+	rows, err := q.r.QueryContext(ctx, `SELECT hostname FROM tenant_hostnames WHERE tenant_id = $1 ORDER BY hostname`, tenantID)
+	if err != nil {
+		return nil, storeErr(err, "tenant hostnames", nil)
+	}
+	defer rows.Close()
+	hosts := []string{}
+	for rows.Next() {
+		var h string
+		if err := rows.Scan(&h); err != nil {
+			return nil, storeErr(err, "tenant hostnames", nil)
+		}
+		hosts = append(hosts, h)
+	}
+	return hosts, storeErr(rows.Err(), "tenant hostnames", nil)
+}
+
+func (q *queries) GetTenant(ctx context.Context, id string) (*iam.Tenant, error) {
+	return q.tenantWhere(ctx, `id = $1`, id)
+}
+
+func (q *queries) SystemTenant(ctx context.Context) (*iam.Tenant, error) {
+	return q.tenantWhere(ctx, `is_system = $1`, true)
+}
+
+func (q *queries) TenantByHostname(ctx context.Context, hostname string) (*iam.Tenant, error) {
+	return q.tenantWhere(ctx, `id = (SELECT tenant_id FROM tenant_hostnames WHERE hostname = $1)`, hostname)
+}
+
+func (q *queries) ListTenants(ctx context.Context, p iam.ListParams) ([]iam.Tenant, int, error) {
+	where, args := ` WHERE 1 = 1`, []any{}
+	if p.Search != "" {
+		args = append(args, likePattern(p.Search))
+		where += ` AND lower(name) LIKE $1 ESCAPE '\'`
+	}
+	var total int
+	if err := q.r.QueryRowContext(ctx, `SELECT count(*) FROM tenants`+where, args...).Scan(&total); err != nil {
+		return nil, 0, storeErr(err, "tenants", nil)
+	}
+	order := orderClause(p, map[string]string{"created_at": "created_at", "name": "name"}, "created_at")
+	rows, err := q.r.QueryContext(ctx, `SELECT `+tenantColumns+` FROM tenants`+where+order+limitClause(len(args)), append(args, p.Limit, p.Offset())...)
+	if err != nil {
+		return nil, 0, storeErr(err, "tenants", nil)
+	}
+	var tenants []iam.Tenant
+	err = eachRow(rows, func(r *sql.Rows) error {
+		t, err := scanTenant(r)
+		if err == nil {
+			tenants = append(tenants, *t)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, 0, storeErr(err, "tenants", nil)
+	}
+	for i := range tenants {
+		if tenants[i].Hostnames, err = q.hostnames(ctx, tenants[i].ID); err != nil {
+			return nil, 0, err
+		}
+	}
+	return tenants, total, nil
+}
+
+func (q *queries) UpdateTenant(ctx context.Context, t *iam.Tenant) error {
+	res, err := q.w.ExecContext(ctx, `UPDATE tenants SET name = $1, updated_at = $2 WHERE id = $3`, t.Name, ts(t.UpdatedAt), t.ID)
+	if err := affected(res, err, "tenant"); err != nil {
+		return err
+	}
+	if _, err := q.w.ExecContext(ctx, `DELETE FROM tenant_hostnames WHERE tenant_id = $1`, t.ID); err != nil {
+		return storeErr(err, "tenant hostnames", nil)
+	}
+	hosts := append([]string(nil), t.Hostnames...)
+	sort.Strings(hosts)
+	return q.insertHostnames(ctx, t.ID, hosts)
+}
+
+func (q *queries) DeleteTenant(ctx context.Context, id string) error {
+	res, err := q.w.ExecContext(ctx, `DELETE FROM tenants WHERE id = $1`, id)
+	return affected(res, err, "tenant")
+}
+
+func (q *queries) LockTenant(ctx context.Context, id string) error {
+	if q.dialect == SQLite {
+		// SQLite transactions begin IMMEDIATE: the writer lock is already held.
+		return nil
+	}
+	var got string
+	err := q.w.QueryRowContext(ctx, `SELECT id FROM tenants WHERE id = $1 FOR UPDATE`, id).Scan(&got)
+	return storeErr(err, "tenant", nil)
+}
+
+// limitClause appends LIMIT and OFFSET placeholders after n other arguments.
+func limitClause(n int) string {
+	return fmt.Sprintf(" LIMIT $%d OFFSET $%d", n+1, n+2)
+}
+
+// eachRow calls fn for every row and closes rows.
+func eachRow(rows *sql.Rows, fn func(*sql.Rows) error) error {
+	defer rows.Close()
+	for rows.Next() {
+		if err := fn(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}

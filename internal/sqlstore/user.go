@@ -1,0 +1,97 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+
+	"github.com/gatehouse-iam/gatehouse/internal/iam"
+)
+
+func userUnique(constraint string) iam.Code {
+	if strings.Contains(constraint, "external_id") {
+		return iam.CodeExternalIDTaken
+	}
+	return iam.CodeEmailTaken
+}
+
+const userColumns = `id, tenant_id, email, name, password_hash, email_verified, status, external_id, created_at, updated_at`
+
+func scanUser(row interface{ Scan(...any) error }) (*iam.User, error) {
+	var (
+		u         iam.User
+		hash, ext sql.NullString
+		status    string
+	)
+	if err := row.Scan(&u.ID, &u.TenantID, &u.Email, &u.Name, &hash, &u.EmailVerified, &status, &ext, &u.CreatedAt, &u.UpdatedAt); err != nil {
+		return nil, err
+	}
+	u.PasswordHash, u.ExternalID, u.Status = hash.String, ext.String, iam.UserStatus(status)
+	u.CreatedAt, u.UpdatedAt = u.CreatedAt.UTC(), u.UpdatedAt.UTC()
+	return &u, nil
+}
+
+func (q *queries) CreateUser(ctx context.Context, u *iam.User) error {
+	_, err := q.w.ExecContext(ctx, `INSERT INTO users (`+userColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+		u.ID, u.TenantID, u.Email, u.Name, nullString(u.PasswordHash), u.EmailVerified, string(u.Status),
+		nullString(u.ExternalID), ts(u.CreatedAt), ts(u.UpdatedAt))
+	return storeErr(err, "user", userUnique)
+}
+
+func (q *queries) GetUser(ctx context.Context, tenantID, id string) (*iam.User, error) {
+	u, err := scanUser(q.r.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE tenant_id = $1 AND id = $2`, tenantID, id))
+	return u, storeErr(err, "user", nil)
+}
+
+func (q *queries) GetUserByEmail(ctx context.Context, tenantID, email string) (*iam.User, error) {
+	u, err := scanUser(q.r.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE tenant_id = $1 AND email = $2`, tenantID, email))
+	return u, storeErr(err, "user", nil)
+}
+
+var userOrder = map[string]string{"created_at": "created_at", "email": "email", "name": "name"}
+
+func (q *queries) ListUsers(ctx context.Context, tenantID string, uq iam.UserQuery) ([]iam.User, int, error) {
+	where, args := ` WHERE tenant_id = $1`, []any{tenantID}
+	if uq.Search != "" {
+		args = append(args, likePattern(uq.Search))
+		where += fmt.Sprintf(` AND (lower(email) LIKE $%d ESCAPE '\' OR lower(name) LIKE $%d ESCAPE '\')`, len(args), len(args))
+	}
+	if uq.Status != "" {
+		args = append(args, string(uq.Status))
+		where += fmt.Sprintf(` AND status = $%d`, len(args))
+	}
+	var total int
+	if err := q.r.QueryRowContext(ctx, `SELECT count(*) FROM users`+where, args...).Scan(&total); err != nil {
+		return nil, 0, storeErr(err, "users", nil)
+	}
+	rows, err := q.r.QueryContext(ctx, `SELECT `+userColumns+` FROM users`+where+orderClause(uq.ListParams, userOrder, "created_at")+limitClause(len(args)),
+		append(args, uq.Limit, uq.Offset())...)
+	if err != nil {
+		return nil, 0, storeErr(err, "users", nil)
+	}
+	users := []iam.User{}
+	err = eachRow(rows, func(r *sql.Rows) error {
+		u, err := scanUser(r)
+		if err == nil {
+			users = append(users, *u)
+		}
+		return err
+	})
+	return users, total, storeErr(err, "users", nil)
+}
+
+func (q *queries) UpdateUser(ctx context.Context, u *iam.User) error {
+	res, err := q.w.ExecContext(ctx, `UPDATE users SET email = $1, name = $2, password_hash = $3, email_verified = $4, status = $5,
+		external_id = $6, updated_at = $7 WHERE tenant_id = $8 AND id = $9`,
+		u.Email, u.Name, nullString(u.PasswordHash), u.EmailVerified, string(u.Status), nullString(u.ExternalID), ts(u.UpdatedAt), u.TenantID, u.ID)
+	if err != nil {
+		return storeErr(err, "user", userUnique)
+	}
+	return affected(res, nil, "user")
+}
+
+func (q *queries) DeleteUser(ctx context.Context, tenantID, id string) error {
+	res, err := q.w.ExecContext(ctx, `DELETE FROM users WHERE tenant_id = $1 AND id = $2`, tenantID, id)
+	return affected(res, err, "user")
+}

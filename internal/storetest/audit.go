@@ -1,0 +1,105 @@
+package storetest
+
+import (
+	"testing"
+	"time"
+
+	"github.com/gatehouse-iam/gatehouse/internal/iam"
+)
+
+var auditTests = []test{
+	{"AppendList", testAuditAppendList},
+	{"Filters", testAuditFilters},
+}
+
+func testAuditAppendList(t *testing.T, s iam.Store) {
+	ctx := t.Context()
+	tn := createTenant(t, s)
+	actor := iam.Ref{Type: "user", ID: newID(t)}
+	events := []*iam.AuditEvent{
+		{ID: newID(t), TenantID: tn.ID, Time: at(time.Minute), Actor: actor, Action: "user.create",
+			Target: iam.Ref{Type: "user", ID: newID(t)}, IP: "203.0.113.7", UserAgent: "curl/8.5", Result: iam.ResultSuccess,
+			Details: map[string]any{"email": "ada@example.com", "roles": []any{"a", "b"}, "count": float64(3), "verified": true,
+				"nested": map[string]any{"k": "v"}}},
+		{ID: newID(t), TenantID: tn.ID, Time: t0, Actor: iam.Ref{Type: "anonymous"}, Action: "session.create",
+			Target: iam.Ref{Type: "user", ID: newID(t)}, Result: iam.ResultFailure,
+			Details: map[string]any{"reason": "invalid_credentials"}},
+		{ID: newID(t), TenantID: tn.ID, Time: at(2 * time.Minute), Actor: actor, Action: "tenant.update",
+			Target: iam.Ref{Type: "tenant", ID: tn.ID}, Result: iam.ResultSuccess},
+	}
+	for _, e := range events {
+		must(t, s.AppendAudit(ctx, e), "AppendAudit "+e.Action)
+	}
+	got, total, err := s.ListAudit(ctx, tn.ID, iam.AuditQuery{ListParams: iam.ListParams{Page: 1, Limit: 10}})
+	must(t, err, "ListAudit")
+	newestFirst := []*iam.AuditEvent{events[2], events[0], events[1]}
+	if total != 3 || len(got) != 3 {
+		t.Fatalf("ListAudit = %d events, total %d; want 3", len(got), total)
+	}
+	for i, want := range newestFirst {
+		check(t, "ListAudit event "+want.Action, got[i], *want)
+	}
+}
+
+func testAuditFilters(t *testing.T, s iam.Store) {
+	ctx := t.Context()
+	tn, other := createTenant(t, s), createTenant(t, s)
+	alice, carol := iam.Ref{Type: "user", ID: newID(t)}, iam.Ref{Type: "user", ID: newID(t)}
+	bob, dave := iam.Ref{Type: "user", ID: newID(t)}, iam.Ref{Type: "user", ID: newID(t)}
+	system := iam.Ref{Type: "system"}
+	e := []*iam.AuditEvent{
+		appendAudit(t, s, tn.ID, at(0), alice, "user.create", bob),
+		appendAudit(t, s, tn.ID, at(1*time.Minute), alice, "user.update", bob),
+		appendAudit(t, s, tn.ID, at(2*time.Minute), carol, "user.create", dave),
+		appendAudit(t, s, tn.ID, at(3*time.Minute), system, "session.create", iam.Ref{Type: "session", ID: newID(t)}),
+		appendAudit(t, s, tn.ID, at(4*time.Minute), carol, "user.delete", bob),
+	}
+	// The same parties in another tenant never show.
+	appendAudit(t, s, other.ID, at(90*time.Second), alice, "user.create", bob)
+
+	idsOf := func(is ...int) []string {
+		out := []string{}
+		for _, i := range is {
+			out = append(out, e[i].ID)
+		}
+		return out
+	}
+	page := iam.ListParams{Page: 1, Limit: 10}
+	for _, tc := range []struct {
+		name  string
+		q     iam.AuditQuery
+		want  []string
+		total int
+	}{
+		{"everything", iam.AuditQuery{ListParams: page}, idsOf(4, 3, 2, 1, 0), 5},
+		{"actor", iam.AuditQuery{ListParams: page, ActorID: alice.ID}, idsOf(1, 0), 2},
+		{"action", iam.AuditQuery{ListParams: page, Action: "user.create"}, idsOf(2, 0), 2},
+		{"target", iam.AuditQuery{ListParams: page, TargetID: bob.ID}, idsOf(4, 1, 0), 3},
+		{"actor and action", iam.AuditQuery{ListParams: page, ActorID: carol.ID, Action: "user.delete"}, idsOf(4), 1},
+		{"unknown actor", iam.AuditQuery{ListParams: page, ActorID: newID(t)}, idsOf(), 0},
+		{"from", iam.AuditQuery{ListParams: page, From: ptr(at(90 * time.Second))}, idsOf(4, 3, 2), 3},
+		{"to", iam.AuditQuery{ListParams: page, To: ptr(at(150 * time.Second))}, idsOf(2, 1, 0), 3},
+		{"from and to", iam.AuditQuery{ListParams: page, From: ptr(at(30 * time.Second)), To: ptr(at(210 * time.Second))}, idsOf(3, 2, 1), 3},
+		{"from in UTC", iam.AuditQuery{ListParams: page, From: ptr(at(90 * time.Second).UTC())}, idsOf(4, 3, 2), 3},
+		{"window and target", iam.AuditQuery{ListParams: page, From: ptr(at(30 * time.Second)), TargetID: bob.ID}, idsOf(4, 1), 2},
+		{"empty window", iam.AuditQuery{ListParams: page, From: ptr(at(61 * time.Second)), To: ptr(at(119 * time.Second))}, idsOf(), 0},
+		{"first page", iam.AuditQuery{ListParams: iam.ListParams{Page: 1, Limit: 2}}, idsOf(4, 3), 5},
+		{"second page", iam.AuditQuery{ListParams: iam.ListParams{Page: 2, Limit: 2}}, idsOf(2, 1), 5},
+		{"last page", iam.AuditQuery{ListParams: iam.ListParams{Page: 3, Limit: 2}}, idsOf(0), 5},
+		{"past the end", iam.AuditQuery{ListParams: iam.ListParams{Page: 4, Limit: 2}}, idsOf(), 5},
+		{"page of filtered", iam.AuditQuery{ListParams: iam.ListParams{Page: 2, Limit: 2}, TargetID: bob.ID}, idsOf(0), 3},
+	} {
+		got, total, err := s.ListAudit(ctx, tn.ID, tc.q)
+		if err != nil {
+			t.Errorf("%s: ListAudit: %v", tc.name, err)
+			continue
+		}
+		if g := ids(got, auditID); !wantIDs(g, tc.want) || total != tc.total {
+			t.Errorf("%s: ListAudit = %v, total %d; want %v, total %d", tc.name, g, total, tc.want, tc.total)
+		}
+	}
+	got, total, err := s.ListAudit(ctx, other.ID, iam.AuditQuery{ListParams: page})
+	if err != nil || total != 1 || len(got) != 1 || got[0].TenantID != other.ID {
+		t.Errorf("ListAudit of the other tenant = %d events, total %d, %v; want its one event", len(got), total, err)
+	}
+}

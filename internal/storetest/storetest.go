@@ -1,0 +1,40 @@
+package storetest
+
+import (
+	"testing"
+
+	"github.com/gatehouse-iam/gatehouse/internal/iam"
+)
+
+// test is one case of the suite; it gets a fresh store of its own.
+type test struct {
+	name string
+	run  func(t *testing.T, s iam.Store)
+}
+
+// Run runs every case of the suite as a subtest named <area>/<case>, each on a
+// fresh store from newStore. newStore must return an empty, migrated store and
+// arrange its own cleanup (t.Cleanup); it receives the subtest's t.
+func Run(t *testing.T, newStore func(t *testing.T) iam.Store) {
+	areas := []struct {
+		name  string
+		tests []test
+	}{
+		{"Tenant", tenantTests},
+		{"User", userTests},
+		{"Admin", adminTests},
+		{"Session", sessionTests},
+		{"Audit", auditTests},
+		{"Key", keyTests},
+		{"Tx", txTests},
+	}
+	for _, area := range areas {
+		t.Run(area.name, func(t *testing.T) {
+			for _, tc := range area.tests {
+				t.Run(tc.name, func(t *testing.T) {
+					tc.run(t, newStore(t))
+				})
+			}
+		})
+	}
+}
