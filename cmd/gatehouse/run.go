@@ -75,7 +75,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 			if err != nil {
 				return err
 			}
-			srv, err := server.Open(ctx, cfg, build(), log)
+			srv, err := server.Open(ctx, server.Options{Config: cfg, Build: build(), Log: log})
 			if err != nil {
 				return err
 			}
@@ -126,7 +126,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 			if err != nil {
 				return err
 			}
-			srv, err := server.Open(ctx, cfg, build(), log)
+			srv, err := server.Open(ctx, server.Options{Config: cfg, Build: build(), Log: log})
 			if err != nil {
 				return err
 			}

@@ -61,12 +61,12 @@ func (a *API) listAdminRoles(ctx context.Context, in *listAdminRolesInput) (*pag
 	return pageOf(roles, total, in.ListParams, adminRoleBody), nil
 }
 
-func (a *API) getAdminRole(ctx context.Context, in *idPath) (*adminRoleOutput, error) {
+func (a *API) getAdminRole(ctx context.Context, in *IDPath) (*adminRoleOutput, error) {
 	return adminRoleOut(a.directory.GetAdminRole(ctx, in.ID))
 }
 
 type updateAdminRoleInput struct {
-	idPath
+	IDPath
 	Body struct {
 		Name        *string   `json:"name,omitempty" maxLength:"100"`
 		Description *string   `json:"description,omitempty" maxLength:"1000"`
@@ -79,7 +79,7 @@ func (a *API) updateAdminRole(ctx context.Context, in *updateAdminRoleInput) (*a
 	return adminRoleOut(a.directory.UpdateAdminRole(ctx, in.ID, directory.AdminRolePatch{Name: b.Name, Description: b.Description, Permissions: b.Permissions}))
 }
 
-func (a *API) deleteAdminRole(ctx context.Context, in *idPath) (*empty, error) {
+func (a *API) deleteAdminRole(ctx context.Context, in *IDPath) (*empty, error) {
 	return noContent(a.directory.DeleteAdminRole(ctx, in.ID))
 }
 
@@ -136,7 +136,7 @@ func (a *API) listAdmins(ctx context.Context, in *listAdminsInput) (*pageOutput[
 }
 
 type updateAdminInput struct {
-	idPath
+	IDPath
 	Body struct {
 		AdminRoles []string `json:"admin_roles" maxItems:"50" doc:"Admin role names or ids; an empty list takes every role"`
 	}
@@ -146,7 +146,7 @@ func (a *API) updateAdmin(ctx context.Context, in *updateAdminInput) (*adminOutp
 	return adminOut(a.directory.SetAdminRoles(ctx, in.ID, in.Body.AdminRoles))
 }
 
-func (a *API) deleteAdmin(ctx context.Context, in *idPath) (*empty, error) {
+func (a *API) deleteAdmin(ctx context.Context, in *IDPath) (*empty, error) {
 	_, err := a.directory.SetAdminRoles(ctx, in.ID, nil)
 	return noContent(err)
 }

@@ -112,6 +112,7 @@ func noContent(err error) (*empty, error) {
 	return &empty{}, nil
 }
 
-type idPath struct {
+// IDPath is the {id} path parameter of a resource.
+type IDPath struct {
 	ID string `path:"id" doc:"The resource's id (UUID)"`
 }

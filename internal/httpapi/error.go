@@ -88,7 +88,14 @@ func humaError(ctx huma.Context, status int, msg string, errs ...error) huma.Sta
 	for _, err := range errs {
 		var e *iam.Error
 		if errors.As(err, &e) {
-			return fromError(c, err)
+			body := fromError(c, err)
+			// huma copies headers only from the handler's own error.
+			for k, v := range body.headers {
+				if ctx != nil {
+					ctx.SetHeader(k, v[0])
+				}
+			}
+			return body
 		}
 	}
 	fields := map[string]string{}

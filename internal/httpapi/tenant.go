@@ -74,12 +74,12 @@ func (a *API) listTenants(ctx context.Context, in *listTenantsInput) (*pageOutpu
 	return pageOf(tenants, total, in.ListParams, tenantBody), nil
 }
 
-func (a *API) getTenant(ctx context.Context, in *idPath) (*tenantOutput, error) {
+func (a *API) getTenant(ctx context.Context, in *IDPath) (*tenantOutput, error) {
 	return tenantOut(a.directory.GetTenant(ctx, in.ID))
 }
 
 type updateTenantInput struct {
-	idPath
+	IDPath
 	Body struct {
 		Name      *string   `json:"name,omitempty" maxLength:"200"`
 		Hostnames *[]string `json:"hostnames,omitempty" maxItems:"50"`
@@ -90,6 +90,6 @@ func (a *API) updateTenant(ctx context.Context, in *updateTenantInput) (*tenantO
 	return tenantOut(a.directory.UpdateTenant(ctx, in.ID, directory.TenantPatch{Name: in.Body.Name, Hostnames: in.Body.Hostnames}))
 }
 
-func (a *API) deleteTenant(ctx context.Context, in *idPath) (*empty, error) {
+func (a *API) deleteTenant(ctx context.Context, in *IDPath) (*empty, error) {
 	return noContent(a.directory.DeleteTenant(ctx, in.ID))
 }

@@ -73,12 +73,12 @@ func (a *API) listUsers(ctx context.Context, in *listUsersInput) (*pageOutput[Us
 	return pageOf(users, total, in.ListParams, userBody), nil
 }
 
-func (a *API) getUser(ctx context.Context, in *idPath) (*userOutput, error) {
+func (a *API) getUser(ctx context.Context, in *IDPath) (*userOutput, error) {
 	return userOut(a.directory.GetUser(ctx, in.ID))
 }
 
 type updateUserInput struct {
-	idPath
+	IDPath
 	Body struct {
 		Email         *string `json:"email,omitempty" maxLength:"254"`
 		Name          *string `json:"name,omitempty" maxLength:"200"`
@@ -92,14 +92,14 @@ func (a *API) updateUser(ctx context.Context, in *updateUserInput) (*userOutput,
 	return userOut(a.directory.UpdateUser(ctx, in.ID, directory.UserPatch{Email: b.Email, Name: b.Name, ExternalID: b.ExternalID, EmailVerified: b.EmailVerified}))
 }
 
-func (a *API) deleteUser(ctx context.Context, in *idPath) (*empty, error) {
+func (a *API) deleteUser(ctx context.Context, in *IDPath) (*empty, error) {
 	return noContent(a.directory.DeleteUser(ctx, in.ID))
 }
 
-func (a *API) disableUser(ctx context.Context, in *idPath) (*userOutput, error) {
+func (a *API) disableUser(ctx context.Context, in *IDPath) (*userOutput, error) {
 	return userOut(a.directory.SetUserStatus(ctx, in.ID, iam.UserDisabled))
 }
 
-func (a *API) enableUser(ctx context.Context, in *idPath) (*userOutput, error) {
+func (a *API) enableUser(ctx context.Context, in *IDPath) (*userOutput, error) {
 	return userOut(a.directory.SetUserStatus(ctx, in.ID, iam.UserActive))
 }

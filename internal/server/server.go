@@ -45,10 +45,23 @@ type Server struct {
 	handler   http.Handler
 }
 
+// Options are what a Server is built from. Now defaults to time.Now; tests
+// set it to control token and session lifetimes.
+type Options struct {
+	Config *config.Config
+	Build  Build
+	Log    *slog.Logger
+	Now    func() time.Time
+}
+
 // Open migrates the store, creates the system tenant, master key and signing
 // keys on first start, creates the bootstrap admin when configured, and wires
 // the services. Close releases the store.
-func Open(ctx context.Context, cfg *config.Config, build Build, log *slog.Logger) (*Server, error) {
+func Open(ctx context.Context, opts Options) (*Server, error) {
+	cfg, log := opts.Config, opts.Log
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("data dir: %w", err)
 	}
@@ -56,7 +69,7 @@ func Open(ctx context.Context, cfg *config.Config, build Build, log *slog.Logger
 	if err != nil {
 		return nil, err
 	}
-	s, err := wire(ctx, cfg, build, log, store)
+	s, err := wire(ctx, opts, store)
 	if err != nil {
 		store.Close()
 		return nil, err
@@ -81,8 +94,8 @@ func OpenStore(ctx context.Context, cfg *config.Config, log *slog.Logger) (*sqls
 	return store, nil
 }
 
-func wire(ctx context.Context, cfg *config.Config, build Build, log *slog.Logger, store *sqlstore.Store) (*Server, error) {
-	now := time.Now
+func wire(ctx context.Context, opts Options, store *sqlstore.Store) (*Server, error) {
+	cfg, log, build, now := opts.Config, opts.Log, opts.Build, opts.Now
 	master, err := masterKey(cfg, log)
 	if err != nil {
 		return nil, err

@@ -63,7 +63,7 @@ func (q *queries) ListAdminRoles(ctx context.Context, tenantID string, p iam.Lis
 	if err := q.r.QueryRowContext(ctx, `SELECT count(*) FROM admin_roles`+where, args...).Scan(&total); err != nil {
 		return nil, 0, storeErr(err, "admin roles", nil)
 	}
-	order := orderClause(p, map[string]string{"created_at": "created_at", "name": "name"}, "created_at")
+	order := q.orderClause(p, map[string]string{"created_at": "created_at", "name": "name"}, "created_at")
 	rows, err := q.r.QueryContext(ctx, `SELECT `+adminRoleColumns+` FROM admin_roles`+where+order+limitClause(len(args)), append(args, p.Limit, p.Offset())...)
 	if err != nil {
 		return nil, 0, storeErr(err, "admin roles", nil)
@@ -124,13 +124,13 @@ func (q *queries) ListAdmins(ctx context.Context, tenantID string, p iam.ListPar
 	where, args := ` WHERE tenant_id = $1 AND id IN (SELECT user_id FROM user_admin_roles WHERE tenant_id = $1)`, []any{tenantID}
 	if p.Search != "" {
 		args = append(args, likePattern(p.Search))
-		where += ` AND (lower(email) LIKE $2 ESCAPE '\' OR lower(name) LIKE $2 ESCAPE '\')`
+		where += ` AND (email LIKE $2 ESCAPE '\' OR name_folded LIKE $2 ESCAPE '\')`
 	}
 	var total int
 	if err := q.r.QueryRowContext(ctx, `SELECT count(*) FROM users`+where, args...).Scan(&total); err != nil {
 		return nil, 0, storeErr(err, "admins", nil)
 	}
-	rows, err := q.r.QueryContext(ctx, `SELECT `+userColumns+` FROM users`+where+orderClause(p, userOrder, "created_at")+limitClause(len(args)),
+	rows, err := q.r.QueryContext(ctx, `SELECT `+userColumns+` FROM users`+where+q.orderClause(p, userOrder, "created_at")+limitClause(len(args)),
 		append(args, p.Limit, p.Offset())...)
 	if err != nil {
 		return nil, 0, storeErr(err, "admins", nil)

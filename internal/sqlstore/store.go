@@ -160,6 +160,24 @@ func (s *Store) Close() error {
 	return err
 }
 
+// Store methods that write several rows run in a transaction of their own, so
+// that a failure leaves nothing half-written.
+
+// CreateTenant inserts the tenant and its hostnames atomically.
+func (s *Store) CreateTenant(ctx context.Context, t *iam.Tenant) error {
+	return s.InTx(ctx, func(tx iam.Tx) error { return tx.CreateTenant(ctx, t) })
+}
+
+// UpdateTenant replaces the name and hostnames atomically.
+func (s *Store) UpdateTenant(ctx context.Context, t *iam.Tenant) error {
+	return s.InTx(ctx, func(tx iam.Tx) error { return tx.UpdateTenant(ctx, t) })
+}
+
+// SetUserAdminRoles replaces a user's admin roles atomically.
+func (s *Store) SetUserAdminRoles(ctx context.Context, tenantID, userID string, roleIDs []string) error {
+	return s.InTx(ctx, func(tx iam.Tx) error { return tx.SetUserAdminRoles(ctx, tenantID, userID, roleIDs) })
+}
+
 // InTx runs fn in one transaction on the writer.
 func (s *Store) InTx(ctx context.Context, fn func(iam.Tx) error) error {
 	tx, err := s.writer.BeginTx(ctx, nil)
@@ -270,11 +288,18 @@ func likePattern(search string) string {
 
 // orderClause turns a validated column name into an ORDER BY clause with a
 // stable tie-breaker. allowed maps API names to columns; unknown names fall
-// back to the first default.
-func orderClause(p iam.ListParams, allowed map[string]string, fallback string) string {
+// back to fallback. Text columns sort by their lower-cased bytes, so that both
+// dialects agree whatever PostgreSQL's collation.
+func (q *queries) orderClause(p iam.ListParams, allowed map[string]string, fallback string) string {
 	col, ok := allowed[p.OrderBy]
 	if !ok {
 		col = fallback
+	}
+	if textColumns[col] {
+		col = "lower(" + col + ")"
+		if q.dialect == Postgres {
+			col += ` COLLATE "C"`
+		}
 	}
 	dir := "ASC"
 	if p.Desc {
@@ -282,3 +307,6 @@ func orderClause(p iam.ListParams, allowed map[string]string, fallback string) s
 	}
 	return fmt.Sprintf(" ORDER BY %s %s, id %s", col, dir, dir)
 }
+
+// textColumns are the sortable columns holding text.
+var textColumns = map[string]bool{"name": true, "email": true, "name_folded": true}

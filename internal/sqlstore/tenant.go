@@ -92,7 +92,7 @@ func (q *queries) ListTenants(ctx context.Context, p iam.ListParams) ([]iam.Tena
 	if err := q.r.QueryRowContext(ctx, `SELECT count(*) FROM tenants`+where, args...).Scan(&total); err != nil {
 		return nil, 0, storeErr(err, "tenants", nil)
 	}
-	order := orderClause(p, map[string]string{"created_at": "created_at", "name": "name"}, "created_at")
+	order := q.orderClause(p, map[string]string{"created_at": "created_at", "name": "name"}, "created_at")
 	rows, err := q.r.QueryContext(ctx, `SELECT `+tenantColumns+` FROM tenants`+where+order+limitClause(len(args)), append(args, p.Limit, p.Offset())...)
 	if err != nil {
 		return nil, 0, storeErr(err, "tenants", nil)

@@ -32,10 +32,14 @@ func scanUser(row interface{ Scan(...any) error }) (*iam.User, error) {
 	return &u, nil
 }
 
+// fold is the form names are searched and sorted by: Unicode lower case,
+// computed here because SQLite's lower() only folds ASCII.
+func fold(s string) string { return strings.ToLower(s) }
+
 func (q *queries) CreateUser(ctx context.Context, u *iam.User) error {
-	_, err := q.w.ExecContext(ctx, `INSERT INTO users (`+userColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+	_, err := q.w.ExecContext(ctx, `INSERT INTO users (`+userColumns+`, name_folded) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
 		u.ID, u.TenantID, u.Email, u.Name, nullString(u.PasswordHash), u.EmailVerified, string(u.Status),
-		nullString(u.ExternalID), ts(u.CreatedAt), ts(u.UpdatedAt))
+		nullString(u.ExternalID), ts(u.CreatedAt), ts(u.UpdatedAt), fold(u.Name))
 	return storeErr(err, "user", userUnique)
 }
 
@@ -49,13 +53,13 @@ func (q *queries) GetUserByEmail(ctx context.Context, tenantID, email string) (*
 	return u, storeErr(err, "user", nil)
 }
 
-var userOrder = map[string]string{"created_at": "created_at", "email": "email", "name": "name"}
+var userOrder = map[string]string{"created_at": "created_at", "email": "email", "name": "name_folded"}
 
 func (q *queries) ListUsers(ctx context.Context, tenantID string, uq iam.UserQuery) ([]iam.User, int, error) {
 	where, args := ` WHERE tenant_id = $1`, []any{tenantID}
 	if uq.Search != "" {
 		args = append(args, likePattern(uq.Search))
-		where += fmt.Sprintf(` AND (lower(email) LIKE $%d ESCAPE '\' OR lower(name) LIKE $%d ESCAPE '\')`, len(args), len(args))
+		where += fmt.Sprintf(` AND (email LIKE $%d ESCAPE '\' OR name_folded LIKE $%d ESCAPE '\')`, len(args), len(args))
 	}
 	if uq.Status != "" {
 		args = append(args, string(uq.Status))
@@ -65,7 +69,7 @@ func (q *queries) ListUsers(ctx context.Context, tenantID string, uq iam.UserQue
 	if err := q.r.QueryRowContext(ctx, `SELECT count(*) FROM users`+where, args...).Scan(&total); err != nil {
 		return nil, 0, storeErr(err, "users", nil)
 	}
-	rows, err := q.r.QueryContext(ctx, `SELECT `+userColumns+` FROM users`+where+orderClause(uq.ListParams, userOrder, "created_at")+limitClause(len(args)),
+	rows, err := q.r.QueryContext(ctx, `SELECT `+userColumns+` FROM users`+where+q.orderClause(uq.ListParams, userOrder, "created_at")+limitClause(len(args)),
 		append(args, uq.Limit, uq.Offset())...)
 	if err != nil {
 		return nil, 0, storeErr(err, "users", nil)
@@ -83,8 +87,9 @@ func (q *queries) ListUsers(ctx context.Context, tenantID string, uq iam.UserQue
 
 func (q *queries) UpdateUser(ctx context.Context, u *iam.User) error {
 	res, err := q.w.ExecContext(ctx, `UPDATE users SET email = $1, name = $2, password_hash = $3, email_verified = $4, status = $5,
-		external_id = $6, updated_at = $7 WHERE tenant_id = $8 AND id = $9`,
-		u.Email, u.Name, nullString(u.PasswordHash), u.EmailVerified, string(u.Status), nullString(u.ExternalID), ts(u.UpdatedAt), u.TenantID, u.ID)
+		external_id = $6, updated_at = $7, name_folded = $8 WHERE tenant_id = $9 AND id = $10`,
+		u.Email, u.Name, nullString(u.PasswordHash), u.EmailVerified, string(u.Status), nullString(u.ExternalID), ts(u.UpdatedAt),
+		fold(u.Name), u.TenantID, u.ID)
 	if err != nil {
 		return storeErr(err, "user", userUnique)
 	}

@@ -224,6 +224,15 @@ func testSetUserAdminRoles(t *testing.T, s iam.Store) {
 	got, err := s.UserAdminRoles(ctx, tn.ID, bystander.ID)
 	must(t, err, "UserAdminRoles bystander")
 	check(t, "bystander's roles", byRoleID(got), rolesOf(r1))
+
+	// A role that does not exist fails the call, and outside InTx the call is
+	// one transaction: the roles held before stay.
+	if err := s.SetUserAdminRoles(ctx, tn.ID, bystander.ID, []string{r2.ID, newID(t)}); err == nil {
+		t.Error("SetUserAdminRoles with an unknown role succeeded")
+	}
+	got, err = s.UserAdminRoles(ctx, tn.ID, bystander.ID)
+	must(t, err, "UserAdminRoles bystander")
+	check(t, "bystander's roles after a failed SetUserAdminRoles", byRoleID(got), rolesOf(r1))
 }
 
 func testListAdmins(t *testing.T, s iam.Store) {

@@ -14,6 +14,7 @@ var userTests = []test{
 	{"EmailTaken", testUserEmailTaken},
 	{"ExternalIDTaken", testUserExternalIDTaken},
 	{"List", testUserList},
+	{"ListSearchNonASCII", testUserListSearchNonASCII},
 	{"Update", testUserUpdate},
 	{"Delete", testUserDelete},
 	{"TenantIsolation", testUserTenantIsolation},
@@ -216,6 +217,18 @@ func testUserList(t *testing.T, s iam.Store) {
 			if want, ok := byID[got[i].ID]; ok {
 				check(t, tc.name+": listed user", &got[i], want)
 			}
+		}
+	}
+}
+
+func testUserListSearchNonASCII(t *testing.T, s iam.Store) {
+	tn := createTenant(t, s)
+	u := createUser(t, s, tn.ID, "emile@example.com", func(u *iam.User) { u.Name = "Émile Zola" })
+	createUser(t, s, tn.ID, "victor@example.com", func(u *iam.User) { u.Name = "Victor Hugo" })
+	for _, search := range []string{"Émile", "émile", "ÉMILE", "mile zo"} {
+		got, total, err := s.ListUsers(t.Context(), tn.ID, iam.UserQuery{ListParams: iam.ListParams{Page: 1, Limit: 10, OrderBy: "email", Search: search}})
+		if err != nil || total != 1 || !wantIDs(ids(got, userID), []string{u.ID}) {
+			t.Errorf("ListUsers search %q = %v, total %d, %v; want %s only", search, emails(got), total, err, u.Email)
 		}
 	}
 }

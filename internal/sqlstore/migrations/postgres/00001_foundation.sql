@@ -19,6 +19,7 @@ CREATE TABLE users (
     tenant_id       TEXT NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
     email           TEXT NOT NULL,
     name            TEXT NOT NULL,
+    name_folded     TEXT NOT NULL,
     password_hash   TEXT,
     email_verified  BOOLEAN NOT NULL DEFAULT FALSE,
     status          TEXT NOT NULL,

@@ -1,0 +1,25 @@
+package bench
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+// BenchmarkLogin measures a whole successful password login through the
+// real handler on SQLite, OWASP argon2id parameters included.
+func BenchmarkLogin(b *testing.B) {
+	h := newServer(b, nil)
+	body := `{"email":"` + adminEmail + `","password":"` + adminPassword + `"}`
+	b.ResetTimer()
+	for b.Loop() {
+		req := httptest.NewRequest(http.MethodPost, "/api/v1/auth/login", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != http.StatusOK {
+			b.Fatalf("login: %d %s", rec.Code, rec.Body)
+		}
+	}
+}

@@ -1,0 +1,47 @@
+// Package bench holds Gatehouse's Go benchmarks; cmd/load and run hold the
+// load measurements of a built binary. See README.md.
+package bench
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"testing"
+
+	"github.com/spf13/pflag"
+
+	"github.com/gatehouse-iam/gatehouse/internal/config"
+	"github.com/gatehouse-iam/gatehouse/internal/server"
+)
+
+const (
+	adminEmail    = "admin@example.com"
+	adminPassword = "bench-password-1"
+)
+
+// newServer opens a server on a fresh SQLite file with production password
+// parameters unless env overrides them.
+func newServer(b *testing.B, env map[string]string) http.Handler {
+	b.Helper()
+	vars := map[string]string{
+		"GATEHOUSE_DATA_DIR":                 b.TempDir(),
+		"GATEHOUSE_BOOTSTRAP_ADMIN_EMAIL":    adminEmail,
+		"GATEHOUSE_BOOTSTRAP_ADMIN_PASSWORD": adminPassword,
+	}
+	for k, v := range env {
+		vars[k] = v
+	}
+	fs := pflag.NewFlagSet("bench", pflag.ContinueOnError)
+	config.RegisterFlags(fs)
+	cfg, err := config.Load(fs, func(k string) string { return vars[k] })
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv, err := server.Open(context.Background(), server.Options{Config: cfg, Log: slog.New(slog.NewJSONHandler(io.Discard, nil))})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { srv.Close() })
+	return srv.Handler()
+}
