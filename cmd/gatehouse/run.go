@@ -9,11 +9,13 @@ import (
 	"log/slog"
 	"net"
 	"runtime/debug"
+	"sort"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/gatehouse-iam/gatehouse/internal/config"
+	"github.com/gatehouse-iam/gatehouse/internal/iam"
 	"github.com/gatehouse-iam/gatehouse/internal/server"
 )
 
@@ -160,9 +162,36 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		},
 	})
 
-	err := root.ExecuteContext(ctx)
-	if err != nil && !config.IsConfigError(err) && strings.Contains(err.Error(), "required flag") {
-		return usageError{err}
+	return describe(root.ExecuteContext(ctx))
+}
+
+// describe turns an error into what the operator reads: command-line mistakes
+// become usage errors; service errors show their message and invalid fields,
+// never their internal cause.
+func describe(err error) error {
+	if err == nil || config.IsConfigError(err) {
+		return err
 	}
-	return err
+	msg := err.Error()
+	for _, usage := range []string{"unknown command", "required flag", "accepts ", "unknown flag", "flag needs an argument"} {
+		if strings.Contains(msg, usage) {
+			return usageError{err}
+		}
+	}
+	var e *iam.Error
+	if !errors.As(err, &e) {
+		return err
+	}
+	msg = e.Message
+	if fields, ok := e.Details["fields"].(map[string]string); ok {
+		names := make([]string, 0, len(fields))
+		for name := range fields {
+			names = append(names, name)
+		}
+		sort.Strings(names)
+		for _, name := range names {
+			msg += "; " + name + " " + fields[name]
+		}
+	}
+	return errors.New(msg)
 }

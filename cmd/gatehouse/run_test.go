@@ -133,7 +133,6 @@ func TestErrors(t *testing.T) {
 }
 
 func TestUnknownCommandIsUsageError(t *testing.T) {
-	t.Skip(`BUG: an unknown command or a stray argument ("gatehouse frobnicate", "gatehouse serve extra") exits 1, not 2: only flag and required-flag errors become usageError`)
 	for _, args := range [][]string{{"frobnicate"}, {"serve", "extra"}} {
 		_, err := runCommand(t, newEnv(t), "", args...)
 		if err == nil || exitCode(err) != 2 {
@@ -143,7 +142,6 @@ func TestUnknownCommandIsUsageError(t *testing.T) {
 }
 
 func TestBadMasterKeyIsConfigError(t *testing.T) {
-	t.Skip("BUG: master_key is not validated by config.Load: a malformed GATEHOUSE_MASTER_KEY exits 1 (not 2) from server.Open after migrating, and is not reported with the other invalid settings")
 	e := newEnv(t, "GATEHOUSE_MASTER_KEY", "not-a-key", "GATEHOUSE_LISTEN", "nope")
 	_, err := runCommand(t, e, "", "migrate")
 	if err == nil || exitCode(err) != 2 || !strings.Contains(err.Error(), "master_key") || !strings.Contains(err.Error(), "listen") {
@@ -192,7 +190,6 @@ func TestAdminCreate(t *testing.T) {
 }
 
 func TestAdminCreateShortPasswordSaysWhy(t *testing.T) {
-	t.Skip(`BUG: admin create with a 7-character password fails with only "invalid_request: the request has invalid fields"; the field details (password: must be at least 8 characters) are not printed`)
 	_, err := runCommand(t, newEnv(t), "1234567\n", "admin", "create", "--email", "a@example.com", "--password-stdin")
 	if err == nil || !strings.Contains(err.Error(), "password") {
 		t.Errorf("err %v does not say the password is the problem", err)
@@ -220,7 +217,6 @@ func TestMigrate(t *testing.T) {
 }
 
 func TestMigrateCreatesDataDir(t *testing.T) {
-	t.Skip("BUG: migrate fails on a data dir that does not exist yet (open sqlite …/gatehouse.db: unable to open database file), although serve and admin create create it")
 	e := newEnv(t)
 	e = e.with("GATEHOUSE_DATA_DIR", filepath.Join(e.dataDir(), "new", "dir"))
 	if out, err := runCommand(t, e, "", "migrate"); err != nil {
@@ -472,7 +468,6 @@ func TestServe(t *testing.T) {
 }
 
 func TestServeBannerShowsTheBoundAddress(t *testing.T) {
-	t.Skip("BUG: with listen 127.0.0.1:0 the derived issuer (and the banner's issuer, docs and health URLs) keep port 0 instead of the bound port")
 	s := startServe(t, newEnv(t))
 	if want := "health:   http://" + s.addr + "/healthz"; !strings.Contains(s.out.String(), want) {
 		t.Errorf("banner lacks %q:\n%s", want, s.out.String())

@@ -19,6 +19,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/gatehouse-iam/gatehouse/internal/password"
+	"github.com/gatehouse-iam/gatehouse/internal/token"
 )
 
 // Config is the validated configuration of a Gatehouse server.
@@ -99,7 +100,7 @@ func (e *Error) Error() string {
 // variables through getenv, then the flags set on fs, and validates the result.
 // Errors are *Error.
 func Load(fs *pflag.FlagSet, getenv func(string) string) (*Config, error) {
-	k := koanf.New("\x00")
+	k := koanf.New(".")
 	defaults := map[string]any{}
 	for _, s := range settings {
 		defaults[s.key] = s.def
@@ -109,7 +110,8 @@ func Load(fs *pflag.FlagSet, getenv func(string) string) (*Config, error) {
 	}
 	if path, _ := fs.GetString("config"); path != "" {
 		if err := k.Load(file.Provider(path), yaml.Parser()); err != nil {
-			return nil, &Error{Problems: []string{fmt.Sprintf("config: cannot read %s: %v", path, err)}}
+			msg := strings.Join(strings.Fields(err.Error()), " ")
+			return nil, &Error{Problems: []string{fmt.Sprintf("config: cannot read %s: %s", path, msg)}}
 		}
 	}
 	env := map[string]any{}
@@ -127,7 +129,7 @@ func Load(fs *pflag.FlagSet, getenv func(string) string) (*Config, error) {
 			flagKeys[s.flag] = s.key
 		}
 	}
-	err := k.Load(posflag.ProviderWithFlag(fs, "\x00", nil, func(f *pflag.Flag) (string, any) {
+	err := k.Load(posflag.ProviderWithFlag(fs, ".", nil, func(f *pflag.Flag) (string, any) {
 		key, ok := flagKeys[f.Name]
 		if !ok || !f.Changed {
 			return "", nil
@@ -154,7 +156,24 @@ func parse(k *koanf.Koanf) (*Config, error) {
 			bad(key, "unknown setting")
 		}
 	}
-	str := func(key string) string { return strings.TrimSpace(fmt.Sprint(k.Get(key))) }
+	// raw is a setting's text. YAML may give numbers or booleans, which read
+	// as written for most keys; secrets must be quoted strings, since YAML
+	// would rewrite 0x1F or 1234567.0 before Gatehouse sees them.
+	raw := func(key string, secret bool) string {
+		switch v := k.Get(key).(type) {
+		case nil:
+			return ""
+		case string:
+			return v
+		default:
+			if secret {
+				bad(key, "must be a quoted string in the config file")
+				return ""
+			}
+			return fmt.Sprint(v)
+		}
+	}
+	str := func(key string) string { return strings.TrimSpace(raw(key, false)) }
 	duration := func(key string, lo, hi time.Duration) time.Duration {
 		d, err := time.ParseDuration(str(key))
 		if err != nil || d < lo || d > hi {
@@ -174,9 +193,9 @@ func parse(k *koanf.Koanf) (*Config, error) {
 		DataDir:                str("data_dir"),
 		Database:               str("database"),
 		Issuer:                 strings.TrimSuffix(str("issuer"), "/"),
-		MasterKey:              str("master_key"),
+		MasterKey:              strings.TrimSpace(raw("master_key", true)),
 		BootstrapAdminEmail:    str("bootstrap_admin_email"),
-		BootstrapAdminPassword: fmt.Sprint(k.Get("bootstrap_admin_password")),
+		BootstrapAdminPassword: raw("bootstrap_admin_password", true),
 		AccessTokenTTL:         duration("access_token_ttl", time.Minute, 24*time.Hour),
 		ShutdownTimeout:        duration("shutdown_timeout", 0, 10*time.Minute),
 		Password: password.Params{
@@ -213,6 +232,11 @@ func parse(k *koanf.Koanf) (*Config, error) {
 		c.Issuer = "http://" + net.JoinHostPort(host, port)
 	} else if u, err := url.Parse(c.Issuer); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
 		bad("issuer", "must be an absolute http(s) URL without query or fragment, got %q", c.Issuer)
+	}
+	if c.MasterKey != "" {
+		if _, err := token.ParseMasterKey(c.MasterKey); err != nil {
+			bad("master_key", "%v", err)
+		}
 	}
 	if (c.BootstrapAdminEmail == "") != (c.BootstrapAdminPassword == "") {
 		bad("bootstrap_admin_email", "bootstrap_admin_email and bootstrap_admin_password must be set together")

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -62,9 +63,6 @@ func Open(ctx context.Context, opts Options) (*Server, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
-		return nil, fmt.Errorf("data dir: %w", err)
-	}
 	store, err := OpenStore(ctx, cfg, log)
 	if err != nil {
 		return nil, err
@@ -77,8 +75,12 @@ func Open(ctx context.Context, opts Options) (*Server, error) {
 	return s, nil
 }
 
-// OpenStore opens and migrates the configured store.
+// OpenStore creates the data directory if needed, then opens and migrates
+// the configured store.
 func OpenStore(ctx context.Context, cfg *config.Config, log *slog.Logger) (*sqlstore.Store, error) {
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("data dir: %w", err)
+	}
 	store, err := sqlstore.Open(ctx, cfg.Database, cfg.DataDir)
 	if err != nil {
 		return nil, err
@@ -140,7 +142,7 @@ func masterKey(cfg *config.Config, log *slog.Logger) (*token.MasterKey, error) {
 	if cfg.MasterKey != "" {
 		k, err := token.ParseMasterKey(cfg.MasterKey)
 		if err != nil {
-			return nil, fmt.Errorf("GATEHOUSE_MASTER_KEY: %w", err)
+			return nil, fmt.Errorf("master_key: %w", err)
 		}
 		return k, nil
 	}
@@ -198,8 +200,13 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, banner io.Writer) e
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
+	base := s.cfg.Issuer
+	if strings.HasSuffix(s.cfg.Listen, ":0") {
+		// The port was chosen by the system; only the listener knows it.
+		base = "http://" + ln.Addr().String()
+	}
 	fmt.Fprintf(banner, "Gatehouse %s listening on %s\n", s.build.Version, ln.Addr())
-	fmt.Fprintf(banner, "  issuer:   %s\n  API docs: %s/docs\n  health:   %s/healthz\n", s.cfg.Issuer, s.cfg.Issuer, s.cfg.Issuer)
+	fmt.Fprintf(banner, "  issuer:   %s\n  API docs: %s/docs\n  health:   %s/healthz\n", s.cfg.Issuer, base, base)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
