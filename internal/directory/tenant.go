@@ -71,7 +71,7 @@ func (s *Service) CreateTenant(ctx context.Context, in TenantInput) (*iam.Tenant
 	var admin *iam.User
 	if in.Admin != nil {
 		if admin, err = s.buildUser(ctx, t.ID, *in.Admin); err != nil {
-			return nil, err
+			return nil, prefixFields(err, "admin")
 		}
 		admin.EmailVerified = true
 	}
@@ -173,6 +173,7 @@ func (s *Service) UpdateTenant(ctx context.Context, id string, patch TenantPatch
 	if err != nil {
 		return nil, err
 	}
+	s.cache.ForgetAll()
 	return t, nil
 }
 

@@ -1,6 +1,7 @@
 package directory
 
 import (
+	"errors"
 	"net/mail"
 	"strings"
 	"unicode"
@@ -93,4 +94,22 @@ func (f fieldErrors) hostname(field, s string) string {
 		}
 	}
 	return h
+}
+
+// prefixFields renames the invalid fields of err as fields of the object
+// prefix, for inputs nested in a larger request.
+func prefixFields(err error, prefix string) error {
+	var e *iam.Error
+	if !errors.As(err, &e) || e.Code != iam.CodeInvalid {
+		return err
+	}
+	fields, ok := e.Details["fields"].(map[string]string)
+	if !ok {
+		return err
+	}
+	renamed := make(map[string]string, len(fields))
+	for k, v := range fields {
+		renamed[prefix+"."+k] = v
+	}
+	return iam.Invalid(e.Message, renamed)
 }

@@ -70,9 +70,9 @@ type empty struct{}
 
 // ListParams are the query parameters every list takes.
 type ListParams struct {
-	Page   int    `query:"page" minimum:"1" default:"1" doc:"Page number, from 1"`
+	Page   int    `query:"page" minimum:"1" maximum:"1000000" default:"1" doc:"Page number, from 1"`
 	Limit  int    `query:"limit" minimum:"1" maximum:"100" default:"20" doc:"Items per page, at most 100"`
-	Search string `query:"search" maxLength:"200" doc:"Case-insensitive substring to search for"`
+	Search string `query:"search" maxLength:"200" pattern:"^[^\\x00-\\x1f\\x7f]*$" patternDescription:"text without control characters" doc:"Case-insensitive substring to search for"`
 }
 
 func (p ListParams) params(orderBy string) iam.ListParams {

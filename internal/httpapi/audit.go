@@ -31,7 +31,7 @@ func auditBody(e *iam.AuditEvent) AuditEventBody {
 }
 
 type listAuditInput struct {
-	Page     int       `query:"page" minimum:"1" default:"1"`
+	Page     int       `query:"page" minimum:"1" maximum:"1000000" default:"1"`
 	Limit    int       `query:"limit" minimum:"1" maximum:"100" default:"20"`
 	ActorID  string    `query:"actor_id" maxLength:"100"`
 	Action   string    `query:"action" maxLength:"100"`

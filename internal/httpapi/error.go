@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"regexp"
 	"strings"
 	"sync"
 
@@ -103,7 +104,12 @@ func humaError(ctx huma.Context, status int, msg string, errs ...error) huma.Sta
 		var d huma.ErrorDetailer
 		if errors.As(err, &d) {
 			detail := d.ErrorDetail()
-			fields[fieldName(detail.Location)] = detail.Message
+			location := detail.Location
+			// A missing property is reported at its parent; name the property.
+			if m := missingProperty.FindStringSubmatch(detail.Message); m != nil {
+				location += "." + m[1]
+			}
+			fields[fieldName(location)] = detail.Message
 		}
 	}
 	switch {
@@ -120,6 +126,8 @@ func humaError(ctx huma.Context, status int, msg string, errs ...error) huma.Sta
 	}
 	return &ErrorBody{status: status, Code: strings.ReplaceAll(strings.ToLower(http.StatusText(status)), " ", "_"), Message: msg}
 }
+
+var missingProperty = regexp.MustCompile(`^expected required property (\S+) to be present$`)
 
 // fieldName turns huma's "body.email" or "query.limit" into the field's name.
 func fieldName(location string) string {

@@ -21,8 +21,7 @@ const maxBodyBytes = 1 << 20
 
 // middleware wraps the mux, outermost first: request id and log, panic
 // recovery, body limit, tenant, authentication, metrics.
-func (s *Server) middleware(mux http.Handler, m *metrics) http.Handler {
-	tenants := newTenantResolver(s.store, s.cfg.MultiTenant, issuerHost(s.cfg.Issuer))
+func (s *Server) middleware(mux http.Handler, m *metrics, tenants *tenantResolver) http.Handler {
 	h := m.instrument(mux)
 	h = s.authenticate(h)
 	h = tenants.middleware(h)

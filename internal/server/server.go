@@ -116,7 +116,8 @@ func wire(ctx context.Context, opts Options, store *sqlstore.Store) (*Server, er
 	}
 	issuer := token.NewIssuer(keys, cfg.Issuer, cfg.AccessTokenTTL, now)
 	acc := account.New(store, hasher, issuer, account.DefaultLifetimes, now)
-	dir := directory.New(store, hasher, acc, now)
+	tenants := newTenantResolver(store, cfg.MultiTenant, issuerHost(cfg.Issuer))
+	dir := directory.New(store, hasher, caches{account: acc, tenants: tenants}, now)
 	system, created, err := dir.EnsureSystemTenant(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("system tenant: %w", err)
@@ -134,7 +135,7 @@ func wire(ctx context.Context, opts Options, store *sqlstore.Store) (*Server, er
 	mux := http.NewServeMux()
 	s.api = httpapi.New(mux, build.Version, dir, acc, audit.NewLog(store), metrics)
 	s.routes(mux, metrics)
-	s.handler = s.middleware(mux, metrics)
+	s.handler = s.middleware(mux, metrics, tenants)
 	return s, nil
 }
 
@@ -224,4 +225,17 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, banner io.Writer) e
 		return err
 	}
 	return nil
+}
+
+// caches are what the directory makes forget when users or tenants change.
+type caches struct {
+	account *account.Service
+	tenants *tenantResolver
+}
+
+func (c caches) ForgetUser(userID string) { c.account.ForgetUser(userID) }
+
+func (c caches) ForgetAll() {
+	c.account.ForgetAll()
+	c.tenants.forgetAll()
 }

@@ -102,3 +102,9 @@ func (t *tenantResolver) middleware(next http.Handler) http.Handler {
 func tenantScoped(path string) bool {
 	return strings.HasPrefix(path, "/api/") || strings.HasPrefix(path, "/oauth2/")
 }
+
+func (t *tenantResolver) forgetAll() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	clear(t.cache)
+}

@@ -488,3 +488,37 @@ func TestTenantSingleModeAnyHost(t *testing.T) {
 	}
 	b.loginFails("boss@b.example.com", "boss-password-1")
 }
+
+// TestTenantDeletedWithinCache: for the second the resolver still maps a
+// deleted tenant's host to it, requests must fail cleanly (4xx), not 500.
+// Today a login there writes its audit event for the deleted tenant, the
+// foreign key refuses it, and the client gets 500 internal.
+func TestTenantDeletedWithinCache(t *testing.T) {
+	h := newHarness(t, map[string]string{"GATEHOUSE_MULTI_TENANT": "true"})
+	sys := tnHost{h: h, host: tnSystemHost}
+	tok := sys.login(adminEmail, adminPassword).AccessToken
+	var d tnTenant
+	sys.do(http.MethodPost, "/api/v1/tenants", tok, map[string]any{"name": "D", "hostnames": []string{"d.example.com"},
+		"admin": map[string]any{"email": "boss@d.example.com", "password": "boss-password-1"}}).want(http.StatusCreated).Decode(&d)
+	dh := tnHost{h: h, host: "d.example.com"}
+	dTok := dh.login("boss@d.example.com", "boss-password-1") // d.example.com is now cached
+	sys.do(http.MethodDelete, "/api/v1/tenants/"+d.ID, tok, nil).want(http.StatusNoContent)
+
+	// Tokens and refresh tokens of the deleted tenant already fail cleanly.
+	if r := dh.get("/api/v1/me", dTok.AccessToken); r.Status != http.StatusUnauthorized && r.Status != http.StatusNotFound {
+		t.Errorf("GET /me with a deleted tenant's token: %d %s", r.Status, r.Body)
+	}
+	if r := dh.do(http.MethodPost, "/api/v1/auth/refresh", "", map[string]any{"refresh_token": dTok.RefreshToken}); r.Status != http.StatusUnauthorized && r.Status != http.StatusNotFound {
+		t.Errorf("refresh with a deleted tenant's token: %d %s", r.Status, r.Body)
+	}
+	for _, email := range []string{"boss@d.example.com", "nobody@d.example.com"} {
+		r := dh.do(http.MethodPost, "/api/v1/auth/login", "", map[string]any{"email": email, "password": "boss-password-1"})
+		switch {
+		case r.Status == http.StatusNotFound:
+			r.wantError(http.StatusNotFound, "tenant_not_found")
+		default:
+			r.wantError(http.StatusUnauthorized, "invalid_credentials")
+		}
+	}
+	h.get("/healthz", "").want(http.StatusOK)
+}

@@ -53,6 +53,7 @@ type Store struct {
 	queries
 	writer *sql.DB
 	reader *sql.DB
+	caches []*stmtCache
 }
 
 var _ iam.Store = (*Store)(nil)
@@ -100,7 +101,8 @@ func openSQLite(ctx context.Context, path string) (*Store, error) {
 	}
 	reader.SetMaxOpenConns(max(4, runtime.NumCPU()))
 	reader.SetMaxIdleConns(max(4, runtime.NumCPU()))
-	return &Store{queries: queries{dialect: SQLite, r: reader, w: writer}, writer: writer, reader: reader}, nil
+	rc, wc := newStmtCache(reader), newStmtCache(writer)
+	return &Store{queries: queries{dialect: SQLite, r: rc, w: wc}, writer: writer, reader: reader, caches: []*stmtCache{rc, wc}}, nil
 }
 
 func openPostgres(ctx context.Context, dsn string) (*Store, error) {
@@ -153,6 +155,9 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // Close closes every connection.
 func (s *Store) Close() error {
+	for _, c := range s.caches {
+		c.close()
+	}
 	err := s.writer.Close()
 	if s.reader != s.writer {
 		err = errors.Join(err, s.reader.Close())
@@ -204,6 +209,10 @@ func storeErr(err error, what string, unique func(constraint string) iam.Code) e
 	if errors.Is(err, sql.ErrNoRows) {
 		return iam.Errorf(iam.CodeNotFound, "%s not found", what)
 	}
+	if foreignKeyViolation(err) {
+		// What the row refers to was deleted meanwhile, e.g. its tenant.
+		return &iam.Error{Code: iam.CodeNotFound, Message: what + " refers to something that no longer exists", Err: err}
+	}
 	if constraint, ok := uniqueViolation(err); ok && unique != nil {
 		code := unique(constraint)
 		return &iam.Error{Code: code, Message: conflictMessage(code, what), Err: err}
@@ -240,6 +249,15 @@ func uniqueViolation(err error) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+func foreignKeyViolation(err error) bool {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return pgErr.Code == "23503"
+	}
+	var sqliteErr *sqlite.Error
+	return errors.As(err, &sqliteErr) && sqliteErr.Code() == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY
 }
 
 // affected turns "no row changed" into notFound.

@@ -136,7 +136,6 @@ func auditID(e iam.AuditEvent) string { return e.ID }
 func keyID(k iam.SigningKey) string   { return k.ID }
 func sorted(s []string) []string      { s = slices.Clone(s); slices.Sort(s); return s }
 func wantIDs(got, want []string) bool { return slices.Equal(got, want) }
-func sameSet(got, want []string) bool { return slices.Equal(sorted(got), sorted(want)) }
 
 // createTenant inserts a tenant named after its id, changed by mods.
 func createTenant(t *testing.T, s iam.Tx, mods ...func(*iam.Tenant)) *iam.Tenant {
