@@ -117,11 +117,11 @@ func (s *Service) Logout(ctx context.Context) error {
 	return nil
 }
 
-// Me returns the caller's user.
+// Me returns the caller's user, as checked when the request was authenticated.
 func (s *Service) Me(ctx context.Context) (*iam.User, error) {
 	p := iam.PrincipalFrom(ctx)
-	if p == nil {
+	if p == nil || p.User == nil {
 		return nil, iam.Errorf(iam.CodeUnauthenticated, "authentication required")
 	}
-	return s.store.GetUser(ctx, p.TenantID, p.UserID)
+	return p.User, nil
 }

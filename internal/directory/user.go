@@ -149,6 +149,7 @@ func (s *Service) UpdateUser(ctx context.Context, id string, patch UserPatch) (*
 	if err != nil {
 		return nil, err
 	}
+	s.cache.ForgetUser(id)
 	return u, nil
 }
 

@@ -5,13 +5,15 @@ import (
 	"time"
 )
 
-// Principal is the authenticated caller of a request.
+// Principal is the authenticated caller of a request. User is the caller's
+// record as read when the session was last checked (at most a second ago, or
+// since the user last changed on this replica); treat it as read-only.
 type Principal struct {
 	TenantID    string
 	UserID      string
 	SessionID   string
 	TokenID     string
-	Email       string
+	User        *User
 	Permissions []string
 	AMR         []string
 	ExpiresAt   time.Time

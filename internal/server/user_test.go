@@ -40,12 +40,15 @@ func TestUserLifecycle(t *testing.T) {
 	bob := h.post("/api/v1/users", admin, map[string]any{"email": "bob@example.com", "name": "Bob"}).want(http.StatusCreated).JSON()
 	h.patch("/api/v1/users/"+bob["id"].(string), admin, map[string]any{"email": "alice@EXAMPLE.com"}).wantError(http.StatusConflict, "email_taken")
 
+	alice := h.login("alice@example.com", "alice-password").AccessToken
+	h.get("/api/v1/me", alice).want(http.StatusOK)
 	patched := h.patch("/api/v1/users/"+id, admin, map[string]any{"name": "Alice A.", "external_id": ""}).want(http.StatusOK).JSON()
 	if patched["name"] != "Alice A." || patched["external_id"] != nil || patched["email"] != "alice@example.com" {
 		t.Fatalf("patched %v", patched)
 	}
-
-	alice := h.login("alice@example.com", "alice-password").AccessToken
+	if me := h.get("/api/v1/me", alice).want(http.StatusOK).JSON(); me["name"] != "Alice A." {
+		t.Fatalf("/me after the change still shows %v", me["name"])
+	}
 	h.post("/api/v1/users/"+id+"/disable", admin, nil).want(http.StatusOK)
 	h.get("/api/v1/me", alice).wantError(http.StatusUnauthorized, "invalid_token")
 	h.post("/api/v1/auth/login", "", map[string]any{"email": "alice@example.com", "password": "alice-password"}).wantError(http.StatusUnauthorized, "invalid_credentials")
@@ -61,7 +64,7 @@ func TestUserLifecycle(t *testing.T) {
 	for _, e := range h.auditEvents(admin, "target_id="+id) {
 		actions = append(actions, e["action"].(string))
 	}
-	want := []string{"user.deleted", "auth.login.succeeded", "user.enabled", "auth.login.failed", "user.disabled", "auth.login.succeeded", "user.updated", "user.created"}
+	want := []string{"user.deleted", "auth.login.succeeded", "user.enabled", "auth.login.failed", "user.disabled", "user.updated", "auth.login.succeeded", "user.created"}
 	if fmt.Sprint(actions) != fmt.Sprint(want) {
 		t.Fatalf("audit trail of the user:\n got %v\nwant %v", actions, want)
 	}

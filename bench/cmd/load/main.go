@@ -30,12 +30,13 @@ func main() {
 	bare := flag.String("bare", "", "path to the bare baseline binary")
 	duration := flag.Duration("duration", 10*time.Second, "length of each load run")
 	conns := flag.Int("c", 16, "concurrent connections for the /me runs")
+	only := flag.String("only", "", `run only "me" or "login" after start-up`)
 	flag.Parse()
 	if *bin == "" || *bare == "" {
 		fmt.Fprintln(os.Stderr, "usage: load -gatehouse BIN -bare BIN [-duration 10s] [-c 16]")
 		os.Exit(2)
 	}
-	if err := run(*bin, *bare, *duration, *conns); err != nil {
+	if err := run(*bin, *bare, *duration, *conns, *only); err != nil {
 		fmt.Fprintln(os.Stderr, "load:", err)
 		os.Exit(1)
 	}
@@ -48,7 +49,7 @@ const (
 	password      = "bench-password-1"
 )
 
-func run(bin, bare string, d time.Duration, conns int) error {
+func run(bin, bare string, d time.Duration, conns int, only string) error {
 	dir, err := os.MkdirTemp("", "gatehouse-bench-")
 	if err != nil {
 		return err
@@ -70,6 +71,18 @@ func run(bin, bare string, d time.Duration, conns int) error {
 	time.Sleep(2 * time.Second)
 	fmt.Printf("idle RSS after start-up: %s\n\n", rss(cmd.Process.Pid))
 
+	if only != "login" {
+		if err := measureMe(cmd, bare, d, conns); err != nil {
+			return err
+		}
+	}
+	if only != "me" {
+		measureLogin(cmd, d)
+	}
+	return nil
+}
+
+func measureMe(cmd *exec.Cmd, bare string, d time.Duration, conns int) error {
 	token, err := login()
 	if err != nil {
 		return err
@@ -89,7 +102,10 @@ func run(bin, bare string, d time.Duration, conns int) error {
 	fmt.Printf("  gatehouse (JWT):       %s\n", meRes)
 	fmt.Printf("  ratio: %.0f%% of the bare handler (target: at least 50%%)\n", 100*meRes.rps()/bareRes.rps())
 	fmt.Printf("  gatehouse RSS under load: %s\n\n", rss(cmd.Process.Pid))
+	return nil
+}
 
+func measureLogin(cmd *exec.Cmd, d time.Duration) {
 	hash := hashTime()
 	bound := float64(runtime.NumCPU()) / hash.Seconds()
 	workers := 2 * runtime.NumCPU()
@@ -99,7 +115,6 @@ func run(bin, bare string, d time.Duration, conns int) error {
 	fmt.Printf("  gatehouse: %s\n", loginRes)
 	fmt.Printf("  ratio: %.0f%% of the argon2id bound (target: at least 80%%)\n", 100*loginRes.rps()/bound)
 	fmt.Printf("  gatehouse RSS after the login run: %s\n", rss(cmd.Process.Pid))
-	return nil
 }
 
 func stop(cmd *exec.Cmd) {
