@@ -1,0 +1,164 @@
+package token_test
+
+import (
+	"context"
+	"encoding/base64"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gatehouse-iam/gatehouse/internal/iam"
+	"github.com/gatehouse-iam/gatehouse/internal/sqlstore"
+	"github.com/gatehouse-iam/gatehouse/internal/token"
+)
+
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+func newStore(t *testing.T) iam.Store {
+	t.Helper()
+	s, err := sqlstore.Open(context.Background(), "sqlite://"+filepath.Join(t.TempDir(), "t.db"), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if _, err := s.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func masterKey(t *testing.T) *token.MasterKey {
+	t.Helper()
+	k, _, err := token.LoadOrCreateMasterKey(filepath.Join(t.TempDir(), token.MasterKeyFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+func TestMasterKeySealsWithPurpose(t *testing.T) {
+	k := masterKey(t)
+	sealed, err := k.Seal([]byte("secret"), []byte("purpose-a"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := k.Open(sealed, []byte("purpose-a")); err != nil || string(got) != "secret" {
+		t.Fatalf("Open = %q, %v", got, err)
+	}
+	if _, err := k.Open(sealed, []byte("purpose-b")); err == nil {
+		t.Fatal("a value sealed for one purpose opened for another")
+	}
+	if _, err := masterKey(t).Open(sealed, []byte("purpose-a")); err == nil {
+		t.Fatal("another master key opened the value")
+	}
+	sealed[len(sealed)-1] ^= 1
+	if _, err := k.Open(sealed, []byte("purpose-a")); err == nil {
+		t.Fatal("a tampered value opened")
+	}
+}
+
+func TestParseMasterKey(t *testing.T) {
+	raw := strings.Repeat("k", 32)
+	for _, enc := range []string{base64.StdEncoding.EncodeToString([]byte(raw)), base64.RawURLEncoding.EncodeToString([]byte(raw)) + "\n"} {
+		if _, err := token.ParseMasterKey(enc); err != nil {
+			t.Errorf("ParseMasterKey(%q): %v", enc, err)
+		}
+	}
+	for _, bad := range []string{"", "not base64!", base64.StdEncoding.EncodeToString([]byte("short"))} {
+		if _, err := token.ParseMasterKey(bad); err == nil {
+			t.Errorf("ParseMasterKey(%q) accepted", bad)
+		}
+	}
+}
+
+func TestIssueAndVerify(t *testing.T) {
+	ctx := context.Background()
+	clk := &clock{now: time.Now()}
+	keys, err := token.LoadKeys(ctx, newStore(t), masterKey(t), clk.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	iss := token.NewIssuer(keys, "https://id.example.com", 10*time.Minute, clk.Now)
+	raw, err := iss.Issue("tenant-1", "user-1", "session-1", []string{"pwd"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := iss.Verify(ctx, raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Subject != "user-1" || c.TenantID != "tenant-1" || c.SessionID != "session-1" || c.ID == "" {
+		t.Fatalf("claims %+v", c)
+	}
+	other := token.NewIssuer(keys, "https://other.example.com", 10*time.Minute, clk.Now)
+	if _, err := other.Verify(ctx, raw); !iam.IsCode(err, iam.CodeInvalidToken) {
+		t.Fatalf("a token of another issuer verified: %v", err)
+	}
+	clk.Advance(10 * time.Minute)
+	if _, err := iss.Verify(ctx, raw); !iam.IsCode(err, iam.CodeInvalidToken) {
+		t.Fatalf("an expired (and cached) token verified: %v", err)
+	}
+}
+
+// TestKeysFollowRotationOnAnotherReplica: a replica learns a key rotated by
+// another one when it first sees a token signed with it.
+func TestKeysFollowRotationOnAnotherReplica(t *testing.T) {
+	ctx := context.Background()
+	store, master := newStore(t), masterKey(t)
+	clk := &clock{now: time.Now()}
+	a, err := token.LoadKeys(ctx, store, master, clk.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := token.LoadKeys(ctx, store, master, clk.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(a.JWKS().Keys) != 1 || a.JWKS().Keys[0].KeyID != b.JWKS().Keys[0].KeyID {
+		t.Fatal("two replicas on one store created different first keys")
+	}
+	if err := a.Rotate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := token.NewIssuer(a, "https://id", time.Hour, clk.Now).Issue("t", "u", "s", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk.Advance(time.Second)
+	if _, err := token.NewIssuer(b, "https://id", time.Hour, clk.Now).Verify(ctx, raw); err != nil {
+		t.Fatalf("replica b refused a token signed with the rotated key: %v", err)
+	}
+	if len(b.JWKS().Keys) != 2 {
+		t.Fatalf("replica b publishes %d keys, want both", len(b.JWKS().Keys))
+	}
+	if _, err := token.LoadKeys(ctx, store, masterKey(t), clk.Now); err == nil {
+		t.Fatal("keys loaded with the wrong master key")
+	}
+}
+
+func TestOpaque(t *testing.T) {
+	a, b := token.NewOpaque(token.RefreshPrefix), token.NewOpaque(token.RefreshPrefix)
+	if a == b || !strings.HasPrefix(a, "ghr_") || len(a) != 4+43 {
+		t.Fatalf("opaque tokens %q %q", a, b)
+	}
+	if token.HashOpaque(a) == token.HashOpaque(b) || len(token.HashOpaque(a)) != 64 {
+		t.Fatal("hashes")
+	}
+}
