@@ -67,17 +67,21 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		log := slog.New(slog.NewJSONHandler(stdout, &slog.HandlerOptions{Level: cfg.LogLevel}))
 		return cfg, log, nil
 	}
+	open := func(cmd *cobra.Command) (*config.Config, *server.Server, error) {
+		cfg, log, err := load(cmd)
+		if err != nil {
+			return nil, nil, err
+		}
+		srv, err := server.Open(ctx, server.Options{Config: cfg, Build: build(), Log: log})
+		return cfg, srv, err
+	}
 
 	root.AddCommand(&cobra.Command{
 		Use:   "serve",
 		Short: "Run the server (migrates the database first)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, log, err := load(cmd)
-			if err != nil {
-				return err
-			}
-			srv, err := server.Open(ctx, server.Options{Config: cfg, Build: build(), Log: log})
+			cfg, srv, err := open(cmd)
 			if err != nil {
 				return err
 			}
@@ -124,11 +128,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 				return err
 			}
 			pw = strings.TrimRight(pw, "\r\n")
-			cfg, log, err := load(cmd)
-			if err != nil {
-				return err
-			}
-			srv, err := server.Open(ctx, server.Options{Config: cfg, Build: build(), Log: log})
+			_, srv, err := open(cmd)
 			if err != nil {
 				return err
 			}
