@@ -16,6 +16,13 @@ const (
 	AdminRolesManage = "admin_roles.manage"
 	AuditView        = "audit.view"
 	TenantsManage    = "tenants.manage"
+	RolesRead        = "roles.read"
+	RolesWrite       = "roles.write"
+	OrgsRead         = "orgs.read"
+	OrgsWrite        = "orgs.write"
+	GroupsRead       = "groups.read"
+	GroupsWrite      = "groups.write"
+	AuthzCheck       = "authz.check"
 )
 
 // SystemPermissions lists every permission an admin role may hold.
@@ -25,6 +32,7 @@ var SystemPermissions = []string{
 	"apps.read", "apps.write", "credentials.read", "credentials.write", "credentials.verify",
 	"sessions.read", "sessions.write", "settings.manage", "audit.view", "tenants.manage",
 	"federation.manage", "scim.manage", "licenses.read", "licenses.write", "tasks.manage", "dashboard.view",
+	"authz.check",
 }
 
 // All is the permission that covers every other; the superadmin role holds it.

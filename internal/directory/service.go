@@ -17,6 +17,9 @@ type AuthCache interface {
 	// ForgetAll drops everything, for changes such as an admin role's
 	// permissions that reach many users.
 	ForgetAll()
+	// AccessChanged drops remembered authorization decisions, after a change
+	// to memberships or groups.
+	AccessChanged()
 }
 
 // Service manages tenants, users, admin roles and admins.

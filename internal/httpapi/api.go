@@ -6,6 +6,7 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
 
+	"github.com/gatehouse-iam/gatehouse/internal/access"
 	"github.com/gatehouse-iam/gatehouse/internal/account"
 	"github.com/gatehouse-iam/gatehouse/internal/audit"
 	"github.com/gatehouse-iam/gatehouse/internal/directory"
@@ -20,17 +21,31 @@ type LoginObserver interface {
 	LoginAttempt(outcome string)
 }
 
+// Services are what the REST handlers call.
+type Services struct {
+	Directory *directory.Service
+	Account   *account.Service
+	Access    *access.Service
+	Audit     *audit.Log
+	Logins    LoginObserver
+	// Issuer is the public base URL, for discovery documents.
+	Issuer string
+}
+
 // API holds the services the REST handlers call.
 type API struct {
 	directory *directory.Service
 	account   *account.Service
+	access    *access.Service
 	audit     *audit.Log
 	logins    LoginObserver
+	issuer    string
 }
 
-// New registers every /api/v1 operation on mux, plus /openapi.json and
-// /openapi.yaml, and returns the huma API (for its OpenAPI document).
-func New(mux *http.ServeMux, version string, dir *directory.Service, acc *account.Service, auditLog *audit.Log, logins LoginObserver) huma.API {
+// New registers every /api/v1 and /access/v1 operation on mux, plus
+// /openapi.json and /openapi.yaml, and returns the huma API (for its OpenAPI
+// document).
+func New(mux *http.ServeMux, version string, svc Services) huma.API {
 	cfg := huma.DefaultConfig("Gatehouse", version)
 	cfg.Info.Description = "Identity and access management: users, admins, tenants, login and tokens."
 	cfg.Info.License = &huma.License{Name: "Apache-2.0", Identifier: "Apache-2.0"}
@@ -41,7 +56,7 @@ func New(mux *http.ServeMux, version string, dir *directory.Service, acc *accoun
 		"bearer": {Type: "http", Scheme: "bearer", BearerFormat: "JWT", Description: "An access token from /api/v1/auth/login."},
 	}
 	api := humago.New(mux, cfg)
-	a := &API{directory: dir, account: acc, audit: auditLog, logins: logins}
+	a := &API{directory: svc.Directory, account: svc.Account, access: svc.Access, audit: svc.Audit, logins: svc.Logins, issuer: svc.Issuer}
 	a.routes(api)
 	return api
 }

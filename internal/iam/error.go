@@ -41,6 +41,7 @@ const (
 	CodeExternalIDTaken    Code = "external_id_taken"
 	CodeNameTaken          Code = "name_taken"
 	CodeHostnameTaken      Code = "hostname_taken"
+	CodeAliasTaken         Code = "alias_taken"
 	CodeLastSuperadmin     Code = "last_superadmin"
 	CodeStateConflict      Code = "state_conflict"
 	CodeRateLimited        Code = "rate_limited"
@@ -62,6 +63,7 @@ var codeClass = map[Code]Class{
 	CodeExternalIDTaken:    ClassConflict,
 	CodeNameTaken:          ClassConflict,
 	CodeHostnameTaken:      ClassConflict,
+	CodeAliasTaken:         ClassConflict,
 	CodeLastSuperadmin:     ClassConflict,
 	CodeStateConflict:      ClassStateConflict,
 	CodeRateLimited:        ClassRateLimited,

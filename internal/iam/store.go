@@ -99,6 +99,7 @@ type Tx interface {
 	SessionStore
 	AuditStore
 	KeyStore
+	AccessStore
 }
 
 // Store is a backend. Its methods outside InTx each run in their own

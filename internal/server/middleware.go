@@ -122,7 +122,7 @@ func limitBody(next http.Handler) http.Handler {
 func (s *Server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		authz := r.Header.Get("Authorization")
-		if authz == "" || !strings.HasPrefix(r.URL.Path, "/api/") {
+		if authz == "" || !(strings.HasPrefix(r.URL.Path, "/api/") || strings.HasPrefix(r.URL.Path, "/access/")) {
 			next.ServeHTTP(w, r)
 			return
 		}

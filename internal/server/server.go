@@ -16,6 +16,7 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 
+	"github.com/gatehouse-iam/gatehouse/internal/access"
 	"github.com/gatehouse-iam/gatehouse/internal/account"
 	"github.com/gatehouse-iam/gatehouse/internal/audit"
 	"github.com/gatehouse-iam/gatehouse/internal/config"
@@ -116,8 +117,9 @@ func wire(ctx context.Context, opts Options, store *sqlstore.Store) (*Server, er
 	}
 	issuer := token.NewIssuer(keys, cfg.Issuer, cfg.AccessTokenTTL, now)
 	acc := account.New(store, hasher, issuer, account.DefaultLifetimes, now)
+	authz := access.New(store, acc, now)
 	tenants := newTenantResolver(store, cfg.MultiTenant, issuerHost(cfg.Issuer))
-	dir := directory.New(store, hasher, caches{account: acc, tenants: tenants}, now)
+	dir := directory.New(store, hasher, caches{account: acc, tenants: tenants, access: authz}, now)
 	system, created, err := dir.EnsureSystemTenant(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("system tenant: %w", err)
@@ -133,7 +135,8 @@ func wire(ctx context.Context, opts Options, store *sqlstore.Store) (*Server, er
 	s := &Server{cfg: cfg, build: build, log: log, store: store, keys: keys, account: acc, directory: dir}
 	metrics := newMetrics()
 	mux := http.NewServeMux()
-	s.api = httpapi.New(mux, build.Version, dir, acc, audit.NewLog(store), metrics)
+	s.api = httpapi.New(mux, build.Version, httpapi.Services{Directory: dir, Account: acc, Access: authz,
+		Audit: audit.NewLog(store, access.Require), Logins: metrics, Issuer: cfg.Issuer})
 	s.routes(mux, metrics)
 	s.handler = s.middleware(mux, metrics, tenants)
 	return s, nil
@@ -227,15 +230,23 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, banner io.Writer) e
 	return nil
 }
 
-// caches are what the directory makes forget when users or tenants change.
+// caches are what the directory makes forget when users, memberships or
+// tenants change.
 type caches struct {
 	account *account.Service
 	tenants *tenantResolver
+	access  *access.Service
 }
 
-func (c caches) ForgetUser(userID string) { c.account.ForgetUser(userID) }
+func (c caches) ForgetUser(userID string) {
+	c.account.ForgetUser(userID)
+	c.access.Invalidate()
+}
 
 func (c caches) ForgetAll() {
 	c.account.ForgetAll()
 	c.tenants.forgetAll()
+	c.access.Invalidate()
 }
+
+func (c caches) AccessChanged() { c.access.Invalidate() }

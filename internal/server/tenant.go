@@ -100,7 +100,7 @@ func (t *tenantResolver) middleware(next http.Handler) http.Handler {
 }
 
 func tenantScoped(path string) bool {
-	return strings.HasPrefix(path, "/api/") || strings.HasPrefix(path, "/oauth2/")
+	return strings.HasPrefix(path, "/api/") || strings.HasPrefix(path, "/oauth2/") || strings.HasPrefix(path, "/access/")
 }
 
 func (t *tenantResolver) forgetAll() {

@@ -178,6 +178,32 @@ func (s *Store) UpdateTenant(ctx context.Context, t *iam.Tenant) error {
 	return s.InTx(ctx, func(tx iam.Tx) error { return tx.UpdateTenant(ctx, t) })
 }
 
+// CreateRole inserts the role and its permissions atomically.
+func (s *Store) CreateRole(ctx context.Context, r *iam.Role) error {
+	return s.InTx(ctx, func(tx iam.Tx) error { return tx.CreateRole(ctx, r) })
+}
+
+// UpdateRole replaces the role's fields and permissions atomically.
+func (s *Store) UpdateRole(ctx context.Context, r *iam.Role) error {
+	return s.InTx(ctx, func(tx iam.Tx) error { return tx.UpdateRole(ctx, r) })
+}
+
+// DeletePermission removes the permission from the tenant and its roles atomically.
+func (s *Store) DeletePermission(ctx context.Context, tenantID, id string) error {
+	return s.InTx(ctx, func(tx iam.Tx) error { return tx.DeletePermission(ctx, tenantID, id) })
+}
+
+// SetMember writes the membership and its roles atomically.
+func (s *Store) SetMember(ctx context.Context, tenantID, orgID, userID string, roleIDs []string, at time.Time) (bool, error) {
+	var created bool
+	err := s.InTx(ctx, func(tx iam.Tx) error {
+		var err error
+		created, err = tx.SetMember(ctx, tenantID, orgID, userID, roleIDs, at)
+		return err
+	})
+	return created, err
+}
+
 // SetUserAdminRoles replaces a user's admin roles atomically.
 func (s *Store) SetUserAdminRoles(ctx context.Context, tenantID, userID string, roleIDs []string) error {
 	return s.InTx(ctx, func(tx iam.Tx) error { return tx.SetUserAdminRoles(ctx, tenantID, userID, roleIDs) })
@@ -230,6 +256,8 @@ func conflictMessage(code iam.Code, what string) string {
 		return "name is already taken"
 	case iam.CodeHostnameTaken:
 		return "hostname is already taken"
+	case iam.CodeAliasTaken:
+		return "alias is already taken"
 	}
 	return what + " already exists"
 }
@@ -313,7 +341,7 @@ func (q *queries) orderClause(p iam.ListParams, allowed map[string]string, fallb
 	if !ok {
 		col = fallback
 	}
-	if textColumns[col] {
+	if textColumns[col[strings.LastIndex(col, ".")+1:]] {
 		col = "lower(" + col + ")"
 		if q.dialect == Postgres {
 			col += ` COLLATE "C"`
@@ -327,4 +355,4 @@ func (q *queries) orderClause(p iam.ListParams, allowed map[string]string, fallb
 }
 
 // textColumns are the sortable columns holding text.
-var textColumns = map[string]bool{"name": true, "email": true, "name_folded": true}
+var textColumns = map[string]bool{"name": true, "email": true, "name_folded": true, "alias": true}

@@ -1,0 +1,286 @@
+package access
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gatehouse-iam/gatehouse/internal/iam"
+)
+
+// decisionTTL bounds how long a subject's grants are trusted without reading
+// the store: the time a change made on another replica takes to apply here.
+// Changes made on this replica apply at once (Invalidate).
+const decisionTTL = time.Second
+
+// maxCached bounds each of the decider's caches; beyond it they are emptied.
+const maxCached = 100_000
+
+// decider remembers, per subject and organization, the grants read from the
+// store. Every change to roles, memberships or users bumps gen, which makes
+// every remembered entry stale at once.
+type decider struct {
+	store iam.Store
+	now   func() time.Time
+	gen   atomic.Uint64
+
+	mu       sync.RWMutex
+	subjects map[string]*subjectState
+	orgs     map[string]*orgState
+}
+
+// subjectState is what a check needs to know about a user in an organization.
+type subjectState struct {
+	found    bool
+	active   bool
+	grants   []iam.Grant
+	gen      uint64
+	loadedAt time.Time
+}
+
+type orgState struct {
+	org      *iam.Organization
+	gen      uint64
+	loadedAt time.Time
+}
+
+func newDecider(store iam.Store, now func() time.Time) *decider {
+	return &decider{store: store, now: now, subjects: map[string]*subjectState{}, orgs: map[string]*orgState{}}
+}
+
+func (d *decider) invalidate() { d.gen.Add(1) }
+
+func (d *decider) fresh(gen uint64, loadedAt time.Time) bool {
+	return gen == d.gen.Load() && d.now().Sub(loadedAt) < decisionTTL
+}
+
+// subject returns the state of a user in an organization ("" for none).
+func (d *decider) subject(ctx context.Context, tenantID, userID, orgID string) (*subjectState, error) {
+	key := tenantID + "|" + userID + "|" + orgID
+	d.mu.RLock()
+	st, ok := d.subjects[key]
+	d.mu.RUnlock()
+	if ok && d.fresh(st.gen, st.loadedAt) {
+		return st, nil
+	}
+	gen, loadedAt := d.gen.Load(), d.now()
+	st = &subjectState{gen: gen, loadedAt: loadedAt}
+	u, err := d.store.GetUser(ctx, tenantID, userID)
+	switch {
+	case iam.IsCode(err, iam.CodeNotFound):
+	case err != nil:
+		return nil, err
+	default:
+		st.found, st.active = true, u.Status == iam.UserActive
+		if st.grants, err = d.store.Grants(ctx, tenantID, userID, orgID); err != nil {
+			return nil, err
+		}
+	}
+	d.mu.Lock()
+	if len(d.subjects) >= maxCached {
+		clear(d.subjects)
+	}
+	d.subjects[key] = st
+	d.mu.Unlock()
+	return st, nil
+}
+
+// organization finds an organization by id or alias.
+func (d *decider) organization(ctx context.Context, tenantID, ref string) (*iam.Organization, error) {
+	key := tenantID + "|" + ref
+	d.mu.RLock()
+	st, ok := d.orgs[key]
+	d.mu.RUnlock()
+	if ok && d.fresh(st.gen, st.loadedAt) {
+		return st.org, nil
+	}
+	gen, loadedAt := d.gen.Load(), d.now()
+	org, err := resolveOrganization(ctx, d.store, tenantID, ref)
+	if err != nil {
+		return nil, err
+	}
+	d.mu.Lock()
+	if len(d.orgs) >= maxCached {
+		clear(d.orgs)
+	}
+	d.orgs[key] = &orgState{org: org, gen: gen, loadedAt: loadedAt}
+	d.mu.Unlock()
+	return org, nil
+}
+
+// Subject types.
+const (
+	SubjectUser           = "user"
+	SubjectServiceAccount = "service_account"
+)
+
+// Subject names who a check is about: a type and id, or an access token.
+type Subject struct {
+	Type  string
+	ID    string
+	Token string
+}
+
+// CheckInput asks: may Subject do Permission, in Organization (id or alias)
+// if given, tenant-wide otherwise?
+type CheckInput struct {
+	Subject      Subject
+	Permission   string
+	Organization string
+}
+
+// Decision answers a check. Grant names what allowed it.
+type Decision struct {
+	Allowed bool
+	Reason  string
+	Grant   *iam.Grant
+	// Err is set, in batches only, when this one check could not be answered.
+	Err error
+}
+
+// MaxBatch is the most checks one batch may hold.
+const MaxBatch = 100
+
+// Check decides one question. The caller needs authz.check unless it asks
+// about itself. Errors: CodeUnauthenticated, CodeForbidden, CodeInvalid (a
+// malformed permission or subject), CodeNotFound (subject or organization).
+func (s *Service) Check(ctx context.Context, in CheckInput) (*Decision, error) {
+	caller, err := Authenticated(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return s.check(ctx, caller, in)
+}
+
+// CheckBatch decides up to MaxBatch questions in order; a question that
+// cannot be answered carries its error and does not fail the others.
+func (s *Service) CheckBatch(ctx context.Context, ins []CheckInput) ([]Decision, error) {
+	caller, err := Authenticated(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if len(ins) == 0 || len(ins) > MaxBatch {
+		return nil, invalid("checks", fmt.Sprintf("must hold 1 to %d checks", MaxBatch))
+	}
+	out := make([]Decision, len(ins))
+	for i, in := range ins {
+		d, err := s.check(ctx, caller, in)
+		switch {
+		case err == nil:
+			out[i] = *d
+		case iam.IsCode(err, iam.CodeInternal), iam.IsCode(err, iam.CodeForbidden):
+			return nil, err
+		default:
+			out[i] = Decision{Reason: "the check could not be answered", Err: err}
+		}
+	}
+	return out, nil
+}
+
+func (s *Service) check(ctx context.Context, caller *iam.Principal, in CheckInput) (*Decision, error) {
+	if !permissionName.MatchString(in.Permission) || len(in.Permission) > maxPermissionName {
+		return nil, invalid("permission", "must be dotted lower-case words, such as invoices.read")
+	}
+	userID, err := s.subjectUser(ctx, in.Subject)
+	if err != nil {
+		return nil, err
+	}
+	if userID != caller.UserID && !Allowed(caller.Permissions, AuthzCheck) {
+		return nil, &iam.Error{Code: iam.CodeForbidden, Message: "you may only ask about yourself without authz.check",
+			Details: map[string]any{"permission": AuthzCheck}}
+	}
+	orgID, orgName := "", ""
+	if in.Organization != "" {
+		org, err := s.decider.organization(ctx, caller.TenantID, in.Organization)
+		if err != nil {
+			return nil, err
+		}
+		orgID, orgName = org.ID, org.Name
+	}
+	st, err := s.decider.subject(ctx, caller.TenantID, userID, orgID)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case !st.found:
+		return nil, iam.Errorf(iam.CodeNotFound, "subject not found")
+	case !st.active:
+		return &Decision{Reason: "the user is disabled"}, nil
+	}
+	for i := range st.grants {
+		if g := &st.grants[i]; Covers(g.Permission, in.Permission) {
+			return &Decision{Allowed: true, Reason: grantReason(g), Grant: g}, nil
+		}
+	}
+	where := "tenant-wide"
+	if orgID != "" {
+		where = fmt.Sprintf("in organization %q", orgName)
+	}
+	return &Decision{Reason: fmt.Sprintf("no role grants %s %s", in.Permission, where)}, nil
+}
+
+// subjectUser returns the user a subject names.
+func (s *Service) subjectUser(ctx context.Context, sub Subject) (string, error) {
+	switch {
+	case sub.Token != "":
+		if sub.Type != "" || sub.ID != "" {
+			return "", invalid("subject", "give either a token or a type and id, not both")
+		}
+		p, err := s.tokens.Authenticate(ctx, sub.Token)
+		if err != nil {
+			return "", invalid("subject.token", "is not a valid access token of this tenant")
+		}
+		return p.UserID, nil
+	case sub.Type == SubjectUser:
+		if !validID(sub.ID) {
+			return "", iam.Errorf(iam.CodeNotFound, "subject not found")
+		}
+		return sub.ID, nil
+	case sub.Type == SubjectServiceAccount:
+		return "", iam.Errorf(iam.CodeNotFound, "subject not found: this server has no service accounts yet")
+	}
+	return "", invalid("subject", `must be {"type":"user","id":…} or {"token":…}`)
+}
+
+func grantReason(g *iam.Grant) string {
+	switch g.Via {
+	case iam.ViaGroup:
+		return fmt.Sprintf("granted by role %q (%s) through group %q", g.RoleName, g.Permission, g.ViaName)
+	case iam.ViaOrganization:
+		return fmt.Sprintf("granted by role %q (%s) held as a member of organization %q", g.RoleName, g.Permission, g.ViaName)
+	}
+	return fmt.Sprintf("granted by role %q (%s) held tenant-wide", g.RoleName, g.Permission)
+}
+
+// MyPermissions lists the permission patterns the caller holds, tenant-wide
+// or in an organization (id or alias) where it applies.
+func (s *Service) MyPermissions(ctx context.Context, organization string) ([]string, error) {
+	caller, err := Authenticated(ctx)
+	if err != nil {
+		return nil, err
+	}
+	orgID := ""
+	if organization != "" {
+		org, err := s.decider.organization(ctx, caller.TenantID, strings.TrimSpace(organization))
+		if err != nil {
+			return nil, err
+		}
+		orgID = org.ID
+	}
+	st, err := s.decider.subject(ctx, caller.TenantID, caller.UserID, orgID)
+	if err != nil {
+		return nil, err
+	}
+	perms := []string{}
+	for _, g := range st.grants {
+		if !slices.Contains(perms, g.Permission) {
+			perms = append(perms, g.Permission)
+		}
+	}
+	slices.Sort(perms)
+	return perms, nil
+}

@@ -1,0 +1,415 @@
+package access
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/gatehouse-iam/gatehouse/internal/audit"
+	"github.com/gatehouse-iam/gatehouse/internal/iam"
+)
+
+// PermissionInput is what creating a permission takes.
+type PermissionInput struct {
+	Name        string
+	Description string
+}
+
+func permissionRef(id string) iam.Ref { return iam.Ref{Type: "permission", ID: id} }
+func roleRef(id string) iam.Ref       { return iam.Ref{Type: "role", ID: id} }
+
+func invalid(field, problem string) error {
+	return iam.Invalid("the request has invalid fields", map[string]string{field: problem})
+}
+
+// text checks a free-text field: trimmed, bounded, no control characters.
+func text(field, s string, maxLen int, required bool) (string, error) {
+	s = strings.TrimSpace(s)
+	switch {
+	case required && s == "":
+		return "", invalid(field, "is required")
+	case utf8.RuneCountInString(s) > maxLen:
+		return "", invalid(field, "is too long")
+	case strings.IndexFunc(s, unicode.IsControl) >= 0:
+		return "", invalid(field, "must not contain control characters")
+	}
+	return s, nil
+}
+
+// CreatePermission defines an application permission. Needs roles.write.
+// Errors: CodeInvalid, CodeNameTaken.
+func (s *Service) CreatePermission(ctx context.Context, in PermissionInput) (*iam.Permission, error) {
+	p, err := Require(ctx, RolesWrite)
+	if err != nil {
+		return nil, err
+	}
+	if problem := checkPermissionName(in.Name); problem != "" {
+		return nil, invalid("name", problem)
+	}
+	desc, err := text("description", in.Description, 1000, false)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	perm := &iam.Permission{ID: newID(), TenantID: p.TenantID, Name: in.Name, Description: desc, CreatedAt: now, UpdatedAt: now}
+	err = s.store.InTx(ctx, func(tx iam.Tx) error {
+		if err := tx.CreatePermission(ctx, perm); err != nil {
+			return err
+		}
+		return tx.AppendAudit(ctx, audit.Event(ctx, now, p.TenantID, "permission.created", permissionRef(perm.ID), iam.ResultSuccess,
+			map[string]any{"name": perm.Name}))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return perm, nil
+}
+
+// GetPermission returns a permission. Needs roles.read.
+func (s *Service) GetPermission(ctx context.Context, id string) (*iam.Permission, error) {
+	p, err := Require(ctx, RolesRead)
+	if err != nil {
+		return nil, err
+	}
+	if !validID(id) {
+		return nil, iam.Errorf(iam.CodeNotFound, "permission not found")
+	}
+	return s.store.GetPermission(ctx, p.TenantID, id)
+}
+
+// ListPermissions lists permissions. Needs roles.read.
+func (s *Service) ListPermissions(ctx context.Context, lp iam.ListParams) ([]iam.Permission, int, error) {
+	p, err := Require(ctx, RolesRead)
+	if err != nil {
+		return nil, 0, err
+	}
+	return s.store.ListPermissions(ctx, p.TenantID, lp)
+}
+
+// UpdatePermission changes a permission's description; names are fixed
+// because services check them. Needs roles.write.
+func (s *Service) UpdatePermission(ctx context.Context, id, description string) (*iam.Permission, error) {
+	p, err := Require(ctx, RolesWrite)
+	if err != nil {
+		return nil, err
+	}
+	if !validID(id) {
+		return nil, iam.Errorf(iam.CodeNotFound, "permission not found")
+	}
+	desc, err := text("description", description, 1000, false)
+	if err != nil {
+		return nil, err
+	}
+	var perm *iam.Permission
+	err = s.store.InTx(ctx, func(tx iam.Tx) error {
+		if perm, err = tx.GetPermission(ctx, p.TenantID, id); err != nil {
+			return err
+		}
+		perm.Description, perm.UpdatedAt = desc, s.now()
+		if err := tx.UpdatePermission(ctx, perm); err != nil {
+			return err
+		}
+		return tx.AppendAudit(ctx, audit.Event(ctx, s.now(), p.TenantID, "permission.updated", permissionRef(id), iam.ResultSuccess, nil))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return perm, nil
+}
+
+// DeletePermission removes a permission and takes it out of every role.
+// Needs roles.write.
+func (s *Service) DeletePermission(ctx context.Context, id string) error {
+	p, err := Require(ctx, RolesWrite)
+	if err != nil {
+		return err
+	}
+	if !validID(id) {
+		return iam.Errorf(iam.CodeNotFound, "permission not found")
+	}
+	err = s.store.InTx(ctx, func(tx iam.Tx) error {
+		perm, err := tx.GetPermission(ctx, p.TenantID, id)
+		if err != nil {
+			return err
+		}
+		if err := tx.DeletePermission(ctx, p.TenantID, id); err != nil {
+			return err
+		}
+		return tx.AppendAudit(ctx, audit.Event(ctx, s.now(), p.TenantID, "permission.deleted", permissionRef(id), iam.ResultSuccess,
+			map[string]any{"name": perm.Name}))
+	})
+	if err == nil {
+		s.Invalidate()
+	}
+	return err
+}
+
+// RoleInput is what creating a role takes. OrganizationID (an id or alias)
+// makes it the organization's own role; without one it is a template.
+type RoleInput struct {
+	Name           string
+	Description    string
+	Permissions    []string
+	OrganizationID string
+}
+
+// RolePatch changes the fields that are not nil.
+type RolePatch struct {
+	Name        *string
+	Description *string
+	Permissions *[]string
+}
+
+// rolePermissions checks that each entry is a defined permission or a
+// wildcard, and returns them sorted without duplicates.
+func rolePermissions(ctx context.Context, tx iam.Tx, tenantID string, perms []string) ([]string, error) {
+	out := []string{}
+	for _, name := range perms {
+		if !isWildcard(name) {
+			if _, err := tx.GetPermissionByName(ctx, tenantID, name); iam.IsCode(err, iam.CodeNotFound) {
+				return nil, invalid("permissions", fmt.Sprintf("%q is neither a defined permission nor a wildcard such as invoices.*", name))
+			} else if err != nil {
+				return nil, err
+			}
+		}
+		if !slices.Contains(out, name) {
+			out = append(out, name)
+		}
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
+// resolveOrganization finds an organization by id or alias.
+func resolveOrganization(ctx context.Context, store iam.AccessStore, tenantID, ref string) (*iam.Organization, error) {
+	if validID(ref) {
+		return store.GetOrganization(ctx, tenantID, ref)
+	}
+	return store.GetOrganizationByAlias(ctx, tenantID, strings.ToLower(ref))
+}
+
+// CreateRole adds a role. Needs roles.write.
+// Errors: CodeInvalid, CodeNotFound (organization), CodeNameTaken.
+func (s *Service) CreateRole(ctx context.Context, in RoleInput) (*iam.Role, error) {
+	p, err := Require(ctx, RolesWrite)
+	if err != nil {
+		return nil, err
+	}
+	name, err := text("name", in.Name, 100, true)
+	if err != nil {
+		return nil, err
+	}
+	desc, err := text("description", in.Description, 1000, false)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	r := &iam.Role{ID: newID(), TenantID: p.TenantID, Name: name, Description: desc, CreatedAt: now, UpdatedAt: now}
+	err = s.store.InTx(ctx, func(tx iam.Tx) error {
+		if in.OrganizationID != "" {
+			org, err := resolveOrganization(ctx, tx, p.TenantID, in.OrganizationID)
+			if iam.IsCode(err, iam.CodeNotFound) {
+				return invalid("organization_id", "no such organization")
+			}
+			if err != nil {
+				return err
+			}
+			r.OrganizationID = org.ID
+		}
+		if r.Permissions, err = rolePermissions(ctx, tx, p.TenantID, in.Permissions); err != nil {
+			return err
+		}
+		if err := tx.CreateRole(ctx, r); err != nil {
+			return err
+		}
+		return tx.AppendAudit(ctx, audit.Event(ctx, now, p.TenantID, "role.created", roleRef(r.ID), iam.ResultSuccess,
+			map[string]any{"name": r.Name, "permissions": r.Permissions, "organization_id": r.OrganizationID}))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// GetRole returns a role. Needs roles.read.
+func (s *Service) GetRole(ctx context.Context, id string) (*iam.Role, error) {
+	p, err := Require(ctx, RolesRead)
+	if err != nil {
+		return nil, err
+	}
+	if !validID(id) {
+		return nil, iam.Errorf(iam.CodeNotFound, "role not found")
+	}
+	return s.store.GetRole(ctx, p.TenantID, id)
+}
+
+// ListRoles lists roles, optionally only templates or one organization's own
+// (organization given by id or alias). Needs roles.read.
+func (s *Service) ListRoles(ctx context.Context, q iam.RoleQuery) ([]iam.Role, int, error) {
+	p, err := Require(ctx, RolesRead)
+	if err != nil {
+		return nil, 0, err
+	}
+	if q.OrganizationID != "" {
+		org, err := resolveOrganization(ctx, s.store, p.TenantID, q.OrganizationID)
+		if err != nil {
+			return nil, 0, err
+		}
+		q.OrganizationID = org.ID
+	}
+	return s.store.ListRoles(ctx, p.TenantID, q)
+}
+
+// UpdateRole changes a role; the change reaches every holder at once.
+// Needs roles.write. Errors: CodeInvalid, CodeNotFound, CodeNameTaken.
+func (s *Service) UpdateRole(ctx context.Context, id string, patch RolePatch) (*iam.Role, error) {
+	p, err := Require(ctx, RolesWrite)
+	if err != nil {
+		return nil, err
+	}
+	if !validID(id) {
+		return nil, iam.Errorf(iam.CodeNotFound, "role not found")
+	}
+	var name, desc string
+	if patch.Name != nil {
+		if name, err = text("name", *patch.Name, 100, true); err != nil {
+			return nil, err
+		}
+	}
+	if patch.Description != nil {
+		if desc, err = text("description", *patch.Description, 1000, false); err != nil {
+			return nil, err
+		}
+	}
+	var r *iam.Role
+	err = s.store.InTx(ctx, func(tx iam.Tx) error {
+		if r, err = tx.GetRole(ctx, p.TenantID, id); err != nil {
+			return err
+		}
+		if patch.Name != nil {
+			r.Name = name
+		}
+		if patch.Description != nil {
+			r.Description = desc
+		}
+		if patch.Permissions != nil {
+			if r.Permissions, err = rolePermissions(ctx, tx, p.TenantID, *patch.Permissions); err != nil {
+				return err
+			}
+		}
+		r.UpdatedAt = s.now()
+		if err := tx.UpdateRole(ctx, r); err != nil {
+			return err
+		}
+		return tx.AppendAudit(ctx, audit.Event(ctx, s.now(), p.TenantID, "role.updated", roleRef(id), iam.ResultSuccess,
+			map[string]any{"name": r.Name, "permissions": r.Permissions}))
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.Invalidate()
+	return r, nil
+}
+
+// DeleteRole removes a role from every holder. Needs roles.write.
+func (s *Service) DeleteRole(ctx context.Context, id string) error {
+	p, err := Require(ctx, RolesWrite)
+	if err != nil {
+		return err
+	}
+	if !validID(id) {
+		return iam.Errorf(iam.CodeNotFound, "role not found")
+	}
+	err = s.store.InTx(ctx, func(tx iam.Tx) error {
+		r, err := tx.GetRole(ctx, p.TenantID, id)
+		if err != nil {
+			return err
+		}
+		if err := tx.DeleteRole(ctx, p.TenantID, id); err != nil {
+			return err
+		}
+		return tx.AppendAudit(ctx, audit.Event(ctx, s.now(), p.TenantID, "role.deleted", roleRef(id), iam.ResultSuccess,
+			map[string]any{"name": r.Name}))
+	})
+	if err == nil {
+		s.Invalidate()
+	}
+	return err
+}
+
+// AssignUserRole gives a user a template role tenant-wide. Needs roles.write.
+// Errors: CodeNotFound (user or role), CodeInvalid (an organization's role).
+func (s *Service) AssignUserRole(ctx context.Context, userID, roleID string) error {
+	return s.changeUserRole(ctx, userID, roleID, true)
+}
+
+// UnassignUserRole takes a tenant-wide role from a user. Needs roles.write.
+// Errors: CodeNotFound (user, role, or the user does not hold it).
+func (s *Service) UnassignUserRole(ctx context.Context, userID, roleID string) error {
+	return s.changeUserRole(ctx, userID, roleID, false)
+}
+
+func (s *Service) changeUserRole(ctx context.Context, userID, roleID string, assign bool) error {
+	p, err := Require(ctx, RolesWrite)
+	if err != nil {
+		return err
+	}
+	if !validID(userID) {
+		return iam.Errorf(iam.CodeNotFound, "user not found")
+	}
+	if !validID(roleID) {
+		return iam.Errorf(iam.CodeNotFound, "role not found")
+	}
+	err = s.store.InTx(ctx, func(tx iam.Tx) error {
+		if _, err := tx.GetUser(ctx, p.TenantID, userID); err != nil {
+			return err
+		}
+		r, err := tx.GetRole(ctx, p.TenantID, roleID)
+		if err != nil {
+			return err
+		}
+		action := "user.role_assigned"
+		if assign {
+			if r.OrganizationID != "" {
+				return iam.Invalid("an organization's role is held through membership of that organization",
+					map[string]string{"role_id": "is a role of one organization; assign it with the organization's members API"})
+			}
+			if err := tx.AddUserRole(ctx, p.TenantID, userID, roleID); err != nil {
+				return err
+			}
+		} else {
+			action = "user.role_unassigned"
+			held, err := tx.RemoveUserRole(ctx, p.TenantID, userID, roleID)
+			if err != nil {
+				return err
+			}
+			if !held {
+				return iam.Errorf(iam.CodeNotFound, "the user does not hold this role")
+			}
+		}
+		return tx.AppendAudit(ctx, audit.Event(ctx, s.now(), p.TenantID, action, iam.Ref{Type: "user", ID: userID}, iam.ResultSuccess,
+			map[string]any{"role_id": roleID, "role": r.Name}))
+	})
+	if err == nil {
+		s.Invalidate()
+	}
+	return err
+}
+
+// UserRoles lists a user's tenant-wide roles. Needs roles.read.
+func (s *Service) UserRoles(ctx context.Context, userID string) ([]iam.Role, error) {
+	p, err := Require(ctx, RolesRead)
+	if err != nil {
+		return nil, err
+	}
+	if !validID(userID) {
+		return nil, iam.Errorf(iam.CodeNotFound, "user not found")
+	}
+	if _, err := s.store.GetUser(ctx, p.TenantID, userID); err != nil {
+		return nil, err
+	}
+	return s.store.UserRoles(ctx, p.TenantID, userID)
+}

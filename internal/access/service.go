@@ -1,0 +1,41 @@
+package access
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/gatehouse-iam/gatehouse/internal/iam"
+)
+
+// TokenAuthenticator turns an access token into its principal; the authz API
+// uses it for subjects given as tokens.
+type TokenAuthenticator interface {
+	Authenticate(ctx context.Context, raw string) (*iam.Principal, error)
+}
+
+// Service manages application permissions and roles, and decides what a
+// subject may do.
+type Service struct {
+	store   iam.Store
+	tokens  TokenAuthenticator
+	now     func() time.Time
+	decider *decider
+}
+
+// New returns a Service.
+func New(store iam.Store, tokens TokenAuthenticator, now func() time.Time) *Service {
+	utc := func() time.Time { return now().UTC().Truncate(time.Microsecond) }
+	return &Service{store: store, tokens: tokens, now: utc, decider: newDecider(store, utc)}
+}
+
+// Invalidate drops every cached decision, after a change to who holds what.
+func (s *Service) Invalidate() { s.decider.invalidate() }
+
+func newID() string { return uuid.Must(uuid.NewV7()).String() }
+
+func validID(id string) bool {
+	_, err := uuid.Parse(id)
+	return err == nil && len(id) == 36
+}

@@ -1,0 +1,154 @@
+package httpapi
+
+import (
+	"context"
+	"time"
+
+	"github.com/gatehouse-iam/gatehouse/internal/directory"
+	"github.com/gatehouse-iam/gatehouse/internal/iam"
+)
+
+// GroupBody is a group as the API shows it.
+type GroupBody struct {
+	ID          string    `json:"id" format:"uuid"`
+	Name        string    `json:"name"`
+	Description string    `json:"description"`
+	ExternalID  *string   `json:"external_id"`
+	CreatedAt   time.Time `json:"created_at"`
+	UpdatedAt   time.Time `json:"updated_at"`
+}
+
+func groupBody(g *iam.Group) GroupBody {
+	return GroupBody{ID: g.ID, Name: g.Name, Description: g.Description, ExternalID: optional(g.ExternalID), CreatedAt: g.CreatedAt, UpdatedAt: g.UpdatedAt}
+}
+
+type groupOutput struct {
+	Body GroupBody
+}
+
+func groupOut(g *iam.Group, err error) (*groupOutput, error) {
+	if err != nil {
+		return nil, err
+	}
+	return &groupOutput{Body: groupBody(g)}, nil
+}
+
+type createGroupInput struct {
+	Body struct {
+		Name        string `json:"name" maxLength:"200"`
+		Description string `json:"description,omitempty" maxLength:"1000"`
+		ExternalID  string `json:"external_id,omitempty" maxLength:"255"`
+	}
+}
+
+func (a *API) createGroup(ctx context.Context, in *createGroupInput) (*groupOutput, error) {
+	b := in.Body
+	return groupOut(a.directory.CreateGroup(ctx, directory.GroupInput{Name: b.Name, Description: b.Description, ExternalID: b.ExternalID}))
+}
+
+type listGroupsInput struct {
+	ListParams
+	OrderBy string `query:"order_by" enum:"created_at,-created_at,name,-name" default:"created_at"`
+}
+
+func (a *API) listGroups(ctx context.Context, in *listGroupsInput) (*pageOutput[GroupBody], error) {
+	groups, total, err := a.directory.ListGroups(ctx, in.params(in.OrderBy))
+	if err != nil {
+		return nil, err
+	}
+	return pageOf(groups, total, in.ListParams, groupBody), nil
+}
+
+func (a *API) getGroup(ctx context.Context, in *IDPath) (*groupOutput, error) {
+	return groupOut(a.directory.GetGroup(ctx, in.ID))
+}
+
+type updateGroupInput struct {
+	IDPath
+	Body struct {
+		Name        *string `json:"name,omitempty" maxLength:"200"`
+		Description *string `json:"description,omitempty" maxLength:"1000"`
+		ExternalID  *string `json:"external_id,omitempty" maxLength:"255"`
+	}
+}
+
+func (a *API) updateGroup(ctx context.Context, in *updateGroupInput) (*groupOutput, error) {
+	b := in.Body
+	return groupOut(a.directory.UpdateGroup(ctx, in.ID, directory.GroupPatch{Name: b.Name, Description: b.Description, ExternalID: b.ExternalID}))
+}
+
+func (a *API) deleteGroup(ctx context.Context, in *IDPath) (*empty, error) {
+	return noContent(a.directory.DeleteGroup(ctx, in.ID))
+}
+
+// GroupMemberBody is a user in a group.
+type GroupMemberBody struct {
+	User    UserRef   `json:"user"`
+	AddedAt time.Time `json:"added_at"`
+}
+
+func groupMemberBody(m *iam.GroupMember) GroupMemberBody {
+	return GroupMemberBody{User: userRef(&m.User), AddedAt: m.CreatedAt}
+}
+
+type listGroupMembersInput struct {
+	IDPath
+	ListParams
+	OrderBy string `query:"order_by" enum:"created_at,-created_at,email,-email,name,-name" default:"created_at"`
+}
+
+func (a *API) listGroupMembers(ctx context.Context, in *listGroupMembersInput) (*pageOutput[GroupMemberBody], error) {
+	members, total, err := a.directory.ListGroupMembers(ctx, in.ID, in.params(in.OrderBy))
+	if err != nil {
+		return nil, err
+	}
+	return pageOf(members, total, in.ListParams, groupMemberBody), nil
+}
+
+type groupUserPath struct {
+	IDPath
+	UserID string `path:"user_id" maxLength:"36"`
+}
+
+func (a *API) addGroupMember(ctx context.Context, in *groupUserPath) (*empty, error) {
+	return noContent(a.directory.AddGroupMember(ctx, in.ID, in.UserID))
+}
+
+func (a *API) removeGroupMember(ctx context.Context, in *groupUserPath) (*empty, error) {
+	return noContent(a.directory.RemoveGroupMember(ctx, in.ID, in.UserID))
+}
+
+type rolesOutput struct {
+	Body struct {
+		Data []RoleBody `json:"data"`
+	}
+}
+
+func rolesOut(roles []iam.Role, err error) (*rolesOutput, error) {
+	if err != nil {
+		return nil, err
+	}
+	out := &rolesOutput{}
+	out.Body.Data = make([]RoleBody, len(roles))
+	for i := range roles {
+		out.Body.Data[i] = roleBody(&roles[i])
+	}
+	return out, nil
+}
+
+func (a *API) groupRoles(ctx context.Context, in *IDPath) (*rolesOutput, error) {
+	return rolesOut(a.directory.GroupRoles(ctx, in.ID))
+}
+
+type groupRolePath struct {
+	IDPath
+	RoleID string `path:"role_id" maxLength:"36"`
+}
+
+func (a *API) addGroupRole(ctx context.Context, in *groupRolePath) (*empty, error) {
+	return noContent(a.directory.AddGroupRole(ctx, in.ID, in.RoleID))
+}
+
+func (a *API) removeGroupRole(ctx context.Context, in *groupRolePath) (*empty, error) {
+	return noContent(a.directory.RemoveGroupRole(ctx, in.ID, in.RoleID))
+}

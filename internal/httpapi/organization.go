@@ -1,0 +1,201 @@
+package httpapi
+
+import (
+	"context"
+	"time"
+
+	"github.com/gatehouse-iam/gatehouse/internal/directory"
+	"github.com/gatehouse-iam/gatehouse/internal/iam"
+)
+
+// OrganizationBody is an organization as the API shows it.
+type OrganizationBody struct {
+	ID         string         `json:"id" format:"uuid"`
+	Name       string         `json:"name"`
+	Alias      string         `json:"alias"`
+	ExternalID *string        `json:"external_id"`
+	Metadata   map[string]any `json:"metadata"`
+	CreatedAt  time.Time      `json:"created_at"`
+	UpdatedAt  time.Time      `json:"updated_at"`
+}
+
+func organizationBody(o *iam.Organization) OrganizationBody {
+	meta := o.Metadata
+	if meta == nil {
+		meta = map[string]any{}
+	}
+	return OrganizationBody{ID: o.ID, Name: o.Name, Alias: o.Alias, ExternalID: optional(o.ExternalID), Metadata: meta,
+		CreatedAt: o.CreatedAt, UpdatedAt: o.UpdatedAt}
+}
+
+type organizationOutput struct {
+	Body OrganizationBody
+}
+
+func organizationOut(o *iam.Organization, err error) (*organizationOutput, error) {
+	if err != nil {
+		return nil, err
+	}
+	return &organizationOutput{Body: organizationBody(o)}, nil
+}
+
+// OrgPath is the {id} of an organization: its id or its alias.
+type OrgPath struct {
+	Org string `path:"id" maxLength:"63" doc:"The organization's id or alias"`
+}
+
+type createOrganizationInput struct {
+	Body struct {
+		Name       string         `json:"name" maxLength:"200"`
+		Alias      string         `json:"alias" maxLength:"63" doc:"Unique lower-case slug, e.g. acme-eu"`
+		ExternalID string         `json:"external_id,omitempty" maxLength:"255"`
+		Metadata   map[string]any `json:"metadata,omitempty" doc:"Free-form JSON object, at most 16 KiB"`
+	}
+}
+
+func (a *API) createOrganization(ctx context.Context, in *createOrganizationInput) (*organizationOutput, error) {
+	b := in.Body
+	return organizationOut(a.directory.CreateOrganization(ctx, directory.OrgInput{Name: b.Name, Alias: b.Alias, ExternalID: b.ExternalID, Metadata: b.Metadata}))
+}
+
+type listOrganizationsInput struct {
+	ListParams
+	OrderBy string `query:"order_by" enum:"created_at,-created_at,name,-name,alias,-alias" default:"created_at"`
+}
+
+func (a *API) listOrganizations(ctx context.Context, in *listOrganizationsInput) (*pageOutput[OrganizationBody], error) {
+	orgs, total, err := a.directory.ListOrganizations(ctx, in.params(in.OrderBy))
+	if err != nil {
+		return nil, err
+	}
+	return pageOf(orgs, total, in.ListParams, organizationBody), nil
+}
+
+func (a *API) getOrganization(ctx context.Context, in *OrgPath) (*organizationOutput, error) {
+	return organizationOut(a.directory.GetOrganization(ctx, in.Org))
+}
+
+type updateOrganizationInput struct {
+	OrgPath
+	Body struct {
+		Name       *string         `json:"name,omitempty" maxLength:"200"`
+		Alias      *string         `json:"alias,omitempty" maxLength:"63"`
+		ExternalID *string         `json:"external_id,omitempty" maxLength:"255"`
+		Metadata   *map[string]any `json:"metadata,omitempty" doc:"Replaces the whole metadata object"`
+	}
+}
+
+func (a *API) updateOrganization(ctx context.Context, in *updateOrganizationInput) (*organizationOutput, error) {
+	b := in.Body
+	return organizationOut(a.directory.UpdateOrganization(ctx, in.Org, directory.OrgPatch{Name: b.Name, Alias: b.Alias, ExternalID: b.ExternalID, Metadata: b.Metadata}))
+}
+
+func (a *API) deleteOrganization(ctx context.Context, in *OrgPath) (*empty, error) {
+	return noContent(a.directory.DeleteOrganization(ctx, in.Org))
+}
+
+// RoleRef names a role briefly.
+type RoleRef struct {
+	ID   string `json:"id" format:"uuid"`
+	Name string `json:"name"`
+}
+
+func roleRefs(roles []iam.Role) []RoleRef {
+	out := make([]RoleRef, len(roles))
+	for i, r := range roles {
+		out[i] = RoleRef{ID: r.ID, Name: r.Name}
+	}
+	return out
+}
+
+// UserRef names a user briefly.
+type UserRef struct {
+	ID     string `json:"id" format:"uuid"`
+	Email  string `json:"email"`
+	Name   string `json:"name"`
+	Status string `json:"status"`
+}
+
+func userRef(u *iam.User) UserRef {
+	return UserRef{ID: u.ID, Email: u.Email, Name: u.Name, Status: string(u.Status)}
+}
+
+// MemberBody is a member of an organization with the roles held there.
+type MemberBody struct {
+	User     UserRef   `json:"user"`
+	Roles    []RoleRef `json:"roles"`
+	JoinedAt time.Time `json:"joined_at"`
+}
+
+func memberBody(m *iam.Member) MemberBody {
+	return MemberBody{User: userRef(&m.User), Roles: roleRefs(m.Roles), JoinedAt: m.CreatedAt}
+}
+
+type listMembersInput struct {
+	OrgPath
+	ListParams
+	OrderBy string `query:"order_by" enum:"created_at,-created_at,email,-email,name,-name" default:"created_at"`
+}
+
+func (a *API) listMembers(ctx context.Context, in *listMembersInput) (*pageOutput[MemberBody], error) {
+	members, total, err := a.directory.ListMembers(ctx, in.Org, in.params(in.OrderBy))
+	if err != nil {
+		return nil, err
+	}
+	return pageOf(members, total, in.ListParams, memberBody), nil
+}
+
+type setMemberInput struct {
+	OrgPath
+	UserID string `path:"user_id" maxLength:"36"`
+	Body   struct {
+		Roles []string `json:"roles" maxItems:"100" doc:"Ids of the roles the member holds here: templates or this organization's own"`
+	}
+}
+
+type memberOutput struct {
+	Body MemberBody
+}
+
+func (a *API) setMember(ctx context.Context, in *setMemberInput) (*memberOutput, error) {
+	m, err := a.directory.SetMember(ctx, in.Org, in.UserID, in.Body.Roles)
+	if err != nil {
+		return nil, err
+	}
+	return &memberOutput{Body: memberBody(m)}, nil
+}
+
+type memberPath struct {
+	OrgPath
+	UserID string `path:"user_id" maxLength:"36"`
+}
+
+func (a *API) removeMember(ctx context.Context, in *memberPath) (*empty, error) {
+	return noContent(a.directory.RemoveMember(ctx, in.Org, in.UserID))
+}
+
+// MembershipBody is one organization the caller belongs to.
+type MembershipBody struct {
+	Organization OrganizationBody `json:"organization"`
+	Roles        []RoleRef        `json:"roles"`
+	JoinedAt     time.Time        `json:"joined_at"`
+}
+
+type myOrganizationsOutput struct {
+	Body struct {
+		Data []MembershipBody `json:"data"`
+	}
+}
+
+func (a *API) myOrganizations(ctx context.Context, _ *struct{}) (*myOrganizationsOutput, error) {
+	ms, err := a.directory.MyOrganizations(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := &myOrganizationsOutput{}
+	out.Body.Data = make([]MembershipBody, len(ms))
+	for i := range ms {
+		out.Body.Data[i] = MembershipBody{Organization: organizationBody(&ms[i].Organization), Roles: roleRefs(ms[i].Roles), JoinedAt: ms[i].CreatedAt}
+	}
+	return out, nil
+}

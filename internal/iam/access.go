@@ -1,0 +1,172 @@
+package iam
+
+import (
+	"context"
+	"time"
+)
+
+// Permission is an application permission such as "invoices.read", defined
+// per tenant for the services that ask Gatehouse about it.
+type Permission struct {
+	ID          string
+	TenantID    string
+	Name        string
+	Description string
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+// Role bundles permissions (names, or wildcards such as "invoices.*"). A role
+// without OrganizationID is a tenant-wide template usable in every
+// organization; with one, it exists only in that organization.
+type Role struct {
+	ID             string
+	TenantID       string
+	OrganizationID string
+	Name           string
+	Description    string
+	Permissions    []string
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+}
+
+// Organization is a B2B unit of a tenant. Alias is a unique slug.
+type Organization struct {
+	ID         string
+	TenantID   string
+	Name       string
+	Alias      string
+	ExternalID string
+	Metadata   map[string]any
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+}
+
+// Member is a user's membership of an organization and the roles held there.
+type Member struct {
+	OrganizationID string
+	User           User
+	Roles          []Role
+	CreatedAt      time.Time
+}
+
+// Membership is one organization a user belongs to, with the roles held there.
+type Membership struct {
+	Organization Organization
+	Roles        []Role
+	CreatedAt    time.Time
+}
+
+// Group is a set of users; the roles it carries reach every member.
+type Group struct {
+	ID          string
+	TenantID    string
+	Name        string
+	Description string
+	ExternalID  string
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+// GroupMember is a user in a group.
+type GroupMember struct {
+	User      User
+	CreatedAt time.Time
+}
+
+// How a grant reaches a user.
+const (
+	ViaTenant       = "tenant"
+	ViaGroup        = "group"
+	ViaOrganization = "organization"
+)
+
+// Grant is one permission pattern a user holds, with the role and the path
+// (a tenant-wide assignment, a group, or a membership) that gives it.
+type Grant struct {
+	Permission string
+	RoleID     string
+	RoleName   string
+	Via        string
+	ViaID      string
+	ViaName    string
+}
+
+// RoleQuery filters the role list. Scope "template" lists roles without an
+// organization; OrganizationID lists that organization's own roles.
+type RoleQuery struct {
+	ListParams
+	OrganizationID string
+	TemplatesOnly  bool
+}
+
+// AccessStore persists permissions, roles and who holds them, organizations
+// and groups. Unique violations answer the code named on the method.
+type AccessStore interface {
+	// CreatePermission inserts p. CodeNameTaken.
+	CreatePermission(ctx context.Context, p *Permission) error
+	GetPermission(ctx context.Context, tenantID, id string) (*Permission, error)
+	GetPermissionByName(ctx context.Context, tenantID, name string) (*Permission, error)
+	// ListPermissions searches names. OrderBy: created_at, name.
+	ListPermissions(ctx context.Context, tenantID string, p ListParams) ([]Permission, int, error)
+	UpdatePermission(ctx context.Context, p *Permission) error
+	// DeletePermission removes the permission and takes it out of every role.
+	DeletePermission(ctx context.Context, tenantID, id string) error
+
+	// CreateRole inserts r with its permissions. CodeNameTaken.
+	CreateRole(ctx context.Context, r *Role) error
+	GetRole(ctx context.Context, tenantID, id string) (*Role, error)
+	// ListRoles searches names. OrderBy: created_at, name.
+	ListRoles(ctx context.Context, tenantID string, q RoleQuery) ([]Role, int, error)
+	// UpdateRole writes name, description and permissions. CodeNameTaken.
+	UpdateRole(ctx context.Context, r *Role) error
+	DeleteRole(ctx context.Context, tenantID, id string) error
+
+	// AddUserRole assigns a role tenant-wide; assigning it again is no change.
+	AddUserRole(ctx context.Context, tenantID, userID, roleID string) error
+	// RemoveUserRole reports whether the user held the role.
+	RemoveUserRole(ctx context.Context, tenantID, userID, roleID string) (bool, error)
+	UserRoles(ctx context.Context, tenantID, userID string) ([]Role, error)
+
+	// CreateOrganization inserts o. CodeAliasTaken, CodeExternalIDTaken.
+	CreateOrganization(ctx context.Context, o *Organization) error
+	GetOrganization(ctx context.Context, tenantID, id string) (*Organization, error)
+	GetOrganizationByAlias(ctx context.Context, tenantID, alias string) (*Organization, error)
+	// ListOrganizations searches names and aliases. OrderBy: created_at, name, alias.
+	ListOrganizations(ctx context.Context, tenantID string, p ListParams) ([]Organization, int, error)
+	// UpdateOrganization writes every mutable field. CodeAliasTaken, CodeExternalIDTaken.
+	UpdateOrganization(ctx context.Context, o *Organization) error
+	DeleteOrganization(ctx context.Context, tenantID, id string) error
+	// SetMember adds the user to the organization if needed and replaces the
+	// roles they hold there; created reports whether the membership is new.
+	SetMember(ctx context.Context, tenantID, orgID, userID string, roleIDs []string, at time.Time) (created bool, err error)
+	// RemoveMember reports whether the user was a member.
+	RemoveMember(ctx context.Context, tenantID, orgID, userID string) (bool, error)
+	GetMember(ctx context.Context, tenantID, orgID, userID string) (*Member, error)
+	// ListMembers searches members' emails and names. OrderBy: created_at, email, name.
+	ListMembers(ctx context.Context, tenantID, orgID string, p ListParams) ([]Member, int, error)
+	// UserMemberships lists the organizations a user belongs to, by name.
+	UserMemberships(ctx context.Context, tenantID, userID string) ([]Membership, error)
+
+	// CreateGroup inserts g. CodeNameTaken, CodeExternalIDTaken.
+	CreateGroup(ctx context.Context, g *Group) error
+	GetGroup(ctx context.Context, tenantID, id string) (*Group, error)
+	// ListGroups searches names. OrderBy: created_at, name.
+	ListGroups(ctx context.Context, tenantID string, p ListParams) ([]Group, int, error)
+	// UpdateGroup writes every mutable field. CodeNameTaken, CodeExternalIDTaken.
+	UpdateGroup(ctx context.Context, g *Group) error
+	DeleteGroup(ctx context.Context, tenantID, id string) error
+	// AddGroupMember reports whether the user was not yet a member.
+	AddGroupMember(ctx context.Context, tenantID, groupID, userID string, at time.Time) (bool, error)
+	RemoveGroupMember(ctx context.Context, tenantID, groupID, userID string) (bool, error)
+	// ListGroupMembers searches members' emails and names. OrderBy: created_at, email, name.
+	ListGroupMembers(ctx context.Context, tenantID, groupID string, p ListParams) ([]GroupMember, int, error)
+	// AddGroupRole reports whether the group did not yet carry the role.
+	AddGroupRole(ctx context.Context, tenantID, groupID, roleID string) (bool, error)
+	RemoveGroupRole(ctx context.Context, tenantID, groupID, roleID string) (bool, error)
+	GroupRoles(ctx context.Context, tenantID, groupID string) ([]Role, error)
+
+	// Grants returns every permission pattern the user holds in the
+	// organization (none: tenant-wide only), with the role and path giving it.
+	Grants(ctx context.Context, tenantID, userID, orgID string) ([]Grant, error)
+}

@@ -1,0 +1,115 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+	"time"
+
+	"github.com/gatehouse-iam/gatehouse/internal/iam"
+)
+
+func groupUnique(constraint string) iam.Code {
+	if strings.Contains(constraint, "external_id") {
+		return iam.CodeExternalIDTaken
+	}
+	return iam.CodeNameTaken
+}
+
+const groupColumns = `id, tenant_id, name, description, external_id, created_at, updated_at`
+
+func scanGroup(row interface{ Scan(...any) error }) (*iam.Group, error) {
+	var (
+		g   iam.Group
+		ext sql.NullString
+	)
+	if err := row.Scan(&g.ID, &g.TenantID, &g.Name, &g.Description, &ext, &g.CreatedAt, &g.UpdatedAt); err != nil {
+		return nil, err
+	}
+	g.ExternalID, g.CreatedAt, g.UpdatedAt = ext.String, g.CreatedAt.UTC(), g.UpdatedAt.UTC()
+	return &g, nil
+}
+
+func (q *queries) CreateGroup(ctx context.Context, g *iam.Group) error {
+	_, err := q.w.ExecContext(ctx, `INSERT INTO groups (`+groupColumns+`, name_folded) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+		g.ID, g.TenantID, g.Name, g.Description, nullString(g.ExternalID), ts(g.CreatedAt), ts(g.UpdatedAt), fold(g.Name))
+	return storeErr(err, "group", groupUnique)
+}
+
+func (q *queries) GetGroup(ctx context.Context, tenantID, id string) (*iam.Group, error) {
+	g, err := scanGroup(q.r.QueryRowContext(ctx, `SELECT `+groupColumns+` FROM groups WHERE tenant_id = $1 AND id = $2`, tenantID, id))
+	return g, storeErr(err, "group", nil)
+}
+
+func (q *queries) ListGroups(ctx context.Context, tenantID string, p iam.ListParams) ([]iam.Group, int, error) {
+	where, args := ` WHERE tenant_id = $1`, []any{tenantID}
+	if p.Search != "" {
+		args = append(args, likePattern(p.Search))
+		where += ` AND name_folded LIKE $2 ESCAPE '\'`
+	}
+	return list(ctx, q, "groups", where, args, p, map[string]string{"created_at": "created_at", "name": "name_folded"},
+		`SELECT `+groupColumns+` FROM groups`, scanGroup)
+}
+
+func (q *queries) UpdateGroup(ctx context.Context, g *iam.Group) error {
+	res, err := q.w.ExecContext(ctx, `UPDATE groups SET name = $1, name_folded = $2, description = $3, external_id = $4, updated_at = $5
+		WHERE tenant_id = $6 AND id = $7`, g.Name, fold(g.Name), g.Description, nullString(g.ExternalID), ts(g.UpdatedAt), g.TenantID, g.ID)
+	if err != nil {
+		return storeErr(err, "group", groupUnique)
+	}
+	return affected(res, nil, "group")
+}
+
+func (q *queries) DeleteGroup(ctx context.Context, tenantID, id string) error {
+	res, err := q.w.ExecContext(ctx, `DELETE FROM groups WHERE tenant_id = $1 AND id = $2`, tenantID, id)
+	return affected(res, err, "group")
+}
+
+func (q *queries) AddGroupMember(ctx context.Context, tenantID, groupID, userID string, at time.Time) (bool, error) {
+	return q.insertIgnore(ctx, "group member", `INSERT INTO group_members (group_id, user_id, tenant_id, created_at) VALUES ($1, $2, $3, $4)`,
+		groupID, userID, tenantID, ts(at))
+}
+
+func (q *queries) RemoveGroupMember(ctx context.Context, tenantID, groupID, userID string) (bool, error) {
+	return q.deleted(ctx, "group member", `DELETE FROM group_members WHERE tenant_id = $1 AND group_id = $2 AND user_id = $3`, tenantID, groupID, userID)
+}
+
+func (q *queries) ListGroupMembers(ctx context.Context, tenantID, groupID string, p iam.ListParams) ([]iam.GroupMember, int, error) {
+	where, args := ` WHERE m.tenant_id = $1 AND m.group_id = $2`, []any{tenantID, groupID}
+	if p.Search != "" {
+		args = append(args, likePattern(p.Search))
+		where += ` AND (u.email LIKE $3 ESCAPE '\' OR u.name_folded LIKE $3 ESCAPE '\')`
+	}
+	from := ` FROM group_members m JOIN users u ON u.id = m.user_id`
+	var total int
+	if err := q.r.QueryRowContext(ctx, `SELECT count(*)`+from+where, args...).Scan(&total); err != nil {
+		return nil, 0, storeErr(err, "group members", nil)
+	}
+	order := strings.Replace(q.orderClause(p, memberOrder, "m.created_at"), ", id ", ", u.id ", 1)
+	rows, err := q.r.QueryContext(ctx, `SELECT m.created_at, `+userColumnsU+from+where+order+limitClause(len(args)), append(args, p.Limit, p.Offset())...)
+	if err != nil {
+		return nil, 0, storeErr(err, "group members", nil)
+	}
+	members := []iam.GroupMember{}
+	err = eachRow(rows, func(r *sql.Rows) error {
+		m, err := scanMemberRow(r)
+		if err == nil {
+			members = append(members, iam.GroupMember{User: m.User, CreatedAt: m.CreatedAt})
+		}
+		return err
+	})
+	return members, total, storeErr(err, "group members", nil)
+}
+
+func (q *queries) AddGroupRole(ctx context.Context, tenantID, groupID, roleID string) (bool, error) {
+	return q.insertIgnore(ctx, "group role", `INSERT INTO group_roles (group_id, role_id, tenant_id) VALUES ($1, $2, $3)`, groupID, roleID, tenantID)
+}
+
+func (q *queries) RemoveGroupRole(ctx context.Context, tenantID, groupID, roleID string) (bool, error) {
+	return q.deleted(ctx, "group role", `DELETE FROM group_roles WHERE tenant_id = $1 AND group_id = $2 AND role_id = $3`, tenantID, groupID, roleID)
+}
+
+func (q *queries) GroupRoles(ctx context.Context, tenantID, groupID string) ([]iam.Role, error) {
+	return q.rolesWhere(ctx, `SELECT `+prefixed("r.", roleColumns)+` FROM roles r JOIN group_roles gr ON gr.role_id = r.id
+		WHERE gr.tenant_id = $1 AND gr.group_id = $2 ORDER BY r.name, r.id`, tenantID, groupID)
+}

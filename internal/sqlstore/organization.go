@@ -1,0 +1,282 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/gatehouse-iam/gatehouse/internal/iam"
+)
+
+func orgUnique(constraint string) iam.Code {
+	if strings.Contains(constraint, "external_id") {
+		return iam.CodeExternalIDTaken
+	}
+	return iam.CodeAliasTaken
+}
+
+const orgColumns = `id, tenant_id, name, alias, external_id, metadata, created_at, updated_at`
+
+func scanOrganization(row interface{ Scan(...any) error }) (*iam.Organization, error) {
+	var (
+		o    iam.Organization
+		ext  sql.NullString
+		meta string
+	)
+	if err := row.Scan(&o.ID, &o.TenantID, &o.Name, &o.Alias, &ext, &meta, &o.CreatedAt, &o.UpdatedAt); err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal([]byte(meta), &o.Metadata); err != nil {
+		return nil, fmt.Errorf("organization %s metadata: %w", o.ID, err)
+	}
+	o.ExternalID, o.CreatedAt, o.UpdatedAt = ext.String, o.CreatedAt.UTC(), o.UpdatedAt.UTC()
+	return &o, nil
+}
+
+func marshalMetadata(m map[string]any) (string, error) {
+	if m == nil {
+		m = map[string]any{}
+	}
+	b, err := json.Marshal(m)
+	if err != nil {
+		return "", iam.Internal(fmt.Errorf("metadata: %w", err))
+	}
+	return string(b), nil
+}
+
+func (q *queries) CreateOrganization(ctx context.Context, o *iam.Organization) error {
+	meta, err := marshalMetadata(o.Metadata)
+	if err != nil {
+		return err
+	}
+	_, err = q.w.ExecContext(ctx, `INSERT INTO organizations (`+orgColumns+`, name_folded) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+		o.ID, o.TenantID, o.Name, o.Alias, nullString(o.ExternalID), meta, ts(o.CreatedAt), ts(o.UpdatedAt), fold(o.Name))
+	return storeErr(err, "organization", orgUnique)
+}
+
+func (q *queries) GetOrganization(ctx context.Context, tenantID, id string) (*iam.Organization, error) {
+	o, err := scanOrganization(q.r.QueryRowContext(ctx, `SELECT `+orgColumns+` FROM organizations WHERE tenant_id = $1 AND id = $2`, tenantID, id))
+	return o, storeErr(err, "organization", nil)
+}
+
+func (q *queries) GetOrganizationByAlias(ctx context.Context, tenantID, alias string) (*iam.Organization, error) {
+	o, err := scanOrganization(q.r.QueryRowContext(ctx, `SELECT `+orgColumns+` FROM organizations WHERE tenant_id = $1 AND alias = $2`, tenantID, alias))
+	return o, storeErr(err, "organization", nil)
+}
+
+func (q *queries) ListOrganizations(ctx context.Context, tenantID string, p iam.ListParams) ([]iam.Organization, int, error) {
+	where, args := ` WHERE tenant_id = $1`, []any{tenantID}
+	if p.Search != "" {
+		args = append(args, likePattern(p.Search))
+		where += ` AND (name_folded LIKE $2 ESCAPE '\' OR alias LIKE $2 ESCAPE '\')`
+	}
+	return list(ctx, q, "organizations", where, args, p, map[string]string{"created_at": "created_at", "name": "name_folded", "alias": "alias"},
+		`SELECT `+orgColumns+` FROM organizations`, scanOrganization)
+}
+
+func (q *queries) UpdateOrganization(ctx context.Context, o *iam.Organization) error {
+	meta, err := marshalMetadata(o.Metadata)
+	if err != nil {
+		return err
+	}
+	res, err := q.w.ExecContext(ctx, `UPDATE organizations SET name = $1, name_folded = $2, alias = $3, external_id = $4, metadata = $5,
+		updated_at = $6 WHERE tenant_id = $7 AND id = $8`,
+		o.Name, fold(o.Name), o.Alias, nullString(o.ExternalID), meta, ts(o.UpdatedAt), o.TenantID, o.ID)
+	if err != nil {
+		return storeErr(err, "organization", orgUnique)
+	}
+	return affected(res, nil, "organization")
+}
+
+func (q *queries) DeleteOrganization(ctx context.Context, tenantID, id string) error {
+	res, err := q.w.ExecContext(ctx, `DELETE FROM organizations WHERE tenant_id = $1 AND id = $2`, tenantID, id)
+	return affected(res, err, "organization")
+}
+
+func (q *queries) SetMember(ctx context.Context, tenantID, orgID, userID string, roleIDs []string, at time.Time) (bool, error) {
+	created, err := q.insertIgnore(ctx, "organization member", `INSERT INTO organization_members (organization_id, user_id, tenant_id, created_at)
+		VALUES ($1, $2, $3, $4)`, orgID, userID, tenantID, ts(at))
+	if err != nil {
+		return false, err
+	}
+	if _, err := q.w.ExecContext(ctx, `DELETE FROM organization_member_roles WHERE organization_id = $1 AND user_id = $2`, orgID, userID); err != nil {
+		return false, storeErr(err, "member roles", nil)
+	}
+	for _, id := range roleIDs {
+		if _, err := q.insertIgnore(ctx, "member role", `INSERT INTO organization_member_roles (organization_id, user_id, role_id, tenant_id)
+			VALUES ($1, $2, $3, $4)`, orgID, userID, id, tenantID); err != nil {
+			return false, err
+		}
+	}
+	return created, nil
+}
+
+func (q *queries) RemoveMember(ctx context.Context, tenantID, orgID, userID string) (bool, error) {
+	return q.deleted(ctx, "organization member", `DELETE FROM organization_members WHERE tenant_id = $1 AND organization_id = $2 AND user_id = $3`,
+		tenantID, orgID, userID)
+}
+
+// memberRoles loads the roles users hold in an organization.
+func (q *queries) memberRoles(ctx context.Context, tenantID, orgID string, userIDs []string) (map[string][]iam.Role, error) {
+	out := map[string][]iam.Role{}
+	if len(userIDs) == 0 {
+		return out, nil
+	}
+	args := []any{tenantID, orgID}
+	marks := make([]string, len(userIDs))
+	for i, id := range userIDs {
+		args = append(args, id)
+		marks[i] = fmt.Sprintf("$%d", i+3)
+	}
+	rows, err := q.r.QueryContext(ctx, `SELECT mr.user_id, `+prefixed("r.", roleColumns)+` FROM organization_member_roles mr
+		JOIN roles r ON r.id = mr.role_id WHERE mr.tenant_id = $1 AND mr.organization_id = $2 AND mr.user_id IN (`+strings.Join(marks, ", ")+`)
+		ORDER BY r.name, r.id`, args...)
+	if err != nil {
+		return nil, storeErr(err, "member roles", nil)
+	}
+	var all []iam.Role
+	var owners []string
+	err = eachRow(rows, func(r *sql.Rows) error {
+		var (
+			userID string
+			role   iam.Role
+			org    sql.NullString
+		)
+		if err := r.Scan(&userID, &role.ID, &role.TenantID, &org, &role.Name, &role.Description, &role.CreatedAt, &role.UpdatedAt); err != nil {
+			return err
+		}
+		role.OrganizationID, role.CreatedAt, role.UpdatedAt = org.String, role.CreatedAt.UTC(), role.UpdatedAt.UTC()
+		all, owners = append(all, role), append(owners, userID)
+		return nil
+	})
+	if err != nil {
+		return nil, storeErr(err, "member roles", nil)
+	}
+	if err := q.fillPermissions(ctx, all); err != nil {
+		return nil, err
+	}
+	for i, role := range all {
+		out[owners[i]] = append(out[owners[i]], role)
+	}
+	return out, nil
+}
+
+var memberSelect = `SELECT m.created_at, ` + userColumnsU + ` FROM organization_members m JOIN users u ON u.id = m.user_id`
+
+// userColumnsU is userColumns qualified by the alias u.
+var userColumnsU = prefixed("u.", userColumns)
+
+func scanMemberRow(row interface{ Scan(...any) error }) (*iam.Member, error) {
+	var created time.Time
+	var u iam.User
+	var hash, ext sql.NullString
+	var status string
+	if err := row.Scan(&created, &u.ID, &u.TenantID, &u.Email, &u.Name, &hash, &u.EmailVerified, &status, &ext, &u.CreatedAt, &u.UpdatedAt); err != nil {
+		return nil, err
+	}
+	u.PasswordHash, u.ExternalID, u.Status = hash.String, ext.String, iam.UserStatus(status)
+	u.CreatedAt, u.UpdatedAt = u.CreatedAt.UTC(), u.UpdatedAt.UTC()
+	return &iam.Member{User: u, CreatedAt: created.UTC(), Roles: []iam.Role{}}, nil
+}
+
+func (q *queries) GetMember(ctx context.Context, tenantID, orgID, userID string) (*iam.Member, error) {
+	m, err := scanMemberRow(q.r.QueryRowContext(ctx, memberSelect+` WHERE m.tenant_id = $1 AND m.organization_id = $2 AND m.user_id = $3`,
+		tenantID, orgID, userID))
+	if err != nil {
+		return nil, storeErr(err, "member", nil)
+	}
+	m.OrganizationID = orgID
+	roles, err := q.memberRoles(ctx, tenantID, orgID, []string{userID})
+	if err != nil {
+		return nil, err
+	}
+	if r := roles[userID]; r != nil {
+		m.Roles = r
+	}
+	return m, nil
+}
+
+var memberOrder = map[string]string{"created_at": "m.created_at", "email": "u.email", "name": "u.name_folded"}
+
+func (q *queries) ListMembers(ctx context.Context, tenantID, orgID string, p iam.ListParams) ([]iam.Member, int, error) {
+	where, args := ` WHERE m.tenant_id = $1 AND m.organization_id = $2`, []any{tenantID, orgID}
+	if p.Search != "" {
+		args = append(args, likePattern(p.Search))
+		where += ` AND (u.email LIKE $3 ESCAPE '\' OR u.name_folded LIKE $3 ESCAPE '\')`
+	}
+	var total int
+	if err := q.r.QueryRowContext(ctx, `SELECT count(*) FROM organization_members m JOIN users u ON u.id = m.user_id`+where, args...).Scan(&total); err != nil {
+		return nil, 0, storeErr(err, "members", nil)
+	}
+	order := strings.Replace(q.orderClause(p, memberOrder, "m.created_at"), ", id ", ", u.id ", 1)
+	rows, err := q.r.QueryContext(ctx, memberSelect+where+order+limitClause(len(args)), append(args, p.Limit, p.Offset())...)
+	if err != nil {
+		return nil, 0, storeErr(err, "members", nil)
+	}
+	members := []iam.Member{}
+	err = eachRow(rows, func(r *sql.Rows) error {
+		m, err := scanMemberRow(r)
+		if err == nil {
+			m.OrganizationID = orgID
+			members = append(members, *m)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, 0, storeErr(err, "members", nil)
+	}
+	ids := make([]string, len(members))
+	for i := range members {
+		ids[i] = members[i].User.ID
+	}
+	roles, err := q.memberRoles(ctx, tenantID, orgID, ids)
+	if err != nil {
+		return nil, 0, err
+	}
+	for i := range members {
+		if r := roles[members[i].User.ID]; r != nil {
+			members[i].Roles = r
+		}
+	}
+	return members, total, nil
+}
+
+func (q *queries) UserMemberships(ctx context.Context, tenantID, userID string) ([]iam.Membership, error) {
+	rows, err := q.r.QueryContext(ctx, `SELECT m.created_at, `+prefixed("o.", orgColumns)+` FROM organization_members m
+		JOIN organizations o ON o.id = m.organization_id WHERE m.tenant_id = $1 AND m.user_id = $2 ORDER BY o.name_folded, o.id`, tenantID, userID)
+	if err != nil {
+		return nil, storeErr(err, "memberships", nil)
+	}
+	out := []iam.Membership{}
+	err = eachRow(rows, func(r *sql.Rows) error {
+		var created time.Time
+		var o iam.Organization
+		var ext sql.NullString
+		var meta string
+		if err := r.Scan(&created, &o.ID, &o.TenantID, &o.Name, &o.Alias, &ext, &meta, &o.CreatedAt, &o.UpdatedAt); err != nil {
+			return err
+		}
+		if err := json.Unmarshal([]byte(meta), &o.Metadata); err != nil {
+			return err
+		}
+		o.ExternalID, o.CreatedAt, o.UpdatedAt = ext.String, o.CreatedAt.UTC(), o.UpdatedAt.UTC()
+		out = append(out, iam.Membership{Organization: o, CreatedAt: created.UTC(), Roles: []iam.Role{}})
+		return nil
+	})
+	if err != nil {
+		return nil, storeErr(err, "memberships", nil)
+	}
+	for i := range out {
+		roles, err := q.memberRoles(ctx, tenantID, out[i].Organization.ID, []string{userID})
+		if err != nil {
+			return nil, err
+		}
+		if r := roles[userID]; r != nil {
+			out[i].Roles = r
+		}
+	}
+	return out, nil
+}
