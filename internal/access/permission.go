@@ -102,3 +102,33 @@ func Authenticated(ctx context.Context) (*iam.Principal, error) {
 	}
 	return p, nil
 }
+
+// CoversPattern reports whether the granted permissions include everything
+// pattern grants: a caller may hand out only what it holds itself.
+func CoversPattern(granted []string, pattern string) bool {
+	if prefix, ok := strings.CutSuffix(pattern, ".*"); ok {
+		for _, g := range granted {
+			if g == All || g == pattern {
+				return true
+			}
+			if gp, ok := strings.CutSuffix(g, ".*"); ok && strings.HasPrefix(prefix+".", gp+".") {
+				return true
+			}
+		}
+		return false
+	}
+	if pattern == All {
+		return slices.Contains(granted, All)
+	}
+	return Allowed(granted, pattern)
+}
+
+// CoversAll reports whether granted covers every pattern.
+func CoversAll(granted, patterns []string) bool {
+	for _, p := range patterns {
+		if !CoversPattern(granted, p) {
+			return false
+		}
+	}
+	return true
+}

@@ -51,3 +51,35 @@ func TestRequire(t *testing.T) {
 		t.Fatalf("users.* should not allow audit.view: %v", err)
 	}
 }
+
+func TestCoversPattern(t *testing.T) {
+	tests := []struct {
+		granted []string
+		pattern string
+		want    bool
+	}{
+		{[]string{"*"}, "*", true},
+		{[]string{"users.*"}, "*", false},
+		{[]string{"users.*"}, "users.*", true},
+		{[]string{"users.read"}, "users.*", false},
+		{[]string{"users.*"}, "users.read", true},
+		{[]string{"admin_roles.manage"}, "*", false},
+		{[]string{"admin_roles.manage"}, "admin_roles.manage", true},
+		{[]string{"admins.manage"}, "admin_roles.manage", false},
+		{[]string{"billing.*"}, "billing.invoices.*", true},
+		{[]string{"billing.invoices.*"}, "billing.*", false},
+		{[]string{"bill.*"}, "billing.*", false},
+		{nil, "users.read", false},
+	}
+	for _, tt := range tests {
+		if got := CoversPattern(tt.granted, tt.pattern); got != tt.want {
+			t.Errorf("CoversPattern(%v, %q) = %v, want %v", tt.granted, tt.pattern, got, tt.want)
+		}
+	}
+	if !CoversAll([]string{"users.*", "audit.view"}, []string{"users.read", "users.write", "audit.view"}) {
+		t.Error("CoversAll refused a covered set")
+	}
+	if CoversAll([]string{"users.*"}, []string{"users.read", "audit.view"}) {
+		t.Error("CoversAll accepted an uncovered permission")
+	}
+}

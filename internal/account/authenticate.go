@@ -47,6 +47,7 @@ func (s *Service) sessionState(ctx context.Context, tenantID, sessionID string) 
 	if p, ok := s.cache.get(sessionID); ok {
 		return p, nil
 	}
+	gen := s.cache.generation()
 	sess, err := s.store.GetSession(ctx, tenantID, sessionID)
 	if iam.IsCode(err, iam.CodeNotFound) {
 		return nil, nil
@@ -55,7 +56,7 @@ func (s *Service) sessionState(ctx context.Context, tenantID, sessionID string) 
 		return nil, err
 	}
 	if !sess.Active(s.now()) {
-		s.cache.put(sessionID, "", nil)
+		s.cache.put(gen, sessionID, "", nil)
 		return nil, nil
 	}
 	u, err := s.store.GetUser(ctx, tenantID, sess.UserID)
@@ -66,7 +67,7 @@ func (s *Service) sessionState(ctx context.Context, tenantID, sessionID string) 
 		return nil, err
 	}
 	if u.Status != iam.UserActive {
-		s.cache.put(sessionID, u.ID, nil)
+		s.cache.put(gen, sessionID, u.ID, nil)
 		return nil, nil
 	}
 	roles, err := s.store.UserAdminRoles(ctx, tenantID, u.ID)
@@ -78,15 +79,18 @@ func (s *Service) sessionState(ctx context.Context, tenantID, sessionID string) 
 		perms = append(perms, r.Permissions...)
 	}
 	p := &iam.Principal{TenantID: tenantID, UserID: u.ID, SessionID: sess.ID, User: u, Permissions: perms}
-	s.cache.put(sessionID, u.ID, p)
+	s.cache.put(gen, sessionID, u.ID, p)
 	return p, nil
 }
 
 // principalCache remembers session states for principalTTL. A nil principal
-// records an inactive session.
+// records an inactive session. Every forget bumps gen, and a state read
+// before a forget is not remembered, so that a change racing a cache miss
+// still applies at once.
 type principalCache struct {
 	now     func() time.Time
 	mu      sync.Mutex
+	gen     uint64
 	entries map[string]cachedPrincipal
 }
 
@@ -113,9 +117,19 @@ func (c *principalCache) get(sessionID string) (*iam.Principal, bool) {
 	return e.p, true
 }
 
-func (c *principalCache) put(sessionID, userID string, p *iam.Principal) {
+// generation is taken before reading a state that put may remember.
+func (c *principalCache) generation() uint64 {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	return c.gen
+}
+
+func (c *principalCache) put(gen uint64, sessionID, userID string, p *iam.Principal) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if gen != c.gen {
+		return
+	}
 	if len(c.entries) >= maxPrincipals {
 		clear(c.entries)
 	}
@@ -125,12 +139,14 @@ func (c *principalCache) put(sessionID, userID string, p *iam.Principal) {
 func (c *principalCache) forgetSession(sessionID string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.gen++
 	delete(c.entries, sessionID)
 }
 
 func (c *principalCache) forgetUser(userID string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.gen++
 	for id, e := range c.entries {
 		if e.userID == userID {
 			delete(c.entries, id)
@@ -141,5 +157,6 @@ func (c *principalCache) forgetUser(userID string) {
 func (c *principalCache) forgetAll() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.gen++
 	clear(c.entries)
 }

@@ -41,6 +41,9 @@ func (s *Service) Refresh(ctx context.Context, raw string) (*Tokens, error) {
 		refresh string
 	)
 	err = s.store.InTx(ctx, func(tx iam.Tx) error {
+		if err := tx.LockSession(ctx, t.ID, rt.SessionID); err != nil {
+			return err
+		}
 		won, err := tx.MarkRefreshTokenRotated(ctx, rt.ID, now)
 		if err != nil {
 			return err

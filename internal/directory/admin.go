@@ -57,6 +57,9 @@ func (s *Service) CreateAdminRole(ctx context.Context, in AdminRoleInput) (*iam.
 	if err := f.err(); err != nil {
 		return nil, err
 	}
+	if err := requireCovers(p, perms); err != nil {
+		return nil, err
+	}
 	now := s.now()
 	r := &iam.AdminRole{ID: newID(), TenantID: p.TenantID, Name: name, Description: desc, Permissions: perms, CreatedAt: now, UpdatedAt: now}
 	err = s.store.InTx(ctx, func(tx iam.Tx) error {
@@ -127,6 +130,9 @@ func (s *Service) UpdateAdminRole(ctx context.Context, id string, patch AdminRol
 		if r.Builtin {
 			return iam.Errorf(iam.CodeStateConflict, "the built-in %s role cannot change", r.Name)
 		}
+		if err := requireCovers(p, slices.Concat(r.Permissions, perms)); err != nil {
+			return err
+		}
 		if patch.Name != nil {
 			r.Name = name
 		}
@@ -167,6 +173,9 @@ func (s *Service) DeleteAdminRole(ctx context.Context, id string) error {
 		}
 		if r.Builtin {
 			return iam.Errorf(iam.CodeStateConflict, "the built-in %s role cannot be deleted", r.Name)
+		}
+		if err := requireCovers(p, r.Permissions); err != nil {
+			return err
 		}
 		if err := tx.DeleteAdminRole(ctx, p.TenantID, id); err != nil {
 			return err
@@ -223,6 +232,9 @@ func (s *Service) CreateAdmin(ctx context.Context, in NewAdmin) (*iam.Admin, err
 		if err != nil {
 			return err
 		}
+		if err := requireCovers(p, rolePermissions(roles)); err != nil {
+			return err
+		}
 		if err := tx.CreateUser(ctx, u); err != nil {
 			return err
 		}
@@ -264,14 +276,15 @@ func (s *Service) SetAdminRoles(ctx context.Context, userID string, names []stri
 		if err != nil {
 			return err
 		}
-		if len(roles) == 0 {
-			held, err := tx.UserAdminRoles(ctx, p.TenantID, userID)
-			if err != nil {
-				return err
-			}
-			if len(held) == 0 {
-				return notFound("admin")
-			}
+		held, err := tx.UserAdminRoles(ctx, p.TenantID, userID)
+		if err != nil {
+			return err
+		}
+		if len(roles) == 0 && len(held) == 0 {
+			return notFound("admin")
+		}
+		if err := requireCovers(p, slices.Concat(rolePermissions(roles), rolePermissions(held))); err != nil {
+			return err
 		}
 		if err := tx.SetUserAdminRoles(ctx, p.TenantID, userID, roleIDs(roles)); err != nil {
 			return err
@@ -309,6 +322,38 @@ func resolveRoles(ctx context.Context, tx iam.Tx, tenantID string, refs []string
 		}
 	}
 	return roles, nil
+}
+
+// requireCovers refuses a change that would grant, alter or take away
+// permissions the caller does not hold itself, so that no admin can raise
+// itself or another above its own rank.
+func requireCovers(p *iam.Principal, perms []string) error {
+	if access.CoversAll(p.Permissions, perms) {
+		return nil
+	}
+	return iam.Errorf(iam.CodeForbidden, "you cannot grant, change or remove permissions you do not hold")
+}
+
+func rolePermissions(roles []iam.AdminRole) []string {
+	var perms []string
+	for _, r := range roles {
+		perms = append(perms, r.Permissions...)
+	}
+	return perms
+}
+
+// guardAdminTarget lets a change to a user who holds admin roles through only
+// if the caller manages admins and holds everything the target holds.
+func guardAdminTarget(ctx context.Context, tx iam.Tx, p *iam.Principal, userID string) error {
+	held, err := tx.UserAdminRoles(ctx, p.TenantID, userID)
+	if err != nil || len(held) == 0 {
+		return err
+	}
+	if !access.Allowed(p.Permissions, access.AdminsManage) {
+		return &iam.Error{Code: iam.CodeForbidden, Message: "this user is an admin; changing them needs admins.manage",
+			Details: map[string]any{"permission": access.AdminsManage}}
+	}
+	return requireCovers(p, rolePermissions(held))
 }
 
 func roleIDs(roles []iam.AdminRole) []string {

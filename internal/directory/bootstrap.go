@@ -39,14 +39,40 @@ func systemEvent(ctx context.Context, now time.Time, tenantID, action string, ta
 	return e
 }
 
-// HasAdmin reports whether the tenant has an active superadmin.
-func (s *Service) HasAdmin(ctx context.Context, tenantID string) (bool, error) {
-	role, err := s.store.GetAdminRoleByName(ctx, tenantID, access.SuperadminRole)
-	if err != nil {
-		return false, err
+// EnsureBootstrapAdmin creates a superadmin in the tenant unless it already
+// has an active one; replicas starting together create at most one. An email
+// that belongs to an existing user is never promoted: CodeEmailTaken.
+func (s *Service) EnsureBootstrapAdmin(ctx context.Context, tenantID, email, pw string) (*iam.User, error) {
+	f := fieldErrors{}
+	f.password("password", pw)
+	if err := f.err(); err != nil {
+		return nil, err
 	}
-	n, err := s.store.CountActiveHolders(ctx, tenantID, role.ID)
-	return n > 0, err
+	u, err := s.buildUser(ctx, tenantID, NewUser{Email: email, Password: pw, EmailVerified: true})
+	if err != nil {
+		return nil, err
+	}
+	var created *iam.User
+	err = s.store.InTx(ctx, func(tx iam.Tx) error {
+		created = nil
+		if err := tx.LockTenant(ctx, tenantID); err != nil {
+			return err
+		}
+		role, err := tx.GetAdminRoleByName(ctx, tenantID, access.SuperadminRole)
+		if err != nil {
+			return err
+		}
+		n, err := tx.CountActiveHolders(ctx, tenantID, role.ID)
+		if err != nil || n > 0 {
+			return err
+		}
+		if err := createSuperadmin(ctx, tx, s.now(), tenantID, role, u); err != nil {
+			return err
+		}
+		created = u
+		return nil
+	})
+	return created, err
 }
 
 // BootstrapAdmin creates a superadmin in the tenant without a caller: for the
@@ -66,17 +92,21 @@ func (s *Service) BootstrapAdmin(ctx context.Context, tenantID, email, pw string
 		if err != nil {
 			return err
 		}
-		if err := tx.CreateUser(ctx, u); err != nil {
-			return err
-		}
-		if err := tx.SetUserAdminRoles(ctx, tenantID, u.ID, []string{role.ID}); err != nil {
-			return err
-		}
-		return tx.AppendAudit(ctx, systemEvent(ctx, s.now(), tenantID, "admin.created", userRef(u.ID),
-			map[string]any{"email": u.Email, "admin_roles": []string{role.Name}}))
+		return createSuperadmin(ctx, tx, s.now(), tenantID, role, u)
 	})
 	if err != nil {
 		return nil, err
 	}
 	return u, nil
+}
+
+func createSuperadmin(ctx context.Context, tx iam.Tx, now time.Time, tenantID string, role *iam.AdminRole, u *iam.User) error {
+	if err := tx.CreateUser(ctx, u); err != nil {
+		return err
+	}
+	if err := tx.SetUserAdminRoles(ctx, tenantID, u.ID, []string{role.ID}); err != nil {
+		return err
+	}
+	return tx.AppendAudit(ctx, systemEvent(ctx, now, tenantID, "admin.created", userRef(u.ID),
+		map[string]any{"email": u.Email, "admin_roles": []string{role.Name}}))
 }

@@ -127,6 +127,9 @@ func (s *Service) UpdateUser(ctx context.Context, id string, patch UserPatch) (*
 		if u, err = tx.GetUser(ctx, p.TenantID, id); err != nil {
 			return err
 		}
+		if err := guardAdminTarget(ctx, tx, p, id); err != nil {
+			return err
+		}
 		changed := map[string]any{}
 		if patch.Email != nil && email != u.Email {
 			u.Email, changed["email"] = email, email
@@ -168,6 +171,9 @@ func (s *Service) DeleteUser(ctx context.Context, id string) error {
 		if err != nil {
 			return err
 		}
+		if err := guardAdminTarget(ctx, tx, p, id); err != nil {
+			return err
+		}
 		if err := tx.DeleteUser(ctx, p.TenantID, id); err != nil {
 			return err
 		}
@@ -197,6 +203,9 @@ func (s *Service) SetUserStatus(ctx context.Context, id string, status iam.UserS
 	var u *iam.User
 	err = s.guardSuperadmin(ctx, p.TenantID, func(tx iam.Tx) error {
 		if u, err = tx.GetUser(ctx, p.TenantID, id); err != nil {
+			return err
+		}
+		if err := guardAdminTarget(ctx, tx, p, id); err != nil {
 			return err
 		}
 		u.Status, u.UpdatedAt = status, s.now()

@@ -66,6 +66,10 @@ type AdminStore interface {
 type SessionStore interface {
 	CreateSession(ctx context.Context, s *Session) error
 	GetSession(ctx context.Context, tenantID, id string) (*Session, error)
+	// LockSession holds the session row until the transaction ends, so that
+	// every transaction touching a session and its tokens locks the session
+	// first. CodeNotFound.
+	LockSession(ctx context.Context, tenantID, id string) error
 	// TouchSession records use of the session and sets its new expiry.
 	TouchSession(ctx context.Context, tenantID, id string, lastSeen, expires time.Time) error
 	RevokeSession(ctx context.Context, tenantID, id string, at time.Time) error

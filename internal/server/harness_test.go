@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/gatehouse-iam/gatehouse/internal/config"
 	"github.com/gatehouse-iam/gatehouse/internal/server"
+	"github.com/gatehouse-iam/gatehouse/internal/storetest"
 )
 
 const (
@@ -51,6 +53,10 @@ type harness struct {
 	logs  *bytes.Buffer
 }
 
+// httpStoreEnv, set to "postgres", runs this package's HTTP tests on
+// PostgreSQL (in a fresh schema each) instead of SQLite; CI runs both.
+const httpStoreEnv = "GATEHOUSE_TEST_HTTP_STORE"
+
 // newHarness starts a server; env adds or overrides GATEHOUSE_* settings.
 func newHarness(t *testing.T, env map[string]string) *harness {
 	t.Helper()
@@ -61,6 +67,9 @@ func newHarness(t *testing.T, env map[string]string) *harness {
 		"GATEHOUSE_BOOTSTRAP_ADMIN_EMAIL":    adminEmail,
 		"GATEHOUSE_BOOTSTRAP_ADMIN_PASSWORD": adminPassword,
 		"GATEHOUSE_ISSUER":                   "http://gatehouse.test",
+	}
+	if os.Getenv(httpStoreEnv) == "postgres" {
+		vars["GATEHOUSE_DATABASE"] = storetest.FreshPostgres(t, storetest.PostgresDSN(t))
 	}
 	for k, v := range env {
 		vars[k] = v

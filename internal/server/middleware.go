@@ -11,6 +11,8 @@ import (
 	"runtime/debug"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/gatehouse-iam/gatehouse/internal/httpapi"
 	"github.com/gatehouse-iam/gatehouse/internal/iam"
@@ -25,7 +27,7 @@ func (s *Server) middleware(mux http.Handler, m *metrics, tenants *tenantResolve
 	h := m.instrument(mux)
 	h = s.authenticate(h)
 	h = tenants.middleware(h)
-	h = limitBody(h)
+	h = checkRequest(h)
 	h = s.recoverPanics(h)
 	return s.logRequests(h)
 }
@@ -76,7 +78,7 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 		start := time.Now()
 		id := requestID(r)
 		w.Header().Set("X-Request-Id", id)
-		ctx := iam.WithRequestMeta(r.Context(), iam.RequestMeta{RequestID: id, IP: clientIP(r), UserAgent: r.UserAgent()})
+		ctx := iam.WithRequestMeta(r.Context(), iam.RequestMeta{RequestID: id, IP: clientIP(r), UserAgent: cleanText(r.UserAgent(), maxUserAgent)})
 		ctx, causes := httpapi.WithCauses(ctx)
 		sw := &statusWriter{ResponseWriter: w}
 		next.ServeHTTP(sw, r.WithContext(ctx))
@@ -107,10 +109,43 @@ func (s *Server) recoverPanics(next http.Handler) http.Handler {
 	})
 }
 
-func limitBody(next http.Handler) http.Handler {
+// maxUserAgent bounds the user agent kept in sessions and audit events.
+const maxUserAgent = 512
+
+// cleanText makes client-supplied text safe to store and log: valid UTF-8,
+// no control characters, at most max bytes.
+func cleanText(s string, max int) string {
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return -1
+		}
+		return r
+	}, strings.ToValidUTF8(s, "\uFFFD"))
+	if len(s) > max {
+		s = strings.ToValidUTF8(s[:max], "")
+	}
+	return s
+}
+
+// checkRequest refuses what no handler should see: bodies over the limit, and
+// query values that are not valid UTF-8 or hold NUL (databases refuse them).
+func checkRequest(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.ContentLength > maxBodyBytes {
 			httpapi.WriteError(w, r, iam.Errorf(iam.CodeTooLarge, "the request body is larger than 1 MiB"))
+			return
+		}
+		for name, values := range r.URL.Query() {
+			for _, v := range values {
+				if !utf8.ValidString(name) || !utf8.ValidString(v) || strings.ContainsRune(v, 0) {
+					httpapi.WriteError(w, r, iam.Invalid("the query holds text that is not valid UTF-8",
+						map[string]string{cleanText(name, 64): "must be valid UTF-8 without NUL"}))
+					return
+				}
+			}
+		}
+		if !utf8.ValidString(r.URL.Path) || strings.ContainsRune(r.URL.Path, 0) {
+			httpapi.WriteError(w, r, iam.Errorf(iam.CodeInvalid, "the path is not valid UTF-8"))
 			return
 		}
 		next.ServeHTTP(w, r)

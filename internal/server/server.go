@@ -162,15 +162,16 @@ func masterKey(cfg *config.Config, log *slog.Logger) (*token.MasterKey, error) {
 }
 
 func bootstrapAdmin(ctx context.Context, dir *directory.Service, tenantID string, cfg *config.Config, log *slog.Logger) error {
-	has, err := dir.HasAdmin(ctx, tenantID)
-	if err != nil || has {
-		return err
-	}
-	u, err := dir.BootstrapAdmin(ctx, tenantID, cfg.BootstrapAdminEmail, cfg.BootstrapAdminPassword)
-	if err != nil {
+	u, err := dir.EnsureBootstrapAdmin(ctx, tenantID, cfg.BootstrapAdminEmail, cfg.BootstrapAdminPassword)
+	switch {
+	case iam.IsCode(err, iam.CodeEmailTaken):
+		log.Warn("not creating the bootstrap admin: a user with that email exists and is not promoted; use gatehouse admin create",
+			"email", cfg.BootstrapAdminEmail)
+	case err != nil:
 		return fmt.Errorf("bootstrap admin: %w", err)
+	case u != nil:
+		log.Info("created the bootstrap admin", "user_id", u.ID, "email", u.Email)
 	}
-	log.Info("created the bootstrap admin", "user_id", u.ID, "email", u.Email)
 	return nil
 }
 

@@ -85,3 +85,12 @@ func (q *queries) MarkRefreshTokenRotated(ctx context.Context, id string, at tim
 	}
 	return n == 1, nil
 }
+
+func (q *queries) LockSession(ctx context.Context, tenantID, id string) error {
+	if q.dialect == SQLite {
+		return nil
+	}
+	var got string
+	err := q.w.QueryRowContext(ctx, `SELECT id FROM sessions WHERE tenant_id = $1 AND id = $2 FOR NO KEY UPDATE`, tenantID, id).Scan(&got)
+	return storeErr(err, "session", nil)
+}

@@ -1,32 +1,20 @@
 package sqlstore_test
 
 import (
-	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
-	"net/url"
-	"os"
 	"path/filepath"
 	"testing"
-
-	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" driver, for creating schemas
 
 	"github.com/gatehouse-iam/gatehouse/internal/iam"
 	"github.com/gatehouse-iam/gatehouse/internal/sqlstore"
 	"github.com/gatehouse-iam/gatehouse/internal/storetest"
 )
 
-// postgresEnv names the variable holding a PostgreSQL DSN for TestPostgres,
-// e.g. postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable.
-const postgresEnv = "GATEHOUSE_TEST_POSTGRES"
-
 func TestSQLite(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) iam.Store { return newSQLite(t) })
 }
 
 func TestPostgres(t *testing.T) {
-	dsn := postgresDSN(t)
+	dsn := storetest.PostgresDSN(t)
 	storetest.Run(t, func(t *testing.T) iam.Store { return newPostgres(t, dsn) })
 }
 
@@ -34,7 +22,7 @@ func TestMigrateIsIdempotent(t *testing.T) {
 	backends := map[string]func(t *testing.T) string{
 		"SQLite": func(t *testing.T) string { return "sqlite://" + filepath.Join(t.TempDir(), "gatehouse.db") },
 		"Postgres": func(t *testing.T) string {
-			return withSearchPath(t, postgresDSN(t), newSchema(t, postgresDSN(t)))
+			return storetest.FreshPostgres(t, storetest.PostgresDSN(t))
 		},
 	}
 	for name, dsn := range backends {
@@ -87,52 +75,5 @@ func newSQLite(t *testing.T) *sqlstore.Store {
 
 // newPostgres returns a migrated store in a fresh schema of dsn's database.
 func newPostgres(t *testing.T, dsn string) *sqlstore.Store {
-	return migrated(t, withSearchPath(t, dsn, newSchema(t, dsn)))
-}
-
-func postgresDSN(t *testing.T) string {
-	t.Helper()
-	dsn := os.Getenv(postgresEnv)
-	if dsn == "" {
-		t.Skipf("set %s to a PostgreSQL DSN (postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable) to run the PostgreSQL tests", postgresEnv)
-	}
-	return dsn
-}
-
-// newSchema creates an empty schema and drops it when the test ends. Its
-// cleanup is registered first, so it runs after the store using it is closed.
-func newSchema(t *testing.T, dsn string) string {
-	t.Helper()
-	db, err := sql.Open("pgx", dsn)
-	if err != nil {
-		t.Fatalf("open postgres: %v", err)
-	}
-	t.Cleanup(func() { db.Close() })
-	b := make([]byte, 6)
-	rand.Read(b)
-	name := "gh_test_" + hex.EncodeToString(b)
-	if _, err := db.ExecContext(t.Context(), `CREATE SCHEMA `+name); err != nil {
-		t.Fatalf("create schema: %v", err)
-	}
-	t.Cleanup(func() {
-		// t.Context is already cancelled when cleanups run.
-		if _, err := db.ExecContext(context.Background(), `DROP SCHEMA `+name+` CASCADE`); err != nil {
-			t.Errorf("drop schema %s: %v", name, err)
-		}
-	})
-	return name
-}
-
-// withSearchPath sets the search_path runtime parameter, which pgx passes to
-// the server for every connection.
-func withSearchPath(t *testing.T, dsn, schema string) string {
-	t.Helper()
-	u, err := url.Parse(dsn)
-	if err != nil {
-		t.Fatalf("parse %s: %v", postgresEnv, err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
+	return migrated(t, storetest.FreshPostgres(t, dsn))
 }

@@ -209,8 +209,31 @@ func (s *Store) SetUserAdminRoles(ctx context.Context, tenantID, userID string, 
 	return s.InTx(ctx, func(tx iam.Tx) error { return tx.SetUserAdminRoles(ctx, tenantID, userID, roleIDs) })
 }
 
-// InTx runs fn in one transaction on the writer.
+// txAttempts bounds how often a transaction PostgreSQL aborted as a deadlock
+// victim or serialization failure is tried again.
+const txAttempts = 3
+
+// InTx runs fn in one transaction on the writer. On PostgreSQL a transaction
+// chosen as a deadlock victim runs again, so fn must only touch the database
+// (and variables it sets afresh on every run).
 func (s *Store) InTx(ctx context.Context, fn func(iam.Tx) error) error {
+	var err error
+	for range txAttempts {
+		if err = s.inTx(ctx, fn); !retryable(err) {
+			return err
+		}
+	}
+	return err
+}
+
+// retryable reports whether PostgreSQL aborted the transaction only because
+// of concurrent ones: a deadlock (40P01) or a serialization failure (40001).
+func retryable(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && (pgErr.Code == "40P01" || pgErr.Code == "40001")
+}
+
+func (s *Store) inTx(ctx context.Context, fn func(iam.Tx) error) error {
 	tx, err := s.writer.BeginTx(ctx, nil)
 	if err != nil {
 		return iam.Internal(fmt.Errorf("begin: %w", err))
@@ -234,6 +257,9 @@ func storeErr(err error, what string, unique func(constraint string) iam.Code) e
 	}
 	if errors.Is(err, sql.ErrNoRows) {
 		return iam.Errorf(iam.CodeNotFound, "%s not found", what)
+	}
+	if badText(err) {
+		return &iam.Error{Code: iam.CodeInvalid, Message: "the request holds text the database cannot store", Err: err}
 	}
 	if foreignKeyViolation(err) {
 		// What the row refers to was deleted meanwhile, e.g. its tenant.
@@ -277,6 +303,12 @@ func uniqueViolation(err error) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// badText reports PostgreSQL refusing bytes that are not valid UTF-8 or NUL.
+func badText(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && (pgErr.Code == "22021" || pgErr.Code == "22P05")
 }
 
 func foreignKeyViolation(err error) bool {

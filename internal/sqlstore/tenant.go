@@ -139,9 +139,10 @@ func (q *queries) LockTenant(ctx context.Context, id string) error {
 		// SQLite transactions begin IMMEDIATE: the writer lock is already held.
 		return nil
 	}
-	var got string
-	err := q.w.QueryRowContext(ctx, `SELECT id FROM tenants WHERE id = $1 FOR UPDATE`, id).Scan(&got)
-	return storeErr(err, "tenant", nil)
+	// An advisory lock, not a row lock: a row lock would conflict with the
+	// KEY SHARE locks that every insert referring to the tenant takes.
+	_, err := q.w.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('tenant:' || $1, 0))`, id)
+	return storeErr(err, "tenant lock", nil)
 }
 
 // limitClause appends LIMIT and OFFSET placeholders after n other arguments.

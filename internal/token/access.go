@@ -22,6 +22,9 @@ type AccessClaims struct {
 	AMR       []string `json:"amr,omitempty"`
 }
 
+// accessTokenType is the JWT "typ" of access tokens (RFC 9068).
+const accessTokenType = "at+jwt"
+
 // maxCached bounds the verified-token cache.
 const maxCached = 50_000
 
@@ -101,6 +104,11 @@ func (i *Issuer) verify(ctx context.Context, raw string, now time.Time) (*Access
 	}
 	if len(tok.Headers) != 1 {
 		return nil, errors.New("expected one signature")
+	}
+	// RFC 9068 §2.1: access tokens say so, and no other token signed with the
+	// same keys (such as an ID token) passes for one.
+	if typ, _ := tok.Headers[0].ExtraHeaders[jose.HeaderType].(string); typ != accessTokenType {
+		return nil, errors.New("not an access token (typ)")
 	}
 	jwk, ok := i.keys.publicKey(ctx, tok.Headers[0].KeyID)
 	if !ok {

@@ -98,7 +98,7 @@ func (k *Keys) reload(ctx context.Context) error {
 			return fmt.Errorf("signing key %s: %w", sk.ID, err)
 		}
 		signer, err = jose.NewSigner(jose.SigningKey{Algorithm: jose.ES256, Key: jose.JSONWebKey{Key: priv, KeyID: sk.ID}},
-			(&jose.SignerOptions{}).WithType("at+jwt"))
+			(&jose.SignerOptions{}).WithType(accessTokenType))
 		if err != nil {
 			return err
 		}
@@ -134,10 +134,15 @@ func (k *Keys) sign(payload []byte) (string, error) {
 // publicKey finds the key with kid, rereading the store at most once per
 // reloadInterval when it is unknown (another replica may have rotated).
 func (k *Keys) publicKey(ctx context.Context, kid string) (jose.JSONWebKey, bool) {
-	k.mu.RLock()
+	k.mu.Lock()
 	jwk, ok := k.public[kid]
 	stale := k.now().Sub(k.lastReload) >= reloadInterval
-	k.mu.RUnlock()
+	if !ok && stale {
+		// Claim this reload: concurrent requests with unknown kids wait for
+		// the next interval instead of each rereading the store.
+		k.lastReload = k.now()
+	}
+	k.mu.Unlock()
 	if ok || !stale {
 		return jwk, ok
 	}

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
 )
 
@@ -45,37 +46,72 @@ func ParseMasterKey(encoded string) (*MasterKey, error) {
 }
 
 // LoadOrCreateMasterKey reads the key at path, creating it with mode 0600 when
-// it does not exist. created reports whether it was created.
+// it does not exist. created reports whether it was created. A key file that
+// others may read is refused. The new key reaches the disk before it is
+// used, and of two processes creating it at once both end up with the same.
 func LoadOrCreateMasterKey(path string) (key *MasterKey, created bool, err error) {
-	b, err := os.ReadFile(path)
-	if err == nil {
-		key, err := ParseMasterKey(string(b))
-		if err != nil {
-			return nil, false, fmt.Errorf("%s: %w", path, err)
-		}
-		return key, false, nil
-	}
-	if !errors.Is(err, fs.ErrNotExist) {
-		return nil, false, err
+	key, err = readMasterKey(path)
+	if err == nil || !errors.Is(err, fs.ErrNotExist) {
+		return key, false, err
 	}
 	raw := make([]byte, 32)
 	if _, err := rand.Read(raw); err != nil {
 		return nil, false, err
 	}
 	encoded := base64.StdEncoding.EncodeToString(raw)
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".gatehouse-key-*")
 	if err != nil {
 		return nil, false, err
 	}
-	if _, err := f.WriteString(encoded + "\n"); err != nil {
-		f.Close()
+	defer os.Remove(tmp.Name())
+	if err := tmp.Chmod(0o600); err != nil {
+		tmp.Close()
 		return nil, false, err
 	}
-	if err := f.Close(); err != nil {
+	if _, err := tmp.WriteString(encoded + "\n"); err != nil {
+		tmp.Close()
 		return nil, false, err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return nil, false, err
+	}
+	if err := tmp.Close(); err != nil {
+		return nil, false, err
+	}
+	// Link fails if the file appeared meanwhile: then the other process's
+	// key wins and is read.
+	if err := os.Link(tmp.Name(), path); errors.Is(err, fs.ErrExist) {
+		key, err := readMasterKey(path)
+		return key, false, err
+	} else if err != nil {
+		return nil, false, err
+	}
+	if dir, err := os.Open(filepath.Dir(path)); err == nil {
+		_ = dir.Sync()
+		dir.Close()
 	}
 	key, err = ParseMasterKey(encoded)
 	return key, true, err
+}
+
+func readMasterKey(path string) (*MasterKey, error) {
+	info, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if info.Mode().Perm()&0o077 != 0 {
+		return nil, fmt.Errorf("%s: others may read it (mode %#o); run chmod 600 on it", path, info.Mode().Perm())
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	key, err := ParseMasterKey(string(b))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return key, nil
 }
 
 // Seal encrypts plaintext; associated binds the ciphertext to its purpose so

@@ -3,6 +3,7 @@ package token_test
 import (
 	"context"
 	"encoding/base64"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -160,5 +161,61 @@ func TestOpaque(t *testing.T) {
 	}
 	if token.HashOpaque(a) == token.HashOpaque(b) || len(token.HashOpaque(a)) != 64 {
 		t.Fatal("hashes")
+	}
+}
+
+func TestMasterKeyFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), token.MasterKeyFile)
+	k1, created, err := token.LoadOrCreateMasterKey(path)
+	if err != nil || !created {
+		t.Fatalf("first load: created %v, %v", created, err)
+	}
+	info, err := os.Stat(path)
+	if err != nil || info.Mode().Perm() != 0o600 {
+		t.Fatalf("key file mode %v, %v", info.Mode().Perm(), err)
+	}
+	k2, created, err := token.LoadOrCreateMasterKey(path)
+	if err != nil || created {
+		t.Fatalf("second load: created %v, %v", created, err)
+	}
+	sealed, _ := k1.Seal([]byte("x"), nil)
+	if _, err := k2.Open(sealed, nil); err != nil {
+		t.Fatal("the reloaded key differs from the created one")
+	}
+	if err := os.Chmod(path, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := token.LoadOrCreateMasterKey(path); err == nil || !strings.Contains(err.Error(), "chmod 600") {
+		t.Fatalf("a world-readable key file was accepted: %v", err)
+	}
+	if entries, _ := os.ReadDir(filepath.Dir(path)); len(entries) != 1 {
+		t.Fatalf("temporary files left behind: %v", entries)
+	}
+}
+
+func TestMasterKeyCreatedOnceByConcurrentStarts(t *testing.T) {
+	path := filepath.Join(t.TempDir(), token.MasterKeyFile)
+	keys := make([]*token.MasterKey, 8)
+	var wg sync.WaitGroup
+	for i := range keys {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			k, _, err := token.LoadOrCreateMasterKey(path)
+			if err != nil {
+				t.Error(err)
+			}
+			keys[i] = k
+		}()
+	}
+	wg.Wait()
+	sealed, _ := keys[0].Seal([]byte("x"), nil)
+	for _, k := range keys[1:] {
+		if k == nil {
+			continue
+		}
+		if _, err := k.Open(sealed, nil); err != nil {
+			t.Fatal("concurrent starts ended with different master keys")
+		}
 	}
 }

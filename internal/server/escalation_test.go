@@ -1,0 +1,48 @@
+package server_test
+
+import (
+	"net/http"
+	"testing"
+)
+
+// limitedAdmin creates an admin holding only perms and returns their token.
+func limitedAdmin(t *testing.T, h *harness, super, email string, perms ...string) (token, roleID string) {
+	t.Helper()
+	role := h.post("/api/v1/admin-roles", super, map[string]any{"name": email + " role", "permissions": perms}).want(http.StatusCreated).JSON()
+	h.post("/api/v1/admins", super, map[string]any{"email": email, "name": email, "password": "limited-password",
+		"admin_roles": []string{role["id"].(string)}}).want(http.StatusCreated)
+	return h.login(email, "limited-password").AccessToken, role["id"].(string)
+}
+
+func TestAdminsCannotRaiseThemselves(t *testing.T) {
+	h := newHarness(t, nil)
+	super := h.admin()
+	superID := h.get("/api/v1/me", super).want(http.StatusOK).JSON()["id"].(string)
+
+	helpdesk, _ := limitedAdmin(t, h, super, "helpdesk@example.com", "admins.manage")
+	me := h.get("/api/v1/me", helpdesk).want(http.StatusOK).JSON()
+	h.post("/api/v1/admins", helpdesk, map[string]any{"email": "evil@example.com", "name": "Evil", "password": "evil-password",
+		"admin_roles": []string{"superadmin"}}).wantError(http.StatusForbidden, "forbidden")
+	h.patch("/api/v1/admins/"+me["id"].(string), helpdesk, map[string]any{"admin_roles": []string{"superadmin"}}).wantError(http.StatusForbidden, "forbidden")
+	h.delete("/api/v1/admins/"+superID, helpdesk).wantError(http.StatusForbidden, "forbidden")
+	h.get("/api/v1/users", helpdesk).wantError(http.StatusForbidden, "forbidden")
+
+	roleAdmin, ownRole := limitedAdmin(t, h, super, "roles@example.com", "admin_roles.manage")
+	h.patch("/api/v1/admin-roles/"+ownRole, roleAdmin, map[string]any{"permissions": []string{"*"}}).wantError(http.StatusForbidden, "forbidden")
+	h.patch("/api/v1/admin-roles/"+ownRole, roleAdmin, map[string]any{"permissions": []string{"tenants.manage"}}).wantError(http.StatusForbidden, "forbidden")
+	h.post("/api/v1/admin-roles", roleAdmin, map[string]any{"name": "wide", "permissions": []string{"users.*"}}).wantError(http.StatusForbidden, "forbidden")
+	h.post("/api/v1/admin-roles", roleAdmin, map[string]any{"name": "same", "permissions": []string{"admin_roles.manage"}}).want(http.StatusCreated)
+	h.get("/api/v1/tenants", roleAdmin).wantError(http.StatusForbidden, "forbidden")
+
+	// users.write does not reach admins.
+	userAdmin, _ := limitedAdmin(t, h, super, "users@example.com", "users.*")
+	h.post("/api/v1/users/"+superID+"/disable", userAdmin, nil).wantError(http.StatusForbidden, "forbidden")
+	h.patch("/api/v1/users/"+superID, userAdmin, map[string]any{"email": "takeover@example.com"}).wantError(http.StatusForbidden, "forbidden")
+	h.delete("/api/v1/users/"+superID, userAdmin).wantError(http.StatusForbidden, "forbidden")
+	plain := h.createUser(userAdmin, "plain@example.com", "plain-password")
+	h.post("/api/v1/users/"+plain+"/disable", userAdmin, nil).want(http.StatusOK)
+
+	// The superadmin still does all of it.
+	h.get("/api/v1/me", super).want(http.StatusOK)
+	h.patch("/api/v1/admin-roles/"+ownRole, super, map[string]any{"permissions": []string{"admin_roles.manage", "audit.view"}}).want(http.StatusOK)
+}
