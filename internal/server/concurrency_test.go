@@ -30,7 +30,9 @@ func TestConcurrentChangesNeverFail(t *testing.T) {
 			}()
 		}
 		for _, s := range sessions {
-			do(func() *response { return h.post("/api/v1/auth/refresh", "", map[string]any{"refresh_token": s.RefreshToken}) })
+			do(func() *response {
+				return h.post("/api/v1/auth/refresh", "", map[string]any{"refresh_token": s.RefreshToken})
+			})
 			do(func() *response { return h.post("/api/v1/auth/logout", s.AccessToken, nil) })
 		}
 		do(func() *response { return h.post("/api/v1/users/"+id+"/disable", admin, nil) })
