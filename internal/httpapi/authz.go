@@ -153,20 +153,25 @@ type AuthZENDecision struct {
 
 // checkFrom maps an AuthZEN request to a check: the action name is the
 // permission; a resource of type "organization" (or a resource carrying an
-// "organization" property) scopes the check to that organization.
-func checkFrom(r AuthZENRequest) (access.CheckInput, error) {
+// "organization" property) scopes the check to that organization. Missing
+// parts are left empty for the service to refuse, after it has authenticated
+// the caller.
+func checkFrom(r AuthZENRequest) access.CheckInput {
 	var in access.CheckInput
-	if r.Subject == nil || r.Action == nil || r.Resource == nil {
-		return in, iam.Invalid("subject, action and resource are required", map[string]string{"request": "needs subject, action and resource"})
+	if r.Subject != nil {
+		in.Subject = access.Subject{Type: r.Subject.Type, ID: r.Subject.ID}
 	}
-	in.Subject = access.Subject{Type: r.Subject.Type, ID: r.Subject.ID}
-	in.Permission = r.Action.Name
-	if r.Resource.Type == "organization" {
-		in.Organization = r.Resource.ID
-	} else if org, ok := r.Resource.Properties["organization"].(string); ok {
-		in.Organization = org
+	if r.Action != nil {
+		in.Permission = r.Action.Name
 	}
-	return in, nil
+	if r.Resource != nil {
+		if r.Resource.Type == "organization" {
+			in.Organization = r.Resource.ID
+		} else if org, ok := r.Resource.Properties["organization"].(string); ok {
+			in.Organization = org
+		}
+	}
+	return in
 }
 
 func authzenDecision(ctx context.Context, d *access.Decision, err error) AuthZENDecision {
@@ -186,11 +191,7 @@ type evaluationOutput struct {
 }
 
 func (a *API) evaluation(ctx context.Context, in *evaluationInput) (*evaluationOutput, error) {
-	ci, err := checkFrom(in.Body)
-	if err != nil {
-		return nil, err
-	}
-	d, err := a.access.Check(ctx, ci)
+	d, err := a.access.Check(ctx, checkFrom(in.Body))
 	if err != nil {
 		return nil, err
 	}
@@ -220,7 +221,6 @@ func (a *API) evaluations(ctx context.Context, in *evaluationsInput) (*evaluatio
 		reqs = []AuthZENRequest{{}}
 	}
 	ins := make([]access.CheckInput, len(reqs))
-	errs := make([]error, len(reqs))
 	for i, r := range reqs {
 		if r.Subject == nil {
 			r.Subject = defaults.Subject
@@ -231,7 +231,7 @@ func (a *API) evaluations(ctx context.Context, in *evaluationsInput) (*evaluatio
 		if r.Resource == nil {
 			r.Resource = defaults.Resource
 		}
-		ins[i], errs[i] = checkFrom(r)
+		ins[i] = checkFrom(r)
 	}
 	ds, err := a.access.CheckBatch(ctx, ins)
 	if err != nil {
@@ -240,11 +240,7 @@ func (a *API) evaluations(ctx context.Context, in *evaluationsInput) (*evaluatio
 	out := &evaluationsOutput{}
 	out.Body.Evaluations = make([]AuthZENDecision, len(ds))
 	for i := range ds {
-		err := errs[i]
-		if err == nil {
-			err = ds[i].Err
-		}
-		out.Body.Evaluations[i] = authzenDecision(ctx, &ds[i], err)
+		out.Body.Evaluations[i] = authzenDecision(ctx, &ds[i], ds[i].Err)
 	}
 	return out, nil
 }
