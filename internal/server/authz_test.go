@@ -325,7 +325,8 @@ func TestAccessBadInput(t *testing.T) {
 
 func TestAuthzStaysInItsTenant(t *testing.T) {
 	h := newHarness(t, map[string]string{"GATEHOUSE_MULTI_TENANT": "true"})
-	r := newRBAC(t, h) // the system tenant, at host gatehouse.test
+	h.host = "gatehouse.test" // the system tenant
+	r := newRBAC(t, h)
 	h.post("/api/v1/tenants", r.admin, map[string]any{"name": "B", "hostnames": []string{"b.example.com"},
 		"admin": map[string]any{"email": "boss@b.example.com", "password": "boss-password-1"}}).want(http.StatusCreated)
 	var bt tokens

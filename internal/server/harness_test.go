@@ -51,6 +51,8 @@ type harness struct {
 	ts    *httptest.Server
 	clock *clock
 	logs  *bytes.Buffer
+	// host is the Host of requests that do not name one.
+	host string
 }
 
 // httpStoreEnv, set to "postgres", runs this package's HTTP tests on
@@ -191,6 +193,9 @@ func (h *harness) send(req request) *response {
 	}
 	if req.token != "" {
 		r.Header.Set("Authorization", "Bearer "+req.token)
+	}
+	if req.host == "" {
+		req.host = h.host
 	}
 	if req.host != "" {
 		r.Host = req.host
