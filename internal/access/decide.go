@@ -12,10 +12,15 @@ import (
 	"github.com/gatehouse-iam/gatehouse/internal/iam"
 )
 
-// decisionTTL bounds how long a subject's grants are trusted without reading
-// the store: the time a change made on another replica takes to apply here.
-// Changes made on this replica apply at once (Invalidate).
-const decisionTTL = time.Second
+// Freshness: a change on this replica applies at once (Invalidate). A change
+// on another replica bumps the tenant's access version in its transaction;
+// this replica reads the version at most versionPoll apart, so the change
+// applies here within versionPoll. decisionMaxAge bounds any entry's life as
+// a last line of defence.
+const (
+	versionPoll    = 250 * time.Millisecond
+	decisionMaxAge = time.Minute
+)
 
 // maxCached bounds each of the decider's caches; beyond it they are emptied.
 const maxCached = 100_000
@@ -31,6 +36,13 @@ type decider struct {
 	mu       sync.RWMutex
 	subjects map[string]*subjectState
 	orgs     map[string]*orgState
+	versions map[string]tenantVersion
+}
+
+// tenantVersion is the last access version read for a tenant, and when.
+type tenantVersion struct {
+	version   int64
+	checkedAt time.Time
 }
 
 // subjectState is what a check needs to know about a user in an organization.
@@ -49,17 +61,47 @@ type orgState struct {
 }
 
 func newDecider(store iam.Store, now func() time.Time) *decider {
-	return &decider{store: store, now: now, subjects: map[string]*subjectState{}, orgs: map[string]*orgState{}}
+	return &decider{store: store, now: now, subjects: map[string]*subjectState{}, orgs: map[string]*orgState{},
+		versions: map[string]tenantVersion{}}
 }
 
 func (d *decider) invalidate() { d.gen.Add(1) }
 
 func (d *decider) fresh(gen uint64, loadedAt time.Time) bool {
-	return gen == d.gen.Load() && d.now().Sub(loadedAt) < decisionTTL
+	return gen == d.gen.Load() && d.now().Sub(loadedAt) < decisionMaxAge
+}
+
+// sync rereads the tenant's access version when the last read is older than
+// versionPoll, and makes every remembered decision stale when it moved.
+func (d *decider) sync(ctx context.Context, tenantID string) error {
+	now := d.now()
+	d.mu.RLock()
+	tv, ok := d.versions[tenantID]
+	d.mu.RUnlock()
+	if ok && now.Sub(tv.checkedAt) < versionPoll {
+		return nil
+	}
+	v, err := d.store.AccessVersion(ctx, tenantID)
+	if err != nil {
+		return err
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if cur, ok := d.versions[tenantID]; ok && cur.version != v {
+		d.gen.Add(1)
+	}
+	if len(d.versions) >= maxCached {
+		clear(d.versions)
+	}
+	d.versions[tenantID] = tenantVersion{version: v, checkedAt: now}
+	return nil
 }
 
 // subject returns the state of a user in an organization ("" for none).
 func (d *decider) subject(ctx context.Context, tenantID, userID, orgID string) (*subjectState, error) {
+	if err := d.sync(ctx, tenantID); err != nil {
+		return nil, err
+	}
 	key := tenantID + "|" + userID + "|" + orgID
 	d.mu.RLock()
 	st, ok := d.subjects[key]
@@ -91,6 +133,9 @@ func (d *decider) subject(ctx context.Context, tenantID, userID, orgID string) (
 
 // organization finds an organization by id or alias.
 func (d *decider) organization(ctx context.Context, tenantID, ref string) (*iam.Organization, error) {
+	if err := d.sync(ctx, tenantID); err != nil {
+		return nil, err
+	}
 	key := tenantID + "|" + ref
 	d.mu.RLock()
 	st, ok := d.orgs[key]

@@ -138,6 +138,9 @@ func (s *Service) DeletePermission(ctx context.Context, id string) error {
 		if err := tx.DeletePermission(ctx, p.TenantID, id); err != nil {
 			return err
 		}
+		if err := tx.BumpAccessVersion(ctx, p.TenantID); err != nil {
+			return err
+		}
 		return tx.AppendAudit(ctx, audit.Event(ctx, s.now(), p.TenantID, "permission.deleted", permissionRef(id), iam.ResultSuccess,
 			map[string]any{"name": perm.Name}))
 	})
@@ -304,6 +307,9 @@ func (s *Service) UpdateRole(ctx context.Context, id string, patch RolePatch) (*
 		if err := tx.UpdateRole(ctx, r); err != nil {
 			return err
 		}
+		if err := tx.BumpAccessVersion(ctx, p.TenantID); err != nil {
+			return err
+		}
 		return tx.AppendAudit(ctx, audit.Event(ctx, s.now(), p.TenantID, "role.updated", roleRef(id), iam.ResultSuccess,
 			map[string]any{"name": r.Name, "permissions": r.Permissions}))
 	})
@@ -329,6 +335,9 @@ func (s *Service) DeleteRole(ctx context.Context, id string) error {
 			return err
 		}
 		if err := tx.DeleteRole(ctx, p.TenantID, id); err != nil {
+			return err
+		}
+		if err := tx.BumpAccessVersion(ctx, p.TenantID); err != nil {
 			return err
 		}
 		return tx.AppendAudit(ctx, audit.Event(ctx, s.now(), p.TenantID, "role.deleted", roleRef(id), iam.ResultSuccess,
@@ -389,6 +398,9 @@ func (s *Service) changeUserRole(ctx context.Context, userID, roleID string, ass
 			if !held {
 				return iam.Errorf(iam.CodeNotFound, "the user does not hold this role")
 			}
+		}
+		if err := tx.BumpAccessVersion(ctx, p.TenantID); err != nil {
+			return err
 		}
 		return tx.AppendAudit(ctx, audit.Event(ctx, s.now(), p.TenantID, action, iam.Ref{Type: "user", ID: userID}, iam.ResultSuccess,
 			map[string]any{"role_id": roleID, "role": r.Name}))

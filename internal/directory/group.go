@@ -115,6 +115,9 @@ func (s *Service) UpdateGroup(ctx context.Context, id string, patch GroupPatch) 
 		if err := tx.UpdateGroup(ctx, g); err != nil {
 			return err
 		}
+		if err := tx.BumpAccessVersion(ctx, p.TenantID); err != nil {
+			return err
+		}
 		return tx.AppendAudit(ctx, audit.Event(ctx, s.now(), p.TenantID, "group.updated", groupRef(id), iam.ResultSuccess, map[string]any{"name": g.Name}))
 	})
 	if err != nil {
@@ -228,6 +231,9 @@ func (s *Service) groupChange(ctx context.Context, id, action string, change fun
 		}
 		details, err := change(tx, g)
 		if err != nil {
+			return err
+		}
+		if err := tx.BumpAccessVersion(ctx, g.TenantID); err != nil {
 			return err
 		}
 		return tx.AppendAudit(ctx, audit.Event(ctx, s.now(), p.TenantID, action, groupRef(g.ID), iam.ResultSuccess, details))

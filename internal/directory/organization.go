@@ -167,6 +167,9 @@ func (s *Service) UpdateOrganization(ctx context.Context, ref string, patch OrgP
 		if err := tx.UpdateOrganization(ctx, o); err != nil {
 			return err
 		}
+		if err := tx.BumpAccessVersion(ctx, p.TenantID); err != nil {
+			return err
+		}
 		return tx.AppendAudit(ctx, audit.Event(ctx, s.now(), p.TenantID, "organization.updated", orgRef(o.ID), iam.ResultSuccess,
 			map[string]any{"name": o.Name, "alias": o.Alias}))
 	})
@@ -190,6 +193,9 @@ func (s *Service) DeleteOrganization(ctx context.Context, ref string) error {
 			return err
 		}
 		if err := tx.DeleteOrganization(ctx, p.TenantID, o.ID); err != nil {
+			return err
+		}
+		if err := tx.BumpAccessVersion(ctx, p.TenantID); err != nil {
 			return err
 		}
 		return tx.AppendAudit(ctx, audit.Event(ctx, s.now(), p.TenantID, "organization.deleted", orgRef(o.ID), iam.ResultSuccess,
@@ -241,6 +247,9 @@ func (s *Service) SetMember(ctx context.Context, ref, userID string, roleIDs []s
 		}
 		created, err := tx.SetMember(ctx, p.TenantID, o.ID, userID, ids, s.now())
 		if err != nil {
+			return err
+		}
+		if err := tx.BumpAccessVersion(ctx, p.TenantID); err != nil {
 			return err
 		}
 		action := "organization.member_updated"
@@ -307,6 +316,9 @@ func (s *Service) RemoveMember(ctx context.Context, ref, userID string) error {
 		}
 		if !removed {
 			return notFound("member")
+		}
+		if err := tx.BumpAccessVersion(ctx, p.TenantID); err != nil {
+			return err
 		}
 		return tx.AppendAudit(ctx, audit.Event(ctx, s.now(), p.TenantID, "organization.member_removed", iam.Ref{Type: "user", ID: userID},
 			iam.ResultSuccess, map[string]any{"organization_id": o.ID}))

@@ -177,6 +177,9 @@ func (s *Service) DeleteUser(ctx context.Context, id string) error {
 		if err := tx.DeleteUser(ctx, p.TenantID, id); err != nil {
 			return err
 		}
+		if err := tx.BumpAccessVersion(ctx, p.TenantID); err != nil {
+			return err
+		}
 		return tx.AppendAudit(ctx, audit.Event(ctx, s.now(), p.TenantID, "user.deleted", userRef(id), iam.ResultSuccess,
 			map[string]any{"email": u.Email}))
 	})
@@ -216,6 +219,9 @@ func (s *Service) SetUserStatus(ctx context.Context, id string, status iam.UserS
 			if err := tx.RevokeUserSessions(ctx, p.TenantID, id, s.now()); err != nil {
 				return err
 			}
+		}
+		if err := tx.BumpAccessVersion(ctx, p.TenantID); err != nil {
+			return err
 		}
 		return tx.AppendAudit(ctx, audit.Event(ctx, s.now(), p.TenantID, action, userRef(id), iam.ResultSuccess, nil))
 	})

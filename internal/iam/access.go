@@ -169,4 +169,10 @@ type AccessStore interface {
 	// Grants returns every permission pattern the user holds in the
 	// organization (none: tenant-wide only), with the role and path giving it.
 	Grants(ctx context.Context, tenantID, userID, orgID string) ([]Grant, error)
+
+	// BumpAccessVersion records, in the caller's transaction, that who may do
+	// what in the tenant changed.
+	BumpAccessVersion(ctx context.Context, tenantID string) error
+	// AccessVersion returns the tenant's counter; 0 before the first bump.
+	AccessVersion(ctx context.Context, tenantID string) (int64, error)
 }

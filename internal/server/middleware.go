@@ -83,13 +83,19 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 		sw := &statusWriter{ResponseWriter: w}
 		next.ServeHTTP(sw, r.WithContext(ctx))
 		level := slog.LevelInfo
+		cause := causes()
+		if cause != nil {
+			level = slog.LevelError
+		}
+		if !s.log.Enabled(ctx, level) {
+			return
+		}
 		attrs := []slog.Attr{
 			slog.String("request_id", id), slog.String("method", r.Method), slog.String("path", r.URL.Path),
 			slog.Int("status", sw.status), slog.Duration("duration", time.Since(start)), slog.String("ip", clientIP(r)),
 		}
-		if err := causes(); err != nil {
-			level = slog.LevelError
-			attrs = append(attrs, slog.String("error", err.Error()))
+		if cause != nil {
+			attrs = append(attrs, slog.String("error", cause.Error()))
 		}
 		s.log.LogAttrs(ctx, level, "request", attrs...)
 	})

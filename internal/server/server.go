@@ -43,6 +43,7 @@ type Server struct {
 	keys      *token.Keys
 	account   *account.Service
 	directory *directory.Service
+	access    *access.Service
 	api       huma.API
 	handler   http.Handler
 }
@@ -132,7 +133,7 @@ func wire(ctx context.Context, opts Options, store *sqlstore.Store) (*Server, er
 			return nil, err
 		}
 	}
-	s := &Server{cfg: cfg, build: build, log: log, store: store, keys: keys, account: acc, directory: dir}
+	s := &Server{cfg: cfg, build: build, log: log, store: store, keys: keys, account: acc, directory: dir, access: authz}
 	metrics := newMetrics()
 	mux := http.NewServeMux()
 	s.api = httpapi.New(mux, build.Version, httpapi.Services{Directory: dir, Account: acc, Access: authz,
@@ -181,8 +182,11 @@ func (s *Server) Handler() http.Handler { return s.handler }
 // OpenAPI is the generated OpenAPI document.
 func (s *Server) OpenAPI() *huma.OpenAPI { return s.api.OpenAPI() }
 
-// Directory is the directory service, for the CLI.
+// Directory is the directory service, for the CLI and bench seeding.
 func (s *Server) Directory() *directory.Service { return s.directory }
+
+// Access is the access service, for bench seeding.
+func (s *Server) Access() *access.Service { return s.access }
 
 // SystemTenant returns the system tenant.
 func (s *Server) SystemTenant(ctx context.Context) (*iam.Tenant, error) {

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -294,4 +295,19 @@ func (q *queries) Grants(ctx context.Context, tenantID, userID, orgID string) ([
 		return nil
 	})
 	return grants, storeErr(err, "grants", nil)
+}
+
+func (q *queries) BumpAccessVersion(ctx context.Context, tenantID string) error {
+	_, err := q.w.ExecContext(ctx, `INSERT INTO access_versions (tenant_id, version) VALUES ($1, 1)
+		ON CONFLICT (tenant_id) DO UPDATE SET version = access_versions.version + 1`, tenantID)
+	return storeErr(err, "access version", nil)
+}
+
+func (q *queries) AccessVersion(ctx context.Context, tenantID string) (int64, error) {
+	var v int64
+	err := q.r.QueryRowContext(ctx, `SELECT version FROM access_versions WHERE tenant_id = $1`, tenantID).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	return v, storeErr(err, "access version", nil)
 }

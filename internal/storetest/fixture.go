@@ -212,3 +212,91 @@ func appendAudit(t *testing.T, s iam.Tx, tenantID string, when time.Time, actor 
 	must(t, s.AppendAudit(t.Context(), e), "AppendAudit "+action)
 	return e
 }
+
+// createPermission inserts an application permission.
+func createPermission(t *testing.T, s iam.Tx, tenantID, name string) *iam.Permission {
+	t.Helper()
+	p := &iam.Permission{ID: newID(t), TenantID: tenantID, Name: name, Description: "Permission " + name, CreatedAt: t0, UpdatedAt: t0}
+	must(t, s.CreatePermission(t.Context(), p), "CreatePermission "+name)
+	return p
+}
+
+// createAccessRole inserts an application role holding perms: the
+// organization's own, or a template when orgID is empty. The returned role
+// lists its permissions sorted, as the store answers them.
+func createAccessRole(t *testing.T, s iam.Tx, tenantID, orgID, name string, perms ...string) *iam.Role {
+	t.Helper()
+	r := &iam.Role{
+		ID: newID(t), TenantID: tenantID, OrganizationID: orgID, Name: name, Description: "Role " + name,
+		Permissions: perms, CreatedAt: t0, UpdatedAt: t0,
+	}
+	must(t, s.CreateRole(t.Context(), r), "CreateRole "+name)
+	r.Permissions = sorted(perms)
+	return r
+}
+
+// createOrg inserts an organization with alias, named after it, changed by mods.
+func createOrg(t *testing.T, s iam.Tx, tenantID, alias string, mods ...func(*iam.Organization)) *iam.Organization {
+	t.Helper()
+	o := &iam.Organization{ID: newID(t), TenantID: tenantID, Name: "Org " + alias, Alias: alias, CreatedAt: t0, UpdatedAt: t0}
+	for _, m := range mods {
+		m(o)
+	}
+	must(t, s.CreateOrganization(t.Context(), o), "CreateOrganization "+alias)
+	return o
+}
+
+// createGroup inserts a group named name, changed by mods.
+func createGroup(t *testing.T, s iam.Tx, tenantID, name string, mods ...func(*iam.Group)) *iam.Group {
+	t.Helper()
+	g := &iam.Group{ID: newID(t), TenantID: tenantID, Name: name, Description: "Group " + name, CreatedAt: t0, UpdatedAt: t0}
+	for _, m := range mods {
+		m(g)
+	}
+	must(t, s.CreateGroup(t.Context(), g), "CreateGroup "+name)
+	return g
+}
+
+// setMember makes the user a member of the organization holding roles.
+func setMember(t *testing.T, s iam.Tx, tenantID, orgID, userID string, when time.Time, roles ...*iam.Role) {
+	t.Helper()
+	_, err := s.SetMember(t.Context(), tenantID, orgID, userID, ids(roles, func(r *iam.Role) string { return r.ID }), when)
+	must(t, err, "SetMember")
+}
+
+// addGroupMember puts the user in the group.
+func addGroupMember(t *testing.T, s iam.Tx, tenantID, groupID, userID string, when time.Time) {
+	t.Helper()
+	_, err := s.AddGroupMember(t.Context(), tenantID, groupID, userID, when)
+	must(t, err, "AddGroupMember")
+}
+
+// addGroupRole makes the group carry the role.
+func addGroupRole(t *testing.T, s iam.Tx, tenantID, groupID, roleID string) {
+	t.Helper()
+	_, err := s.AddGroupRole(t.Context(), tenantID, groupID, roleID)
+	must(t, err, "AddGroupRole")
+}
+
+func permissionID(p iam.Permission) string     { return p.ID }
+func accessRoleID(r iam.Role) string           { return r.ID }
+func organizationID(o iam.Organization) string { return o.ID }
+func groupIDOf(g iam.Group) string             { return g.ID }
+func memberUserID(m iam.Member) string         { return m.User.ID }
+func groupMemberID(m iam.GroupMember) string   { return m.User.ID }
+
+// accessRoles lists roles by id: the contract does not order the roles a
+// user, member or group holds.
+func accessRoles(rs ...*iam.Role) []iam.Role {
+	out := []iam.Role{}
+	for _, r := range rs {
+		out = append(out, *r)
+	}
+	return byAccessRoleID(out)
+}
+
+func byAccessRoleID(rs []iam.Role) []iam.Role {
+	rs = slices.Clone(rs)
+	slices.SortFunc(rs, func(a, b iam.Role) int { return strings.Compare(a.ID, b.ID) })
+	return rs
+}

@@ -27,6 +27,11 @@ func Run(t *testing.T, newStore func(t *testing.T) iam.Store) {
 		{"Audit", auditTests},
 		{"Key", keyTests},
 		{"Tx", txTests},
+		{"Permission", permissionTests},
+		{"AccessRole", accessRoleTests},
+		{"Organization", organizationTests},
+		{"Group", groupTests},
+		{"Access", accessTests},
 	}
 	for _, area := range areas {
 		t.Run(area.name, func(t *testing.T) {
