@@ -38,8 +38,8 @@ func marshalStrings(s []string) string {
 }
 
 func (q *queries) CreateAdminRole(ctx context.Context, r *iam.AdminRole) error {
-	_, err := q.w.ExecContext(ctx, `INSERT INTO admin_roles (`+adminRoleColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-		r.ID, r.TenantID, r.Name, r.Description, marshalStrings(r.Permissions), r.Builtin, ts(r.CreatedAt), ts(r.UpdatedAt))
+	_, err := q.w.ExecContext(ctx, `INSERT INTO admin_roles (`+adminRoleColumns+`, name_folded) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+		r.ID, r.TenantID, r.Name, r.Description, marshalStrings(r.Permissions), r.Builtin, ts(r.CreatedAt), ts(r.UpdatedAt), fold(r.Name))
 	return storeErr(err, "admin role", nameTaken)
 }
 
@@ -57,13 +57,13 @@ func (q *queries) ListAdminRoles(ctx context.Context, tenantID string, p iam.Lis
 	where, args := ` WHERE tenant_id = $1`, []any{tenantID}
 	if p.Search != "" {
 		args = append(args, likePattern(p.Search))
-		where += ` AND lower(name) LIKE $2 ESCAPE '\'`
+		where += ` AND name_folded LIKE $2 ESCAPE '\'`
 	}
 	var total int
 	if err := q.r.QueryRowContext(ctx, `SELECT count(*) FROM admin_roles`+where, args...).Scan(&total); err != nil {
 		return nil, 0, storeErr(err, "admin roles", nil)
 	}
-	order := q.orderClause(p, map[string]string{"created_at": "created_at", "name": "name"}, "created_at")
+	order := q.orderClause(p, map[string]string{"created_at": "created_at", "name": "name_folded"}, "created_at")
 	rows, err := q.r.QueryContext(ctx, `SELECT `+adminRoleColumns+` FROM admin_roles`+where+order+limitClause(len(args)), append(args, p.Limit, p.Offset())...)
 	if err != nil {
 		return nil, 0, storeErr(err, "admin roles", nil)
@@ -85,8 +85,8 @@ func collectAdminRoles(rows *sql.Rows) ([]iam.AdminRole, error) {
 }
 
 func (q *queries) UpdateAdminRole(ctx context.Context, r *iam.AdminRole) error {
-	res, err := q.w.ExecContext(ctx, `UPDATE admin_roles SET name = $1, description = $2, permissions = $3, updated_at = $4
-		WHERE tenant_id = $5 AND id = $6`, r.Name, r.Description, marshalStrings(r.Permissions), ts(r.UpdatedAt), r.TenantID, r.ID)
+	res, err := q.w.ExecContext(ctx, `UPDATE admin_roles SET name = $1, name_folded = $2, description = $3, permissions = $4, updated_at = $5
+		WHERE tenant_id = $6 AND id = $7`, r.Name, fold(r.Name), r.Description, marshalStrings(r.Permissions), ts(r.UpdatedAt), r.TenantID, r.ID)
 	if err != nil {
 		return storeErr(err, "admin role", nameTaken)
 	}
@@ -99,6 +99,14 @@ func (q *queries) DeleteAdminRole(ctx context.Context, tenantID, id string) erro
 }
 
 func (q *queries) SetUserAdminRoles(ctx context.Context, tenantID, userID string, roleIDs []string) error {
+	if err := q.inTenant(ctx, "users", "user", tenantID, userID); err != nil {
+		return err
+	}
+	for _, id := range roleIDs {
+		if err := q.inTenant(ctx, "admin_roles", "admin role", tenantID, id); err != nil {
+			return err
+		}
+	}
 	if _, err := q.w.ExecContext(ctx, `DELETE FROM user_admin_roles WHERE tenant_id = $1 AND user_id = $2`, tenantID, userID); err != nil {
 		return storeErr(err, "admin roles", nil)
 	}
@@ -113,7 +121,7 @@ func (q *queries) SetUserAdminRoles(ctx context.Context, tenantID, userID string
 
 func (q *queries) UserAdminRoles(ctx context.Context, tenantID, userID string) ([]iam.AdminRole, error) {
 	rows, err := q.r.QueryContext(ctx, `SELECT `+prefixed("r.", adminRoleColumns)+` FROM admin_roles r
-		JOIN user_admin_roles ur ON ur.role_id = r.id WHERE ur.tenant_id = $1 AND ur.user_id = $2 ORDER BY r.name`, tenantID, userID)
+		JOIN user_admin_roles ur ON ur.role_id = r.id WHERE ur.tenant_id = $1 AND ur.user_id = $2 ORDER BY r.name_folded`+q.bytewise()+`, r.id`, tenantID, userID)
 	if err != nil {
 		return nil, storeErr(err, "admin roles", nil)
 	}

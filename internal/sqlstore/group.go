@@ -66,6 +66,12 @@ func (q *queries) DeleteGroup(ctx context.Context, tenantID, id string) error {
 }
 
 func (q *queries) AddGroupMember(ctx context.Context, tenantID, groupID, userID string, at time.Time) (bool, error) {
+	if err := q.inTenant(ctx, "groups", "group", tenantID, groupID); err != nil {
+		return false, err
+	}
+	if err := q.inTenant(ctx, "users", "user", tenantID, userID); err != nil {
+		return false, err
+	}
 	return q.insertIgnore(ctx, "group member", `INSERT INTO group_members (group_id, user_id, tenant_id, created_at) VALUES ($1, $2, $3, $4)`,
 		groupID, userID, tenantID, ts(at))
 }
@@ -102,6 +108,12 @@ func (q *queries) ListGroupMembers(ctx context.Context, tenantID, groupID string
 }
 
 func (q *queries) AddGroupRole(ctx context.Context, tenantID, groupID, roleID string) (bool, error) {
+	if err := q.inTenant(ctx, "groups", "group", tenantID, groupID); err != nil {
+		return false, err
+	}
+	if err := q.inTenant(ctx, "roles", "role", tenantID, roleID); err != nil {
+		return false, err
+	}
 	return q.insertIgnore(ctx, "group role", `INSERT INTO group_roles (group_id, role_id, tenant_id) VALUES ($1, $2, $3)`, groupID, roleID, tenantID)
 }
 
@@ -111,5 +123,5 @@ func (q *queries) RemoveGroupRole(ctx context.Context, tenantID, groupID, roleID
 
 func (q *queries) GroupRoles(ctx context.Context, tenantID, groupID string) ([]iam.Role, error) {
 	return q.rolesWhere(ctx, `SELECT `+prefixed("r.", roleColumns)+` FROM roles r JOIN group_roles gr ON gr.role_id = r.id
-		WHERE gr.tenant_id = $1 AND gr.group_id = $2 ORDER BY r.name, r.id`, tenantID, groupID)
+		WHERE gr.tenant_id = $1 AND gr.group_id = $2 ORDER BY r.name_folded`+q.bytewise()+`, r.id`, tenantID, groupID)
 }

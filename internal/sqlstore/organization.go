@@ -97,12 +97,23 @@ func (q *queries) DeleteOrganization(ctx context.Context, tenantID, id string) e
 }
 
 func (q *queries) SetMember(ctx context.Context, tenantID, orgID, userID string, roleIDs []string, at time.Time) (bool, error) {
+	if err := q.inTenant(ctx, "organizations", "organization", tenantID, orgID); err != nil {
+		return false, err
+	}
+	if err := q.inTenant(ctx, "users", "user", tenantID, userID); err != nil {
+		return false, err
+	}
+	for _, id := range roleIDs {
+		if err := q.inTenant(ctx, "roles", "role", tenantID, id); err != nil {
+			return false, err
+		}
+	}
 	created, err := q.insertIgnore(ctx, "organization member", `INSERT INTO organization_members (organization_id, user_id, tenant_id, created_at)
 		VALUES ($1, $2, $3, $4)`, orgID, userID, tenantID, ts(at))
 	if err != nil {
 		return false, err
 	}
-	if _, err := q.w.ExecContext(ctx, `DELETE FROM organization_member_roles WHERE organization_id = $1 AND user_id = $2`, orgID, userID); err != nil {
+	if _, err := q.w.ExecContext(ctx, `DELETE FROM organization_member_roles WHERE tenant_id = $1 AND organization_id = $2 AND user_id = $3`, tenantID, orgID, userID); err != nil {
 		return false, storeErr(err, "member roles", nil)
 	}
 	for _, id := range roleIDs {
@@ -133,7 +144,7 @@ func (q *queries) memberRoles(ctx context.Context, tenantID, orgID string, userI
 	}
 	rows, err := q.r.QueryContext(ctx, `SELECT mr.user_id, `+prefixed("r.", roleColumns)+` FROM organization_member_roles mr
 		JOIN roles r ON r.id = mr.role_id WHERE mr.tenant_id = $1 AND mr.organization_id = $2 AND mr.user_id IN (`+strings.Join(marks, ", ")+`)
-		ORDER BY r.name, r.id`, args...)
+		ORDER BY r.name_folded`+q.bytewise()+`, r.id`, args...)
 	if err != nil {
 		return nil, storeErr(err, "member roles", nil)
 	}
@@ -246,7 +257,7 @@ func (q *queries) ListMembers(ctx context.Context, tenantID, orgID string, p iam
 
 func (q *queries) UserMemberships(ctx context.Context, tenantID, userID string) ([]iam.Membership, error) {
 	rows, err := q.r.QueryContext(ctx, `SELECT m.created_at, `+prefixed("o.", orgColumns)+` FROM organization_members m
-		JOIN organizations o ON o.id = m.organization_id WHERE m.tenant_id = $1 AND m.user_id = $2 ORDER BY o.name_folded, o.id`, tenantID, userID)
+		JOIN organizations o ON o.id = m.organization_id WHERE m.tenant_id = $1 AND m.user_id = $2 ORDER BY o.name_folded`+q.bytewise()+`, o.id`, tenantID, userID)
 	if err != nil {
 		return nil, storeErr(err, "memberships", nil)
 	}

@@ -105,8 +105,13 @@ func scanRole(row interface{ Scan(...any) error }) (*iam.Role, error) {
 }
 
 func (q *queries) CreateRole(ctx context.Context, r *iam.Role) error {
-	_, err := q.w.ExecContext(ctx, `INSERT INTO roles (`+roleColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-		r.ID, r.TenantID, nullString(r.OrganizationID), r.Name, r.Description, ts(r.CreatedAt), ts(r.UpdatedAt))
+	if r.OrganizationID != "" {
+		if err := q.inTenant(ctx, "organizations", "organization", r.TenantID, r.OrganizationID); err != nil {
+			return err
+		}
+	}
+	_, err := q.w.ExecContext(ctx, `INSERT INTO roles (`+roleColumns+`, name_folded) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+		r.ID, r.TenantID, nullString(r.OrganizationID), r.Name, r.Description, ts(r.CreatedAt), ts(r.UpdatedAt), fold(r.Name))
 	if err != nil {
 		return storeErr(err, "role", nameTaken)
 	}
@@ -127,16 +132,16 @@ func (q *queries) fillPermissions(ctx context.Context, roles []iam.Role) error {
 	if len(roles) == 0 {
 		return nil
 	}
-	index := make(map[string]int, len(roles))
+	index := make(map[string][]int, len(roles))
 	args := make([]any, len(roles))
 	marks := make([]string, len(roles))
 	for i := range roles {
-		index[roles[i].ID] = i
+		index[roles[i].ID] = append(index[roles[i].ID], i)
 		roles[i].Permissions = []string{}
 		args[i] = roles[i].ID
 		marks[i] = fmt.Sprintf("$%d", i+1)
 	}
-	rows, err := q.r.QueryContext(ctx, `SELECT role_id, permission FROM role_permissions WHERE role_id IN (`+strings.Join(marks, ", ")+`) ORDER BY permission`, args...)
+	rows, err := q.r.QueryContext(ctx, `SELECT role_id, permission FROM role_permissions WHERE role_id IN (`+strings.Join(marks, ", ")+`) ORDER BY permission`+q.bytewise(), args...)
 	if err != nil {
 		return storeErr(err, "role permissions", nil)
 	}
@@ -145,8 +150,9 @@ func (q *queries) fillPermissions(ctx context.Context, roles []iam.Role) error {
 		if err := r.Scan(&roleID, &perm); err != nil {
 			return err
 		}
-		i := index[roleID]
-		roles[i].Permissions = append(roles[i].Permissions, perm)
+		for _, i := range index[roleID] {
+			roles[i].Permissions = append(roles[i].Permissions, perm)
+		}
 		return nil
 	})
 	return storeErr(err, "role permissions", nil)
@@ -186,7 +192,7 @@ func (q *queries) ListRoles(ctx context.Context, tenantID string, rq iam.RoleQue
 	where, args := ` WHERE tenant_id = $1`, []any{tenantID}
 	if rq.Search != "" {
 		args = append(args, likePattern(rq.Search))
-		where += fmt.Sprintf(` AND lower(name) LIKE $%d ESCAPE '\'`, len(args))
+		where += fmt.Sprintf(` AND name_folded LIKE $%d ESCAPE '\'`, len(args))
 	}
 	switch {
 	case rq.TemplatesOnly:
@@ -195,7 +201,7 @@ func (q *queries) ListRoles(ctx context.Context, tenantID string, rq iam.RoleQue
 		args = append(args, rq.OrganizationID)
 		where += fmt.Sprintf(` AND organization_id = $%d`, len(args))
 	}
-	roles, total, err := list(ctx, q, "roles", where, args, rq.ListParams, map[string]string{"created_at": "created_at", "name": "name"},
+	roles, total, err := list(ctx, q, "roles", where, args, rq.ListParams, map[string]string{"created_at": "created_at", "name": "name_folded"},
 		`SELECT `+roleColumns+` FROM roles`, scanRole)
 	if err != nil {
 		return nil, 0, err
@@ -204,8 +210,8 @@ func (q *queries) ListRoles(ctx context.Context, tenantID string, rq iam.RoleQue
 }
 
 func (q *queries) UpdateRole(ctx context.Context, r *iam.Role) error {
-	res, err := q.w.ExecContext(ctx, `UPDATE roles SET name = $1, description = $2, updated_at = $3 WHERE tenant_id = $4 AND id = $5`,
-		r.Name, r.Description, ts(r.UpdatedAt), r.TenantID, r.ID)
+	res, err := q.w.ExecContext(ctx, `UPDATE roles SET name = $1, name_folded = $2, description = $3, updated_at = $4 WHERE tenant_id = $5 AND id = $6`,
+		r.Name, fold(r.Name), r.Description, ts(r.UpdatedAt), r.TenantID, r.ID)
 	if err != nil {
 		return storeErr(err, "role", nameTaken)
 	}
@@ -250,6 +256,12 @@ func (q *queries) deleted(ctx context.Context, what, query string, args ...any) 
 }
 
 func (q *queries) AddUserRole(ctx context.Context, tenantID, userID, roleID string) error {
+	if err := q.inTenant(ctx, "users", "user", tenantID, userID); err != nil {
+		return err
+	}
+	if err := q.inTenant(ctx, "roles", "role", tenantID, roleID); err != nil {
+		return err
+	}
 	_, err := q.insertIgnore(ctx, "user role", `INSERT INTO user_roles (user_id, role_id, tenant_id) VALUES ($1, $2, $3)`, userID, roleID, tenantID)
 	return err
 }
@@ -260,7 +272,7 @@ func (q *queries) RemoveUserRole(ctx context.Context, tenantID, userID, roleID s
 
 func (q *queries) UserRoles(ctx context.Context, tenantID, userID string) ([]iam.Role, error) {
 	return q.rolesWhere(ctx, `SELECT `+prefixed("r.", roleColumns)+` FROM roles r JOIN user_roles ur ON ur.role_id = r.id
-		WHERE ur.tenant_id = $1 AND ur.user_id = $2 ORDER BY r.name, r.id`, tenantID, userID)
+		WHERE ur.tenant_id = $1 AND ur.user_id = $2 ORDER BY r.name_folded`+q.bytewise()+`, r.id`, tenantID, userID)
 }
 
 // grantsQuery unions the three paths to a permission: tenant-wide roles,
@@ -310,4 +322,17 @@ func (q *queries) AccessVersion(ctx context.Context, tenantID string) (int64, er
 		return 0, nil
 	}
 	return v, storeErr(err, "access version", nil)
+}
+
+// inTenant answers CodeNotFound unless the row with id in table belongs to
+// the tenant: links must never join rows of two tenants.
+func (q *queries) inTenant(ctx context.Context, table, what, tenantID, id string) error {
+	var n int
+	if err := q.r.QueryRowContext(ctx, `SELECT count(*) FROM `+table+` WHERE tenant_id = $1 AND id = $2`, tenantID, id).Scan(&n); err != nil {
+		return storeErr(err, what, nil)
+	}
+	if n == 0 {
+		return iam.Errorf(iam.CodeNotFound, "%s not found", what)
+	}
+	return nil
 }

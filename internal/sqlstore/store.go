@@ -374,16 +374,22 @@ func (q *queries) orderClause(p iam.ListParams, allowed map[string]string, fallb
 		col = fallback
 	}
 	if textColumns[col[strings.LastIndex(col, ".")+1:]] {
-		col = "lower(" + col + ")"
-		if q.dialect == Postgres {
-			col += ` COLLATE "C"`
-		}
+		col = "lower(" + col + ")" + q.bytewise()
 	}
 	dir := "ASC"
 	if p.Desc {
 		dir = "DESC"
 	}
 	return fmt.Sprintf(" ORDER BY %s %s, id %s", col, dir, dir)
+}
+
+// bytewise is the collation clause that makes PostgreSQL order text by bytes,
+// as SQLite does, whatever the database's locale.
+func (q *queries) bytewise() string {
+	if q.dialect == Postgres {
+		return ` COLLATE "C"`
+	}
+	return ""
 }
 
 // textColumns are the sortable columns holding text.

@@ -13,8 +13,8 @@ func hostnameTaken(string) iam.Code { return iam.CodeHostnameTaken }
 
 func (q *queries) CreateTenant(ctx context.Context, t *iam.Tenant) error {
 	_, err := q.w.ExecContext(ctx,
-		`INSERT INTO tenants (id, name, is_system, created_at, updated_at) VALUES ($1, $2, $3, $4, $5)`,
-		t.ID, t.Name, t.System, ts(t.CreatedAt), ts(t.UpdatedAt))
+		`INSERT INTO tenants (id, name, name_folded, is_system, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6)`,
+		t.ID, t.Name, fold(t.Name), t.System, ts(t.CreatedAt), ts(t.UpdatedAt))
 	if err != nil {
 		return storeErr(err, "tenant", func(string) iam.Code { return iam.CodeConflict })
 	}
@@ -54,7 +54,7 @@ func (q *queries) tenantWhere(ctx context.Context, where string, args ...any) (*
 }
 
 func (q *queries) hostnames(ctx context.Context, tenantID string) ([]string, error) {
-	rows, err := q.r.QueryContext(ctx, `SELECT hostname FROM tenant_hostnames WHERE tenant_id = $1 ORDER BY hostname`, tenantID)
+	rows, err := q.r.QueryContext(ctx, `SELECT hostname FROM tenant_hostnames WHERE tenant_id = $1 ORDER BY hostname`+q.bytewise(), tenantID)
 	if err != nil {
 		return nil, storeErr(err, "tenant hostnames", nil)
 	}
@@ -86,13 +86,13 @@ func (q *queries) ListTenants(ctx context.Context, p iam.ListParams) ([]iam.Tena
 	where, args := ` WHERE 1 = 1`, []any{}
 	if p.Search != "" {
 		args = append(args, likePattern(p.Search))
-		where += ` AND lower(name) LIKE $1 ESCAPE '\'`
+		where += ` AND name_folded LIKE $1 ESCAPE '\'`
 	}
 	var total int
 	if err := q.r.QueryRowContext(ctx, `SELECT count(*) FROM tenants`+where, args...).Scan(&total); err != nil {
 		return nil, 0, storeErr(err, "tenants", nil)
 	}
-	order := q.orderClause(p, map[string]string{"created_at": "created_at", "name": "name"}, "created_at")
+	order := q.orderClause(p, map[string]string{"created_at": "created_at", "name": "name_folded"}, "created_at")
 	rows, err := q.r.QueryContext(ctx, `SELECT `+tenantColumns+` FROM tenants`+where+order+limitClause(len(args)), append(args, p.Limit, p.Offset())...)
 	if err != nil {
 		return nil, 0, storeErr(err, "tenants", nil)
@@ -117,7 +117,7 @@ func (q *queries) ListTenants(ctx context.Context, p iam.ListParams) ([]iam.Tena
 }
 
 func (q *queries) UpdateTenant(ctx context.Context, t *iam.Tenant) error {
-	res, err := q.w.ExecContext(ctx, `UPDATE tenants SET name = $1, updated_at = $2 WHERE id = $3`, t.Name, ts(t.UpdatedAt), t.ID)
+	res, err := q.w.ExecContext(ctx, `UPDATE tenants SET name = $1, name_folded = $2, updated_at = $3 WHERE id = $4`, t.Name, fold(t.Name), ts(t.UpdatedAt), t.ID)
 	if err := affected(res, err, "tenant"); err != nil {
 		return err
 	}

@@ -547,7 +547,7 @@ func testListMembers(t *testing.T, s iam.Store) {
 // testListMembersSharingARole checks that every member listed holding a
 // role gets the role's permissions, not only one of them.
 func testListMembersSharingARole(t *testing.T, s iam.Store) {
-	t.Skip("BUG: ListMembers fills a role's permissions into only the last member holding it on the page; the others get Permissions [] (sqlstore fillPermissions indexes roles by id, so duplicates from memberRoles overwrite each other)")
+
 	ctx := t.Context()
 	tn := createTenant(t, s)
 	a := createOrg(t, s, tn.ID, "acme")

@@ -2,6 +2,7 @@
 CREATE TABLE tenants (
     id          TEXT PRIMARY KEY,
     name        TEXT NOT NULL,
+    name_folded TEXT NOT NULL,
     is_system   BOOLEAN NOT NULL DEFAULT FALSE,
     created_at  TIMESTAMPTZ NOT NULL,
     updated_at  TIMESTAMPTZ NOT NULL
@@ -35,6 +36,7 @@ CREATE TABLE admin_roles (
     id           TEXT PRIMARY KEY,
     tenant_id    TEXT NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
     name         TEXT NOT NULL,
+    name_folded  TEXT NOT NULL,
     description  TEXT NOT NULL,
     permissions  TEXT NOT NULL,
     builtin      BOOLEAN NOT NULL DEFAULT FALSE,

@@ -28,6 +28,7 @@ CREATE TABLE roles (
     tenant_id        TEXT NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
     organization_id  TEXT REFERENCES organizations (id) ON DELETE CASCADE,
     name             TEXT NOT NULL,
+    name_folded      TEXT NOT NULL,
     description      TEXT NOT NULL,
     created_at       TIMESTAMPTZ NOT NULL,
     updated_at       TIMESTAMPTZ NOT NULL
