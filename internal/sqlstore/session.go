@@ -87,10 +87,12 @@ func (q *queries) MarkRefreshTokenRotated(ctx context.Context, id string, at tim
 }
 
 func (q *queries) LockSession(ctx context.Context, tenantID, id string) error {
-	if q.dialect == SQLite {
-		return nil
+	// SQLite transactions hold the database's one write lock already.
+	lock := ""
+	if q.dialect == Postgres {
+		lock = " FOR NO KEY UPDATE"
 	}
 	var got string
-	err := q.w.QueryRowContext(ctx, `SELECT id FROM sessions WHERE tenant_id = $1 AND id = $2 FOR NO KEY UPDATE`, tenantID, id).Scan(&got)
+	err := q.w.QueryRowContext(ctx, `SELECT id FROM sessions WHERE tenant_id = $1 AND id = $2`+lock, tenantID, id).Scan(&got)
 	return storeErr(err, "session", nil)
 }

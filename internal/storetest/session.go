@@ -17,6 +17,59 @@ var sessionTests = []test{
 	{"RefreshToken", testRefreshToken},
 	{"MarkRefreshTokenRotated", testMarkRefreshTokenRotated},
 	{"MarkRefreshTokenRotatedConcurrently", testMarkRefreshTokenRotatedConcurrently},
+	{"LockSession", testLockSession},
+}
+
+// testLockSession: locking needs a transaction and a session of the tenant;
+// a second transaction locking the same session waits for the first.
+func testLockSession(t *testing.T, s iam.Store) {
+	ctx := t.Context()
+	tn, other := createTenant(t, s), createTenant(t, s)
+	u := createUser(t, s, tn.ID, "ada@example.com")
+	se := createSession(t, s, tn.ID, u.ID)
+	err := s.InTx(ctx, func(tx iam.Tx) error { return tx.LockSession(ctx, tn.ID, se.ID) })
+	must(t, err, "LockSession")
+	err = s.InTx(ctx, func(tx iam.Tx) error { return tx.LockSession(ctx, other.ID, se.ID) })
+	wantCode(t, err, iam.CodeNotFound, "LockSession in another tenant")
+	err = s.InTx(ctx, func(tx iam.Tx) error { return tx.LockSession(ctx, tn.ID, newID(t)) })
+	wantCode(t, err, iam.CodeNotFound, "LockSession of an unknown session")
+
+	locked, release := make(chan struct{}), make(chan struct{})
+	var order []string
+	var mu sync.Mutex
+	note := func(s string) { mu.Lock(); order = append(order, s); mu.Unlock() }
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		_ = s.InTx(ctx, func(tx iam.Tx) error {
+			if err := tx.LockSession(ctx, tn.ID, se.ID); err != nil {
+				return err
+			}
+			close(locked)
+			<-release
+			note("first")
+			return nil
+		})
+	}()
+	<-locked
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		_ = s.InTx(ctx, func(tx iam.Tx) error {
+			if err := tx.LockSession(ctx, tn.ID, se.ID); err != nil {
+				return err
+			}
+			note("second")
+			return nil
+		})
+	}()
+	time.Sleep(50 * time.Millisecond)
+	close(release)
+	wg.Wait()
+	if len(order) != 2 || order[0] != "first" {
+		t.Fatalf("the second lock did not wait for the first: %v", order)
+	}
 }
 
 // wantActive checks Session.Active at several instants.
