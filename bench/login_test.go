@@ -23,3 +23,23 @@ func BenchmarkLogin(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkLoginParallel runs logins from four goroutines at once, as the
+// load measurement does, to show what besides argon2id a login costs.
+func BenchmarkLoginParallel(b *testing.B) {
+	h := newServer(b, nil)
+	body := `{"email":"` + adminEmail + `","password":"` + adminPassword + `"}`
+	b.SetParallelism(2)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			req := httptest.NewRequest(http.MethodPost, "/api/v1/auth/login", strings.NewReader(body))
+			req.Header.Set("Content-Type", "application/json")
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			if rec.Code != http.StatusOK {
+				b.Fatalf("login: %d %s", rec.Code, rec.Body)
+			}
+		}
+	})
+}

@@ -117,6 +117,9 @@ func measureLogin(cmd *exec.Cmd, d time.Duration) {
 	fmt.Printf("  one argon2id hash (t=2, m=19 MiB, p=1): %s; bound = %d CPUs / hash = %.1f logins/s\n", hash.Round(100*time.Microsecond), runtime.NumCPU(), bound)
 	fmt.Printf("  gatehouse: %s\n", loginRes)
 	fmt.Printf("  ratio: %.0f%% of the argon2id bound (target: at least 80%%)\n", 100*loginRes.rps()/bound)
+	capacity := parallelHashes(runtime.NumCPU(), 3*time.Second)
+	fmt.Printf("  argon2id alone on %d goroutines, no server: %.1f hashes/s; logins reach %.0f%% of that\n",
+		runtime.NumCPU(), capacity, 100*loginRes.rps()/capacity)
 	fmt.Printf("  gatehouse RSS after the login run: %s\n", rss(cmd.Process.Pid))
 }
 
@@ -262,7 +265,31 @@ func load(n int, d time.Duration, fn func(*http.Client) bool) result {
 	return result{ok: ok.Load(), failed: failed.Load(), elapsed: d, latencies: all}
 }
 
-// hashTime is the median time of one OWASP-minimum argon2id hash here.
+// parallelHashes is how many OWASP-minimum argon2id hashes n goroutines
+// finish per second here, with nothing else running: the machine's real
+// capacity, which is below n ÷ one hash's time when hashes compete for memory.
+func parallelHashes(n int, d time.Duration) float64 {
+	var done atomic.Int64
+	deadline := time.Now().Add(d)
+	var wg sync.WaitGroup
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			salt := make([]byte, 16)
+			for time.Now().Before(deadline) {
+				argon2.IDKey([]byte(password), salt, 2, 19*1024, 1, 32)
+				done.Add(1)
+			}
+		}()
+	}
+	start := time.Now()
+	wg.Wait()
+	return float64(done.Load()) / time.Since(start).Seconds()
+}
+
+// hashTime is the shortest of several OWASP-minimum argon2id hashes here: the
+// machine at its quickest, which makes the bound the strictest.
 func hashTime() time.Duration {
 	salt := make([]byte, 16)
 	var times []time.Duration
@@ -271,6 +298,5 @@ func hashTime() time.Duration {
 		argon2.IDKey([]byte(password), salt, 2, 19*1024, 1, 32)
 		times = append(times, time.Since(t0))
 	}
-	slices.Sort(times)
-	return times[len(times)/2]
+	return slices.Min(times)
 }
