@@ -104,6 +104,8 @@ type Tx interface {
 	AuditStore
 	KeyStore
 	AccessStore
+	MailStore
+	SettingsStore
 }
 
 // Store is a backend. Its methods outside InTx each run in their own
