@@ -183,6 +183,11 @@ func describe(err error) error {
 		return err
 	}
 	msg = e.Message
+	if vs, ok := e.Details["violations"].([]map[string]string); ok {
+		for _, v := range vs {
+			msg += "; " + v["message"]
+		}
+	}
 	if fields, ok := e.Details["fields"].(map[string]string); ok {
 		names := make([]string, 0, len(fields))
 		for name := range fields {

@@ -181,7 +181,7 @@ func TestAdminCreate(t *testing.T) {
 	}
 
 	// An 8-character password without a newline and a CRLF line both work.
-	if out, err := create("c@example.com", "12345678"); err != nil {
+	if out, err := create("c@example.com", "Kq83fern"); err != nil {
 		t.Errorf("8-character password: %v\n%s", err, out)
 	}
 	if out, err := create("d@example.com", "pw-long-enough\r\n"); err != nil {
@@ -527,7 +527,7 @@ func TestServeDrainsInFlightRequest(t *testing.T) {
 }
 
 func TestServeBootstrapAdminSurvivesRestart(t *testing.T) {
-	const email, password = "boot@example.com", "boot-password-1"
+	const email, password = "boot@example.com", "Kq-start-3391-pine"
 	e := newEnv(t, "GATEHOUSE_BOOTSTRAP_ADMIN_EMAIL", email, "GATEHOUSE_BOOTSTRAP_ADMIN_PASSWORD", password)
 
 	type tenantList struct {

@@ -31,7 +31,7 @@ func startGatehouse(t *testing.T) string {
 	vars := map[string]string{
 		"GATEHOUSE_DATA_DIR": t.TempDir(), "GATEHOUSE_ISSUER": issuer,
 		"GATEHOUSE_PASSWORD_TIME": "1", "GATEHOUSE_PASSWORD_MEMORY_KIB": "64",
-		"GATEHOUSE_BOOTSTRAP_ADMIN_EMAIL": "admin@example.com", "GATEHOUSE_BOOTSTRAP_ADMIN_PASSWORD": "admin-password-1",
+		"GATEHOUSE_BOOTSTRAP_ADMIN_EMAIL": "admin@example.com", "GATEHOUSE_BOOTSTRAP_ADMIN_PASSWORD": "Kq-13cdf-eef53",
 	}
 	fs := pflag.NewFlagSet("gatehouse", pflag.ContinueOnError)
 	config.RegisterFlags(fs)
@@ -74,7 +74,7 @@ func login(t *testing.T, issuer, email, password string) string {
 func TestInvoicesAPI(t *testing.T) {
 	issuer := startGatehouse(t)
 	ctx := context.Background()
-	admin := sdk.NewClient(issuer, sdk.WithToken(login(t, issuer, "admin@example.com", "admin-password-1")))
+	admin := sdk.NewClient(issuer, sdk.WithToken(login(t, issuer, "admin@example.com", "Kq-13cdf-eef53")))
 	for _, p := range []string{"invoices.read", "invoices.write"} {
 		if _, err := admin.CreatePermission(ctx, sdk.CreatePermissionRequest{Name: p}); err != nil {
 			t.Fatal(err)
@@ -90,11 +90,11 @@ func TestInvoicesAPI(t *testing.T) {
 	if _, err := admin.CreateOrganization(ctx, sdk.CreateOrganizationRequest{Name: "Globex", Alias: "globex"}); err != nil {
 		t.Fatal(err)
 	}
-	alice, err := admin.CreateUser(ctx, sdk.CreateUserRequest{Email: "alice@example.com", Name: "Alice", Password: "alice-password"})
+	alice, err := admin.CreateUser(ctx, sdk.CreateUserRequest{Email: "alice@example.com", Name: "Alice", Password: "Kq-6ae44-507a8"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := admin.CreateUser(ctx, sdk.CreateUserRequest{Email: "bob@example.com", Name: "Bob", Password: "bob-password"}); err != nil {
+	if _, err := admin.CreateUser(ctx, sdk.CreateUserRequest{Email: "bob@example.com", Name: "Bob", Password: "Kq-5b775-e62f9"}); err != nil {
 		t.Fatal(err)
 	}
 	if err := admin.SetMemberRoles(ctx, "acme", alice.ID, []string{reader.ID}); err != nil {
@@ -104,7 +104,7 @@ func TestInvoicesAPI(t *testing.T) {
 	const ttl = 300 * time.Millisecond
 	api := httptest.NewServer(newHandler(issuer, ttl))
 	t.Cleanup(api.Close)
-	aliceToken, bobToken := login(t, issuer, "alice@example.com", "alice-password"), login(t, issuer, "bob@example.com", "bob-password")
+	aliceToken, bobToken := login(t, issuer, "alice@example.com", "Kq-6ae44-507a8"), login(t, issuer, "bob@example.com", "Kq-5b775-e62f9")
 	call := func(method, path, token string) (int, string) {
 		t.Helper()
 		req, _ := http.NewRequest(method, api.URL+path, nil)

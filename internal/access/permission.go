@@ -132,3 +132,46 @@ func CoversAll(granted, patterns []string) bool {
 	}
 	return true
 }
+
+// GuardAdminTarget lets a change to a user who holds admin roles through only
+// if the caller manages admins and holds everything the target holds, so
+// that users.write never reaches an admin.
+func GuardAdminTarget(ctx context.Context, store iam.AdminStore, p *iam.Principal, userID string) error {
+	held, err := store.UserAdminRoles(ctx, p.TenantID, userID)
+	if err != nil || len(held) == 0 {
+		return err
+	}
+	if !Allowed(p.Permissions, AdminsManage) {
+		return &iam.Error{Code: iam.CodeForbidden, Message: "this user is an admin; changing them needs admins.manage",
+			Details: map[string]any{"permission": AdminsManage}}
+	}
+	var perms []string
+	for _, r := range held {
+		perms = append(perms, r.Permissions...)
+	}
+	if !CoversAll(p.Permissions, perms) {
+		return iam.Errorf(iam.CodeForbidden, "you cannot grant, change or remove permissions you do not hold")
+	}
+	return nil
+}
+
+// MayReadMailTo reports whether the caller may read mails to an address,
+// single-use links included: only if it could change that user anyway
+// (users.write, and for an admin everything GuardAdminTarget asks).
+func MayReadMailTo(ctx context.Context, store iam.Tx, p *iam.Principal, to string) (bool, error) {
+	if !Allowed(p.Permissions, UsersWrite) {
+		return false, nil
+	}
+	u, err := store.GetUserByEmail(ctx, p.TenantID, to)
+	if iam.IsCode(err, iam.CodeNotFound) {
+		return true, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	err = GuardAdminTarget(ctx, store, p, u.ID)
+	if iam.IsCode(err, iam.CodeForbidden) {
+		return false, nil
+	}
+	return err == nil, err
+}

@@ -9,6 +9,7 @@ import (
 	"github.com/gatehouse-iam/gatehouse/internal/audit"
 	"github.com/gatehouse-iam/gatehouse/internal/directory"
 	"github.com/gatehouse-iam/gatehouse/internal/iam"
+	"github.com/gatehouse-iam/gatehouse/internal/settings"
 	"github.com/gatehouse-iam/gatehouse/internal/token"
 )
 
@@ -22,8 +23,9 @@ type LoginInput struct {
 var errInvalidCredentials = iam.Errorf(iam.CodeInvalidCredentials, "the email or password is wrong")
 
 // Login checks an email and password and opens a session. An unknown email, a
-// wrong password and a disabled user answer the same CodeInvalidCredentials
-// after the same work; the audit log records the real reason.
+// wrong password, a disabled user and a locked email all answer the same
+// CodeInvalidCredentials; the first three after the same hashing work, the
+// last without hashing at all. The audit log records the real reason.
 func (s *Service) Login(ctx context.Context, in LoginInput) (*Tokens, error) {
 	t, err := tenantOf(ctx)
 	if err != nil {
@@ -33,14 +35,24 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (*Tokens, error) {
 	if !ok {
 		return nil, iam.Invalid("the request has invalid fields", map[string]string{"email": "must be a valid email address"})
 	}
-	if len(in.Password) > 4*directory.MaxPasswordLen {
-		// Longer than any password we accept; do not spend a hash on it.
-		return nil, s.loginFailed(ctx, t.ID, "", email, "password_too_long")
+	st, err := s.settings.For(ctx, t.ID)
+	if err != nil {
+		return nil, err
+	}
+	if locked, err := s.locked(ctx, t.ID, email); err != nil || locked {
+		if err != nil {
+			return nil, err
+		}
+		return nil, s.failure(ctx, t.ID, "", email, "locked")
+	}
+	if len(in.Password) > 4*st.Password.MaxLength {
+		// Longer than any password the policy accepts; do not spend a hash on it.
+		return nil, s.loginFailed(ctx, st, t.ID, "", email, "password_too_long")
 	}
 	u, err := s.store.GetUserByEmail(ctx, t.ID, email)
 	if iam.IsCode(err, iam.CodeNotFound) {
 		s.hasher.VerifyDummy(ctx, in.Password)
-		return nil, s.loginFailed(ctx, t.ID, "", email, "unknown_email")
+		return nil, s.loginFailed(ctx, st, t.ID, "", email, "unknown_email")
 	}
 	if err != nil {
 		return nil, err
@@ -55,15 +67,65 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (*Tokens, error) {
 		if u.PasswordHash == "" {
 			reason = "no_password"
 		}
-		return nil, s.loginFailed(ctx, t.ID, u.ID, email, reason)
+		return nil, s.loginFailed(ctx, st, t.ID, u.ID, email, reason)
 	case u.Status != iam.UserActive:
-		return nil, s.loginFailed(ctx, t.ID, u.ID, email, "user_"+string(u.Status))
+		return nil, s.loginFailed(ctx, st, t.ID, u.ID, email, "user_"+string(u.Status))
+	case st.Signup.RequireVerifiedEmail && !u.EmailVerified:
+		if err := s.failure(ctx, t.ID, u.ID, email, "email_not_verified"); !iam.IsCode(err, iam.CodeInvalidCredentials) {
+			return nil, err
+		}
+		return nil, iam.Errorf(iam.CodeEmailNotVerified, "verify your email address before signing in")
 	}
-	return s.openSession(ctx, u, in.KeepLoggedIn, []string{"pwd"})
+	if err := s.store.ClearLoginFailures(ctx, t.ID, email); err != nil {
+		return nil, err
+	}
+	return s.openSession(ctx, st, u, in.KeepLoggedIn, []string{"pwd"})
 }
 
-// loginFailed audits a failed login and returns the one answer for all reasons.
-func (s *Service) loginFailed(ctx context.Context, tenantID, userID, email, reason string) error {
+// locked reports whether logins for email wait out a back-off or a lock.
+func (s *Service) locked(ctx context.Context, tenantID, email string) (bool, error) {
+	f, err := s.store.LoginFailures(ctx, tenantID, email)
+	if iam.IsCode(err, iam.CodeNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return f.LockedUntil != nil && s.now().Before(*f.LockedUntil), nil
+}
+
+// loginFailed counts a failure for the submitted email, backs off or locks
+// it, audits the real reason, and returns the one answer for all reasons.
+func (s *Service) loginFailed(ctx context.Context, st *settings.Settings, tenantID, userID, email, reason string) error {
+	now := s.now()
+	f, err := s.store.RecordLoginFailure(ctx, tenantID, email, now)
+	if err != nil {
+		return err
+	}
+	lo := st.Lockout
+	var until time.Time
+	switch {
+	case f.Failures >= lo.MaxAttempts:
+		until = now.Add(lo.LockDuration.Std())
+		e := audit.Event(ctx, now, tenantID, "auth.login.locked", iam.Ref{Type: "user", ID: userID}, iam.ResultFailure,
+			map[string]any{"email": email, "failures": f.Failures, "until": until})
+		if err := s.store.AppendAudit(ctx, e); err != nil {
+			return err
+		}
+	case f.Failures >= lo.BackoffAfter:
+		delay := time.Second << min(f.Failures-lo.BackoffAfter, 20)
+		until = now.Add(min(delay, lo.LockDuration.Std()))
+	}
+	if !until.IsZero() {
+		if err := s.store.LockLogin(ctx, tenantID, email, until); err != nil {
+			return err
+		}
+	}
+	return s.failure(ctx, tenantID, userID, email, reason)
+}
+
+// failure records a failed login and returns the one answer for all reasons.
+func (s *Service) failure(ctx context.Context, tenantID, userID, email, reason string) error {
 	e := audit.Event(ctx, s.now(), tenantID, "auth.login.failed", iam.Ref{Type: "user", ID: userID}, iam.ResultFailure,
 		map[string]any{"email": email, "reason": reason})
 	if err := s.store.AppendAudit(ctx, e); err != nil {
@@ -72,11 +134,12 @@ func (s *Service) loginFailed(ctx context.Context, tenantID, userID, email, reas
 	return errInvalidCredentials
 }
 
-func (s *Service) openSession(ctx context.Context, u *iam.User, keep bool, amr []string) (*Tokens, error) {
+func (s *Service) openSession(ctx context.Context, st *settings.Settings, u *iam.User, keep bool, amr []string) (*Tokens, error) {
 	now := s.now()
 	meta := iam.RequestMetaFrom(ctx)
 	sess := &iam.Session{ID: uuid.Must(uuid.NewV7()).String(), TenantID: u.TenantID, UserID: u.ID, CreatedAt: now, LastSeenAt: now,
-		ExpiresAt: s.expiry(now, now, keep), IP: meta.IP, UserAgent: meta.UserAgent, KeepLoggedIn: keep, AMR: amr}
+		IP: meta.IP, UserAgent: meta.UserAgent, KeepLoggedIn: keep, AMR: amr}
+	sess.ExpiresAt = expiry(st, sess.CreatedAt, now, keep)
 	refresh, rt := s.newRefreshToken(sess, now)
 	err := s.store.InTx(ctx, func(tx iam.Tx) error {
 		if err := tx.CreateSession(ctx, sess); err != nil {
@@ -93,16 +156,21 @@ func (s *Service) openSession(ctx context.Context, u *iam.User, keep bool, amr [
 	if err != nil {
 		return nil, err
 	}
-	return s.tokens(sess, refresh)
+	return s.tokens(st, sess, refresh)
 }
 
 // expiry is when a session last seen at lastSeen ends: an idle timeout that
-// slides, or a fixed life for keep-logged-in sessions.
-func (s *Service) expiry(created, lastSeen time.Time, keep bool) time.Time {
+// slides, or a fixed life for keep-logged-in sessions; never beyond the
+// absolute lifetime.
+func expiry(st *settings.Settings, created, lastSeen time.Time, keep bool) time.Time {
+	end := lastSeen.Add(st.Sessions.IdleTimeout.Std())
 	if keep {
-		return created.Add(s.lifetimes.Remembered)
+		end = created.Add(st.Sessions.RememberFor.Std())
 	}
-	return lastSeen.Add(s.lifetimes.Idle)
+	if limit := created.Add(st.Sessions.AbsoluteLifetime.Std()); end.After(limit) {
+		end = limit
+	}
+	return end
 }
 
 func (s *Service) newRefreshToken(sess *iam.Session, now time.Time) (string, *iam.RefreshToken) {
@@ -111,10 +179,11 @@ func (s *Service) newRefreshToken(sess *iam.Session, now time.Time) (string, *ia
 		Hash: token.HashOpaque(raw), CreatedAt: now, ExpiresAt: sess.ExpiresAt}
 }
 
-func (s *Service) tokens(sess *iam.Session, refresh string) (*Tokens, error) {
-	access, err := s.issuer.Issue(sess.TenantID, sess.UserID, sess.ID, sess.AMR)
+func (s *Service) tokens(st *settings.Settings, sess *iam.Session, refresh string) (*Tokens, error) {
+	ttl := st.Tokens.AccessTokenTTL.Std()
+	access, err := s.issuer.IssueFor(sess.TenantID, sess.UserID, sess.ID, sess.AMR, ttl)
 	if err != nil {
 		return nil, iam.Internal(err)
 	}
-	return &Tokens{AccessToken: access, ExpiresIn: int(s.issuer.TTL().Seconds()), RefreshToken: refresh}, nil
+	return &Tokens{AccessToken: access, ExpiresIn: int(ttl.Seconds()), RefreshToken: refresh}, nil
 }

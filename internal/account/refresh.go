@@ -22,6 +22,10 @@ func (s *Service) Refresh(ctx context.Context, raw string) (*Tokens, error) {
 	if !strings.HasPrefix(raw, token.RefreshPrefix) || len(raw) > 128 {
 		return nil, errInvalidRefresh
 	}
+	st, err := s.settings.For(ctx, t.ID)
+	if err != nil {
+		return nil, err
+	}
 	rt, err := s.store.RefreshTokenByHash(ctx, token.HashOpaque(raw))
 	if iam.IsCode(err, iam.CodeNotFound) || (err == nil && rt.TenantID != t.ID) {
 		return nil, errInvalidRefresh
@@ -64,7 +68,7 @@ func (s *Service) Refresh(ctx context.Context, raw string) (*Tokens, error) {
 		if u.Status != iam.UserActive {
 			return errInvalidRefresh
 		}
-		sess.LastSeenAt, sess.ExpiresAt = now, s.expiry(sess.CreatedAt, now, sess.KeepLoggedIn)
+		sess.LastSeenAt, sess.ExpiresAt = now, expiry(st, sess.CreatedAt, now, sess.KeepLoggedIn)
 		if err := tx.TouchSession(ctx, t.ID, sess.ID, sess.LastSeenAt, sess.ExpiresAt); err != nil {
 			return err
 		}
@@ -80,7 +84,7 @@ func (s *Service) Refresh(ctx context.Context, raw string) (*Tokens, error) {
 	if err != nil {
 		return nil, err
 	}
-	return s.tokens(sess, refresh)
+	return s.tokens(st, sess, refresh)
 }
 
 func (s *Service) reuseDetected(ctx context.Context, rt *iam.RefreshToken) error {
@@ -99,24 +103,34 @@ func (s *Service) reuseDetected(ctx context.Context, rt *iam.RefreshToken) error
 	return errInvalidRefresh
 }
 
-// Logout revokes the caller's session; its access tokens stop working at once
-// on this replica and within a second on the others.
-func (s *Service) Logout(ctx context.Context) error {
+// Logout revokes the caller's session, or all of the caller's sessions; their
+// access tokens stop working at once on this replica and within a second on
+// the others.
+func (s *Service) Logout(ctx context.Context, allSessions bool) error {
 	p := iam.PrincipalFrom(ctx)
 	if p == nil {
 		return iam.Errorf(iam.CodeUnauthenticated, "authentication required")
 	}
 	now := s.now()
 	err := s.store.InTx(ctx, func(tx iam.Tx) error {
-		if err := tx.RevokeSession(ctx, p.TenantID, p.SessionID, now); err != nil {
+		if allSessions {
+			if err := tx.RevokeUserSessions(ctx, p.TenantID, p.UserID, now); err != nil {
+				return err
+			}
+		} else if err := tx.RevokeSession(ctx, p.TenantID, p.SessionID, now); err != nil {
 			return err
 		}
-		return tx.AppendAudit(ctx, audit.Event(ctx, now, p.TenantID, "auth.logout", iam.Ref{Type: "session", ID: p.SessionID}, iam.ResultSuccess, nil))
+		return tx.AppendAudit(ctx, audit.Event(ctx, now, p.TenantID, "auth.logout", iam.Ref{Type: "session", ID: p.SessionID}, iam.ResultSuccess,
+			map[string]any{"all_sessions": allSessions}))
 	})
 	if err != nil {
 		return err
 	}
-	s.cache.forgetSession(p.SessionID)
+	if allSessions {
+		s.cache.forgetUser(p.UserID)
+	} else {
+		s.cache.forgetSession(p.SessionID)
+	}
 	return nil
 }
 

@@ -6,34 +6,51 @@ import (
 
 	"github.com/gatehouse-iam/gatehouse/internal/iam"
 	"github.com/gatehouse-iam/gatehouse/internal/password"
+	"github.com/gatehouse-iam/gatehouse/internal/settings"
 	"github.com/gatehouse-iam/gatehouse/internal/token"
 )
 
-// Lifetimes of sessions.
-type Lifetimes struct {
-	// Idle ends a session not kept logged in after this long without a refresh.
-	Idle time.Duration
-	// Remembered is the whole life of a keep-logged-in session.
-	Remembered time.Duration
+// Mailer queues a mail inside the caller's transaction, so that it is sent
+// if and only if the change commits.
+type Mailer interface {
+	Queue(ctx context.Context, tx iam.Tx, tenantID, to, kind string, data map[string]string) error
 }
 
-// DefaultLifetimes: 12 hours idle, 30 days remembered.
-var DefaultLifetimes = Lifetimes{Idle: 12 * time.Hour, Remembered: 30 * 24 * time.Hour}
+// Settings returns a tenant's policies.
+type Settings interface {
+	For(ctx context.Context, tenantID string) (*settings.Settings, error)
+}
 
-// Service signs users in and out and authenticates their tokens.
+// Deps are what the account service is built from.
+type Deps struct {
+	Store    iam.Store
+	Hasher   *password.Hasher
+	Issuer   *token.Issuer
+	Settings Settings
+	Mailer   Mailer
+	// BaseURL is the public URL links in mails point to (the issuer).
+	BaseURL string
+	Now     func() time.Time
+}
+
+// Service signs users in and out, runs their self-service account life
+// cycle, and authenticates their tokens.
 type Service struct {
-	store     iam.Store
-	hasher    *password.Hasher
-	issuer    *token.Issuer
-	lifetimes Lifetimes
-	now       func() time.Time
-	cache     *principalCache
+	store    iam.Store
+	hasher   *password.Hasher
+	issuer   *token.Issuer
+	settings Settings
+	mailer   Mailer
+	baseURL  string
+	now      func() time.Time
+	cache    *principalCache
 }
 
 // New returns a Service.
-func New(store iam.Store, hasher *password.Hasher, issuer *token.Issuer, lifetimes Lifetimes, now func() time.Time) *Service {
-	utc := func() time.Time { return now().UTC().Truncate(time.Microsecond) }
-	return &Service{store: store, hasher: hasher, issuer: issuer, lifetimes: lifetimes, now: utc, cache: newPrincipalCache(utc)}
+func New(d Deps) *Service {
+	utc := func() time.Time { return d.Now().UTC().Truncate(time.Microsecond) }
+	return &Service{store: d.Store, hasher: d.Hasher, issuer: d.Issuer, settings: d.Settings, mailer: d.Mailer,
+		baseURL: d.BaseURL, now: utc, cache: newPrincipalCache(utc)}
 }
 
 // ForgetUser drops cached sessions of a user so that changes to them apply at once.

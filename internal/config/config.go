@@ -18,6 +18,7 @@ import (
 	"github.com/knadh/koanf/v2"
 	"github.com/spf13/pflag"
 
+	"github.com/gatehouse-iam/gatehouse/internal/mail"
 	"github.com/gatehouse-iam/gatehouse/internal/password"
 	"github.com/gatehouse-iam/gatehouse/internal/token"
 )
@@ -37,6 +38,12 @@ type Config struct {
 	BootstrapAdminEmail    string
 	BootstrapAdminPassword string
 	ShutdownTimeout        time.Duration
+	// AuthRatePerSecond and AuthRateBurst size the per-IP token bucket of the
+	// public auth endpoints; a rate of 0 turns it off.
+	AuthRatePerSecond float64
+	AuthRateBurst     int
+	// SMTP is the mail server; without a Host mail stays in the outbox.
+	SMTP mail.SMTPConfig
 }
 
 // setting is one configuration key: its flag (if any), default and help.
@@ -62,6 +69,15 @@ var settings = []setting{
 	{"bootstrap_admin_email", "", "", "email of the first admin, created on start when no admin exists"},
 	{"bootstrap_admin_password", "", "", "password of that first admin"},
 	{"shutdown_timeout", "shutdown-timeout", "30s", "how long SIGTERM waits for in-flight requests"},
+	{"auth_rate_per_second", "", "5", "requests per second each client IP may make to the public auth endpoints (0: no limit)"},
+	{"auth_rate_burst", "", "20", "requests a client IP may make at once before the rate applies"},
+	{"smtp_host", "", "", "SMTP server host name; empty keeps mail in the outbox, unsent"},
+	{"smtp_port", "", "587", "SMTP server port"},
+	{"smtp_tls", "", "starttls", "none, starttls or tls (implicit TLS, usually port 465)"},
+	{"smtp_username", "", "", "SMTP user name (PLAIN or LOGIN authentication)"},
+	{"smtp_password", "", "", "SMTP password"},
+	{"smtp_from", "", "", "sender address, e.g. noreply@example.com; required with smtp_host"},
+	{"smtp_from_name", "", "", "sender display name"},
 }
 
 // Keys returns every key with its default and help, for documentation.
@@ -241,11 +257,60 @@ func parse(k *koanf.Koanf) (*Config, error) {
 	if (c.BootstrapAdminEmail == "") != (c.BootstrapAdminPassword == "") {
 		bad("bootstrap_admin_email", "bootstrap_admin_email and bootstrap_admin_password must be set together")
 	}
+	set := func(key string) bool { v := k.Get(key); return v != nil && v != "" }
+	c.SMTP = parseSMTP(str, raw, integer, set, bad)
+	rps, err := strconv.ParseFloat(str("auth_rate_per_second"), 64)
+	if err != nil || rps < 0 || rps > 1e6 {
+		bad("auth_rate_per_second", "must be a number between 0 and 1000000, got %q", str("auth_rate_per_second"))
+	}
+	c.AuthRatePerSecond = rps
+	c.AuthRateBurst = integer("auth_rate_burst", 1, 1_000_000)
 	if len(problems) > 0 {
 		sort.Strings(problems)
 		return nil, &Error{Problems: problems}
 	}
 	return c, nil
+}
+
+// parseSMTP reads the smtp_* keys. Only smtp_host turns sending on; the
+// other keys are checked whatever it holds, so that a typo shows at once.
+func parseSMTP(str func(string) string, raw func(string, bool) string, integer func(string, int, int) int,
+	set func(string) bool, bad func(key, format string, args ...any)) mail.SMTPConfig {
+	c := mail.SMTPConfig{
+		Host:     str("smtp_host"),
+		Port:     integer("smtp_port", 1, 65535),
+		Username: str("smtp_username"),
+		Password: raw("smtp_password", true),
+		From:     str("smtp_from"),
+		FromName: str("smtp_from_name"),
+	}
+	if c.Host != "" {
+		if err := mail.CheckHost(c.Host); err != nil {
+			bad("smtp_host", "%v", err)
+		}
+	}
+	mode, err := mail.ParseTLSMode(strings.ToLower(str("smtp_tls")))
+	if err != nil {
+		bad("smtp_tls", "%v", err)
+	}
+	c.TLS = mode
+	switch {
+	case c.From != "":
+		if err := mail.CheckAddress(c.From); err != nil {
+			bad("smtp_from", "%v, got %q", err, c.From)
+		}
+	case c.Host != "":
+		bad("smtp_from", "is required when smtp_host is set")
+	}
+	if strings.ContainsFunc(c.FromName, func(r rune) bool { return r < 0x20 || r == 0x7f }) || len(c.FromName) > 200 {
+		bad("smtp_from_name", "must be one line of at most 200 bytes")
+	}
+	if (c.Username == "") != !set("smtp_password") {
+		bad("smtp_username", "smtp_username and smtp_password must be set together")
+	} else if err := mail.CheckAuth(c.Host, c.TLS, c.Username); err != nil && c.Host != "" && mode != "" {
+		bad("smtp_username", "%v", err)
+	}
+	return c
 }
 
 // IsConfigError reports whether err is a configuration problem.

@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/gatehouse-iam/gatehouse/internal/mail"
 	"github.com/gatehouse-iam/gatehouse/internal/password"
 )
 
@@ -72,14 +73,17 @@ func configError(t *testing.T, err error) *Error {
 func TestDefaults(t *testing.T) {
 	c := mustLoad(t, source{})
 	want := Config{
-		Listen:          ":8080",
-		DataDir:         ".",
-		Database:        "sqlite://gatehouse.db",
-		Issuer:          "http://localhost:8080",
-		LogLevel:        slog.LevelInfo,
-		AccessTokenTTL:  10 * time.Minute,
-		Password:        password.Params{Time: 2, MemoryKiB: 19456, Threads: 1},
-		ShutdownTimeout: 30 * time.Second,
+		Listen:            ":8080",
+		DataDir:           ".",
+		Database:          "sqlite://gatehouse.db",
+		Issuer:            "http://localhost:8080",
+		LogLevel:          slog.LevelInfo,
+		AccessTokenTTL:    10 * time.Minute,
+		Password:          password.Params{Time: 2, MemoryKiB: 19456, Threads: 1},
+		ShutdownTimeout:   30 * time.Second,
+		AuthRatePerSecond: 5,
+		AuthRateBurst:     20,
+		SMTP:              mail.SMTPConfig{Port: 587, TLS: mail.TLSStartTLS},
 	}
 	if *c != want {
 		t.Errorf("defaults:\n got %+v\nwant %+v", *c, want)
@@ -182,6 +186,29 @@ func TestValues(t *testing.T) {
 		}},
 		{"values are trimmed", source{env: map[string]string{"GATEHOUSE_LISTEN": " :9000 "}},
 			func(c *Config) bool { return c.Listen == ":9000" && c.Issuer == "http://localhost:9000" }},
+		{"smtp from env", source{env: map[string]string{
+			"GATEHOUSE_SMTP_HOST": "smtp.example.com", "GATEHOUSE_SMTP_PORT": "465", "GATEHOUSE_SMTP_TLS": "tls",
+			"GATEHOUSE_SMTP_USERNAME": "gatehouse", "GATEHOUSE_SMTP_PASSWORD": " s3cret ",
+			"GATEHOUSE_SMTP_FROM": "noreply@example.com", "GATEHOUSE_SMTP_FROM_NAME": "Example Sign-in",
+		}}, func(c *Config) bool {
+			return c.SMTP == mail.SMTPConfig{Host: "smtp.example.com", Port: 465, TLS: mail.TLSImplicit, Username: "gatehouse",
+				Password: " s3cret ", From: "noreply@example.com", FromName: "Example Sign-in"}
+		}},
+		{"smtp from file", source{file: "smtp_host: smtp.example.com\nsmtp_port: 2525\nsmtp_from: noreply@example.com\n" +
+			"smtp_username: gatehouse\nsmtp_password: \"1234567\"\n"}, func(c *Config) bool {
+			return c.SMTP == mail.SMTPConfig{Host: "smtp.example.com", Port: 2525, TLS: mail.TLSStartTLS, Username: "gatehouse",
+				Password: "1234567", From: "noreply@example.com"}
+		}},
+		{"smtp_tls in capitals", source{env: map[string]string{"GATEHOUSE_SMTP_TLS": "STARTTLS"}},
+			func(c *Config) bool { return c.SMTP.TLS == mail.TLSStartTLS }},
+		{"smtp without tls to a local relay with credentials", source{env: map[string]string{
+			"GATEHOUSE_SMTP_HOST": "127.0.0.1", "GATEHOUSE_SMTP_PORT": "25", "GATEHOUSE_SMTP_TLS": "none",
+			"GATEHOUSE_SMTP_FROM": "noreply@example.com", "GATEHOUSE_SMTP_USERNAME": "u", "GATEHOUSE_SMTP_PASSWORD": "p",
+		}}, func(c *Config) bool {
+			return c.SMTP.Host == "127.0.0.1" && c.SMTP.TLS == mail.TLSNone && c.SMTP.Username == "u"
+		}},
+		{"no smtp_host keeps mail in the outbox", source{env: map[string]string{"GATEHOUSE_SMTP_FROM": "noreply@example.com"}},
+			func(c *Config) bool { return c.SMTP.Host == "" && c.SMTP.From == "noreply@example.com" }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -226,6 +253,21 @@ func TestInvalid(t *testing.T) {
 		{"shutdown_timeout", source{env: env("GATEHOUSE_SHUTDOWN_TIMEOUT", "forever")}, "shutdown_timeout"},
 		{"bootstrap email without password", source{env: env("GATEHOUSE_BOOTSTRAP_ADMIN_EMAIL", "a@example.com")}, "bootstrap_admin_email"},
 		{"bootstrap password without email", source{env: env("GATEHOUSE_BOOTSTRAP_ADMIN_PASSWORD", "pw-long-enough")}, "bootstrap_admin_password"},
+		{"smtp_host with port", source{env: env("GATEHOUSE_SMTP_HOST", "smtp.example.com:587", "GATEHOUSE_SMTP_FROM", "a@example.com")}, "smtp_host"},
+		{"smtp_host url", source{env: env("GATEHOUSE_SMTP_HOST", "smtp://smtp.example.com", "GATEHOUSE_SMTP_FROM", "a@example.com")}, "smtp_host"},
+		{"smtp_port", source{env: env("GATEHOUSE_SMTP_PORT", "0")}, "smtp_port"},
+		{"smtp_port not a number", source{env: env("GATEHOUSE_SMTP_PORT", "submission")}, "smtp_port"},
+		{"smtp_tls", source{env: env("GATEHOUSE_SMTP_TLS", "ssl")}, "smtp_tls"},
+		{"smtp_from missing", source{env: env("GATEHOUSE_SMTP_HOST", "smtp.example.com")}, "smtp_from"},
+		{"smtp_from with a name", source{env: env("GATEHOUSE_SMTP_HOST", "smtp.example.com", "GATEHOUSE_SMTP_FROM", "Gatehouse <a@example.com>")}, "smtp_from"},
+		{"smtp_from list", source{env: env("GATEHOUSE_SMTP_FROM", "a@example.com,b@example.com")}, "smtp_from"},
+		{"smtp_from not an address", source{env: env("GATEHOUSE_SMTP_FROM", "noreply")}, "smtp_from"},
+		{"smtp_from_name with a line break", source{file: "smtp_from_name: \"Gatehouse\\r\\nBcc: eve@example.com\"\n"}, "smtp_from_name"},
+		{"smtp_username without password", source{env: env("GATEHOUSE_SMTP_USERNAME", "u")}, "smtp_password"},
+		{"smtp_password without username", source{env: env("GATEHOUSE_SMTP_PASSWORD", "p")}, "smtp_username"},
+		{"smtp credentials in the clear", source{env: env("GATEHOUSE_SMTP_HOST", "smtp.example.com", "GATEHOUSE_SMTP_FROM", "a@example.com",
+			"GATEHOUSE_SMTP_TLS", "none", "GATEHOUSE_SMTP_USERNAME", "u", "GATEHOUSE_SMTP_PASSWORD", "p")}, "smtp_username"},
+		{"smtp_password unquoted number in file", source{file: "smtp_username: u\nsmtp_password: 1234567\n"}, "smtp_password"},
 		{"unknown key in file", source{file: "listen: \":9000\"\nlisten_port: 9000\n"}, "listen_port"},
 		{"invalid value in file", source{file: "log_level: loud\n"}, "log_level"},
 		{"missing file", source{flags: []string{"--config=/nonexistent/gatehouse.yaml"}}, "config"},

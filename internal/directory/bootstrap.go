@@ -44,7 +44,7 @@ func systemEvent(ctx context.Context, now time.Time, tenantID, action string, ta
 // that belongs to an existing user is never promoted: CodeEmailTaken.
 func (s *Service) EnsureBootstrapAdmin(ctx context.Context, tenantID, email, pw string) (*iam.User, error) {
 	f := fieldErrors{}
-	f.password("password", pw)
+	f.required("password", pw)
 	if err := f.err(); err != nil {
 		return nil, err
 	}
@@ -79,7 +79,7 @@ func (s *Service) EnsureBootstrapAdmin(ctx context.Context, tenantID, email, pw 
 // CLI and the first start. Errors: CodeInvalid, CodeEmailTaken.
 func (s *Service) BootstrapAdmin(ctx context.Context, tenantID, email, pw string) (*iam.User, error) {
 	f := fieldErrors{}
-	f.password("password", pw)
+	f.required("password", pw)
 	if err := f.err(); err != nil {
 		return nil, err
 	}

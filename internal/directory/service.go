@@ -8,6 +8,7 @@ import (
 
 	"github.com/gatehouse-iam/gatehouse/internal/iam"
 	"github.com/gatehouse-iam/gatehouse/internal/password"
+	"github.com/gatehouse-iam/gatehouse/internal/settings"
 )
 
 // AuthCache forgets what it remembers about a user's sessions, so that a
@@ -22,17 +23,23 @@ type AuthCache interface {
 	AccessChanged()
 }
 
+// Settings returns a tenant's policies.
+type Settings interface {
+	For(ctx context.Context, tenantID string) (*settings.Settings, error)
+}
+
 // Service manages tenants, users, admin roles and admins.
 type Service struct {
-	store  iam.Store
-	hasher *password.Hasher
-	cache  AuthCache
-	now    func() time.Time
+	store    iam.Store
+	hasher   *password.Hasher
+	cache    AuthCache
+	settings Settings
+	now      func() time.Time
 }
 
 // New returns a Service.
-func New(store iam.Store, hasher *password.Hasher, cache AuthCache, now func() time.Time) *Service {
-	return &Service{store: store, hasher: hasher, cache: cache, now: func() time.Time { return now().UTC().Truncate(time.Microsecond) }}
+func New(store iam.Store, hasher *password.Hasher, cache AuthCache, st Settings, now func() time.Time) *Service {
+	return &Service{store: store, hasher: hasher, cache: cache, settings: st, now: func() time.Time { return now().UTC().Truncate(time.Microsecond) }}
 }
 
 func newID() string { return uuid.Must(uuid.NewV7()).String() }

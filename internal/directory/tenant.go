@@ -61,7 +61,7 @@ func (s *Service) CreateTenant(ctx context.Context, in TenantInput) (*iam.Tenant
 	name := f.text("name", in.Name, 200, true)
 	hosts := f.hostnames("hostnames", in.Hostnames)
 	if in.Admin != nil {
-		f.password("admin.password", in.Admin.Password)
+		f.required("admin.password", in.Admin.Password)
 	}
 	if err := f.err(); err != nil {
 		return nil, err

@@ -58,11 +58,17 @@ func (s *Service) buildUser(ctx context.Context, tenantID string, in NewUser) (*
 	email := f.email("email", in.Email)
 	name := f.text("name", in.Name, maxNameLen, false)
 	ext := f.text("external_id", in.ExternalID, maxExternalLen, false)
-	if in.Password != "" {
-		f.password("password", in.Password)
-	}
 	if err := f.err(); err != nil {
 		return nil, err
+	}
+	if in.Password != "" {
+		st, err := s.settings.For(ctx, tenantID)
+		if err != nil {
+			return nil, err
+		}
+		if err := st.CheckPassword("password", in.Password, email, name); err != nil {
+			return nil, err
+		}
 	}
 	now := s.now()
 	u := &iam.User{ID: newID(), TenantID: tenantID, Email: email, Name: name, ExternalID: ext,
@@ -127,7 +133,7 @@ func (s *Service) UpdateUser(ctx context.Context, id string, patch UserPatch) (*
 		if u, err = tx.GetUser(ctx, p.TenantID, id); err != nil {
 			return err
 		}
-		if err := guardAdminTarget(ctx, tx, p, id); err != nil {
+		if err := access.GuardAdminTarget(ctx, tx, p, id); err != nil {
 			return err
 		}
 		changed := map[string]any{}
@@ -171,7 +177,7 @@ func (s *Service) DeleteUser(ctx context.Context, id string) error {
 		if err != nil {
 			return err
 		}
-		if err := guardAdminTarget(ctx, tx, p, id); err != nil {
+		if err := access.GuardAdminTarget(ctx, tx, p, id); err != nil {
 			return err
 		}
 		if err := tx.DeleteUser(ctx, p.TenantID, id); err != nil {
@@ -208,7 +214,7 @@ func (s *Service) SetUserStatus(ctx context.Context, id string, status iam.UserS
 		if u, err = tx.GetUser(ctx, p.TenantID, id); err != nil {
 			return err
 		}
-		if err := guardAdminTarget(ctx, tx, p, id); err != nil {
+		if err := access.GuardAdminTarget(ctx, tx, p, id); err != nil {
 			return err
 		}
 		u.Status, u.UpdatedAt = status, s.now()

@@ -2,6 +2,8 @@ package directory
 
 import (
 	"errors"
+	"fmt"
+	"maps"
 	"net/mail"
 	"strings"
 	"unicode"
@@ -12,8 +14,6 @@ import (
 
 // Limits on user input.
 const (
-	MinPasswordLen = 8
-	MaxPasswordLen = 128
 	maxEmailLen    = 254
 	maxNameLen     = 200
 	maxExternalLen = 255
@@ -63,14 +63,10 @@ func (f fieldErrors) text(field, s string, maxLen int, required bool) string {
 	return s
 }
 
-// password checks the length rules; the accounts policy adds more later.
-func (f fieldErrors) password(field, s string) {
-	n := utf8.RuneCountInString(s)
-	switch {
-	case n < MinPasswordLen:
-		f[field] = "must be at least 8 characters"
-	case n > MaxPasswordLen:
-		f[field] = "must be at most 128 characters"
+// required notes an empty field; the password policy judges the rest.
+func (f fieldErrors) required(field, s string) {
+	if s == "" {
+		f[field] = "is required"
 	}
 }
 
@@ -100,7 +96,15 @@ func (f fieldErrors) hostname(field, s string) string {
 // prefix, for inputs nested in a larger request.
 func prefixFields(err error, prefix string) error {
 	var e *iam.Error
-	if !errors.As(err, &e) || e.Code != iam.CodeInvalid {
+	if !errors.As(err, &e) {
+		return err
+	}
+	if e.Code == iam.CodePasswordPolicy {
+		details := maps.Clone(e.Details)
+		details["field"] = prefix + "." + fmt.Sprint(details["field"])
+		return &iam.Error{Code: e.Code, Message: e.Message, Details: details}
+	}
+	if e.Code != iam.CodeInvalid {
 		return err
 	}
 	fields, ok := e.Details["fields"].(map[string]string)

@@ -111,7 +111,7 @@ func adminOut(ad *iam.Admin, err error) (*adminOutput, error) {
 type createAdminInput struct {
 	Body struct {
 		Email      string   `json:"email" maxLength:"254"`
-		Password   string   `json:"password" maxLength:"1024"`
+		Password   string   `json:"password" maxLength:"16384"`
 		Name       string   `json:"name" maxLength:"200"`
 		AdminRoles []string `json:"admin_roles" minItems:"1" maxItems:"50" doc:"Admin role names or ids"`
 	}

@@ -11,6 +11,8 @@ import (
 	"github.com/gatehouse-iam/gatehouse/internal/audit"
 	"github.com/gatehouse-iam/gatehouse/internal/directory"
 	"github.com/gatehouse-iam/gatehouse/internal/iam"
+	"github.com/gatehouse-iam/gatehouse/internal/mail"
+	"github.com/gatehouse-iam/gatehouse/internal/settings"
 )
 
 // maxBody is the largest request body the API reads.
@@ -27,6 +29,8 @@ type Services struct {
 	Account   *account.Service
 	Access    *access.Service
 	Audit     *audit.Log
+	Settings  *settings.Service
+	Outbox    *mail.OutboxLog
 	Logins    LoginObserver
 	// Issuer is the public base URL, for discovery documents.
 	Issuer string
@@ -38,6 +42,8 @@ type API struct {
 	account   *account.Service
 	access    *access.Service
 	audit     *audit.Log
+	settings  *settings.Service
+	outbox    *mail.OutboxLog
 	logins    LoginObserver
 	issuer    string
 }
@@ -56,7 +62,8 @@ func New(mux *http.ServeMux, version string, svc Services) huma.API {
 		"bearer": {Type: "http", Scheme: "bearer", BearerFormat: "JWT", Description: "An access token from /api/v1/auth/login."},
 	}
 	api := humago.New(mux, cfg)
-	a := &API{directory: svc.Directory, account: svc.Account, access: svc.Access, audit: svc.Audit, logins: svc.Logins, issuer: svc.Issuer}
+	a := &API{directory: svc.Directory, account: svc.Account, access: svc.Access, audit: svc.Audit, settings: svc.Settings,
+		outbox: svc.Outbox, logins: svc.Logins, issuer: svc.Issuer}
 	a.routes(api)
 	return api
 }

@@ -10,7 +10,7 @@ import (
 type loginInput struct {
 	Body struct {
 		Email        string `json:"email" maxLength:"254" doc:"The account's email"`
-		Password     string `json:"password" maxLength:"1024" doc:"The account's password"`
+		Password     string `json:"password" maxLength:"16384" doc:"The account's password"`
 		KeepLoggedIn bool   `json:"keep_logged_in,omitempty" doc:"Keep the session for 30 days instead of ending it after 12 idle hours"`
 	}
 }
@@ -59,8 +59,14 @@ func (a *API) refresh(ctx context.Context, in *refreshInput) (*tokensOutput, err
 	return tokensOf(t), nil
 }
 
-func (a *API) logout(ctx context.Context, _ *struct{}) (*empty, error) {
-	return noContent(a.account.Logout(ctx))
+type logoutInput struct {
+	Body *struct {
+		AllSessions bool `json:"all_sessions,omitempty" doc:"End every session of the caller, not just this one"`
+	}
+}
+
+func (a *API) logout(ctx context.Context, in *logoutInput) (*empty, error) {
+	return noContent(a.account.Logout(ctx, in.Body != nil && in.Body.AllSessions))
 }
 
 // MeBody is the caller's profile.

@@ -40,7 +40,7 @@ func tenantOut(t *iam.Tenant, err error) (*tenantOutput, error) {
 // TenantAdmin is the first superadmin of a new tenant.
 type TenantAdmin struct {
 	Email    string `json:"email" maxLength:"254"`
-	Password string `json:"password" maxLength:"1024"`
+	Password string `json:"password" maxLength:"16384"`
 	Name     string `json:"name,omitempty" maxLength:"200"`
 }
 

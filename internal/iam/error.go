@@ -42,6 +42,11 @@ const (
 	CodeNameTaken          Code = "name_taken"
 	CodeHostnameTaken      Code = "hostname_taken"
 	CodeAliasTaken         Code = "alias_taken"
+	CodePasswordPolicy     Code = "password_policy"
+	CodeSignupClosed       Code = "signup_closed"
+	CodeDomainNotAllowed   Code = "domain_not_allowed"
+	CodeInvitationRequired Code = "invitation_required"
+	CodeEmailNotVerified   Code = "email_not_verified"
 	CodeLastSuperadmin     Code = "last_superadmin"
 	CodeStateConflict      Code = "state_conflict"
 	CodeRateLimited        Code = "rate_limited"
@@ -64,6 +69,11 @@ var codeClass = map[Code]Class{
 	CodeNameTaken:          ClassConflict,
 	CodeHostnameTaken:      ClassConflict,
 	CodeAliasTaken:         ClassConflict,
+	CodePasswordPolicy:     ClassInvalid,
+	CodeSignupClosed:       ClassForbidden,
+	CodeDomainNotAllowed:   ClassForbidden,
+	CodeInvitationRequired: ClassForbidden,
+	CodeEmailNotVerified:   ClassForbidden,
 	CodeLastSuperadmin:     ClassConflict,
 	CodeStateConflict:      ClassStateConflict,
 	CodeRateLimited:        ClassRateLimited,

@@ -106,6 +106,7 @@ type Tx interface {
 	AccessStore
 	MailStore
 	SettingsStore
+	AccountStore
 }
 
 // Store is a backend. Its methods outside InTx each run in their own

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 
 	"golang.org/x/crypto/argon2"
 )
@@ -30,9 +31,10 @@ const (
 // Hasher hashes and verifies passwords, running at most a fixed number of
 // hashes at once.
 type Hasher struct {
-	params Params
-	slots  chan struct{}
-	dummy  string
+	params   Params
+	slots    chan struct{}
+	dummy    string
+	computed atomic.Int64
 }
 
 // NewHasher returns a Hasher running at most concurrency hashes at once.
@@ -60,13 +62,18 @@ func (h *Hasher) acquire(ctx context.Context) error {
 
 func (h *Hasher) release() { <-h.slots }
 
-// Hash returns the PHC-formatted argon2id hash of password.
+// Computed counts the hashes computed or verified since start.
+func (h *Hasher) Computed() int64 { return h.computed.Load() }
+
+// Hash returns the PHC-formatted argon2id hash of password, normalised
+// with NFKC first (Normalize).
 func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {
 	if err := h.acquire(ctx); err != nil {
 		return "", err
 	}
 	defer h.release()
-	return h.encode([]byte(password))
+	h.computed.Add(1)
+	return h.encode([]byte(Normalize(password)))
 }
 
 func (h *Hasher) encode(password []byte) (string, error) {
@@ -80,19 +87,21 @@ func (h *Hasher) encode(password []byte) (string, error) {
 		h.params.MemoryKiB, h.params.Time, h.params.Threads, b64.EncodeToString(salt), b64.EncodeToString(key)), nil
 }
 
-// Verify reports whether password matches encoded. An empty encoded hash (a
-// user without a password) is checked against a dummy hash so that it costs
-// the same time and never matches.
+// Verify reports whether password, normalised with NFKC, matches encoded. An
+// empty encoded hash (a user without a password) is checked against a dummy
+// hash so that it costs the same time and never matches.
 func (h *Hasher) Verify(ctx context.Context, password, encoded string) (bool, error) {
 	if err := h.acquire(ctx); err != nil {
 		return false, err
 	}
 	defer h.release()
+	h.computed.Add(1)
+	pw := []byte(Normalize(password))
 	if encoded == "" {
-		_, _ = verify([]byte(password), h.dummy)
+		_, _ = verify(pw, h.dummy)
 		return false, nil
 	}
-	return verify([]byte(password), encoded)
+	return verify(pw, encoded)
 }
 
 // VerifyDummy spends the time of one verification and returns nothing, so

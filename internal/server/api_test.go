@@ -75,12 +75,35 @@ var managementRoutes = []struct {
 	{"GET", "/api/v1/me/permissions", ""},
 	{"POST", "/access/v1/evaluation", "authz.check"},
 	{"POST", "/access/v1/evaluations", "authz.check"},
+	{"POST", "/api/v1/me/password", ""},
+	{"POST", "/api/v1/me/email", ""},
+	{"GET", "/api/v1/me/sessions", ""},
+	{"DELETE", "/api/v1/me/sessions/{id}", ""},
+	{"DELETE", "/api/v1/me/sessions", ""},
+	{"POST", "/api/v1/users/{id}/password", "users.write"},
+	{"POST", "/api/v1/users/{id}/unlock", "users.write"},
+	{"DELETE", "/api/v1/users/{id}/sessions", "sessions.write"},
+	{"GET", "/api/v1/sessions", "sessions.read"},
+	{"DELETE", "/api/v1/sessions/{id}", "sessions.write"},
+	{"POST", "/api/v1/invitations", "users.write"},
+	{"GET", "/api/v1/invitations", "users.read"},
+	{"DELETE", "/api/v1/invitations/{id}", "users.write"},
+	{"GET", "/api/v1/settings", "settings.manage"},
+	{"PATCH", "/api/v1/settings", "settings.manage"},
+	{"GET", "/api/v1/outbox", "settings.manage"},
 }
 
 var publicRoutes = []struct{ method, path string }{
 	{"POST", "/api/v1/auth/login"},
 	{"POST", "/api/v1/auth/refresh"},
 	{"GET", "/.well-known/authzen-configuration"},
+	{"POST", "/api/v1/auth/register"},
+	{"POST", "/api/v1/auth/email/verify"},
+	{"POST", "/api/v1/auth/email/resend"},
+	{"POST", "/api/v1/auth/email/confirm"},
+	{"POST", "/api/v1/auth/password/forgot"},
+	{"POST", "/api/v1/auth/password/reset"},
+	{"POST", "/api/v1/auth/password-strength"},
 }
 
 const someID = "01900000-0000-7000-8000-000000000000"
@@ -90,17 +113,27 @@ const someID = "01900000-0000-7000-8000-000000000000"
 func bodyFor(method, path string) any {
 	switch {
 	case method == "POST" && path == "/api/v1/users":
-		return map[string]any{"email": "new@example.com", "name": "New", "password": "password-123"}
+		return map[string]any{"email": "new@example.com", "name": "New", "password": "Kq-fern-4471-drum"}
 	case method == "POST" && path == "/api/v1/admin-roles":
 		return map[string]any{"name": "readers", "permissions": []string{"users.read"}}
 	case method == "POST" && path == "/api/v1/admins":
-		return map[string]any{"email": "adm@example.com", "name": "Adm", "password": "password-123", "admin_roles": []string{"superadmin"}}
+		return map[string]any{"email": "adm@example.com", "name": "Adm", "password": "Kq-fern-4471-drum", "admin_roles": []string{"superadmin"}}
 	case method == "POST" && path == "/api/v1/tenants":
 		return map[string]any{"name": "T", "hostnames": []string{"t.example.com"}}
 	case method == "PATCH" && strings.HasPrefix(path, "/api/v1/admins/"):
 		return map[string]any{"admin_roles": []string{}}
 	case method == "PATCH" && strings.HasPrefix(path, "/api/v1/permissions/"):
 		return map[string]any{"description": "x"}
+	case path == "/api/v1/settings":
+		return map[string]any{"signup": map[string]any{"policy": "open"}}
+	case path == "/api/v1/me/password":
+		return map[string]any{"current_password": "x", "new_password": "Kq-fern-4471-drum"}
+	case path == "/api/v1/me/email":
+		return map[string]any{"new_email": "new@example.com", "password": "x"}
+	case path == "/api/v1/users/{id}/password":
+		return map[string]any{"send_reset_email": true}
+	case path == "/api/v1/invitations" && method == "POST":
+		return map[string]any{"email": "inv@example.com"}
 	case method == "POST" && path == "/api/v1/organizations":
 		return map[string]any{"name": "Acme", "alias": "acme"}
 	case method == "PUT" && strings.HasSuffix(path, "/members/{user_id}") && strings.HasPrefix(path, "/api/v1/organizations/"):
@@ -172,10 +205,13 @@ func TestOpenAPIListsEveryRoute(t *testing.T) {
 func TestManagementRoutesRefuseAnonymousAndUnprivileged(t *testing.T) {
 	h := newHarness(t, nil)
 	admin := h.admin()
-	h.createUser(admin, "plain@example.com", "plain-password")
-	plain := h.login("plain@example.com", "plain-password").AccessToken
+	h.createUser(admin, "plain@example.com", "Kq-21207-1fec7")
+	plain := h.login("plain@example.com", "Kq-21207-1fec7").AccessToken
 	for _, r := range managementRoutes {
 		path := strings.NewReplacer("{id}", someID, "{user_id}", someID, "{role_id}", someID).Replace(r.path)
+		if r.path == "/api/v1/sessions" {
+			path += "?user_id=" + someID
+		}
 		t.Run(r.method+" "+r.path, func(t *testing.T) {
 			res := h.send(request{method: r.method, path: path, body: bodyFor(r.method, r.path)})
 			res.wantError(http.StatusUnauthorized, "unauthenticated")
@@ -199,9 +235,9 @@ func TestAdminRolesGrantTheirPermissions(t *testing.T) {
 	h := newHarness(t, nil)
 	admin := h.admin()
 	role := h.post("/api/v1/admin-roles", admin, map[string]any{"name": "user readers", "permissions": []string{"users.read"}}).want(http.StatusCreated).JSON()
-	h.post("/api/v1/admins", admin, map[string]any{"email": "reader@example.com", "name": "Reader", "password": "reader-password",
+	h.post("/api/v1/admins", admin, map[string]any{"email": "reader@example.com", "name": "Reader", "password": "Kq-5b077-73270",
 		"admin_roles": []string{role["id"].(string)}}).want(http.StatusCreated)
-	reader := h.login("reader@example.com", "reader-password").AccessToken
+	reader := h.login("reader@example.com", "Kq-5b077-73270").AccessToken
 	h.get("/api/v1/users", reader).want(http.StatusOK)
 	h.post("/api/v1/users", reader, bodyFor("POST", "/api/v1/users")).wantError(http.StatusForbidden, "forbidden")
 
@@ -248,12 +284,12 @@ func TestLastSuperadminCannotBeRemoved(t *testing.T) {
 	h.get("/api/v1/me", admin).want(http.StatusOK)
 
 	// With a second superadmin, the first may step down.
-	h.post("/api/v1/admins", admin, map[string]any{"email": "second@example.com", "name": "Second", "password": "second-password",
+	h.post("/api/v1/admins", admin, map[string]any{"email": "second@example.com", "name": "Second", "password": "Kq-c5330-b1344",
 		"admin_roles": []string{"superadmin"}}).want(http.StatusCreated)
 	h.delete("/api/v1/admins/"+id, admin).want(http.StatusNoContent)
 	// The demotion applies at once: the former admin is now a plain user.
 	h.get("/api/v1/users", admin).wantError(http.StatusForbidden, "forbidden")
-	second := h.login("second@example.com", "second-password").AccessToken
+	second := h.login("second@example.com", "Kq-c5330-b1344").AccessToken
 	var page struct {
 		Data  []map[string]any `json:"data"`
 		Total int              `json:"total"`

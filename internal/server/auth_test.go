@@ -62,12 +62,12 @@ func decodeSegment(t *testing.T, seg string, v any) {
 func TestFailedLoginsLookAlikeAndAreAuditedWithTheirReason(t *testing.T) {
 	h := newHarness(t, nil)
 	admin := h.admin()
-	disabledID := h.createUser(admin, "disabled@example.com", "disabled-password")
+	disabledID := h.createUser(admin, "disabled@example.com", "Kq-b2386-7f294")
 	h.post("/api/v1/users/"+disabledID+"/disable", admin, nil).want(http.StatusOK)
 	cases := []struct{ email, password, reason string }{
-		{adminEmail, "wrong-password", "wrong_password"},
-		{"nobody@example.com", "whatever-password", "unknown_email"},
-		{"disabled@example.com", "disabled-password", "user_disabled"},
+		{adminEmail, "Kq-c7f5a-91c05", "wrong_password"},
+		{"nobody@example.com", "Kq-41978-653a4", "unknown_email"},
+		{"disabled@example.com", "Kq-b2386-7f294", "user_disabled"},
 	}
 	var bodies []string
 	for _, c := range cases {

@@ -28,10 +28,10 @@ func newRBAC(t *testing.T, h *harness) *rbac {
 	r.billing = id(h.post("/api/v1/roles", r.admin, map[string]any{"name": "billing", "permissions": []string{"invoices.*"}}))
 	r.auditor = id(h.post("/api/v1/roles", r.admin, map[string]any{"name": "auditor", "permissions": []string{"reports.view"}, "organization_id": "acme"}))
 	r.finance = id(h.post("/api/v1/groups", r.admin, map[string]any{"name": "Finance"}))
-	r.alice = h.createUser(r.admin, "alice@example.com", "alice-password") // billing tenant-wide
-	r.bob = h.createUser(r.admin, "bob@example.com", "bob-password")       // in group finance
-	r.carol = h.createUser(r.admin, "carol@example.com", "carol-password") // auditor and billing in acme
-	r.dan = h.createUser(r.admin, "dan@example.com", "dan-password")       // nothing
+	r.alice = h.createUser(r.admin, "alice@example.com", "Kq-6ae44-507a8") // billing tenant-wide
+	r.bob = h.createUser(r.admin, "bob@example.com", "Kq-5b775-e62f9")     // in group finance
+	r.carol = h.createUser(r.admin, "carol@example.com", "Kq-6dd8c-50c41") // auditor and billing in acme
+	r.dan = h.createUser(r.admin, "dan@example.com", "Kq-16b54-8b642")     // nothing
 	h.send(request{method: "PUT", path: "/api/v1/users/" + r.alice + "/roles/" + r.billing, token: r.admin}).want(http.StatusNoContent)
 	h.send(request{method: "PUT", path: "/api/v1/groups/" + r.finance + "/roles/" + r.billing, token: r.admin}).want(http.StatusNoContent)
 	h.send(request{method: "PUT", path: "/api/v1/groups/" + r.finance + "/members/" + r.bob, token: r.admin}).want(http.StatusNoContent)
@@ -142,8 +142,8 @@ func TestAuthzChangesApplyAtOnce(t *testing.T) {
 func TestAuthzWhoMayAsk(t *testing.T) {
 	h := newHarness(t, nil)
 	r := newRBAC(t, h)
-	alice := h.login("alice@example.com", "alice-password").AccessToken
-	dan := h.login("dan@example.com", "dan-password").AccessToken
+	alice := h.login("alice@example.com", "Kq-6ae44-507a8").AccessToken
+	dan := h.login("dan@example.com", "Kq-16b54-8b642").AccessToken
 
 	// Anyone may ask about themselves, by id or with their own token.
 	h.post("/api/v1/authz/check", dan, checkAbout(r.dan)).want(http.StatusOK)
@@ -158,9 +158,9 @@ func TestAuthzWhoMayAsk(t *testing.T) {
 
 	// A resource server holding authz.check may ask about anyone.
 	role := h.post("/api/v1/admin-roles", r.admin, map[string]any{"name": "resource servers", "permissions": []string{"authz.check"}}).want(http.StatusCreated).JSON()
-	h.post("/api/v1/admins", r.admin, map[string]any{"email": "api@example.com", "name": "API", "password": "api-password-1",
+	h.post("/api/v1/admins", r.admin, map[string]any{"email": "api@example.com", "name": "API", "password": "Kq-4760d-91bf3",
 		"admin_roles": []string{role["id"].(string)}}).want(http.StatusCreated)
-	svc := h.login("api@example.com", "api-password-1").AccessToken
+	svc := h.login("api@example.com", "Kq-4760d-91bf3").AccessToken
 	if m := h.post("/api/v1/authz/check", svc, checkAbout(r.alice)).want(http.StatusOK).JSON(); m["allowed"] != true {
 		t.Fatalf("the resource server's check about alice: %v", m)
 	}
@@ -203,7 +203,7 @@ func TestAuthzBatchAndMe(t *testing.T) {
 	h.post("/api/v1/authz/check-batch", r.admin, map[string]any{"checks": many}).wantError(http.StatusBadRequest, "invalid_request")
 	h.post("/api/v1/authz/check-batch", r.admin, map[string]any{"checks": []any{}}).wantError(http.StatusBadRequest, "invalid_request")
 
-	carol := h.login("carol@example.com", "carol-password").AccessToken
+	carol := h.login("carol@example.com", "Kq-6dd8c-50c41").AccessToken
 	perms := func(query string) []any {
 		return h.get("/api/v1/me/permissions"+query, carol).want(http.StatusOK).JSON()["permissions"].([]any)
 	}
@@ -266,7 +266,7 @@ func TestAuthZEN(t *testing.T) {
 	if got[0] != true || got[1] != false || got[2] != false {
 		t.Fatalf("evaluations %v", batch.Evaluations)
 	}
-	dan := h.login("dan@example.com", "dan-password").AccessToken
+	dan := h.login("dan@example.com", "Kq-16b54-8b642").AccessToken
 	h.post("/access/v1/evaluation", dan, map[string]any{"subject": map[string]any{"type": "user", "id": r.alice},
 		"action": map[string]any{"name": "invoices.read"}, "resource": map[string]any{"type": "invoice", "id": "1"}}).wantError(http.StatusForbidden, "forbidden")
 	h.post("/access/v1/evaluation", "", map[string]any{}).wantError(http.StatusUnauthorized, "unauthenticated")
@@ -328,10 +328,10 @@ func TestAuthzStaysInItsTenant(t *testing.T) {
 	h.host = "gatehouse.test" // the system tenant
 	r := newRBAC(t, h)
 	h.post("/api/v1/tenants", r.admin, map[string]any{"name": "B", "hostnames": []string{"b.example.com"},
-		"admin": map[string]any{"email": "boss@b.example.com", "password": "boss-password-1"}}).want(http.StatusCreated)
+		"admin": map[string]any{"email": "boss@b.example.com", "password": "Kq-d040e-001e1"}}).want(http.StatusCreated)
 	var bt tokens
 	h.send(request{method: "POST", path: "/api/v1/auth/login", host: "b.example.com",
-		body: map[string]any{"email": "boss@b.example.com", "password": "boss-password-1"}}).want(http.StatusOK).Decode(&bt)
+		body: map[string]any{"email": "boss@b.example.com", "password": "Kq-d040e-001e1"}}).want(http.StatusOK).Decode(&bt)
 	inB := func(method, path string, body any) *response {
 		return h.send(request{method: method, path: path, host: "b.example.com", token: bt.AccessToken, body: body})
 	}

@@ -56,6 +56,9 @@ func biWantError(r *response, status int, code, field string) map[string]any {
 // biNames reports whether an error body's details.fields names field.
 func biNames(m map[string]any, field string) bool {
 	details, _ := m["details"].(map[string]any)
+	if m["code"] == "password_policy" {
+		return details["field"] == field
+	}
 	fields, _ := details["fields"].(map[string]any)
 	_, ok := fields[field]
 	return ok
@@ -98,7 +101,7 @@ func biRun(t *testing.T, h *harness, token string, cases []biCase) {
 func TestBadInputBodies(t *testing.T) {
 	h := newHarness(t, nil)
 	tok := h.admin()
-	userID := h.createUser(tok, "keep@example.com", "keep-password-1")
+	userID := h.createUser(tok, "keep@example.com", "Kq-028e0-54eeb")
 	var role struct {
 		ID string `json:"id"`
 	}
@@ -116,7 +119,7 @@ func TestBadInputBodies(t *testing.T) {
 	login := "/api/v1/auth/login"
 	const bad, code = http.StatusBadRequest, "invalid_request"
 	valid := func(extra map[string]any) map[string]any {
-		m := map[string]any{"email": "new@example.com", "name": "New", "password": "new-password-1"}
+		m := map[string]any{"email": "new@example.com", "name": "New", "password": "Kq-4caba-b7726"}
 		for k, v := range extra {
 			if v == nil {
 				delete(m, k)
@@ -167,13 +170,13 @@ func TestBadInputBodies(t *testing.T) {
 		{"unknown field", post(users, valid(map[string]any{"is_admin": true})), bad, code, "is_admin"},
 		{"login unknown field", post(login, map[string]any{"email": adminEmail, "password": adminPassword, "mfa": "000000"}), bad, code, "mfa"},
 		{"patch unknown field status", patch(user, map[string]any{"status": "disabled"}), bad, code, "status"},
-		{"patch unknown field password", patch(user, map[string]any{"password": "other-password-1"}), bad, code, "password"},
+		{"patch unknown field password", patch(user, map[string]any{"password": "Kq-7adde-1fcac"}), bad, code, "password"},
 		{"role unknown field", post(roles, map[string]any{"name": "r", "permissions": []string{"users.read"}, "builtin": true}), bad, code, "builtin"},
 
 		// Values.
-		{"password of 7", post(users, valid(map[string]any{"password": "1234567"})), bad, code, "password"},
-		{"password of 129", post(users, valid(map[string]any{"password": strings.Repeat("p", 129)})), bad, code, "password"},
-		{"password of 7 runes in 14 bytes", post(users, valid(map[string]any{"password": "ééééééé"})), bad, code, "password"},
+		{"password of 7", post(users, valid(map[string]any{"password": "1234567"})), bad, "password_policy", "password"},
+		{"password of 129", post(users, valid(map[string]any{"password": strings.Repeat("p", 129)})), bad, "password_policy", "password"},
+		{"password of 7 runes in 14 bytes", post(users, valid(map[string]any{"password": "ééééééé"})), bad, "password_policy", "password"},
 		{"name of 201", post(users, valid(map[string]any{"name": strings.Repeat("n", 201)})), bad, code, "name"},
 		{"name with NUL", post(users, valid(map[string]any{"name": "a\x00b"})), bad, code, "name"},
 		{"name with newline", post(users, valid(map[string]any{"name": "a\nb"})), bad, code, "name"},
@@ -205,7 +208,7 @@ func TestBadInputTenantBodies(t *testing.T) {
 	post := func(body any) request {
 		return request{method: http.MethodPost, path: tenants, body: body, token: tok}
 	}
-	admin := map[string]any{"email": "boss@b.example.com", "password": "boss-password-1", "name": "Boss"}
+	admin := map[string]any{"email": "boss@b.example.com", "password": "Kq-d040e-001e1", "name": "Boss"}
 	const bad, code = http.StatusBadRequest, "invalid_request"
 	biRun(t, h, tok, []biCase{
 		{"no name", post(map[string]any{"hostnames": []string{"b.example.com"}}), bad, code, "name"},
@@ -216,11 +219,11 @@ func TestBadInputTenantBodies(t *testing.T) {
 		{"hostname with SQL", post(map[string]any{"name": "B", "hostnames": []string{"x'); DROP TABLE tenants; --"}}), bad, code, "hostnames[0]"},
 		{"empty hostname", post(map[string]any{"name": "B", "hostnames": []string{""}}), bad, code, "hostnames[0]"},
 		{"admin password of 7", post(map[string]any{"name": "B", "hostnames": []string{"b.example.com"},
-			"admin": map[string]any{"email": "boss@b.example.com", "password": "1234567"}}), bad, code, "admin.password"},
+			"admin": map[string]any{"email": "boss@b.example.com", "password": "1234567"}}), bad, "password_policy", "admin.password"},
 		{"admin without password", post(map[string]any{"name": "B", "hostnames": []string{"b.example.com"},
 			"admin": map[string]any{"email": "boss@b.example.com"}}), bad, code, "admin.password"},
 		{"admin unknown field", post(map[string]any{"name": "B", "hostnames": []string{"b.example.com"},
-			"admin": map[string]any{"email": "boss@b.example.com", "password": "boss-password-1", "roles": []string{"superadmin"}}}), bad, code, "admin.roles"},
+			"admin": map[string]any{"email": "boss@b.example.com", "password": "Kq-d040e-001e1", "roles": []string{"superadmin"}}}), bad, code, "admin.roles"},
 		{"unknown field", post(map[string]any{"name": "B", "hostnames": []string{"b.example.com"}, "system": true, "admin": admin}), bad, code, "system"},
 	})
 }
@@ -232,7 +235,7 @@ func TestBadInputTenantAdminEmailField(t *testing.T) {
 	tok := h.admin()
 	before := biState(h, tok)
 	r := h.post("/api/v1/tenants", tok, map[string]any{"name": "B", "hostnames": []string{"b.example.com"},
-		"admin": map[string]any{"email": "Boss <boss@b.example.com>", "password": "boss-password-1"}})
+		"admin": map[string]any{"email": "Boss <boss@b.example.com>", "password": "Kq-d040e-001e1"}})
 	m := biWantError(r, http.StatusBadRequest, "invalid_request", "")
 	if after := biState(h, tok); after != before {
 		t.Fatalf("state changed:\nbefore %s\nafter  %s", before, after)
@@ -246,7 +249,7 @@ func TestBadInputTenantAdminEmailField(t *testing.T) {
 func TestBadInputPathsAndQueries(t *testing.T) {
 	h := newHarness(t, nil)
 	tok := h.admin()
-	userID := h.createUser(tok, "keep@example.com", "keep-password-1")
+	userID := h.createUser(tok, "keep@example.com", "Kq-028e0-54eeb")
 	var tenants struct {
 		Data []struct {
 			ID string `json:"id"`
@@ -331,7 +334,7 @@ func TestBadInputSizeAndMediaType(t *testing.T) {
 	h := newHarness(t, nil)
 	tok := h.admin()
 	big := `{"email":"big@example.com","name":"` + strings.Repeat("x", 1<<20) + `"}`
-	form := url.Values{"email": {"form@example.com"}, "name": {"Form"}, "password": {"form-password-1"}}.Encode()
+	form := url.Values{"email": {"form@example.com"}, "name": {"Form"}, "password": {"Kq-a9462-c85a7"}}.Encode()
 	biRun(t, h, tok, []biCase{
 		{"body over 1 MiB", request{method: http.MethodPost, path: "/api/v1/users", body: big, token: tok}, http.StatusRequestEntityTooLarge, "request_too_large", ""},
 		{"login body over 1 MiB", request{method: http.MethodPost, path: "/api/v1/auth/login", body: big}, http.StatusRequestEntityTooLarge, "request_too_large", ""},
@@ -449,7 +452,7 @@ func TestBadInputTokens(t *testing.T) {
 			}
 			// A write with the bad token does not happen either.
 			biWantInvalidToken(h.send(request{method: http.MethodPost, path: "/api/v1/users", header: map[string]string{"Authorization": tc.header},
-				body: map[string]any{"email": "sneaky@example.com", "name": "Sneaky", "password": "sneaky-password-1"}}))
+				body: map[string]any{"email": "sneaky@example.com", "name": "Sneaky", "password": "Kq-08958-7efb3"}}))
 			if after := biState(h, tok); after != before {
 				t.Fatalf("state changed:\nbefore %s\nafter  %s", before, after)
 			}
@@ -492,7 +495,7 @@ func TestBadInputExpiredToken(t *testing.T) {
 func TestBadInputStoredLiterally(t *testing.T) {
 	h := newHarness(t, nil)
 	tok := h.admin()
-	keep := h.createUser(tok, "keep@example.com", "keep-password-1")
+	keep := h.createUser(tok, "keep@example.com", "Kq-028e0-54eeb")
 	const sqlName = `x'); DROP TABLE users; --`
 	const script = `<script>alert(1)</script>`
 
@@ -534,7 +537,7 @@ func TestBadInputStoredLiterally(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			h := biFor(h, t)
-			r := h.post("/api/v1/users", tok, map[string]any{"email": tc.email, "name": tc.value, "password": "literal-password-1"}).want(http.StatusCreated)
+			r := h.post("/api/v1/users", tok, map[string]any{"email": tc.email, "name": tc.value, "password": "Kq-85b72-3215c"}).want(http.StatusCreated)
 			if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
 				t.Errorf("Content-Type %q, want application/json", ct)
 			}
@@ -582,7 +585,7 @@ func TestBadInputStoredLiterally(t *testing.T) {
 	if p := list(t, ""); p.Total != 6 {
 		t.Fatalf("users total %d, want 6", p.Total)
 	}
-	h.login("sql@example.com", "literal-password-1")
+	h.login("sql@example.com", "Kq-85b72-3215c")
 	biWantHealthy(h)
 }
 
@@ -592,7 +595,7 @@ func TestBadInputStoredLiterally(t *testing.T) {
 func TestBadInputHugePage(t *testing.T) {
 	h := newHarness(t, nil)
 	tok := h.admin()
-	h.createUser(tok, "keep@example.com", "keep-password-1")
+	h.createUser(tok, "keep@example.com", "Kq-028e0-54eeb")
 	for _, path := range []string{
 		"/api/v1/users?page=1000000&limit=100",
 		"/api/v1/users?page=922337203685477580&limit=20",
@@ -625,7 +628,7 @@ func TestBadInputHugePage(t *testing.T) {
 func TestBadInputSearchNUL(t *testing.T) {
 	h := newHarness(t, nil)
 	tok := h.admin()
-	h.createUser(tok, "keep@example.com", "keep-password-1")
+	h.createUser(tok, "keep@example.com", "Kq-028e0-54eeb")
 	for _, path := range []string{"/api/v1/users?search=%00no-such-user", "/api/v1/admins?search=%00no-such-admin"} {
 		t.Run(path, func(t *testing.T) {
 			h := biFor(h, t)

@@ -13,13 +13,13 @@ import (
 func TestConcurrentChangesNeverFail(t *testing.T) {
 	h := newHarness(t, nil)
 	admin := h.admin()
-	h.post("/api/v1/admins", admin, map[string]any{"email": "second@example.com", "name": "Second", "password": "second-password",
+	h.post("/api/v1/admins", admin, map[string]any{"email": "second@example.com", "name": "Second", "password": "Kq-c5330-b1344",
 		"admin_roles": []string{"superadmin"}}).want(http.StatusCreated)
 	const rounds = 8
 	for round := range rounds {
 		email := fmt.Sprintf("victim%d@example.com", round)
-		id := h.createUser(admin, email, "victim-password")
-		sessions := []tokens{h.login(email, "victim-password"), h.login(email, "victim-password")}
+		id := h.createUser(admin, email, "Kq-a5311-a7671")
+		sessions := []tokens{h.login(email, "Kq-a5311-a7671"), h.login(email, "Kq-a5311-a7671")}
 		var wg sync.WaitGroup
 		statuses := make(chan int, 16)
 		do := func(f func() *response) {

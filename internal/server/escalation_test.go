@@ -9,9 +9,9 @@ import (
 func limitedAdmin(t *testing.T, h *harness, super, email string, perms ...string) (token, roleID string) {
 	t.Helper()
 	role := h.post("/api/v1/admin-roles", super, map[string]any{"name": email + " role", "permissions": perms}).want(http.StatusCreated).JSON()
-	h.post("/api/v1/admins", super, map[string]any{"email": email, "name": email, "password": "limited-password",
+	h.post("/api/v1/admins", super, map[string]any{"email": email, "name": email, "password": "Kq-16e3d-14a46",
 		"admin_roles": []string{role["id"].(string)}}).want(http.StatusCreated)
-	return h.login(email, "limited-password").AccessToken, role["id"].(string)
+	return h.login(email, "Kq-16e3d-14a46").AccessToken, role["id"].(string)
 }
 
 func TestAdminsCannotRaiseThemselves(t *testing.T) {
@@ -21,7 +21,7 @@ func TestAdminsCannotRaiseThemselves(t *testing.T) {
 
 	helpdesk, _ := limitedAdmin(t, h, super, "helpdesk@example.com", "admins.manage")
 	me := h.get("/api/v1/me", helpdesk).want(http.StatusOK).JSON()
-	h.post("/api/v1/admins", helpdesk, map[string]any{"email": "evil@example.com", "name": "Evil", "password": "evil-password",
+	h.post("/api/v1/admins", helpdesk, map[string]any{"email": "evil@example.com", "name": "Evil", "password": "Kq-77f1f-937b3",
 		"admin_roles": []string{"superadmin"}}).wantError(http.StatusForbidden, "forbidden")
 	h.patch("/api/v1/admins/"+me["id"].(string), helpdesk, map[string]any{"admin_roles": []string{"superadmin"}}).wantError(http.StatusForbidden, "forbidden")
 	h.delete("/api/v1/admins/"+superID, helpdesk).wantError(http.StatusForbidden, "forbidden")
@@ -39,7 +39,7 @@ func TestAdminsCannotRaiseThemselves(t *testing.T) {
 	h.post("/api/v1/users/"+superID+"/disable", userAdmin, nil).wantError(http.StatusForbidden, "forbidden")
 	h.patch("/api/v1/users/"+superID, userAdmin, map[string]any{"email": "takeover@example.com"}).wantError(http.StatusForbidden, "forbidden")
 	h.delete("/api/v1/users/"+superID, userAdmin).wantError(http.StatusForbidden, "forbidden")
-	plain := h.createUser(userAdmin, "plain@example.com", "plain-password")
+	plain := h.createUser(userAdmin, "plain@example.com", "Kq-21207-1fec7")
 	h.post("/api/v1/users/"+plain+"/disable", userAdmin, nil).want(http.StatusOK)
 
 	// The superadmin still does all of it.

@@ -8,7 +8,9 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -23,7 +25,7 @@ import (
 
 const (
 	adminEmail    = "admin@example.com"
-	adminPassword = "admin-password-1"
+	adminPassword = "Kq-13cdf-eef53"
 )
 
 // clock is a settable time source shared by the server under test.
@@ -69,6 +71,9 @@ func newHarness(t *testing.T, env map[string]string) *harness {
 		"GATEHOUSE_BOOTSTRAP_ADMIN_EMAIL":    adminEmail,
 		"GATEHOUSE_BOOTSTRAP_ADMIN_PASSWORD": adminPassword,
 		"GATEHOUSE_ISSUER":                   "http://gatehouse.test",
+		// The server's clock stands still in tests, so rate-limit buckets
+		// would never refill; the rate-limit test turns them on itself.
+		"GATEHOUSE_AUTH_RATE_PER_SECOND": "0",
 	}
 	if os.Getenv(httpStoreEnv) == "postgres" {
 		vars["GATEHOUSE_DATABASE"] = storetest.FreshPostgres(t, storetest.PostgresDSN(t))
@@ -272,4 +277,48 @@ func (h *harness) auditEvents(token, query string) []map[string]any {
 	}
 	h.get("/api/v1/audit-logs?limit=100&"+query, token).want(http.StatusOK).Decode(&page)
 	return page.Data
+}
+
+// mailsTo lists the outbox's mails to an address, newest first.
+func (h *harness) mailsTo(admin, to string) []map[string]any {
+	h.t.Helper()
+	var page struct {
+		Data []map[string]any `json:"data"`
+	}
+	h.get("/api/v1/outbox?limit=100&to="+url.QueryEscape(to), admin).want(http.StatusOK).Decode(&page)
+	return page.Data
+}
+
+// linkToken is the token in the link of the newest mail of kind to an address.
+func (h *harness) linkToken(admin, to, kind string) string {
+	h.t.Helper()
+	for _, m := range h.mailsTo(admin, to) {
+		if m["kind"] != kind {
+			continue
+		}
+		match := linkPattern.FindStringSubmatch(m["text"].(string))
+		if match == nil {
+			h.t.Fatalf("no link in the %s mail: %s", kind, m["text"])
+		}
+		tok, err := url.QueryUnescape(match[1])
+		if err != nil {
+			h.t.Fatal(err)
+		}
+		return tok
+	}
+	h.t.Fatalf("no %s mail to %s", kind, to)
+	return ""
+}
+
+var linkPattern = regexp.MustCompile(`[?&](?:token|invitation)=([A-Za-z0-9_%-]+)`)
+
+// patchSettings changes the tenant's settings and fails unless it works.
+func (h *harness) patchSettings(admin string, patch map[string]any) {
+	h.t.Helper()
+	h.patch("/api/v1/settings", admin, patch).want(http.StatusOK)
+}
+
+func jsonString(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
 }

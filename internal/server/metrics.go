@@ -8,6 +8,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/gatehouse-iam/gatehouse/internal/password"
 )
 
 // metrics are the server's Prometheus collectors, in a registry of their own.
@@ -35,6 +37,14 @@ func newMetrics() *metrics {
 	m.registry.MustRegister(m.requests, m.latency, m.logins,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
+}
+
+// watchHasher exports how many password hashes were computed or verified, so
+// a flood against a locked account shows that no hash was spent on it.
+func (m *metrics) watchHasher(h *password.Hasher) {
+	m.registry.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "gatehouse_password_hashes_total", Help: "Password hashes computed or verified (argon2id).",
+	}, func() float64 { return float64(h.Computed()) }))
 }
 
 // LoginAttempt counts a login outcome ("success" or the error code).

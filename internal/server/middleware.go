@@ -22,10 +22,11 @@ import (
 const maxBodyBytes = 1 << 20
 
 // middleware wraps the mux, outermost first: request id and log, panic
-// recovery, body limit, tenant, authentication, metrics.
-func (s *Server) middleware(mux http.Handler, m *metrics, tenants *tenantResolver) http.Handler {
+// recovery, request checks, tenant, rate limit, authentication, metrics.
+func (s *Server) middleware(mux http.Handler, m *metrics, tenants *tenantResolver, limiter *ipLimiter) http.Handler {
 	h := m.instrument(mux)
 	h = s.authenticate(h)
+	h = limiter.middleware(h)
 	h = tenants.middleware(h)
 	h = checkRequest(h)
 	h = s.recoverPanics(h)

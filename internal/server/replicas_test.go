@@ -37,12 +37,12 @@ func TestReplicasSeeEachOthersChanges(t *testing.T) {
 	}
 
 	// A session ended on one replica is refused by the other within a second.
-	tk := a.login("dan@example.com", "dan-password")
+	tk := a.login("dan@example.com", "Kq-16b54-8b642")
 	b.get("/api/v1/me", tk.AccessToken).want(http.StatusOK)
 	a.post("/api/v1/auth/logout", tk.AccessToken, nil).want(http.StatusNoContent)
 	b.clock.Advance(time.Second)
 	b.get("/api/v1/me", tk.AccessToken).wantError(http.StatusUnauthorized, "invalid_token")
 
 	// Keys are shared: a token from one replica works on the other.
-	b.get("/api/v1/me", a.login("carol@example.com", "carol-password").AccessToken).want(http.StatusOK)
+	b.get("/api/v1/me", a.login("carol@example.com", "Kq-6dd8c-50c41").AccessToken).want(http.StatusOK)
 }

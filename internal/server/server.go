@@ -23,7 +23,9 @@ import (
 	"github.com/gatehouse-iam/gatehouse/internal/directory"
 	"github.com/gatehouse-iam/gatehouse/internal/httpapi"
 	"github.com/gatehouse-iam/gatehouse/internal/iam"
+	"github.com/gatehouse-iam/gatehouse/internal/mail"
 	"github.com/gatehouse-iam/gatehouse/internal/password"
+	"github.com/gatehouse-iam/gatehouse/internal/settings"
 	"github.com/gatehouse-iam/gatehouse/internal/sqlstore"
 	"github.com/gatehouse-iam/gatehouse/internal/token"
 )
@@ -44,6 +46,8 @@ type Server struct {
 	account   *account.Service
 	directory *directory.Service
 	access    *access.Service
+	hasher    *password.Hasher
+	sender    *mail.Sender
 	api       huma.API
 	handler   http.Handler
 }
@@ -117,10 +121,17 @@ func wire(ctx context.Context, opts Options, store *sqlstore.Store) (*Server, er
 		return nil, err
 	}
 	issuer := token.NewIssuer(keys, cfg.Issuer, cfg.AccessTokenTTL, now)
-	acc := account.New(store, hasher, issuer, account.DefaultLifetimes, now)
+	st := settings.New(store, settings.Defaults(cfg.AccessTokenTTL), checkTemplate, access.Require, now)
+	transport, err := mailTransport(cfg)
+	if err != nil {
+		return nil, err
+	}
+	outbox := mail.NewOutbox(now, transport != nil)
+	acc := account.New(account.Deps{Store: store, Hasher: hasher, Issuer: issuer, Settings: st,
+		Mailer: tenantMailer{outbox: outbox, settings: st}, BaseURL: cfg.Issuer, Now: now})
 	authz := access.New(store, acc, now)
 	tenants := newTenantResolver(store, cfg.MultiTenant, issuerHost(cfg.Issuer))
-	dir := directory.New(store, hasher, caches{account: acc, tenants: tenants, access: authz}, now)
+	dir := directory.New(store, hasher, caches{account: acc, tenants: tenants, access: authz}, st, now)
 	system, created, err := dir.EnsureSystemTenant(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("system tenant: %w", err)
@@ -133,13 +144,23 @@ func wire(ctx context.Context, opts Options, store *sqlstore.Store) (*Server, er
 			return nil, err
 		}
 	}
-	s := &Server{cfg: cfg, build: build, log: log, store: store, keys: keys, account: acc, directory: dir, access: authz}
+	s := &Server{cfg: cfg, build: build, log: log, store: store, keys: keys, account: acc, directory: dir, access: authz, hasher: hasher}
+	if transport != nil {
+		s.sender = mail.NewSender(store, transport, now, log, mail.SenderOptions{})
+	} else {
+		log.Info("no smtp_host: mail is kept in the outbox, unsent (GET /api/v1/outbox)")
+	}
 	metrics := newMetrics()
 	mux := http.NewServeMux()
 	s.api = httpapi.New(mux, build.Version, httpapi.Services{Directory: dir, Account: acc, Access: authz,
-		Audit: audit.NewLog(store, access.Require), Logins: metrics, Issuer: cfg.Issuer})
+		Audit: audit.NewLog(store, access.Require), Settings: st, Outbox: mail.NewOutboxLog(store, access.Require, func(ctx context.Context, p *iam.Principal, to string) (bool, error) {
+			return access.MayReadMailTo(ctx, store, p, to)
+		}),
+		Logins: metrics, Issuer: cfg.Issuer})
+	limiter := newIPLimiter(cfg.AuthRatePerSecond, cfg.AuthRateBurst, store, now)
 	s.routes(mux, metrics)
-	s.handler = s.middleware(mux, metrics, tenants)
+	metrics.watchHasher(hasher)
+	s.handler = s.middleware(mux, metrics, tenants, limiter)
 	return s, nil
 }
 
@@ -216,6 +237,15 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, banner io.Writer) e
 	}
 	fmt.Fprintf(banner, "Gatehouse %s listening on %s\n", s.build.Version, ln.Addr())
 	fmt.Fprintf(banner, "  issuer:   %s\n  API docs: %s/docs\n  health:   %s/healthz\n", s.cfg.Issuer, base, base)
+	if s.sender != nil {
+		senderCtx, stopSender := context.WithCancel(context.WithoutCancel(ctx))
+		defer stopSender()
+		go func() {
+			if err := s.sender.Run(senderCtx); err != nil && senderCtx.Err() == nil {
+				s.log.Error("mail sender stopped", "error", err)
+			}
+		}()
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -255,3 +285,34 @@ func (c caches) ForgetAll() {
 }
 
 func (c caches) AccessChanged() { c.access.Invalidate() }
+
+// tenantMailer queues mails with the tenant's template overrides.
+type tenantMailer struct {
+	outbox   *mail.Outbox
+	settings *settings.Service
+}
+
+func (m tenantMailer) Queue(ctx context.Context, tx iam.Tx, tenantID, to, kind string, data map[string]string) error {
+	st, err := m.settings.For(ctx, tenantID)
+	if err != nil {
+		return err
+	}
+	overrides := make(map[string]mail.Template, len(st.Mail.Templates))
+	for k, t := range st.Mail.Templates {
+		overrides[k] = mail.Template{Subject: t.Subject, Text: t.Text, HTML: t.HTML}
+	}
+	return m.outbox.Queue(ctx, tx, tenantID, to, kind, data, overrides)
+}
+
+func checkTemplate(kind string, t settings.MailTemplate) error {
+	return mail.ValidateTemplate(kind, mail.Template{Subject: t.Subject, Text: t.Text, HTML: t.HTML})
+}
+
+// mailTransport is SMTP when a host is configured; nil keeps mail in the
+// outbox for the admin console (the embedded default).
+func mailTransport(cfg *config.Config) (mail.Transport, error) {
+	if cfg.SMTP.Host == "" {
+		return nil, nil
+	}
+	return mail.NewSMTP(cfg.SMTP)
+}

@@ -115,8 +115,8 @@ func TestTenantIsolation(t *testing.T) {
 	sysTok := sys.login(adminEmail, adminPassword)
 
 	// Tenant A is the system tenant, with two users of its own.
-	aliceID := sys.createUser(sysTok.AccessToken, "alice@example.com", "alice-password-1")
-	sharedA := sys.createUser(sysTok.AccessToken, "shared@example.com", "shared-password-A")
+	aliceID := sys.createUser(sysTok.AccessToken, "alice@example.com", "Kq-0e731-68a64")
+	sharedA := sys.createUser(sysTok.AccessToken, "shared@example.com", "Kq-7731-share-A")
 	var system tnTenant
 	for _, tn := range tnTenants(sys, sysTok.AccessToken) {
 		if tn.System {
@@ -131,12 +131,12 @@ func TestTenantIsolation(t *testing.T) {
 	var tenantB tnTenant
 	sys.do(http.MethodPost, "/api/v1/tenants", sysTok.AccessToken, map[string]any{
 		"name": "Tenant B", "hostnames": []string{tnHostB},
-		"admin": map[string]any{"email": "boss@b.example.com", "password": "boss-password-1", "name": "Boss"},
+		"admin": map[string]any{"email": "boss@b.example.com", "password": "Kq-d040e-001e1", "name": "Boss"},
 	}).want(http.StatusCreated).Decode(&tenantB)
 	if tenantB.System || !slices.Equal(tenantB.Hostnames, []string{tnHostB}) || tenantB.Name != "Tenant B" {
 		t.Fatalf("created tenant %+v", tenantB)
 	}
-	bTok := b.login("boss@b.example.com", "boss-password-1")
+	bTok := b.login("boss@b.example.com", "Kq-d040e-001e1")
 	bossID := b.me(bTok.AccessToken)
 	// The boss of B is not a user of A.
 	if ids, _ := sys.users(sysTok.AccessToken, ""); slices.Contains(ids, bossID) {
@@ -151,7 +151,7 @@ func TestTenantIsolation(t *testing.T) {
 		}
 		// A write with A's token at B's host does not land in either tenant.
 		tnWantInvalidToken(b.do(http.MethodPost, "/api/v1/users", sysTok.AccessToken,
-			map[string]any{"email": "sneaky@example.com", "name": "Sneaky", "password": "sneaky-password-1"}))
+			map[string]any{"email": "sneaky@example.com", "name": "Sneaky", "password": "Kq-08958-7efb3"}))
 		for _, c := range []struct {
 			host  tnHost
 			token string
@@ -199,7 +199,7 @@ func TestTenantIsolation(t *testing.T) {
 		if alice["name"] != "User alice@example.com" || alice["status"] != "active" {
 			t.Errorf("alice changed: %v", alice)
 		}
-		sys.login("alice@example.com", "alice-password-1")
+		sys.login("alice@example.com", "Kq-0e731-68a64")
 		b.me(bTok.AccessToken)
 
 		// B's lists show none of A's users, even when searched for.
@@ -230,7 +230,7 @@ func TestTenantIsolation(t *testing.T) {
 			} `json:"data"`
 		}
 		sys.get("/api/v1/admin-roles?limit=100", sysTok.AccessToken).want(http.StatusOK).Decode(&roles)
-		carol := b.createUser(tok, "carol@b.example.com", "carol-password-1")
+		carol := b.createUser(tok, "carol@b.example.com", "Kq-8faf2-7c55c")
 		for _, r := range roles.Data {
 			b.get("/api/v1/admin-roles/"+r.ID, tok).wantError(http.StatusNotFound, "not_found")
 			b.do(http.MethodPatch, "/api/v1/admin-roles/"+r.ID, tok, map[string]any{"description": "x"}).wantError(http.StatusNotFound, "not_found")
@@ -242,7 +242,7 @@ func TestTenantIsolation(t *testing.T) {
 				t.Errorf("granting A's role %s: %v", r.Name, m)
 			}
 			b.do(http.MethodPost, "/api/v1/admins", tok, map[string]any{"email": "dave@b.example.com", "name": "Dave",
-				"password": "dave-password-1", "admin_roles": []string{r.ID}}).wantError(http.StatusBadRequest, "invalid_request")
+				"password": "Kq-0bc0e-c8627", "admin_roles": []string{r.ID}}).wantError(http.StatusBadRequest, "invalid_request")
 		}
 		b.do(http.MethodDelete, "/api/v1/users/"+carol, tok, nil).want(http.StatusNoContent)
 		if ids, emails := b.users(tok, ""); !slices.Equal(ids, []string{bossID}) {
@@ -271,22 +271,22 @@ func TestTenantIsolation(t *testing.T) {
 
 	t.Run("credentials do not cross tenants", func(t *testing.T) {
 		sys, b := sys.with(t), b.with(t)
-		b.loginFails("alice@example.com", "alice-password-1")
+		b.loginFails("alice@example.com", "Kq-0e731-68a64")
 		b.loginFails(adminEmail, adminPassword)
-		sys.loginFails("boss@b.example.com", "boss-password-1")
+		sys.loginFails("boss@b.example.com", "Kq-d040e-001e1")
 	})
 
 	t.Run("one email in two tenants", func(t *testing.T) {
 		sys, b := sys.with(t), b.with(t)
-		sharedB := b.createUser(bTok.AccessToken, "shared@example.com", "shared-password-B")
+		sharedB := b.createUser(bTok.AccessToken, "shared@example.com", "Kq-7731-share-B")
 		if sharedB == sharedA {
 			t.Fatal("the same user id in two tenants")
 		}
 		// Each signs in at home with its own password only.
-		inA := sys.login("shared@example.com", "shared-password-A").AccessToken
-		inB := b.login("shared@example.com", "shared-password-B").AccessToken
-		sys.loginFails("shared@example.com", "shared-password-B")
-		b.loginFails("shared@example.com", "shared-password-A")
+		inA := sys.login("shared@example.com", "Kq-7731-share-A").AccessToken
+		inB := b.login("shared@example.com", "Kq-7731-share-B").AccessToken
+		sys.loginFails("shared@example.com", "Kq-7731-share-B")
+		b.loginFails("shared@example.com", "Kq-7731-share-A")
 		if sys.me(inA) != sharedA || b.me(inB) != sharedB {
 			t.Fatal("a login reached the other tenant's user")
 		}
@@ -303,17 +303,17 @@ func TestTenantIsolation(t *testing.T) {
 			t.Errorf("A's shared user changed: %v", a)
 		}
 		sys.me(inA)
-		sys.login("shared@example.com", "shared-password-A")
+		sys.login("shared@example.com", "Kq-7731-share-A")
 	})
 
 	t.Run("host matching ignores port and case", func(t *testing.T) {
 		for _, host := range []string{"B.Example.COM:8443", "b.example.com:80", "B.EXAMPLE.COM", "b.example.com."} {
 			c := tnHost{h: biFor(h, t), host: host}
-			tk := c.login("boss@b.example.com", "boss-password-1")
+			tk := c.login("boss@b.example.com", "Kq-d040e-001e1")
 			if c.me(tk.AccessToken) != bossID || c.me(bTok.AccessToken) != bossID {
 				t.Errorf("host %s did not reach tenant B", host)
 			}
-			c.loginFails("alice@example.com", "alice-password-1")
+			c.loginFails("alice@example.com", "Kq-0e731-68a64")
 		}
 		for _, host := range []string{"GATEHOUSE.TEST", "gatehouse.test:443"} {
 			c := tnHost{h: biFor(h, t), host: host}
@@ -351,8 +351,8 @@ func TestTenantIsolation(t *testing.T) {
 
 	t.Run("a user without admin roles", func(t *testing.T) {
 		b := b.with(t)
-		b.createUser(bTok.AccessToken, "plain@b.example.com", "plain-password-1")
-		tok := b.login("plain@b.example.com", "plain-password-1").AccessToken
+		b.createUser(bTok.AccessToken, "plain@b.example.com", "Kq-f8c15-f3e16")
+		tok := b.login("plain@b.example.com", "Kq-f8c15-f3e16").AccessToken
 		b.me(tok)
 		for _, r := range []struct {
 			method, path string
@@ -364,7 +364,7 @@ func TestTenantIsolation(t *testing.T) {
 			{http.MethodDelete, "/api/v1/users/" + bossID, nil},
 			{http.MethodGet, "/api/v1/admin-roles", nil},
 			{http.MethodGet, "/api/v1/admins", nil},
-			{http.MethodPost, "/api/v1/admins", map[string]any{"email": "y@b.example.com", "name": "Y", "password": "y-password-1", "admin_roles": []string{"superadmin"}}},
+			{http.MethodPost, "/api/v1/admins", map[string]any{"email": "y@b.example.com", "name": "Y", "password": "Kq-928d0-3cf6b", "admin_roles": []string{"superadmin"}}},
 			{http.MethodGet, "/api/v1/tenants", nil},
 			{http.MethodGet, "/api/v1/audit-logs", nil},
 		} {
@@ -381,7 +381,7 @@ func TestTenantIsolation(t *testing.T) {
 		before := tnTenants(sys, tok)
 		for _, hosts := range [][]string{{tnHostB}, {"B.Example.COM"}, {"c.example.com", tnHostB}} {
 			sys.do(http.MethodPost, "/api/v1/tenants", tok, map[string]any{"name": "C", "hostnames": hosts,
-				"admin": map[string]any{"email": "boss@c.example.com", "password": "boss-password-1"}}).
+				"admin": map[string]any{"email": "boss@c.example.com", "password": "Kq-d040e-001e1"}}).
 				wantError(http.StatusConflict, "hostname_taken")
 		}
 		sys.do(http.MethodPatch, "/api/v1/tenants/"+system.ID, tok, map[string]any{"hostnames": []string{"a.example.com", tnHostB}}).
@@ -398,7 +398,7 @@ func TestTenantIsolation(t *testing.T) {
 		}
 		for _, host := range []string{"c.example.com", "a.example.com"} {
 			c := tnHost{h: sys.h, host: host}
-			c.do(http.MethodPost, "/api/v1/auth/login", "", map[string]any{"email": "boss@c.example.com", "password": "boss-password-1"}).
+			c.do(http.MethodPost, "/api/v1/auth/login", "", map[string]any{"email": "boss@c.example.com", "password": "Kq-d040e-001e1"}).
 				wantError(http.StatusNotFound, "tenant_not_found")
 		}
 		b.with(t).me(bTok.AccessToken)
@@ -418,10 +418,10 @@ func TestTenantIsolation(t *testing.T) {
 		var tenantD tnTenant
 		sys.do(http.MethodPost, "/api/v1/tenants", tok, map[string]any{
 			"name": "Tenant D", "hostnames": []string{"d.example.com"},
-			"admin": map[string]any{"email": "boss@d.example.com", "password": "boss-password-1"},
+			"admin": map[string]any{"email": "boss@d.example.com", "password": "Kq-d040e-001e1"},
 		}).want(http.StatusCreated).Decode(&tenantD)
 		d := tnHost{h: sys.h, host: "d.example.com"}
-		dTok := d.login("boss@d.example.com", "boss-password-1")
+		dTok := d.login("boss@d.example.com", "Kq-d040e-001e1")
 		d.me(dTok.AccessToken)
 		b.me(bTok.AccessToken) // both hosts are now in the resolver's cache
 
@@ -439,12 +439,12 @@ func TestTenantIsolation(t *testing.T) {
 		}
 
 		tnWaitCache()
-		b.do(http.MethodPost, "/api/v1/auth/login", "", map[string]any{"email": "boss@b.example.com", "password": "boss-password-1"}).
+		b.do(http.MethodPost, "/api/v1/auth/login", "", map[string]any{"email": "boss@b.example.com", "password": "Kq-d040e-001e1"}).
 			wantError(http.StatusNotFound, "tenant_not_found")
 		b.get("/api/v1/me", bTok.AccessToken).wantError(http.StatusNotFound, "tenant_not_found")
-		b2.login("boss@b.example.com", "boss-password-1")
+		b2.login("boss@b.example.com", "Kq-d040e-001e1")
 		b2.me(bTok.AccessToken)
-		d.do(http.MethodPost, "/api/v1/auth/login", "", map[string]any{"email": "boss@d.example.com", "password": "boss-password-1"}).
+		d.do(http.MethodPost, "/api/v1/auth/login", "", map[string]any{"email": "boss@d.example.com", "password": "Kq-d040e-001e1"}).
 			wantError(http.StatusNotFound, "tenant_not_found")
 		d.get("/api/v1/me", dTok.AccessToken).wantError(http.StatusNotFound, "tenant_not_found")
 
@@ -481,12 +481,12 @@ func TestTenantSingleModeAnyHost(t *testing.T) {
 	// Tenants created in single-tenant mode do not take over their hostnames.
 	tok := h.admin()
 	h.post("/api/v1/tenants", tok, map[string]any{"name": "B", "hostnames": []string{tnHostB},
-		"admin": map[string]any{"email": "boss@b.example.com", "password": "boss-password-1"}}).want(http.StatusCreated)
+		"admin": map[string]any{"email": "boss@b.example.com", "password": "Kq-d040e-001e1"}}).want(http.StatusCreated)
 	b := tnHost{h: h, host: tnHostB}
 	if b.me(b.login(adminEmail, adminPassword).AccessToken) != first {
 		t.Error("b.example.com left the default tenant in single-tenant mode")
 	}
-	b.loginFails("boss@b.example.com", "boss-password-1")
+	b.loginFails("boss@b.example.com", "Kq-d040e-001e1")
 }
 
 // TestTenantDeletedWithinCache: for the second the resolver still maps a
@@ -499,9 +499,9 @@ func TestTenantDeletedWithinCache(t *testing.T) {
 	tok := sys.login(adminEmail, adminPassword).AccessToken
 	var d tnTenant
 	sys.do(http.MethodPost, "/api/v1/tenants", tok, map[string]any{"name": "D", "hostnames": []string{"d.example.com"},
-		"admin": map[string]any{"email": "boss@d.example.com", "password": "boss-password-1"}}).want(http.StatusCreated).Decode(&d)
+		"admin": map[string]any{"email": "boss@d.example.com", "password": "Kq-d040e-001e1"}}).want(http.StatusCreated).Decode(&d)
 	dh := tnHost{h: h, host: "d.example.com"}
-	dTok := dh.login("boss@d.example.com", "boss-password-1") // d.example.com is now cached
+	dTok := dh.login("boss@d.example.com", "Kq-d040e-001e1") // d.example.com is now cached
 	sys.do(http.MethodDelete, "/api/v1/tenants/"+d.ID, tok, nil).want(http.StatusNoContent)
 
 	// Tokens and refresh tokens of the deleted tenant already fail cleanly.
@@ -512,7 +512,7 @@ func TestTenantDeletedWithinCache(t *testing.T) {
 		t.Errorf("refresh with a deleted tenant's token: %d %s", r.Status, r.Body)
 	}
 	for _, email := range []string{"boss@d.example.com", "nobody@d.example.com"} {
-		r := dh.do(http.MethodPost, "/api/v1/auth/login", "", map[string]any{"email": email, "password": "boss-password-1"})
+		r := dh.do(http.MethodPost, "/api/v1/auth/login", "", map[string]any{"email": email, "password": "Kq-d040e-001e1"})
 		switch {
 		case r.Status == http.StatusNotFound:
 			r.wantError(http.StatusNotFound, "tenant_not_found")

@@ -11,7 +11,7 @@ import (
 func TestMalformedTextIsRefusedOrCleaned(t *testing.T) {
 	h := newHarness(t, nil)
 	ua := "curl\xff/8" + strings.Repeat("x", 1000)
-	res := h.send(request{method: http.MethodPost, path: "/api/v1/auth/login", body: map[string]any{"email": adminEmail, "password": "wrong-password"},
+	res := h.send(request{method: http.MethodPost, path: "/api/v1/auth/login", body: map[string]any{"email": adminEmail, "password": "Kq-c7f5a-91c05"},
 		header: map[string]string{"User-Agent": ua}})
 	res.wantError(http.StatusUnauthorized, "invalid_credentials")
 	tk := h.login(adminEmail, adminPassword)

@@ -18,7 +18,7 @@ type userPage struct {
 func TestUserLifecycle(t *testing.T) {
 	h := newHarness(t, nil)
 	admin := h.admin()
-	u := h.post("/api/v1/users", admin, map[string]any{"email": "Alice@Example.COM", "name": "Alice", "password": "alice-password",
+	u := h.post("/api/v1/users", admin, map[string]any{"email": "Alice@Example.COM", "name": "Alice", "password": "Kq-6ae44-507a8",
 		"external_id": "crm-1", "email_verified": true}).want(http.StatusCreated).JSON()
 	id := u["id"].(string)
 	if u["email"] != "alice@example.com" || u["status"] != "active" || u["external_id"] != "crm-1" || u["email_verified"] != true {
@@ -40,7 +40,7 @@ func TestUserLifecycle(t *testing.T) {
 	bob := h.post("/api/v1/users", admin, map[string]any{"email": "bob@example.com", "name": "Bob"}).want(http.StatusCreated).JSON()
 	h.patch("/api/v1/users/"+bob["id"].(string), admin, map[string]any{"email": "alice@EXAMPLE.com"}).wantError(http.StatusConflict, "email_taken")
 
-	alice := h.login("alice@example.com", "alice-password").AccessToken
+	alice := h.login("alice@example.com", "Kq-6ae44-507a8").AccessToken
 	h.get("/api/v1/me", alice).want(http.StatusOK)
 	patched := h.patch("/api/v1/users/"+id, admin, map[string]any{"name": "Alice A.", "external_id": ""}).want(http.StatusOK).JSON()
 	if patched["name"] != "Alice A." || patched["external_id"] != nil || patched["email"] != "alice@example.com" {
@@ -51,9 +51,9 @@ func TestUserLifecycle(t *testing.T) {
 	}
 	h.post("/api/v1/users/"+id+"/disable", admin, nil).want(http.StatusOK)
 	h.get("/api/v1/me", alice).wantError(http.StatusUnauthorized, "invalid_token")
-	h.post("/api/v1/auth/login", "", map[string]any{"email": "alice@example.com", "password": "alice-password"}).wantError(http.StatusUnauthorized, "invalid_credentials")
+	h.post("/api/v1/auth/login", "", map[string]any{"email": "alice@example.com", "password": "Kq-6ae44-507a8"}).wantError(http.StatusUnauthorized, "invalid_credentials")
 	h.post("/api/v1/users/"+id+"/enable", admin, nil).want(http.StatusOK)
-	alice = h.login("alice@example.com", "alice-password").AccessToken
+	alice = h.login("alice@example.com", "Kq-6ae44-507a8").AccessToken
 
 	h.delete("/api/v1/users/"+id, admin).want(http.StatusNoContent)
 	h.get("/api/v1/users/"+id, admin).wantError(http.StatusNotFound, "not_found")
@@ -123,11 +123,11 @@ func TestAuditLogFilters(t *testing.T) {
 	h := newHarness(t, nil)
 	admin := h.admin()
 	me := h.get("/api/v1/me", admin).want(http.StatusOK).JSON()
-	h.createUser(admin, "one@example.com", "one-password")
+	h.createUser(admin, "one@example.com", "Kq-e7de5-60a5b")
 	h.clock.Advance(time.Hour)
 	cut := h.clock.Now()
 	admin = h.admin()
-	h.createUser(admin, "two@example.com", "two-password")
+	h.createUser(admin, "two@example.com", "Kq-dc3d2-3f3ae")
 
 	created := h.auditEvents(admin, "action=user.created")
 	if len(created) != 2 || created[0]["details"].(map[string]any)["email"] != "two@example.com" {

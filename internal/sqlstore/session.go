@@ -18,22 +18,25 @@ func (q *queries) CreateSession(ctx context.Context, s *iam.Session) error {
 	return storeErr(err, "session", nil)
 }
 
-func (q *queries) GetSession(ctx context.Context, tenantID, id string) (*iam.Session, error) {
+func scanSession(row interface{ Scan(...any) error }) (*iam.Session, error) {
 	var (
 		s       iam.Session
 		revoked sql.NullTime
 		amr     string
 	)
-	err := q.r.QueryRowContext(ctx, `SELECT `+sessionColumns+` FROM sessions WHERE tenant_id = $1 AND id = $2`, tenantID, id).
-		Scan(&s.ID, &s.TenantID, &s.UserID, &s.CreatedAt, &s.LastSeenAt, &s.ExpiresAt, &revoked, &s.IP, &s.UserAgent, &s.KeepLoggedIn, &amr)
-	if err != nil {
-		return nil, storeErr(err, "session", nil)
+	if err := row.Scan(&s.ID, &s.TenantID, &s.UserID, &s.CreatedAt, &s.LastSeenAt, &s.ExpiresAt, &revoked, &s.IP, &s.UserAgent, &s.KeepLoggedIn, &amr); err != nil {
+		return nil, err
 	}
 	if err := json.Unmarshal([]byte(amr), &s.AMR); err != nil {
-		return nil, iam.Internal(err)
+		return nil, err
 	}
 	s.CreatedAt, s.LastSeenAt, s.ExpiresAt, s.RevokedAt = s.CreatedAt.UTC(), s.LastSeenAt.UTC(), s.ExpiresAt.UTC(), timePtr(revoked)
 	return &s, nil
+}
+
+func (q *queries) GetSession(ctx context.Context, tenantID, id string) (*iam.Session, error) {
+	s, err := scanSession(q.r.QueryRowContext(ctx, `SELECT `+sessionColumns+` FROM sessions WHERE tenant_id = $1 AND id = $2`, tenantID, id))
+	return s, storeErr(err, "session", nil)
 }
 
 func (q *queries) TouchSession(ctx context.Context, tenantID, id string, lastSeen, expires time.Time) error {

@@ -32,6 +32,7 @@ func Run(t *testing.T, newStore func(t *testing.T) iam.Store) {
 		{"Organization", organizationTests},
 		{"Group", groupTests},
 		{"Access", accessTests},
+		{"Mail", mailTests},
 	}
 	for _, area := range areas {
 		t.Run(area.name, func(t *testing.T) {

@@ -48,15 +48,20 @@ func NewIssuer(keys *Keys, issuer string, ttl time.Duration, now func() time.Tim
 // TTL is how long access tokens last.
 func (i *Issuer) TTL() time.Duration { return i.ttl }
 
-// Issue signs an access token for a user's session.
+// Issue signs an access token for a user's session, lasting the issuer's TTL.
 func (i *Issuer) Issue(tenantID, userID, sessionID string, amr []string) (string, error) {
+	return i.IssueFor(tenantID, userID, sessionID, amr, i.ttl)
+}
+
+// IssueFor signs an access token lasting ttl.
+func (i *Issuer) IssueFor(tenantID, userID, sessionID string, amr []string, ttl time.Duration) (string, error) {
 	now := i.now()
 	claims := AccessClaims{
 		Claims: jwt.Claims{
 			Issuer:   i.issuer,
 			Subject:  userID,
 			Audience: jwt.Audience{i.audience},
-			Expiry:   jwt.NewNumericDate(now.Add(i.ttl)),
+			Expiry:   jwt.NewNumericDate(now.Add(ttl)),
 			IssuedAt: jwt.NewNumericDate(now),
 			ID:       uuid.Must(uuid.NewV7()).String(),
 		},

@@ -1,0 +1,214 @@
+package account
+
+import (
+	"context"
+
+	"github.com/gatehouse-iam/gatehouse/internal/access"
+	"github.com/gatehouse-iam/gatehouse/internal/audit"
+	"github.com/gatehouse-iam/gatehouse/internal/directory"
+	"github.com/gatehouse-iam/gatehouse/internal/iam"
+	"github.com/gatehouse-iam/gatehouse/internal/mail"
+)
+
+// ForgotPassword mails a reset link when the address belongs to an active
+// user. It answers the same whatever the address.
+func (s *Service) ForgotPassword(ctx context.Context, rawEmail string) error {
+	t, err := tenantOf(ctx)
+	if err != nil {
+		return err
+	}
+	email, ok := directory.NormalizeEmail(rawEmail)
+	if !ok {
+		return iam.Invalid("the request has invalid fields", map[string]string{"email": "must be a valid email address"})
+	}
+	return s.store.InTx(ctx, func(tx iam.Tx) error {
+		u, err := tx.GetUserByEmail(ctx, t.ID, email)
+		if iam.IsCode(err, iam.CodeNotFound) {
+			return tx.AppendAudit(ctx, audit.Event(ctx, s.now(), t.ID, "auth.password_reset.requested", iam.Ref{Type: "user"},
+				iam.ResultFailure, map[string]any{"email": email, "reason": "unknown_email"}))
+		}
+		if err != nil {
+			return err
+		}
+		if u.Status != iam.UserActive {
+			return tx.AppendAudit(ctx, audit.Event(ctx, s.now(), t.ID, "auth.password_reset.requested", iam.Ref{Type: "user", ID: u.ID},
+				iam.ResultFailure, map[string]any{"email": email, "reason": "user_" + string(u.Status)}))
+		}
+		return s.sendReset(ctx, tx, t, u)
+	})
+}
+
+func (s *Service) sendReset(ctx context.Context, tx iam.Tx, t *iam.Tenant, u *iam.User) error {
+	link, err := s.issueToken(ctx, tx, u, iam.TokenPasswordReset, u.Email, resetTTL, "/reset-password")
+	if err != nil {
+		return err
+	}
+	if err := tx.AppendAudit(ctx, audit.Event(ctx, s.now(), t.ID, "auth.password_reset.requested", iam.Ref{Type: "user", ID: u.ID},
+		iam.ResultSuccess, map[string]any{"email": u.Email})); err != nil {
+		return err
+	}
+	return s.mailer.Queue(ctx, tx, t.ID, u.Email, mail.KindPasswordReset,
+		map[string]string{"Link": link, "Name": u.Name, "Email": u.Email, "Tenant": t.Name, "ExpiresIn": "30 minutes"})
+}
+
+// ResetPassword sets a new password with a reset link, then ends every
+// session of the user and voids their other reset links.
+// Errors: CodeInvalidToken, CodePasswordPolicy.
+func (s *Service) ResetPassword(ctx context.Context, raw, newPassword string) error {
+	t, err := tenantOf(ctx)
+	if err != nil {
+		return err
+	}
+	st, err := s.settings.For(ctx, t.ID)
+	if err != nil {
+		return err
+	}
+	var userID string
+	err = s.store.InTx(ctx, func(tx iam.Tx) error {
+		ot, err := s.consumeToken(ctx, tx, raw, iam.TokenPasswordReset)
+		if err != nil {
+			return err
+		}
+		u, err := tx.GetUser(ctx, t.ID, ot.UserID)
+		if err != nil {
+			return err
+		}
+		if u.Status != iam.UserActive || u.Email != ot.Email {
+			return errBadLink
+		}
+		if err := st.CheckPassword("new_password", newPassword, u.Email, u.Name); err != nil {
+			return err
+		}
+		userID = u.ID
+		return s.setPassword(ctx, tx, t, u, newPassword, "", "user.password_reset")
+	})
+	if err == nil {
+		s.cache.forgetUser(userID)
+	}
+	return err
+}
+
+// ChangePassword changes the caller's password after checking the current
+// one, and ends the caller's other sessions.
+// Errors: CodeInvalidCredentials (current password), CodePasswordPolicy.
+func (s *Service) ChangePassword(ctx context.Context, current, next string) error {
+	p := iam.PrincipalFrom(ctx)
+	if p == nil {
+		return iam.Errorf(iam.CodeUnauthenticated, "authentication required")
+	}
+	t, err := tenantOf(ctx)
+	if err != nil {
+		return err
+	}
+	st, err := s.settings.For(ctx, t.ID)
+	if err != nil {
+		return err
+	}
+	u, err := s.checkOwnPassword(ctx, p, current)
+	if err != nil {
+		return err
+	}
+	if err := st.CheckPassword("new_password", next, u.Email, u.Name); err != nil {
+		return err
+	}
+	err = s.store.InTx(ctx, func(tx iam.Tx) error {
+		return s.setPassword(ctx, tx, t, u, next, p.SessionID, "user.password_changed")
+	})
+	if err == nil {
+		s.cache.forgetUser(u.ID)
+	}
+	return err
+}
+
+// AdminSetPassword sets a user's password, or mails them a reset link.
+// Either way their sessions end. Needs users.write (and, for an admin,
+// admins.manage and everything they hold).
+func (s *Service) AdminSetPassword(ctx context.Context, userID, pw string, sendReset bool) error {
+	p, err := access.Require(ctx, access.UsersWrite)
+	if err != nil {
+		return err
+	}
+	if (pw == "") == !sendReset {
+		return iam.Invalid("give a password or send_reset_email, not both", map[string]string{"password": "give either password or send_reset_email"})
+	}
+	t, err := tenantOf(ctx)
+	if err != nil {
+		return err
+	}
+	st, err := s.settings.For(ctx, t.ID)
+	if err != nil {
+		return err
+	}
+	err = s.store.InTx(ctx, func(tx iam.Tx) error {
+		u, err := tx.GetUser(ctx, p.TenantID, userID)
+		if err != nil {
+			return err
+		}
+		if err := access.GuardAdminTarget(ctx, tx, p, userID); err != nil {
+			return err
+		}
+		if sendReset {
+			return s.sendReset(ctx, tx, t, u)
+		}
+		if err := st.CheckPassword("password", pw, u.Email, u.Name); err != nil {
+			return err
+		}
+		return s.setPassword(ctx, tx, t, u, pw, "", "user.password_set")
+	})
+	if err == nil && !sendReset {
+		s.cache.forgetUser(userID)
+	}
+	return err
+}
+
+// setPassword hashes and stores pw, ends the user's sessions but keep, voids
+// outstanding reset links, audits and mails a notice.
+func (s *Service) setPassword(ctx context.Context, tx iam.Tx, t *iam.Tenant, u *iam.User, pw, keep, action string) error {
+	hash, err := s.hasher.Hash(ctx, pw)
+	if err != nil {
+		return iam.Internal(err)
+	}
+	now := s.now()
+	u.PasswordHash, u.UpdatedAt = hash, now
+	if err := tx.UpdateUser(ctx, u); err != nil {
+		return err
+	}
+	if keep == "" {
+		err = tx.RevokeUserSessions(ctx, t.ID, u.ID, now)
+	} else {
+		err = tx.RevokeOtherSessions(ctx, t.ID, u.ID, keep, now)
+	}
+	if err != nil {
+		return err
+	}
+	if err := tx.ExpireUserTokens(ctx, t.ID, u.ID, iam.TokenPasswordReset, now); err != nil {
+		return err
+	}
+	if err := tx.ClearLoginFailures(ctx, t.ID, u.Email); err != nil {
+		return err
+	}
+	if err := tx.AppendAudit(ctx, audit.Event(ctx, now, t.ID, action, iam.Ref{Type: "user", ID: u.ID}, iam.ResultSuccess, nil)); err != nil {
+		return err
+	}
+	return s.mailer.Queue(ctx, tx, t.ID, u.Email, mail.KindPasswordChanged,
+		map[string]string{"Name": u.Name, "Email": u.Email, "Tenant": t.Name, "Link": s.baseURL + "/forgot"})
+}
+
+// Unlock clears the failed-login counter of a user's email. Needs users.write.
+func (s *Service) Unlock(ctx context.Context, userID string) error {
+	p, err := access.Require(ctx, access.UsersWrite)
+	if err != nil {
+		return err
+	}
+	return s.store.InTx(ctx, func(tx iam.Tx) error {
+		u, err := tx.GetUser(ctx, p.TenantID, userID)
+		if err != nil {
+			return err
+		}
+		if err := tx.ClearLoginFailures(ctx, p.TenantID, u.Email); err != nil {
+			return err
+		}
+		return tx.AppendAudit(ctx, audit.Event(ctx, s.now(), p.TenantID, "user.unlocked", iam.Ref{Type: "user", ID: u.ID}, iam.ResultSuccess,
+			map[string]any{"email": u.Email}))
+	})
+}

@@ -1,0 +1,111 @@
+package server
+
+import (
+	"math"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/gatehouse-iam/gatehouse/internal/audit"
+	"github.com/gatehouse-iam/gatehouse/internal/httpapi"
+	"github.com/gatehouse-iam/gatehouse/internal/iam"
+)
+
+// ipLimiter is a token bucket per client IP for the public auth endpoints,
+// kept on each replica. Each IP's first refusal in a minute is audited, so a
+// flood shows in the audit log without writing a row per request.
+type ipLimiter struct {
+	limit rate.Limit
+	burst int
+	audit iam.AuditStore
+	now   func() time.Time
+
+	mu      sync.Mutex
+	clients map[string]*client
+}
+
+type client struct {
+	lim         *rate.Limiter
+	seen        time.Time
+	auditedUpTo time.Time
+}
+
+// maxClients bounds the table; beyond it, clients idle for a while are dropped.
+const maxClients = 100_000
+
+func newIPLimiter(perSecond float64, burst int, store iam.AuditStore, now func() time.Time) *ipLimiter {
+	return &ipLimiter{limit: rate.Limit(perSecond), burst: burst, audit: store, now: now, clients: map[string]*client{}}
+}
+
+// allow takes a token for ip; when none is left it reports how long to wait
+// and whether this refusal should be audited.
+func (l *ipLimiter) allow(ip string) (ok bool, retryAfter time.Duration, auditIt bool) {
+	now := l.now()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	c, found := l.clients[ip]
+	if !found {
+		if len(l.clients) >= maxClients {
+			l.sweep(now)
+		}
+		c = &client{lim: rate.NewLimiter(l.limit, l.burst)}
+		l.clients[ip] = c
+	}
+	c.seen = now
+	if c.lim.AllowN(now, 1) {
+		return true, 0, false
+	}
+	wait := time.Duration(float64(time.Second) / float64(l.limit))
+	if r := c.lim.ReserveN(now, 1); r.OK() {
+		wait = r.DelayFrom(now)
+		r.CancelAt(now)
+	}
+	if now.After(c.auditedUpTo) {
+		c.auditedUpTo = now.Add(time.Minute)
+		auditIt = true
+	}
+	return false, wait, auditIt
+}
+
+// sweep drops clients idle for a minute, or all when none is.
+func (l *ipLimiter) sweep(now time.Time) {
+	for ip, c := range l.clients {
+		if now.Sub(c.seen) > time.Minute {
+			delete(l.clients, ip)
+		}
+	}
+	if len(l.clients) >= maxClients {
+		clear(l.clients)
+	}
+}
+
+// middleware limits POSTs to /api/v1/auth/ by client IP.
+func (l *ipLimiter) middleware(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if l.limit <= 0 || r.Method != http.MethodPost || !strings.HasPrefix(r.URL.Path, "/api/v1/auth/") {
+			next.ServeHTTP(w, r)
+			return
+		}
+		ip := clientIP(r)
+		ok, wait, auditIt := l.allow(ip)
+		if ok {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if t := iam.TenantFrom(r.Context()); auditIt && t != nil {
+			e := audit.Event(r.Context(), l.now(), t.ID, "auth.rate_limited", iam.Ref{Type: "ip", ID: ip}, iam.ResultFailure,
+				map[string]any{"path": r.URL.Path})
+			if err := l.audit.AppendAudit(r.Context(), e); err != nil {
+				httpapi.WriteError(w, r, err)
+				return
+			}
+		}
+		seconds := int(math.Ceil(wait.Seconds()))
+		w.Header().Set("Retry-After", strconv.Itoa(max(1, seconds)))
+		httpapi.WriteError(w, r, iam.Errorf(iam.CodeRateLimited, "too many requests from this address; retry after %d s", max(1, seconds)))
+	})
+}

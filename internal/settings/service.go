@@ -1,0 +1,218 @@
+package settings
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gatehouse-iam/gatehouse/internal/audit"
+	"github.com/gatehouse-iam/gatehouse/internal/iam"
+)
+
+// ManagePermission is the system permission that reads and changes settings.
+const ManagePermission = "settings.manage"
+
+// cacheTTL bounds how long another replica's change takes to apply here.
+const cacheTTL = time.Second
+
+// TemplateChecker validates a mail template override for a message kind.
+type TemplateChecker func(kind string, t MailTemplate) error
+
+// Authorizer returns the caller if it holds permission.
+type Authorizer func(ctx context.Context, permission string) (*iam.Principal, error)
+
+// Service reads and changes tenant settings.
+type Service struct {
+	store    iam.Store
+	defaults Settings
+	check    TemplateChecker
+	require  Authorizer
+	now      func() time.Time
+
+	mu    sync.Mutex
+	cache map[string]cached
+}
+
+type cached struct {
+	s        *Settings
+	loadedAt time.Time
+}
+
+// New returns a Service whose tenants start from defaults.
+func New(store iam.Store, defaults Settings, check TemplateChecker, require Authorizer, now func() time.Time) *Service {
+	return &Service{store: store, defaults: defaults, check: check, require: require, now: now, cache: map[string]cached{}}
+}
+
+// For returns a tenant's settings for the services that apply them. The
+// result is shared: callers must not change it.
+func (s *Service) For(ctx context.Context, tenantID string) (*Settings, error) {
+	now := s.now()
+	s.mu.Lock()
+	c, ok := s.cache[tenantID]
+	s.mu.Unlock()
+	if ok && now.Sub(c.loadedAt) < cacheTTL {
+		return c.s, nil
+	}
+	st, err := s.load(ctx, s.store, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	if len(s.cache) > 10_000 {
+		clear(s.cache)
+	}
+	s.cache[tenantID] = cached{s: st, loadedAt: now}
+	s.mu.Unlock()
+	return st, nil
+}
+
+// load reads the stored document over the defaults, so settings added in
+// later versions take their defaults.
+func (s *Service) load(ctx context.Context, store iam.SettingsStore, tenantID string) (*Settings, error) {
+	st := s.fresh()
+	doc, err := store.GetSettings(ctx, tenantID)
+	if iam.IsCode(err, iam.CodeNotFound) {
+		return st, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(doc, st); err != nil {
+		return nil, iam.Internal(fmt.Errorf("tenant %s settings: %w", tenantID, err))
+	}
+	return st, nil
+}
+
+// fresh is a deep copy of the defaults.
+func (s *Service) fresh() *Settings {
+	b, _ := json.Marshal(s.defaults)
+	var st Settings
+	_ = json.Unmarshal(b, &st)
+	return &st
+}
+
+// Get returns the caller's tenant's settings. Needs settings.manage.
+func (s *Service) Get(ctx context.Context) (*Settings, error) {
+	p, err := s.require(ctx, ManagePermission)
+	if err != nil {
+		return nil, err
+	}
+	return s.load(ctx, s.store, p.TenantID)
+}
+
+// Patch applies a JSON merge patch (RFC 7396) to the caller's tenant's
+// settings and validates the result as a whole: an invalid patch changes
+// nothing and names every bad field. Needs settings.manage.
+func (s *Service) Patch(ctx context.Context, patch map[string]any) (*Settings, error) {
+	p, err := s.require(ctx, ManagePermission)
+	if err != nil {
+		return nil, err
+	}
+	var next *Settings
+	err = s.store.InTx(ctx, func(tx iam.Tx) error {
+		cur, err := s.load(ctx, tx, p.TenantID)
+		if err != nil {
+			return err
+		}
+		if next, err = s.apply(cur, patch); err != nil {
+			return err
+		}
+		doc, err := json.Marshal(next)
+		if err != nil {
+			return iam.Internal(err)
+		}
+		if err := tx.PutSettings(ctx, p.TenantID, doc, s.now()); err != nil {
+			return err
+		}
+		return tx.AppendAudit(ctx, audit.Event(ctx, s.now(), p.TenantID, "settings.updated", iam.Ref{Type: "tenant", ID: p.TenantID},
+			iam.ResultSuccess, map[string]any{"changed": topLevel(patch)}))
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	delete(s.cache, p.TenantID)
+	s.mu.Unlock()
+	return next, nil
+}
+
+func topLevel(patch map[string]any) []string {
+	keys := make([]string, 0, len(patch))
+	for k := range patch {
+		keys = append(keys, k)
+	}
+	return keys
+}
+
+// apply merges patch into cur and decodes the result strictly.
+func (s *Service) apply(cur *Settings, patch map[string]any) (*Settings, error) {
+	b, err := json.Marshal(cur)
+	if err != nil {
+		return nil, iam.Internal(err)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(b, &doc); err != nil {
+		return nil, iam.Internal(err)
+	}
+	merged, err := json.Marshal(mergePatch(doc, patch))
+	if err != nil {
+		return nil, iam.Invalid("the patch is not valid JSON", nil)
+	}
+	dec := json.NewDecoder(bytes.NewReader(merged))
+	dec.DisallowUnknownFields()
+	// Decoding over the defaults makes a field the patch set to null take
+	// its default again.
+	next := s.fresh()
+	next.Mail.Templates = nil
+	if err := dec.Decode(next); err != nil {
+		return nil, decodeProblem(err)
+	}
+	if next.Signup.Domains == nil {
+		next.Signup.Domains = []string{}
+	}
+	if next.Mail.Templates == nil {
+		next.Mail.Templates = map[string]MailTemplate{}
+	}
+	if problems := next.validate(s.check); len(problems) > 0 {
+		return nil, iam.Invalid("the settings are invalid; nothing was changed", problems)
+	}
+	return next, nil
+}
+
+// mergePatch applies RFC 7396: objects merge, null deletes, anything else replaces.
+func mergePatch(target map[string]any, patch map[string]any) map[string]any {
+	for k, v := range patch {
+		if v == nil {
+			delete(target, k)
+			continue
+		}
+		if pm, ok := v.(map[string]any); ok {
+			tm, _ := target[k].(map[string]any)
+			if tm == nil {
+				tm = map[string]any{}
+			}
+			target[k] = mergePatch(tm, pm)
+			continue
+		}
+		target[k] = v
+	}
+	return target
+}
+
+// decodeProblem names the field a strict decode refused.
+func decodeProblem(err error) error {
+	var typeErr *json.UnmarshalTypeError
+	if errors.As(err, &typeErr) {
+		return iam.Invalid("the settings are invalid; nothing was changed", map[string]string{typeErr.Field: "must be a " + typeErr.Type.String()})
+	}
+	msg := err.Error()
+	if field, ok := strings.CutPrefix(msg, "json: unknown field "); ok {
+		return iam.Invalid("the settings are invalid; nothing was changed", map[string]string{strings.Trim(field, `"`): "is not a setting"})
+	}
+	return iam.Invalid("the settings are invalid; nothing was changed", map[string]string{"settings": strings.TrimPrefix(msg, "json: ")})
+}
