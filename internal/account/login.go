@@ -45,14 +45,26 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (*Tokens, error) {
 		}
 		return nil, s.failure(ctx, t.ID, "", email, "locked")
 	}
+	// Count the attempt before checking the password: of many attempts
+	// racing at once, only as many as the lock allows reach the hash.
+	f, err := s.store.ReserveLoginAttempt(ctx, t.ID, email, s.now(), st.Lockout.MaxAttempts)
+	if err != nil {
+		return nil, err
+	}
+	if f.Failures > st.Lockout.MaxAttempts {
+		if err := s.lock(ctx, st, t.ID, email, f); err != nil {
+			return nil, err
+		}
+		return nil, s.failure(ctx, t.ID, "", email, "locked")
+	}
 	if len(in.Password) > 4*st.Password.MaxLength {
 		// Longer than any password the policy accepts; do not spend a hash on it.
-		return nil, s.loginFailed(ctx, st, t.ID, "", email, "password_too_long")
+		return nil, s.loginFailed(ctx, st, t.ID, "", email, f, "password_too_long")
 	}
 	u, err := s.store.GetUserByEmail(ctx, t.ID, email)
 	if iam.IsCode(err, iam.CodeNotFound) {
 		s.hasher.VerifyDummy(ctx, in.Password)
-		return nil, s.loginFailed(ctx, st, t.ID, "", email, "unknown_email")
+		return nil, s.loginFailed(ctx, st, t.ID, "", email, f, "unknown_email")
 	}
 	if err != nil {
 		return nil, err
@@ -67,9 +79,9 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (*Tokens, error) {
 		if u.PasswordHash == "" {
 			reason = "no_password"
 		}
-		return nil, s.loginFailed(ctx, st, t.ID, u.ID, email, reason)
+		return nil, s.loginFailed(ctx, st, t.ID, u.ID, email, f, reason)
 	case u.Status != iam.UserActive:
-		return nil, s.loginFailed(ctx, st, t.ID, u.ID, email, "user_"+string(u.Status))
+		return nil, s.loginFailed(ctx, st, t.ID, u.ID, email, f, "user_"+string(u.Status))
 	case st.Signup.RequireVerifiedEmail && !u.EmailVerified:
 		if err := s.failure(ctx, t.ID, u.ID, email, "email_not_verified"); !iam.IsCode(err, iam.CodeInvalidCredentials) {
 			return nil, err
@@ -94,34 +106,38 @@ func (s *Service) locked(ctx context.Context, tenantID, email string) (bool, err
 	return f.LockedUntil != nil && s.now().Before(*f.LockedUntil), nil
 }
 
-// loginFailed counts a failure for the submitted email, backs off or locks
-// it, audits the real reason, and returns the one answer for all reasons.
-func (s *Service) loginFailed(ctx context.Context, st *settings.Settings, tenantID, userID, email, reason string) error {
-	now := s.now()
-	f, err := s.store.RecordLoginFailure(ctx, tenantID, email, now)
-	if err != nil {
-		return err
-	}
+// loginFailed backs off or locks the email after a failed attempt counted
+// as f, audits the real reason, and returns the one answer for all reasons.
+func (s *Service) loginFailed(ctx context.Context, st *settings.Settings, tenantID, userID, email string, f *iam.LoginFailures, reason string) error {
 	lo := st.Lockout
-	var until time.Time
 	switch {
 	case f.Failures >= lo.MaxAttempts:
-		until = now.Add(lo.LockDuration.Std())
-		e := audit.Event(ctx, now, tenantID, "auth.login.locked", iam.Ref{Type: "user", ID: userID}, iam.ResultFailure,
-			map[string]any{"email": email, "failures": f.Failures, "until": until})
-		if err := s.store.AppendAudit(ctx, e); err != nil {
+		if err := s.lock(ctx, st, tenantID, email, f); err != nil {
 			return err
 		}
 	case f.Failures >= lo.BackoffAfter:
 		delay := time.Second << min(f.Failures-lo.BackoffAfter, 20)
-		until = now.Add(min(delay, lo.LockDuration.Std()))
-	}
-	if !until.IsZero() {
-		if err := s.store.LockLogin(ctx, tenantID, email, until); err != nil {
+		if err := s.store.LockLogin(ctx, tenantID, email, s.now().Add(min(delay, lo.LockDuration.Std()))); err != nil {
 			return err
 		}
 	}
 	return s.failure(ctx, tenantID, userID, email, reason)
+}
+
+// lock locks the email for the lock duration and audits it, unless a lock
+// set by a concurrent attempt already holds.
+func (s *Service) lock(ctx context.Context, st *settings.Settings, tenantID, email string, f *iam.LoginFailures) error {
+	now := s.now()
+	if f.LockedUntil != nil && f.LockedUntil.After(now.Add(st.Lockout.LockDuration.Std()/2)) {
+		return nil
+	}
+	until := now.Add(st.Lockout.LockDuration.Std())
+	if err := s.store.LockLogin(ctx, tenantID, email, until); err != nil {
+		return err
+	}
+	e := audit.Event(ctx, now, tenantID, "auth.login.locked", iam.Ref{Type: "user"}, iam.ResultFailure,
+		map[string]any{"email": email, "failures": f.Failures, "until": until})
+	return s.store.AppendAudit(ctx, e)
 }
 
 // failure records a failed login and returns the one answer for all reasons.

@@ -74,6 +74,11 @@ type AccountStore interface {
 	LoginFailures(ctx context.Context, tenantID, email string) (*LoginFailures, error)
 	// RecordLoginFailure adds one failure and returns the counter after it.
 	RecordLoginFailure(ctx context.Context, tenantID, email string, at time.Time) (*LoginFailures, error)
+	// ReserveLoginAttempt counts an attempt before its password is checked
+	// and returns the counter after it; concurrent attempts get distinct
+	// counts. When a lock (a count of at least max) has ended, the count
+	// restarts at max, so each lock period allows one more attempt.
+	ReserveLoginAttempt(ctx context.Context, tenantID, email string, at time.Time, max int) (*LoginFailures, error)
 	LockLogin(ctx context.Context, tenantID, email string, until time.Time) error
 	ClearLoginFailures(ctx context.Context, tenantID, email string) error
 

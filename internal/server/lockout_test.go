@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"regexp"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 )
@@ -102,4 +103,28 @@ func TestAuthRateLimit(t *testing.T) {
 	if n := len(h.auditEvents(admin, "action=auth.rate_limited")); n != 1 {
 		t.Fatalf("%d rate-limit events, want the first refusal only", n)
 	}
+}
+
+// TestConcurrentFailuresSpendAtMostTheLockBudget: attempts racing at once
+// are counted before their hash, so no more than max_attempts are hashed.
+func TestConcurrentFailuresSpendAtMostTheLockBudget(t *testing.T) {
+	h := newHarness(t, nil)
+	before := h.hashes()
+	var wg sync.WaitGroup
+	for i := range 30 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			h.post("/api/v1/auth/login", "", map[string]any{"email": adminEmail, "password": "wrong-" + strconv.Itoa(i)}).
+				wantError(http.StatusUnauthorized, "invalid_credentials")
+		}()
+	}
+	wg.Wait()
+	if spent := h.hashes() - before; spent > 10 {
+		t.Fatalf("30 racing failures spent %d hashes; the lock allows 10", spent)
+	}
+	h.post("/api/v1/auth/login", "", map[string]any{"email": adminEmail, "password": adminPassword}).wantError(http.StatusUnauthorized, "invalid_credentials")
+	// After the lock, one attempt is allowed again.
+	h.clock.Advance(16 * time.Minute)
+	h.login(adminEmail, adminPassword)
 }

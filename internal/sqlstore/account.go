@@ -129,6 +129,21 @@ func (q *queries) RecordLoginFailure(ctx context.Context, tenantID, email string
 	return w.LoginFailures(ctx, tenantID, email)
 }
 
+func (q *queries) ReserveLoginAttempt(ctx context.Context, tenantID, email string, at time.Time, max int) (*iam.LoginFailures, error) {
+	_, err := q.w.ExecContext(ctx, `INSERT INTO login_failures (tenant_id, email, failures, last_failure_at) VALUES ($1, $2, 1, $3)
+		ON CONFLICT (tenant_id, email) DO UPDATE SET
+		  failures = CASE WHEN login_failures.locked_until <= excluded.last_failure_at AND login_failures.failures >= $4
+		                  THEN $4 ELSE login_failures.failures + 1 END,
+		  locked_until = CASE WHEN login_failures.locked_until <= excluded.last_failure_at AND login_failures.failures >= $4
+		                      THEN NULL ELSE login_failures.locked_until END,
+		  last_failure_at = excluded.last_failure_at`, tenantID, email, ts(at), max)
+	if err != nil {
+		return nil, storeErr(err, "login failures", nil)
+	}
+	w := &queries{dialect: q.dialect, r: q.w, w: q.w}
+	return w.LoginFailures(ctx, tenantID, email)
+}
+
 func (q *queries) LockLogin(ctx context.Context, tenantID, email string, until time.Time) error {
 	res, err := q.w.ExecContext(ctx, `UPDATE login_failures SET locked_until = $1 WHERE tenant_id = $2 AND email = $3`, ts(until), tenantID, email)
 	return affected(res, err, "login failures")

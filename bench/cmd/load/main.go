@@ -30,7 +30,7 @@ func main() {
 	bare := flag.String("bare", "", "path to the bare baseline binary")
 	duration := flag.Duration("duration", 10*time.Second, "length of each load run")
 	conns := flag.Int("c", 16, "concurrent connections for the /me runs")
-	only := flag.String("only", "", `run only "me" or "login"; "authz" runs the authorization check on a seeded data set`)
+	only := flag.String("only", "", `run only "me" or "login"; "authz" runs the authorization check on a seeded data set; "flood" the login flood`)
 	flag.Parse()
 	if *bin == "" || *bare == "" {
 		fmt.Fprintln(os.Stderr, "usage: load -gatehouse BIN -bare BIN [-duration 10s] [-c 16]")
@@ -57,8 +57,11 @@ func run(bin, bare string, d time.Duration, conns int, only string) error {
 	defer os.RemoveAll(dir)
 
 	fmt.Printf("machine: %d CPUs, %s/%s\n\n", runtime.NumCPU(), runtime.GOOS, runtime.GOARCH)
-	if only == "authz" {
+	switch only {
+	case "authz":
 		return measureAuthz(bin, bare, dir, d, conns)
+	case "flood":
+		return measureFlood(bin, dir)
 	}
 	cmd := exec.Command(bin, "serve", "--listen", gatehouseAddr, "--data-dir", dir, "--log-level", "error")
 	cmd.Env = append(os.Environ(), "GATEHOUSE_BOOTSTRAP_ADMIN_EMAIL="+email, "GATEHOUSE_BOOTSTRAP_ADMIN_PASSWORD="+password)
