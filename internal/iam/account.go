@@ -72,8 +72,6 @@ type AccountStore interface {
 
 	// LoginFailures returns the counter; CodeNotFound when there is none.
 	LoginFailures(ctx context.Context, tenantID, email string) (*LoginFailures, error)
-	// RecordLoginFailure adds one failure and returns the counter after it.
-	RecordLoginFailure(ctx context.Context, tenantID, email string, at time.Time) (*LoginFailures, error)
 	// ReserveLoginAttempt counts an attempt before its password is checked
 	// and returns the counter after it; concurrent attempts get distinct
 	// counts. When a lock (a count of at least max) has ended, the count

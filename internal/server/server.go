@@ -238,9 +238,16 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, banner io.Writer) e
 	fmt.Fprintf(banner, "Gatehouse %s listening on %s\n", s.build.Version, ln.Addr())
 	fmt.Fprintf(banner, "  issuer:   %s\n  API docs: %s/docs\n  health:   %s/healthz\n", s.cfg.Issuer, base, base)
 	if s.sender != nil {
+		// The sender stops after the HTTP server, and Serve returns only
+		// when a mail in flight is marked sent: the store closes after.
 		senderCtx, stopSender := context.WithCancel(context.WithoutCancel(ctx))
-		defer stopSender()
+		senderDone := make(chan struct{})
+		defer func() {
+			stopSender()
+			<-senderDone
+		}()
 		go func() {
+			defer close(senderDone)
 			if err := s.sender.Run(senderCtx); err != nil && senderCtx.Err() == nil {
 				s.log.Error("mail sender stopped", "error", err)
 			}

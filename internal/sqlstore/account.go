@@ -118,30 +118,25 @@ func (q *queries) LoginFailures(ctx context.Context, tenantID, email string) (*i
 	return &f, nil
 }
 
-func (q *queries) RecordLoginFailure(ctx context.Context, tenantID, email string, at time.Time) (*iam.LoginFailures, error) {
-	_, err := q.w.ExecContext(ctx, `INSERT INTO login_failures (tenant_id, email, failures, last_failure_at) VALUES ($1, $2, 1, $3)
-		ON CONFLICT (tenant_id, email) DO UPDATE SET failures = login_failures.failures + 1, last_failure_at = excluded.last_failure_at`,
-		tenantID, email, ts(at))
-	if err != nil {
-		return nil, storeErr(err, "login failures", nil)
-	}
-	w := &queries{dialect: q.dialect, r: q.w, w: q.w}
-	return w.LoginFailures(ctx, tenantID, email)
-}
-
 func (q *queries) ReserveLoginAttempt(ctx context.Context, tenantID, email string, at time.Time, max int) (*iam.LoginFailures, error) {
-	_, err := q.w.ExecContext(ctx, `INSERT INTO login_failures (tenant_id, email, failures, last_failure_at) VALUES ($1, $2, 1, $3)
+	var (
+		f      = iam.LoginFailures{TenantID: tenantID, Email: email}
+		locked sql.NullTime
+	)
+	// RETURNING answers each caller its own count, even under a race.
+	err := q.w.QueryRowContext(ctx, `INSERT INTO login_failures (tenant_id, email, failures, last_failure_at) VALUES ($1, $2, 1, $3)
 		ON CONFLICT (tenant_id, email) DO UPDATE SET
 		  failures = CASE WHEN login_failures.locked_until <= excluded.last_failure_at AND login_failures.failures >= $4
 		                  THEN $4 ELSE login_failures.failures + 1 END,
 		  locked_until = CASE WHEN login_failures.locked_until <= excluded.last_failure_at AND login_failures.failures >= $4
 		                      THEN NULL ELSE login_failures.locked_until END,
-		  last_failure_at = excluded.last_failure_at`, tenantID, email, ts(at), max)
+		  last_failure_at = excluded.last_failure_at
+		RETURNING failures, locked_until, last_failure_at`, tenantID, email, ts(at), max).Scan(&f.Failures, &locked, &f.LastFailureAt)
 	if err != nil {
 		return nil, storeErr(err, "login failures", nil)
 	}
-	w := &queries{dialect: q.dialect, r: q.w, w: q.w}
-	return w.LoginFailures(ctx, tenantID, email)
+	f.LockedUntil, f.LastFailureAt = timePtr(locked), f.LastFailureAt.UTC()
+	return &f, nil
 }
 
 func (q *queries) LockLogin(ctx context.Context, tenantID, email string, until time.Time) error {

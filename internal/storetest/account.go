@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -27,7 +28,12 @@ var accountTests = []test{
 	{"InvitationCascade", testInvitationCascade},
 	{"LoginFailures", testLoginFailures},
 	{"LoginFailuresPerTenant", testLoginFailuresPerTenant},
-	{"RecordLoginFailureConcurrently", testRecordLoginFailureConcurrently},
+	{"ReserveLoginAttemptCountingConcurrently", testReserveLoginAttemptCountingConcurrently},
+	{"ReserveLoginAttemptCountingAnswersItsOwnCount", testReserveLoginAttemptCountingAnswersItsOwnCount},
+	{"ReserveLoginAttempt", testReserveLoginAttempt},
+	{"ReserveLoginAttemptAfterLock", testReserveLoginAttemptAfterLock},
+	{"ReserveLoginAttemptConcurrently", testReserveLoginAttemptConcurrently},
+	{"ReserveLoginAttemptDistinctCounts", testReserveLoginAttemptDistinctCounts},
 	{"ListSessions", testListSessions},
 	{"RevokeOtherSessions", testRevokeOtherSessions},
 }
@@ -523,13 +529,13 @@ func testLoginFailures(t *testing.T, s iam.Store) {
 	wantCode(t, err, iam.CodeNotFound, "LoginFailures after a LockLogin of an unknown email")
 
 	want := &iam.LoginFailures{TenantID: tn.ID, Email: email, Failures: 1, LastFailureAt: at(time.Second)}
-	got, err := s.RecordLoginFailure(ctx, tn.ID, email, at(time.Second))
-	must(t, err, "RecordLoginFailure")
-	check(t, "RecordLoginFailure", got, want)
+	got, err := s.ReserveLoginAttempt(ctx, tn.ID, email, at(time.Second), noMax)
+	must(t, err, "ReserveLoginAttemptCounting")
+	check(t, "ReserveLoginAttemptCounting", got, want)
 	want.Failures, want.LastFailureAt = 2, at(2*time.Second)
-	got, err = s.RecordLoginFailure(ctx, tn.ID, email, at(2*time.Second))
-	must(t, err, "RecordLoginFailure again")
-	check(t, "second RecordLoginFailure", got, want)
+	got, err = s.ReserveLoginAttempt(ctx, tn.ID, email, at(2*time.Second), noMax)
+	must(t, err, "ReserveLoginAttemptCounting again")
+	check(t, "second ReserveLoginAttemptCounting", got, want)
 
 	must(t, s.LockLogin(ctx, tn.ID, email, at(time.Hour)), "LockLogin")
 	want.LockedUntil = ptr(at(time.Hour))
@@ -539,9 +545,9 @@ func testLoginFailures(t *testing.T, s iam.Store) {
 
 	// A failure while locked counts and keeps the lock; a new lock replaces it.
 	want.Failures, want.LastFailureAt = 3, at(3*time.Second)
-	got, err = s.RecordLoginFailure(ctx, tn.ID, email, at(3*time.Second))
-	must(t, err, "RecordLoginFailure while locked")
-	check(t, "RecordLoginFailure while locked", got, want)
+	got, err = s.ReserveLoginAttempt(ctx, tn.ID, email, at(3*time.Second), noMax)
+	must(t, err, "ReserveLoginAttemptCounting while locked")
+	check(t, "ReserveLoginAttemptCounting while locked", got, want)
 	must(t, s.LockLogin(ctx, tn.ID, email, at(2*time.Hour)), "LockLogin again")
 	want.LockedUntil = ptr(at(2 * time.Hour))
 	got, err = s.LoginFailures(ctx, tn.ID, email)
@@ -549,8 +555,8 @@ func testLoginFailures(t *testing.T, s iam.Store) {
 	check(t, "locked again", got, want)
 
 	// Other emails have counters of their own.
-	bob, err := s.RecordLoginFailure(ctx, tn.ID, "bob@example.com", at(time.Minute))
-	must(t, err, "RecordLoginFailure bob")
+	bob, err := s.ReserveLoginAttempt(ctx, tn.ID, "bob@example.com", at(time.Minute), noMax)
+	must(t, err, "ReserveLoginAttemptCounting bob")
 	check(t, "bob's counter", bob, &iam.LoginFailures{TenantID: tn.ID, Email: "bob@example.com", Failures: 1, LastFailureAt: at(time.Minute)})
 
 	must(t, s.ClearLoginFailures(ctx, tn.ID, email), "ClearLoginFailures")
@@ -562,8 +568,8 @@ func testLoginFailures(t *testing.T, s iam.Store) {
 	check(t, "bob's counter after clearing ada's", got, bob)
 
 	// Counting starts over.
-	got, err = s.RecordLoginFailure(ctx, tn.ID, email, at(time.Hour))
-	must(t, err, "RecordLoginFailure after clearing")
+	got, err = s.ReserveLoginAttempt(ctx, tn.ID, email, at(time.Hour), noMax)
+	must(t, err, "ReserveLoginAttemptCounting after clearing")
 	check(t, "counter after clearing", got, &iam.LoginFailures{TenantID: tn.ID, Email: email, Failures: 1, LastFailureAt: at(time.Hour)})
 }
 
@@ -572,8 +578,8 @@ func testLoginFailuresPerTenant(t *testing.T, s iam.Store) {
 	a, b := createTenant(t, s), createTenant(t, s)
 	const email = "ada@example.com"
 	for range 3 {
-		_, err := s.RecordLoginFailure(ctx, a.ID, email, at(time.Second))
-		must(t, err, "RecordLoginFailure in a")
+		_, err := s.ReserveLoginAttempt(ctx, a.ID, email, at(time.Second), noMax)
+		must(t, err, "ReserveLoginAttemptCounting in a")
 	}
 	must(t, s.LockLogin(ctx, a.ID, email, at(time.Hour)), "LockLogin in a")
 	inA := &iam.LoginFailures{TenantID: a.ID, Email: email, Failures: 3, LockedUntil: ptr(at(time.Hour)), LastFailureAt: at(time.Second)}
@@ -581,8 +587,8 @@ func testLoginFailuresPerTenant(t *testing.T, s iam.Store) {
 	_, err := s.LoginFailures(ctx, b.ID, email)
 	wantCode(t, err, iam.CodeNotFound, "LoginFailures in b")
 	wantCode(t, s.LockLogin(ctx, b.ID, email, at(2*time.Hour)), iam.CodeNotFound, "LockLogin in b")
-	got, err := s.RecordLoginFailure(ctx, b.ID, email, at(time.Minute))
-	must(t, err, "RecordLoginFailure in b")
+	got, err := s.ReserveLoginAttempt(ctx, b.ID, email, at(time.Minute), noMax)
+	must(t, err, "ReserveLoginAttemptCounting in b")
 	inB := &iam.LoginFailures{TenantID: b.ID, Email: email, Failures: 1, LastFailureAt: at(time.Minute)}
 	check(t, "counter in b", got, inB)
 
@@ -603,33 +609,206 @@ func testLoginFailuresPerTenant(t *testing.T, s iam.Store) {
 	wantCode(t, err, iam.CodeNotFound, "LoginFailures of a deleted tenant")
 }
 
-func testRecordLoginFailureConcurrently(t *testing.T, s iam.Store) {
-	ctx := t.Context()
-	tn := createTenant(t, s)
-	const email, n = "ada@example.com", 20
+// recordConcurrently records n failures for email at once and returns what
+// each call answered.
+func recordConcurrently(t *testing.T, s iam.Store, tenantID, email string, n int) []int {
+	t.Helper()
 	counts, errs := make([]int, n), make([]error, n)
 	raceN(n, func(i int) {
-		f, err := s.RecordLoginFailure(ctx, tn.ID, email, at(time.Duration(i)*time.Millisecond))
+		f, err := s.ReserveLoginAttempt(t.Context(), tenantID, email, at(time.Duration(i)*time.Millisecond), noMax)
 		if errs[i] = err; err == nil {
 			counts[i] = f.Failures
 		}
 	})
 	for i, err := range errs {
 		if err != nil {
-			t.Errorf("RecordLoginFailure %d: %v", i, err)
+			t.Errorf("ReserveLoginAttemptCounting %d: %v", i, err)
 		}
 	}
-	got, err := s.LoginFailures(ctx, tn.ID, email)
+	return counts
+}
+
+func testReserveLoginAttemptCountingConcurrently(t *testing.T, s iam.Store) {
+	tn := createTenant(t, s)
+	const email, n = "ada@example.com", 20
+	for i, c := range recordConcurrently(t, s, tn.ID, email, n) {
+		if c < 1 || c > n {
+			t.Errorf("ReserveLoginAttemptCounting %d answered %d failures, want 1 to %d", i, c, n)
+		}
+	}
+	got, err := s.LoginFailures(t.Context(), tn.ID, email)
 	must(t, err, "LoginFailures")
 	if got.Failures != n {
 		t.Errorf("after %d concurrent failures the counter is %d", n, got.Failures)
 	}
-	// Each call answers the counter right after its own failure, so that the
-	// lockout sees every threshold once: the answers are 1 to n, each once.
-	slices.Sort(counts)
-	for i, c := range counts {
+}
+
+// testReserveLoginAttemptCountingAnswersItsOwnCount: each call answers the counter
+// right after its own failure, so that of concurrent failures exactly one
+// sees each threshold of the lockout.
+func testReserveLoginAttemptCountingAnswersItsOwnCount(t *testing.T, s iam.Store) {
+	tn := createTenant(t, s)
+	const email, n = "ada@example.com", 20
+	counts := recordConcurrently(t, s, tn.ID, email, n)
+	sorted := slices.Sorted(slices.Values(counts))
+	for i, c := range sorted {
 		if c != i+1 {
-			t.Errorf("RecordLoginFailure answers, sorted = %v; want 1 to %d, each once", counts, n)
+			t.Errorf("ReserveLoginAttemptCounting answers, sorted = %v; want 1 to %d, each once", sorted, n)
+			break
+		}
+	}
+}
+
+// reserveMax is the lock threshold the ReserveLoginAttempt cases pass.
+const reserveMax = 5
+
+func testReserveLoginAttempt(t *testing.T, s iam.Store) {
+	ctx := t.Context()
+	tn, other := createTenant(t, s), createTenant(t, s)
+	const email = "ada@example.com"
+	want := &iam.LoginFailures{TenantID: tn.ID, Email: email}
+	// Attempts count up past max; the store does not lock by itself.
+	for i := 1; i <= reserveMax+2; i++ {
+		want.Failures, want.LastFailureAt = i, at(time.Duration(i)*time.Second)
+		got, err := s.ReserveLoginAttempt(ctx, tn.ID, email, at(time.Duration(i)*time.Second), reserveMax)
+		must(t, err, fmt.Sprintf("ReserveLoginAttempt %d", i))
+		check(t, fmt.Sprintf("attempt %d", i), got, want)
+	}
+	got, err := s.LoginFailures(ctx, tn.ID, email)
+	must(t, err, "LoginFailures")
+	check(t, "counter after the attempts", got, want)
+
+	// Attempts and failures share one counter.
+	want.Failures, want.LastFailureAt = reserveMax+3, at(time.Minute)
+	got, err = s.ReserveLoginAttempt(ctx, tn.ID, email, at(time.Minute), noMax)
+	must(t, err, "ReserveLoginAttemptCounting")
+	check(t, "failure after the attempts", got, want)
+
+	// Other emails and tenants count on their own.
+	for _, c := range []struct{ tenantID, email string }{{tn.ID, "bob@example.com"}, {other.ID, email}} {
+		got, err := s.ReserveLoginAttempt(ctx, c.tenantID, c.email, at(time.Hour), reserveMax)
+		must(t, err, "ReserveLoginAttempt of another counter")
+		check(t, "another counter", got, &iam.LoginFailures{TenantID: c.tenantID, Email: c.email, Failures: 1, LastFailureAt: at(time.Hour)})
+	}
+	got, err = s.LoginFailures(ctx, tn.ID, email)
+	must(t, err, "LoginFailures")
+	check(t, "counter after other counters moved", got, want)
+
+	must(t, s.ClearLoginFailures(ctx, tn.ID, email), "ClearLoginFailures")
+	got, err = s.ReserveLoginAttempt(ctx, tn.ID, email, at(2*time.Hour), reserveMax)
+	must(t, err, "ReserveLoginAttempt after clearing")
+	check(t, "attempt after clearing", got, &iam.LoginFailures{TenantID: tn.ID, Email: email, Failures: 1, LastFailureAt: at(2 * time.Hour)})
+}
+
+func testReserveLoginAttemptAfterLock(t *testing.T, s iam.Store) {
+	ctx := t.Context()
+	tn := createTenant(t, s)
+	// count sets the email's counter to n failures, locked until until.
+	count := func(email string, n int, until *time.Time) {
+		t.Helper()
+		for range n {
+			_, err := s.ReserveLoginAttempt(ctx, tn.ID, email, t0, noMax)
+			must(t, err, "ReserveLoginAttemptCounting")
+		}
+		if until != nil {
+			must(t, s.LockLogin(ctx, tn.ID, email, *until), "LockLogin")
+		}
+	}
+	lockEnd := at(15 * time.Minute)
+	for _, tc := range []struct {
+		name     string
+		failures int
+		when     time.Time
+		want     int
+		locked   *time.Time
+	}{
+		{"during the lock", reserveMax, lockEnd.Add(-time.Microsecond), reserveMax + 1, &lockEnd},
+		{"during the lock, past max", reserveMax + 3, at(time.Minute), reserveMax + 4, &lockEnd},
+		// A lock that ends at the attempt has ended, as Session.Active has it.
+		{"as the lock ends", reserveMax, lockEnd, reserveMax, nil},
+		{"after the lock", reserveMax + 3, at(time.Hour), reserveMax, nil},
+	} {
+		email := strings.ReplaceAll(tc.name, " ", "-") + "@example.com"
+		count(email, tc.failures, &lockEnd)
+		got, err := s.ReserveLoginAttempt(ctx, tn.ID, email, tc.when, reserveMax)
+		if err != nil {
+			t.Errorf("%s: ReserveLoginAttempt: %v", tc.name, err)
+			continue
+		}
+		check(t, tc.name, got, &iam.LoginFailures{TenantID: tn.ID, Email: email, Failures: tc.want, LockedUntil: tc.locked, LastFailureAt: tc.when})
+	}
+
+	// After a lock ended each lock period allows one attempt: the next one
+	// counts past max again.
+	const email = "again@example.com"
+	count(email, reserveMax, &lockEnd)
+	_, err := s.ReserveLoginAttempt(ctx, tn.ID, email, at(time.Hour), reserveMax)
+	must(t, err, "ReserveLoginAttempt after the lock")
+	got, err := s.ReserveLoginAttempt(ctx, tn.ID, email, at(time.Hour+time.Second), reserveMax)
+	must(t, err, "second ReserveLoginAttempt after the lock")
+	check(t, "second attempt after the lock", got, &iam.LoginFailures{TenantID: tn.ID, Email: email, Failures: reserveMax + 1, LastFailureAt: at(time.Hour + time.Second)})
+
+	// A back-off below max is no lock: attempts after it count on.
+	const backoff = "backoff@example.com"
+	count(backoff, reserveMax-2, ptr(at(time.Second)))
+	got, err = s.ReserveLoginAttempt(ctx, tn.ID, backoff, at(time.Minute), reserveMax)
+	must(t, err, "ReserveLoginAttempt after a back-off")
+	if got.Failures != reserveMax-1 || got.LockedUntil != nil && got.LockedUntil.After(at(time.Minute)) {
+		t.Errorf("attempt after a back-off: failures %d, locked until %v; want %d, no lock in force", got.Failures, got.LockedUntil, reserveMax-1)
+	}
+}
+
+// reserveConcurrently makes n attempts for email at once and returns what
+// each call answered.
+func reserveConcurrently(t *testing.T, s iam.Store, tenantID, email string, n int) []int {
+	t.Helper()
+	counts, errs := make([]int, n), make([]error, n)
+	raceN(n, func(i int) {
+		f, err := s.ReserveLoginAttempt(t.Context(), tenantID, email, at(time.Duration(i)*time.Millisecond), reserveMax)
+		if errs[i] = err; err == nil {
+			counts[i] = f.Failures
+		}
+	})
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("ReserveLoginAttempt %d: %v", i, err)
+		}
+	}
+	return counts
+}
+
+func testReserveLoginAttemptConcurrently(t *testing.T, s iam.Store) {
+	tn := createTenant(t, s)
+	const email, n = "ada@example.com", 20
+	within := 0
+	for i, c := range reserveConcurrently(t, s, tn.ID, email, n) {
+		if c < 1 || c > n {
+			t.Errorf("ReserveLoginAttempt %d answered %d, want 1 to %d", i, c, n)
+		}
+		if c <= reserveMax {
+			within++
+		}
+	}
+	// However the answers fall, no more attempts than max are let through.
+	if within > reserveMax {
+		t.Errorf("%d of %d racing attempts answered at most max %d", within, n, reserveMax)
+	}
+	got, err := s.LoginFailures(t.Context(), tn.ID, email)
+	must(t, err, "LoginFailures")
+	if got.Failures != n {
+		t.Errorf("after %d concurrent attempts the counter is %d", n, got.Failures)
+	}
+}
+
+// testReserveLoginAttemptDistinctCounts: the contract promises concurrent
+// attempts distinct counts, so exactly max of them are let through.
+func testReserveLoginAttemptDistinctCounts(t *testing.T, s iam.Store) {
+	tn := createTenant(t, s)
+	const email, n = "ada@example.com", 20
+	sorted := slices.Sorted(slices.Values(reserveConcurrently(t, s, tn.ID, email, n)))
+	for i, c := range sorted {
+		if c != i+1 {
+			t.Errorf("ReserveLoginAttempt answers, sorted = %v; want 1 to %d, each once", sorted, n)
 			break
 		}
 	}
@@ -765,3 +944,6 @@ func testRevokeOtherSessions(t *testing.T, s iam.Store) {
 	wantSession("other user's session", g1)
 	must(t, s.RevokeOtherSessions(ctx, tn.ID, newID(t), keep.ID, at(time.Hour)), "RevokeOtherSessions of a user without sessions")
 }
+
+// noMax is a maximum no test reaches: ReserveLoginAttempt then only counts.
+const noMax = 1 << 30

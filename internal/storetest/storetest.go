@@ -33,6 +33,8 @@ func Run(t *testing.T, newStore func(t *testing.T) iam.Store) {
 		{"Group", groupTests},
 		{"Access", accessTests},
 		{"Mail", mailTests},
+		{"Account", accountTests},
+		{"Settings", settingsTests},
 	}
 	for _, area := range areas {
 		t.Run(area.name, func(t *testing.T) {
