@@ -155,14 +155,18 @@ func GuardAdminTarget(ctx context.Context, store iam.AdminStore, p *iam.Principa
 	return nil
 }
 
-// MayReadMailTo reports whether the caller may read mails to an address,
-// single-use links included: only if it could change that user anyway
-// (users.write, and for an admin everything GuardAdminTarget asks).
-func MayReadMailTo(ctx context.Context, store iam.Tx, p *iam.Principal, to string) (bool, error) {
+// MayReadMail reports whether the caller may read a mail, single-use links
+// included: only if it could change the recipient anyway (users.write, and
+// for an admin everything GuardAdminTarget asks), and for an invitation,
+// which may carry organization roles, could also invite (orgs.write).
+func MayReadMail(ctx context.Context, store iam.Tx, p *iam.Principal, m *iam.Mail) (bool, error) {
 	if !Allowed(p.Permissions, UsersWrite) {
 		return false, nil
 	}
-	u, err := store.GetUserByEmail(ctx, p.TenantID, to)
+	if m.Kind == "invitation" && !Allowed(p.Permissions, OrgsWrite) {
+		return false, nil
+	}
+	u, err := store.GetUserByEmail(ctx, p.TenantID, m.To)
 	if iam.IsCode(err, iam.CodeNotFound) {
 		return true, nil
 	}

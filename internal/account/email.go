@@ -60,6 +60,10 @@ func (s *Service) ResendVerification(ctx context.Context, rawEmail string) error
 		if err != nil {
 			return err
 		}
+		if err := tx.AppendAudit(ctx, audit.Event(ctx, s.now(), t.ID, "user.verification_resent", iam.Ref{Type: "user", ID: u.ID},
+			iam.ResultSuccess, map[string]any{"email": email})); err != nil {
+			return err
+		}
 		return s.mailer.Queue(ctx, tx, t.ID, email, mail.KindVerifyEmail,
 			map[string]string{"Link": link, "Name": u.Name, "Email": email, "Tenant": t.Name, "ExpiresIn": "24 hours"})
 	})
@@ -122,6 +126,9 @@ func (s *Service) ConfirmEmailChange(ctx context.Context, raw string) error {
 		if err != nil {
 			return err
 		}
+		if u.Status != iam.UserActive {
+			return errBadLink
+		}
 		old := u.Email
 		u.Email, u.EmailVerified, u.UpdatedAt = ot.Email, true, s.now()
 		if err := tx.UpdateUser(ctx, u); err != nil {
@@ -143,22 +150,56 @@ func (s *Service) ConfirmEmailChange(ctx context.Context, raw string) error {
 	return err
 }
 
-// checkOwnPassword verifies the caller's current password.
+// checkOwnPassword verifies the caller's current password. It counts
+// against the same lockout as logins, so a stolen access token cannot
+// brute-force the password behind it.
 func (s *Service) checkOwnPassword(ctx context.Context, p *iam.Principal, pw string) (*iam.User, error) {
 	u, err := s.store.GetUser(ctx, p.TenantID, p.UserID)
 	if err != nil {
 		return nil, err
+	}
+	st, err := s.settings.For(ctx, p.TenantID)
+	if err != nil {
+		return nil, err
+	}
+	wrong := iam.Errorf(iam.CodeInvalidCredentials, "the current password is wrong")
+	if locked, err := s.locked(ctx, p.TenantID, u.Email); err != nil || locked {
+		if err == nil {
+			err = s.reauthFailed(ctx, p.TenantID, u, "locked", wrong)
+		}
+		return nil, err
+	}
+	f, err := s.store.ReserveLoginAttempt(ctx, p.TenantID, u.Email, s.now(), st.Lockout.MaxAttempts, st.Lockout.LockDuration.Std())
+	if err != nil {
+		return nil, err
+	}
+	if f.Failures > st.Lockout.MaxAttempts {
+		if err := s.lock(ctx, st, p.TenantID, u.Email, f); err != nil {
+			return nil, err
+		}
+		return nil, s.reauthFailed(ctx, p.TenantID, u, "locked", wrong)
 	}
 	ok, err := s.hasher.Verify(ctx, pw, u.PasswordHash)
 	if err != nil && ctx.Err() != nil {
 		return nil, iam.Internal(err)
 	}
 	if !ok {
-		e := audit.Event(ctx, s.now(), p.TenantID, "auth.reauthentication.failed", iam.Ref{Type: "user", ID: u.ID}, iam.ResultFailure, nil)
-		if err := s.store.AppendAudit(ctx, e); err != nil {
+		if err := s.loginFailed(ctx, st, p.TenantID, u.ID, u.Email, f, "reauthentication_failed"); !iam.IsCode(err, iam.CodeInvalidCredentials) {
 			return nil, err
 		}
-		return nil, iam.Errorf(iam.CodeInvalidCredentials, "the current password is wrong")
+		return nil, wrong
+	}
+	if err := s.store.ClearLoginFailures(ctx, p.TenantID, u.Email); err != nil {
+		return nil, err
 	}
 	return u, nil
+}
+
+func (s *Service) reauthFailed(ctx context.Context, tenantID string, u *iam.User, reason string, answer error) error {
+	e := audit.Event(ctx, s.now(), tenantID, "auth.reauthentication.failed", iam.Ref{Type: "user", ID: u.ID}, iam.ResultFailure,
+		map[string]any{"reason": reason})
+	if err := s.store.AppendAudit(ctx, e); err != nil {
+		return err
+	}
+	return answer
 }

@@ -47,7 +47,7 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (*Tokens, error) {
 	}
 	// Count the attempt before checking the password: of many attempts
 	// racing at once, only as many as the lock allows reach the hash.
-	f, err := s.store.ReserveLoginAttempt(ctx, t.ID, email, s.now(), st.Lockout.MaxAttempts)
+	f, err := s.store.ReserveLoginAttempt(ctx, t.ID, email, s.now(), st.Lockout.MaxAttempts, st.Lockout.LockDuration.Std())
 	if err != nil {
 		return nil, err
 	}
@@ -82,7 +82,9 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (*Tokens, error) {
 		return nil, s.loginFailed(ctx, st, t.ID, u.ID, email, f, reason)
 	case u.Status != iam.UserActive:
 		return nil, s.loginFailed(ctx, st, t.ID, u.ID, email, f, "user_"+string(u.Status))
-	case st.Signup.RequireVerifiedEmail && !u.EmailVerified:
+	case (st.Signup.RequireVerifiedEmail || st.Signup.Policy == settings.SignupDomainAllowlist) && !u.EmailVerified:
+		// Under a domain allow-list the domain is the credential: an address
+		// nobody proved to own must not sign in.
 		if err := s.failure(ctx, t.ID, u.ID, email, "email_not_verified"); !iam.IsCode(err, iam.CodeInvalidCredentials) {
 			return nil, err
 		}

@@ -148,6 +148,9 @@ func (s *Service) AdminSetPassword(ctx context.Context, userID, pw string, sendR
 			return err
 		}
 		if sendReset {
+			if err := tx.RevokeUserSessions(ctx, t.ID, u.ID, s.now()); err != nil {
+				return err
+			}
 			return s.sendReset(ctx, tx, t, u)
 		}
 		if err := st.CheckPassword("password", pw, u.Email, u.Name); err != nil {
@@ -155,7 +158,7 @@ func (s *Service) AdminSetPassword(ctx context.Context, userID, pw string, sendR
 		}
 		return s.setPassword(ctx, tx, t, u, pw, "", "user.password_set")
 	})
-	if err == nil && !sendReset {
+	if err == nil {
 		s.cache.forgetUser(userID)
 	}
 	return err
@@ -181,8 +184,12 @@ func (s *Service) setPassword(ctx context.Context, tx iam.Tx, t *iam.Tenant, u *
 	if err != nil {
 		return err
 	}
-	if err := tx.ExpireUserTokens(ctx, t.ID, u.ID, iam.TokenPasswordReset, now); err != nil {
-		return err
+	// Links sent before the change are void: a reset must also shut out
+	// whoever started an email change with the old password.
+	for _, kind := range []string{iam.TokenPasswordReset, iam.TokenEmailChange} {
+		if err := tx.ExpireUserTokens(ctx, t.ID, u.ID, kind, now); err != nil {
+			return err
+		}
 	}
 	if err := tx.ClearLoginFailures(ctx, t.ID, u.Email); err != nil {
 		return err

@@ -36,7 +36,7 @@ func (s *Service) EndMySession(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
-	return s.endSession(ctx, p.TenantID, id, p.UserID)
+	return s.endSession(ctx, p, id, p.UserID)
 }
 
 // EndMyOtherSessions ends every session of the caller but this one.
@@ -69,6 +69,9 @@ func (s *Service) UserSessions(ctx context.Context, userID string, lp iam.ListPa
 	if _, err := s.store.GetUser(ctx, p.TenantID, userID); err != nil {
 		return nil, 0, err
 	}
+	if err := access.GuardAdminTarget(ctx, s.store, p, userID); err != nil {
+		return nil, 0, err
+	}
 	return s.store.ListSessions(ctx, p.TenantID, userID, s.now(), lp)
 }
 
@@ -78,7 +81,7 @@ func (s *Service) EndSession(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
-	return s.endSession(ctx, p.TenantID, id, "")
+	return s.endSession(ctx, p, id, "")
 }
 
 // EndUserSessions ends every session of a user. Needs sessions.write.
@@ -94,6 +97,9 @@ func (s *Service) EndUserSessions(ctx context.Context, userID string) error {
 		if _, err := tx.GetUser(ctx, p.TenantID, userID); err != nil {
 			return err
 		}
+		if err := access.GuardAdminTarget(ctx, tx, p, userID); err != nil {
+			return err
+		}
 		if err := tx.RevokeUserSessions(ctx, p.TenantID, userID, s.now()); err != nil {
 			return err
 		}
@@ -105,8 +111,10 @@ func (s *Service) EndUserSessions(ctx context.Context, userID string) error {
 	return err
 }
 
-// endSession revokes a session of the tenant, of owner when owner is set.
-func (s *Service) endSession(ctx context.Context, tenantID, id, owner string) error {
+// endSession revokes a session of the caller's tenant: of owner when owner
+// is set, else any — an admin's only for a caller who may change that admin.
+func (s *Service) endSession(ctx context.Context, p *iam.Principal, id, owner string) error {
+	tenantID := p.TenantID
 	if !validID(id) {
 		return iam.Errorf(iam.CodeNotFound, "session not found")
 	}
@@ -117,6 +125,11 @@ func (s *Service) endSession(ctx context.Context, tenantID, id, owner string) er
 		}
 		if (owner != "" && sess.UserID != owner) || !sess.Active(s.now()) {
 			return iam.Errorf(iam.CodeNotFound, "session not found")
+		}
+		if owner == "" {
+			if err := access.GuardAdminTarget(ctx, tx, p, sess.UserID); err != nil {
+				return err
+			}
 		}
 		if err := tx.RevokeSession(ctx, tenantID, id, s.now()); err != nil {
 			return err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"strings"
+	"unicode"
 
 	"github.com/google/uuid"
 
@@ -52,7 +53,7 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (string, error
 		fields["email"] = "must be a valid email address"
 	}
 	name := strings.TrimSpace(in.Name)
-	if len([]rune(name)) > 200 || strings.ContainsAny(name, "\r\n\t\x00") {
+	if len([]rune(name)) > 200 || strings.IndexFunc(name, unicode.IsControl) >= 0 {
 		fields["name"] = "must be at most 200 characters without control characters"
 	}
 	if len(fields) > 0 {

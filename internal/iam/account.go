@@ -74,9 +74,11 @@ type AccountStore interface {
 	LoginFailures(ctx context.Context, tenantID, email string) (*LoginFailures, error)
 	// ReserveLoginAttempt counts an attempt before its password is checked
 	// and returns the counter after it; concurrent attempts get distinct
-	// counts. When a lock (a count of at least max) has ended, the count
-	// restarts at max, so each lock period allows one more attempt.
-	ReserveLoginAttempt(ctx context.Context, tenantID, email string, at time.Time, max int) (*LoginFailures, error)
+	// counts. The count starts again at 1 when a lock (a count of at least
+	// max) has ended, or when the last failure is older than window, so
+	// failures do not add up forever and an attacker cannot keep an account
+	// locked with one try a period. A shorter back-off ending keeps the count.
+	ReserveLoginAttempt(ctx context.Context, tenantID, email string, at time.Time, max int, window time.Duration) (*LoginFailures, error)
 	LockLogin(ctx context.Context, tenantID, email string, until time.Time) error
 	ClearLoginFailures(ctx context.Context, tenantID, email string) error
 

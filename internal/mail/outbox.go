@@ -71,7 +71,7 @@ const ManagePermission = "settings.manage"
 type OutboxLog struct {
 	store   iam.MailStore
 	require func(ctx context.Context, permission string) (*iam.Principal, error)
-	mayRead func(ctx context.Context, p *iam.Principal, to string) (bool, error)
+	mayRead func(ctx context.Context, p *iam.Principal, m *iam.Mail) (bool, error)
 }
 
 // NewOutboxLog returns an OutboxLog reading store, admitting callers that
@@ -80,12 +80,15 @@ type OutboxLog struct {
 // body holds a single-use link, which must not let a settings admin take
 // over an account it could not otherwise change.
 func NewOutboxLog(store iam.MailStore, require func(ctx context.Context, permission string) (*iam.Principal, error),
-	mayRead func(ctx context.Context, p *iam.Principal, to string) (bool, error)) *OutboxLog {
+	mayRead func(ctx context.Context, p *iam.Principal, m *iam.Mail) (bool, error)) *OutboxLog {
 	return &OutboxLog{store: store, require: require, mayRead: mayRead}
 }
 
-// HiddenBody replaces the bodies the caller may not read.
-const HiddenBody = "(hidden: reading this mail needs users.write and every permission its recipient holds)"
+// HiddenBody and HiddenSubject replace what the caller may not read.
+const (
+	HiddenBody    = "(hidden: reading this mail needs users.write and every permission its recipient holds)"
+	HiddenSubject = "(hidden)"
+)
 
 // List returns the caller's tenant's mails, newest first, with the bodies
 // the caller may read. Needs settings.manage. An unknown status or kind is
@@ -111,18 +114,13 @@ func (l *OutboxLog) List(ctx context.Context, q iam.MailQuery) ([]iam.Mail, int,
 	if err != nil {
 		return nil, 0, err
 	}
-	readable := map[string]bool{}
 	for i := range mails {
-		to := mails[i].To
-		ok, seen := readable[to]
-		if !seen {
-			if ok, err = l.mayRead(ctx, p, to); err != nil {
-				return nil, 0, err
-			}
-			readable[to] = ok
+		ok, err := l.mayRead(ctx, p, &mails[i])
+		if err != nil {
+			return nil, 0, err
 		}
 		if !ok {
-			mails[i].Text, mails[i].HTML = HiddenBody, ""
+			mails[i].Subject, mails[i].Text, mails[i].HTML = HiddenSubject, HiddenBody, ""
 		}
 	}
 	return mails, total, nil

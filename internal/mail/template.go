@@ -370,6 +370,9 @@ func ValidateTemplate(kind string, t Template) error {
 			problems = append(problems, err.Error())
 		case part == "subject" && cleanSubject(out) == "":
 			problems = append(problems, "subject: renders no text")
+		case part == "subject" && strings.Contains(out, fields[FieldLink]):
+			// Subjects show in mail lists and logs: the link never goes there.
+			problems = append(problems, "subject: must not show {{.Link}}")
 		case part != "subject" && needsLink && !strings.Contains(out, fields[FieldLink]):
 			problems = append(problems, part+": must show {{.Link}}")
 		}

@@ -2,6 +2,7 @@ package server
 
 import (
 	"math"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -83,15 +84,31 @@ func (l *ipLimiter) sweep(now time.Time) {
 	}
 }
 
-// middleware limits POSTs to /api/v1/auth/ by client IP.
+// limited are the paths whose POSTs are limited: the public auth endpoints
+// and the ones that check the caller's password.
+func limited(path string) bool {
+	return strings.HasPrefix(path, "/api/v1/auth/") || path == "/api/v1/me/password" || path == "/api/v1/me/email"
+}
+
+// bucketKey is the client a bucket belongs to: the IPv4 address, or the /64
+// of an IPv6 address, since one host commonly holds a whole /64.
+func bucketKey(ip string) string {
+	addr := net.ParseIP(ip)
+	if addr == nil || addr.To4() != nil {
+		return ip
+	}
+	return addr.Mask(net.CIDRMask(64, 128)).String() + "/64"
+}
+
+// middleware limits POSTs to the limited paths by client IP.
 func (l *ipLimiter) middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if l.limit <= 0 || r.Method != http.MethodPost || !strings.HasPrefix(r.URL.Path, "/api/v1/auth/") {
+		if l.limit <= 0 || r.Method != http.MethodPost || !limited(r.URL.Path) {
 			next.ServeHTTP(w, r)
 			return
 		}
 		ip := clientIP(r)
-		ok, wait, auditIt := l.allow(ip)
+		ok, wait, auditIt := l.allow(bucketKey(ip))
 		if ok {
 			next.ServeHTTP(w, r)
 			return

@@ -153,8 +153,8 @@ func wire(ctx context.Context, opts Options, store *sqlstore.Store) (*Server, er
 	metrics := newMetrics()
 	mux := http.NewServeMux()
 	s.api = httpapi.New(mux, build.Version, httpapi.Services{Directory: dir, Account: acc, Access: authz,
-		Audit: audit.NewLog(store, access.Require), Settings: st, Outbox: mail.NewOutboxLog(store, access.Require, func(ctx context.Context, p *iam.Principal, to string) (bool, error) {
-			return access.MayReadMailTo(ctx, store, p, to)
+		Audit: audit.NewLog(store, access.Require), Settings: st, Outbox: mail.NewOutboxLog(store, access.Require, func(ctx context.Context, p *iam.Principal, m *iam.Mail) (bool, error) {
+			return access.MayReadMail(ctx, store, p, m)
 		}),
 		Logins: metrics, Issuer: cfg.Issuer})
 	limiter := newIPLimiter(cfg.AuthRatePerSecond, cfg.AuthRateBurst, store, now)

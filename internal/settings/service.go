@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -113,8 +114,18 @@ func (s *Service) Patch(ctx context.Context, patch map[string]any) (*Settings, e
 	if err != nil {
 		return nil, err
 	}
+	if _, touchesMail := patch["mail"]; touchesMail && !slices.Contains(p.Permissions, "*") {
+		// A template decides what goes around every single-use link, to
+		// any user: only an admin holding every permission may change them.
+		return nil, &iam.Error{Code: iam.CodeForbidden, Message: "changing mail templates needs every permission (*)",
+			Details: map[string]any{"permission": "*"}}
+	}
 	var next *Settings
 	err = s.store.InTx(ctx, func(tx iam.Tx) error {
+		// Patches of one tenant take turns, so that none is lost.
+		if err := tx.LockTenant(ctx, p.TenantID); err != nil {
+			return err
+		}
 		cur, err := s.load(ctx, tx, p.TenantID)
 		if err != nil {
 			return err

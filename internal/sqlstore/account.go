@@ -118,20 +118,23 @@ func (q *queries) LoginFailures(ctx context.Context, tenantID, email string) (*i
 	return &f, nil
 }
 
-func (q *queries) ReserveLoginAttempt(ctx context.Context, tenantID, email string, at time.Time, max int) (*iam.LoginFailures, error) {
+func (q *queries) ReserveLoginAttempt(ctx context.Context, tenantID, email string, at time.Time, max int, window time.Duration) (*iam.LoginFailures, error) {
 	var (
 		f      = iam.LoginFailures{TenantID: tenantID, Email: email}
 		locked sql.NullTime
 	)
-	// RETURNING answers each caller its own count, even under a race.
+	// A lock that has ended, or failures older than window, start a fresh
+	// count. RETURNING answers each caller its own count, even under a race.
 	err := q.w.QueryRowContext(ctx, `INSERT INTO login_failures (tenant_id, email, failures, last_failure_at) VALUES ($1, $2, 1, $3)
 		ON CONFLICT (tenant_id, email) DO UPDATE SET
-		  failures = CASE WHEN login_failures.locked_until <= excluded.last_failure_at AND login_failures.failures >= $4
-		                  THEN $4 ELSE login_failures.failures + 1 END,
-		  locked_until = CASE WHEN login_failures.locked_until <= excluded.last_failure_at AND login_failures.failures >= $4
+		  failures = CASE WHEN (login_failures.locked_until <= excluded.last_failure_at AND login_failures.failures >= $5)
+		                    OR (login_failures.last_failure_at <= $4 AND (login_failures.locked_until IS NULL
+		                        OR login_failures.locked_until <= excluded.last_failure_at))
+		                  THEN 1 ELSE login_failures.failures + 1 END,
+		  locked_until = CASE WHEN login_failures.locked_until <= excluded.last_failure_at
 		                      THEN NULL ELSE login_failures.locked_until END,
 		  last_failure_at = excluded.last_failure_at
-		RETURNING failures, locked_until, last_failure_at`, tenantID, email, ts(at), max).Scan(&f.Failures, &locked, &f.LastFailureAt)
+		RETURNING failures, locked_until, last_failure_at`, tenantID, email, ts(at), ts(at.Add(-window)), max).Scan(&f.Failures, &locked, &f.LastFailureAt)
 	if err != nil {
 		return nil, storeErr(err, "login failures", nil)
 	}

@@ -529,11 +529,11 @@ func testLoginFailures(t *testing.T, s iam.Store) {
 	wantCode(t, err, iam.CodeNotFound, "LoginFailures after a LockLogin of an unknown email")
 
 	want := &iam.LoginFailures{TenantID: tn.ID, Email: email, Failures: 1, LastFailureAt: at(time.Second)}
-	got, err := s.ReserveLoginAttempt(ctx, tn.ID, email, at(time.Second), noMax)
+	got, err := s.ReserveLoginAttempt(ctx, tn.ID, email, at(time.Second), noMax, noWindow)
 	must(t, err, "ReserveLoginAttemptCounting")
 	check(t, "ReserveLoginAttemptCounting", got, want)
 	want.Failures, want.LastFailureAt = 2, at(2*time.Second)
-	got, err = s.ReserveLoginAttempt(ctx, tn.ID, email, at(2*time.Second), noMax)
+	got, err = s.ReserveLoginAttempt(ctx, tn.ID, email, at(2*time.Second), noMax, noWindow)
 	must(t, err, "ReserveLoginAttemptCounting again")
 	check(t, "second ReserveLoginAttemptCounting", got, want)
 
@@ -545,7 +545,7 @@ func testLoginFailures(t *testing.T, s iam.Store) {
 
 	// A failure while locked counts and keeps the lock; a new lock replaces it.
 	want.Failures, want.LastFailureAt = 3, at(3*time.Second)
-	got, err = s.ReserveLoginAttempt(ctx, tn.ID, email, at(3*time.Second), noMax)
+	got, err = s.ReserveLoginAttempt(ctx, tn.ID, email, at(3*time.Second), noMax, noWindow)
 	must(t, err, "ReserveLoginAttemptCounting while locked")
 	check(t, "ReserveLoginAttemptCounting while locked", got, want)
 	must(t, s.LockLogin(ctx, tn.ID, email, at(2*time.Hour)), "LockLogin again")
@@ -555,7 +555,7 @@ func testLoginFailures(t *testing.T, s iam.Store) {
 	check(t, "locked again", got, want)
 
 	// Other emails have counters of their own.
-	bob, err := s.ReserveLoginAttempt(ctx, tn.ID, "bob@example.com", at(time.Minute), noMax)
+	bob, err := s.ReserveLoginAttempt(ctx, tn.ID, "bob@example.com", at(time.Minute), noMax, noWindow)
 	must(t, err, "ReserveLoginAttemptCounting bob")
 	check(t, "bob's counter", bob, &iam.LoginFailures{TenantID: tn.ID, Email: "bob@example.com", Failures: 1, LastFailureAt: at(time.Minute)})
 
@@ -568,7 +568,7 @@ func testLoginFailures(t *testing.T, s iam.Store) {
 	check(t, "bob's counter after clearing ada's", got, bob)
 
 	// Counting starts over.
-	got, err = s.ReserveLoginAttempt(ctx, tn.ID, email, at(time.Hour), noMax)
+	got, err = s.ReserveLoginAttempt(ctx, tn.ID, email, at(time.Hour), noMax, noWindow)
 	must(t, err, "ReserveLoginAttemptCounting after clearing")
 	check(t, "counter after clearing", got, &iam.LoginFailures{TenantID: tn.ID, Email: email, Failures: 1, LastFailureAt: at(time.Hour)})
 }
@@ -578,7 +578,7 @@ func testLoginFailuresPerTenant(t *testing.T, s iam.Store) {
 	a, b := createTenant(t, s), createTenant(t, s)
 	const email = "ada@example.com"
 	for range 3 {
-		_, err := s.ReserveLoginAttempt(ctx, a.ID, email, at(time.Second), noMax)
+		_, err := s.ReserveLoginAttempt(ctx, a.ID, email, at(time.Second), noMax, noWindow)
 		must(t, err, "ReserveLoginAttemptCounting in a")
 	}
 	must(t, s.LockLogin(ctx, a.ID, email, at(time.Hour)), "LockLogin in a")
@@ -587,7 +587,7 @@ func testLoginFailuresPerTenant(t *testing.T, s iam.Store) {
 	_, err := s.LoginFailures(ctx, b.ID, email)
 	wantCode(t, err, iam.CodeNotFound, "LoginFailures in b")
 	wantCode(t, s.LockLogin(ctx, b.ID, email, at(2*time.Hour)), iam.CodeNotFound, "LockLogin in b")
-	got, err := s.ReserveLoginAttempt(ctx, b.ID, email, at(time.Minute), noMax)
+	got, err := s.ReserveLoginAttempt(ctx, b.ID, email, at(time.Minute), noMax, noWindow)
 	must(t, err, "ReserveLoginAttemptCounting in b")
 	inB := &iam.LoginFailures{TenantID: b.ID, Email: email, Failures: 1, LastFailureAt: at(time.Minute)}
 	check(t, "counter in b", got, inB)
@@ -615,7 +615,7 @@ func recordConcurrently(t *testing.T, s iam.Store, tenantID, email string, n int
 	t.Helper()
 	counts, errs := make([]int, n), make([]error, n)
 	raceN(n, func(i int) {
-		f, err := s.ReserveLoginAttempt(t.Context(), tenantID, email, at(time.Duration(i)*time.Millisecond), noMax)
+		f, err := s.ReserveLoginAttempt(t.Context(), tenantID, email, at(time.Duration(i)*time.Millisecond), noMax, noWindow)
 		if errs[i] = err; err == nil {
 			counts[i] = f.Failures
 		}
@@ -670,7 +670,7 @@ func testReserveLoginAttempt(t *testing.T, s iam.Store) {
 	// Attempts count up past max; the store does not lock by itself.
 	for i := 1; i <= reserveMax+2; i++ {
 		want.Failures, want.LastFailureAt = i, at(time.Duration(i)*time.Second)
-		got, err := s.ReserveLoginAttempt(ctx, tn.ID, email, at(time.Duration(i)*time.Second), reserveMax)
+		got, err := s.ReserveLoginAttempt(ctx, tn.ID, email, at(time.Duration(i)*time.Second), reserveMax, noWindow)
 		must(t, err, fmt.Sprintf("ReserveLoginAttempt %d", i))
 		check(t, fmt.Sprintf("attempt %d", i), got, want)
 	}
@@ -680,13 +680,13 @@ func testReserveLoginAttempt(t *testing.T, s iam.Store) {
 
 	// Attempts and failures share one counter.
 	want.Failures, want.LastFailureAt = reserveMax+3, at(time.Minute)
-	got, err = s.ReserveLoginAttempt(ctx, tn.ID, email, at(time.Minute), noMax)
+	got, err = s.ReserveLoginAttempt(ctx, tn.ID, email, at(time.Minute), noMax, noWindow)
 	must(t, err, "ReserveLoginAttemptCounting")
 	check(t, "failure after the attempts", got, want)
 
 	// Other emails and tenants count on their own.
 	for _, c := range []struct{ tenantID, email string }{{tn.ID, "bob@example.com"}, {other.ID, email}} {
-		got, err := s.ReserveLoginAttempt(ctx, c.tenantID, c.email, at(time.Hour), reserveMax)
+		got, err := s.ReserveLoginAttempt(ctx, c.tenantID, c.email, at(time.Hour), reserveMax, noWindow)
 		must(t, err, "ReserveLoginAttempt of another counter")
 		check(t, "another counter", got, &iam.LoginFailures{TenantID: c.tenantID, Email: c.email, Failures: 1, LastFailureAt: at(time.Hour)})
 	}
@@ -695,7 +695,7 @@ func testReserveLoginAttempt(t *testing.T, s iam.Store) {
 	check(t, "counter after other counters moved", got, want)
 
 	must(t, s.ClearLoginFailures(ctx, tn.ID, email), "ClearLoginFailures")
-	got, err = s.ReserveLoginAttempt(ctx, tn.ID, email, at(2*time.Hour), reserveMax)
+	got, err = s.ReserveLoginAttempt(ctx, tn.ID, email, at(2*time.Hour), reserveMax, noWindow)
 	must(t, err, "ReserveLoginAttempt after clearing")
 	check(t, "attempt after clearing", got, &iam.LoginFailures{TenantID: tn.ID, Email: email, Failures: 1, LastFailureAt: at(2 * time.Hour)})
 }
@@ -707,7 +707,7 @@ func testReserveLoginAttemptAfterLock(t *testing.T, s iam.Store) {
 	count := func(email string, n int, until *time.Time) {
 		t.Helper()
 		for range n {
-			_, err := s.ReserveLoginAttempt(ctx, tn.ID, email, t0, noMax)
+			_, err := s.ReserveLoginAttempt(ctx, tn.ID, email, t0, noMax, noWindow)
 			must(t, err, "ReserveLoginAttemptCounting")
 		}
 		if until != nil {
@@ -724,13 +724,14 @@ func testReserveLoginAttemptAfterLock(t *testing.T, s iam.Store) {
 	}{
 		{"during the lock", reserveMax, lockEnd.Add(-time.Microsecond), reserveMax + 1, &lockEnd},
 		{"during the lock, past max", reserveMax + 3, at(time.Minute), reserveMax + 4, &lockEnd},
-		// A lock that ends at the attempt has ended, as Session.Active has it.
-		{"as the lock ends", reserveMax, lockEnd, reserveMax, nil},
-		{"after the lock", reserveMax + 3, at(time.Hour), reserveMax, nil},
+		// A lock that ends at the attempt has ended, as Session.Active has
+		// it; counting starts again.
+		{"as the lock ends", reserveMax, lockEnd, 1, nil},
+		{"after the lock", reserveMax + 3, at(time.Hour), 1, nil},
 	} {
 		email := strings.ReplaceAll(tc.name, " ", "-") + "@example.com"
 		count(email, tc.failures, &lockEnd)
-		got, err := s.ReserveLoginAttempt(ctx, tn.ID, email, tc.when, reserveMax)
+		got, err := s.ReserveLoginAttempt(ctx, tn.ID, email, tc.when, reserveMax, noWindow)
 		if err != nil {
 			t.Errorf("%s: ReserveLoginAttempt: %v", tc.name, err)
 			continue
@@ -738,20 +739,29 @@ func testReserveLoginAttemptAfterLock(t *testing.T, s iam.Store) {
 		check(t, tc.name, got, &iam.LoginFailures{TenantID: tn.ID, Email: email, Failures: tc.want, LockedUntil: tc.locked, LastFailureAt: tc.when})
 	}
 
-	// After a lock ended each lock period allows one attempt: the next one
-	// counts past max again.
+	// After a lock ended the count starts again: one try per lock period
+	// does not keep the email locked.
 	const email = "again@example.com"
 	count(email, reserveMax, &lockEnd)
-	_, err := s.ReserveLoginAttempt(ctx, tn.ID, email, at(time.Hour), reserveMax)
+	_, err := s.ReserveLoginAttempt(ctx, tn.ID, email, at(time.Hour), reserveMax, noWindow)
 	must(t, err, "ReserveLoginAttempt after the lock")
-	got, err := s.ReserveLoginAttempt(ctx, tn.ID, email, at(time.Hour+time.Second), reserveMax)
+	got, err := s.ReserveLoginAttempt(ctx, tn.ID, email, at(time.Hour+time.Second), reserveMax, noWindow)
 	must(t, err, "second ReserveLoginAttempt after the lock")
-	check(t, "second attempt after the lock", got, &iam.LoginFailures{TenantID: tn.ID, Email: email, Failures: reserveMax + 1, LastFailureAt: at(time.Hour + time.Second)})
+	check(t, "second attempt after the lock", got, &iam.LoginFailures{TenantID: tn.ID, Email: email, Failures: 2, LastFailureAt: at(time.Hour + time.Second)})
+
+	// Failures older than the window are forgotten.
+	const stale = "stale@example.com"
+	count(stale, reserveMax-1, nil)
+	got, err = s.ReserveLoginAttempt(ctx, tn.ID, stale, t0.Add(15*time.Minute), reserveMax, 15*time.Minute)
+	must(t, err, "ReserveLoginAttempt after the window")
+	if got.Failures != 1 {
+		t.Errorf("attempt after the window: failures %d, want 1", got.Failures)
+	}
 
 	// A back-off below max is no lock: attempts after it count on.
 	const backoff = "backoff@example.com"
 	count(backoff, reserveMax-2, ptr(at(time.Second)))
-	got, err = s.ReserveLoginAttempt(ctx, tn.ID, backoff, at(time.Minute), reserveMax)
+	got, err = s.ReserveLoginAttempt(ctx, tn.ID, backoff, at(time.Minute), reserveMax, noWindow)
 	must(t, err, "ReserveLoginAttempt after a back-off")
 	if got.Failures != reserveMax-1 || got.LockedUntil != nil && got.LockedUntil.After(at(time.Minute)) {
 		t.Errorf("attempt after a back-off: failures %d, locked until %v; want %d, no lock in force", got.Failures, got.LockedUntil, reserveMax-1)
@@ -764,7 +774,7 @@ func reserveConcurrently(t *testing.T, s iam.Store, tenantID, email string, n in
 	t.Helper()
 	counts, errs := make([]int, n), make([]error, n)
 	raceN(n, func(i int) {
-		f, err := s.ReserveLoginAttempt(t.Context(), tenantID, email, at(time.Duration(i)*time.Millisecond), reserveMax)
+		f, err := s.ReserveLoginAttempt(t.Context(), tenantID, email, at(time.Duration(i)*time.Millisecond), reserveMax, noWindow)
 		if errs[i] = err; err == nil {
 			counts[i] = f.Failures
 		}
@@ -945,5 +955,9 @@ func testRevokeOtherSessions(t *testing.T, s iam.Store) {
 	must(t, s.RevokeOtherSessions(ctx, tn.ID, newID(t), keep.ID, at(time.Hour)), "RevokeOtherSessions of a user without sessions")
 }
 
-// noMax is a maximum no test reaches: ReserveLoginAttempt then only counts.
-const noMax = 1 << 30
+// noMax and noWindow are a maximum and a window no test reaches:
+// ReserveLoginAttempt then only counts.
+const (
+	noMax    = 1 << 30
+	noWindow = 365 * 24 * time.Hour
+)
