@@ -72,7 +72,7 @@ func TestOneTryPerLockPeriodDoesNotKeepTheAccountLocked(t *testing.T) {
 		return h.post("/api/v1/auth/login", "", map[string]any{"email": "lee@example.com", "password": pw})
 	}
 	for i := range 10 {
-		attempt("wrong-" + strconv.Itoa(i)).wantError(http.StatusUnauthorized, "invalid_credentials")
+		attempt("wrong-"+strconv.Itoa(i)).wantError(http.StatusUnauthorized, "invalid_credentials")
 		h.clock.Advance(3 * time.Minute) // past each back-off, within the window
 	}
 	attempt(goodPassword).wantError(http.StatusUnauthorized, "invalid_credentials")
