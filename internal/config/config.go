@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
 	"net/url"
 	"sort"
 	"strconv"
@@ -38,6 +39,8 @@ type Config struct {
 	BootstrapAdminEmail    string
 	BootstrapAdminPassword string
 	ShutdownTimeout        time.Duration
+	// TrustedProxies are the peers whose X-Forwarded-For is believed.
+	TrustedProxies []netip.Prefix
 	// AuthRatePerSecond and AuthRateBurst size the per-IP token bucket of the
 	// public auth endpoints; a rate of 0 turns it off.
 	AuthRatePerSecond float64
@@ -69,6 +72,7 @@ var settings = []setting{
 	{"bootstrap_admin_email", "", "", "email of the first admin, created on start when no admin exists"},
 	{"bootstrap_admin_password", "", "", "password of that first admin"},
 	{"shutdown_timeout", "shutdown-timeout", "30s", "how long SIGTERM waits for in-flight requests"},
+	{"trusted_proxies", "", "", "comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For names the client"},
 	{"auth_rate_per_second", "", "5", "requests per second each client IP may make to the public auth endpoints (0: no limit)"},
 	{"auth_rate_burst", "", "20", "requests a client IP may make at once before the rate applies"},
 	{"smtp_host", "", "", "SMTP server host name; empty keeps mail in the outbox, unsent"},
@@ -264,6 +268,22 @@ func parse(k *koanf.Koanf) (*Config, error) {
 		bad("auth_rate_per_second", "must be a number between 0 and 1000000, got %q", str("auth_rate_per_second"))
 	}
 	c.AuthRatePerSecond = rps
+	for _, entry := range strings.Split(str("trusted_proxies"), ",") {
+		entry = strings.TrimSpace(entry)
+		if entry == "" {
+			continue
+		}
+		prefix, err := netip.ParsePrefix(entry)
+		if err != nil {
+			addr, aerr := netip.ParseAddr(entry)
+			if aerr != nil {
+				bad("trusted_proxies", "%q is neither an address nor a CIDR", entry)
+				continue
+			}
+			prefix = netip.PrefixFrom(addr, addr.BitLen())
+		}
+		c.TrustedProxies = append(c.TrustedProxies, prefix.Masked())
+	}
 	c.AuthRateBurst = integer("auth_rate_burst", 1, 1_000_000)
 	if len(problems) > 0 {
 		sort.Strings(problems)

@@ -4,8 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -85,8 +87,22 @@ func TestDefaults(t *testing.T) {
 		AuthRateBurst:     20,
 		SMTP:              mail.SMTPConfig{Port: 587, TLS: mail.TLSStartTLS},
 	}
-	if *c != want {
+	if !reflect.DeepEqual(*c, want) {
 		t.Errorf("defaults:\n got %+v\nwant %+v", *c, want)
+	}
+}
+
+func TestTrustedProxies(t *testing.T) {
+	c, err := load(t, source{env: map[string]string{"GATEHOUSE_TRUSTED_PROXIES": "10.0.0.0/8, 192.0.2.7 ,2001:db8::/32"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("192.0.2.7/32"), netip.MustParsePrefix("2001:db8::/32")}
+	if !reflect.DeepEqual(c.TrustedProxies, want) {
+		t.Fatalf("trusted proxies %v, want %v", c.TrustedProxies, want)
+	}
+	if _, err := load(t, source{env: map[string]string{"GATEHOUSE_TRUSTED_PROXIES": "10.0.0.0/8,proxy.local"}}); err == nil || !strings.Contains(err.Error(), "trusted_proxies") {
+		t.Fatalf("a bad entry: %v", err)
 	}
 }
 

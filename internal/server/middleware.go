@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"runtime/debug"
 	"strings"
@@ -66,12 +67,39 @@ func requestID(r *http.Request) string {
 	return hex.EncodeToString(b)
 }
 
-func clientIP(r *http.Request) string {
+// clientIP is the address of the client: the TCP peer, unless the peer is a
+// trusted proxy, in which case X-Forwarded-For is read from the right,
+// skipping trusted proxies, to the first address that is not one.
+func clientIP(r *http.Request, trusted []netip.Prefix) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
-		return r.RemoteAddr
+		host = r.RemoteAddr
 	}
-	return host
+	peer, err := netip.ParseAddr(host)
+	if err != nil || !isTrusted(peer, trusted) {
+		return host
+	}
+	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
+	for i := len(hops) - 1; i >= 0; i-- {
+		addr, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+		if err != nil {
+			break
+		}
+		peer = addr.Unmap()
+		if !isTrusted(peer, trusted) {
+			break
+		}
+	}
+	return peer.String()
+}
+
+func isTrusted(addr netip.Addr, trusted []netip.Prefix) bool {
+	for _, p := range trusted {
+		if p.Contains(addr.Unmap()) {
+			return true
+		}
+	}
+	return false
 }
 
 func (s *Server) logRequests(next http.Handler) http.Handler {
@@ -79,7 +107,8 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 		start := time.Now()
 		id := requestID(r)
 		w.Header().Set("X-Request-Id", id)
-		ctx := iam.WithRequestMeta(r.Context(), iam.RequestMeta{RequestID: id, IP: clientIP(r), UserAgent: cleanText(r.UserAgent(), maxUserAgent)})
+		ip := clientIP(r, s.cfg.TrustedProxies)
+		ctx := iam.WithRequestMeta(r.Context(), iam.RequestMeta{RequestID: id, IP: ip, UserAgent: cleanText(r.UserAgent(), maxUserAgent)})
 		ctx, causes := httpapi.WithCauses(ctx)
 		sw := &statusWriter{ResponseWriter: w}
 		next.ServeHTTP(sw, r.WithContext(ctx))
@@ -93,7 +122,7 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 		}
 		attrs := []slog.Attr{
 			slog.String("request_id", id), slog.String("method", r.Method), slog.String("path", r.URL.Path),
-			slog.Int("status", sw.status), slog.Duration("duration", time.Since(start)), slog.String("ip", clientIP(r)),
+			slog.Int("status", sw.status), slog.Duration("duration", time.Since(start)), slog.String("ip", ip),
 		}
 		if cause != nil {
 			attrs = append(attrs, slog.String("error", cause.Error()))

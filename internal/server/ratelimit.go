@@ -107,7 +107,7 @@ func (l *ipLimiter) middleware(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		ip := clientIP(r)
+		ip := iam.RequestMetaFrom(r.Context()).IP
 		ok, wait, auditIt := l.allow(bucketKey(ip))
 		if ok {
 			next.ServeHTTP(w, r)
