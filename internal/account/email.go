@@ -37,13 +37,9 @@ func (s *Service) VerifyEmail(ctx context.Context, raw string) error {
 // ResendVerification mails a new verification link when the address belongs
 // to an unverified user. It answers the same whatever the address.
 func (s *Service) ResendVerification(ctx context.Context, rawEmail string) error {
-	t, err := tenantOf(ctx)
+	t, email, err := tenantAndEmail(ctx, rawEmail)
 	if err != nil {
 		return err
-	}
-	email, ok := directory.NormalizeEmail(rawEmail)
-	if !ok {
-		return iam.Invalid("the request has invalid fields", map[string]string{"email": "must be a valid email address"})
 	}
 	return s.store.InTx(ctx, func(tx iam.Tx) error {
 		u, err := tx.GetUserByEmail(ctx, t.ID, email)

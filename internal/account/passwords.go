@@ -5,7 +5,6 @@ import (
 
 	"github.com/gatehouse-iam/gatehouse/internal/access"
 	"github.com/gatehouse-iam/gatehouse/internal/audit"
-	"github.com/gatehouse-iam/gatehouse/internal/directory"
 	"github.com/gatehouse-iam/gatehouse/internal/iam"
 	"github.com/gatehouse-iam/gatehouse/internal/mail"
 )
@@ -13,13 +12,9 @@ import (
 // ForgotPassword mails a reset link when the address belongs to an active
 // user. It answers the same whatever the address.
 func (s *Service) ForgotPassword(ctx context.Context, rawEmail string) error {
-	t, err := tenantOf(ctx)
+	t, email, err := tenantAndEmail(ctx, rawEmail)
 	if err != nil {
 		return err
-	}
-	email, ok := directory.NormalizeEmail(rawEmail)
-	if !ok {
-		return iam.Invalid("the request has invalid fields", map[string]string{"email": "must be a valid email address"})
 	}
 	return s.store.InTx(ctx, func(tx iam.Tx) error {
 		u, err := tx.GetUserByEmail(ctx, t.ID, email)

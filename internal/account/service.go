@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/gatehouse-iam/gatehouse/internal/directory"
 	"github.com/gatehouse-iam/gatehouse/internal/iam"
 	"github.com/gatehouse-iam/gatehouse/internal/password"
 	"github.com/gatehouse-iam/gatehouse/internal/settings"
@@ -72,6 +73,19 @@ func tenantOf(ctx context.Context) (*iam.Tenant, error) {
 		return nil, iam.Internal(errNoTenant)
 	}
 	return t, nil
+}
+
+// tenantAndEmail is the request's tenant and a submitted email, normalised.
+func tenantAndEmail(ctx context.Context, raw string) (*iam.Tenant, string, error) {
+	t, err := tenantOf(ctx)
+	if err != nil {
+		return nil, "", err
+	}
+	email, ok := directory.NormalizeEmail(raw)
+	if !ok {
+		return nil, "", iam.Invalid("the request has invalid fields", map[string]string{"email": "must be a valid email address"})
+	}
+	return t, email, nil
 }
 
 type constError string
