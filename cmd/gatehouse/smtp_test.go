@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/emersion/go-smtp"
+
+	"github.com/gatehouse-iam/gatehouse/internal/iam"
 )
 
 // These tests run `serve` against a real SMTP server in the process.
@@ -345,6 +347,9 @@ func TestServeSendsMailOverSMTP(t *testing.T) {
 	if m.Attempts != 1 || m.LastError != "" || m.SentAt == nil || m.Subject != sent.subject {
 		t.Errorf("outbox mail: attempts %d, last_error %q, sent_at %v, subject %q; want 1, empty, set, %q",
 			m.Attempts, m.LastError, m.SentAt, m.Subject, sent.subject)
+	}
+	if strings.Contains(m.Text, "ghp_") || m.Text != iam.DeliveredBody {
+		t.Errorf("the delivered mail's body stays in the outbox: %q", m.Text)
 	}
 	// The Message-ID names the outbox mail, so that a retry is recognisably the same message.
 	if id := sent.header.Get("Message-ID"); !strings.Contains(id, m.ID) {

@@ -8,6 +8,9 @@ import (
 // MailStatus is where a mail is in its delivery.
 type MailStatus string
 
+// DeliveredBody replaces the bodies of a mail once it is sent.
+const DeliveredBody = "(removed after delivery)"
+
 // The mail statuses. A mail is stored, not sent, when no mail transport is
 // configured: the admin console's outbox shows it instead.
 const (
@@ -51,6 +54,8 @@ type MailStore interface {
 	// NextAttemptAt <= now, or sending whose lease ran out) as sending until
 	// now+lease and returns them; two callers never claim the same mail.
 	ClaimMail(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]Mail, error)
+	// MarkMailSent records delivery and drops the bodies: once the mail left,
+	// its single-use link must not stay readable in the database.
 	MarkMailSent(ctx context.Context, id string, at time.Time) error
 	// MarkMailFailed records a failed attempt: pending again at next, or
 	// failed for good when next is nil.

@@ -63,8 +63,8 @@ func (q *queries) ClaimMail(ctx context.Context, now time.Time, lease time.Durat
 // MarkMailSent records delivery and counts the attempt. A mail marked sent
 // stays sent.
 func (q *queries) MarkMailSent(ctx context.Context, id string, at time.Time) error {
-	res, err := q.w.ExecContext(ctx, `UPDATE mail_outbox SET status = 'sent', sent_at = $2, attempts = attempts + 1, last_error = ''
-		WHERE id = $1`, id, ts(at))
+	res, err := q.w.ExecContext(ctx, `UPDATE mail_outbox SET status = 'sent', sent_at = $2, attempts = attempts + 1, last_error = '',
+		body_text = $3, body_html = '' WHERE id = $1`, id, ts(at), iam.DeliveredBody)
 	return affected(res, err, "mail")
 }
 

@@ -281,6 +281,7 @@ func testMailMarkSent(t *testing.T, s iam.Store) {
 	want := *m
 	want.Status, want.Attempts, want.LastError, want.SentAt = iam.MailSent, 3, "", ptr(at(5*time.Second))
 	want.NextAttemptAt = at(mailMinute)
+	want.Text, want.HTML = iam.DeliveredBody, ""
 	check(t, "sent mail", mailByID(t, s, tn.ID, m.ID), want)
 	got, err := s.ClaimMail(ctx, at(time.Hour), mailMinute, 10)
 	must(t, err, "ClaimMail after sending")
