@@ -67,7 +67,7 @@ func organization(ctx context.Context, store iam.AccessStore, tenantID, ref stri
 		return store.GetOrganization(ctx, tenantID, ref)
 	}
 	o, err := store.GetOrganizationByAlias(ctx, tenantID, strings.ToLower(ref))
-	if iam.IsCode(err, iam.CodeNotFound) || ref == "" {
+	if iam.IsCode(err, iam.CodeNotFound) {
 		return nil, notFound("organization")
 	}
 	return o, err
