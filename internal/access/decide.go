@@ -144,7 +144,7 @@ func (d *decider) organization(ctx context.Context, tenantID, ref string) (*iam.
 		return st.org, nil
 	}
 	gen, loadedAt := d.gen.Load(), d.now()
-	org, err := resolveOrganization(ctx, d.store, tenantID, ref)
+	org, err := OrganizationByRef(ctx, d.store, tenantID, ref)
 	if err != nil {
 		return nil, err
 	}

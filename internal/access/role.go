@@ -186,8 +186,9 @@ func rolePermissions(ctx context.Context, tx iam.Tx, tenantID string, perms []st
 	return out, nil
 }
 
-// resolveOrganization finds an organization by id or alias.
-func resolveOrganization(ctx context.Context, store iam.AccessStore, tenantID, ref string) (*iam.Organization, error) {
+// OrganizationByRef finds an organization of the tenant by id or alias.
+// Errors: CodeNotFound.
+func OrganizationByRef(ctx context.Context, store iam.AccessStore, tenantID, ref string) (*iam.Organization, error) {
 	if validID(ref) {
 		return store.GetOrganization(ctx, tenantID, ref)
 	}
@@ -213,7 +214,7 @@ func (s *Service) CreateRole(ctx context.Context, in RoleInput) (*iam.Role, erro
 	r := &iam.Role{ID: newID(), TenantID: p.TenantID, Name: name, Description: desc, CreatedAt: now, UpdatedAt: now}
 	err = s.store.InTx(ctx, func(tx iam.Tx) error {
 		if in.OrganizationID != "" {
-			org, err := resolveOrganization(ctx, tx, p.TenantID, in.OrganizationID)
+			org, err := OrganizationByRef(ctx, tx, p.TenantID, in.OrganizationID)
 			if iam.IsCode(err, iam.CodeNotFound) {
 				return invalid("organization_id", "no such organization")
 			}
@@ -257,7 +258,7 @@ func (s *Service) ListRoles(ctx context.Context, q iam.RoleQuery) ([]iam.Role, i
 		return nil, 0, err
 	}
 	if q.OrganizationID != "" {
-		org, err := resolveOrganization(ctx, s.store, p.TenantID, q.OrganizationID)
+		org, err := OrganizationByRef(ctx, s.store, p.TenantID, q.OrganizationID)
 		if err != nil {
 			return nil, 0, err
 		}

@@ -94,13 +94,7 @@ func (s *Service) Invite(ctx context.Context, in InvitationInput) (*iam.Invitati
 }
 
 func findOrganization(ctx context.Context, tx iam.Tx, tenantID, ref string) (*iam.Organization, error) {
-	var org *iam.Organization
-	var err error
-	if _, perr := uuid.Parse(ref); perr == nil && len(ref) == 36 {
-		org, err = tx.GetOrganization(ctx, tenantID, ref)
-	} else {
-		org, err = tx.GetOrganizationByAlias(ctx, tenantID, ref)
-	}
+	org, err := access.OrganizationByRef(ctx, tx, tenantID, ref)
 	if iam.IsCode(err, iam.CodeNotFound) {
 		return nil, iam.Invalid("unknown organization", map[string]string{"organization_id": "no such organization"})
 	}

@@ -63,10 +63,7 @@ func (f fieldErrors) metadata(field string, m map[string]any) map[string]any {
 
 // organization finds an organization by id or alias.
 func organization(ctx context.Context, store iam.AccessStore, tenantID, ref string) (*iam.Organization, error) {
-	if validID(ref) {
-		return store.GetOrganization(ctx, tenantID, ref)
-	}
-	o, err := store.GetOrganizationByAlias(ctx, tenantID, strings.ToLower(ref))
+	o, err := access.OrganizationByRef(ctx, store, tenantID, ref)
 	if iam.IsCode(err, iam.CodeNotFound) {
 		return nil, notFound("organization")
 	}
