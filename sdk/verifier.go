@@ -46,6 +46,7 @@ type Claims struct {
 type Verifier struct {
 	issuer   string
 	audience string
+	tenant   string
 	algs     []jose.SignatureAlgorithm
 	leeway   time.Duration
 	now      func() time.Time
@@ -65,6 +66,14 @@ func (f verifierOption) applyVerifier(v *Verifier) { f(v) }
 // the issuer URL, which is what Gatehouse puts there.
 func WithAudience(aud string) VerifierOption {
 	return verifierOption(func(v *Verifier) { v.audience = aud })
+}
+
+// WithTenant makes the verifier accept only tokens of one tenant (their "tid"
+// claim). All tenants of a Gatehouse share its issuer and keys, so a resource
+// server serving one tenant of a multi-tenant Gatehouse must set it;
+// otherwise check Claims.TenantID itself.
+func WithTenant(tenantID string) VerifierOption {
+	return verifierOption(func(v *Verifier) { v.tenant = tenantID })
 }
 
 // WithLeeway sets how far "exp" and "nbf" may be off to allow for clocks that
@@ -180,6 +189,10 @@ func invalid(format string, args ...any) error {
 }
 
 func (v *Verifier) verify(ctx context.Context, raw string, now time.Time) (*Claims, error) {
+	if v.issuer == "" {
+		// go-jose skips the issuer and audience checks for empty expectations.
+		return nil, invalid("the verifier has no issuer")
+	}
 	if len(raw) > maxTokenSize {
 		return nil, invalid("token of %d bytes", len(raw))
 	}
@@ -227,6 +240,9 @@ func (v *Verifier) verify(ctx context.Context, raw string, now time.Time) (*Clai
 	expected := jwt.Expected{Issuer: v.issuer, AnyAudience: jwt.Audience{v.audience}, Time: now}
 	if err := std.ValidateWithLeeway(expected, v.leeway); err != nil {
 		return nil, invalid("%w", err)
+	}
+	if v.tenant != "" && ext.TenantID != v.tenant {
+		return nil, invalid("token of tenant %q, not %q", ext.TenantID, v.tenant)
 	}
 	return &Claims{
 		Issuer:    std.Issuer,

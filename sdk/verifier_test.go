@@ -418,3 +418,17 @@ func TestVerifyKeysURL(t *testing.T) {
 		t.Errorf("%d fetches from the keys URL, want 1", n)
 	}
 }
+
+func TestVerifyTenant(t *testing.T) {
+	g := startGatehouse(t)
+	raw := g.token("user-1")
+	if _, err := verifier(g, sdk.WithTenant("tenant-1")).Verify(t.Context(), raw); err != nil {
+		t.Fatalf("a token of the tenant: %v", err)
+	}
+	if _, err := verifier(g, sdk.WithTenant("tenant-2")).Verify(t.Context(), raw); !errors.Is(err, sdk.ErrInvalidToken) {
+		t.Fatalf("a token of another tenant: %v", err)
+	}
+	if _, err := sdk.NewVerifier("", sdk.WithHTTPClient(g.Client())).Verify(t.Context(), raw); !errors.Is(err, sdk.ErrInvalidToken) {
+		t.Fatalf("a verifier without an issuer accepted a token: %v", err)
+	}
+}

@@ -230,6 +230,11 @@ func (s *Service) check(ctx context.Context, caller *iam.Principal, in CheckInpu
 	if !permissionName.MatchString(in.Permission) || len(in.Permission) > maxPermissionName {
 		return nil, invalid("permission", "must be dotted lower-case words, such as invoices.read")
 	}
+	if reservedNamespace(in.Permission) {
+		// Gatehouse's own admin permissions are not application grants; no
+		// application role can hold them, so asking would only mislead.
+		return nil, invalid("permission", "is in a namespace reserved for Gatehouse's system permissions")
+	}
 	userID, err := s.subjectUser(ctx, in.Subject)
 	if err != nil {
 		return nil, err

@@ -40,8 +40,9 @@ func checkPermissionName(name string) string {
 	return ""
 }
 
-// isWildcard reports whether p is a valid "prefix.*" pattern.
+// isWildcard reports whether p is a valid "prefix.*" pattern outside the
+// reserved namespaces.
 func isWildcard(p string) bool {
 	prefix, ok := strings.CutSuffix(p, ".*")
-	return ok && len(p) <= maxPermissionName && permissionPrefix.MatchString(prefix)
+	return ok && len(p) <= maxPermissionName && permissionPrefix.MatchString(prefix) && !reservedNamespace(prefix)
 }

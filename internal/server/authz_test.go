@@ -282,6 +282,11 @@ func TestAccessBadInput(t *testing.T) {
 	h.post("/api/v1/permissions", r.admin, map[string]any{"name": "invoices.read"}).wantError(http.StatusConflict, "name_taken")
 	h.post("/api/v1/roles", r.admin, map[string]any{"name": "x", "permissions": []string{"payroll.view"}}).wantError(bad, "invalid_request")
 	h.post("/api/v1/roles", r.admin, map[string]any{"name": "x", "permissions": []string{"Invoices.*"}}).wantError(bad, "invalid_request")
+	for _, reserved := range []string{"authz.*", "users.*", "admins.*", "roles.*"} {
+		h.post("/api/v1/roles", r.admin, map[string]any{"name": "x", "permissions": []string{reserved}}).wantError(bad, "invalid_request")
+	}
+	h.post("/api/v1/authz/check", r.admin, map[string]any{"subject": map[string]any{"type": "user", "id": r.alice}, "permission": "authz.check"}).
+		wantError(bad, "invalid_request")
 	h.post("/api/v1/roles", r.admin, map[string]any{"name": "billing", "permissions": []string{}}).wantError(http.StatusConflict, "name_taken")
 	h.post("/api/v1/roles", r.admin, map[string]any{"name": "billing", "permissions": []string{}, "organization_id": "acme"}).want(http.StatusCreated)
 	h.post("/api/v1/roles", r.admin, map[string]any{"name": "y", "permissions": []string{}, "organization_id": "nowhere"}).wantError(bad, "invalid_request")
