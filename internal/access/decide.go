@@ -286,7 +286,7 @@ func (s *Service) subjectUser(ctx context.Context, sub Subject) (string, error) 
 		}
 		return p.UserID, nil
 	case sub.Type == SubjectUser:
-		if !validID(sub.ID) {
+		if !ValidID(sub.ID) {
 			return "", iam.Errorf(iam.CodeNotFound, "subject not found")
 		}
 		return sub.ID, nil

@@ -23,6 +23,8 @@ const (
 	GroupsRead       = "groups.read"
 	GroupsWrite      = "groups.write"
 	AuthzCheck       = "authz.check"
+	SessionsRead     = "sessions.read"
+	SessionsWrite    = "sessions.write"
 )
 
 // SystemPermissions lists every permission an admin role may hold.

@@ -74,7 +74,7 @@ func (s *Service) GetPermission(ctx context.Context, id string) (*iam.Permission
 	if err != nil {
 		return nil, err
 	}
-	if !validID(id) {
+	if !ValidID(id) {
 		return nil, iam.Errorf(iam.CodeNotFound, "permission not found")
 	}
 	return s.store.GetPermission(ctx, p.TenantID, id)
@@ -96,7 +96,7 @@ func (s *Service) UpdatePermission(ctx context.Context, id, description string) 
 	if err != nil {
 		return nil, err
 	}
-	if !validID(id) {
+	if !ValidID(id) {
 		return nil, iam.Errorf(iam.CodeNotFound, "permission not found")
 	}
 	desc, err := text("description", description, 1000, false)
@@ -127,7 +127,7 @@ func (s *Service) DeletePermission(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
-	if !validID(id) {
+	if !ValidID(id) {
 		return iam.Errorf(iam.CodeNotFound, "permission not found")
 	}
 	err = s.store.InTx(ctx, func(tx iam.Tx) error {
@@ -189,7 +189,7 @@ func rolePermissions(ctx context.Context, tx iam.Tx, tenantID string, perms []st
 // OrganizationByRef finds an organization of the tenant by id or alias.
 // Errors: CodeNotFound.
 func OrganizationByRef(ctx context.Context, store iam.AccessStore, tenantID, ref string) (*iam.Organization, error) {
-	if validID(ref) {
+	if ValidID(ref) {
 		return store.GetOrganization(ctx, tenantID, ref)
 	}
 	return store.GetOrganizationByAlias(ctx, tenantID, strings.ToLower(ref))
@@ -244,7 +244,7 @@ func (s *Service) GetRole(ctx context.Context, id string) (*iam.Role, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !validID(id) {
+	if !ValidID(id) {
 		return nil, iam.Errorf(iam.CodeNotFound, "role not found")
 	}
 	return s.store.GetRole(ctx, p.TenantID, id)
@@ -274,7 +274,7 @@ func (s *Service) UpdateRole(ctx context.Context, id string, patch RolePatch) (*
 	if err != nil {
 		return nil, err
 	}
-	if !validID(id) {
+	if !ValidID(id) {
 		return nil, iam.Errorf(iam.CodeNotFound, "role not found")
 	}
 	var name, desc string
@@ -327,7 +327,7 @@ func (s *Service) DeleteRole(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
-	if !validID(id) {
+	if !ValidID(id) {
 		return iam.Errorf(iam.CodeNotFound, "role not found")
 	}
 	err = s.store.InTx(ctx, func(tx iam.Tx) error {
@@ -367,10 +367,10 @@ func (s *Service) changeUserRole(ctx context.Context, userID, roleID string, ass
 	if err != nil {
 		return err
 	}
-	if !validID(userID) {
+	if !ValidID(userID) {
 		return iam.Errorf(iam.CodeNotFound, "user not found")
 	}
-	if !validID(roleID) {
+	if !ValidID(roleID) {
 		return iam.Errorf(iam.CodeNotFound, "role not found")
 	}
 	err = s.store.InTx(ctx, func(tx iam.Tx) error {
@@ -418,7 +418,7 @@ func (s *Service) UserRoles(ctx context.Context, userID string) ([]iam.Role, err
 	if err != nil {
 		return nil, err
 	}
-	if !validID(userID) {
+	if !ValidID(userID) {
 		return nil, iam.Errorf(iam.CodeNotFound, "user not found")
 	}
 	if _, err := s.store.GetUser(ctx, p.TenantID, userID); err != nil {

@@ -35,7 +35,9 @@ func (s *Service) Invalidate() { s.decider.invalidate() }
 
 func newID() string { return uuid.Must(uuid.NewV7()).String() }
 
-func validID(id string) bool {
+// ValidID reports whether id is a UUID in its canonical 36-character form, so
+// that ids that cannot exist answer not found without a query.
+func ValidID(id string) bool {
 	_, err := uuid.Parse(id)
 	return err == nil && len(id) == 36
 }

@@ -4,8 +4,6 @@ import (
 	"context"
 	"slices"
 
-	"github.com/google/uuid"
-
 	"github.com/gatehouse-iam/gatehouse/internal/access"
 	"github.com/gatehouse-iam/gatehouse/internal/audit"
 	"github.com/gatehouse-iam/gatehouse/internal/directory"
@@ -49,7 +47,7 @@ func (s *Service) Invite(ctx context.Context, in InvitationInput) (*iam.Invitati
 	}
 	raw := token.NewOpaque(invitationPrefix)
 	now := s.now()
-	inv := &iam.Invitation{ID: uuid.Must(uuid.NewV7()).String(), TenantID: p.TenantID, Email: email, Roles: []string{},
+	inv := &iam.Invitation{ID: newID(), TenantID: p.TenantID, Email: email, Roles: []string{},
 		Hash: token.HashOpaque(raw), InvitedBy: p.UserID, ExpiresAt: now.Add(invitationTTL), CreatedAt: now}
 	err = s.store.InTx(ctx, func(tx iam.Tx) error {
 		orgName := ""
@@ -116,7 +114,7 @@ func (s *Service) WithdrawInvitation(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
-	if _, err := uuid.Parse(id); err != nil || len(id) != 36 {
+	if !access.ValidID(id) {
 		return iam.Errorf(iam.CodeNotFound, "invitation not found")
 	}
 	return s.store.InTx(ctx, func(tx iam.Tx) error {

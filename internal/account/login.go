@@ -4,8 +4,6 @@ import (
 	"context"
 	"time"
 
-	"github.com/google/uuid"
-
 	"github.com/gatehouse-iam/gatehouse/internal/audit"
 	"github.com/gatehouse-iam/gatehouse/internal/directory"
 	"github.com/gatehouse-iam/gatehouse/internal/iam"
@@ -155,7 +153,7 @@ func (s *Service) failure(ctx context.Context, tenantID, userID, email, reason s
 func (s *Service) openSession(ctx context.Context, st *settings.Settings, u *iam.User, keep bool, amr []string) (*Tokens, error) {
 	now := s.now()
 	meta := iam.RequestMetaFrom(ctx)
-	sess := &iam.Session{ID: uuid.Must(uuid.NewV7()).String(), TenantID: u.TenantID, UserID: u.ID, CreatedAt: now, LastSeenAt: now,
+	sess := &iam.Session{ID: newID(), TenantID: u.TenantID, UserID: u.ID, CreatedAt: now, LastSeenAt: now,
 		IP: meta.IP, UserAgent: meta.UserAgent, KeepLoggedIn: keep, AMR: amr}
 	sess.ExpiresAt = expiry(st, sess.CreatedAt, now, keep)
 	refresh, rt := s.newRefreshToken(sess, now)
@@ -193,13 +191,13 @@ func expiry(st *settings.Settings, created, lastSeen time.Time, keep bool) time.
 
 func (s *Service) newRefreshToken(sess *iam.Session, now time.Time) (string, *iam.RefreshToken) {
 	raw := token.NewOpaque(token.RefreshPrefix)
-	return raw, &iam.RefreshToken{ID: uuid.Must(uuid.NewV7()).String(), TenantID: sess.TenantID, SessionID: sess.ID,
+	return raw, &iam.RefreshToken{ID: newID(), TenantID: sess.TenantID, SessionID: sess.ID,
 		Hash: token.HashOpaque(raw), CreatedAt: now, ExpiresAt: sess.ExpiresAt}
 }
 
 func (s *Service) tokens(st *settings.Settings, sess *iam.Session, refresh string) (*Tokens, error) {
 	ttl := st.Tokens.AccessTokenTTL.Std()
-	access, err := s.issuer.IssueFor(sess.TenantID, sess.UserID, sess.ID, sess.AMR, ttl)
+	access, err := s.issuer.Issue(sess.TenantID, sess.UserID, sess.ID, sess.AMR, ttl)
 	if err != nil {
 		return nil, iam.Internal(err)
 	}

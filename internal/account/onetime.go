@@ -6,8 +6,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/google/uuid"
-
 	"github.com/gatehouse-iam/gatehouse/internal/iam"
 	"github.com/gatehouse-iam/gatehouse/internal/token"
 )
@@ -42,7 +40,7 @@ var errBadLink = iam.Errorf(iam.CodeInvalidToken, "the link is invalid, expired 
 func (s *Service) issueToken(ctx context.Context, tx iam.Tx, u *iam.User, kind, email string, ttl time.Duration, path string) (string, error) {
 	raw := token.NewOpaque(tokenPrefixes[kind])
 	now := s.now()
-	t := &iam.OneTimeToken{ID: uuid.Must(uuid.NewV7()).String(), TenantID: u.TenantID, UserID: u.ID, Kind: kind,
+	t := &iam.OneTimeToken{ID: newID(), TenantID: u.TenantID, UserID: u.ID, Kind: kind,
 		Hash: token.HashOpaque(raw), Email: email, ExpiresAt: now.Add(ttl), CreatedAt: now}
 	if err := tx.CreateOneTimeToken(ctx, t); err != nil {
 		return "", err

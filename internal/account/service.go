@@ -4,6 +4,8 @@ import (
 	"context"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/gatehouse-iam/gatehouse/internal/directory"
 	"github.com/gatehouse-iam/gatehouse/internal/iam"
 	"github.com/gatehouse-iam/gatehouse/internal/password"
@@ -74,6 +76,8 @@ func tenantOf(ctx context.Context) (*iam.Tenant, error) {
 	}
 	return t, nil
 }
+
+func newID() string { return uuid.Must(uuid.NewV7()).String() }
 
 // tenantAndEmail is the request's tenant and a submitted email, normalised.
 func tenantAndEmail(ctx context.Context, raw string) (*iam.Tenant, string, error) {

@@ -3,23 +3,10 @@ package account
 import (
 	"context"
 
-	"github.com/google/uuid"
-
 	"github.com/gatehouse-iam/gatehouse/internal/access"
 	"github.com/gatehouse-iam/gatehouse/internal/audit"
 	"github.com/gatehouse-iam/gatehouse/internal/iam"
 )
-
-// Permissions over other users' sessions.
-const (
-	SessionsRead  = "sessions.read"
-	SessionsWrite = "sessions.write"
-)
-
-func validID(id string) bool {
-	_, err := uuid.Parse(id)
-	return err == nil && len(id) == 36
-}
 
 // MySessions lists the caller's active sessions, newest first.
 func (s *Service) MySessions(ctx context.Context, lp iam.ListParams) ([]iam.Session, int, error) {
@@ -59,11 +46,11 @@ func (s *Service) EndMyOtherSessions(ctx context.Context) error {
 
 // UserSessions lists a user's active sessions. Needs sessions.read.
 func (s *Service) UserSessions(ctx context.Context, userID string, lp iam.ListParams) ([]iam.Session, int, error) {
-	p, err := access.Require(ctx, SessionsRead)
+	p, err := access.Require(ctx, access.SessionsRead)
 	if err != nil {
 		return nil, 0, err
 	}
-	if !validID(userID) {
+	if !access.ValidID(userID) {
 		return nil, 0, iam.Errorf(iam.CodeNotFound, "user not found")
 	}
 	if _, err := s.store.GetUser(ctx, p.TenantID, userID); err != nil {
@@ -77,7 +64,7 @@ func (s *Service) UserSessions(ctx context.Context, userID string, lp iam.ListPa
 
 // EndSession ends any session of the tenant. Needs sessions.write.
 func (s *Service) EndSession(ctx context.Context, id string) error {
-	p, err := access.Require(ctx, SessionsWrite)
+	p, err := access.Require(ctx, access.SessionsWrite)
 	if err != nil {
 		return err
 	}
@@ -86,11 +73,11 @@ func (s *Service) EndSession(ctx context.Context, id string) error {
 
 // EndUserSessions ends every session of a user. Needs sessions.write.
 func (s *Service) EndUserSessions(ctx context.Context, userID string) error {
-	p, err := access.Require(ctx, SessionsWrite)
+	p, err := access.Require(ctx, access.SessionsWrite)
 	if err != nil {
 		return err
 	}
-	if !validID(userID) {
+	if !access.ValidID(userID) {
 		return iam.Errorf(iam.CodeNotFound, "user not found")
 	}
 	err = s.store.InTx(ctx, func(tx iam.Tx) error {
@@ -115,7 +102,7 @@ func (s *Service) EndUserSessions(ctx context.Context, userID string) error {
 // is set, else any — an admin's only for a caller who may change that admin.
 func (s *Service) endSession(ctx context.Context, p *iam.Principal, id, owner string) error {
 	tenantID := p.TenantID
-	if !validID(id) {
+	if !access.ValidID(id) {
 		return iam.Errorf(iam.CodeNotFound, "session not found")
 	}
 	err := s.store.InTx(ctx, func(tx iam.Tx) error {

@@ -6,8 +6,6 @@ import (
 	"strings"
 	"unicode"
 
-	"github.com/google/uuid"
-
 	"github.com/gatehouse-iam/gatehouse/internal/audit"
 	"github.com/gatehouse-iam/gatehouse/internal/directory"
 	"github.com/gatehouse-iam/gatehouse/internal/iam"
@@ -86,7 +84,7 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (string, error
 		case !iam.IsCode(err, iam.CodeNotFound):
 			return err
 		}
-		u := &iam.User{ID: uuid.Must(uuid.NewV7()).String(), TenantID: t.ID, Email: email, Name: name, PasswordHash: hash,
+		u := &iam.User{ID: newID(), TenantID: t.ID, Email: email, Name: name, PasswordHash: hash,
 			Status: iam.UserActive, EmailVerified: inv != nil, CreatedAt: now, UpdatedAt: now}
 		if err := tx.CreateUser(ctx, u); err != nil {
 			return err

@@ -81,7 +81,7 @@ func (s *Service) GetAdminRole(ctx context.Context, id string) (*iam.AdminRole, 
 	if err != nil {
 		return nil, err
 	}
-	if !validID(id) {
+	if !access.ValidID(id) {
 		return nil, notFound("admin role")
 	}
 	return s.store.GetAdminRole(ctx, p.TenantID, id)
@@ -104,7 +104,7 @@ func (s *Service) UpdateAdminRole(ctx context.Context, id string, patch AdminRol
 	if err != nil {
 		return nil, err
 	}
-	if !validID(id) {
+	if !access.ValidID(id) {
 		return nil, notFound("admin role")
 	}
 	f := fieldErrors{}
@@ -163,7 +163,7 @@ func (s *Service) DeleteAdminRole(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
-	if !validID(id) {
+	if !access.ValidID(id) {
 		return notFound("admin role")
 	}
 	err = s.store.InTx(ctx, func(tx iam.Tx) error {
@@ -259,7 +259,7 @@ func (s *Service) SetAdminRoles(ctx context.Context, userID string, names []stri
 	if err != nil {
 		return nil, err
 	}
-	if !validID(userID) {
+	if !access.ValidID(userID) {
 		return nil, notFound("admin")
 	}
 	action := "admin.updated"
@@ -306,7 +306,7 @@ func resolveRoles(ctx context.Context, tx iam.Tx, tenantID string, refs []string
 	for _, ref := range refs {
 		var r *iam.AdminRole
 		var err error
-		if validID(ref) {
+		if access.ValidID(ref) {
 			r, err = tx.GetAdminRole(ctx, tenantID, ref)
 		} else {
 			r, err = tx.GetAdminRoleByName(ctx, tenantID, ref)

@@ -24,8 +24,8 @@ type GroupPatch struct {
 
 func groupRef(id string) iam.Ref { return iam.Ref{Type: "group", ID: id} }
 
-func (s *Service) group(ctx context.Context, store iam.AccessStore, tenantID, id string) (*iam.Group, error) {
-	if !validID(id) {
+func group(ctx context.Context, store iam.AccessStore, tenantID, id string) (*iam.Group, error) {
+	if !access.ValidID(id) {
 		return nil, notFound("group")
 	}
 	return store.GetGroup(ctx, tenantID, id)
@@ -65,7 +65,7 @@ func (s *Service) GetGroup(ctx context.Context, id string) (*iam.Group, error) {
 	if err != nil {
 		return nil, err
 	}
-	return s.group(ctx, s.store, p.TenantID, id)
+	return group(ctx, s.store, p.TenantID, id)
 }
 
 // ListGroups lists groups. Needs groups.read.
@@ -99,7 +99,7 @@ func (s *Service) UpdateGroup(ctx context.Context, id string, patch GroupPatch) 
 	}
 	var g *iam.Group
 	err = s.store.InTx(ctx, func(tx iam.Tx) error {
-		if g, err = s.group(ctx, tx, p.TenantID, id); err != nil {
+		if g, err = group(ctx, tx, p.TenantID, id); err != nil {
 			return err
 		}
 		if patch.Name != nil {
@@ -141,7 +141,7 @@ func (s *Service) ListGroupMembers(ctx context.Context, id string, lp iam.ListPa
 	if err != nil {
 		return nil, 0, err
 	}
-	if _, err := s.group(ctx, s.store, p.TenantID, id); err != nil {
+	if _, err := group(ctx, s.store, p.TenantID, id); err != nil {
 		return nil, 0, err
 	}
 	return s.store.ListGroupMembers(ctx, p.TenantID, id, lp)
@@ -151,7 +151,7 @@ func (s *Service) ListGroupMembers(ctx context.Context, id string, lp iam.ListPa
 // nothing. Needs groups.write.
 func (s *Service) AddGroupMember(ctx context.Context, id, userID string) error {
 	return s.groupChange(ctx, id, "group.member_added", func(tx iam.Tx, g *iam.Group) (map[string]any, error) {
-		if !validID(userID) {
+		if !access.ValidID(userID) {
 			return nil, notFound("user")
 		}
 		if _, err := tx.GetUser(ctx, g.TenantID, userID); err != nil {
@@ -179,7 +179,7 @@ func (s *Service) GroupRoles(ctx context.Context, id string) ([]iam.Role, error)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := s.group(ctx, s.store, p.TenantID, id); err != nil {
+	if _, err := group(ctx, s.store, p.TenantID, id); err != nil {
 		return nil, err
 	}
 	return s.store.GroupRoles(ctx, p.TenantID, id)
@@ -190,7 +190,7 @@ func (s *Service) GroupRoles(ctx context.Context, id string) ([]iam.Role, error)
 // Needs groups.write. Errors: CodeNotFound, CodeInvalid.
 func (s *Service) AddGroupRole(ctx context.Context, id, roleID string) error {
 	return s.groupChange(ctx, id, "group.role_added", func(tx iam.Tx, g *iam.Group) (map[string]any, error) {
-		if !validID(roleID) {
+		if !access.ValidID(roleID) {
 			return nil, notFound("role")
 		}
 		r, err := tx.GetRole(ctx, g.TenantID, roleID)
@@ -225,7 +225,7 @@ func (s *Service) groupChange(ctx context.Context, id, action string, change fun
 		return err
 	}
 	err = s.store.InTx(ctx, func(tx iam.Tx) error {
-		g, err := s.group(ctx, tx, p.TenantID, id)
+		g, err := group(ctx, tx, p.TenantID, id)
 		if err != nil {
 			return err
 		}

@@ -45,7 +45,7 @@ func (f fieldErrors) alias(field, s string) string {
 	switch {
 	case len(a) < 2 || len(a) > 63 || !aliasPattern.MatchString(a):
 		f[field] = "must be 2 to 63 lower-case letters, digits and inner hyphens"
-	case validID(a):
+	case access.ValidID(a):
 		f[field] = "must not look like an id"
 	}
 	return a
@@ -226,7 +226,7 @@ func (s *Service) SetMember(ctx context.Context, ref, userID string, roleIDs []s
 	if err != nil {
 		return nil, err
 	}
-	if !validID(userID) {
+	if !access.ValidID(userID) {
 		return nil, notFound("user")
 	}
 	var m *iam.Member
@@ -273,7 +273,7 @@ func memberRoles(ctx context.Context, tx iam.Tx, tenantID, orgID string, roleIDs
 	ids, names := []string{}, []string{}
 	for i, id := range roleIDs {
 		field := fmt.Sprintf("roles[%d]", i)
-		if !validID(id) {
+		if !access.ValidID(id) {
 			return nil, nil, iam.Invalid("unknown role", map[string]string{field: "must be a role id"})
 		}
 		r, err := tx.GetRole(ctx, tenantID, id)
@@ -299,7 +299,7 @@ func (s *Service) RemoveMember(ctx context.Context, ref, userID string) error {
 	if err != nil {
 		return err
 	}
-	if !validID(userID) {
+	if !access.ValidID(userID) {
 		return notFound("member")
 	}
 	err = s.store.InTx(ctx, func(tx iam.Tx) error {

@@ -44,13 +44,6 @@ func New(store iam.Store, hasher *password.Hasher, cache AuthCache, st Settings,
 
 func newID() string { return uuid.Must(uuid.NewV7()).String() }
 
-// validID reports whether s is a UUID, so that ids that cannot exist answer
-// not found without a query.
-func validID(s string) bool {
-	_, err := uuid.Parse(s)
-	return err == nil && len(s) == 36
-}
-
 func notFound(what string) error { return iam.Errorf(iam.CodeNotFound, "%s not found", what) }
 
 // hashPassword hashes a password that passed validation.

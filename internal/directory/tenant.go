@@ -116,7 +116,7 @@ func (s *Service) GetTenant(ctx context.Context, id string) (*iam.Tenant, error)
 	if _, err := requireSystemAdmin(ctx); err != nil {
 		return nil, err
 	}
-	if !validID(id) {
+	if !access.ValidID(id) {
 		return nil, notFound("tenant")
 	}
 	return s.store.GetTenant(ctx, id)
@@ -137,7 +137,7 @@ func (s *Service) UpdateTenant(ctx context.Context, id string, patch TenantPatch
 	if err != nil {
 		return nil, err
 	}
-	if !validID(id) {
+	if !access.ValidID(id) {
 		return nil, notFound("tenant")
 	}
 	f := fieldErrors{}
@@ -184,7 +184,7 @@ func (s *Service) DeleteTenant(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
-	if !validID(id) {
+	if !access.ValidID(id) {
 		return notFound("tenant")
 	}
 	err = s.store.InTx(ctx, func(tx iam.Tx) error {

@@ -89,7 +89,7 @@ func (s *Service) GetUser(ctx context.Context, id string) (*iam.User, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !validID(id) {
+	if !access.ValidID(id) {
 		return nil, notFound("user")
 	}
 	return s.store.GetUser(ctx, p.TenantID, id)
@@ -111,7 +111,7 @@ func (s *Service) UpdateUser(ctx context.Context, id string, patch UserPatch) (*
 	if err != nil {
 		return nil, err
 	}
-	if !validID(id) {
+	if !access.ValidID(id) {
 		return nil, notFound("user")
 	}
 	f := fieldErrors{}
@@ -169,7 +169,7 @@ func (s *Service) DeleteUser(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
-	if !validID(id) {
+	if !access.ValidID(id) {
 		return notFound("user")
 	}
 	err = s.guardSuperadmin(ctx, p.TenantID, func(tx iam.Tx) error {
@@ -202,7 +202,7 @@ func (s *Service) SetUserStatus(ctx context.Context, id string, status iam.UserS
 	if err != nil {
 		return nil, err
 	}
-	if !validID(id) {
+	if !access.ValidID(id) {
 		return nil, notFound("user")
 	}
 	action := "user.enabled"

@@ -120,7 +120,7 @@ func wire(ctx context.Context, opts Options, store *sqlstore.Store) (*Server, er
 	if err != nil {
 		return nil, err
 	}
-	issuer := token.NewIssuer(keys, cfg.Issuer, cfg.AccessTokenTTL, now)
+	issuer := token.NewIssuer(keys, cfg.Issuer, now)
 	st := settings.New(store, settings.Defaults(cfg.AccessTokenTTL), checkTemplate, access.Require, now)
 	transport, err := mailTransport(cfg)
 	if err != nil {

@@ -33,28 +33,20 @@ type Issuer struct {
 	keys     *Keys
 	issuer   string
 	audience string
-	ttl      time.Duration
 	now      func() time.Time
 
 	mu       sync.Mutex
 	verified map[string]*AccessClaims
 }
 
-// NewIssuer returns an Issuer whose tokens last ttl.
-func NewIssuer(keys *Keys, issuer string, ttl time.Duration, now func() time.Time) *Issuer {
-	return &Issuer{keys: keys, issuer: issuer, audience: issuer, ttl: ttl, now: now, verified: map[string]*AccessClaims{}}
+// NewIssuer returns an Issuer for one issuer URL.
+func NewIssuer(keys *Keys, issuer string, now func() time.Time) *Issuer {
+	return &Issuer{keys: keys, issuer: issuer, audience: issuer, now: now, verified: map[string]*AccessClaims{}}
 }
 
-// TTL is how long access tokens last.
-func (i *Issuer) TTL() time.Duration { return i.ttl }
-
-// Issue signs an access token for a user's session, lasting the issuer's TTL.
-func (i *Issuer) Issue(tenantID, userID, sessionID string, amr []string) (string, error) {
-	return i.IssueFor(tenantID, userID, sessionID, amr, i.ttl)
-}
-
-// IssueFor signs an access token lasting ttl.
-func (i *Issuer) IssueFor(tenantID, userID, sessionID string, amr []string, ttl time.Duration) (string, error) {
+// Issue signs an access token for a user's session, lasting ttl (the
+// tenant's setting).
+func (i *Issuer) Issue(tenantID, userID, sessionID string, amr []string, ttl time.Duration) (string, error) {
 	now := i.now()
 	claims := AccessClaims{
 		Claims: jwt.Claims{

@@ -96,8 +96,8 @@ func TestIssueAndVerify(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	iss := token.NewIssuer(keys, "https://id.example.com", 10*time.Minute, clk.Now)
-	raw, err := iss.Issue("tenant-1", "user-1", "session-1", []string{"pwd"})
+	iss := token.NewIssuer(keys, "https://id.example.com", clk.Now)
+	raw, err := iss.Issue("tenant-1", "user-1", "session-1", []string{"pwd"}, 10*time.Minute)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,7 +108,7 @@ func TestIssueAndVerify(t *testing.T) {
 	if c.Subject != "user-1" || c.TenantID != "tenant-1" || c.SessionID != "session-1" || c.ID == "" {
 		t.Fatalf("claims %+v", c)
 	}
-	other := token.NewIssuer(keys, "https://other.example.com", 10*time.Minute, clk.Now)
+	other := token.NewIssuer(keys, "https://other.example.com", clk.Now)
 	if _, err := other.Verify(ctx, raw); !iam.IsCode(err, iam.CodeInvalidToken) {
 		t.Fatalf("a token of another issuer verified: %v", err)
 	}
@@ -138,12 +138,12 @@ func TestKeysFollowRotationOnAnotherReplica(t *testing.T) {
 	if err := a.Rotate(ctx); err != nil {
 		t.Fatal(err)
 	}
-	raw, err := token.NewIssuer(a, "https://id", time.Hour, clk.Now).Issue("t", "u", "s", nil)
+	raw, err := token.NewIssuer(a, "https://id", clk.Now).Issue("t", "u", "s", nil, time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
 	clk.Advance(time.Second)
-	if _, err := token.NewIssuer(b, "https://id", time.Hour, clk.Now).Verify(ctx, raw); err != nil {
+	if _, err := token.NewIssuer(b, "https://id", clk.Now).Verify(ctx, raw); err != nil {
 		t.Fatalf("replica b refused a token signed with the rotated key: %v", err)
 	}
 	if len(b.JWKS().Keys) != 2 {

@@ -23,7 +23,7 @@ func TestVerifyRequiresAccessTokenType(t *testing.T) {
 	now := time.Now()
 	keys := &Keys{now: func() time.Time { return now }, lastReload: now,
 		public: map[string]jose.JSONWebKey{"k1": {Key: &priv.PublicKey, KeyID: "k1", Algorithm: "ES256"}}}
-	iss := NewIssuer(keys, "https://id", time.Hour, keys.now)
+	iss := NewIssuer(keys, "https://id", keys.now)
 	claims := AccessClaims{Claims: jwt.Claims{Issuer: "https://id", Subject: "u", Audience: jwt.Audience{"https://id"},
 		Expiry: jwt.NewNumericDate(now.Add(time.Hour))}, TenantID: "t", SessionID: "s"}
 	payload, _ := json.Marshal(claims)
