@@ -33,7 +33,7 @@ func (q *queries) OneTimeTokenByHash(ctx context.Context, hash string) (*iam.One
 }
 
 func (q *queries) UseOneTimeToken(ctx context.Context, id string, at time.Time) (bool, error) {
-	return q.deleted(ctx, "one-time token", `UPDATE one_time_tokens SET used_at = $1 WHERE id = $2 AND used_at IS NULL`, ts(at), id)
+	return q.changed(ctx, "one-time token", `UPDATE one_time_tokens SET used_at = $1 WHERE id = $2 AND used_at IS NULL`, ts(at), id)
 }
 
 func (q *queries) ExpireUserTokens(ctx context.Context, tenantID, userID, kind string, at time.Time) error {
@@ -44,7 +44,7 @@ func (q *queries) ExpireUserTokens(ctx context.Context, tenantID, userID, kind s
 
 const invitationColumns = `id, tenant_id, email, organization_id, roles, token_hash, invited_by, expires_at, accepted_at, created_at`
 
-func scanInvitation(row interface{ Scan(...any) error }) (*iam.Invitation, error) {
+func scanInvitation(row scanner) (*iam.Invitation, error) {
 	var (
 		inv      iam.Invitation
 		org      sql.NullString
@@ -91,8 +91,8 @@ func (q *queries) ListInvitations(ctx context.Context, tenantID string, p iam.Li
 		where += ` AND email LIKE $2 ESCAPE '\'`
 	}
 	p.OrderBy, p.Desc = "created_at", true
-	return list(ctx, q, "invitations", where, args, p, map[string]string{"created_at": "created_at"},
-		`SELECT `+invitationColumns+` FROM invitations`, scanInvitation)
+	return list(ctx, q, listing{what: "invitations", columns: invitationColumns, from: "invitations", where: where, args: args,
+		fallback: "created_at"}, p, scanInvitation)
 }
 
 func (q *queries) DeleteInvitation(ctx context.Context, tenantID, id string) error {
@@ -101,7 +101,7 @@ func (q *queries) DeleteInvitation(ctx context.Context, tenantID, id string) err
 }
 
 func (q *queries) AcceptInvitation(ctx context.Context, id string, at time.Time) (bool, error) {
-	return q.deleted(ctx, "invitation", `UPDATE invitations SET accepted_at = $1 WHERE id = $2 AND accepted_at IS NULL`, ts(at), id)
+	return q.changed(ctx, "invitation", `UPDATE invitations SET accepted_at = $1 WHERE id = $2 AND accepted_at IS NULL`, ts(at), id)
 }
 
 func (q *queries) LoginFailures(ctx context.Context, tenantID, email string) (*iam.LoginFailures, error) {
@@ -155,24 +155,8 @@ func (q *queries) ClearLoginFailures(ctx context.Context, tenantID, email string
 func (q *queries) ListSessions(ctx context.Context, tenantID, userID string, now time.Time, p iam.ListParams) ([]iam.Session, int, error) {
 	where := ` WHERE tenant_id = $1 AND user_id = $2 AND revoked_at IS NULL AND expires_at > $3`
 	args := []any{tenantID, userID, ts(now)}
-	var total int
-	if err := q.r.QueryRowContext(ctx, `SELECT count(*) FROM sessions`+where, args...).Scan(&total); err != nil {
-		return nil, 0, storeErr(err, "sessions", nil)
-	}
-	rows, err := q.r.QueryContext(ctx, `SELECT `+sessionColumns+` FROM sessions`+where+` ORDER BY created_at DESC, id DESC`+limitClause(len(args)),
-		append(args, p.Limit, p.Offset())...)
-	if err != nil {
-		return nil, 0, storeErr(err, "sessions", nil)
-	}
-	sessions := []iam.Session{}
-	err = eachRow(rows, func(r *sql.Rows) error {
-		s, err := scanSession(r)
-		if err == nil {
-			sessions = append(sessions, *s)
-		}
-		return err
-	})
-	return sessions, total, storeErr(err, "sessions", nil)
+	p.Desc = true
+	return list(ctx, q, listing{what: "sessions", columns: sessionColumns, from: "sessions", where: where, args: args, fallback: "created_at"}, p, scanSession)
 }
 
 func (q *queries) RevokeOtherSessions(ctx context.Context, tenantID, userID, keep string, at time.Time) error {

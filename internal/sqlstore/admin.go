@@ -14,7 +14,7 @@ func nameTaken(string) iam.Code { return iam.CodeNameTaken }
 
 const adminRoleColumns = `id, tenant_id, name, description, permissions, builtin, created_at, updated_at`
 
-func scanAdminRole(row interface{ Scan(...any) error }) (*iam.AdminRole, error) {
+func scanAdminRole(row scanner) (*iam.AdminRole, error) {
 	var (
 		r     iam.AdminRole
 		perms string
@@ -59,17 +59,8 @@ func (q *queries) ListAdminRoles(ctx context.Context, tenantID string, p iam.Lis
 		args = append(args, likePattern(p.Search))
 		where += ` AND name_folded LIKE $2 ESCAPE '\'`
 	}
-	var total int
-	if err := q.r.QueryRowContext(ctx, `SELECT count(*) FROM admin_roles`+where, args...).Scan(&total); err != nil {
-		return nil, 0, storeErr(err, "admin roles", nil)
-	}
-	order := q.orderClause(p, map[string]string{"created_at": "created_at", "name": "name_folded"}, "created_at")
-	rows, err := q.r.QueryContext(ctx, `SELECT `+adminRoleColumns+` FROM admin_roles`+where+order+limitClause(len(args)), append(args, p.Limit, p.Offset())...)
-	if err != nil {
-		return nil, 0, storeErr(err, "admin roles", nil)
-	}
-	roles, err := collectAdminRoles(rows)
-	return roles, total, err
+	return list(ctx, q, listing{what: "admin roles", columns: adminRoleColumns, from: "admin_roles", where: where, args: args,
+		order: map[string]string{"created_at": "created_at", "name": "name_folded"}, fallback: "created_at"}, p, scanAdminRole)
 }
 
 func collectAdminRoles(rows *sql.Rows) ([]iam.AdminRole, error) {
@@ -134,25 +125,16 @@ func (q *queries) ListAdmins(ctx context.Context, tenantID string, p iam.ListPar
 		args = append(args, likePattern(p.Search))
 		where += ` AND (email LIKE $2 ESCAPE '\' OR name_folded LIKE $2 ESCAPE '\')`
 	}
-	var total int
-	if err := q.r.QueryRowContext(ctx, `SELECT count(*) FROM users`+where, args...).Scan(&total); err != nil {
-		return nil, 0, storeErr(err, "admins", nil)
-	}
-	rows, err := q.r.QueryContext(ctx, `SELECT `+userColumns+` FROM users`+where+q.orderClause(p, userOrder, "created_at")+limitClause(len(args)),
-		append(args, p.Limit, p.Offset())...)
-	if err != nil {
-		return nil, 0, storeErr(err, "admins", nil)
-	}
-	admins := []iam.Admin{}
-	err = eachRow(rows, func(r *sql.Rows) error {
-		u, err := scanUser(r)
-		if err == nil {
-			admins = append(admins, iam.Admin{User: *u})
+	admins, total, err := list(ctx, q, listing{what: "admins", columns: userColumns, from: "users", where: where, args: args,
+		order: userOrder, fallback: "created_at"}, p, func(row scanner) (*iam.Admin, error) {
+		u, err := scanUser(row)
+		if err != nil {
+			return nil, err
 		}
-		return err
+		return &iam.Admin{User: *u}, nil
 	})
 	if err != nil {
-		return nil, 0, storeErr(err, "admins", nil)
+		return nil, 0, err
 	}
 	for i := range admins {
 		if admins[i].Roles, err = q.UserAdminRoles(ctx, tenantID, admins[i].User.ID); err != nil {

@@ -2,7 +2,6 @@ package sqlstore
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
 
@@ -45,31 +44,23 @@ func (q *queries) ListAudit(ctx context.Context, tenantID string, aq iam.AuditQu
 	if aq.To != nil {
 		add(` AND time < $%d`, ts(*aq.To))
 	}
-	var total int
-	if err := q.r.QueryRowContext(ctx, `SELECT count(*) FROM audit_events`+where, args...).Scan(&total); err != nil {
-		return nil, 0, storeErr(err, "audit events", nil)
+	aq.Desc = true
+	return list(ctx, q, listing{what: "audit events", columns: auditColumns, from: "audit_events", where: where, args: args,
+		fallback: "time"}, aq.ListParams, scanAuditEvent)
+}
+
+func scanAuditEvent(row scanner) (*iam.AuditEvent, error) {
+	var (
+		e       iam.AuditEvent
+		details string
+	)
+	if err := row.Scan(&e.ID, &e.TenantID, &e.Time, &e.Actor.Type, &e.Actor.ID, &e.Action, &e.Target.Type, &e.Target.ID,
+		&e.IP, &e.UserAgent, &e.Result, &details); err != nil {
+		return nil, err
 	}
-	rows, err := q.r.QueryContext(ctx, `SELECT `+auditColumns+` FROM audit_events`+where+` ORDER BY time DESC, id DESC`+limitClause(len(args)),
-		append(args, aq.Limit, aq.Offset())...)
-	if err != nil {
-		return nil, 0, storeErr(err, "audit events", nil)
+	if err := json.Unmarshal([]byte(details), &e.Details); err != nil {
+		return nil, err
 	}
-	events := []iam.AuditEvent{}
-	err = eachRow(rows, func(r *sql.Rows) error {
-		var (
-			e       iam.AuditEvent
-			details string
-		)
-		if err := r.Scan(&e.ID, &e.TenantID, &e.Time, &e.Actor.Type, &e.Actor.ID, &e.Action, &e.Target.Type, &e.Target.ID,
-			&e.IP, &e.UserAgent, &e.Result, &details); err != nil {
-			return err
-		}
-		if err := json.Unmarshal([]byte(details), &e.Details); err != nil {
-			return err
-		}
-		e.Time = e.Time.UTC()
-		events = append(events, e)
-		return nil
-	})
-	return events, total, storeErr(err, "audit events", nil)
+	e.Time = e.Time.UTC()
+	return &e, nil
 }

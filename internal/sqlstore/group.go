@@ -18,7 +18,7 @@ func groupUnique(constraint string) iam.Code {
 
 const groupColumns = `id, tenant_id, name, description, external_id, created_at, updated_at`
 
-func scanGroup(row interface{ Scan(...any) error }) (*iam.Group, error) {
+func scanGroup(row scanner) (*iam.Group, error) {
 	var (
 		g   iam.Group
 		ext sql.NullString
@@ -47,8 +47,8 @@ func (q *queries) ListGroups(ctx context.Context, tenantID string, p iam.ListPar
 		args = append(args, likePattern(p.Search))
 		where += ` AND name_folded LIKE $2 ESCAPE '\'`
 	}
-	return list(ctx, q, "groups", where, args, p, map[string]string{"created_at": "created_at", "name": "name_folded"},
-		`SELECT `+groupColumns+` FROM groups`, scanGroup)
+	return list(ctx, q, listing{what: "groups", columns: groupColumns, from: "groups", where: where, args: args,
+		order: map[string]string{"created_at": "created_at", "name": "name_folded"}, fallback: "created_at"}, p, scanGroup)
 }
 
 func (q *queries) UpdateGroup(ctx context.Context, g *iam.Group) error {
@@ -77,7 +77,7 @@ func (q *queries) AddGroupMember(ctx context.Context, tenantID, groupID, userID 
 }
 
 func (q *queries) RemoveGroupMember(ctx context.Context, tenantID, groupID, userID string) (bool, error) {
-	return q.deleted(ctx, "group member", `DELETE FROM group_members WHERE tenant_id = $1 AND group_id = $2 AND user_id = $3`, tenantID, groupID, userID)
+	return q.changed(ctx, "group member", `DELETE FROM group_members WHERE tenant_id = $1 AND group_id = $2 AND user_id = $3`, tenantID, groupID, userID)
 }
 
 func (q *queries) ListGroupMembers(ctx context.Context, tenantID, groupID string, p iam.ListParams) ([]iam.GroupMember, int, error) {
@@ -86,25 +86,14 @@ func (q *queries) ListGroupMembers(ctx context.Context, tenantID, groupID string
 		args = append(args, likePattern(p.Search))
 		where += ` AND (u.email LIKE $3 ESCAPE '\' OR u.name_folded LIKE $3 ESCAPE '\')`
 	}
-	from := ` FROM group_members m JOIN users u ON u.id = m.user_id`
-	var total int
-	if err := q.r.QueryRowContext(ctx, `SELECT count(*)`+from+where, args...).Scan(&total); err != nil {
-		return nil, 0, storeErr(err, "group members", nil)
-	}
-	order := strings.Replace(q.orderClause(p, memberOrder, "m.created_at"), ", id ", ", u.id ", 1)
-	rows, err := q.r.QueryContext(ctx, `SELECT m.created_at, `+userColumnsU+from+where+order+limitClause(len(args)), append(args, p.Limit, p.Offset())...)
-	if err != nil {
-		return nil, 0, storeErr(err, "group members", nil)
-	}
-	members := []iam.GroupMember{}
-	err = eachRow(rows, func(r *sql.Rows) error {
-		m, err := scanMemberRow(r)
-		if err == nil {
-			members = append(members, iam.GroupMember{User: m.User, CreatedAt: m.CreatedAt})
+	return list(ctx, q, listing{what: "group members", columns: memberColumns, from: "group_members m JOIN users u ON u.id = m.user_id",
+		where: where, args: args, order: memberOrder, fallback: "m.created_at", id: "u.id"}, p, func(row scanner) (*iam.GroupMember, error) {
+		m, err := scanMemberRow(row)
+		if err != nil {
+			return nil, err
 		}
-		return err
+		return &iam.GroupMember{User: m.User, CreatedAt: m.CreatedAt}, nil
 	})
-	return members, total, storeErr(err, "group members", nil)
 }
 
 func (q *queries) AddGroupRole(ctx context.Context, tenantID, groupID, roleID string) (bool, error) {
@@ -118,7 +107,7 @@ func (q *queries) AddGroupRole(ctx context.Context, tenantID, groupID, roleID st
 }
 
 func (q *queries) RemoveGroupRole(ctx context.Context, tenantID, groupID, roleID string) (bool, error) {
-	return q.deleted(ctx, "group role", `DELETE FROM group_roles WHERE tenant_id = $1 AND group_id = $2 AND role_id = $3`, tenantID, groupID, roleID)
+	return q.changed(ctx, "group role", `DELETE FROM group_roles WHERE tenant_id = $1 AND group_id = $2 AND role_id = $3`, tenantID, groupID, roleID)
 }
 
 func (q *queries) GroupRoles(ctx context.Context, tenantID, groupID string) ([]iam.Role, error) {

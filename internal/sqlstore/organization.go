@@ -20,7 +20,7 @@ func orgUnique(constraint string) iam.Code {
 
 const orgColumns = `id, tenant_id, name, alias, external_id, metadata, created_at, updated_at`
 
-func scanOrganization(row interface{ Scan(...any) error }) (*iam.Organization, error) {
+func scanOrganization(row scanner) (*iam.Organization, error) {
 	var (
 		o    iam.Organization
 		ext  sql.NullString
@@ -73,8 +73,8 @@ func (q *queries) ListOrganizations(ctx context.Context, tenantID string, p iam.
 		args = append(args, likePattern(p.Search))
 		where += ` AND (name_folded LIKE $2 ESCAPE '\' OR alias LIKE $2 ESCAPE '\')`
 	}
-	return list(ctx, q, "organizations", where, args, p, map[string]string{"created_at": "created_at", "name": "name_folded", "alias": "alias"},
-		`SELECT `+orgColumns+` FROM organizations`, scanOrganization)
+	return list(ctx, q, listing{what: "organizations", columns: orgColumns, from: "organizations", where: where, args: args,
+		order: map[string]string{"created_at": "created_at", "name": "name_folded", "alias": "alias"}, fallback: "created_at"}, p, scanOrganization)
 }
 
 func (q *queries) UpdateOrganization(ctx context.Context, o *iam.Organization) error {
@@ -126,7 +126,7 @@ func (q *queries) SetMember(ctx context.Context, tenantID, orgID, userID string,
 }
 
 func (q *queries) RemoveMember(ctx context.Context, tenantID, orgID, userID string) (bool, error) {
-	return q.deleted(ctx, "organization member", `DELETE FROM organization_members WHERE tenant_id = $1 AND organization_id = $2 AND user_id = $3`,
+	return q.changed(ctx, "organization member", `DELETE FROM organization_members WHERE tenant_id = $1 AND organization_id = $2 AND user_id = $3`,
 		tenantID, orgID, userID)
 }
 
@@ -175,12 +175,16 @@ func (q *queries) memberRoles(ctx context.Context, tenantID, orgID string, userI
 	return out, nil
 }
 
-var memberSelect = `SELECT m.created_at, ` + userColumnsU + ` FROM organization_members m JOIN users u ON u.id = m.user_id`
+// A member is a row of memberFrom read as memberColumns.
+var (
+	memberColumns = `m.created_at, ` + userColumnsU
+	memberFrom    = `organization_members m JOIN users u ON u.id = m.user_id`
+)
 
 // userColumnsU is userColumns qualified by the alias u.
 var userColumnsU = prefixed("u.", userColumns)
 
-func scanMemberRow(row interface{ Scan(...any) error }) (*iam.Member, error) {
+func scanMemberRow(row scanner) (*iam.Member, error) {
 	var created time.Time
 	var u iam.User
 	var hash, ext sql.NullString
@@ -194,7 +198,7 @@ func scanMemberRow(row interface{ Scan(...any) error }) (*iam.Member, error) {
 }
 
 func (q *queries) GetMember(ctx context.Context, tenantID, orgID, userID string) (*iam.Member, error) {
-	m, err := scanMemberRow(q.r.QueryRowContext(ctx, memberSelect+` WHERE m.tenant_id = $1 AND m.organization_id = $2 AND m.user_id = $3`,
+	m, err := scanMemberRow(q.r.QueryRowContext(ctx, `SELECT `+memberColumns+` FROM `+memberFrom+` WHERE m.tenant_id = $1 AND m.organization_id = $2 AND m.user_id = $3`,
 		tenantID, orgID, userID))
 	if err != nil {
 		return nil, storeErr(err, "member", nil)
@@ -218,26 +222,16 @@ func (q *queries) ListMembers(ctx context.Context, tenantID, orgID string, p iam
 		args = append(args, likePattern(p.Search))
 		where += ` AND (u.email LIKE $3 ESCAPE '\' OR u.name_folded LIKE $3 ESCAPE '\')`
 	}
-	var total int
-	if err := q.r.QueryRowContext(ctx, `SELECT count(*) FROM organization_members m JOIN users u ON u.id = m.user_id`+where, args...).Scan(&total); err != nil {
-		return nil, 0, storeErr(err, "members", nil)
-	}
-	order := strings.Replace(q.orderClause(p, memberOrder, "m.created_at"), ", id ", ", u.id ", 1)
-	rows, err := q.r.QueryContext(ctx, memberSelect+where+order+limitClause(len(args)), append(args, p.Limit, p.Offset())...)
-	if err != nil {
-		return nil, 0, storeErr(err, "members", nil)
-	}
-	members := []iam.Member{}
-	err = eachRow(rows, func(r *sql.Rows) error {
-		m, err := scanMemberRow(r)
+	members, total, err := list(ctx, q, listing{what: "members", columns: memberColumns, from: memberFrom, where: where, args: args,
+		order: memberOrder, fallback: "m.created_at", id: "u.id"}, p, func(row scanner) (*iam.Member, error) {
+		m, err := scanMemberRow(row)
 		if err == nil {
 			m.OrganizationID = orgID
-			members = append(members, *m)
 		}
-		return err
+		return m, err
 	})
 	if err != nil {
-		return nil, 0, storeErr(err, "members", nil)
+		return nil, 0, err
 	}
 	ids := make([]string, len(members))
 	for i := range members {

@@ -12,7 +12,7 @@ import (
 
 const permissionColumns = `id, tenant_id, name, description, created_at, updated_at`
 
-func scanPermission(row interface{ Scan(...any) error }) (*iam.Permission, error) {
+func scanPermission(row scanner) (*iam.Permission, error) {
 	var p iam.Permission
 	if err := row.Scan(&p.ID, &p.TenantID, &p.Name, &p.Description, &p.CreatedAt, &p.UpdatedAt); err != nil {
 		return nil, err
@@ -43,8 +43,8 @@ func (q *queries) ListPermissions(ctx context.Context, tenantID string, p iam.Li
 		args = append(args, likePattern(p.Search))
 		where += ` AND name LIKE $2 ESCAPE '\'`
 	}
-	return list(ctx, q, "permissions", where, args, p, map[string]string{"created_at": "created_at", "name": "name"},
-		`SELECT `+permissionColumns+` FROM permissions`, scanPermission)
+	return list(ctx, q, listing{what: "permissions", columns: permissionColumns, from: "permissions", where: where, args: args,
+		order: map[string]string{"created_at": "created_at", "name": "name"}, fallback: "created_at"}, p, scanPermission)
 }
 
 func (q *queries) UpdatePermission(ctx context.Context, p *iam.Permission) error {
@@ -66,33 +66,9 @@ func (q *queries) DeletePermission(ctx context.Context, tenantID, id string) err
 	return affected(res, err, "permission")
 }
 
-// list counts and pages a simple listing: from is "SELECT … FROM table", where
-// starts with " WHERE", args are its arguments.
-func list[T any](ctx context.Context, q *queries, what, where string, args []any, p iam.ListParams, order map[string]string,
-	from string, scan func(interface{ Scan(...any) error }) (*T, error)) ([]T, int, error) {
-	var total int
-	table := strings.TrimSpace(from[strings.LastIndex(from, " FROM ")+6:])
-	if err := q.r.QueryRowContext(ctx, `SELECT count(*) FROM `+table+where, args...).Scan(&total); err != nil {
-		return nil, 0, storeErr(err, what, nil)
-	}
-	rows, err := q.r.QueryContext(ctx, from+where+q.orderClause(p, order, "created_at")+limitClause(len(args)), append(args, p.Limit, p.Offset())...)
-	if err != nil {
-		return nil, 0, storeErr(err, what, nil)
-	}
-	items := []T{}
-	err = eachRow(rows, func(r *sql.Rows) error {
-		item, err := scan(r)
-		if err == nil {
-			items = append(items, *item)
-		}
-		return err
-	})
-	return items, total, storeErr(err, what, nil)
-}
-
 const roleColumns = `id, tenant_id, organization_id, name, description, created_at, updated_at`
 
-func scanRole(row interface{ Scan(...any) error }) (*iam.Role, error) {
+func scanRole(row scanner) (*iam.Role, error) {
 	var (
 		r   iam.Role
 		org sql.NullString
@@ -201,8 +177,8 @@ func (q *queries) ListRoles(ctx context.Context, tenantID string, rq iam.RoleQue
 		args = append(args, rq.OrganizationID)
 		where += fmt.Sprintf(` AND organization_id = $%d`, len(args))
 	}
-	roles, total, err := list(ctx, q, "roles", where, args, rq.ListParams, map[string]string{"created_at": "created_at", "name": "name_folded"},
-		`SELECT `+roleColumns+` FROM roles`, scanRole)
+	roles, total, err := list(ctx, q, listing{what: "roles", columns: roleColumns, from: "roles", where: where, args: args,
+		order: map[string]string{"created_at": "created_at", "name": "name_folded"}, fallback: "created_at"}, rq.ListParams, scanRole)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -243,7 +219,8 @@ func (q *queries) insertIgnore(ctx context.Context, what, insert string, args ..
 	return n == 1, nil
 }
 
-func (q *queries) deleted(ctx context.Context, what, query string, args ...any) (bool, error) {
+// changed runs an UPDATE or DELETE and reports whether it touched a row.
+func (q *queries) changed(ctx context.Context, what, query string, args ...any) (bool, error) {
 	res, err := q.w.ExecContext(ctx, query, args...)
 	if err != nil {
 		return false, storeErr(err, what, nil)
@@ -267,7 +244,7 @@ func (q *queries) AddUserRole(ctx context.Context, tenantID, userID, roleID stri
 }
 
 func (q *queries) RemoveUserRole(ctx context.Context, tenantID, userID, roleID string) (bool, error) {
-	return q.deleted(ctx, "user role", `DELETE FROM user_roles WHERE tenant_id = $1 AND user_id = $2 AND role_id = $3`, tenantID, userID, roleID)
+	return q.changed(ctx, "user role", `DELETE FROM user_roles WHERE tenant_id = $1 AND user_id = $2 AND role_id = $3`, tenantID, userID, roleID)
 }
 
 func (q *queries) UserRoles(ctx context.Context, tenantID, userID string) ([]iam.Role, error) {

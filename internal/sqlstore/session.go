@@ -18,7 +18,7 @@ func (q *queries) CreateSession(ctx context.Context, s *iam.Session) error {
 	return storeErr(err, "session", nil)
 }
 
-func scanSession(row interface{ Scan(...any) error }) (*iam.Session, error) {
+func scanSession(row scanner) (*iam.Session, error) {
 	var (
 		s       iam.Session
 		revoked sql.NullTime

@@ -364,11 +364,54 @@ func likePattern(search string) string {
 	return "%" + r.Replace(strings.ToLower(search)) + "%"
 }
 
+// scanner is a row to scan: *sql.Row or *sql.Rows.
+type scanner = interface{ Scan(...any) error }
+
+// listing is one paged list: SELECT columns FROM from, WHERE where with args,
+// ordered by the column order maps the requested name to (fallback when it
+// names none), ties broken by id.
+type listing struct {
+	what     string
+	columns  string
+	from     string
+	where    string
+	args     []any
+	order    map[string]string
+	fallback string
+	id       string
+}
+
+// list counts the rows of l and returns the page p of them.
+func list[T any](ctx context.Context, q *queries, l listing, p iam.ListParams, scan func(scanner) (*T, error)) ([]T, int, error) {
+	var total int
+	if err := q.r.QueryRowContext(ctx, `SELECT count(*) FROM `+l.from+l.where, l.args...).Scan(&total); err != nil {
+		return nil, 0, storeErr(err, l.what, nil)
+	}
+	id := l.id
+	if id == "" {
+		id = "id"
+	}
+	query := `SELECT ` + l.columns + ` FROM ` + l.from + l.where + q.orderClause(p, l.order, l.fallback, id) + limitClause(len(l.args))
+	rows, err := q.r.QueryContext(ctx, query, append(l.args, p.Limit, p.Offset())...)
+	if err != nil {
+		return nil, 0, storeErr(err, l.what, nil)
+	}
+	items := []T{}
+	err = eachRow(rows, func(r *sql.Rows) error {
+		item, err := scan(r)
+		if err == nil {
+			items = append(items, *item)
+		}
+		return err
+	})
+	return items, total, storeErr(err, l.what, nil)
+}
+
 // orderClause turns a validated column name into an ORDER BY clause with a
-// stable tie-breaker. allowed maps API names to columns; unknown names fall
-// back to fallback. Text columns sort by their lower-cased bytes, so that both
-// dialects agree whatever PostgreSQL's collation.
-func (q *queries) orderClause(p iam.ListParams, allowed map[string]string, fallback string) string {
+// stable tie-breaker, id. allowed maps API names to columns; unknown names
+// fall back to fallback. Text columns sort by their lower-cased bytes, so that
+// both dialects agree whatever PostgreSQL's collation.
+func (q *queries) orderClause(p iam.ListParams, allowed map[string]string, fallback, id string) string {
 	col, ok := allowed[p.OrderBy]
 	if !ok {
 		col = fallback
@@ -380,7 +423,7 @@ func (q *queries) orderClause(p iam.ListParams, allowed map[string]string, fallb
 	if p.Desc {
 		dir = "DESC"
 	}
-	return fmt.Sprintf(" ORDER BY %s %s, id %s", col, dir, dir)
+	return fmt.Sprintf(" ORDER BY %s %s, %s %s", col, dir, id, dir)
 }
 
 // bytewise is the collation clause that makes PostgreSQL order text by bytes,

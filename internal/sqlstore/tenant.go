@@ -33,7 +33,7 @@ func (q *queries) insertHostnames(ctx context.Context, tenantID string, hostname
 
 const tenantColumns = `id, name, is_system, created_at, updated_at`
 
-func scanTenant(row interface{ Scan(...any) error }) (*iam.Tenant, error) {
+func scanTenant(row scanner) (*iam.Tenant, error) {
 	var t iam.Tenant
 	if err := row.Scan(&t.ID, &t.Name, &t.System, &t.CreatedAt, &t.UpdatedAt); err != nil {
 		return nil, err
@@ -88,25 +88,10 @@ func (q *queries) ListTenants(ctx context.Context, p iam.ListParams) ([]iam.Tena
 		args = append(args, likePattern(p.Search))
 		where += ` AND name_folded LIKE $1 ESCAPE '\'`
 	}
-	var total int
-	if err := q.r.QueryRowContext(ctx, `SELECT count(*) FROM tenants`+where, args...).Scan(&total); err != nil {
-		return nil, 0, storeErr(err, "tenants", nil)
-	}
-	order := q.orderClause(p, map[string]string{"created_at": "created_at", "name": "name_folded"}, "created_at")
-	rows, err := q.r.QueryContext(ctx, `SELECT `+tenantColumns+` FROM tenants`+where+order+limitClause(len(args)), append(args, p.Limit, p.Offset())...)
+	tenants, total, err := list(ctx, q, listing{what: "tenants", columns: tenantColumns, from: "tenants", where: where, args: args,
+		order: map[string]string{"created_at": "created_at", "name": "name_folded"}, fallback: "created_at"}, p, scanTenant)
 	if err != nil {
-		return nil, 0, storeErr(err, "tenants", nil)
-	}
-	var tenants []iam.Tenant
-	err = eachRow(rows, func(r *sql.Rows) error {
-		t, err := scanTenant(r)
-		if err == nil {
-			tenants = append(tenants, *t)
-		}
-		return err
-	})
-	if err != nil {
-		return nil, 0, storeErr(err, "tenants", nil)
+		return nil, 0, err
 	}
 	for i := range tenants {
 		if tenants[i].Hostnames, err = q.hostnames(ctx, tenants[i].ID); err != nil {

@@ -18,7 +18,7 @@ func userUnique(constraint string) iam.Code {
 
 const userColumns = `id, tenant_id, email, name, password_hash, email_verified, status, external_id, created_at, updated_at`
 
-func scanUser(row interface{ Scan(...any) error }) (*iam.User, error) {
+func scanUser(row scanner) (*iam.User, error) {
 	var (
 		u         iam.User
 		hash, ext sql.NullString
@@ -65,24 +65,8 @@ func (q *queries) ListUsers(ctx context.Context, tenantID string, uq iam.UserQue
 		args = append(args, string(uq.Status))
 		where += fmt.Sprintf(` AND status = $%d`, len(args))
 	}
-	var total int
-	if err := q.r.QueryRowContext(ctx, `SELECT count(*) FROM users`+where, args...).Scan(&total); err != nil {
-		return nil, 0, storeErr(err, "users", nil)
-	}
-	rows, err := q.r.QueryContext(ctx, `SELECT `+userColumns+` FROM users`+where+q.orderClause(uq.ListParams, userOrder, "created_at")+limitClause(len(args)),
-		append(args, uq.Limit, uq.Offset())...)
-	if err != nil {
-		return nil, 0, storeErr(err, "users", nil)
-	}
-	users := []iam.User{}
-	err = eachRow(rows, func(r *sql.Rows) error {
-		u, err := scanUser(r)
-		if err == nil {
-			users = append(users, *u)
-		}
-		return err
-	})
-	return users, total, storeErr(err, "users", nil)
+	return list(ctx, q, listing{what: "users", columns: userColumns, from: "users", where: where, args: args,
+		order: userOrder, fallback: "created_at"}, uq.ListParams, scanUser)
 }
 
 func (q *queries) UpdateUser(ctx context.Context, u *iam.User) error {
