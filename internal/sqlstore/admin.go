@@ -136,10 +136,34 @@ func (q *queries) ListAdmins(ctx context.Context, tenantID string, p iam.ListPar
 	if err != nil {
 		return nil, 0, err
 	}
+	if len(admins) == 0 {
+		return admins, total, nil
+	}
+	ids := make([]string, len(admins))
+	index := make(map[string]int, len(admins))
 	for i := range admins {
-		if admins[i].Roles, err = q.UserAdminRoles(ctx, tenantID, admins[i].User.ID); err != nil {
-			return nil, 0, err
+		ids[i], index[admins[i].User.ID] = admins[i].User.ID, i
+		admins[i].Roles = []iam.AdminRole{}
+	}
+	marks, args := placeholders([]any{tenantID}, ids)
+	rows, err := q.r.QueryContext(ctx, `SELECT ur.user_id, `+prefixed("r.", adminRoleColumns)+` FROM admin_roles r
+		JOIN user_admin_roles ur ON ur.role_id = r.id WHERE ur.tenant_id = $1 AND ur.user_id IN (`+marks+`)
+		ORDER BY r.name_folded`+q.bytewise()+`, r.id`, args...)
+	if err != nil {
+		return nil, 0, storeErr(err, "admin roles", nil)
+	}
+	err = eachRow(rows, func(r *sql.Rows) error {
+		var userID string
+		role, err := scanAdminRole(prefixedScan{r, []any{&userID}})
+		if err != nil {
+			return err
 		}
+		a := &admins[index[userID]]
+		a.Roles = append(a.Roles, *role)
+		return nil
+	})
+	if err != nil {
+		return nil, 0, storeErr(err, "admin roles", nil)
 	}
 	return admins, total, nil
 }
@@ -159,3 +183,12 @@ func prefixed(prefix, columns string) string {
 	}
 	return strings.Join(cols, ", ")
 }
+
+// prefixedScan scans a row whose leading columns precede what a scan
+// function reads: they land in first.
+type prefixedScan struct {
+	row   scanner
+	first []any
+}
+
+func (p prefixedScan) Scan(dest ...any) error { return p.row.Scan(append(p.first, dest...)...) }

@@ -132,47 +132,60 @@ func (q *queries) RemoveMember(ctx context.Context, tenantID, orgID, userID stri
 
 // memberRoles loads the roles users hold in an organization.
 func (q *queries) memberRoles(ctx context.Context, tenantID, orgID string, userIDs []string) (map[string][]iam.Role, error) {
-	out := map[string][]iam.Role{}
 	if len(userIDs) == 0 {
-		return out, nil
+		return map[string][]iam.Role{}, nil
 	}
-	args := []any{tenantID, orgID}
-	marks := make([]string, len(userIDs))
-	for i, id := range userIDs {
-		args = append(args, id)
-		marks[i] = fmt.Sprintf("$%d", i+3)
+	marks, args := placeholders([]any{tenantID, orgID}, userIDs)
+	held, err := q.heldRoles(ctx, `mr.tenant_id = $1 AND mr.organization_id = $2 AND mr.user_id IN (`+marks+`)`, args)
+	if err != nil {
+		return nil, err
 	}
-	rows, err := q.r.QueryContext(ctx, `SELECT mr.user_id, `+prefixed("r.", roleColumns)+` FROM organization_member_roles mr
-		JOIN roles r ON r.id = mr.role_id WHERE mr.tenant_id = $1 AND mr.organization_id = $2 AND mr.user_id IN (`+strings.Join(marks, ", ")+`)
-		ORDER BY r.name_folded`+q.bytewise()+`, r.id`, args...)
+	out := map[string][]iam.Role{}
+	for _, h := range held {
+		out[h.userID] = append(out[h.userID], h.role)
+	}
+	return out, nil
+}
+
+// heldRole is a role a user holds as a member of an organization.
+type heldRole struct {
+	orgID, userID string
+	role          iam.Role
+}
+
+// heldRoles reads the member roles matching cond (on organization_member_roles
+// mr), with their permissions, in role-name order.
+func (q *queries) heldRoles(ctx context.Context, cond string, args []any) ([]heldRole, error) {
+	rows, err := q.r.QueryContext(ctx, `SELECT mr.organization_id, mr.user_id, `+prefixed("r.", roleColumns)+` FROM organization_member_roles mr
+		JOIN roles r ON r.id = mr.role_id WHERE `+cond+` ORDER BY r.name_folded`+q.bytewise()+`, r.id`, args...)
 	if err != nil {
 		return nil, storeErr(err, "member roles", nil)
 	}
-	var all []iam.Role
-	var owners []string
+	var held []heldRole
 	err = eachRow(rows, func(r *sql.Rows) error {
-		var (
-			userID string
-			role   iam.Role
-			org    sql.NullString
-		)
-		if err := r.Scan(&userID, &role.ID, &role.TenantID, &org, &role.Name, &role.Description, &role.CreatedAt, &role.UpdatedAt); err != nil {
+		var h heldRole
+		role, err := scanRole(prefixedScan{r, []any{&h.orgID, &h.userID}})
+		if err != nil {
 			return err
 		}
-		role.OrganizationID, role.CreatedAt, role.UpdatedAt = org.String, role.CreatedAt.UTC(), role.UpdatedAt.UTC()
-		all, owners = append(all, role), append(owners, userID)
+		h.role = *role
+		held = append(held, h)
 		return nil
 	})
 	if err != nil {
 		return nil, storeErr(err, "member roles", nil)
 	}
-	if err := q.fillPermissions(ctx, all); err != nil {
+	roles := make([]iam.Role, len(held))
+	for i := range held {
+		roles[i] = held[i].role
+	}
+	if err := q.fillPermissions(ctx, roles); err != nil {
 		return nil, err
 	}
-	for i, role := range all {
-		out[owners[i]] = append(out[owners[i]], role)
+	for i := range held {
+		held[i].role = roles[i]
 	}
-	return out, nil
+	return held, nil
 }
 
 // A member is a row of memberFrom read as memberColumns.
@@ -274,12 +287,16 @@ func (q *queries) UserMemberships(ctx context.Context, tenantID, userID string) 
 	if err != nil {
 		return nil, storeErr(err, "memberships", nil)
 	}
+	held, err := q.heldRoles(ctx, `mr.tenant_id = $1 AND mr.user_id = $2`, []any{tenantID, userID})
+	if err != nil {
+		return nil, err
+	}
+	byOrg := map[string][]iam.Role{}
+	for _, h := range held {
+		byOrg[h.orgID] = append(byOrg[h.orgID], h.role)
+	}
 	for i := range out {
-		roles, err := q.memberRoles(ctx, tenantID, out[i].Organization.ID, []string{userID})
-		if err != nil {
-			return nil, err
-		}
-		if r := roles[userID]; r != nil {
+		if r := byOrg[out[i].Organization.ID]; r != nil {
 			out[i].Roles = r
 		}
 	}

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/gatehouse-iam/gatehouse/internal/iam"
 )
@@ -109,15 +108,14 @@ func (q *queries) fillPermissions(ctx context.Context, roles []iam.Role) error {
 		return nil
 	}
 	index := make(map[string][]int, len(roles))
-	args := make([]any, len(roles))
-	marks := make([]string, len(roles))
+	ids := make([]string, len(roles))
 	for i := range roles {
 		index[roles[i].ID] = append(index[roles[i].ID], i)
 		roles[i].Permissions = []string{}
-		args[i] = roles[i].ID
-		marks[i] = fmt.Sprintf("$%d", i+1)
+		ids[i] = roles[i].ID
 	}
-	rows, err := q.r.QueryContext(ctx, `SELECT role_id, permission FROM role_permissions WHERE role_id IN (`+strings.Join(marks, ", ")+`) ORDER BY permission`+q.bytewise(), args...)
+	marks, args := placeholders(nil, ids)
+	rows, err := q.r.QueryContext(ctx, `SELECT role_id, permission FROM role_permissions WHERE role_id IN (`+marks+`) ORDER BY permission`+q.bytewise(), args...)
 	if err != nil {
 		return storeErr(err, "role permissions", nil)
 	}

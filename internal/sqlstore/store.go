@@ -426,6 +426,17 @@ func (q *queries) orderClause(p iam.ListParams, allowed map[string]string, fallb
 	return fmt.Sprintf(" ORDER BY %s %s, %s %s", col, dir, id, dir)
 }
 
+// placeholders returns "$n, $n+1, …" for values numbered after the first n
+// arguments, and the arguments with values appended.
+func placeholders(args []any, values []string) (string, []any) {
+	marks := make([]string, len(values))
+	for i, v := range values {
+		args = append(args, v)
+		marks[i] = fmt.Sprintf("$%d", len(args))
+	}
+	return strings.Join(marks, ", "), args
+}
+
 // bytewise is the collation clause that makes PostgreSQL order text by bytes,
 // as SQLite does, whatever the database's locale.
 func (q *queries) bytewise() string {

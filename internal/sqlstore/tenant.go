@@ -93,9 +93,30 @@ func (q *queries) ListTenants(ctx context.Context, p iam.ListParams) ([]iam.Tena
 	if err != nil {
 		return nil, 0, err
 	}
+	ids := make([]string, len(tenants))
+	index := make(map[string]int, len(tenants))
 	for i := range tenants {
-		if tenants[i].Hostnames, err = q.hostnames(ctx, tenants[i].ID); err != nil {
-			return nil, 0, err
+		ids[i], index[tenants[i].ID] = tenants[i].ID, i
+		tenants[i].Hostnames = []string{}
+	}
+	if len(ids) > 0 {
+		marks, args := placeholders(nil, ids)
+		rows, err := q.r.QueryContext(ctx, `SELECT tenant_id, hostname FROM tenant_hostnames WHERE tenant_id IN (`+marks+`)
+			ORDER BY hostname`+q.bytewise(), args...)
+		if err != nil {
+			return nil, 0, storeErr(err, "tenant hostnames", nil)
+		}
+		err = eachRow(rows, func(r *sql.Rows) error {
+			var tenantID, host string
+			if err := r.Scan(&tenantID, &host); err != nil {
+				return err
+			}
+			t := &tenants[index[tenantID]]
+			t.Hostnames = append(t.Hostnames, host)
+			return nil
+		})
+		if err != nil {
+			return nil, 0, storeErr(err, "tenant hostnames", nil)
 		}
 	}
 	return tenants, total, nil
