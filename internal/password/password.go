@@ -42,13 +42,12 @@ func NewHasher(p Params, concurrency int) (*Hasher, error) {
 	if p.Time < 1 || p.MemoryKiB < 8*uint32(p.Threads) || p.Threads < 1 {
 		return nil, fmt.Errorf("invalid argon2id parameters %+v", p)
 	}
-	h := &Hasher{params: p, slots: make(chan struct{}, max(1, concurrency))}
-	dummy, err := h.encode([]byte("gatehouse-dummy-password"))
-	if err != nil {
-		return nil, err
-	}
-	h.dummy = dummy
-	return h, nil
+	// The dummy needs the parameters, not a real hash: verifying against it
+	// costs a full hash and never matches, and start-up spends nothing.
+	b64 := base64.RawStdEncoding
+	dummy := fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, p.MemoryKiB, p.Time, p.Threads,
+		b64.EncodeToString(make([]byte, saltLen)), b64.EncodeToString(make([]byte, keyLen)))
+	return &Hasher{params: p, slots: make(chan struct{}, max(1, concurrency)), dummy: dummy}, nil
 }
 
 func (h *Hasher) acquire(ctx context.Context) error {

@@ -163,6 +163,21 @@ func cleanText(s string, max int) string {
 	return s
 }
 
+// malformedQuery names a query parameter that is not valid UTF-8 or holds NUL.
+func malformedQuery(r *http.Request) (string, bool) {
+	if r.URL.RawQuery == "" {
+		return "", false
+	}
+	for name, values := range r.URL.Query() {
+		for _, v := range values {
+			if !utf8.ValidString(name) || !utf8.ValidString(v) || strings.ContainsRune(v, 0) {
+				return name, true
+			}
+		}
+	}
+	return "", false
+}
+
 // checkRequest refuses what no handler should see: bodies over the limit, and
 // query values that are not valid UTF-8 or hold NUL (databases refuse them).
 func checkRequest(next http.Handler) http.Handler {
@@ -171,14 +186,10 @@ func checkRequest(next http.Handler) http.Handler {
 			httpapi.WriteError(w, r, iam.Errorf(iam.CodeTooLarge, "the request body is larger than 1 MiB"))
 			return
 		}
-		for name, values := range r.URL.Query() {
-			for _, v := range values {
-				if !utf8.ValidString(name) || !utf8.ValidString(v) || strings.ContainsRune(v, 0) {
-					httpapi.WriteError(w, r, iam.Invalid("the query holds text that is not valid UTF-8",
-						map[string]string{cleanText(name, 64): "must be valid UTF-8 without NUL"}))
-					return
-				}
-			}
+		if name, bad := malformedQuery(r); bad {
+			httpapi.WriteError(w, r, iam.Invalid("the query holds text that is not valid UTF-8",
+				map[string]string{cleanText(name, 64): "must be valid UTF-8 without NUL"}))
+			return
 		}
 		if !utf8.ValidString(r.URL.Path) || strings.ContainsRune(r.URL.Path, 0) {
 			httpapi.WriteError(w, r, iam.Errorf(iam.CodeInvalid, "the path is not valid UTF-8"))
