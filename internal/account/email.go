@@ -159,20 +159,11 @@ func (s *Service) checkOwnPassword(ctx context.Context, p *iam.Principal, pw str
 		return nil, err
 	}
 	wrong := iam.Errorf(iam.CodeInvalidCredentials, "the current password is wrong")
-	if locked, err := s.locked(ctx, p.TenantID, u.Email); err != nil || locked {
-		if err == nil {
-			err = s.reauthFailed(ctx, p.TenantID, u, "locked", wrong)
-		}
-		return nil, err
-	}
-	f, err := s.store.ReserveLoginAttempt(ctx, p.TenantID, u.Email, s.now(), st.Lockout.MaxAttempts, st.Lockout.LockDuration.Std())
+	f, locked, err := s.admit(ctx, st, p.TenantID, u.Email)
 	if err != nil {
 		return nil, err
 	}
-	if f.Failures > st.Lockout.MaxAttempts {
-		if err := s.lock(ctx, st, p.TenantID, u.Email, f); err != nil {
-			return nil, err
-		}
+	if locked {
 		return nil, s.reauthFailed(ctx, p.TenantID, u, "locked", wrong)
 	}
 	ok, err := s.hasher.Verify(ctx, pw, u.PasswordHash)

@@ -37,22 +37,11 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (*Tokens, error) {
 	if err != nil {
 		return nil, err
 	}
-	if locked, err := s.locked(ctx, t.ID, email); err != nil || locked {
-		if err != nil {
-			return nil, err
-		}
-		return nil, s.failure(ctx, t.ID, "", email, "locked")
-	}
-	// Count the attempt before checking the password: of many attempts
-	// racing at once, only as many as the lock allows reach the hash.
-	f, err := s.store.ReserveLoginAttempt(ctx, t.ID, email, s.now(), st.Lockout.MaxAttempts, st.Lockout.LockDuration.Std())
+	f, locked, err := s.admit(ctx, st, t.ID, email)
 	if err != nil {
 		return nil, err
 	}
-	if f.Failures > st.Lockout.MaxAttempts {
-		if err := s.lock(ctx, st, t.ID, email, f); err != nil {
-			return nil, err
-		}
+	if locked {
 		return nil, s.failure(ctx, t.ID, "", email, "locked")
 	}
 	if len(in.Password) > 4*st.Password.MaxLength {
@@ -92,6 +81,24 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (*Tokens, error) {
 		return nil, err
 	}
 	return s.openSession(ctx, st, u, in.KeepLoggedIn, []string{"pwd"})
+}
+
+// admit decides whether a password check for email may run: not during a
+// back-off or a lock (locked), and only as many as the lock allows. It counts
+// the attempt before the check, so of many attempts racing at once only the
+// lock's budget reaches the hash; f is the count with this attempt.
+func (s *Service) admit(ctx context.Context, st *settings.Settings, tenantID, email string) (f *iam.LoginFailures, locked bool, err error) {
+	if locked, err := s.locked(ctx, tenantID, email); err != nil || locked {
+		return nil, locked, err
+	}
+	f, err = s.store.ReserveLoginAttempt(ctx, tenantID, email, s.now(), st.Lockout.MaxAttempts, st.Lockout.LockDuration.Std())
+	if err != nil {
+		return nil, false, err
+	}
+	if f.Failures > st.Lockout.MaxAttempts {
+		return f, true, s.lock(ctx, st, tenantID, email, f)
+	}
+	return f, false, nil
 }
 
 // locked reports whether logins for email wait out a back-off or a lock.
