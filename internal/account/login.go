@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/gatehouse-iam/gatehouse/internal/audit"
-	"github.com/gatehouse-iam/gatehouse/internal/directory"
 	"github.com/gatehouse-iam/gatehouse/internal/iam"
 	"github.com/gatehouse-iam/gatehouse/internal/settings"
 	"github.com/gatehouse-iam/gatehouse/internal/token"
@@ -25,13 +24,9 @@ var errInvalidCredentials = iam.Errorf(iam.CodeInvalidCredentials, "the email or
 // CodeInvalidCredentials; the first three after the same hashing work, the
 // last without hashing at all. The audit log records the real reason.
 func (s *Service) Login(ctx context.Context, in LoginInput) (*Tokens, error) {
-	t, err := tenantOf(ctx)
+	t, email, err := tenantAndEmail(ctx, in.Email)
 	if err != nil {
 		return nil, err
-	}
-	email, ok := directory.NormalizeEmail(in.Email)
-	if !ok {
-		return nil, iam.Invalid("the request has invalid fields", map[string]string{"email": "must be a valid email address"})
 	}
 	st, err := s.settings.For(ctx, t.ID)
 	if err != nil {

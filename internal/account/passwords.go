@@ -50,11 +50,7 @@ func (s *Service) sendReset(ctx context.Context, tx iam.Tx, t *iam.Tenant, u *ia
 // session of the user and voids their other reset links.
 // Errors: CodeInvalidToken, CodePasswordPolicy.
 func (s *Service) ResetPassword(ctx context.Context, raw, newPassword string) error {
-	t, err := tenantOf(ctx)
-	if err != nil {
-		return err
-	}
-	st, err := s.settings.For(ctx, t.ID)
+	t, st, err := s.tenantSettings(ctx)
 	if err != nil {
 		return err
 	}
@@ -91,11 +87,7 @@ func (s *Service) ChangePassword(ctx context.Context, current, next string) erro
 	if p == nil {
 		return iam.Errorf(iam.CodeUnauthenticated, "authentication required")
 	}
-	t, err := tenantOf(ctx)
-	if err != nil {
-		return err
-	}
-	st, err := s.settings.For(ctx, t.ID)
+	t, st, err := s.tenantSettings(ctx)
 	if err != nil {
 		return err
 	}
@@ -126,11 +118,7 @@ func (s *Service) AdminSetPassword(ctx context.Context, userID, pw string, sendR
 	if (pw == "") == !sendReset {
 		return iam.Invalid("give a password or send_reset_email, not both", map[string]string{"password": "give either password or send_reset_email"})
 	}
-	t, err := tenantOf(ctx)
-	if err != nil {
-		return err
-	}
-	st, err := s.settings.For(ctx, t.ID)
+	t, st, err := s.tenantSettings(ctx)
 	if err != nil {
 		return err
 	}

@@ -10,11 +10,7 @@ import (
 // Strength answers the password-strength endpoint: the score and whether the
 // tenant's policy accepts the password.
 func (s *Service) Strength(ctx context.Context, pw, email, name string) (password.Strength, error) {
-	t, err := tenantOf(ctx)
-	if err != nil {
-		return password.Strength{}, err
-	}
-	st, err := s.settings.For(ctx, t.ID)
+	_, st, err := s.tenantSettings(ctx)
 	if err != nil {
 		return password.Strength{}, err
 	}

@@ -79,6 +79,19 @@ func tenantOf(ctx context.Context) (*iam.Tenant, error) {
 
 func newID() string { return uuid.Must(uuid.NewV7()).String() }
 
+// tenantSettings is the request's tenant and its settings.
+func (s *Service) tenantSettings(ctx context.Context) (*iam.Tenant, *settings.Settings, error) {
+	t, err := tenantOf(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := s.settings.For(ctx, t.ID)
+	if err != nil {
+		return nil, nil, err
+	}
+	return t, st, nil
+}
+
 // tenantAndEmail is the request's tenant and a submitted email, normalised.
 func tenantAndEmail(ctx context.Context, raw string) (*iam.Tenant, string, error) {
 	t, err := tenantOf(ctx)

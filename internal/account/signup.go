@@ -37,11 +37,7 @@ const (
 // CodePasswordPolicy, CodeSignupClosed, CodeDomainNotAllowed,
 // CodeInvitationRequired, CodeInvalidToken (a bad invitation).
 func (s *Service) Register(ctx context.Context, in RegisterInput) (string, error) {
-	t, err := tenantOf(ctx)
-	if err != nil {
-		return "", err
-	}
-	st, err := s.settings.For(ctx, t.ID)
+	t, st, err := s.tenantSettings(ctx)
 	if err != nil {
 		return "", err
 	}

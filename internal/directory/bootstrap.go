@@ -43,12 +43,7 @@ func systemEvent(ctx context.Context, now time.Time, tenantID, action string, ta
 // has an active one; replicas starting together create at most one. An email
 // that belongs to an existing user is never promoted: CodeEmailTaken.
 func (s *Service) EnsureBootstrapAdmin(ctx context.Context, tenantID, email, pw string) (*iam.User, error) {
-	f := fieldErrors{}
-	f.required("password", pw)
-	if err := f.err(); err != nil {
-		return nil, err
-	}
-	u, err := s.buildUser(ctx, tenantID, NewUser{Email: email, Password: pw, EmailVerified: true})
+	u, err := s.bootstrapUser(ctx, tenantID, email, pw)
 	if err != nil {
 		return nil, err
 	}
@@ -78,12 +73,7 @@ func (s *Service) EnsureBootstrapAdmin(ctx context.Context, tenantID, email, pw 
 // BootstrapAdmin creates a superadmin in the tenant without a caller: for the
 // CLI and the first start. Errors: CodeInvalid, CodeEmailTaken.
 func (s *Service) BootstrapAdmin(ctx context.Context, tenantID, email, pw string) (*iam.User, error) {
-	f := fieldErrors{}
-	f.required("password", pw)
-	if err := f.err(); err != nil {
-		return nil, err
-	}
-	u, err := s.buildUser(ctx, tenantID, NewUser{Email: email, Password: pw, EmailVerified: true})
+	u, err := s.bootstrapUser(ctx, tenantID, email, pw)
 	if err != nil {
 		return nil, err
 	}
@@ -109,4 +99,14 @@ func createSuperadmin(ctx context.Context, tx iam.Tx, now time.Time, tenantID st
 	}
 	return tx.AppendAudit(ctx, systemEvent(ctx, now, tenantID, "admin.created", userRef(u.ID),
 		map[string]any{"email": u.Email, "admin_roles": []string{role.Name}}))
+}
+
+// bootstrapUser is the verified user a bootstrap admin becomes.
+func (s *Service) bootstrapUser(ctx context.Context, tenantID, email, pw string) (*iam.User, error) {
+	f := fieldErrors{}
+	f.required("password", pw)
+	if err := f.err(); err != nil {
+		return nil, err
+	}
+	return s.buildUser(ctx, tenantID, NewUser{Email: email, Password: pw, EmailVerified: true})
 }
