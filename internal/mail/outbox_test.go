@@ -9,6 +9,7 @@ import (
 	"github.com/gatehouse-iam/gatehouse/internal/access"
 	"github.com/gatehouse-iam/gatehouse/internal/iam"
 	"github.com/gatehouse-iam/gatehouse/internal/mail"
+	"github.com/gatehouse-iam/gatehouse/internal/mail/mailtest"
 )
 
 func TestQueueStatus(t *testing.T) {
@@ -60,14 +61,14 @@ func TestStoredMailIsNeverSent(t *testing.T) {
 	clk := newClock()
 	o := mail.NewOutbox(clk.Now, false)
 	m := mustQueue(t, s, o, tn.ID, "ada@example.com", mail.KindVerifyEmail, dataFor(mail.KindVerifyEmail), nil)
-	srv := startSMTP(t, nil)
+	srv := mailtest.Start(t)
 	sender := mail.NewSender(s, newTransport(t, srv, nil), clk.Now, nil, mail.SenderOptions{})
 	clk.Set(t0.Add(time.Hour))
 	if n, err := sender.SendDue(t.Context()); n != 0 || err != nil {
 		t.Errorf("SendDue = %d, %v; want nothing to send", n, err)
 	}
-	if got := getMail(t, s, tn.ID, m.ID); got.Status != iam.MailStored || len(srv.messages()) != 0 {
-		t.Errorf("stored mail became %s, server got %d messages", got.Status, len(srv.messages()))
+	if got := getMail(t, s, tn.ID, m.ID); got.Status != iam.MailStored || len(srv.Messages()) != 0 {
+		t.Errorf("stored mail became %s, server got %d messages", got.Status, len(srv.Messages()))
 	}
 }
 

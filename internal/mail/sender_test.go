@@ -13,14 +13,15 @@ import (
 
 	"github.com/gatehouse-iam/gatehouse/internal/iam"
 	"github.com/gatehouse-iam/gatehouse/internal/mail"
+	"github.com/gatehouse-iam/gatehouse/internal/mail/mailtest"
 )
 
 const from = "noreply@gatehouse.example"
 
 // newTransport returns an SMTP transport to srv without TLS, changed by mod.
-func newTransport(t *testing.T, srv *smtpServer, mod func(*mail.SMTPConfig)) *mail.SMTP {
+func newTransport(t *testing.T, srv *mailtest.Server, mod func(*mail.SMTPConfig)) *mail.SMTP {
 	t.Helper()
-	cfg := mail.SMTPConfig{Host: "127.0.0.1", Port: srv.port, TLS: mail.TLSNone, From: from, FromName: "Gatehouse", Timeout: 5 * time.Second}
+	cfg := mail.SMTPConfig{Host: "127.0.0.1", Port: srv.Port, TLS: mail.TLSNone, From: from, FromName: "Gatehouse", Timeout: 5 * time.Second}
 	if mod != nil {
 		mod(&cfg)
 	}
@@ -72,7 +73,7 @@ func crlf(s string) string { return strings.ReplaceAll(s, "\r\n", "\n") }
 
 func TestSenderDelivers(t *testing.T) {
 	st := newSetup(t)
-	srv := startSMTP(t, nil)
+	srv := mailtest.Start(t)
 	data := dataFor(mail.KindPasswordReset)
 	data[mail.FieldTenant] = "Bücherei Köln"
 	data[mail.FieldName] = "Jörg <Müller>"
@@ -81,49 +82,49 @@ func TestSenderDelivers(t *testing.T) {
 	sender := mail.NewSender(st.store, newTransport(t, srv, nil), st.clock.Now, nil, mail.SenderOptions{Rand: noJitter})
 
 	sendDueAt(t, st, sender, time.Second, 2)
-	got := srv.messages()
+	got := srv.Messages()
 	if len(got) != 2 {
 		t.Fatalf("server received %d messages, want 2", len(got))
 	}
 	// Oldest first: the reset was queued first.
 	for i, m := range []iam.Mail{reset, verify} {
 		r := got[i]
-		if r.from != from || !slices.Equal(r.to, []string{m.To}) {
-			t.Errorf("envelope %d = from %q to %v; want from %q to %q", i, r.from, r.to, from, m.To)
+		if r.From != from || !slices.Equal(r.To, []string{m.To}) {
+			t.Errorf("envelope %d = from %q to %v; want from %q to %q", i, r.From, r.To, from, m.To)
 		}
-		p := parseMessage(t, r.data)
-		if a, err := netmail.ParseAddress(p.header.Get("From")); err != nil || a.Name != "Gatehouse" || a.Address != from {
-			t.Errorf("From = %q (%v), want Gatehouse <%s>", p.header.Get("From"), err, from)
+		p := mailtest.Parse(t, r.Data)
+		if a, err := netmail.ParseAddress(p.Header.Get("From")); err != nil || a.Name != "Gatehouse" || a.Address != from {
+			t.Errorf("From = %q (%v), want Gatehouse <%s>", p.Header.Get("From"), err, from)
 		}
-		if a, err := netmail.ParseAddress(p.header.Get("To")); err != nil || a.Address != m.To {
-			t.Errorf("To = %q (%v), want %s", p.header.Get("To"), err, m.To)
+		if a, err := netmail.ParseAddress(p.Header.Get("To")); err != nil || a.Address != m.To {
+			t.Errorf("To = %q (%v), want %s", p.Header.Get("To"), err, m.To)
 		}
-		if p.subject != m.Subject {
-			t.Errorf("Subject = %q, want %q", p.subject, m.Subject)
+		if p.Subject != m.Subject {
+			t.Errorf("Subject = %q, want %q", p.Subject, m.Subject)
 		}
-		if crlf(p.text) != crlf(m.Text) || crlf(p.html) != crlf(m.HTML) {
-			t.Errorf("bodies differ from the outbox:\ntext %q\nwant %q\nhtml %q\nwant %q", p.text, m.Text, p.html, m.HTML)
+		if crlf(p.Text) != crlf(m.Text) || crlf(p.HTML) != crlf(m.HTML) {
+			t.Errorf("bodies differ from the outbox:\ntext %q\nwant %q\nhtml %q\nwant %q", p.Text, m.Text, p.HTML, m.HTML)
 		}
-		if id := p.header.Get("Message-Id"); id != "<"+m.ID+"@gatehouse.example>" {
+		if id := p.Header.Get("Message-Id"); id != "<"+m.ID+"@gatehouse.example>" {
 			t.Errorf("Message-ID = %q, want one made of the mail id", id)
 		}
-		if date, err := p.header.Date(); err != nil || !date.Equal(m.CreatedAt.Truncate(time.Second)) {
+		if date, err := p.Header.Date(); err != nil || !date.Equal(m.CreatedAt.Truncate(time.Second)) {
 			t.Errorf("Date = %v (%v), want %v", date, err, m.CreatedAt)
 		}
-		if p.header.Get("Auto-Submitted") != "auto-generated" {
-			t.Errorf("Auto-Submitted = %q", p.header.Get("Auto-Submitted"))
+		if p.Header.Get("Auto-Submitted") != "auto-generated" {
+			t.Errorf("Auto-Submitted = %q", p.Header.Get("Auto-Submitted"))
 		}
 		sent := st.get(t, m.ID)
 		if sent.Status != iam.MailSent || sent.Attempts != 1 || sent.LastError != "" || sent.SentAt == nil || !sent.SentAt.Equal(t0.Add(time.Second)) {
 			t.Errorf("mail %d after sending = %s, %d attempts, %q, sent at %v", i, sent.Status, sent.Attempts, sent.LastError, sent.SentAt)
 		}
 	}
-	if p := parseMessage(t, got[0].data); !strings.Contains(p.subject, "Bücherei Köln") || !strings.Contains(p.text, "Jörg <Müller>") ||
-		!strings.Contains(p.html, "Jörg &lt;Müller&gt;") {
-		t.Errorf("non-ASCII message garbled: %q\n%s\n%s", p.subject, p.text, p.html)
+	if p := mailtest.Parse(t, got[0].Data); !strings.Contains(p.Subject, "Bücherei Köln") || !strings.Contains(p.Text, "Jörg <Müller>") ||
+		!strings.Contains(p.HTML, "Jörg &lt;Müller&gt;") {
+		t.Errorf("non-ASCII message garbled: %q\n%s\n%s", p.Subject, p.Text, p.HTML)
 	}
 	sendDueAt(t, st, sender, time.Hour, 0)
-	if n := len(srv.messages()); n != 2 {
+	if n := len(srv.Messages()); n != 2 {
 		t.Errorf("server has %d messages after a second pass, want still 2", n)
 	}
 }
@@ -132,34 +133,34 @@ func TestSenderDelivers(t *testing.T) {
 // server sees one recipient, no extra header, and a one-line subject.
 func TestSenderHeaderInjection(t *testing.T) {
 	st := newSetup(t)
-	srv := startSMTP(t, nil)
+	srv := mailtest.Start(t)
 	data := dataFor(mail.KindInvitation)
 	data[mail.FieldInviter] = "Mallory\r\nBcc: eve@example.com\r\nX-Injected: yes"
 	data[mail.FieldOrganization] = "Org\nSubject: spoofed"
 	m := mustQueue(t, st.store, st.outbox, st.tenant.ID, "ada@example.com", mail.KindInvitation, data, nil)
 	sender := mail.NewSender(st.store, newTransport(t, srv, nil), st.clock.Now, nil, mail.SenderOptions{})
 	sendDueAt(t, st, sender, 0, 1)
-	got := srv.messages()
-	if len(got) != 1 || !slices.Equal(got[0].to, []string{"ada@example.com"}) {
+	got := srv.Messages()
+	if len(got) != 1 || !slices.Equal(got[0].To, []string{"ada@example.com"}) {
 		t.Fatalf("server received %d messages, recipients %v; want one to ada@example.com", len(got), got)
 	}
-	p := parseMessage(t, got[0].data)
+	p := mailtest.Parse(t, got[0].Data)
 	for _, h := range []string{"Bcc", "X-Injected"} {
-		if v, ok := p.header[h]; ok {
+		if v, ok := p.Header[h]; ok {
 			t.Errorf("header %s: %q was injected", h, v)
 		}
 	}
-	if subjects := p.header["Subject"]; len(subjects) != 1 {
+	if subjects := p.Header["Subject"]; len(subjects) != 1 {
 		t.Errorf("message has %d Subject headers, want 1", len(subjects))
 	}
-	if p.subject != m.Subject || !strings.Contains(p.subject, "Mallory Bcc: eve@example.com X-Injected: yes") {
-		t.Errorf("Subject = %q, want the inviter on one line", p.subject)
+	if p.Subject != m.Subject || !strings.Contains(p.Subject, "Mallory Bcc: eve@example.com X-Injected: yes") {
+		t.Errorf("Subject = %q, want the inviter on one line", p.Subject)
 	}
 }
 
 func TestSenderRetriesWithBackoff(t *testing.T) {
 	st := newSetup(t)
-	srv := startSMTP(t, nil, failFirst(3, 451))
+	srv := mailtest.Start(t, mailtest.FailFirst(3, 451))
 	m := st.queue(t, "ada@example.com", mail.KindVerifyEmail)
 	sender := mail.NewSender(st.store, newTransport(t, srv, nil), st.clock.Now, nil, mail.SenderOptions{Rand: noJitter})
 
@@ -186,7 +187,7 @@ func TestSenderRetriesWithBackoff(t *testing.T) {
 			t.Fatalf("after the pass at t0+%s: %s, %d attempts, next %v, error %q; want pending, %d attempts, next t0+%s, a 451 error",
 				step.at, got.Status, got.Attempts, got.NextAttemptAt, got.LastError, step.attempts, step.next)
 		}
-		if len(srv.messages()) != 0 {
+		if len(srv.Messages()) != 0 {
 			t.Fatal("a refused message was recorded")
 		}
 	}
@@ -195,14 +196,14 @@ func TestSenderRetriesWithBackoff(t *testing.T) {
 	if got.Status != iam.MailSent || got.Attempts != 4 || got.LastError != "" {
 		t.Errorf("after the fourth attempt: %s, %d attempts, %q; want sent after 4", got.Status, got.Attempts, got.LastError)
 	}
-	if n, tries := len(srv.messages()), srv.dataAttempts(); n != 1 || tries != 4 {
+	if n, tries := len(srv.Messages()), dataAttempts(srv); n != 1 || tries != 4 {
 		t.Errorf("server took %d messages in %d attempts, want 1 in 4", n, tries)
 	}
 }
 
 func TestSenderGivesUpAfterMaxAttempts(t *testing.T) {
 	st := newSetup(t)
-	srv := startSMTP(t, nil, failFirst(1000, 550))
+	srv := mailtest.Start(t, mailtest.FailFirst(1000, 550))
 	m := st.queue(t, "ada@example.com", mail.KindPasswordReset)
 	sender := mail.NewSender(st.store, newTransport(t, srv, nil), st.clock.Now, nil, mail.SenderOptions{MaxAttempts: 3, Rand: noJitter})
 	for i := range 3 {
@@ -213,7 +214,7 @@ func TestSenderGivesUpAfterMaxAttempts(t *testing.T) {
 		t.Errorf("after 3 refusals: %s, %d attempts, %q; want failed after 3 with the 550", got.Status, got.Attempts, got.LastError)
 	}
 	sendDueAt(t, st, sender, 30*24*time.Hour, 0)
-	if tries := srv.dataAttempts(); tries != 3 {
+	if tries := dataAttempts(srv); tries != 3 {
 		t.Errorf("server saw %d attempts, want 3", tries)
 	}
 	// The failed mail stays listed for the admin.
@@ -241,11 +242,11 @@ func TestSenderServerDown(t *testing.T) {
 	if got.Status != iam.MailPending || got.Attempts != 1 || !strings.Contains(got.LastError, "refused") {
 		t.Fatalf("after a refused connection: %s, %d attempts, %q; want pending with the error", got.Status, got.Attempts, got.LastError)
 	}
-	srv := startSMTPOn(t, port)
+	srv := mailtest.StartOn(t, port)
 	sendDueAt(t, st, sender, 29*time.Second, 0)
 	sendDueAt(t, st, sender, 30*time.Second, 1)
-	if got := st.get(t, m.ID); got.Status != iam.MailSent || len(srv.messages()) != 1 {
-		t.Errorf("once the server is up: %s, server took %d; want sent", got.Status, len(srv.messages()))
+	if got := st.get(t, m.ID); got.Status != iam.MailSent || len(srv.Messages()) != 1 {
+		t.Errorf("once the server is up: %s, server took %d; want sent", got.Status, len(srv.Messages()))
 	}
 }
 
@@ -270,13 +271,13 @@ func TestSenderAuth(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			st := newSetup(t)
-			srv := startSMTP(t, nil, requireAuth("gatehouse", "s3cret pw", tt.mechs...))
+			srv := mailtest.Start(t, mailtest.RequireAuth("gatehouse", "s3cret pw", tt.mechs...))
 			m := st.queue(t, "ada@example.com", mail.KindVerifyEmail)
 			sender := mail.NewSender(st.store, newTransport(t, srv, tt.cfg), st.clock.Now, nil, mail.SenderOptions{})
 			sendDueAt(t, st, sender, 0, 1)
 			got := st.get(t, m.ID)
-			if tt.sent != (got.Status == iam.MailSent) || tt.sent != (len(srv.messages()) == 1) {
-				t.Fatalf("status %s, server took %d, error %q; want sent %v", got.Status, len(srv.messages()), got.LastError, tt.sent)
+			if tt.sent != (got.Status == iam.MailSent) || tt.sent != (len(srv.Messages()) == 1) {
+				t.Fatalf("status %s, server took %d, error %q; want sent %v", got.Status, len(srv.Messages()), got.LastError, tt.sent)
 			}
 			if !tt.sent && (got.Status != iam.MailPending || !strings.Contains(strings.ToLower(got.LastError), strings.ToLower(tt.errHas))) {
 				t.Errorf("refused mail: %s, %q; want pending with %q", got.Status, got.LastError, tt.errHas)
@@ -284,10 +285,7 @@ func TestSenderAuth(t *testing.T) {
 			if strings.Contains(got.LastError, "s3cret") || strings.Contains(got.LastError, "wrong") {
 				t.Errorf("last error %q shows the password", got.LastError)
 			}
-			srv.mu.Lock()
-			authed := srv.authed
-			srv.mu.Unlock()
-			if !slices.Equal(authed, tt.authed) {
+			if authed := srv.Authed(); !slices.Equal(authed, tt.authed) {
 				t.Errorf("authenticated with %v, want %v", authed, tt.authed)
 			}
 		})
@@ -295,32 +293,35 @@ func TestSenderAuth(t *testing.T) {
 }
 
 func TestSenderTLS(t *testing.T) {
-	serverCfg, pool := testCert(t)
+	serverCfg, pool := mailtest.Cert(t)
 	tests := []struct {
 		name    string
-		server  *tlsSetup
+		server  mailtest.Option // nil: plain
 		mode    mail.TLSMode
 		port    int // 0: the server's
 		trusted bool
 		auth    bool
 		sent    bool
 	}{
-		{"starttls", &tlsSetup{config: serverCfg}, mail.TLSStartTLS, 0, true, false, true},
-		{"starttls with auth", &tlsSetup{config: serverCfg}, mail.TLSStartTLS, 0, true, true, true},
-		{"implicit tls", &tlsSetup{config: serverCfg, implicit: true}, mail.TLSImplicit, 0, true, true, true},
+		{"starttls", mailtest.StartTLS(serverCfg), mail.TLSStartTLS, 0, true, false, true},
+		{"starttls with auth", mailtest.StartTLS(serverCfg), mail.TLSStartTLS, 0, true, true, true},
+		{"implicit tls", mailtest.ImplicitTLS(serverCfg), mail.TLSImplicit, 0, true, true, true},
 		{"starttls not offered: no downgrade", nil, mail.TLSStartTLS, 0, true, false, false},
-		{"starttls with an untrusted certificate", &tlsSetup{config: serverCfg}, mail.TLSStartTLS, 0, false, false, false},
-		{"implicit tls with an untrusted certificate", &tlsSetup{config: serverCfg, implicit: true}, mail.TLSImplicit, 0, false, false, false},
+		{"starttls with an untrusted certificate", mailtest.StartTLS(serverCfg), mail.TLSStartTLS, 0, false, false, false},
+		{"implicit tls with an untrusted certificate", mailtest.ImplicitTLS(serverCfg), mail.TLSImplicit, 0, false, false, false},
 		{"implicit tls against a plain server", nil, mail.TLSImplicit, 0, true, false, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			st := newSetup(t)
-			var opts []serverOption
-			if tt.auth {
-				opts = append(opts, requireAuth("gatehouse", "s3cret"))
+			var opts []mailtest.Option
+			if tt.server != nil {
+				opts = append(opts, tt.server)
 			}
-			srv := startSMTP(t, tt.server, opts...)
+			if tt.auth {
+				opts = append(opts, mailtest.RequireAuth("gatehouse", "s3cret"))
+			}
+			srv := mailtest.Start(t, opts...)
 			tr := newTransport(t, srv, func(c *mail.SMTPConfig) {
 				c.TLS = tt.mode
 				if tt.auth {
@@ -334,8 +335,8 @@ func TestSenderTLS(t *testing.T) {
 			sender := mail.NewSender(st.store, tr, st.clock.Now, nil, mail.SenderOptions{})
 			sendDueAt(t, st, sender, 0, 1)
 			got := st.get(t, m.ID)
-			if tt.sent != (got.Status == iam.MailSent) || tt.sent != (len(srv.messages()) == 1) {
-				t.Errorf("status %s, server took %d, error %q; want sent %v", got.Status, len(srv.messages()), got.LastError, tt.sent)
+			if tt.sent != (got.Status == iam.MailSent) || tt.sent != (len(srv.Messages()) == 1) {
+				t.Errorf("status %s, server took %d, error %q; want sent %v", got.Status, len(srv.Messages()), got.LastError, tt.sent)
 			}
 			if !tt.sent && got.Status != iam.MailPending {
 				t.Errorf("refused mail is %s, want pending for a retry", got.Status)
@@ -348,7 +349,7 @@ func TestSenderTLS(t *testing.T) {
 // outbox: every mail is delivered exactly once.
 func TestSendersShareTheOutbox(t *testing.T) {
 	st := newSetup(t)
-	srv := startSMTP(t, nil)
+	srv := mailtest.Start(t)
 	const n = 20
 	for i := range n {
 		st.queue(t, fmt.Sprintf("user%02d@example.com", i), mail.KindVerifyEmail)
@@ -369,8 +370,8 @@ func TestSendersShareTheOutbox(t *testing.T) {
 		t.Errorf("senders tried %v mails, want %d in all", tried, n)
 	}
 	seen := map[string]bool{}
-	for _, r := range srv.messages() {
-		id := parseMessage(t, r.data).header.Get("Message-Id")
+	for _, r := range srv.Messages() {
+		id := mailtest.Parse(t, r.Data).Header.Get("Message-Id")
 		if seen[id] {
 			t.Errorf("message %s delivered twice", id)
 		}
@@ -385,7 +386,7 @@ func TestSenderRun(t *testing.T) {
 	s := newStore(t)
 	tn := newTenant(t, s, "Example")
 	o := mail.NewOutbox(time.Now, true)
-	srv := startSMTP(t, nil)
+	srv := mailtest.Start(t)
 	sender := mail.NewSender(s, newTransport(t, srv, nil), time.Now, nil, mail.SenderOptions{PollInterval: 10 * time.Millisecond})
 	mustQueue(t, s, o, tn.ID, "ada@example.com", mail.KindVerifyEmail, dataFor(mail.KindVerifyEmail), nil)
 
@@ -395,9 +396,9 @@ func TestSenderRun(t *testing.T) {
 	waitFor := func(n int) {
 		t.Helper()
 		deadline := time.Now().Add(10 * time.Second)
-		for len(srv.messages()) < n {
+		for len(srv.Messages()) < n {
 			if time.Now().After(deadline) {
-				t.Fatalf("server took %d messages in 10s, want %d", len(srv.messages()), n)
+				t.Fatalf("server took %d messages in 10s, want %d", len(srv.Messages()), n)
 			}
 			time.Sleep(5 * time.Millisecond)
 		}
@@ -490,16 +491,16 @@ func (s stopAfterSend) Send(ctx context.Context, m *iam.Mail) error {
 func TestSenderStopping(t *testing.T) {
 	for _, tt := range []struct {
 		name     string
-		server   []serverOption
+		server   []mailtest.Option
 		status   iam.MailStatus
 		attempts int
 	}{
 		{"delivered", nil, iam.MailSent, 1},
-		{"refused", []serverOption{failFirst(1, 421)}, iam.MailSending, 0},
+		{"refused", []mailtest.Option{mailtest.FailFirst(1, 421)}, iam.MailSending, 0},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			st := newSetup(t)
-			srv := startSMTP(t, nil, tt.server...)
+			srv := mailtest.Start(t, tt.server...)
 			m := st.queue(t, "ada@example.com", mail.KindVerifyEmail)
 			ctx, cancel := context.WithCancel(t.Context())
 			defer cancel()
@@ -516,9 +517,15 @@ func TestSenderStopping(t *testing.T) {
 			again := mail.NewSender(st.store, newTransport(t, srv, nil), st.clock.Now, nil, mail.SenderOptions{})
 			sendDueAt(t, st, again, 59*time.Second, 0)
 			sendDueAt(t, st, again, time.Minute, 1)
-			if got := st.get(t, m.ID); got.Status != iam.MailSent || got.Attempts != 1 || len(srv.messages()) != 1 {
-				t.Errorf("after the lease: %s with %d attempts, server took %d; want sent once", got.Status, got.Attempts, len(srv.messages()))
+			if got := st.get(t, m.ID); got.Status != iam.MailSent || got.Attempts != 1 || len(srv.Messages()) != 1 {
+				t.Errorf("after the lease: %s with %d attempts, server took %d; want sent once", got.Status, got.Attempts, len(srv.Messages()))
 			}
 		})
 	}
+}
+
+// dataAttempts counts the DATA commands srv has seen.
+func dataAttempts(srv *mailtest.Server) int {
+	started, _ := srv.DataCounts()
+	return started
 }

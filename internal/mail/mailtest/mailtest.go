@@ -1,4 +1,7 @@
-package mail_test
+// Package mailtest runs a real SMTP server (github.com/emersion/go-smtp) in
+// the test's process and takes apart the messages it receives, for the tests
+// of the mail package and of the server that sends through it.
+package mailtest
 
 import (
 	"crypto/ecdsa"
@@ -25,136 +28,151 @@ import (
 	"github.com/emersion/go-smtp"
 )
 
-// smtpServer is a real SMTP server (github.com/emersion/go-smtp) on
-// 127.0.0.1 that records what it receives and can be told to refuse.
-type smtpServer struct {
-	t    *testing.T
-	srv  *smtp.Server
-	ln   net.Listener
-	port int
+// Server is an SMTP server on 127.0.0.1 that keeps every message it takes
+// and can be told to refuse, to demand AUTH, to speak TLS or to hold DATA.
+type Server struct {
+	Port int
+
+	tls         *tls.Config
+	implicitTLS bool
 
 	mu       sync.Mutex
-	received []received
-	attempts int // DATA commands seen
+	messages []Message
+	started  int // DATA commands begun
+	finished int // DATA commands answered
 	failures int // how many of the first DATA commands to refuse
 	failWith *smtp.SMTPError
 	user     string // when set, MAIL needs AUTH with user and pass
 	pass     string
 	mechs    []string // advertised mechanisms; default PLAIN
 	authed   []string // the mechanism of each successful AUTH
+	// hold, when set, makes DATA wait for it to close before reading the
+	// message; Holding is closed when the first DATA waits.
+	hold    chan struct{}
+	holding chan struct{}
 }
 
-// received is one message the server took.
-type received struct {
-	from string
-	to   []string
-	data []byte
+// Message is one message the server took.
+type Message struct {
+	From string
+	To   []string
+	Data []byte
 }
 
-type serverOption func(*smtpServer)
+// An Option changes how a Server behaves.
+type Option func(*Server)
 
-// failFirst refuses the first n messages with code (4xx or 5xx).
-func failFirst(n, code int) serverOption {
-	return func(s *smtpServer) {
+// FailFirst refuses the first n messages with code (4xx or 5xx).
+func FailFirst(n, code int) Option {
+	return func(s *Server) {
 		s.failures = n
 		s.failWith = &smtp.SMTPError{Code: code, EnhancedCode: smtp.EnhancedCode{code / 100, 0, 0}, Message: "refused by the test server"}
 	}
 }
 
-// requireAuth makes the server demand AUTH with user and pass, offering mechs.
-func requireAuth(user, pass string, mechs ...string) serverOption {
-	return func(s *smtpServer) { s.user, s.pass, s.mechs = user, pass, mechs }
+// RequireAuth makes the server demand AUTH with user and pass, offering mechs.
+func RequireAuth(user, pass string, mechs ...string) Option {
+	return func(s *Server) { s.user, s.pass, s.mechs = user, pass, mechs }
 }
 
-// tlsSetup gives the server a certificate: STARTTLS, or implicit TLS when
-// implicit is true.
-type tlsSetup struct {
-	config   *tls.Config
-	implicit bool
+// StartTLS offers STARTTLS with config.
+func StartTLS(config *tls.Config) Option { return func(s *Server) { s.tls = config } }
+
+// ImplicitTLS speaks TLS with config from the first byte.
+func ImplicitTLS(config *tls.Config) Option {
+	return func(s *Server) { s.tls, s.implicitTLS = config, true }
 }
 
-// startSMTP starts a server on a free port of 127.0.0.1, stopped when the
-// test ends.
-func startSMTP(t *testing.T, tlsCfg *tlsSetup, opts ...serverOption) *smtpServer {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("listen: %v", err)
-	}
-	s := &smtpServer{t: t}
-	for _, o := range opts {
-		o(s)
-	}
-	s.serve(ln, tlsCfg)
-	return s
-}
+// HoldData makes DATA wait until Release is called.
+func HoldData(s *Server) { s.hold, s.holding = make(chan struct{}), make(chan struct{}) }
 
-// startSMTPOn starts a server on port, e.g. after it was down.
-func startSMTPOn(t *testing.T, port int, opts ...serverOption) *smtpServer {
+// Start serves SMTP on a free port of 127.0.0.1 until the test ends.
+func Start(t testing.TB, opts ...Option) *Server { return StartOn(t, 0, opts...) }
+
+// StartOn serves SMTP on port of 127.0.0.1, e.g. after a server there was
+// down, until the test ends.
+func StartOn(t testing.TB, port int, opts ...Option) *Server {
 	t.Helper()
 	ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
 	if err != nil {
-		t.Fatalf("listen again on %d: %v", port, err)
+		t.Fatalf("smtp listen on %d: %v", port, err)
 	}
-	s := &smtpServer{t: t}
+	s := &Server{Port: ln.Addr().(*net.TCPAddr).Port}
 	for _, o := range opts {
 		o(s)
 	}
-	s.serve(ln, nil)
-	return s
-}
-
-func (s *smtpServer) serve(ln net.Listener, tlsCfg *tlsSetup) {
-	s.port = ln.Addr().(*net.TCPAddr).Port
 	srv := smtp.NewServer(s)
 	srv.Domain = "localhost"
 	srv.AllowInsecureAuth = true
-	srv.ReadTimeout = 10 * time.Second
-	srv.WriteTimeout = 10 * time.Second
+	srv.ReadTimeout, srv.WriteTimeout = 30*time.Second, 30*time.Second
 	srv.MaxMessageBytes = 1 << 20
 	srv.ErrorLog = log.New(io.Discard, "", 0)
-	if tlsCfg != nil {
-		if tlsCfg.implicit {
-			ln = tls.NewListener(ln, tlsCfg.config)
-		} else {
-			srv.TLSConfig = tlsCfg.config
-		}
+	if s.implicitTLS {
+		ln = tls.NewListener(ln, s.tls)
+	} else {
+		srv.TLSConfig = s.tls
 	}
-	s.srv, s.ln = srv, ln
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		_ = srv.Serve(ln)
 	}()
-	s.t.Cleanup(func() {
+	t.Cleanup(func() {
+		s.Release()
 		_ = srv.Close()
 		// Close only closes listeners Serve has registered; if the test ended
 		// before Serve began, closing ln is what stops it.
 		_ = ln.Close()
 		<-done
 	})
+	return s
 }
 
-// messages returns what the server took so far.
-func (s *smtpServer) messages() []received {
+// Messages returns what the server took so far.
+func (s *Server) Messages() []Message {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return append([]received(nil), s.received...)
+	return append([]Message(nil), s.messages...)
 }
 
-func (s *smtpServer) dataAttempts() int {
+// DataCounts reports how many DATA commands began and were answered.
+func (s *Server) DataCounts() (started, finished int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.attempts
+	return s.started, s.finished
+}
+
+// Authed returns the mechanism of each successful AUTH so far.
+func (s *Server) Authed() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.authed...)
+}
+
+// Holding is closed when the first held DATA command waits.
+func (s *Server) Holding() <-chan struct{} { return s.holding }
+
+// Release lets held DATA commands go on; later ones are not held.
+func (s *Server) Release() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.hold != nil {
+		select {
+		case <-s.hold:
+		default:
+			close(s.hold)
+		}
+	}
 }
 
 // NewSession implements smtp.Backend.
-func (s *smtpServer) NewSession(*smtp.Conn) (smtp.Session, error) {
+func (s *Server) NewSession(*smtp.Conn) (smtp.Session, error) {
 	return &session{server: s}, nil
 }
 
+// session is one SMTP connection.
 type session struct {
-	server *smtpServer
+	server *Server
 	authed bool
 	from   string
 	to     []string
@@ -229,36 +247,57 @@ func (se *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 	return nil
 }
 
+func (se *session) Reset()        { se.from, se.to = "", nil }
+func (se *session) Logout() error { return nil }
+
 func (se *session) Data(r io.Reader) error {
+	s := se.server
+	s.mu.Lock()
+	s.started++
+	n, hold, holding := s.started, s.hold, s.holding
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		s.finished++
+		s.mu.Unlock()
+	}()
+	if hold != nil {
+		// Wait before reading, so that a client that gives up meanwhile
+		// leaves a message that cannot be read whole, and is not taken.
+		select {
+		case <-holding:
+		default:
+			close(holding)
+		}
+		select {
+		case <-hold:
+		case <-time.After(20 * time.Second):
+		}
+	}
 	b, err := io.ReadAll(r)
 	if err != nil {
 		return err
 	}
-	s := se.server
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.attempts++
-	if s.attempts <= s.failures {
+	if n <= s.failures {
 		return s.failWith
 	}
-	s.received = append(s.received, received{from: se.from, to: append([]string(nil), se.to...), data: b})
+	s.mu.Lock()
+	s.messages = append(s.messages, Message{From: se.from, To: append([]string(nil), se.to...), Data: b})
+	s.mu.Unlock()
 	return nil
 }
 
-func (se *session) Reset()        { se.from, se.to = "", nil }
-func (se *session) Logout() error { return nil }
-
-// parsed is a received message taken apart.
-type parsed struct {
-	header  netmail.Header
-	subject string
-	text    string
-	html    string
+// Parsed is a received message taken apart.
+type Parsed struct {
+	Header  netmail.Header
+	Subject string
+	Text    string
+	HTML    string
 }
 
-// parseMessage reads a multipart/alternative message with a text and an
-// HTML part, decoding quoted-printable bodies and encoded words.
-func parseMessage(t *testing.T, data []byte) parsed {
+// Parse reads a multipart/alternative message with a text and an HTML part,
+// decoding quoted-printable bodies and encoded words.
+func Parse(t testing.TB, data []byte) Parsed {
 	t.Helper()
 	msg, err := netmail.ReadMessage(strings.NewReader(string(data)))
 	if err != nil {
@@ -269,7 +308,7 @@ func parseMessage(t *testing.T, data []byte) parsed {
 	if err != nil {
 		t.Fatalf("decode subject %q: %v", msg.Header.Get("Subject"), err)
 	}
-	p := parsed{header: msg.Header, subject: subject}
+	p := Parsed{Header: msg.Header, Subject: subject}
 	mediaType, params, err := mime.ParseMediaType(msg.Header.Get("Content-Type"))
 	if err != nil || mediaType != "multipart/alternative" {
 		t.Fatalf("Content-Type %q (%v), want multipart/alternative", msg.Header.Get("Content-Type"), err)
@@ -281,18 +320,17 @@ func parseMessage(t *testing.T, data []byte) parsed {
 			break
 		}
 		if err != nil {
-			t.Fatalf("next part: %v", err)
+			t.Fatalf("next part: %v\n%s", err, data)
 		}
 		body, err := io.ReadAll(part)
 		if err != nil {
 			t.Fatalf("read part: %v", err)
 		}
-		ct, _, _ := mime.ParseMediaType(part.Header.Get("Content-Type"))
-		switch ct {
+		switch ct, _, _ := mime.ParseMediaType(part.Header.Get("Content-Type")); ct {
 		case "text/plain":
-			p.text = string(body)
+			p.Text = string(body)
 		case "text/html":
-			p.html = string(body)
+			p.HTML = string(body)
 		default:
 			t.Errorf("unexpected part %q", ct)
 		}
@@ -300,8 +338,9 @@ func parseMessage(t *testing.T, data []byte) parsed {
 	return p
 }
 
-// testCert returns a server certificate for 127.0.0.1 and a pool trusting it.
-func testCert(t *testing.T) (*tls.Config, *x509.CertPool) {
+// Cert returns a server certificate for 127.0.0.1 and localhost, and a pool
+// that trusts it.
+func Cert(t testing.TB) (*tls.Config, *x509.CertPool) {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
