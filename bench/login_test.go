@@ -14,13 +14,7 @@ func BenchmarkLogin(b *testing.B) {
 	body := `{"email":"` + adminEmail + `","password":"` + adminPassword + `"}`
 	b.ResetTimer()
 	for b.Loop() {
-		req := httptest.NewRequest(http.MethodPost, "/api/v1/auth/login", strings.NewReader(body))
-		req.Header.Set("Content-Type", "application/json")
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, req)
-		if rec.Code != http.StatusOK {
-			b.Fatalf("login: %d %s", rec.Code, rec.Body)
-		}
+		login(b, h, body)
 	}
 }
 
@@ -33,13 +27,17 @@ func BenchmarkLoginParallel(b *testing.B) {
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			req := httptest.NewRequest(http.MethodPost, "/api/v1/auth/login", strings.NewReader(body))
-			req.Header.Set("Content-Type", "application/json")
-			rec := httptest.NewRecorder()
-			h.ServeHTTP(rec, req)
-			if rec.Code != http.StatusOK {
-				b.Fatalf("login: %d %s", rec.Code, rec.Body)
-			}
+			login(b, h, body)
 		}
 	})
+}
+
+func login(b *testing.B, h http.Handler, body string) {
+	req := httptest.NewRequest(http.MethodPost, "/api/v1/auth/login", strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if rec.Code != http.StatusOK {
+		b.Fatalf("login: %d %s", rec.Code, rec.Body)
+	}
 }

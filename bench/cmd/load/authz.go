@@ -61,14 +61,11 @@ func measureAuthz(bin, bare, dir string, d time.Duration, conns int) error {
 	}
 	fmt.Printf("warm-up: %d distinct checks, %d allowed\n", len(bodies), allowed)
 
-	baseline := exec.Command(bare, "-listen", bareAddr)
-	if err := baseline.Start(); err != nil {
+	baseline, err := startBaseline(bare)
+	if err != nil {
 		return err
 	}
 	defer stop(baseline)
-	if err := waitReady("http://" + bareAddr + "/readyz"); err != nil {
-		return err
-	}
 	var next atomic.Uint64
 	pick := func() []byte { return bodies[next.Add(1)%workingSet] }
 	bareRes := load(conns, d, func(c *http.Client) bool { ok, _ := postCheck(c, "http://"+bareAddr, "", pick()); return ok })

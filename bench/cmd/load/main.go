@@ -96,14 +96,11 @@ func measureMe(cmd *exec.Cmd, bare string, d time.Duration, conns int) error {
 	if err != nil {
 		return err
 	}
-	baseline := exec.Command(bare, "-listen", bareAddr)
-	if err := baseline.Start(); err != nil {
+	baseline, err := startBaseline(bare)
+	if err != nil {
 		return err
 	}
 	defer stop(baseline)
-	if err := waitReady("http://" + bareAddr + "/readyz"); err != nil {
-		return err
-	}
 	bareRes := load(conns, d, func(c *http.Client) bool { return get(c, "http://"+bareAddr+"/api/v1/me", "") })
 	meRes := load(conns, d, func(c *http.Client) bool { return get(c, "http://"+gatehouseAddr+"/api/v1/me", token) })
 	fmt.Printf("GET /api/v1/me, %d connections, %s each:\n", conns, d)
@@ -138,6 +135,19 @@ func stop(cmd *exec.Cmd) {
 	case <-time.After(5 * time.Second):
 		_ = cmd.Process.Kill()
 	}
+}
+
+// startBaseline runs the bare server on bareAddr and waits until it answers.
+func startBaseline(bare string) (*exec.Cmd, error) {
+	cmd := exec.Command(bare, "-listen", bareAddr)
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	if err := waitReady("http://" + bareAddr + "/readyz"); err != nil {
+		stop(cmd)
+		return nil, err
+	}
+	return cmd, nil
 }
 
 func waitReady(url string) error {
