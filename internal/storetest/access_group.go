@@ -165,12 +165,8 @@ func testGroupList(t *testing.T, s iam.Store) {
 	} {
 		tc.p.Page, tc.p.Limit = max(tc.p.Page, 1), cmp.Or(tc.p.Limit, 10)
 		got, total, err := s.ListGroups(ctx, tn.ID, tc.p)
-		if err != nil {
-			t.Errorf("%s: ListGroups: %v", tc.name, err)
+		if !listed(t, tc.name+": ListGroups", got, total, err, groupIDOf, tc.want, tc.total) {
 			continue
-		}
-		if g := ids(got, groupIDOf); !wantIDs(g, tc.want) || total != tc.total {
-			t.Errorf("%s: ListGroups = %v, total %d; want %v, total %d", tc.name, groupNames(got), total, tc.want, tc.total)
 		}
 		for i := range got {
 			if want, ok := byName[got[i].Name]; ok {

@@ -135,12 +135,8 @@ func testPermissionList(t *testing.T, s iam.Store) {
 		{"page of search", iam.ListParams{Page: 2, Limit: 1, OrderBy: "name", Search: "invoices"}, idsOf("invoices.write"), 2},
 	} {
 		got, total, err := s.ListPermissions(ctx, tn.ID, tc.p)
-		if err != nil {
-			t.Errorf("%s: ListPermissions: %v", tc.name, err)
+		if !listed(t, tc.name+": ListPermissions", got, total, err, permissionID, tc.want, tc.total) {
 			continue
-		}
-		if g := ids(got, permissionID); !wantIDs(g, tc.want) || total != tc.total {
-			t.Errorf("%s: ListPermissions = %v, total %d; want %v, total %d", tc.name, permissionNames(got), total, tc.want, tc.total)
 		}
 		for i := range got {
 			if want, ok := byName[got[i].Name]; ok {

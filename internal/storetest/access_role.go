@@ -225,12 +225,8 @@ func testAccessRoleList(t *testing.T, s iam.Store) {
 		{"page of search", all(iam.ListParams{OrderBy: "name", Search: "er", Limit: 3, Page: 2}), idsOf("Viewer"), 4},
 	} {
 		got, total, err := s.ListRoles(ctx, tn.ID, tc.q)
-		if err != nil {
-			t.Errorf("%s: ListRoles: %v", tc.name, err)
+		if !listed(t, tc.name+": ListRoles", got, total, err, accessRoleID, tc.want, tc.total) {
 			continue
-		}
-		if g := ids(got, accessRoleID); !wantIDs(g, tc.want) || total != tc.total {
-			t.Errorf("%s: ListRoles = %v, total %d; want %v, total %d", tc.name, roleNames(got), total, tc.want, tc.total)
 		}
 		for i := range got {
 			if want, ok := byName[got[i].Name]; ok {

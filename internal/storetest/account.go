@@ -418,12 +418,8 @@ func testListInvitations(t *testing.T, s iam.Store) {
 	} {
 		tc.p.Page, tc.p.Limit = max(tc.p.Page, 1), cmp.Or(tc.p.Limit, 10)
 		got, total, err := s.ListInvitations(ctx, tn.ID, tc.p)
-		if err != nil {
-			t.Errorf("%s: ListInvitations: %v", tc.name, err)
+		if !listed(t, tc.name+": ListInvitations", got, total, err, invitationID, tc.want, tc.total) {
 			continue
-		}
-		if g := ids(got, invitationID); !wantIDs(g, tc.want) || total != tc.total {
-			t.Errorf("%s: ListInvitations = %v, total %d; want %v, total %d", tc.name, g, total, tc.want, tc.total)
 		}
 	}
 	got, _, err := s.ListInvitations(ctx, tn.ID, iam.ListParams{Page: 1, Limit: 10})
@@ -875,12 +871,8 @@ func testListSessions(t *testing.T, s iam.Store) {
 	} {
 		tc.p.Page, tc.p.Limit = max(tc.p.Page, 1), cmp.Or(tc.p.Limit, 10)
 		got, total, err := s.ListSessions(ctx, tn.ID, ada.ID, tc.now, tc.p)
-		if err != nil {
-			t.Errorf("%s: ListSessions: %v", tc.name, err)
+		if !listed(t, tc.name+": ListSessions", got, total, err, sessionID, tc.want, tc.total) {
 			continue
-		}
-		if g := ids(got, sessionID); !wantIDs(g, tc.want) || total != tc.total {
-			t.Errorf("%s: ListSessions = %v, total %d; want %v, total %d", tc.name, g, total, tc.want, tc.total)
 		}
 	}
 	got, _, err := s.ListSessions(ctx, tn.ID, ada.ID, now, iam.ListParams{Page: 1, Limit: 10})

@@ -143,12 +143,8 @@ func testRoleList(t *testing.T, s iam.Store) {
 		{"search and page", iam.ListParams{Page: 2, Limit: 1, OrderBy: "name", Search: "su"}, idsOf("Support"), 2},
 	} {
 		got, total, err := s.ListAdminRoles(ctx, tn.ID, tc.p)
-		if err != nil {
-			t.Errorf("%s: ListAdminRoles: %v", tc.name, err)
+		if !listed(t, tc.name+": ListAdminRoles", got, total, err, roleID, tc.want, tc.total) {
 			continue
-		}
-		if g := ids(got, roleID); !wantIDs(g, tc.want) || total != tc.total {
-			t.Errorf("%s: ListAdminRoles = %v, total %d; want %v, total %d", tc.name, g, total, tc.want, tc.total)
 		}
 		for i := range got {
 			check(t, tc.name+": listed role", &got[i], byName[got[i].Name])
@@ -272,12 +268,8 @@ func testListAdmins(t *testing.T, s iam.Store) {
 		{"second page", iam.ListParams{Page: 2, Limit: 1, OrderBy: "email"}, []string{bob.ID}, 2},
 	} {
 		got, total, err := s.ListAdmins(ctx, tn.ID, tc.p)
-		if err != nil {
-			t.Errorf("%s: ListAdmins: %v", tc.name, err)
+		if !listed(t, tc.name+": ListAdmins", got, total, err, adminID, tc.want, tc.total) {
 			continue
-		}
-		if g := ids(got, adminID); !wantIDs(g, tc.want) || total != tc.total {
-			t.Errorf("%s: ListAdmins = %v, total %d; want %v, total %d", tc.name, g, total, tc.want, tc.total)
 		}
 		for _, a := range got {
 			a.Roles = byRoleID(a.Roles)

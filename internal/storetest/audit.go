@@ -90,12 +90,8 @@ func testAuditFilters(t *testing.T, s iam.Store) {
 		{"page of filtered", iam.AuditQuery{ListParams: iam.ListParams{Page: 2, Limit: 2}, TargetID: bob.ID}, idsOf(0), 3},
 	} {
 		got, total, err := s.ListAudit(ctx, tn.ID, tc.q)
-		if err != nil {
-			t.Errorf("%s: ListAudit: %v", tc.name, err)
+		if !listed(t, tc.name+": ListAudit", got, total, err, auditID, tc.want, tc.total) {
 			continue
-		}
-		if g := ids(got, auditID); !wantIDs(g, tc.want) || total != tc.total {
-			t.Errorf("%s: ListAudit = %v, total %d; want %v, total %d", tc.name, g, total, tc.want, tc.total)
 		}
 	}
 	got, total, err := s.ListAudit(ctx, other.ID, iam.AuditQuery{ListParams: page})

@@ -137,6 +137,20 @@ func keyID(k iam.SigningKey) string   { return k.ID }
 func sorted(s []string) []string      { s = slices.Clone(s); slices.Sort(s); return s }
 func wantIDs(got, want []string) bool { return slices.Equal(got, want) }
 
+// listed reports a failed listing or a page with other ids or another total
+// than wanted, and whether there are rows worth comparing one by one.
+func listed[T any](t *testing.T, what string, got []T, total int, err error, id func(T) string, want []string, wantTotal int) bool {
+	t.Helper()
+	if err != nil {
+		t.Errorf("%s: %v", what, err)
+		return false
+	}
+	if g := ids(got, id); !wantIDs(g, want) || total != wantTotal {
+		t.Errorf("%s = %v, total %d; want %v, total %d", what, g, total, want, wantTotal)
+	}
+	return true
+}
+
 // createTenant inserts a tenant named after its id, changed by mods.
 func createTenant(t *testing.T, s iam.Tx, mods ...func(*iam.Tenant)) *iam.Tenant {
 	t.Helper()

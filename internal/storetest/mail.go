@@ -392,12 +392,8 @@ func testMailListFilters(t *testing.T, s iam.Store) {
 		{"page of filtered", iam.MailQuery{ListParams: iam.ListParams{Page: 2, Limit: 2}, To: "ada@example.com"}, idsOf(0), 3},
 	} {
 		got, total, err := s.ListMail(ctx, tn.ID, tc.q)
-		if err != nil {
-			t.Errorf("%s: ListMail: %v", tc.name, err)
+		if !listed(t, tc.name+": ListMail", got, total, err, mailID, tc.want, tc.total) {
 			continue
-		}
-		if g := ids(got, mailID); !wantIDs(g, tc.want) || total != tc.total {
-			t.Errorf("%s: ListMail = %v, total %d; want %v, total %d", tc.name, g, total, tc.want, tc.total)
 		}
 	}
 	got, total, err := s.ListMail(ctx, other.ID, iam.MailQuery{ListParams: page})

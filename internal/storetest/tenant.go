@@ -221,12 +221,8 @@ func testTenantList(t *testing.T, s iam.Store) {
 		{"search and page", iam.ListParams{Page: 2, Limit: 2, OrderBy: "name", Search: "corp"}, idsOf("Gamma Corp"), 3},
 	} {
 		got, total, err := s.ListTenants(ctx, tc.p)
-		if err != nil {
-			t.Errorf("%s: ListTenants: %v", tc.name, err)
+		if !listed(t, tc.name+": ListTenants", got, total, err, tenantID, tc.want, tc.total) {
 			continue
-		}
-		if g := ids(got, tenantID); !wantIDs(g, tc.want) || total != tc.total {
-			t.Errorf("%s: ListTenants = %v, total %d; want %v, total %d", tc.name, g, total, tc.want, tc.total)
 		}
 		for i := range got {
 			check(t, tc.name+": listed tenant", withHostnames(&got[i]), withHostnames(byName[got[i].Name]))

@@ -206,12 +206,8 @@ func testUserList(t *testing.T, s iam.Store) {
 			idsOf("frank"), 4},
 	} {
 		got, total, err := s.ListUsers(ctx, tn.ID, tc.q)
-		if err != nil {
-			t.Errorf("%s: ListUsers: %v", tc.name, err)
+		if !listed(t, tc.name+": ListUsers", got, total, err, userID, tc.want, tc.total) {
 			continue
-		}
-		if g := ids(got, userID); !wantIDs(g, tc.want) || total != tc.total {
-			t.Errorf("%s: ListUsers = %v, total %d; want %v, total %d", tc.name, emails(got), total, emailsOf(byID, tc.want), tc.total)
 		}
 		for i := range got {
 			if want, ok := byID[got[i].ID]; ok {
@@ -235,14 +231,6 @@ func testUserListSearchNonASCII(t *testing.T, s iam.Store) {
 
 func emails(us []iam.User) []string {
 	return ids(us, func(u iam.User) string { return u.Email })
-}
-
-func emailsOf(byID map[string]*iam.User, ids []string) []string {
-	out := []string{}
-	for _, id := range ids {
-		out = append(out, byID[id].Email)
-	}
-	return out
 }
 
 func testUserUpdate(t *testing.T, s iam.Store) {
