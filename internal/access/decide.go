@@ -5,10 +5,10 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/gatehouse-iam/gatehouse/internal/cache"
 	"github.com/gatehouse-iam/gatehouse/internal/iam"
 )
 
@@ -33,67 +33,46 @@ type decider struct {
 	now   func() time.Time
 	gen   atomic.Uint64
 
-	mu       sync.RWMutex
-	subjects map[string]*subjectState
-	orgs     map[string]*orgState
-	versions map[string]tenantVersion
-}
-
-// tenantVersion is the last access version read for a tenant, and when.
-type tenantVersion struct {
-	version   int64
-	checkedAt time.Time
+	subjects *cache.Bounded[string, *subjectState]
+	orgs     *cache.Bounded[string, *orgState]
+	// versions holds the last access version read for each tenant.
+	versions *cache.Bounded[string, int64]
 }
 
 // subjectState is what a check needs to know about a user in an organization.
 type subjectState struct {
-	found    bool
-	active   bool
-	grants   []iam.Grant
-	gen      uint64
-	loadedAt time.Time
+	found  bool
+	active bool
+	grants []iam.Grant
+	gen    uint64
 }
 
 type orgState struct {
-	org      *iam.Organization
-	gen      uint64
-	loadedAt time.Time
+	org *iam.Organization
+	gen uint64
 }
 
 func newDecider(store iam.Store, now func() time.Time) *decider {
-	return &decider{store: store, now: now, subjects: map[string]*subjectState{}, orgs: map[string]*orgState{},
-		versions: map[string]tenantVersion{}}
+	return &decider{store: store, now: now, subjects: cache.New[string, *subjectState](maxCached),
+		orgs: cache.New[string, *orgState](maxCached), versions: cache.New[string, int64](maxCached)}
 }
 
 func (d *decider) invalidate() { d.gen.Add(1) }
-
-func (d *decider) fresh(gen uint64, loadedAt time.Time) bool {
-	return gen == d.gen.Load() && d.now().Sub(loadedAt) < decisionMaxAge
-}
 
 // sync rereads the tenant's access version when the last read is older than
 // versionPoll, and makes every remembered decision stale when it moved.
 func (d *decider) sync(ctx context.Context, tenantID string) error {
 	now := d.now()
-	d.mu.RLock()
-	tv, ok := d.versions[tenantID]
-	d.mu.RUnlock()
-	if ok && now.Sub(tv.checkedAt) < versionPoll {
+	if _, ok := d.versions.Fresh(tenantID, now, versionPoll); ok {
 		return nil
 	}
 	v, err := d.store.AccessVersion(ctx, tenantID)
 	if err != nil {
 		return err
 	}
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if cur, ok := d.versions[tenantID]; ok && cur.version != v {
+	if prev, had := d.versions.Put(tenantID, v, now); had && prev != v {
 		d.gen.Add(1)
 	}
-	if len(d.versions) >= maxCached {
-		clear(d.versions)
-	}
-	d.versions[tenantID] = tenantVersion{version: v, checkedAt: now}
 	return nil
 }
 
@@ -103,14 +82,11 @@ func (d *decider) subject(ctx context.Context, tenantID, userID, orgID string) (
 		return nil, err
 	}
 	key := tenantID + "|" + userID + "|" + orgID
-	d.mu.RLock()
-	st, ok := d.subjects[key]
-	d.mu.RUnlock()
-	if ok && d.fresh(st.gen, st.loadedAt) {
+	if st, ok := d.subjects.Fresh(key, d.now(), decisionMaxAge); ok && st.gen == d.gen.Load() {
 		return st, nil
 	}
 	gen, loadedAt := d.gen.Load(), d.now()
-	st = &subjectState{gen: gen, loadedAt: loadedAt}
+	st := &subjectState{gen: gen}
 	u, err := d.store.GetUser(ctx, tenantID, userID)
 	switch {
 	case iam.IsCode(err, iam.CodeNotFound):
@@ -122,12 +98,7 @@ func (d *decider) subject(ctx context.Context, tenantID, userID, orgID string) (
 			return nil, err
 		}
 	}
-	d.mu.Lock()
-	if len(d.subjects) >= maxCached {
-		clear(d.subjects)
-	}
-	d.subjects[key] = st
-	d.mu.Unlock()
+	d.subjects.Put(key, st, loadedAt)
 	return st, nil
 }
 
@@ -137,10 +108,7 @@ func (d *decider) organization(ctx context.Context, tenantID, ref string) (*iam.
 		return nil, err
 	}
 	key := tenantID + "|" + ref
-	d.mu.RLock()
-	st, ok := d.orgs[key]
-	d.mu.RUnlock()
-	if ok && d.fresh(st.gen, st.loadedAt) {
+	if st, ok := d.orgs.Fresh(key, d.now(), decisionMaxAge); ok && st.gen == d.gen.Load() {
 		return st.org, nil
 	}
 	gen, loadedAt := d.gen.Load(), d.now()
@@ -148,12 +116,7 @@ func (d *decider) organization(ctx context.Context, tenantID, ref string) (*iam.
 	if err != nil {
 		return nil, err
 	}
-	d.mu.Lock()
-	if len(d.orgs) >= maxCached {
-		clear(d.orgs)
-	}
-	d.orgs[key] = &orgState{org: org, gen: gen, loadedAt: loadedAt}
-	d.mu.Unlock()
+	d.orgs.Put(key, &orgState{org: org, gen: gen}, loadedAt)
 	return org, nil
 }
 

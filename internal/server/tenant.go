@@ -4,9 +4,9 @@ import (
 	"net"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
+	"github.com/gatehouse-iam/gatehouse/internal/cache"
 	"github.com/gatehouse-iam/gatehouse/internal/httpapi"
 	"github.com/gatehouse-iam/gatehouse/internal/iam"
 )
@@ -23,18 +23,11 @@ type tenantResolver struct {
 	// systemHost reaches the system tenant in multi-tenant mode unless a
 	// tenant claims it: the issuer's host, so a fresh server is reachable.
 	systemHost string
-
-	mu    sync.Mutex
-	cache map[string]cachedTenant
-}
-
-type cachedTenant struct {
-	tenant   *iam.Tenant
-	loadedAt time.Time
+	cache      *cache.Bounded[string, *iam.Tenant]
 }
 
 func newTenantResolver(store iam.TenantStore, multi bool, systemHost string) *tenantResolver {
-	return &tenantResolver{store: store, multi: multi, systemHost: hostname(systemHost), cache: map[string]cachedTenant{}}
+	return &tenantResolver{store: store, multi: multi, systemHost: hostname(systemHost), cache: cache.New[string, *iam.Tenant](10_000)}
 }
 
 // hostname returns the Host without port, lower-cased.
@@ -51,11 +44,8 @@ func (t *tenantResolver) resolve(r *http.Request) (*iam.Tenant, error) {
 		key = hostname(r.Host)
 	}
 	now := time.Now()
-	t.mu.Lock()
-	c, ok := t.cache[key]
-	t.mu.Unlock()
-	if ok && now.Sub(c.loadedAt) < tenantTTL {
-		return c.tenant, nil
+	if tenant, ok := t.cache.Fresh(key, now, tenantTTL); ok {
+		return tenant, nil
 	}
 	var tenant *iam.Tenant
 	var err error
@@ -73,12 +63,7 @@ func (t *tenantResolver) resolve(r *http.Request) (*iam.Tenant, error) {
 	if err != nil {
 		return nil, err
 	}
-	t.mu.Lock()
-	if len(t.cache) > 10_000 {
-		clear(t.cache)
-	}
-	t.cache[key] = cachedTenant{tenant: tenant, loadedAt: now}
-	t.mu.Unlock()
+	t.cache.Put(key, tenant, now)
 	return tenant, nil
 }
 
@@ -104,7 +89,5 @@ func tenantScoped(path string) bool {
 }
 
 func (t *tenantResolver) forgetAll() {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	clear(t.cache)
+	t.cache.Clear()
 }

@@ -8,10 +8,10 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/gatehouse-iam/gatehouse/internal/audit"
+	"github.com/gatehouse-iam/gatehouse/internal/cache"
 	"github.com/gatehouse-iam/gatehouse/internal/iam"
 )
 
@@ -34,41 +34,26 @@ type Service struct {
 	check    TemplateChecker
 	require  Authorizer
 	now      func() time.Time
-
-	mu    sync.Mutex
-	cache map[string]cached
-}
-
-type cached struct {
-	s        *Settings
-	loadedAt time.Time
+	cache    *cache.Bounded[string, *Settings]
 }
 
 // New returns a Service whose tenants start from defaults.
 func New(store iam.Store, defaults Settings, check TemplateChecker, require Authorizer, now func() time.Time) *Service {
-	return &Service{store: store, defaults: defaults, check: check, require: require, now: now, cache: map[string]cached{}}
+	return &Service{store: store, defaults: defaults, check: check, require: require, now: now, cache: cache.New[string, *Settings](10_000)}
 }
 
 // For returns a tenant's settings for the services that apply them. The
 // result is shared: callers must not change it.
 func (s *Service) For(ctx context.Context, tenantID string) (*Settings, error) {
 	now := s.now()
-	s.mu.Lock()
-	c, ok := s.cache[tenantID]
-	s.mu.Unlock()
-	if ok && now.Sub(c.loadedAt) < cacheTTL {
-		return c.s, nil
+	if st, ok := s.cache.Fresh(tenantID, now, cacheTTL); ok {
+		return st, nil
 	}
 	st, err := s.load(ctx, s.store, tenantID)
 	if err != nil {
 		return nil, err
 	}
-	s.mu.Lock()
-	if len(s.cache) > 10_000 {
-		clear(s.cache)
-	}
-	s.cache[tenantID] = cached{s: st, loadedAt: now}
-	s.mu.Unlock()
+	s.cache.Put(tenantID, st, now)
 	return st, nil
 }
 
@@ -146,9 +131,7 @@ func (s *Service) Patch(ctx context.Context, patch map[string]any) (*Settings, e
 	if err != nil {
 		return nil, err
 	}
-	s.mu.Lock()
-	delete(s.cache, p.TenantID)
-	s.mu.Unlock()
+	s.cache.Forget(p.TenantID)
 	return next, nil
 }
 
