@@ -17,29 +17,13 @@ import (
 
 	"github.com/go-jose/go-jose/v4"
 	"github.com/go-jose/go-jose/v4/jwt"
-)
 
-// clock is a clock that moves only when told to.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
+	"github.com/gatehouse-iam/gatehouse/internal/testclock"
+)
 
 // newClock starts at the real time, so that examples on the real clock
 // accept the tokens made on it.
-func newClock() *clock { return &clock{t: time.Now().UTC().Truncate(time.Second)} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
+func newClock() *testclock.Clock { return testclock.New(time.Now().UTC().Truncate(time.Second)) }
 
 // signingKey is a key the fake Gatehouse signs tokens with.
 type signingKey struct {
@@ -88,7 +72,7 @@ func (k *signingKey) sign(claims any, typ string) string {
 // JWKS, the authorization API and a little of the management API, in memory.
 type gatehouse struct {
 	*httptest.Server
-	clock *clock
+	clock *testclock.Clock
 
 	jwksHits  atomic.Int32
 	checkHits atomic.Int32

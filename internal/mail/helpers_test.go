@@ -2,7 +2,6 @@ package mail_test
 
 import (
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
@@ -11,30 +10,13 @@ import (
 	"github.com/gatehouse-iam/gatehouse/internal/iam"
 	"github.com/gatehouse-iam/gatehouse/internal/mail"
 	"github.com/gatehouse-iam/gatehouse/internal/sqlstore"
+	"github.com/gatehouse-iam/gatehouse/internal/testclock"
 )
 
 // t0 is the tests' start time.
 var t0 = time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
 
-// clock is a settable time source.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func newClock() *clock { return &clock{now: t0} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = t
-}
+func newClock() *testclock.Clock { return testclock.New(t0) }
 
 // newStore returns a migrated SQLite store in a fresh file.
 func newStore(t *testing.T) *sqlstore.Store {

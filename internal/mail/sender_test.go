@@ -14,6 +14,7 @@ import (
 	"github.com/gatehouse-iam/gatehouse/internal/iam"
 	"github.com/gatehouse-iam/gatehouse/internal/mail"
 	"github.com/gatehouse-iam/gatehouse/internal/mail/mailtest"
+	"github.com/gatehouse-iam/gatehouse/internal/testclock"
 )
 
 const from = "noreply@gatehouse.example"
@@ -39,7 +40,7 @@ func noJitter() float64 { return 0 }
 type setup struct {
 	store  iam.Store
 	tenant *iam.Tenant
-	clock  *clock
+	clock  *testclock.Clock
 	outbox *mail.Outbox
 }
 

@@ -21,6 +21,7 @@ import (
 	"github.com/gatehouse-iam/gatehouse/internal/config"
 	"github.com/gatehouse-iam/gatehouse/internal/server"
 	"github.com/gatehouse-iam/gatehouse/internal/storetest"
+	"github.com/gatehouse-iam/gatehouse/internal/testclock"
 )
 
 const (
@@ -28,30 +29,12 @@ const (
 	adminPassword = "Kq-13cdf-eef53"
 )
 
-// clock is a settable time source shared by the server under test.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 // harness is a real server on a fresh SQLite file behind httptest.
 type harness struct {
 	t     *testing.T
 	srv   *server.Server
 	ts    *httptest.Server
-	clock *clock
+	clock *testclock.Clock
 	logs  *bytes.Buffer
 	// host is the Host of requests that do not name one.
 	host string
@@ -88,7 +71,7 @@ func newHarness(t *testing.T, env map[string]string) *harness {
 		t.Fatal(err)
 	}
 	logs := &bytes.Buffer{}
-	clk := &clock{now: time.Now().UTC()}
+	clk := testclock.New(time.Now().UTC())
 	srv, err := server.Open(context.Background(), server.Options{
 		Config: cfg, Build: server.Build{Version: "test", Commit: "abc"},
 		Log: slog.New(slog.NewJSONHandler(&lockedWriter{w: logs}, nil)), Now: clk.Now,

@@ -12,25 +12,9 @@ import (
 
 	"github.com/gatehouse-iam/gatehouse/internal/iam"
 	"github.com/gatehouse-iam/gatehouse/internal/sqlstore"
+	"github.com/gatehouse-iam/gatehouse/internal/testclock"
 	"github.com/gatehouse-iam/gatehouse/internal/token"
 )
-
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
 
 func newStore(t *testing.T) iam.Store {
 	t.Helper()
@@ -91,7 +75,7 @@ func TestParseMasterKey(t *testing.T) {
 
 func TestIssueAndVerify(t *testing.T) {
 	ctx := context.Background()
-	clk := &clock{now: time.Now()}
+	clk := testclock.New(time.Now())
 	keys, err := token.LoadKeys(ctx, newStore(t), masterKey(t), clk.Now)
 	if err != nil {
 		t.Fatal(err)
@@ -123,7 +107,7 @@ func TestIssueAndVerify(t *testing.T) {
 func TestKeysFollowRotationOnAnotherReplica(t *testing.T) {
 	ctx := context.Background()
 	store, master := newStore(t), masterKey(t)
-	clk := &clock{now: time.Now()}
+	clk := testclock.New(time.Now())
 	a, err := token.LoadKeys(ctx, store, master, clk.Now)
 	if err != nil {
 		t.Fatal(err)
