@@ -130,7 +130,7 @@ func (s *Service) DeletePermission(ctx context.Context, id string) error {
 	if !ValidID(id) {
 		return iam.Errorf(iam.CodeNotFound, "permission not found")
 	}
-	err = s.store.InTx(ctx, func(tx iam.Tx) error {
+	return ChangeAccess(ctx, s.store, p.TenantID, s.Invalidate, func(tx iam.Tx) error {
 		perm, err := tx.GetPermission(ctx, p.TenantID, id)
 		if err != nil {
 			return err
@@ -138,16 +138,9 @@ func (s *Service) DeletePermission(ctx context.Context, id string) error {
 		if err := tx.DeletePermission(ctx, p.TenantID, id); err != nil {
 			return err
 		}
-		if err := tx.BumpAccessVersion(ctx, p.TenantID); err != nil {
-			return err
-		}
 		return tx.AppendAudit(ctx, audit.Event(ctx, s.now(), p.TenantID, "permission.deleted", permissionRef(id), iam.ResultSuccess,
 			map[string]any{"name": perm.Name}))
 	})
-	if err == nil {
-		s.Invalidate()
-	}
-	return err
 }
 
 // RoleInput is what creating a role takes. OrganizationID (an id or alias)
@@ -289,7 +282,7 @@ func (s *Service) UpdateRole(ctx context.Context, id string, patch RolePatch) (*
 		}
 	}
 	var r *iam.Role
-	err = s.store.InTx(ctx, func(tx iam.Tx) error {
+	err = ChangeAccess(ctx, s.store, p.TenantID, s.Invalidate, func(tx iam.Tx) error {
 		if r, err = tx.GetRole(ctx, p.TenantID, id); err != nil {
 			return err
 		}
@@ -308,16 +301,12 @@ func (s *Service) UpdateRole(ctx context.Context, id string, patch RolePatch) (*
 		if err := tx.UpdateRole(ctx, r); err != nil {
 			return err
 		}
-		if err := tx.BumpAccessVersion(ctx, p.TenantID); err != nil {
-			return err
-		}
 		return tx.AppendAudit(ctx, audit.Event(ctx, s.now(), p.TenantID, "role.updated", roleRef(id), iam.ResultSuccess,
 			map[string]any{"name": r.Name, "permissions": r.Permissions}))
 	})
 	if err != nil {
 		return nil, err
 	}
-	s.Invalidate()
 	return r, nil
 }
 
@@ -330,7 +319,7 @@ func (s *Service) DeleteRole(ctx context.Context, id string) error {
 	if !ValidID(id) {
 		return iam.Errorf(iam.CodeNotFound, "role not found")
 	}
-	err = s.store.InTx(ctx, func(tx iam.Tx) error {
+	return ChangeAccess(ctx, s.store, p.TenantID, s.Invalidate, func(tx iam.Tx) error {
 		r, err := tx.GetRole(ctx, p.TenantID, id)
 		if err != nil {
 			return err
@@ -338,16 +327,9 @@ func (s *Service) DeleteRole(ctx context.Context, id string) error {
 		if err := tx.DeleteRole(ctx, p.TenantID, id); err != nil {
 			return err
 		}
-		if err := tx.BumpAccessVersion(ctx, p.TenantID); err != nil {
-			return err
-		}
 		return tx.AppendAudit(ctx, audit.Event(ctx, s.now(), p.TenantID, "role.deleted", roleRef(id), iam.ResultSuccess,
 			map[string]any{"name": r.Name}))
 	})
-	if err == nil {
-		s.Invalidate()
-	}
-	return err
 }
 
 // AssignUserRole gives a user a template role tenant-wide. Needs roles.write.
@@ -373,7 +355,7 @@ func (s *Service) changeUserRole(ctx context.Context, userID, roleID string, ass
 	if !ValidID(roleID) {
 		return iam.Errorf(iam.CodeNotFound, "role not found")
 	}
-	err = s.store.InTx(ctx, func(tx iam.Tx) error {
+	return ChangeAccess(ctx, s.store, p.TenantID, s.Invalidate, func(tx iam.Tx) error {
 		if _, err := tx.GetUser(ctx, p.TenantID, userID); err != nil {
 			return err
 		}
@@ -400,16 +382,9 @@ func (s *Service) changeUserRole(ctx context.Context, userID, roleID string, ass
 				return iam.Errorf(iam.CodeNotFound, "the user does not hold this role")
 			}
 		}
-		if err := tx.BumpAccessVersion(ctx, p.TenantID); err != nil {
-			return err
-		}
 		return tx.AppendAudit(ctx, audit.Event(ctx, s.now(), p.TenantID, action, iam.Ref{Type: "user", ID: userID}, iam.ResultSuccess,
 			map[string]any{"role_id": roleID, "role": r.Name}))
 	})
-	if err == nil {
-		s.Invalidate()
-	}
-	return err
 }
 
 // UserRoles lists a user's tenant-wide roles. Needs roles.read.

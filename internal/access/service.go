@@ -33,6 +33,23 @@ func New(store iam.Store, tokens TokenAuthenticator, now func() time.Time) *Serv
 // Invalidate drops every cached decision, after a change to who holds what.
 func (s *Service) Invalidate() { s.decider.invalidate() }
 
+// ChangeAccess runs change in one transaction that also bumps the tenant's
+// access version, so that every replica soon drops its remembered decisions,
+// and once it has committed calls changed, so that this replica drops them
+// at once.
+func ChangeAccess(ctx context.Context, store iam.Store, tenantID string, changed func(), change func(tx iam.Tx) error) error {
+	err := store.InTx(ctx, func(tx iam.Tx) error {
+		if err := change(tx); err != nil {
+			return err
+		}
+		return tx.BumpAccessVersion(ctx, tenantID)
+	})
+	if err == nil {
+		changed()
+	}
+	return err
+}
+
 func newID() string { return uuid.Must(uuid.NewV7()).String() }
 
 // ValidID reports whether id is a UUID in its canonical 36-character form, so

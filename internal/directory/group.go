@@ -98,7 +98,7 @@ func (s *Service) UpdateGroup(ctx context.Context, id string, patch GroupPatch) 
 		return nil, err
 	}
 	var g *iam.Group
-	err = s.store.InTx(ctx, func(tx iam.Tx) error {
+	err = access.ChangeAccess(ctx, s.store, p.TenantID, s.cache.AccessChanged, func(tx iam.Tx) error {
 		if g, err = group(ctx, tx, p.TenantID, id); err != nil {
 			return err
 		}
@@ -115,15 +115,11 @@ func (s *Service) UpdateGroup(ctx context.Context, id string, patch GroupPatch) 
 		if err := tx.UpdateGroup(ctx, g); err != nil {
 			return err
 		}
-		if err := tx.BumpAccessVersion(ctx, p.TenantID); err != nil {
-			return err
-		}
 		return tx.AppendAudit(ctx, audit.Event(ctx, s.now(), p.TenantID, "group.updated", groupRef(id), iam.ResultSuccess, map[string]any{"name": g.Name}))
 	})
 	if err != nil {
 		return nil, err
 	}
-	s.cache.AccessChanged()
 	return g, nil
 }
 
@@ -224,7 +220,7 @@ func (s *Service) groupChange(ctx context.Context, id, action string, change fun
 	if err != nil {
 		return err
 	}
-	err = s.store.InTx(ctx, func(tx iam.Tx) error {
+	return access.ChangeAccess(ctx, s.store, p.TenantID, s.cache.AccessChanged, func(tx iam.Tx) error {
 		g, err := group(ctx, tx, p.TenantID, id)
 		if err != nil {
 			return err
@@ -233,13 +229,6 @@ func (s *Service) groupChange(ctx context.Context, id, action string, change fun
 		if err != nil {
 			return err
 		}
-		if err := tx.BumpAccessVersion(ctx, g.TenantID); err != nil {
-			return err
-		}
 		return tx.AppendAudit(ctx, audit.Event(ctx, s.now(), p.TenantID, action, groupRef(g.ID), iam.ResultSuccess, details))
 	})
-	if err == nil {
-		s.cache.AccessChanged()
-	}
-	return err
 }

@@ -144,7 +144,7 @@ func (s *Service) UpdateOrganization(ctx context.Context, ref string, patch OrgP
 		return nil, err
 	}
 	var o *iam.Organization
-	err = s.store.InTx(ctx, func(tx iam.Tx) error {
+	err = access.ChangeAccess(ctx, s.store, p.TenantID, s.cache.AccessChanged, func(tx iam.Tx) error {
 		if o, err = organization(ctx, tx, p.TenantID, ref); err != nil {
 			return err
 		}
@@ -164,16 +164,12 @@ func (s *Service) UpdateOrganization(ctx context.Context, ref string, patch OrgP
 		if err := tx.UpdateOrganization(ctx, o); err != nil {
 			return err
 		}
-		if err := tx.BumpAccessVersion(ctx, p.TenantID); err != nil {
-			return err
-		}
 		return tx.AppendAudit(ctx, audit.Event(ctx, s.now(), p.TenantID, "organization.updated", orgRef(o.ID), iam.ResultSuccess,
 			map[string]any{"name": o.Name, "alias": o.Alias}))
 	})
 	if err != nil {
 		return nil, err
 	}
-	s.cache.AccessChanged()
 	return o, nil
 }
 
@@ -184,7 +180,7 @@ func (s *Service) DeleteOrganization(ctx context.Context, ref string) error {
 	if err != nil {
 		return err
 	}
-	err = s.store.InTx(ctx, func(tx iam.Tx) error {
+	return access.ChangeAccess(ctx, s.store, p.TenantID, s.cache.AccessChanged, func(tx iam.Tx) error {
 		o, err := organization(ctx, tx, p.TenantID, ref)
 		if err != nil {
 			return err
@@ -192,16 +188,9 @@ func (s *Service) DeleteOrganization(ctx context.Context, ref string) error {
 		if err := tx.DeleteOrganization(ctx, p.TenantID, o.ID); err != nil {
 			return err
 		}
-		if err := tx.BumpAccessVersion(ctx, p.TenantID); err != nil {
-			return err
-		}
 		return tx.AppendAudit(ctx, audit.Event(ctx, s.now(), p.TenantID, "organization.deleted", orgRef(o.ID), iam.ResultSuccess,
 			map[string]any{"name": o.Name, "alias": o.Alias}))
 	})
-	if err == nil {
-		s.cache.AccessChanged()
-	}
-	return err
 }
 
 // ListMembers lists an organization's members with their roles there.
@@ -230,7 +219,7 @@ func (s *Service) SetMember(ctx context.Context, ref, userID string, roleIDs []s
 		return nil, notFound("user")
 	}
 	var m *iam.Member
-	err = s.store.InTx(ctx, func(tx iam.Tx) error {
+	err = access.ChangeAccess(ctx, s.store, p.TenantID, s.cache.AccessChanged, func(tx iam.Tx) error {
 		o, err := organization(ctx, tx, p.TenantID, ref)
 		if err != nil {
 			return err
@@ -244,9 +233,6 @@ func (s *Service) SetMember(ctx context.Context, ref, userID string, roleIDs []s
 		}
 		created, err := tx.SetMember(ctx, p.TenantID, o.ID, userID, ids, s.now())
 		if err != nil {
-			return err
-		}
-		if err := tx.BumpAccessVersion(ctx, p.TenantID); err != nil {
 			return err
 		}
 		action := "organization.member_updated"
@@ -263,7 +249,6 @@ func (s *Service) SetMember(ctx context.Context, ref, userID string, roleIDs []s
 	if err != nil {
 		return nil, err
 	}
-	s.cache.AccessChanged()
 	return m, nil
 }
 
@@ -302,7 +287,7 @@ func (s *Service) RemoveMember(ctx context.Context, ref, userID string) error {
 	if !access.ValidID(userID) {
 		return notFound("member")
 	}
-	err = s.store.InTx(ctx, func(tx iam.Tx) error {
+	return access.ChangeAccess(ctx, s.store, p.TenantID, s.cache.AccessChanged, func(tx iam.Tx) error {
 		o, err := organization(ctx, tx, p.TenantID, ref)
 		if err != nil {
 			return err
@@ -314,16 +299,9 @@ func (s *Service) RemoveMember(ctx context.Context, ref, userID string) error {
 		if !removed {
 			return notFound("member")
 		}
-		if err := tx.BumpAccessVersion(ctx, p.TenantID); err != nil {
-			return err
-		}
 		return tx.AppendAudit(ctx, audit.Event(ctx, s.now(), p.TenantID, "organization.member_removed", iam.Ref{Type: "user", ID: userID},
 			iam.ResultSuccess, map[string]any{"organization_id": o.ID}))
 	})
-	if err == nil {
-		s.cache.AccessChanged()
-	}
-	return err
 }
 
 // MyOrganizations lists the organizations the caller belongs to.
