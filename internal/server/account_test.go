@@ -368,3 +368,25 @@ func TestOutboxHidesLinksFromThoseWhoCouldNotUseThemAnyway(t *testing.T) {
 		t.Fatal("the superadmin cannot read mails")
 	}
 }
+
+func TestPasswordResetVoidsPendingEmailChange(t *testing.T) {
+	h := newHarness(t, nil)
+	admin := h.admin()
+	h.createUser(admin, "vic@example.com", goodPassword)
+	thief := h.login("vic@example.com", goodPassword)
+	h.post("/api/v1/me/email", thief.AccessToken, map[string]any{"new_email": "thief@evil.example", "password": goodPassword}).want(http.StatusAccepted)
+	change := h.linkToken(admin, "thief@evil.example", "email_change_confirm")
+	h.post("/api/v1/auth/password/forgot", "", map[string]any{"email": "vic@example.com"}).want(http.StatusAccepted)
+	reset := h.linkToken(admin, "vic@example.com", "password_reset")
+	h.post("/api/v1/auth/password/reset", "", map[string]any{"token": reset, "new_password": "harbor-violin-55-cedar"}).want(http.StatusNoContent)
+	h.post("/api/v1/auth/email/confirm", "", map[string]any{"token": change}).wantError(http.StatusUnauthorized, "invalid_token")
+	h.login("vic@example.com", "harbor-violin-55-cedar")
+}
+
+func TestDomainAllowlistNeedsAVerifiedAddress(t *testing.T) {
+	h := newHarness(t, nil)
+	admin := h.admin()
+	h.patchSettings(admin, map[string]any{"signup": map[string]any{"policy": "domain_allowlist", "domains": []string{"corp.example"}}})
+	register(h, "ceo@corp.example", goodPassword, "Not The CEO", nil).want(http.StatusCreated)
+	h.post("/api/v1/auth/login", "", map[string]any{"email": "ceo@corp.example", "password": goodPassword}).wantError(http.StatusForbidden, "email_not_verified")
+}

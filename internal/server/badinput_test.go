@@ -649,3 +649,35 @@ func TestBadInputSearchNUL(t *testing.T) {
 	}
 	biWantHealthy(h)
 }
+
+func TestBadLinksAndMailInjection(t *testing.T) {
+	h := newHarness(t, map[string]string{"GATEHOUSE_MULTI_TENANT": "true"})
+	h.host = "gatehouse.test"
+	admin := h.admin()
+	h.patchSettings(admin, map[string]any{"signup": map[string]any{"policy": "open"}})
+	register(h, "eve@example.com", goodPassword, "Eve\r\nBcc: everyone@example.com", nil).wantError(http.StatusBadRequest, "invalid_request")
+	register(h, "eve@example.com\r\nBcc: x@example.com", goodPassword, "Eve", nil).wantError(http.StatusBadRequest, "invalid_request")
+	register(h, "eve@example.com", goodPassword, "Eve", nil).want(http.StatusCreated)
+	verify := h.linkToken(admin, "eve@example.com", "verify_email")
+	h.post("/api/v1/auth/password/forgot", "", map[string]any{"email": "eve@example.com"}).want(http.StatusAccepted)
+	reset := h.linkToken(admin, "eve@example.com", "password_reset")
+
+	tampered := reset[:len(reset)-3] + "AAA"
+	for name, req := range map[string]request{
+		"a tampered reset token":   {method: "POST", path: "/api/v1/auth/password/reset", body: map[string]any{"token": tampered, "new_password": "harbor-violin-55-cedar"}},
+		"a verify token as reset":  {method: "POST", path: "/api/v1/auth/password/reset", body: map[string]any{"token": verify, "new_password": "harbor-violin-55-cedar"}},
+		"a reset token as verify":  {method: "POST", path: "/api/v1/auth/email/verify", body: map[string]any{"token": reset}},
+		"a reset token as confirm": {method: "POST", path: "/api/v1/auth/email/confirm", body: map[string]any{"token": reset}},
+		"an empty token":           {method: "POST", path: "/api/v1/auth/email/verify", body: map[string]any{"token": ""}},
+	} {
+		if r := h.send(req); r.Status != http.StatusUnauthorized {
+			t.Errorf("%s: %d %s", name, r.Status, r.Body)
+		}
+	}
+	// Another tenant's link does nothing there.
+	h.post("/api/v1/tenants", admin, map[string]any{"name": "B", "hostnames": []string{"b.example.com"}}).want(http.StatusCreated)
+	h.send(request{method: "POST", path: "/api/v1/auth/password/reset", host: "b.example.com",
+		body: map[string]any{"token": reset, "new_password": "harbor-violin-55-cedar"}}).wantError(http.StatusUnauthorized, "invalid_token")
+	// The untouched link still works at home, once.
+	h.post("/api/v1/auth/password/reset", "", map[string]any{"token": reset, "new_password": "harbor-violin-55-cedar"}).want(http.StatusNoContent)
+}

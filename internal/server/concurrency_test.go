@@ -50,3 +50,23 @@ func TestConcurrentChangesNeverFail(t *testing.T) {
 	}
 	h.get("/api/v1/me", admin).want(http.StatusOK)
 }
+
+func TestConcurrentSettingsPatchesAllApply(t *testing.T) {
+	h := newHarness(t, nil)
+	admin := h.admin()
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		h.patchSettings(admin, map[string]any{"lockout": map[string]any{"max_attempts": 7}})
+	}()
+	go func() {
+		defer wg.Done()
+		h.patchSettings(admin, map[string]any{"signup": map[string]any{"policy": "open"}})
+	}()
+	wg.Wait()
+	st := h.get("/api/v1/settings", admin).JSON()
+	if st["lockout"].(map[string]any)["max_attempts"].(float64) != 7 || st["signup"].(map[string]any)["policy"] != "open" {
+		t.Fatalf("a concurrent patch was lost: %v", st)
+	}
+}

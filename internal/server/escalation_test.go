@@ -46,3 +46,31 @@ func TestAdminsCannotRaiseThemselves(t *testing.T) {
 	h.get("/api/v1/me", super).want(http.StatusOK)
 	h.patch("/api/v1/admin-roles/"+ownRole, super, map[string]any{"permissions": []string{"admin_roles.manage", "audit.view"}}).want(http.StatusOK)
 }
+
+func TestMailTemplatesNeedEveryPermission(t *testing.T) {
+	h := newHarness(t, nil)
+	super := h.admin()
+	settingsOnly, _ := limitedAdmin(t, h, super, "settings@example.com", "settings.manage")
+	patch := map[string]any{"mail": map[string]any{"templates": map[string]any{"password_reset": map[string]any{"subject": "Reset for {{.Email}}"}}}}
+	h.patch("/api/v1/settings", settingsOnly, patch).wantError(http.StatusForbidden, "forbidden")
+	h.patch("/api/v1/settings", super, patch).want(http.StatusOK)
+	leak := map[string]any{"mail": map[string]any{"templates": map[string]any{"password_reset": map[string]any{"subject": "Reset {{.Link}}"}}}}
+	h.patch("/api/v1/settings", super, leak).wantError(http.StatusBadRequest, "invalid_request")
+	// Other settings stay open to settings.manage.
+	h.patch("/api/v1/settings", settingsOnly, map[string]any{"lockout": map[string]any{"max_attempts": 7}}).want(http.StatusOK)
+}
+
+func TestSessionAdminsDoNotReachAdmins(t *testing.T) {
+	h := newHarness(t, nil)
+	super := h.admin()
+	superID := h.get("/api/v1/me", super).JSON()["id"].(string)
+	sessions, _ := limitedAdmin(t, h, super, "sessions@example.com", "sessions.read", "sessions.write")
+	h.get("/api/v1/sessions?user_id="+superID, sessions).wantError(http.StatusForbidden, "forbidden")
+	h.delete("/api/v1/users/"+superID+"/sessions", sessions).wantError(http.StatusForbidden, "forbidden")
+	var page struct {
+		Data []map[string]any `json:"data"`
+	}
+	h.get("/api/v1/me/sessions", super).want(http.StatusOK).Decode(&page)
+	h.delete("/api/v1/sessions/"+page.Data[0]["id"].(string), sessions).wantError(http.StatusForbidden, "forbidden")
+	h.get("/api/v1/me", super).want(http.StatusOK)
+}

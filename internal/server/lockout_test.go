@@ -128,3 +128,49 @@ func TestConcurrentFailuresSpendAtMostTheLockBudget(t *testing.T) {
 	h.clock.Advance(16 * time.Minute)
 	h.login(adminEmail, adminPassword)
 }
+
+func TestReauthenticationCountsTowardsTheLock(t *testing.T) {
+	h := newHarness(t, nil)
+	admin := h.admin()
+	h.createUser(admin, "rae@example.com", goodPassword)
+	h.patchSettings(admin, map[string]any{"tokens": map[string]any{"access_token_ttl": "24h"}})
+	tk := h.login("rae@example.com", goodPassword).AccessToken
+	for i := range 10 {
+		h.post("/api/v1/me/password", tk, map[string]any{"current_password": "guess-" + strconv.Itoa(i), "new_password": "orchid-canyon-38-flint"}).
+			wantError(http.StatusUnauthorized, "invalid_credentials")
+		h.clock.Advance(3 * time.Minute)
+		tk = h.login("rae@example.com", goodPassword).AccessToken
+	}
+	// A success clears the count, so guessing and signing in alternately is
+	// slow but unlimited only at the pace of the back-off; guessing alone locks.
+	before := h.hashes()
+	for i := range 12 {
+		h.post("/api/v1/me/password", tk, map[string]any{"current_password": "guess-again-" + strconv.Itoa(i), "new_password": "orchid-canyon-38-flint"}).
+			wantError(http.StatusUnauthorized, "invalid_credentials")
+		h.clock.Advance(3 * time.Minute)
+	}
+	if spent := h.hashes() - before; spent > 10 {
+		t.Fatalf("12 guesses at the current password spent %d hashes; the lock allows 10", spent)
+	}
+	h.post("/api/v1/me/password", tk, map[string]any{"current_password": goodPassword, "new_password": "orchid-canyon-38-flint"}).
+		wantError(http.StatusUnauthorized, "invalid_credentials")
+}
+
+func TestOneTryPerLockPeriodDoesNotKeepTheAccountLocked(t *testing.T) {
+	h := newHarness(t, nil)
+	admin := h.admin()
+	h.createUser(admin, "lee@example.com", goodPassword)
+	attempt := func(pw string) *response {
+		return h.post("/api/v1/auth/login", "", map[string]any{"email": "lee@example.com", "password": pw})
+	}
+	for i := range 10 {
+		attempt("wrong-"+strconv.Itoa(i)).wantError(http.StatusUnauthorized, "invalid_credentials")
+		h.clock.Advance(3 * time.Minute) // past each back-off, within the window
+	}
+	attempt(goodPassword).wantError(http.StatusUnauthorized, "invalid_credentials")
+	for range 3 {
+		h.clock.Advance(16 * time.Minute)
+		attempt("attacker-try").wantError(http.StatusUnauthorized, "invalid_credentials")
+	}
+	attempt(goodPassword).want(http.StatusOK)
+}
