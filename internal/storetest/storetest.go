@@ -13,7 +13,8 @@ type test struct {
 }
 
 // Run runs every case of the suite as a subtest named <area>/<case>, each on a
-// fresh store from newStore. newStore must return an empty, migrated store and
+// fresh store from newStore, in parallel with the others: no case may rely on
+// anything outside its own store. newStore must return an empty, migrated store and
 // arrange its own cleanup (t.Cleanup); it receives the subtest's t.
 func Run(t *testing.T, newStore func(t *testing.T) iam.Store) {
 	areas := []struct {
@@ -40,6 +41,7 @@ func Run(t *testing.T, newStore func(t *testing.T) iam.Store) {
 		t.Run(area.name, func(t *testing.T) {
 			for _, tc := range area.tests {
 				t.Run(tc.name, func(t *testing.T) {
+					t.Parallel()
 					tc.run(t, newStore(t))
 				})
 			}
