@@ -171,15 +171,7 @@ func sessionBody(ctx context.Context) func(*iam.Session) SessionBody {
 	}
 }
 
-// SessionListParams page a session list.
-type SessionListParams struct {
-	Page  int `query:"page" minimum:"1" maximum:"1000000" default:"1"`
-	Limit int `query:"limit" minimum:"1" maximum:"100" default:"20"`
-}
-
-func (in SessionListParams) params() ListParams { return ListParams{Page: in.Page, Limit: in.Limit} }
-
-func (a *API) mySessions(ctx context.Context, in *SessionListParams) (*pageOutput[SessionBody], error) {
+func (a *API) mySessions(ctx context.Context, in *PageParams) (*pageOutput[SessionBody], error) {
 	sessions, total, err := a.account.MySessions(ctx, iam.ListParams{Page: in.Page, Limit: in.Limit})
 	if err != nil {
 		return nil, err
@@ -196,7 +188,7 @@ func (a *API) endMyOtherSessions(ctx context.Context, _ *struct{}) (*empty, erro
 }
 
 type userSessionsInput struct {
-	SessionListParams
+	PageParams
 	UserID string `query:"user_id" required:"true" maxLength:"36" doc:"Whose sessions"`
 }
 

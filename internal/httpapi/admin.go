@@ -50,11 +50,11 @@ func (a *API) createAdminRole(ctx context.Context, in *createAdminRoleInput) (*a
 
 type listAdminRolesInput struct {
 	ListParams
-	OrderBy string `query:"order_by" enum:"created_at,-created_at,name,-name" default:"created_at"`
+	OrderBy adminRoleOrder `query:"order_by"`
 }
 
 func (a *API) listAdminRoles(ctx context.Context, in *listAdminRolesInput) (*pageOutput[AdminRoleBody], error) {
-	roles, total, err := a.directory.ListAdminRoles(ctx, in.params(in.OrderBy))
+	roles, total, err := a.directory.ListAdminRoles(ctx, in.params(string(in.OrderBy)))
 	if err != nil {
 		return nil, err
 	}
@@ -124,11 +124,11 @@ func (a *API) createAdmin(ctx context.Context, in *createAdminInput) (*adminOutp
 
 type listAdminsInput struct {
 	ListParams
-	OrderBy string `query:"order_by" enum:"created_at,-created_at,email,-email,name,-name" default:"created_at"`
+	OrderBy adminOrder `query:"order_by"`
 }
 
 func (a *API) listAdmins(ctx context.Context, in *listAdminsInput) (*pageOutput[AdminBody], error) {
-	admins, total, err := a.directory.ListAdmins(ctx, in.params(in.OrderBy))
+	admins, total, err := a.directory.ListAdmins(ctx, in.params(string(in.OrderBy)))
 	if err != nil {
 		return nil, err
 	}

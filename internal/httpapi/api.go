@@ -99,12 +99,18 @@ type ListParams struct {
 
 func (p ListParams) params(orderBy string) iam.ListParams {
 	lp := iam.ListParams{Page: p.Page, Limit: p.Limit, Search: p.Search}
-	if orderBy != "" && orderBy[0] == '-' {
-		lp.Desc, orderBy = true, orderBy[1:]
-	}
-	lp.OrderBy = orderBy
+	lp.OrderBy, lp.Desc = iam.ParseOrder(orderBy)
 	return lp
 }
+
+// PageParams are the query parameters of the lists that neither search nor
+// sort.
+type PageParams struct {
+	Page  int `query:"page" minimum:"1" maximum:"1000000" default:"1" doc:"Page number, from 1"`
+	Limit int `query:"limit" minimum:"1" maximum:"100" default:"20" doc:"Items per page, at most 100"`
+}
+
+func (in PageParams) params() ListParams { return ListParams{Page: in.Page, Limit: in.Limit} }
 
 // Page is the list envelope.
 type Page[T any] struct {
@@ -124,6 +130,14 @@ func pageOf[T, E any](items []E, total int, p ListParams, conv func(*E) T) *page
 		out.Body.Data = append(out.Body.Data, conv(&items[i]))
 	}
 	return out
+}
+
+// pageOfAll answers the page p of a list the service returns whole, because
+// it is short by nature (a user's roles, their organizations).
+func pageOfAll[T, E any](items []E, p PageParams, conv func(*E) T) *pageOutput[T] {
+	start := min((p.Page-1)*p.Limit, len(items))
+	end := min(start+p.Limit, len(items))
+	return pageOf(items[start:end], len(items), p.params(), conv)
 }
 
 // noContent adapts a service call that answers nothing.

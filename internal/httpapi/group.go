@@ -48,11 +48,11 @@ func (a *API) createGroup(ctx context.Context, in *createGroupInput) (*groupOutp
 
 type listGroupsInput struct {
 	ListParams
-	OrderBy string `query:"order_by" enum:"created_at,-created_at,name,-name" default:"created_at"`
+	OrderBy groupOrder `query:"order_by"`
 }
 
 func (a *API) listGroups(ctx context.Context, in *listGroupsInput) (*pageOutput[GroupBody], error) {
-	groups, total, err := a.directory.ListGroups(ctx, in.params(in.OrderBy))
+	groups, total, err := a.directory.ListGroups(ctx, in.params(string(in.OrderBy)))
 	if err != nil {
 		return nil, err
 	}
@@ -94,11 +94,11 @@ func groupMemberBody(m *iam.GroupMember) GroupMemberBody {
 type listGroupMembersInput struct {
 	IDPath
 	ListParams
-	OrderBy string `query:"order_by" enum:"created_at,-created_at,email,-email,name,-name" default:"created_at"`
+	OrderBy groupMemberOrder `query:"order_by"`
 }
 
 func (a *API) listGroupMembers(ctx context.Context, in *listGroupMembersInput) (*pageOutput[GroupMemberBody], error) {
-	members, total, err := a.directory.ListGroupMembers(ctx, in.ID, in.params(in.OrderBy))
+	members, total, err := a.directory.ListGroupMembers(ctx, in.ID, in.params(string(in.OrderBy)))
 	if err != nil {
 		return nil, err
 	}
@@ -118,26 +118,18 @@ func (a *API) removeGroupMember(ctx context.Context, in *groupUserPath) (*empty,
 	return noContent(a.directory.RemoveGroupMember(ctx, in.ID, in.UserID))
 }
 
-type rolesOutput struct {
-	Body struct {
-		Data []RoleBody `json:"data"`
-	}
+// heldRolesInput pages the roles a user or a group holds.
+type heldRolesInput struct {
+	IDPath
+	PageParams
 }
 
-func rolesOut(roles []iam.Role, err error) (*rolesOutput, error) {
+func (a *API) groupRoles(ctx context.Context, in *heldRolesInput) (*pageOutput[RoleBody], error) {
+	roles, err := a.directory.GroupRoles(ctx, in.ID)
 	if err != nil {
 		return nil, err
 	}
-	out := &rolesOutput{}
-	out.Body.Data = make([]RoleBody, len(roles))
-	for i := range roles {
-		out.Body.Data[i] = roleBody(&roles[i])
-	}
-	return out, nil
-}
-
-func (a *API) groupRoles(ctx context.Context, in *IDPath) (*rolesOutput, error) {
-	return rolesOut(a.directory.GroupRoles(ctx, in.ID))
+	return pageOfAll(roles, in.PageParams, roleBody), nil
 }
 
 type groupRolePath struct {

@@ -60,11 +60,11 @@ func (a *API) createOrganization(ctx context.Context, in *createOrganizationInpu
 
 type listOrganizationsInput struct {
 	ListParams
-	OrderBy string `query:"order_by" enum:"created_at,-created_at,name,-name,alias,-alias" default:"created_at"`
+	OrderBy organizationOrder `query:"order_by"`
 }
 
 func (a *API) listOrganizations(ctx context.Context, in *listOrganizationsInput) (*pageOutput[OrganizationBody], error) {
-	orgs, total, err := a.directory.ListOrganizations(ctx, in.params(in.OrderBy))
+	orgs, total, err := a.directory.ListOrganizations(ctx, in.params(string(in.OrderBy)))
 	if err != nil {
 		return nil, err
 	}
@@ -134,11 +134,11 @@ func memberBody(m *iam.Member) MemberBody {
 type listMembersInput struct {
 	OrgPath
 	ListParams
-	OrderBy string `query:"order_by" enum:"created_at,-created_at,email,-email,name,-name" default:"created_at"`
+	OrderBy memberOrder `query:"order_by"`
 }
 
 func (a *API) listMembers(ctx context.Context, in *listMembersInput) (*pageOutput[MemberBody], error) {
-	members, total, err := a.directory.ListMembers(ctx, in.Org, in.params(in.OrderBy))
+	members, total, err := a.directory.ListMembers(ctx, in.Org, in.params(string(in.OrderBy)))
 	if err != nil {
 		return nil, err
 	}
@@ -181,21 +181,14 @@ type MembershipBody struct {
 	JoinedAt     time.Time        `json:"joined_at"`
 }
 
-type myOrganizationsOutput struct {
-	Body struct {
-		Data []MembershipBody `json:"data"`
-	}
-}
-
-func (a *API) myOrganizations(ctx context.Context, _ *struct{}) (*myOrganizationsOutput, error) {
+func (a *API) myOrganizations(ctx context.Context, in *PageParams) (*pageOutput[MembershipBody], error) {
 	ms, err := a.directory.MyOrganizations(ctx)
 	if err != nil {
 		return nil, err
 	}
-	out := &myOrganizationsOutput{}
-	out.Body.Data = make([]MembershipBody, len(ms))
-	for i := range ms {
-		out.Body.Data[i] = MembershipBody{Organization: organizationBody(&ms[i].Organization), Roles: roleRefs(ms[i].Roles), JoinedAt: ms[i].CreatedAt}
-	}
-	return out, nil
+	return pageOfAll(ms, *in, membershipBody), nil
+}
+
+func membershipBody(m *iam.Membership) MembershipBody {
+	return MembershipBody{Organization: organizationBody(&m.Organization), Roles: roleRefs(m.Roles), JoinedAt: m.CreatedAt}
 }

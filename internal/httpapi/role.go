@@ -45,11 +45,11 @@ func (a *API) createPermission(ctx context.Context, in *createPermissionInput) (
 
 type listPermissionsInput struct {
 	ListParams
-	OrderBy string `query:"order_by" enum:"created_at,-created_at,name,-name" default:"created_at"`
+	OrderBy permissionOrder `query:"order_by"`
 }
 
 func (a *API) listPermissions(ctx context.Context, in *listPermissionsInput) (*pageOutput[PermissionBody], error) {
-	perms, total, err := a.access.ListPermissions(ctx, in.params(in.OrderBy))
+	perms, total, err := a.access.ListPermissions(ctx, in.params(string(in.OrderBy)))
 	if err != nil {
 		return nil, err
 	}
@@ -122,13 +122,13 @@ func (a *API) createRole(ctx context.Context, in *createRoleInput) (*roleOutput,
 
 type listRolesInput struct {
 	ListParams
-	OrderBy      string `query:"order_by" enum:"created_at,-created_at,name,-name" default:"created_at"`
-	Organization string `query:"organization" maxLength:"63" doc:"Only this organization's own roles (id or alias)"`
-	Templates    bool   `query:"templates" doc:"Only tenant-wide templates"`
+	OrderBy      roleOrder `query:"order_by"`
+	Organization string    `query:"organization" maxLength:"63" doc:"Only this organization's own roles (id or alias)"`
+	Templates    bool      `query:"templates" doc:"Only tenant-wide templates"`
 }
 
 func (a *API) listRoles(ctx context.Context, in *listRolesInput) (*pageOutput[RoleBody], error) {
-	roles, total, err := a.access.ListRoles(ctx, iam.RoleQuery{ListParams: in.params(in.OrderBy), OrganizationID: in.Organization, TemplatesOnly: in.Templates})
+	roles, total, err := a.access.ListRoles(ctx, iam.RoleQuery{ListParams: in.params(string(in.OrderBy)), OrganizationID: in.Organization, TemplatesOnly: in.Templates})
 	if err != nil {
 		return nil, err
 	}
@@ -170,6 +170,10 @@ func (a *API) unassignUserRole(ctx context.Context, in *userRolePath) (*empty, e
 	return noContent(a.access.UnassignUserRole(ctx, in.ID, in.RoleID))
 }
 
-func (a *API) userRoles(ctx context.Context, in *IDPath) (*rolesOutput, error) {
-	return rolesOut(a.access.UserRoles(ctx, in.ID))
+func (a *API) userRoles(ctx context.Context, in *heldRolesInput) (*pageOutput[RoleBody], error) {
+	roles, err := a.access.UserRoles(ctx, in.ID)
+	if err != nil {
+		return nil, err
+	}
+	return pageOfAll(roles, in.PageParams, roleBody), nil
 }

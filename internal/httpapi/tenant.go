@@ -63,11 +63,11 @@ func (a *API) createTenant(ctx context.Context, in *createTenantInput) (*tenantO
 
 type listTenantsInput struct {
 	ListParams
-	OrderBy string `query:"order_by" enum:"created_at,-created_at,name,-name" default:"created_at"`
+	OrderBy tenantOrder `query:"order_by"`
 }
 
 func (a *API) listTenants(ctx context.Context, in *listTenantsInput) (*pageOutput[TenantBody], error) {
-	tenants, total, err := a.directory.ListTenants(ctx, in.params(in.OrderBy))
+	tenants, total, err := a.directory.ListTenants(ctx, in.params(string(in.OrderBy)))
 	if err != nil {
 		return nil, err
 	}

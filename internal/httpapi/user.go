@@ -61,12 +61,12 @@ func (a *API) createUser(ctx context.Context, in *createUserInput) (*userOutput,
 
 type listUsersInput struct {
 	ListParams
-	Status  string `query:"status" enum:"active,disabled" doc:"Only users with this status"`
-	OrderBy string `query:"order_by" enum:"created_at,-created_at,email,-email,name,-name" default:"created_at" doc:"Sort field; a leading - sorts descending"`
+	Status  string    `query:"status" enum:"active,disabled" doc:"Only users with this status"`
+	OrderBy userOrder `query:"order_by"`
 }
 
 func (a *API) listUsers(ctx context.Context, in *listUsersInput) (*pageOutput[UserBody], error) {
-	users, total, err := a.directory.ListUsers(ctx, iam.UserQuery{ListParams: in.params(in.OrderBy), Status: iam.UserStatus(in.Status)})
+	users, total, err := a.directory.ListUsers(ctx, iam.UserQuery{ListParams: in.params(string(in.OrderBy)), Status: iam.UserStatus(in.Status)})
 	if err != nil {
 		return nil, err
 	}

@@ -107,7 +107,7 @@ type AccessStore interface {
 	CreatePermission(ctx context.Context, p *Permission) error
 	GetPermission(ctx context.Context, tenantID, id string) (*Permission, error)
 	GetPermissionByName(ctx context.Context, tenantID, name string) (*Permission, error)
-	// ListPermissions searches names. OrderBy: created_at, name.
+	// ListPermissions searches names, sorted by PermissionOrder. CodeInvalid for another order.
 	ListPermissions(ctx context.Context, tenantID string, p ListParams) ([]Permission, int, error)
 	UpdatePermission(ctx context.Context, p *Permission) error
 	// DeletePermission removes the permission and takes it out of every role.
@@ -116,7 +116,7 @@ type AccessStore interface {
 	// CreateRole inserts r with its permissions. CodeNameTaken.
 	CreateRole(ctx context.Context, r *Role) error
 	GetRole(ctx context.Context, tenantID, id string) (*Role, error)
-	// ListRoles searches names. OrderBy: created_at, name.
+	// ListRoles searches names, sorted by RoleOrder. CodeInvalid for another order.
 	ListRoles(ctx context.Context, tenantID string, q RoleQuery) ([]Role, int, error)
 	// UpdateRole writes name, description and permissions. CodeNameTaken.
 	UpdateRole(ctx context.Context, r *Role) error
@@ -132,7 +132,7 @@ type AccessStore interface {
 	CreateOrganization(ctx context.Context, o *Organization) error
 	GetOrganization(ctx context.Context, tenantID, id string) (*Organization, error)
 	GetOrganizationByAlias(ctx context.Context, tenantID, alias string) (*Organization, error)
-	// ListOrganizations searches names and aliases. OrderBy: created_at, name, alias.
+	// ListOrganizations searches names and aliases, sorted by OrganizationOrder. CodeInvalid for another order.
 	ListOrganizations(ctx context.Context, tenantID string, p ListParams) ([]Organization, int, error)
 	// UpdateOrganization writes every mutable field. CodeAliasTaken, CodeExternalIDTaken.
 	UpdateOrganization(ctx context.Context, o *Organization) error
@@ -143,7 +143,7 @@ type AccessStore interface {
 	// RemoveMember reports whether the user was a member.
 	RemoveMember(ctx context.Context, tenantID, orgID, userID string) (bool, error)
 	GetMember(ctx context.Context, tenantID, orgID, userID string) (*Member, error)
-	// ListMembers searches members' emails and names. OrderBy: created_at, email, name.
+	// ListMembers searches members' emails and names, sorted by MemberOrder. CodeInvalid for another order.
 	ListMembers(ctx context.Context, tenantID, orgID string, p ListParams) ([]Member, int, error)
 	// UserMemberships lists the organizations a user belongs to, by name.
 	UserMemberships(ctx context.Context, tenantID, userID string) ([]Membership, error)
@@ -151,7 +151,7 @@ type AccessStore interface {
 	// CreateGroup inserts g. CodeNameTaken, CodeExternalIDTaken.
 	CreateGroup(ctx context.Context, g *Group) error
 	GetGroup(ctx context.Context, tenantID, id string) (*Group, error)
-	// ListGroups searches names. OrderBy: created_at, name.
+	// ListGroups searches names, sorted by GroupOrder. CodeInvalid for another order.
 	ListGroups(ctx context.Context, tenantID string, p ListParams) ([]Group, int, error)
 	// UpdateGroup writes every mutable field. CodeNameTaken, CodeExternalIDTaken.
 	UpdateGroup(ctx context.Context, g *Group) error
@@ -159,7 +159,7 @@ type AccessStore interface {
 	// AddGroupMember reports whether the user was not yet a member.
 	AddGroupMember(ctx context.Context, tenantID, groupID, userID string, at time.Time) (bool, error)
 	RemoveGroupMember(ctx context.Context, tenantID, groupID, userID string) (bool, error)
-	// ListGroupMembers searches members' emails and names. OrderBy: created_at, email, name.
+	// ListGroupMembers searches members' emails and names, sorted by GroupMemberOrder. CodeInvalid for another order.
 	ListGroupMembers(ctx context.Context, tenantID, groupID string, p ListParams) ([]GroupMember, int, error)
 	// AddGroupRole reports whether the group did not yet carry the role.
 	AddGroupRole(ctx context.Context, tenantID, groupID, roleID string) (bool, error)

@@ -1,12 +1,16 @@
 package iam
 
-import "time"
+import (
+	"slices"
+	"strings"
+	"time"
+)
 
 // MaxLimit is the largest page a list answers.
 const MaxLimit = 100
 
-// ListParams selects a page of a list: DESIGN.md §3. OrderBy is a column name
-// the store knows for that list; Desc reverses it.
+// ListParams selects a page of a list: DESIGN.md §3. OrderBy is one of the
+// list's Order names, empty for its default; Desc reverses it.
 type ListParams struct {
 	Page    int
 	Limit   int
@@ -17,6 +21,56 @@ type ListParams struct {
 
 // Offset is the number of rows before the page.
 func (p ListParams) Offset() int { return (p.Page - 1) * p.Limit }
+
+// Order is the one definition of the names a list may be sorted by, as the
+// API spells them; the first is the default. Transports publish and check
+// order_by against it, and the store sorts by it and refuses any other name.
+type Order []string
+
+// The orders of the lists that let the caller choose one.
+var (
+	UserOrder         = Order{"created_at", "email", "name"}
+	AdminOrder        = Order{"created_at", "email", "name"}
+	AdminRoleOrder    = Order{"created_at", "name"}
+	TenantOrder       = Order{"created_at", "name"}
+	PermissionOrder   = Order{"created_at", "name"}
+	RoleOrder         = Order{"created_at", "name"}
+	OrganizationOrder = Order{"created_at", "name", "alias"}
+	MemberOrder       = Order{"created_at", "email", "name"}
+	GroupOrder        = Order{"created_at", "name"}
+	GroupMemberOrder  = Order{"created_at", "email", "name"}
+)
+
+// Values are the order_by values o accepts: each name ascending, and with a
+// leading "-" descending.
+func (o Order) Values() []string {
+	values := make([]string, 0, 2*len(o))
+	for _, name := range o {
+		values = append(values, name, "-"+name)
+	}
+	return values
+}
+
+// Resolve returns the name p sorts by, the default for none. An unknown name
+// is CodeInvalid naming order_by.
+func (o Order) Resolve(p ListParams) (string, error) {
+	if p.OrderBy == "" {
+		return o[0], nil
+	}
+	if !slices.Contains(o, p.OrderBy) {
+		return "", Invalid("unknown order", map[string]string{"order_by": "must be one of " + strings.Join(o.Values(), ", ")})
+	}
+	return p.OrderBy, nil
+}
+
+// ParseOrder splits an order_by value into a name and a direction: a leading
+// "-" sorts descending.
+func ParseOrder(value string) (name string, desc bool) {
+	if name, ok := strings.CutPrefix(value, "-"); ok {
+		return name, true
+	}
+	return value, false
+}
 
 // UserQuery filters the user list.
 type UserQuery struct {

@@ -18,6 +18,7 @@ type TenantStore interface {
 	SystemTenant(ctx context.Context) (*Tenant, error)
 	// TenantByHostname finds the tenant serving a lower-cased hostname.
 	TenantByHostname(ctx context.Context, hostname string) (*Tenant, error)
+	// ListTenants searches names, sorted by TenantOrder. CodeInvalid for another order.
 	ListTenants(ctx context.Context, p ListParams) ([]Tenant, int, error)
 	// UpdateTenant replaces the name and hostnames. CodeHostnameTaken.
 	UpdateTenant(ctx context.Context, t *Tenant) error
@@ -34,7 +35,7 @@ type UserStore interface {
 	CreateUser(ctx context.Context, u *User) error
 	GetUser(ctx context.Context, tenantID, id string) (*User, error)
 	GetUserByEmail(ctx context.Context, tenantID, email string) (*User, error)
-	// ListUsers searches email and name. OrderBy: created_at, email, name.
+	// ListUsers searches email and name, sorted by UserOrder. CodeInvalid for another order.
 	ListUsers(ctx context.Context, tenantID string, q UserQuery) ([]User, int, error)
 	// UpdateUser writes every mutable field of u. CodeEmailTaken, CodeExternalIDTaken.
 	UpdateUser(ctx context.Context, u *User) error
@@ -47,7 +48,7 @@ type AdminStore interface {
 	CreateAdminRole(ctx context.Context, r *AdminRole) error
 	GetAdminRole(ctx context.Context, tenantID, id string) (*AdminRole, error)
 	GetAdminRoleByName(ctx context.Context, tenantID, name string) (*AdminRole, error)
-	// ListAdminRoles searches names. OrderBy: created_at, name.
+	// ListAdminRoles searches names, sorted by AdminRoleOrder. CodeInvalid for another order.
 	ListAdminRoles(ctx context.Context, tenantID string, p ListParams) ([]AdminRole, int, error)
 	// UpdateAdminRole writes name, description and permissions. CodeNameTaken.
 	UpdateAdminRole(ctx context.Context, r *AdminRole) error
@@ -56,7 +57,7 @@ type AdminStore interface {
 	// makes the user an ordinary user again.
 	SetUserAdminRoles(ctx context.Context, tenantID, userID string, roleIDs []string) error
 	UserAdminRoles(ctx context.Context, tenantID, userID string) ([]AdminRole, error)
-	// ListAdmins lists users holding an admin role. OrderBy: created_at, email, name.
+	// ListAdmins lists users holding an admin role, sorted by AdminOrder. CodeInvalid for another order.
 	ListAdmins(ctx context.Context, tenantID string, p ListParams) ([]Admin, int, error)
 	// CountActiveHolders counts active users holding the role.
 	CountActiveHolders(ctx context.Context, tenantID, roleID string) (int, error)

@@ -90,9 +90,8 @@ func (q *queries) ListInvitations(ctx context.Context, tenantID string, p iam.Li
 		args = append(args, likePattern(p.Search))
 		where += ` AND email LIKE $2 ESCAPE '\'`
 	}
-	p.OrderBy, p.Desc = "created_at", true
 	return list(ctx, q, listing{what: "invitations", columns: invitationColumns, from: "invitations", where: where, args: args,
-		fallback: "created_at"}, p, scanInvitation)
+		order: iam.Order{"created_at"}}, newestFirst(p), scanInvitation)
 }
 
 func (q *queries) DeleteInvitation(ctx context.Context, tenantID, id string) error {
@@ -155,8 +154,8 @@ func (q *queries) ClearLoginFailures(ctx context.Context, tenantID, email string
 func (q *queries) ListSessions(ctx context.Context, tenantID, userID string, now time.Time, p iam.ListParams) ([]iam.Session, int, error) {
 	where := ` WHERE tenant_id = $1 AND user_id = $2 AND revoked_at IS NULL AND expires_at > $3`
 	args := []any{tenantID, userID, ts(now)}
-	p.Desc = true
-	return list(ctx, q, listing{what: "sessions", columns: sessionColumns, from: "sessions", where: where, args: args, fallback: "created_at"}, p, scanSession)
+	return list(ctx, q, listing{what: "sessions", columns: sessionColumns, from: "sessions", where: where, args: args,
+		order: iam.Order{"created_at"}}, newestFirst(p), scanSession)
 }
 
 func (q *queries) RevokeOtherSessions(ctx context.Context, tenantID, userID, keep string, at time.Time) error {

@@ -60,7 +60,7 @@ func (q *queries) ListAdminRoles(ctx context.Context, tenantID string, p iam.Lis
 		where += ` AND name_folded LIKE $2 ESCAPE '\'`
 	}
 	return list(ctx, q, listing{what: "admin roles", columns: adminRoleColumns, from: "admin_roles", where: where, args: args,
-		order: map[string]string{"created_at": "created_at", "name": "name_folded"}, fallback: "created_at"}, p, scanAdminRole)
+		order: iam.AdminRoleOrder, sortBy: foldedName}, p, scanAdminRole)
 }
 
 func collectAdminRoles(rows *sql.Rows) ([]iam.AdminRole, error) {
@@ -126,7 +126,7 @@ func (q *queries) ListAdmins(ctx context.Context, tenantID string, p iam.ListPar
 		where += ` AND (email LIKE $2 ESCAPE '\' OR name_folded LIKE $2 ESCAPE '\')`
 	}
 	admins, total, err := list(ctx, q, listing{what: "admins", columns: userColumns, from: "users", where: where, args: args,
-		order: userOrder, fallback: "created_at"}, p, func(row scanner) (*iam.Admin, error) {
+		order: iam.AdminOrder, sortBy: foldedName}, p, func(row scanner) (*iam.Admin, error) {
 		u, err := scanUser(row)
 		if err != nil {
 			return nil, err

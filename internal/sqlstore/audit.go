@@ -44,9 +44,8 @@ func (q *queries) ListAudit(ctx context.Context, tenantID string, aq iam.AuditQu
 	if aq.To != nil {
 		add(` AND time < $%d`, ts(*aq.To))
 	}
-	aq.Desc = true
 	return list(ctx, q, listing{what: "audit events", columns: auditColumns, from: "audit_events", where: where, args: args,
-		fallback: "time"}, aq.ListParams, scanAuditEvent)
+		order: iam.Order{"time"}}, newestFirst(aq.ListParams), scanAuditEvent)
 }
 
 func scanAuditEvent(row scanner) (*iam.AuditEvent, error) {

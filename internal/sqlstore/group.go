@@ -48,7 +48,7 @@ func (q *queries) ListGroups(ctx context.Context, tenantID string, p iam.ListPar
 		where += ` AND name_folded LIKE $2 ESCAPE '\'`
 	}
 	return list(ctx, q, listing{what: "groups", columns: groupColumns, from: "groups", where: where, args: args,
-		order: map[string]string{"created_at": "created_at", "name": "name_folded"}, fallback: "created_at"}, p, scanGroup)
+		order: iam.GroupOrder, sortBy: foldedName}, p, scanGroup)
 }
 
 func (q *queries) UpdateGroup(ctx context.Context, g *iam.Group) error {
@@ -87,7 +87,7 @@ func (q *queries) ListGroupMembers(ctx context.Context, tenantID, groupID string
 		where += ` AND (u.email LIKE $3 ESCAPE '\' OR u.name_folded LIKE $3 ESCAPE '\')`
 	}
 	return list(ctx, q, listing{what: "group members", columns: memberColumns, from: "group_members m JOIN users u ON u.id = m.user_id",
-		where: where, args: args, order: memberOrder, fallback: "m.created_at", id: "u.id"}, p, func(row scanner) (*iam.GroupMember, error) {
+		where: where, args: args, order: iam.GroupMemberOrder, sortBy: memberSort, id: "u.id"}, p, func(row scanner) (*iam.GroupMember, error) {
 		m, err := scanMemberRow(row)
 		if err != nil {
 			return nil, err

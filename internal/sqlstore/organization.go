@@ -74,7 +74,7 @@ func (q *queries) ListOrganizations(ctx context.Context, tenantID string, p iam.
 		where += ` AND (name_folded LIKE $2 ESCAPE '\' OR alias LIKE $2 ESCAPE '\')`
 	}
 	return list(ctx, q, listing{what: "organizations", columns: orgColumns, from: "organizations", where: where, args: args,
-		order: map[string]string{"created_at": "created_at", "name": "name_folded", "alias": "alias"}, fallback: "created_at"}, p, scanOrganization)
+		order: iam.OrganizationOrder, sortBy: foldedName}, p, scanOrganization)
 }
 
 func (q *queries) UpdateOrganization(ctx context.Context, o *iam.Organization) error {
@@ -227,7 +227,8 @@ func (q *queries) GetMember(ctx context.Context, tenantID, orgID, userID string)
 	return m, nil
 }
 
-var memberOrder = map[string]string{"created_at": "m.created_at", "email": "u.email", "name": "u.name_folded"}
+// memberSort maps member lists' names to the membership's and the user's columns.
+var memberSort = map[string]string{"created_at": "m.created_at", "email": "u.email", "name": "u.name_folded"}
 
 func (q *queries) ListMembers(ctx context.Context, tenantID, orgID string, p iam.ListParams) ([]iam.Member, int, error) {
 	where, args := ` WHERE m.tenant_id = $1 AND m.organization_id = $2`, []any{tenantID, orgID}
@@ -236,7 +237,7 @@ func (q *queries) ListMembers(ctx context.Context, tenantID, orgID string, p iam
 		where += ` AND (u.email LIKE $3 ESCAPE '\' OR u.name_folded LIKE $3 ESCAPE '\')`
 	}
 	members, total, err := list(ctx, q, listing{what: "members", columns: memberColumns, from: memberFrom, where: where, args: args,
-		order: memberOrder, fallback: "m.created_at", id: "u.id"}, p, func(row scanner) (*iam.Member, error) {
+		order: iam.MemberOrder, sortBy: memberSort, id: "u.id"}, p, func(row scanner) (*iam.Member, error) {
 		m, err := scanMemberRow(row)
 		if err == nil {
 			m.OrganizationID = orgID

@@ -43,7 +43,7 @@ func (q *queries) ListPermissions(ctx context.Context, tenantID string, p iam.Li
 		where += ` AND name LIKE $2 ESCAPE '\'`
 	}
 	return list(ctx, q, listing{what: "permissions", columns: permissionColumns, from: "permissions", where: where, args: args,
-		order: map[string]string{"created_at": "created_at", "name": "name"}, fallback: "created_at"}, p, scanPermission)
+		order: iam.PermissionOrder}, p, scanPermission)
 }
 
 func (q *queries) UpdatePermission(ctx context.Context, p *iam.Permission) error {
@@ -176,7 +176,7 @@ func (q *queries) ListRoles(ctx context.Context, tenantID string, rq iam.RoleQue
 		where += fmt.Sprintf(` AND organization_id = $%d`, len(args))
 	}
 	roles, total, err := list(ctx, q, listing{what: "roles", columns: roleColumns, from: "roles", where: where, args: args,
-		order: map[string]string{"created_at": "created_at", "name": "name_folded"}, fallback: "created_at"}, rq.ListParams, scanRole)
+		order: iam.RoleOrder, sortBy: foldedName}, rq.ListParams, scanRole)
 	if err != nil {
 		return nil, 0, err
 	}

@@ -368,21 +368,39 @@ func likePattern(search string) string {
 type scanner = interface{ Scan(...any) error }
 
 // listing is one paged list: SELECT columns FROM from, WHERE where with args,
-// ordered by the column order maps the requested name to (fallback when it
-// names none), ties broken by id.
+// sorted by one of the names of order (the caller's, or order's default), ties
+// broken by id. sortBy maps a name to its column where the two differ.
 type listing struct {
-	what     string
-	columns  string
-	from     string
-	where    string
-	args     []any
-	order    map[string]string
-	fallback string
-	id       string
+	what    string
+	columns string
+	from    string
+	where   string
+	args    []any
+	order   iam.Order
+	sortBy  map[string]string
+	id      string
 }
 
-// list counts the rows of l and returns the page p of them.
+// foldedName sorts names by the case-folded copy their table keeps.
+var foldedName = map[string]string{"name": "name_folded"}
+
+// newestFirst sorts the lists that offer no choice of order, whatever p asks.
+func newestFirst(p iam.ListParams) iam.ListParams {
+	p.OrderBy, p.Desc = "", true
+	return p
+}
+
+// list counts the rows of l and returns the page p of them. A name to sort
+// by that l does not offer is CodeInvalid.
 func list[T any](ctx context.Context, q *queries, l listing, p iam.ListParams, scan func(scanner) (*T, error)) ([]T, int, error) {
+	name, err := l.order.Resolve(p)
+	if err != nil {
+		return nil, 0, err
+	}
+	col := name
+	if c, ok := l.sortBy[name]; ok {
+		col = c
+	}
 	var total int
 	if err := q.r.QueryRowContext(ctx, `SELECT count(*) FROM `+l.from+l.where, l.args...).Scan(&total); err != nil {
 		return nil, 0, storeErr(err, l.what, nil)
@@ -391,7 +409,7 @@ func list[T any](ctx context.Context, q *queries, l listing, p iam.ListParams, s
 	if id == "" {
 		id = "id"
 	}
-	query := `SELECT ` + l.columns + ` FROM ` + l.from + l.where + q.orderClause(p, l.order, l.fallback, id) + limitClause(len(l.args))
+	query := `SELECT ` + l.columns + ` FROM ` + l.from + l.where + q.orderClause(col, p.Desc, id) + limitClause(len(l.args))
 	rows, err := q.r.QueryContext(ctx, query, append(l.args, p.Limit, p.Offset())...)
 	if err != nil {
 		return nil, 0, storeErr(err, l.what, nil)
@@ -407,20 +425,15 @@ func list[T any](ctx context.Context, q *queries, l listing, p iam.ListParams, s
 	return items, total, storeErr(err, l.what, nil)
 }
 
-// orderClause turns a validated column name into an ORDER BY clause with a
-// stable tie-breaker, id. allowed maps API names to columns; unknown names
-// fall back to fallback. Text columns sort by their lower-cased bytes, so that
-// both dialects agree whatever PostgreSQL's collation.
-func (q *queries) orderClause(p iam.ListParams, allowed map[string]string, fallback, id string) string {
-	col, ok := allowed[p.OrderBy]
-	if !ok {
-		col = fallback
-	}
+// orderClause sorts by col with a stable tie-breaker, id. Text columns sort
+// by their lower-cased bytes, so that both dialects agree whatever
+// PostgreSQL's collation.
+func (q *queries) orderClause(col string, desc bool, id string) string {
 	if textColumns[col[strings.LastIndex(col, ".")+1:]] {
 		col = "lower(" + col + ")" + q.bytewise()
 	}
 	dir := "ASC"
-	if p.Desc {
+	if desc {
 		dir = "DESC"
 	}
 	return fmt.Sprintf(" ORDER BY %s %s, %s %s", col, dir, id, dir)

@@ -89,7 +89,7 @@ func (q *queries) ListTenants(ctx context.Context, p iam.ListParams) ([]iam.Tena
 		where += ` AND name_folded LIKE $1 ESCAPE '\'`
 	}
 	tenants, total, err := list(ctx, q, listing{what: "tenants", columns: tenantColumns, from: "tenants", where: where, args: args,
-		order: map[string]string{"created_at": "created_at", "name": "name_folded"}, fallback: "created_at"}, p, scanTenant)
+		order: iam.TenantOrder, sortBy: foldedName}, p, scanTenant)
 	if err != nil {
 		return nil, 0, err
 	}

@@ -53,8 +53,6 @@ func (q *queries) GetUserByEmail(ctx context.Context, tenantID, email string) (*
 	return u, storeErr(err, "user", nil)
 }
 
-var userOrder = map[string]string{"created_at": "created_at", "email": "email", "name": "name_folded"}
-
 func (q *queries) ListUsers(ctx context.Context, tenantID string, uq iam.UserQuery) ([]iam.User, int, error) {
 	where, args := ` WHERE tenant_id = $1`, []any{tenantID}
 	if uq.Search != "" {
@@ -66,7 +64,7 @@ func (q *queries) ListUsers(ctx context.Context, tenantID string, uq iam.UserQue
 		where += fmt.Sprintf(` AND status = $%d`, len(args))
 	}
 	return list(ctx, q, listing{what: "users", columns: userColumns, from: "users", where: where, args: args,
-		order: userOrder, fallback: "created_at"}, uq.ListParams, scanUser)
+		order: iam.UserOrder, sortBy: foldedName}, uq.ListParams, scanUser)
 }
 
 func (q *queries) UpdateUser(ctx context.Context, u *iam.User) error {
