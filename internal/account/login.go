@@ -72,10 +72,7 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (*Tokens, error) {
 		}
 		return nil, iam.Errorf(iam.CodeEmailNotVerified, "verify your email address before signing in")
 	}
-	if err := s.store.ClearLoginFailures(ctx, t.ID, email); err != nil {
-		return nil, err
-	}
-	return s.openSession(ctx, st, u, in.KeepLoggedIn, []string{"pwd"})
+	return s.openSession(ctx, st, u, email, in.KeepLoggedIn, []string{"pwd"})
 }
 
 // admit decides whether a password check for email may run: not during a
@@ -91,7 +88,7 @@ func (s *Service) admit(ctx context.Context, st *settings.Settings, tenantID, em
 		return nil, false, err
 	}
 	if f.Failures > st.Lockout.MaxAttempts {
-		return f, true, s.lock(ctx, st, tenantID, email, f)
+		return f, true, s.store.InTx(ctx, func(tx iam.Tx) error { return s.lock(ctx, tx, st, tenantID, email, f) })
 	}
 	return f, false, nil
 }
@@ -109,50 +106,62 @@ func (s *Service) locked(ctx context.Context, tenantID, email string) (bool, err
 }
 
 // loginFailed backs off or locks the email after a failed attempt counted
-// as f, audits the real reason, and returns the one answer for all reasons.
+// as f, audits the real reason in the same transaction, and returns the one
+// answer for all reasons.
 func (s *Service) loginFailed(ctx context.Context, st *settings.Settings, tenantID, userID, email string, f *iam.LoginFailures, reason string) error {
 	lo := st.Lockout
-	switch {
-	case f.Failures >= lo.MaxAttempts:
-		if err := s.lock(ctx, st, tenantID, email, f); err != nil {
-			return err
+	err := s.store.InTx(ctx, func(tx iam.Tx) error {
+		switch {
+		case f.Failures >= lo.MaxAttempts:
+			if err := s.lock(ctx, tx, st, tenantID, email, f); err != nil {
+				return err
+			}
+		case f.Failures >= lo.BackoffAfter:
+			delay := time.Second << min(f.Failures-lo.BackoffAfter, 20)
+			if err := tx.LockLogin(ctx, tenantID, email, s.now().Add(min(delay, lo.LockDuration.Std()))); err != nil {
+				return err
+			}
 		}
-	case f.Failures >= lo.BackoffAfter:
-		delay := time.Second << min(f.Failures-lo.BackoffAfter, 20)
-		if err := s.store.LockLogin(ctx, tenantID, email, s.now().Add(min(delay, lo.LockDuration.Std()))); err != nil {
-			return err
-		}
-	}
-	return s.failure(ctx, tenantID, userID, email, reason)
-}
-
-// lock locks the email for the lock duration and audits it, unless a lock
-// set by a concurrent attempt already holds.
-func (s *Service) lock(ctx context.Context, st *settings.Settings, tenantID, email string, f *iam.LoginFailures) error {
-	now := s.now()
-	if f.LockedUntil != nil && f.LockedUntil.After(now.Add(st.Lockout.LockDuration.Std()/2)) {
-		return nil
-	}
-	until := now.Add(st.Lockout.LockDuration.Std())
-	if err := s.store.LockLogin(ctx, tenantID, email, until); err != nil {
-		return err
-	}
-	e := audit.Event(ctx, now, tenantID, "auth.login.locked", iam.Ref{Type: "user"}, iam.ResultFailure,
-		map[string]any{"email": email, "failures": f.Failures, "until": until})
-	return s.store.AppendAudit(ctx, e)
-}
-
-// failure records a failed login and returns the one answer for all reasons.
-func (s *Service) failure(ctx context.Context, tenantID, userID, email, reason string) error {
-	e := audit.Event(ctx, s.now(), tenantID, "auth.login.failed", iam.Ref{Type: "user", ID: userID}, iam.ResultFailure,
-		map[string]any{"email": email, "reason": reason})
-	if err := s.store.AppendAudit(ctx, e); err != nil {
+		return tx.AppendAudit(ctx, failureEvent(ctx, s.now(), tenantID, userID, email, reason))
+	})
+	if err != nil {
 		return err
 	}
 	return errInvalidCredentials
 }
 
-func (s *Service) openSession(ctx context.Context, st *settings.Settings, u *iam.User, keep bool, amr []string) (*Tokens, error) {
+// lock locks the email for the lock duration and audits it in tx, unless a
+// lock set by a concurrent attempt already holds.
+func (s *Service) lock(ctx context.Context, tx iam.Tx, st *settings.Settings, tenantID, email string, f *iam.LoginFailures) error {
+	now := s.now()
+	if f.LockedUntil != nil && f.LockedUntil.After(now.Add(st.Lockout.LockDuration.Std()/2)) {
+		return nil
+	}
+	until := now.Add(st.Lockout.LockDuration.Std())
+	if err := tx.LockLogin(ctx, tenantID, email, until); err != nil {
+		return err
+	}
+	return tx.AppendAudit(ctx, audit.Event(ctx, now, tenantID, "auth.login.locked", iam.Ref{Type: "user"}, iam.ResultFailure,
+		map[string]any{"email": email, "failures": f.Failures, "until": until}))
+}
+
+// failure records a failed login that changes nothing else, and returns the
+// one answer for all reasons.
+func (s *Service) failure(ctx context.Context, tenantID, userID, email, reason string) error {
+	if err := s.store.AppendAudit(ctx, failureEvent(ctx, s.now(), tenantID, userID, email, reason)); err != nil {
+		return err
+	}
+	return errInvalidCredentials
+}
+
+func failureEvent(ctx context.Context, now time.Time, tenantID, userID, email, reason string) *iam.AuditEvent {
+	return audit.Event(ctx, now, tenantID, "auth.login.failed", iam.Ref{Type: "user", ID: userID}, iam.ResultFailure,
+		map[string]any{"email": email, "reason": reason})
+}
+
+// openSession clears the failed logins of email and opens a session of u,
+// with its audit event, in one transaction.
+func (s *Service) openSession(ctx context.Context, st *settings.Settings, u *iam.User, email string, keep bool, amr []string) (*Tokens, error) {
 	now := s.now()
 	meta := iam.RequestMetaFrom(ctx)
 	sess := &iam.Session{ID: newID(), TenantID: u.TenantID, UserID: u.ID, CreatedAt: now, LastSeenAt: now,
@@ -160,6 +169,9 @@ func (s *Service) openSession(ctx context.Context, st *settings.Settings, u *iam
 	sess.ExpiresAt = expiry(st, sess.CreatedAt, now, keep)
 	refresh, rt := s.newRefreshToken(sess, now)
 	err := s.store.InTx(ctx, func(tx iam.Tx) error {
+		if err := tx.ClearLoginFailures(ctx, u.TenantID, email); err != nil {
+			return err
+		}
 		if err := tx.CreateSession(ctx, sess); err != nil {
 			return err
 		}
