@@ -11,6 +11,7 @@ import (
 	"runtime/debug"
 	"sort"
 	"strings"
+	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
@@ -113,11 +114,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	})
 
 	admin := &cobra.Command{Use: "admin", Short: "Manage administrators"}
-	var email string
+	var email, tenantRef string
 	var passwordStdin bool
 	create := &cobra.Command{
 		Use:   "create",
-		Short: "Create a superadmin in the system tenant",
+		Short: "Create a superadmin in the system tenant, or in the tenant --tenant names",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if !passwordStdin {
@@ -133,22 +134,46 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 				return err
 			}
 			defer srv.Close()
-			system, err := srv.SystemTenant(ctx)
+			t, err := srv.Directory().OperatorTenant(ctx, tenantRef)
 			if err != nil {
 				return err
 			}
-			u, err := srv.Directory().BootstrapAdmin(ctx, system.ID, email, pw)
+			u, err := srv.Directory().BootstrapAdmin(ctx, t.ID, email, pw)
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(stdout, "created superadmin %s (%s)\n", u.Email, u.ID)
+			fmt.Fprintf(stdout, "created superadmin %s (%s)\nin tenant %s (%s)\n", u.Email, u.ID, t.Name, t.ID)
 			return nil
 		},
 	}
 	create.Flags().StringVar(&email, "email", "", "the admin's email")
 	create.Flags().BoolVar(&passwordStdin, "password-stdin", false, "read the password from standard input")
 	_ = create.MarkFlagRequired("email")
-	admin.AddCommand(create)
+	list := &cobra.Command{
+		Use:   "list",
+		Short: "List the admins of the system tenant, or of the tenant --tenant names",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			_, srv, err := open(cmd)
+			if err != nil {
+				return err
+			}
+			defer srv.Close()
+			t, err := srv.Directory().OperatorTenant(ctx, tenantRef)
+			if err != nil {
+				return err
+			}
+			admins, err := srv.Directory().OperatorAdmins(ctx, t.ID)
+			if err != nil {
+				return err
+			}
+			return printAdmins(stdout, t, admins)
+		},
+	}
+	for _, c := range []*cobra.Command{create, list} {
+		c.Flags().StringVar(&tenantRef, "tenant", "", "the tenant's hostname or id (default: the system tenant)")
+		admin.AddCommand(c)
+	}
 	root.AddCommand(admin)
 
 	root.AddCommand(&cobra.Command{
@@ -163,6 +188,24 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	})
 
 	return describe(root.ExecuteContext(ctx))
+}
+
+// printAdmins writes one line per admin, under a header naming the tenant.
+func printAdmins(stdout io.Writer, t *iam.Tenant, admins []iam.Admin) error {
+	fmt.Fprintf(stdout, "tenant %s (%s): %d admins\n", t.Name, t.ID, len(admins))
+	if len(admins) == 0 {
+		return nil
+	}
+	w := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(w, "EMAIL\tSTATUS\tROLES\tID")
+	for _, a := range admins {
+		roles := make([]string, len(a.Roles))
+		for i, r := range a.Roles {
+			roles[i] = r.Name
+		}
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", a.User.Email, a.User.Status, strings.Join(roles, ","), a.User.ID)
+	}
+	return w.Flush()
 }
 
 // describe turns an error into what the operator reads: command-line mistakes
