@@ -112,5 +112,5 @@ func (e constError) Error() string { return string(e) }
 
 const (
 	errNoTenant    = constError("no tenant in context")
-	errOtherTenant = constError("a user of another tenant than the request's")
+	errOtherTenant = constError("a user or session of another tenant than the request's")
 )
