@@ -14,7 +14,9 @@
 //     rotate), at most once per refetch interval so that tokens with made-up
 //     key ids cannot make it hammer Gatehouse. It accepts ES256 only unless
 //     told otherwise, and checks the "typ", "iss", "aud", "exp" and "nbf" of
-//     every token (RFC 9068 §4).
+//     every token (RFC 9068 §4). Each tenant of a multi-tenant Gatehouse is
+//     its own issuer: give the verifier that tenant's base URL, and
+//     [WithTenant] its id.
 //   - [Authenticate] and [RequirePermission] are net/http middleware.
 //     Authenticate verifies the bearer token (RFC 6750 §2.1) and puts its
 //     claims in the request's context; RequirePermission asks Gatehouse

@@ -69,9 +69,11 @@ func WithAudience(aud string) VerifierOption {
 }
 
 // WithTenant makes the verifier accept only tokens of one tenant (their "tid"
-// claim). All tenants of a Gatehouse share its issuer and keys, so a resource
-// server serving one tenant of a multi-tenant Gatehouse must set it;
-// otherwise check Claims.TenantID itself.
+// claim). Every tenant of a multi-tenant Gatehouse is an issuer of its own,
+// its base URL, so a verifier built for that base URL already refuses other
+// tenants' tokens by their "iss"; set WithTenant as well, so that a
+// misconfigured issuer cannot let another tenant's tokens in. Without it,
+// check Claims.TenantID.
 func WithTenant(tenantID string) VerifierOption {
 	return verifierOption(func(v *Verifier) { v.tenant = tenantID })
 }
@@ -137,8 +139,11 @@ const (
 )
 
 // NewVerifier returns a verifier of the access tokens of issuer, such as
-// "https://iam.example.com" — exactly the "iss" of its tokens. It fetches
-// nothing until the first token arrives.
+// "https://iam.example.com" — exactly the "iss" of its tokens. That is
+// Gatehouse's configured issuer for its default tenant; each other tenant of
+// a multi-tenant Gatehouse issues its tokens as its own base URL (the
+// "base_url" of the tenants API: the issuer on the tenant's first hostname).
+// It fetches nothing until the first token arrives.
 func NewVerifier(issuer string, opts ...VerifierOption) *Verifier {
 	v := &Verifier{
 		issuer:   issuer,

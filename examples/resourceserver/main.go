@@ -5,6 +5,10 @@
 //
 //	go run ./examples/resourceserver -gatehouse http://localhost:8080 -listen :9090
 //	curl -H "Authorization: Bearer $TOKEN" 'http://localhost:9090/orgs/acme/invoices'
+//
+// For one tenant of a multi-tenant Gatehouse, -gatehouse is that tenant's
+// base URL (the "base_url" the tenants API answers, which is the issuer of
+// its tokens) and -tenant its id.
 package main
 
 import (
@@ -23,13 +27,14 @@ import (
 )
 
 func main() {
-	gatehouse := flag.String("gatehouse", "http://localhost:8080", "Gatehouse's issuer URL")
+	gatehouse := flag.String("gatehouse", "http://localhost:8080", "Gatehouse's issuer URL, or the base URL of the tenant whose tokens to accept")
+	tenant := flag.String("tenant", "", "accept only tokens of this tenant id")
 	listen := flag.String("listen", ":9090", "address to listen on")
 	cacheTTL := flag.Duration("cache-ttl", sdk.DefaultCacheTTL, "how long permission checks are remembered")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	srv := &http.Server{Addr: *listen, Handler: newHandler(*gatehouse, *cacheTTL), ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Addr: *listen, Handler: newHandler(*gatehouse, *tenant, *cacheTTL), ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		<-ctx.Done()
 		_ = srv.Shutdown(context.Background())
@@ -40,10 +45,15 @@ func main() {
 	}
 }
 
-// newHandler wires the routes: every one needs a Gatehouse access token, and
-// each needs its permission in the organization of the path.
-func newHandler(issuer string, cacheTTL time.Duration) http.Handler {
-	verifier := sdk.NewVerifier(issuer)
+// newHandler wires the routes: every one needs a Gatehouse access token of
+// issuer (and of tenant, when set), and each needs its permission in the
+// organization of the path.
+func newHandler(issuer, tenant string, cacheTTL time.Duration) http.Handler {
+	var opts []sdk.VerifierOption
+	if tenant != "" {
+		opts = append(opts, sdk.WithTenant(tenant))
+	}
+	verifier := sdk.NewVerifier(issuer, opts...)
 	client := sdk.NewClient(issuer)
 	org := sdk.WithOrganization(func(r *http.Request) string { return r.PathValue("org") })
 	ttl := sdk.WithCacheTTL(cacheTTL)

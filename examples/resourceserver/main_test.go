@@ -19,9 +19,9 @@ import (
 	"github.com/gatehouse-iam/gatehouse/sdk"
 )
 
-// startGatehouse runs a real Gatehouse on a fresh SQLite file and returns its
-// issuer URL.
-func startGatehouse(t *testing.T) string {
+// startGatehouse runs a real Gatehouse on a fresh SQLite file, with env
+// adding GATEHOUSE_* settings, and returns its issuer URL.
+func startGatehouse(t *testing.T, env map[string]string) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -32,6 +32,9 @@ func startGatehouse(t *testing.T) string {
 		"GATEHOUSE_DATA_DIR": t.TempDir(), "GATEHOUSE_ISSUER": issuer,
 		"GATEHOUSE_PASSWORD_TIME": "1", "GATEHOUSE_PASSWORD_MEMORY_KIB": "64",
 		"GATEHOUSE_BOOTSTRAP_ADMIN_EMAIL": "admin@example.com", "GATEHOUSE_BOOTSTRAP_ADMIN_PASSWORD": "Kq-13cdf-eef53",
+	}
+	for k, v := range env {
+		vars[k] = v
 	}
 	fs := pflag.NewFlagSet("gatehouse", pflag.ContinueOnError)
 	config.RegisterFlags(fs)
@@ -72,7 +75,7 @@ func login(t *testing.T, issuer, email, password string) string {
 }
 
 func TestInvoicesAPI(t *testing.T) {
-	issuer := startGatehouse(t)
+	issuer := startGatehouse(t, nil)
 	ctx := context.Background()
 	admin := sdk.NewClient(issuer, sdk.WithToken(login(t, issuer, "admin@example.com", "Kq-13cdf-eef53")))
 	for _, p := range []string{"invoices.read", "invoices.write"} {
@@ -102,7 +105,7 @@ func TestInvoicesAPI(t *testing.T) {
 	}
 
 	const ttl = 300 * time.Millisecond
-	api := httptest.NewServer(newHandler(issuer, ttl))
+	api := httptest.NewServer(newHandler(issuer, "", ttl))
 	t.Cleanup(api.Close)
 	aliceToken, bobToken := login(t, issuer, "alice@example.com", "Kq-6ae44-507a8"), login(t, issuer, "bob@example.com", "Kq-5b775-e62f9")
 	call := func(method, path, token string) (int, string) {

@@ -22,7 +22,7 @@ func (s *Service) Authenticate(ctx context.Context, raw string) (*iam.Principal,
 	if err != nil {
 		return nil, err
 	}
-	claims, err := s.issuer.Verify(ctx, raw)
+	claims, err := s.issuer.Verify(ctx, raw, s.baseURL(t))
 	if err != nil {
 		return nil, err
 	}

@@ -82,7 +82,7 @@ func (s *Service) Invite(ctx context.Context, in InvitationInput) (*iam.Invitati
 			}
 		}
 		return s.mailer.Queue(ctx, tx, p.TenantID, email, mail.KindInvitation, map[string]string{
-			"Link": s.baseURL + "/signup?invitation=" + raw, "Email": email, "Tenant": t.Name, "Inviter": inviter,
+			"Link": s.baseURL(t) + "/signup?invitation=" + raw, "Email": email, "Tenant": t.Name, "Inviter": inviter,
 			"Organization": orgName, "ExpiresIn": "7 days"})
 	})
 	if err != nil {

@@ -186,7 +186,7 @@ func (s *Service) openSession(ctx context.Context, st *settings.Settings, u *iam
 	if err != nil {
 		return nil, err
 	}
-	return s.tokens(st, sess, refresh)
+	return s.tokens(ctx, st, sess, refresh)
 }
 
 // expiry is when a session last seen at lastSeen ends: an idle timeout that
@@ -209,9 +209,18 @@ func (s *Service) newRefreshToken(sess *iam.Session, now time.Time) (string, *ia
 		Hash: token.HashOpaque(raw), CreatedAt: now, ExpiresAt: sess.ExpiresAt}
 }
 
-func (s *Service) tokens(st *settings.Settings, sess *iam.Session, refresh string) (*Tokens, error) {
+// tokens answers a session's new access token, issued by the base URL of the
+// request's tenant, whose session it is.
+func (s *Service) tokens(ctx context.Context, st *settings.Settings, sess *iam.Session, refresh string) (*Tokens, error) {
+	t, err := tenantOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if t.ID != sess.TenantID {
+		return nil, iam.Internal(errOtherTenant)
+	}
 	ttl := st.Tokens.AccessTokenTTL.Std()
-	access, err := s.issuer.Issue(sess.TenantID, sess.UserID, sess.ID, sess.AMR, ttl)
+	access, err := s.issuer.Issue(s.baseURL(t), sess.TenantID, sess.UserID, sess.ID, sess.AMR, ttl)
 	if err != nil {
 		return nil, iam.Internal(err)
 	}

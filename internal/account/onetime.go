@@ -35,9 +35,16 @@ var tokenPrefixes = map[string]string{
 
 var errBadLink = iam.Errorf(iam.CodeInvalidToken, "the link is invalid, expired or already used")
 
-// issueToken stores a new single-use token for u in tx and returns the link
-// that carries it.
+// issueToken stores a new single-use token for u, a user of the request's
+// tenant, in tx and returns the link that carries it.
 func (s *Service) issueToken(ctx context.Context, tx iam.Tx, u *iam.User, kind, email string, ttl time.Duration, path string) (string, error) {
+	tenant, err := tenantOf(ctx)
+	if err != nil {
+		return "", err
+	}
+	if tenant.ID != u.TenantID {
+		return "", iam.Internal(errOtherTenant)
+	}
 	raw := token.NewOpaque(tokenPrefixes[kind])
 	now := s.now()
 	t := &iam.OneTimeToken{ID: newID(), TenantID: u.TenantID, UserID: u.ID, Kind: kind,
@@ -45,12 +52,13 @@ func (s *Service) issueToken(ctx context.Context, tx iam.Tx, u *iam.User, kind, 
 	if err := tx.CreateOneTimeToken(ctx, t); err != nil {
 		return "", err
 	}
-	return s.link(path, raw), nil
+	return s.link(tenant, path, raw), nil
 }
 
-// link is the URL a mail points to, carrying raw.
-func (s *Service) link(path, raw string) string {
-	return s.baseURL + path + "?token=" + url.QueryEscape(raw)
+// link is the URL a mail of tenant t points to, carrying raw: on t's own
+// base URL, the only one where the request reaches t and raw is accepted.
+func (s *Service) link(t *iam.Tenant, path, raw string) string {
+	return s.baseURL(t) + path + "?token=" + url.QueryEscape(raw)
 }
 
 // consumeToken uses a single-use token of kind in the request's tenant: of

@@ -181,7 +181,7 @@ func (s *Service) setPassword(ctx context.Context, tx iam.Tx, t *iam.Tenant, u *
 		return err
 	}
 	return s.mailer.Queue(ctx, tx, t.ID, u.Email, mail.KindPasswordChanged,
-		map[string]string{"Name": u.Name, "Email": u.Email, "Tenant": t.Name, "Link": s.baseURL + "/forgot"})
+		map[string]string{"Name": u.Name, "Email": u.Email, "Tenant": t.Name, "Link": s.baseURL(t) + "/forgot"})
 }
 
 // Unlock clears the failed-login counter of a user's email. Needs users.write.

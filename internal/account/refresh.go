@@ -84,7 +84,7 @@ func (s *Service) Refresh(ctx context.Context, raw string) (*Tokens, error) {
 	if err != nil {
 		return nil, err
 	}
-	return s.tokens(st, sess, refresh)
+	return s.tokens(ctx, st, sess, refresh)
 }
 
 func (s *Service) reuseDetected(ctx context.Context, rt *iam.RefreshToken) error {

@@ -31,8 +31,9 @@ type Deps struct {
 	Issuer   *token.Issuer
 	Settings Settings
 	Mailer   Mailer
-	// BaseURL is the public URL links in mails point to (the issuer).
-	BaseURL string
+	// BaseURL returns a tenant's public base URL: where the links in its
+	// mails point, and the issuer and audience of its access tokens.
+	BaseURL func(*iam.Tenant) string
 	Now     func() time.Time
 }
 
@@ -44,7 +45,7 @@ type Service struct {
 	issuer   *token.Issuer
 	settings Settings
 	mailer   Mailer
-	baseURL  string
+	baseURL  func(*iam.Tenant) string
 	now      func() time.Time
 	cache    *principalCache
 }
@@ -109,4 +110,7 @@ type constError string
 
 func (e constError) Error() string { return string(e) }
 
-const errNoTenant = constError("no tenant in context")
+const (
+	errNoTenant    = constError("no tenant in context")
+	errOtherTenant = constError("a user or session of another tenant than the request's")
+)

@@ -129,7 +129,7 @@ func (s *Service) signupExists(ctx context.Context, tx iam.Tx, t *iam.Tenant, u 
 		return err
 	}
 	return s.mailer.Queue(ctx, tx, t.ID, u.Email, mail.KindSignupExists,
-		map[string]string{"Name": u.Name, "Email": u.Email, "Tenant": t.Name, "Link": s.baseURL + "/forgot"})
+		map[string]string{"Name": u.Name, "Email": u.Email, "Tenant": t.Name, "Link": s.baseURL(t) + "/forgot"})
 }
 
 // invitationFor checks an invitation token presented with a signup; nil

@@ -3,6 +3,8 @@ package directory
 import (
 	"context"
 	"fmt"
+	"net"
+	"net/url"
 	"slices"
 
 	"github.com/gatehouse-iam/gatehouse/internal/access"
@@ -22,6 +24,45 @@ type TenantInput struct {
 type TenantPatch struct {
 	Name      *string
 	Hostnames *[]string
+}
+
+// BaseURLs gives every tenant its public base URL: the URL its users' mail
+// links point to, and the issuer and audience of its access tokens. It is the
+// configured issuer for the system tenant and in single-tenant mode (where
+// every request reaches the system tenant). Another tenant's is the issuer
+// with the host replaced by the tenant's primary hostname — the first of its
+// hostnames — keeping the issuer's scheme, port and path; "" when it has no
+// hostname, since no request can reach it then.
+type BaseURLs struct {
+	issuer string
+	parsed *url.URL
+	multi  bool
+}
+
+// NewBaseURLs returns the base URLs of a server whose issuer is issuer (an
+// absolute http(s) URL, as config validates it), in multi-tenant mode or not.
+func NewBaseURLs(issuer string, multi bool) (*BaseURLs, error) {
+	u, err := url.Parse(issuer)
+	if err != nil || u.Host == "" {
+		return nil, fmt.Errorf("issuer %q is not an absolute URL", issuer)
+	}
+	return &BaseURLs{issuer: issuer, parsed: u, multi: multi}, nil
+}
+
+// Of returns t's base URL, without a trailing slash.
+func (b *BaseURLs) Of(t *iam.Tenant) string {
+	if !b.multi || t.System {
+		return b.issuer
+	}
+	if len(t.Hostnames) == 0 {
+		return ""
+	}
+	u := *b.parsed
+	u.Host = t.Hostnames[0]
+	if port := b.parsed.Port(); port != "" {
+		u.Host = net.JoinHostPort(u.Host, port)
+	}
+	return u.String()
 }
 
 func tenantRef(id string) iam.Ref { return iam.Ref{Type: "tenant", ID: id} }

@@ -32,8 +32,9 @@ type Services struct {
 	Settings  *settings.Service
 	Outbox    *mail.OutboxLog
 	Logins    LoginObserver
-	// Issuer is the public base URL, for discovery documents.
-	Issuer string
+	// BaseURL returns a tenant's public base URL, for discovery documents
+	// and tenant answers.
+	BaseURL func(*iam.Tenant) string
 }
 
 // API holds the services the REST handlers call.
@@ -45,7 +46,7 @@ type API struct {
 	settings  *settings.Service
 	outbox    *mail.OutboxLog
 	logins    LoginObserver
-	issuer    string
+	baseURL   func(*iam.Tenant) string
 }
 
 // New registers every /api/v1 and /access/v1 operation on mux, plus
@@ -63,7 +64,7 @@ func New(mux *http.ServeMux, version string, svc Services) huma.API {
 	}
 	api := humago.New(mux, cfg)
 	a := &API{directory: svc.Directory, account: svc.Account, access: svc.Access, audit: svc.Audit, settings: svc.Settings,
-		outbox: svc.Outbox, logins: svc.Logins, issuer: svc.Issuer}
+		outbox: svc.Outbox, logins: svc.Logins, baseURL: svc.BaseURL}
 	a.routes(api)
 	return api
 }

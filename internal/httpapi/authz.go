@@ -256,13 +256,17 @@ type authzenConfigOutput struct {
 	Body AuthZENConfiguration
 }
 
-func (a *API) authzenConfiguration(context.Context, *struct{}) (*authzenConfigOutput, error) {
-	if a.issuer == "" {
-		return nil, iam.Internal(errors.New("no issuer configured"))
+// authzenConfiguration names the base URL of the request's tenant: its
+// evaluation endpoints take that tenant's tokens only.
+func (a *API) authzenConfiguration(ctx context.Context, _ *struct{}) (*authzenConfigOutput, error) {
+	t := iam.TenantFrom(ctx)
+	if t == nil {
+		return nil, iam.Internal(errors.New("no tenant in context"))
 	}
+	base := a.baseURL(t)
 	return &authzenConfigOutput{Body: AuthZENConfiguration{
-		PolicyDecisionPoint:       a.issuer,
-		AccessEvaluationEndpoint:  a.issuer + "/access/v1/evaluation",
-		AccessEvaluationsEndpoint: a.issuer + "/access/v1/evaluations",
+		PolicyDecisionPoint:       base,
+		AccessEvaluationEndpoint:  base + "/access/v1/evaluation",
+		AccessEvaluationsEndpoint: base + "/access/v1/evaluations",
 	}}, nil
 }

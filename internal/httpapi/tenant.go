@@ -14,27 +14,28 @@ type TenantBody struct {
 	Name      string    `json:"name"`
 	Hostnames []string  `json:"hostnames"`
 	System    bool      `json:"system"`
+	BaseURL   string    `json:"base_url,omitempty" doc:"Where the tenant's mail links point and the issuer of its tokens: the server's issuer for the system tenant and in single-tenant mode, else the issuer on the first hostname; absent without hostnames"`
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
 }
 
-func tenantBody(t *iam.Tenant) TenantBody {
+func (a *API) tenantBody(t *iam.Tenant) TenantBody {
 	hosts := t.Hostnames
 	if hosts == nil {
 		hosts = []string{}
 	}
-	return TenantBody{ID: t.ID, Name: t.Name, Hostnames: hosts, System: t.System, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt}
+	return TenantBody{ID: t.ID, Name: t.Name, Hostnames: hosts, System: t.System, BaseURL: a.baseURL(t), CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt}
 }
 
 type tenantOutput struct {
 	Body TenantBody
 }
 
-func tenantOut(t *iam.Tenant, err error) (*tenantOutput, error) {
+func (a *API) tenantOut(t *iam.Tenant, err error) (*tenantOutput, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &tenantOutput{Body: tenantBody(t)}, nil
+	return &tenantOutput{Body: a.tenantBody(t)}, nil
 }
 
 // TenantAdmin is the first superadmin of a new tenant.
@@ -47,7 +48,7 @@ type TenantAdmin struct {
 type createTenantInput struct {
 	Body struct {
 		Name      string       `json:"name" maxLength:"200"`
-		Hostnames []string     `json:"hostnames" maxItems:"50" doc:"Hosts whose requests reach this tenant in multi-tenant mode"`
+		Hostnames []string     `json:"hostnames" maxItems:"50" doc:"Hosts whose requests reach this tenant in multi-tenant mode; the first is its primary hostname, the host of its base URL"`
 		Admin     *TenantAdmin `json:"admin,omitempty" doc:"The tenant's first superadmin"`
 	}
 }
@@ -58,7 +59,7 @@ func (a *API) createTenant(ctx context.Context, in *createTenantInput) (*tenantO
 	if b.Admin != nil {
 		ti.Admin = &directory.NewUser{Email: b.Admin.Email, Password: b.Admin.Password, Name: b.Admin.Name}
 	}
-	return tenantOut(a.directory.CreateTenant(ctx, ti))
+	return a.tenantOut(a.directory.CreateTenant(ctx, ti))
 }
 
 type listTenantsInput struct {
@@ -71,11 +72,11 @@ func (a *API) listTenants(ctx context.Context, in *listTenantsInput) (*pageOutpu
 	if err != nil {
 		return nil, err
 	}
-	return pageOf(tenants, total, in.ListParams, tenantBody), nil
+	return pageOf(tenants, total, in.ListParams, a.tenantBody), nil
 }
 
 func (a *API) getTenant(ctx context.Context, in *IDPath) (*tenantOutput, error) {
-	return tenantOut(a.directory.GetTenant(ctx, in.ID))
+	return a.tenantOut(a.directory.GetTenant(ctx, in.ID))
 }
 
 type updateTenantInput struct {
@@ -87,7 +88,7 @@ type updateTenantInput struct {
 }
 
 func (a *API) updateTenant(ctx context.Context, in *updateTenantInput) (*tenantOutput, error) {
-	return tenantOut(a.directory.UpdateTenant(ctx, in.ID, directory.TenantPatch{Name: in.Body.Name, Hostnames: in.Body.Hostnames}))
+	return a.tenantOut(a.directory.UpdateTenant(ctx, in.ID, directory.TenantPatch{Name: in.Body.Name, Hostnames: in.Body.Hostnames}))
 }
 
 func (a *API) deleteTenant(ctx context.Context, in *IDPath) (*empty, error) {

@@ -9,7 +9,8 @@ import (
 // does not exist in the tenant, the Code named on the method for unique
 // violations, and CodeInternal for everything else.
 
-// TenantStore persists tenants and their hostnames.
+// TenantStore persists tenants and their hostnames. Hostnames read back in
+// the order they were last written in: the first is the tenant's primary.
 type TenantStore interface {
 	// CreateTenant inserts t and its hostnames. CodeHostnameTaken.
 	CreateTenant(ctx context.Context, t *Tenant) error

@@ -120,7 +120,11 @@ func wire(ctx context.Context, opts Options, store *sqlstore.Store) (*Server, er
 	if err != nil {
 		return nil, err
 	}
-	issuer := token.NewIssuer(keys, cfg.Issuer, now)
+	issuer := token.NewIssuer(keys, now)
+	baseURLs, err := directory.NewBaseURLs(cfg.Issuer, cfg.MultiTenant)
+	if err != nil {
+		return nil, err
+	}
 	st := settings.New(store, settings.Defaults(cfg.AccessTokenTTL), checkTemplate, access.Require, now)
 	transport, err := mailTransport(cfg)
 	if err != nil {
@@ -128,7 +132,7 @@ func wire(ctx context.Context, opts Options, store *sqlstore.Store) (*Server, er
 	}
 	outbox := mail.NewOutbox(now, transport != nil)
 	acc := account.New(account.Deps{Store: store, Hasher: hasher, Issuer: issuer, Settings: st,
-		Mailer: tenantMailer{outbox: outbox, settings: st}, BaseURL: cfg.Issuer, Now: now})
+		Mailer: tenantMailer{outbox: outbox, settings: st}, BaseURL: baseURLs.Of, Now: now})
 	authz := access.New(store, acc, now)
 	tenants := newTenantResolver(store, cfg.MultiTenant, issuerHost(cfg.Issuer))
 	dir := directory.New(store, hasher, caches{account: acc, tenants: tenants, access: authz}, st, now)
@@ -156,7 +160,7 @@ func wire(ctx context.Context, opts Options, store *sqlstore.Store) (*Server, er
 		Audit: audit.NewLog(store, access.Require), Settings: st, Outbox: mail.NewOutboxLog(store, access.Require, func(ctx context.Context, p *iam.Principal, m *iam.Mail) (bool, error) {
 			return access.MayReadMail(ctx, store, p, m)
 		}),
-		Logins: metrics, Issuer: cfg.Issuer})
+		Logins: metrics, BaseURL: baseURLs.Of})
 	limiter := newIPLimiter(cfg.AuthRatePerSecond, cfg.AuthRateBurst, store, now)
 	s.routes(mux, metrics)
 	metrics.watchHasher(hasher)

@@ -67,8 +67,8 @@ func (t *tenantResolver) resolve(r *http.Request) (*iam.Tenant, error) {
 	return tenant, nil
 }
 
-// middleware attaches the tenant to API and protocol requests; operational
-// endpoints (health, metrics, docs) answer whatever the host.
+// middleware attaches the tenant to API, protocol and discovery requests;
+// operational endpoints (health, metrics, docs) answer whatever the host.
 func (t *tenantResolver) middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !tenantScoped(r.URL.Path) {
@@ -85,7 +85,8 @@ func (t *tenantResolver) middleware(next http.Handler) http.Handler {
 }
 
 func tenantScoped(path string) bool {
-	return strings.HasPrefix(path, "/api/") || strings.HasPrefix(path, "/oauth2/") || strings.HasPrefix(path, "/access/")
+	return strings.HasPrefix(path, "/api/") || strings.HasPrefix(path, "/oauth2/") || strings.HasPrefix(path, "/access/") ||
+		strings.HasPrefix(path, "/.well-known/")
 }
 
 func (t *tenantResolver) forgetAll() {

@@ -434,7 +434,14 @@ func TestTenantIsolation(t *testing.T) {
 		sys.get("/api/v1/tenants/"+tenantD.ID, tok).wantError(http.StatusNotFound, "not_found")
 		sys.do(http.MethodDelete, "/api/v1/tenants/"+tenantD.ID, tok, nil).wantError(http.StatusNotFound, "not_found")
 		b2 := tnHost{h: sys.h, host: "b2.example.com"}
-		if b2.me(bTok.AccessToken) != bossID { // a new host is found at once
+		// A new host is found at once. It is B's primary hostname now, so B's
+		// issuer moved with it: tokens issued before are refused there, and
+		// the refresh token gets new ones.
+		tnWantInvalidToken(b2.get("/api/v1/me", bTok.AccessToken))
+		var moved2 tokens
+		b2.do(http.MethodPost, "/api/v1/auth/refresh", "", map[string]any{"refresh_token": bTok.RefreshToken}).
+			want(http.StatusOK).Decode(&moved2)
+		if b2.me(moved2.AccessToken) != bossID {
 			t.Fatal("b2.example.com does not reach B")
 		}
 
@@ -443,7 +450,7 @@ func TestTenantIsolation(t *testing.T) {
 			wantError(http.StatusNotFound, "tenant_not_found")
 		b.get("/api/v1/me", bTok.AccessToken).wantError(http.StatusNotFound, "tenant_not_found")
 		b2.login("boss@b.example.com", "Kq-d040e-001e1")
-		b2.me(bTok.AccessToken)
+		b2.me(moved2.AccessToken)
 		d.do(http.MethodPost, "/api/v1/auth/login", "", map[string]any{"email": "boss@d.example.com", "password": "Kq-d040e-001e1"}).
 			wantError(http.StatusNotFound, "tenant_not_found")
 		d.get("/api/v1/me", dTok.AccessToken).wantError(http.StatusNotFound, "tenant_not_found")

@@ -21,10 +21,18 @@ func (q *queries) CreateTenant(ctx context.Context, t *iam.Tenant) error {
 	return q.insertHostnames(ctx, t.ID, t.Hostnames)
 }
 
+// insertHostnames stores hostnames with their positions in the list, which
+// reads them back in the same order. Rows go in in sorted order, so that
+// transactions inserting the same hostnames take their locks in one order.
 func (q *queries) insertHostnames(ctx context.Context, tenantID string, hostnames []string) error {
-	for _, h := range hostnames {
+	order := make([]int, len(hostnames))
+	for i := range order {
+		order[i] = i
+	}
+	sort.Slice(order, func(a, b int) bool { return hostnames[order[a]] < hostnames[order[b]] })
+	for _, i := range order {
 		if _, err := q.w.ExecContext(ctx,
-			`INSERT INTO tenant_hostnames (hostname, tenant_id) VALUES ($1, $2)`, h, tenantID); err != nil {
+			`INSERT INTO tenant_hostnames (hostname, tenant_id, position) VALUES ($1, $2, $3)`, hostnames[i], tenantID, i); err != nil {
 			return storeErr(err, "tenant hostname", hostnameTaken)
 		}
 	}
@@ -54,7 +62,7 @@ func (q *queries) tenantWhere(ctx context.Context, where string, args ...any) (*
 }
 
 func (q *queries) hostnames(ctx context.Context, tenantID string) ([]string, error) {
-	rows, err := q.r.QueryContext(ctx, `SELECT hostname FROM tenant_hostnames WHERE tenant_id = $1 ORDER BY hostname`+q.bytewise(), tenantID)
+	rows, err := q.r.QueryContext(ctx, `SELECT hostname FROM tenant_hostnames WHERE tenant_id = $1 ORDER BY position, hostname`+q.bytewise(), tenantID)
 	if err != nil {
 		return nil, storeErr(err, "tenant hostnames", nil)
 	}
@@ -102,7 +110,7 @@ func (q *queries) ListTenants(ctx context.Context, p iam.ListParams) ([]iam.Tena
 	if len(ids) > 0 {
 		marks, args := placeholders(nil, ids)
 		rows, err := q.r.QueryContext(ctx, `SELECT tenant_id, hostname FROM tenant_hostnames WHERE tenant_id IN (`+marks+`)
-			ORDER BY hostname`+q.bytewise(), args...)
+			ORDER BY position, hostname`+q.bytewise(), args...)
 		if err != nil {
 			return nil, 0, storeErr(err, "tenant hostnames", nil)
 		}
@@ -130,9 +138,7 @@ func (q *queries) UpdateTenant(ctx context.Context, t *iam.Tenant) error {
 	if _, err := q.w.ExecContext(ctx, `DELETE FROM tenant_hostnames WHERE tenant_id = $1`, t.ID); err != nil {
 		return storeErr(err, "tenant hostnames", nil)
 	}
-	hosts := append([]string(nil), t.Hostnames...)
-	sort.Strings(hosts)
-	return q.insertHostnames(ctx, t.ID, hosts)
+	return q.insertHostnames(ctx, t.ID, t.Hostnames)
 }
 
 func (q *queries) DeleteTenant(ctx context.Context, id string) error {

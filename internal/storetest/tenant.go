@@ -14,12 +14,14 @@ var tenantTests = []test{
 	{"OneSystemTenant", testOneSystemTenant},
 	{"ByHostname", testTenantByHostname},
 	{"Update", testTenantUpdate},
+	{"HostnamesKeepOrder", testTenantHostnamesKeepOrder},
 	{"HostnameTaken", testTenantHostnameTaken},
 	{"List", testTenantList},
 	{"DeleteCascades", testTenantDeleteCascades},
 }
 
-// withHostnames sorts hostnames: the contract keeps a set, not an order.
+// withHostnames sorts hostnames, for cases about which hostnames a tenant has
+// (HostnamesKeepOrder checks their order).
 func withHostnames(tn *iam.Tenant) *iam.Tenant {
 	if tn == nil {
 		return nil

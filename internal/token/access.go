@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"sync"
 	"time"
 
@@ -28,31 +29,35 @@ const accessTokenType = "at+jwt"
 // maxCached bounds the verified-token cache.
 const maxCached = 50_000
 
-// Issuer signs and verifies access tokens for one issuer URL.
+// Issuer signs and verifies access tokens. Every tenant is an issuer of its
+// own, named by its base URL: that URL is the "iss" and "aud" of its tokens,
+// so Issue and Verify take it. All tenants share the signing keys.
 type Issuer struct {
-	keys     *Keys
-	issuer   string
-	audience string
-	now      func() time.Time
+	keys *Keys
+	now  func() time.Time
 
 	mu       sync.Mutex
 	verified map[string]*AccessClaims
 }
 
-// NewIssuer returns an Issuer for one issuer URL.
-func NewIssuer(keys *Keys, issuer string, now func() time.Time) *Issuer {
-	return &Issuer{keys: keys, issuer: issuer, audience: issuer, now: now, verified: map[string]*AccessClaims{}}
+// NewIssuer returns an Issuer signing with keys.
+func NewIssuer(keys *Keys, now func() time.Time) *Issuer {
+	return &Issuer{keys: keys, now: now, verified: map[string]*AccessClaims{}}
 }
 
 // Issue signs an access token for a user's session, lasting ttl (the
-// tenant's setting).
-func (i *Issuer) Issue(tenantID, userID, sessionID string, amr []string, ttl time.Duration) (string, error) {
+// tenant's setting). issuer is the tenant's base URL, the token's "iss" and
+// "aud".
+func (i *Issuer) Issue(issuer, tenantID, userID, sessionID string, amr []string, ttl time.Duration) (string, error) {
+	if issuer == "" {
+		return "", errors.New("token: no issuer")
+	}
 	now := i.now()
 	claims := AccessClaims{
 		Claims: jwt.Claims{
-			Issuer:   i.issuer,
+			Issuer:   issuer,
 			Subject:  userID,
-			Audience: jwt.Audience{i.audience},
+			Audience: jwt.Audience{issuer},
 			Expiry:   jwt.NewNumericDate(now.Add(ttl)),
 			IssuedAt: jwt.NewNumericDate(now),
 			ID:       uuid.Must(uuid.NewV7()).String(),
@@ -70,9 +75,28 @@ func (i *Issuer) Issue(tenantID, userID, sessionID string, amr []string, ttl tim
 
 var errInvalid = &iam.Error{Code: iam.CodeInvalidToken, Message: "the access token is invalid or expired"}
 
-// Verify checks an access token's signature (ES256 only), issuer, audience and
-// lifetime. Tokens already verified are answered from memory until they expire.
-func (i *Issuer) Verify(ctx context.Context, raw string) (*AccessClaims, error) {
+// Verify checks an access token's signature (ES256 only), lifetime, and that
+// issuer — the base URL of the tenant the request came to — is its issuer
+// and audience. Signatures already checked are answered from memory until
+// the token expires; the issuer is checked on every use.
+func (i *Issuer) Verify(ctx context.Context, raw, issuer string) (*AccessClaims, error) {
+	c, err := i.signed(ctx, raw)
+	if err != nil {
+		return nil, err
+	}
+	// RFC 9068 §4: the issuer must be the one expected, and the token meant
+	// for it. The cache is shared by every tenant, so this is checked after
+	// it: a token of one tenant is refused at another's base URL.
+	if issuer == "" || c.Issuer != issuer || !c.Audience.Contains(issuer) {
+		return nil, &iam.Error{Code: errInvalid.Code, Message: errInvalid.Message,
+			Err: fmt.Errorf("issued by %q for %q, presented to %q", c.Issuer, c.Audience, issuer)}
+	}
+	return c, nil
+}
+
+// signed returns the claims of a token whose signature, type and lifetime
+// hold, from memory when it was checked before.
+func (i *Issuer) signed(ctx context.Context, raw string) (*AccessClaims, error) {
 	now := i.now()
 	i.mu.Lock()
 	c, ok := i.verified[raw]
@@ -118,7 +142,7 @@ func (i *Issuer) verify(ctx context.Context, raw string, now time.Time) (*Access
 	if c.Expiry == nil || c.TenantID == "" || c.SessionID == "" || c.Subject == "" {
 		return nil, errors.New("missing claims")
 	}
-	if err := c.ValidateWithLeeway(jwt.Expected{Issuer: i.issuer, AnyAudience: jwt.Audience{i.audience}, Time: now}, 0); err != nil {
+	if err := c.ValidateWithLeeway(jwt.Expected{Time: now}, 0); err != nil {
 		return nil, err
 	}
 	return &c, nil

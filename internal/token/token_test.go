@@ -80,24 +80,23 @@ func TestIssueAndVerify(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	iss := token.NewIssuer(keys, "https://id.example.com", clk.Now)
-	raw, err := iss.Issue("tenant-1", "user-1", "session-1", []string{"pwd"}, 10*time.Minute)
+	iss := token.NewIssuer(keys, clk.Now)
+	raw, err := iss.Issue("https://id.example.com", "tenant-1", "user-1", "session-1", []string{"pwd"}, 10*time.Minute)
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := iss.Verify(ctx, raw)
+	c, err := iss.Verify(ctx, raw, "https://id.example.com")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if c.Subject != "user-1" || c.TenantID != "tenant-1" || c.SessionID != "session-1" || c.ID == "" {
 		t.Fatalf("claims %+v", c)
 	}
-	other := token.NewIssuer(keys, "https://other.example.com", clk.Now)
-	if _, err := other.Verify(ctx, raw); !iam.IsCode(err, iam.CodeInvalidToken) {
+	if _, err := iss.Verify(ctx, raw, "https://other.example.com"); !iam.IsCode(err, iam.CodeInvalidToken) {
 		t.Fatalf("a token of another issuer verified: %v", err)
 	}
 	clk.Advance(10 * time.Minute)
-	if _, err := iss.Verify(ctx, raw); !iam.IsCode(err, iam.CodeInvalidToken) {
+	if _, err := iss.Verify(ctx, raw, "https://id.example.com"); !iam.IsCode(err, iam.CodeInvalidToken) {
 		t.Fatalf("an expired (and cached) token verified: %v", err)
 	}
 }
@@ -122,12 +121,12 @@ func TestKeysFollowRotationOnAnotherReplica(t *testing.T) {
 	if err := a.Rotate(ctx); err != nil {
 		t.Fatal(err)
 	}
-	raw, err := token.NewIssuer(a, "https://id", clk.Now).Issue("t", "u", "s", nil, time.Hour)
+	raw, err := token.NewIssuer(a, clk.Now).Issue("https://id", "t", "u", "s", nil, time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
 	clk.Advance(time.Second)
-	if _, err := token.NewIssuer(b, "https://id", clk.Now).Verify(ctx, raw); err != nil {
+	if _, err := token.NewIssuer(b, clk.Now).Verify(ctx, raw, "https://id"); err != nil {
 		t.Fatalf("replica b refused a token signed with the rotated key: %v", err)
 	}
 	if len(b.JWKS().Keys) != 2 {

@@ -23,7 +23,7 @@ func TestVerifyRequiresAccessTokenType(t *testing.T) {
 	now := time.Now()
 	keys := &Keys{now: func() time.Time { return now }, lastReload: now,
 		public: map[string]jose.JSONWebKey{"k1": {Key: &priv.PublicKey, KeyID: "k1", Algorithm: "ES256"}}}
-	iss := NewIssuer(keys, "https://id", keys.now)
+	iss := NewIssuer(keys, keys.now)
 	claims := AccessClaims{Claims: jwt.Claims{Issuer: "https://id", Subject: "u", Audience: jwt.Audience{"https://id"},
 		Expiry: jwt.NewNumericDate(now.Add(time.Hour))}, TenantID: "t", SessionID: "s"}
 	payload, _ := json.Marshal(claims)
@@ -41,7 +41,7 @@ func TestVerifyRequiresAccessTokenType(t *testing.T) {
 			t.Fatal(err)
 		}
 		raw, _ := jws.CompactSerialize()
-		if _, err := iss.Verify(context.Background(), raw); (err == nil) != wantOK {
+		if _, err := iss.Verify(context.Background(), raw, "https://id"); (err == nil) != wantOK {
 			t.Errorf("typ %q: Verify error %v, want ok=%v", typ, err, wantOK)
 		}
 	}
