@@ -149,7 +149,9 @@ func topLevel(patch map[string]any) []string {
 func (s *Service) apply(cur *Settings, patch map[string]any) (*Settings, error) {
 	// The decoder below would take "Mail" or "ſignup" for a setting; a
 	// patch must name each one exactly.
-	if problems := unknownKeys(patch, reflect.TypeFor[Settings](), "", map[string]string{}); len(problems) > 0 {
+	problems := map[string]string{}
+	unknownKeys(patch, reflect.TypeFor[Settings](), "", problems)
+	if len(problems) > 0 {
 		return nil, iam.Invalid("the settings are invalid; nothing was changed", problems)
 	}
 	b, err := json.Marshal(cur)
@@ -208,7 +210,7 @@ func mergePatch(target map[string]any, patch map[string]any) map[string]any {
 // unknownKeys adds to problems, by path, every key of obj that is not
 // exactly the JSON name of a field of t, in obj and in the objects it holds.
 // The keys of a map (such as the templates' message kinds) are data.
-func unknownKeys(obj map[string]any, t reflect.Type, prefix string, problems map[string]string) map[string]string {
+func unknownKeys(obj map[string]any, t reflect.Type, prefix string, problems map[string]string) {
 	for k, v := range obj {
 		elem := t
 		switch t.Kind() {
@@ -228,7 +230,6 @@ func unknownKeys(obj map[string]any, t reflect.Type, prefix string, problems map
 			unknownKeys(m, elem, prefix+k+".", problems)
 		}
 	}
-	return problems
 }
 
 // fieldByJSONName finds the field of struct type t that encoding/json writes
