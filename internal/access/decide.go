@@ -296,13 +296,9 @@ func (v visibility) organization(grants []iam.Grant) string {
 	if v.org == nil {
 		return v.orgRef
 	}
-	if Allowed(v.perms, OrgsRead) {
+	member := slices.ContainsFunc(grants, func(g iam.Grant) bool { return g.Via == iam.ViaOrganization })
+	if Allowed(v.perms, OrgsRead) || (v.self && member) {
 		return v.org.Name
-	}
-	for _, g := range grants {
-		if v.self && g.Via == iam.ViaOrganization {
-			return v.org.Name
-		}
 	}
 	return v.orgRef
 }
