@@ -155,7 +155,7 @@ const MaxBatch = 100
 
 // Check decides one question. The caller needs authz.check unless it asks
 // about itself. Errors: CodeUnauthenticated, CodeForbidden, CodeInvalid (a
-// malformed permission or subject), CodeNotFound (subject or organization).
+// malformed permission or subject), CodeNotFound (subject).
 func (s *Service) Check(ctx context.Context, in CheckInput) (*Decision, error) {
 	caller, err := Authenticated(ctx)
 	if err != nil {
@@ -206,13 +206,13 @@ func (s *Service) check(ctx context.Context, caller *iam.Principal, in CheckInpu
 		return nil, &iam.Error{Code: iam.CodeForbidden, Message: "you may only ask about yourself without authz.check",
 			Details: map[string]any{"permission": AuthzCheck}}
 	}
-	orgID, orgName := "", ""
-	if in.Organization != "" {
-		org, err := s.decider.organization(ctx, caller.TenantID, in.Organization)
-		if err != nil {
-			return nil, err
-		}
-		orgID, orgName = org.ID, org.Name
+	org, err := s.organization(ctx, caller.TenantID, in.Organization)
+	if err != nil {
+		return nil, err
+	}
+	orgID := ""
+	if org != nil {
+		orgID = org.ID
 	}
 	st, err := s.decider.subject(ctx, caller.TenantID, userID, orgID)
 	if err != nil {
@@ -224,16 +224,83 @@ func (s *Service) check(ctx context.Context, caller *iam.Principal, in CheckInpu
 	case !st.active:
 		return &Decision{Reason: "the user is disabled"}, nil
 	}
+	v := visibility{self: userID == caller.UserID, perms: caller.Permissions, org: org, orgRef: in.Organization}
 	for i := range st.grants {
 		if g := &st.grants[i]; Covers(g.Permission, in.Permission) {
-			return &Decision{Allowed: true, Reason: grantReason(g), Grant: g}, nil
+			shown := v.grant(g)
+			return &Decision{Allowed: true, Reason: grantReason(shown), Grant: shown}, nil
 		}
 	}
 	where := "tenant-wide"
-	if orgID != "" {
-		where = fmt.Sprintf("in organization %q", orgName)
+	if in.Organization != "" {
+		where = fmt.Sprintf("in organization %q", v.organization(st.grants))
 	}
 	return &Decision{Reason: fmt.Sprintf("no role grants %s %s", in.Permission, where)}, nil
+}
+
+// organization finds the organization a check or a permission list names
+// (id or alias), nil for none. A reference that matches no organization
+// answers as an organization where the subject holds no membership (its
+// tenant-wide and group roles still apply), so that nobody can tell an
+// unknown organization from one they may not read.
+func (s *Service) organization(ctx context.Context, tenantID, ref string) (*iam.Organization, error) {
+	if ref == "" {
+		return nil, nil
+	}
+	org, err := s.decider.organization(ctx, tenantID, ref)
+	if iam.IsCode(err, iam.CodeNotFound) {
+		return nil, nil
+	}
+	return org, err
+}
+
+// visibility is what the caller of a check may read of its answer: the
+// names and ids of the roles, groups and organizations behind a decision
+// only where it could read them through the API (roles.read, groups.read,
+// orgs.read) or where they are its own (it asks about itself). Otherwise a
+// reason names the organization as the caller did, and nothing else.
+type visibility struct {
+	self   bool
+	perms  []string
+	org    *iam.Organization
+	orgRef string
+}
+
+func (v visibility) may(permission string) bool { return v.self || Allowed(v.perms, permission) }
+
+// grant is g without what the caller may not read.
+func (v visibility) grant(g *iam.Grant) *iam.Grant {
+	shown := &iam.Grant{Permission: g.Permission, Via: g.Via}
+	if v.may(RolesRead) {
+		shown.RoleID, shown.RoleName = g.RoleID, g.RoleName
+	}
+	switch g.Via {
+	case iam.ViaGroup:
+		if v.may(GroupsRead) {
+			shown.ViaID, shown.ViaName = g.ViaID, g.ViaName
+		}
+	case iam.ViaOrganization:
+		// Held as a member: the organization is the subject's own.
+		shown.ViaName = v.orgRef
+		if v.may(OrgsRead) {
+			shown.ViaID, shown.ViaName = g.ViaID, g.ViaName
+		}
+	}
+	return shown
+}
+
+// organization is how a denial names the checked organization: by its name
+// for a caller holding orgs.read, or asking about itself in an organization
+// it is a member of; else as the caller referred to it.
+func (v visibility) organization(grants []iam.Grant) string {
+	if v.org == nil {
+		return v.orgRef
+	}
+	member := slices.ContainsFunc(grants, func(g iam.Grant) bool { return g.Via == iam.ViaOrganization })
+	if Allowed(v.perms, OrgsRead) || (v.self && member) {
+		return v.org.Name
+	}
+	return v.orgRef
 }
 
 // subjectUser returns the user a subject names.
@@ -260,28 +327,37 @@ func (s *Service) subjectUser(ctx context.Context, sub Subject) (string, error) 
 }
 
 func grantReason(g *iam.Grant) string {
+	role := "a role"
+	if g.RoleName != "" {
+		role = fmt.Sprintf("role %q", g.RoleName)
+	}
 	switch g.Via {
 	case iam.ViaGroup:
-		return fmt.Sprintf("granted by role %q (%s) through group %q", g.RoleName, g.Permission, g.ViaName)
+		if g.ViaName == "" {
+			return fmt.Sprintf("granted by %s (%s) through a group", role, g.Permission)
+		}
+		return fmt.Sprintf("granted by %s (%s) through group %q", role, g.Permission, g.ViaName)
 	case iam.ViaOrganization:
-		return fmt.Sprintf("granted by role %q (%s) held as a member of organization %q", g.RoleName, g.Permission, g.ViaName)
+		return fmt.Sprintf("granted by %s (%s) held as a member of organization %q", role, g.Permission, g.ViaName)
 	}
-	return fmt.Sprintf("granted by role %q (%s) held tenant-wide", g.RoleName, g.Permission)
+	return fmt.Sprintf("granted by %s (%s) held tenant-wide", role, g.Permission)
 }
 
 // MyPermissions lists the permission patterns the caller holds, tenant-wide
-// or in an organization (id or alias) where it applies.
+// or in an organization (id or alias) where it applies; in an unknown
+// organization, as in one it is not a member of, that is its tenant-wide and
+// group roles.
 func (s *Service) MyPermissions(ctx context.Context, organization string) ([]string, error) {
 	caller, err := Authenticated(ctx)
 	if err != nil {
 		return nil, err
 	}
+	org, err := s.organization(ctx, caller.TenantID, strings.TrimSpace(organization))
+	if err != nil {
+		return nil, err
+	}
 	orgID := ""
-	if organization != "" {
-		org, err := s.decider.organization(ctx, caller.TenantID, strings.TrimSpace(organization))
-		if err != nil {
-			return nil, err
-		}
+	if org != nil {
 		orgID = org.ID
 	}
 	st, err := s.decider.subject(ctx, caller.TenantID, caller.UserID, orgID)

@@ -33,7 +33,7 @@ var SystemPermissions = []string{
 	"groups.read", "groups.write", "orgs.read", "orgs.write", "roles.read", "roles.write",
 	"apps.read", "apps.write", "credentials.read", "credentials.write", "credentials.verify",
 	"sessions.read", "sessions.write", "settings.manage", "audit.view", "tenants.manage",
-	"federation.manage", "scim.manage", "licenses.read", "licenses.write", "tasks.manage", "dashboard.view",
+	"federated.manage", "scim.manage", "licenses.read", "licenses.write", "tasks.manage", "dashboard.view",
 	"authz.check",
 }
 

@@ -83,3 +83,12 @@ func TestCoversPattern(t *testing.T) {
 		t.Error("CoversAll accepted an uncovered permission")
 	}
 }
+
+func TestFederatedProvidersPermission(t *testing.T) {
+	// Named like its REST path, /api/v1/federated/providers.
+	for p, want := range map[string]bool{"federated.manage": true, "federated.*": true, "federation.manage": false} {
+		if got := ValidPattern(p); got != want {
+			t.Errorf("ValidPattern(%q) = %v, want %v", p, got, want)
+		}
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"github.com/gatehouse-iam/gatehouse/internal/directory"
 	"github.com/gatehouse-iam/gatehouse/internal/iam"
 	"github.com/gatehouse-iam/gatehouse/internal/mail"
+	"github.com/gatehouse-iam/gatehouse/internal/settings"
 	"github.com/gatehouse-iam/gatehouse/internal/token"
 )
 
@@ -24,7 +25,8 @@ func invitationRef(id string) iam.Ref { return iam.Ref{Type: "invitation", ID: i
 
 // Invite mails a single-use signup link that works whatever the signup
 // policy but closed. Needs users.write, and orgs.write with an organization.
-// Errors: CodeInvalid, CodeNotFound (organization).
+// Errors: CodeInvalid, CodeNotFound (organization), CodeStateConflict (signup
+// is closed, so the link could not be used).
 func (s *Service) Invite(ctx context.Context, in InvitationInput) (*iam.Invitation, error) {
 	p, err := access.Require(ctx, access.UsersWrite)
 	if err != nil {
@@ -41,9 +43,13 @@ func (s *Service) Invite(ctx context.Context, in InvitationInput) (*iam.Invitati
 	if !ok {
 		return nil, iam.Invalid("the request has invalid fields", map[string]string{"email": "must be a valid email address"})
 	}
-	t, err := tenantOf(ctx)
+	t, st, err := s.tenantSettings(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if st.Signup.Policy == settings.SignupClosed {
+		return nil, &iam.Error{Code: iam.CodeStateConflict, Message: "signup is closed, so an invitation could not be redeemed; change signup.policy first",
+			Details: map[string]any{"signup_policy": st.Signup.Policy}}
 	}
 	raw := token.NewOpaque(invitationPrefix)
 	now := s.now()

@@ -184,7 +184,9 @@ func (s *Service) setPassword(ctx context.Context, tx iam.Tx, t *iam.Tenant, u *
 		map[string]string{"Name": u.Name, "Email": u.Email, "Tenant": t.Name, "Link": s.baseURL(t) + "/forgot"})
 }
 
-// Unlock clears the failed-login counter of a user's email. Needs users.write.
+// Unlock clears the failed-login counter of a user's email. Needs users.write
+// (and, for an admin, admins.manage and everything they hold: lifting an
+// admin's lock would allow unlimited guesses at their password).
 func (s *Service) Unlock(ctx context.Context, userID string) error {
 	p, err := access.Require(ctx, access.UsersWrite)
 	if err != nil {
@@ -193,6 +195,9 @@ func (s *Service) Unlock(ctx context.Context, userID string) error {
 	return s.store.InTx(ctx, func(tx iam.Tx) error {
 		u, err := tx.GetUser(ctx, p.TenantID, userID)
 		if err != nil {
+			return err
+		}
+		if err := access.GuardAdminTarget(ctx, tx, p, userID); err != nil {
 			return err
 		}
 		if err := tx.ClearLoginFailures(ctx, p.TenantID, u.Email); err != nil {

@@ -53,6 +53,11 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (string, error
 	if len(fields) > 0 {
 		return "", iam.Invalid("the request has invalid fields", fields)
 	}
+	// Closed means closed: not even an invitation sent before the policy
+	// changed lets anyone in.
+	if st.Signup.Policy == settings.SignupClosed {
+		return "", errSignupClosed
+	}
 	inv, err := s.invitationFor(ctx, t.ID, email, in.InvitationToken)
 	if err != nil {
 		return "", err
@@ -118,8 +123,10 @@ func admitted(st *settings.Settings, email string) error {
 	case settings.SignupInviteOnly:
 		return iam.Errorf(iam.CodeInvitationRequired, "signing up needs an invitation")
 	}
-	return iam.Errorf(iam.CodeSignupClosed, "signup is closed")
+	return errSignupClosed
 }
+
+var errSignupClosed = iam.Errorf(iam.CodeSignupClosed, "signup is closed")
 
 // signupExists tells the owner of a taken address that someone tried to sign
 // up with it; the caller's answer does not change.

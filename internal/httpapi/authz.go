@@ -20,7 +20,7 @@ type SubjectBody struct {
 type CheckBody struct {
 	Subject      SubjectBody `json:"subject"`
 	Permission   string      `json:"permission" maxLength:"100" example:"invoices.read"`
-	Organization string      `json:"organization,omitempty" maxLength:"63" doc:"Organization id or alias; omit for a tenant-wide check"`
+	Organization string      `json:"organization,omitempty" maxLength:"63" doc:"Organization id or alias; omit for a tenant-wide check. An unknown organization answers as one the subject is not a member of"`
 }
 
 func (b CheckBody) input() access.CheckInput {
@@ -28,13 +28,14 @@ func (b CheckBody) input() access.CheckInput {
 		Permission: b.Permission, Organization: b.Organization}
 }
 
-// GrantBody is what allowed a check: the role and the path to it.
+// GrantBody is what allowed a check: the role and the path to it, as far as
+// the caller may read them.
 type GrantBody struct {
 	Permission string `json:"permission" doc:"The granted pattern that matched"`
-	RoleID     string `json:"role_id"`
-	Role       string `json:"role"`
+	RoleID     string `json:"role_id,omitempty" doc:"Only for a caller holding roles.read, or asking about itself"`
+	Role       string `json:"role,omitempty" doc:"Only for a caller holding roles.read, or asking about itself"`
 	Via        string `json:"via" enum:"tenant,group,organization"`
-	ViaID      string `json:"via_id,omitempty"`
+	ViaID      string `json:"via_id,omitempty" doc:"The group or organization; only for a caller holding groups.read or orgs.read, or asking about itself"`
 }
 
 // DecisionBody answers a check.

@@ -143,6 +143,13 @@ func fieldName(location string) string {
 }
 
 func init() {
+	// encoding/json fills a field from a key in any letter case, and folds
+	// "ſ" to "s", so an undocumented key could set a field that a rule never
+	// saw. huma validates every body before decoding it: with strict casing,
+	// a key that is not a documented one exactly is refused (every body
+	// schema forbids additional properties), and the decoder sees only
+	// exact keys.
+	huma.ValidateStrictCasing = true
 	huma.NewError = func(status int, msg string, errs ...error) huma.StatusError {
 		return humaError(nil, status, msg, errs...)
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -99,12 +100,6 @@ func (s *Service) Patch(ctx context.Context, patch map[string]any) (*Settings, e
 	if err != nil {
 		return nil, err
 	}
-	if _, touchesMail := patch["mail"]; touchesMail && !slices.Contains(p.Permissions, "*") {
-		// A template decides what goes around every single-use link, to
-		// any user: only an admin holding every permission may change them.
-		return nil, &iam.Error{Code: iam.CodeForbidden, Message: "changing mail templates needs every permission (*)",
-			Details: map[string]any{"permission": "*"}}
-	}
 	var next *Settings
 	err = s.store.InTx(ctx, func(tx iam.Tx) error {
 		// Patches of one tenant take turns, so that none is lost.
@@ -117,6 +112,13 @@ func (s *Service) Patch(ctx context.Context, patch map[string]any) (*Settings, e
 		}
 		if next, err = s.apply(cur, patch); err != nil {
 			return err
+		}
+		// Judged by the result, not by the patch's keys: a template decides
+		// what goes around every single-use link, to any user, so only an
+		// admin holding every permission may change one.
+		if !next.Mail.equal(cur.Mail) && !slices.Contains(p.Permissions, "*") {
+			return &iam.Error{Code: iam.CodeForbidden, Message: "changing mail templates needs every permission (*)",
+				Details: map[string]any{"permission": "*"}}
 		}
 		doc, err := json.Marshal(next)
 		if err != nil {
@@ -145,6 +147,13 @@ func topLevel(patch map[string]any) []string {
 
 // apply merges patch into cur and decodes the result strictly.
 func (s *Service) apply(cur *Settings, patch map[string]any) (*Settings, error) {
+	// The decoder below would take "Mail" or "ſignup" for a setting; a
+	// patch must name each one exactly.
+	problems := map[string]string{}
+	unknownKeys(patch, reflect.TypeFor[Settings](), "", problems)
+	if len(problems) > 0 {
+		return nil, iam.Invalid("the settings are invalid; nothing was changed", problems)
+	}
 	b, err := json.Marshal(cur)
 	if err != nil {
 		return nil, iam.Internal(err)
@@ -196,6 +205,46 @@ func mergePatch(target map[string]any, patch map[string]any) map[string]any {
 		target[k] = v
 	}
 	return target
+}
+
+// unknownKeys adds to problems, by path, every key of obj that is not
+// exactly the JSON name of a field of t, in obj and in the objects it holds.
+// The keys of a map (such as the templates' message kinds) are data.
+func unknownKeys(obj map[string]any, t reflect.Type, prefix string, problems map[string]string) {
+	for k, v := range obj {
+		elem := t
+		switch t.Kind() {
+		case reflect.Struct:
+			f, ok := fieldByJSONName(t, k)
+			if !ok {
+				problems[prefix+k] = "is not a setting"
+				continue
+			}
+			elem = f.Type
+		case reflect.Map:
+			elem = t.Elem()
+		default:
+			continue
+		}
+		if m, ok := v.(map[string]any); ok {
+			unknownKeys(m, elem, prefix+k+".", problems)
+		}
+	}
+}
+
+// fieldByJSONName finds the field of struct type t that encoding/json writes
+// under name, comparing exactly.
+func fieldByJSONName(t reflect.Type, name string) (reflect.StructField, bool) {
+	for f := range t.Fields() {
+		tag, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if tag == "" {
+			tag = f.Name
+		}
+		if f.IsExported() && tag != "-" && tag == name {
+			return f, true
+		}
+	}
+	return reflect.StructField{}, false
 }
 
 // decodeProblem names the field a strict decode refused.

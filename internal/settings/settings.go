@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"strings"
 	"time"
 
@@ -90,6 +91,9 @@ type Tokens struct {
 type Mail struct {
 	Templates map[string]MailTemplate `json:"templates"`
 }
+
+// equal reports whether m and o hold the same templates.
+func (m Mail) equal(o Mail) bool { return maps.Equal(m.Templates, o.Templates) }
 
 // MailTemplate overrides one message kind's subject, text and HTML
 // templates; empty parts keep the default.

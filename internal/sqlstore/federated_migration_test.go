@@ -1,0 +1,75 @@
+package sqlstore
+
+import (
+	"io/fs"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/pressly/goose/v3"
+
+	"github.com/gatehouse-iam/gatehouse/internal/storetest"
+)
+
+// Admin roles stored before the federation permission was renamed hold
+// federated.manage afterwards.
+func TestMigrationRenamesFederationManage(t *testing.T) {
+	backends := map[string]func(t *testing.T) string{
+		"SQLite":   func(t *testing.T) string { return "sqlite://" + filepath.Join(t.TempDir(), "gatehouse.db") },
+		"Postgres": func(t *testing.T) string { return storetest.FreshPostgres(t, storetest.PostgresDSN(t)) },
+	}
+	for name, dsn := range backends {
+		t.Run(name, func(t *testing.T) {
+			ctx := t.Context()
+			s, err := Open(ctx, dsn(t), t.TempDir())
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { s.Close() })
+			sub, err := fs.Sub(migrations, "migrations/"+string(s.dialect))
+			if err != nil {
+				t.Fatal(err)
+			}
+			gooseDialect := goose.DialectSQLite3
+			if s.dialect == Postgres {
+				gooseDialect = goose.DialectPostgres
+			}
+			p, err := goose.NewProvider(gooseDialect, s.writer, sub)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := p.UpTo(ctx, 10); err != nil {
+				t.Fatal(err)
+			}
+			now := time.Now().UTC()
+			for _, q := range []struct {
+				sql  string
+				args []any
+			}{
+				{`INSERT INTO tenants (id, name, name_folded, is_system, created_at, updated_at) VALUES ($1, $2, $3, TRUE, $4, $4)`,
+					[]any{"t1", "Default", "default", now}},
+				{`INSERT INTO admin_roles (id, tenant_id, name, name_folded, description, permissions, created_at, updated_at) VALUES ($1, $2, $3, $4, '', $5, $6, $6)`,
+					[]any{"r1", "t1", "sso", "sso", `["federation.manage","users.read"]`, now}},
+				{`INSERT INTO admin_roles (id, tenant_id, name, name_folded, description, permissions, created_at, updated_at) VALUES ($1, $2, $3, $4, '', $5, $6, $6)`,
+					[]any{"r2", "t1", "sso all", "sso all", `["federation.*"]`, now}},
+			} {
+				if _, err := s.writer.ExecContext(ctx, q.sql, q.args...); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if _, err := s.Migrate(ctx); err != nil {
+				t.Fatal(err)
+			}
+			for id, want := range map[string][]string{"r1": {"federated.manage", "users.read"}, "r2": {"federated.*"}} {
+				r, err := s.GetAdminRole(ctx, "t1", id)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !slices.Equal(r.Permissions, want) {
+					t.Errorf("role %s holds %v, want %v", id, r.Permissions, want)
+				}
+			}
+		})
+	}
+}
