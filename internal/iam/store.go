@@ -99,6 +99,7 @@ type KeyStore interface {
 type Tx interface {
 	TenantStore
 	UserStore
+	CredentialStore
 	AdminStore
 	SessionStore
 	AuditStore
