@@ -33,8 +33,11 @@ type v5Database struct {
 	migrations string
 }
 
-func sqliteV5(t *testing.T) v5Database {
-	path := filepath.Join(t.TempDir(), "gatehouse.db")
+func sqliteV5(t *testing.T) v5Database { return sqliteV5Dir(t.TempDir()) }
+
+// sqliteV5Dir is the database gatehouse.db in dir.
+func sqliteV5Dir(dir string) v5Database {
+	path := filepath.Join(dir, "gatehouse.db")
 	return v5Database{dsn: "sqlite://" + path, driver: "sqlite", driverDSN: "file:" + path + "?_pragma=foreign_keys(1)&_time_format=sqlite",
 		dialect: goose.DialectSQLite3, migrations: "sqlite"}
 }
@@ -45,8 +48,8 @@ func postgresV5(t *testing.T) v5Database {
 }
 
 // write creates the v5 schema and its rows, the passwords hashed as that
-// server hashed them, and returns the id of the user without a password.
-func (d v5Database) write(t *testing.T, adminPw, userPw string) (noPassword string) {
+// server hashed them.
+func (d v5Database) write(t *testing.T, adminPw, userPw string) {
 	t.Helper()
 	ctx := context.Background()
 	db, err := sql.Open(d.driver, d.driverDSN)
@@ -74,7 +77,7 @@ func (d v5Database) write(t *testing.T, adminPw, userPw string) (noPassword stri
 	}
 	id := func() string { return uuid.Must(uuid.NewV7()).String() }
 	now := time.Now().UTC().Truncate(time.Microsecond)
-	tenant, role, admin, noPassword := id(), id(), id(), id()
+	tenant, role, admin := id(), id(), id()
 	for _, row := range []struct {
 		query string
 		args  []any
@@ -89,13 +92,12 @@ func (d v5Database) write(t *testing.T, adminPw, userPw string) (noPassword stri
 		{`INSERT INTO users (id, tenant_id, email, name, name_folded, password_hash, email_verified, status, external_id, created_at, updated_at)
 			VALUES ($1, $2, 'ada@example.com', 'Ada', 'ada', $3, TRUE, 'active', NULL, $4, $4)`, []any{id(), tenant, hash(userPw), now}},
 		{`INSERT INTO users (id, tenant_id, email, name, name_folded, password_hash, email_verified, status, external_id, created_at, updated_at)
-			VALUES ($1, $2, 'nopw@example.com', 'No Password', 'no password', NULL, TRUE, 'active', NULL, $3, $3)`, []any{noPassword, tenant, now}},
+			VALUES ($1, $2, 'nopw@example.com', 'No Password', 'no password', NULL, TRUE, 'active', NULL, $3, $3)`, []any{id(), tenant, now}},
 	} {
 		if _, err := db.ExecContext(ctx, row.query, row.args...); err != nil {
 			t.Fatalf("%s: %v", row.query, err)
 		}
 	}
-	return noPassword
 }
 
 // wantMoved fails the test unless the users table has lost its password
@@ -116,35 +118,71 @@ func (d v5Database) wantMoved(t *testing.T, n int) {
 	}
 }
 
-// TestPasswordsSurviveTheCredentialsMigration opens a database written
-// before passwords moved to the credentials table: everyone signs in with
-// the password they had, a user without one still cannot until an admin
-// sets one, and passwords change as before.
+// TestPasswordsSurviveTheCredentialsMigration opens a database at schema 5
+// (before passwords moved to the credentials table) on each store.
 func TestPasswordsSurviveTheCredentialsMigration(t *testing.T) {
 	for name, v5 := range map[string]func(*testing.T) v5Database{"SQLite": sqliteV5, "Postgres": postgresV5} {
 		t.Run(name, func(t *testing.T) {
-			const userPw, nextPw, setPw = "Kq-old-lamp-4417", "Kq-new-fern-9021", "Kq-set-moss-5530"
 			d := v5(t)
-			noPassword := d.write(t, adminPassword, userPw)
-			h := newHarness(t, map[string]string{"GATEHOUSE_DATABASE": d.dsn})
-
-			admin := h.admin()
-			ada := h.login("ada@example.com", userPw)
-			for _, c := range []struct{ email, pw string }{
-				{"ada@example.com", "Kq-wrong-ada-0000"},
-				{"nopw@example.com", ""},
-				{"nopw@example.com", userPw},
-			} {
-				h.post("/api/v1/auth/login", "", map[string]any{"email": c.email, "password": c.pw}).wantError(http.StatusUnauthorized, "invalid_credentials")
-			}
-
-			h.post("/api/v1/me/password", ada.AccessToken, map[string]any{"current_password": userPw, "new_password": nextPw}).want(http.StatusNoContent)
-			h.login("ada@example.com", nextPw)
-			h.post("/api/v1/auth/login", "", map[string]any{"email": "ada@example.com", "password": userPw}).wantError(http.StatusUnauthorized, "invalid_credentials")
-
-			h.post("/api/v1/users/"+noPassword+"/password", admin, map[string]any{"password": setPw}).want(http.StatusNoContent)
-			h.login("nopw@example.com", setPw)
+			d.write(t, adminPassword, v5Password)
+			wantPasswordsKept(t, newHarness(t, map[string]string{"GATEHOUSE_DATABASE": d.dsn}))
 			d.wantMoved(t, 3)
 		})
 	}
+}
+
+// TestMainV5DatabaseSignsInAfterMigrating opens a copy of the SQLite
+// database and master key that the binary of main at schema 5 wrote
+// (testdata/v5, made by scripts/v5-fixture.sh).
+func TestMainV5DatabaseSignsInAfterMigrating(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"gatehouse.db", "gatehouse.key"} {
+		b, err := os.ReadFile(filepath.Join("testdata", "v5", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	wantPasswordsKept(t, newHarness(t, map[string]string{"GATEHOUSE_DATA_DIR": dir, "GATEHOUSE_DATABASE": "sqlite://gatehouse.db"}))
+	sqliteV5Dir(dir).wantMoved(t, 3)
+}
+
+// v5Password is ada@example.com's password in the databases at schema 5.
+const v5Password = "Kq-v5-lamp-4417"
+
+// wantPasswordsKept checks a server on a migrated schema 5 database holding
+// the bootstrap admin, ada@example.com with v5Password and nopw@example.com
+// without a password: both sign in with the password they had, a user
+// without one still cannot until an admin sets one, and passwords change as
+// before.
+func wantPasswordsKept(t *testing.T, h *harness) {
+	t.Helper()
+	const nextPw, setPw = "Kq-new-fern-9021", "Kq-set-moss-5530"
+	admin := h.admin()
+	ada := h.login("ada@example.com", v5Password)
+	for _, c := range []struct{ email, pw string }{
+		{"ada@example.com", "Kq-wrong-lamp-0000"},
+		{"nopw@example.com", ""},
+		{"nopw@example.com", v5Password},
+	} {
+		h.post("/api/v1/auth/login", "", map[string]any{"email": c.email, "password": c.pw}).wantError(http.StatusUnauthorized, "invalid_credentials")
+	}
+
+	h.post("/api/v1/me/password", ada.AccessToken, map[string]any{"current_password": v5Password, "new_password": nextPw}).want(http.StatusNoContent)
+	h.login("ada@example.com", nextPw)
+	h.post("/api/v1/auth/login", "", map[string]any{"email": "ada@example.com", "password": v5Password}).wantError(http.StatusUnauthorized, "invalid_credentials")
+
+	var page struct {
+		Data []struct {
+			ID string `json:"id"`
+		} `json:"data"`
+	}
+	h.get("/api/v1/users?search=nopw", admin).want(http.StatusOK).Decode(&page)
+	if len(page.Data) != 1 {
+		t.Fatalf("%d users match nopw, want 1", len(page.Data))
+	}
+	h.post("/api/v1/users/"+page.Data[0].ID+"/password", admin, map[string]any{"password": setPw}).want(http.StatusNoContent)
+	h.login("nopw@example.com", setPw)
 }
