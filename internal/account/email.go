@@ -166,17 +166,20 @@ func (s *Service) checkOwnPassword(ctx context.Context, p *iam.Principal, pw str
 	if locked {
 		return nil, s.reauthFailed(ctx, p.TenantID, u, "locked", wrong)
 	}
-	ok, err := s.hasher.Verify(ctx, pw, u.PasswordHash)
-	if err != nil && ctx.Err() != nil {
-		return nil, iam.Internal(err)
+	c, ok, err := s.verifyPassword(ctx, u, pw)
+	if err != nil {
+		return nil, err
 	}
-	if !ok {
+	if !ok || !c.Usable(s.now()) {
 		if err := s.loginFailed(ctx, st, p.TenantID, u.ID, u.Email, f, "reauthentication_failed"); !iam.IsCode(err, iam.CodeInvalidCredentials) {
 			return nil, err
 		}
 		return nil, wrong
 	}
 	if err := s.store.ClearLoginFailures(ctx, p.TenantID, u.Email); err != nil {
+		return nil, err
+	}
+	if err := s.store.RecordCredentialUse(ctx, p.TenantID, c.ID, s.now()); err != nil {
 		return nil, err
 	}
 	return u, nil

@@ -51,17 +51,17 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (*Tokens, error) {
 	if err != nil {
 		return nil, err
 	}
-	match, err := s.hasher.Verify(ctx, in.Password, u.PasswordHash)
-	if err != nil && ctx.Err() != nil {
-		return nil, iam.Internal(err)
+	pw, match, err := s.verifyPassword(ctx, u, in.Password)
+	if err != nil {
+		return nil, err
 	}
 	switch {
+	case pw == nil:
+		return nil, s.loginFailed(ctx, st, t.ID, u.ID, email, f, "no_password")
 	case !match:
-		reason := "wrong_password"
-		if u.PasswordHash == "" {
-			reason = "no_password"
-		}
-		return nil, s.loginFailed(ctx, st, t.ID, u.ID, email, f, reason)
+		return nil, s.loginFailed(ctx, st, t.ID, u.ID, email, f, "wrong_password")
+	case !pw.Usable(s.now()):
+		return nil, s.loginFailed(ctx, st, t.ID, u.ID, email, f, "password_"+unusable(pw))
 	case u.Status != iam.UserActive:
 		return nil, s.loginFailed(ctx, st, t.ID, u.ID, email, f, "user_"+string(u.Status))
 	case (st.Signup.RequireVerifiedEmail || st.Signup.Policy == settings.SignupDomainAllowlist) && !u.EmailVerified:
@@ -72,7 +72,38 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (*Tokens, error) {
 		}
 		return nil, iam.Errorf(iam.CodeEmailNotVerified, "verify your email address before signing in")
 	}
+	if err := s.store.RecordCredentialUse(ctx, t.ID, pw.ID, s.now()); err != nil {
+		return nil, err
+	}
 	return s.openSession(ctx, st, u, email, in.KeepLoggedIn, []string{"pwd"})
+}
+
+// verifyPassword checks pw against the user's password credential, which is
+// nil when they have none. Either way it costs one hash (Verify of an empty
+// hash), so that a user without a password answers as slowly as one with.
+func (s *Service) verifyPassword(ctx context.Context, u *iam.User, pw string) (*iam.Credential, bool, error) {
+	c, err := s.store.GetCredential(ctx, u.TenantID, u.ID, iam.CredentialPassword, "")
+	hash := ""
+	switch {
+	case err == nil:
+		hash = c.Secret
+	case !iam.IsCode(err, iam.CodeNotFound):
+		return nil, false, err
+	}
+	match, err := s.hasher.Verify(ctx, pw, hash)
+	if err != nil && ctx.Err() != nil {
+		return nil, false, iam.Internal(err)
+	}
+	return c, match, nil
+}
+
+// unusable names why a credential that is not Usable is not: its state, or
+// "expired" when an active one has passed its expiry.
+func unusable(c *iam.Credential) string {
+	if c.State == iam.CredentialActive {
+		return string(iam.CredentialExpired)
+	}
+	return string(c.State)
 }
 
 // admit decides whether a password check for email may run: not during a

@@ -5,6 +5,7 @@ import (
 
 	"github.com/gatehouse-iam/gatehouse/internal/access"
 	"github.com/gatehouse-iam/gatehouse/internal/audit"
+	"github.com/gatehouse-iam/gatehouse/internal/directory"
 	"github.com/gatehouse-iam/gatehouse/internal/iam"
 	"github.com/gatehouse-iam/gatehouse/internal/mail"
 )
@@ -155,8 +156,7 @@ func (s *Service) setPassword(ctx context.Context, tx iam.Tx, t *iam.Tenant, u *
 		return iam.Internal(err)
 	}
 	now := s.now()
-	u.PasswordHash, u.UpdatedAt = hash, now
-	if err := tx.UpdateUser(ctx, u); err != nil {
+	if err := tx.PutCredential(ctx, directory.PasswordCredential(u, hash, now)); err != nil {
 		return err
 	}
 	if keep == "" {

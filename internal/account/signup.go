@@ -85,9 +85,12 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (string, error
 		case !iam.IsCode(err, iam.CodeNotFound):
 			return err
 		}
-		u := &iam.User{ID: newID(), TenantID: t.ID, Email: email, Name: name, PasswordHash: hash,
+		u := &iam.User{ID: newID(), TenantID: t.ID, Email: email, Name: name,
 			Status: iam.UserActive, EmailVerified: inv != nil, CreatedAt: now, UpdatedAt: now}
 		if err := tx.CreateUser(ctx, u); err != nil {
+			return err
+		}
+		if err := tx.PutCredential(ctx, directory.PasswordCredential(u, hash, now)); err != nil {
 			return err
 		}
 		e := audit.Event(ctx, now, t.ID, "user.registered", iam.Ref{Type: "user", ID: u.ID}, iam.ResultSuccess, map[string]any{"email": email})

@@ -235,13 +235,13 @@ func (s *Service) CreateAdmin(ctx context.Context, in NewAdmin) (*iam.Admin, err
 		if err := requireCovers(p, rolePermissions(roles)); err != nil {
 			return err
 		}
-		if err := tx.CreateUser(ctx, u); err != nil {
+		if err := u.create(ctx, tx); err != nil {
 			return err
 		}
 		if err := tx.SetUserAdminRoles(ctx, p.TenantID, u.ID, roleIDs(roles)); err != nil {
 			return err
 		}
-		admin = &iam.Admin{User: *u, Roles: roles}
+		admin = &iam.Admin{User: *u.User, Roles: roles}
 		return tx.AppendAudit(ctx, audit.Event(ctx, s.now(), p.TenantID, "admin.created", userRef(u.ID), iam.ResultSuccess,
 			map[string]any{"email": u.Email, "admin_roles": roleNames(roles)}))
 	})

@@ -64,7 +64,7 @@ func (s *Service) EnsureBootstrapAdmin(ctx context.Context, tenantID, email, pw 
 		if err := createSuperadmin(ctx, tx, s.now(), tenantID, role, u); err != nil {
 			return err
 		}
-		created = u
+		created = u.User
 		return nil
 	})
 	return created, err
@@ -87,11 +87,11 @@ func (s *Service) BootstrapAdmin(ctx context.Context, tenantID, email, pw string
 	if err != nil {
 		return nil, err
 	}
-	return u, nil
+	return u.User, nil
 }
 
-func createSuperadmin(ctx context.Context, tx iam.Tx, now time.Time, tenantID string, role *iam.AdminRole, u *iam.User) error {
-	if err := tx.CreateUser(ctx, u); err != nil {
+func createSuperadmin(ctx context.Context, tx iam.Tx, now time.Time, tenantID string, role *iam.AdminRole, u *newUser) error {
+	if err := u.create(ctx, tx); err != nil {
 		return err
 	}
 	if err := tx.SetUserAdminRoles(ctx, tenantID, u.ID, []string{role.ID}); err != nil {
@@ -102,7 +102,7 @@ func createSuperadmin(ctx context.Context, tx iam.Tx, now time.Time, tenantID st
 }
 
 // bootstrapUser is the verified user a bootstrap admin becomes.
-func (s *Service) bootstrapUser(ctx context.Context, tenantID, email, pw string) (*iam.User, error) {
+func (s *Service) bootstrapUser(ctx context.Context, tenantID, email, pw string) (*newUser, error) {
 	f := fieldErrors{}
 	f.required("password", pw)
 	if err := f.err(); err != nil {

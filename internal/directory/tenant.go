@@ -109,7 +109,7 @@ func (s *Service) CreateTenant(ctx context.Context, in TenantInput) (*iam.Tenant
 	}
 	now := s.now()
 	t := &iam.Tenant{ID: newID(), Name: name, Hostnames: hosts, CreatedAt: now, UpdatedAt: now}
-	var admin *iam.User
+	var admin *newUser
 	if in.Admin != nil {
 		if admin, err = s.buildUser(ctx, t.ID, *in.Admin); err != nil {
 			return nil, prefixFields(err, "admin")
@@ -130,7 +130,7 @@ func (s *Service) CreateTenant(ctx context.Context, in TenantInput) (*iam.Tenant
 }
 
 // createTenant inserts t, its superadmin role and, when given, admin holding it.
-func createTenant(ctx context.Context, tx iam.Tx, t *iam.Tenant, admin *iam.User) error {
+func createTenant(ctx context.Context, tx iam.Tx, t *iam.Tenant, admin *newUser) error {
 	if err := tx.CreateTenant(ctx, t); err != nil {
 		return err
 	}
@@ -142,7 +142,7 @@ func createTenant(ctx context.Context, tx iam.Tx, t *iam.Tenant, admin *iam.User
 	if admin == nil {
 		return nil
 	}
-	if err := tx.CreateUser(ctx, admin); err != nil {
+	if err := admin.create(ctx, tx); err != nil {
 		return err
 	}
 	if err := tx.SetUserAdminRoles(ctx, t.ID, admin.ID, []string{role.ID}); err != nil {

@@ -2,6 +2,7 @@ package directory
 
 import (
 	"context"
+	"time"
 
 	"github.com/gatehouse-iam/gatehouse/internal/access"
 	"github.com/gatehouse-iam/gatehouse/internal/audit"
@@ -40,7 +41,7 @@ func (s *Service) CreateUser(ctx context.Context, in NewUser) (*iam.User, error)
 		return nil, err
 	}
 	err = s.store.InTx(ctx, func(tx iam.Tx) error {
-		if err := tx.CreateUser(ctx, u); err != nil {
+		if err := u.create(ctx, tx); err != nil {
 			return err
 		}
 		return tx.AppendAudit(ctx, audit.Event(ctx, s.now(), p.TenantID, "user.created", userRef(u.ID), iam.ResultSuccess,
@@ -49,11 +50,35 @@ func (s *Service) CreateUser(ctx context.Context, in NewUser) (*iam.User, error)
 	if err != nil {
 		return nil, err
 	}
-	return u, nil
+	return u.User, nil
+}
+
+// newUser is a user to insert and their password credential, nil when they
+// have no password.
+type newUser struct {
+	*iam.User
+	password *iam.Credential
+}
+
+// create inserts the user and their password.
+func (n *newUser) create(ctx context.Context, tx iam.Tx) error {
+	if err := tx.CreateUser(ctx, n.User); err != nil {
+		return err
+	}
+	if n.password == nil {
+		return nil
+	}
+	return tx.PutCredential(ctx, n.password)
+}
+
+// PasswordCredential is u's password credential holding hash, set at now.
+func PasswordCredential(u *iam.User, hash string, now time.Time) *iam.Credential {
+	return &iam.Credential{ID: newID(), TenantID: u.TenantID, UserID: u.ID, Type: iam.CredentialPassword,
+		State: iam.CredentialActive, Secret: hash, CreatedAt: now, UpdatedAt: now}
 }
 
 // buildUser validates in and returns the user to insert, password hashed.
-func (s *Service) buildUser(ctx context.Context, tenantID string, in NewUser) (*iam.User, error) {
+func (s *Service) buildUser(ctx context.Context, tenantID string, in NewUser) (*newUser, error) {
 	f := fieldErrors{}
 	email := f.email("email", in.Email)
 	name := f.text("name", in.Name, maxNameLen, false)
@@ -71,14 +96,14 @@ func (s *Service) buildUser(ctx context.Context, tenantID string, in NewUser) (*
 		}
 	}
 	now := s.now()
-	u := &iam.User{ID: newID(), TenantID: tenantID, Email: email, Name: name, ExternalID: ext,
-		EmailVerified: in.EmailVerified, Status: iam.UserActive, CreatedAt: now, UpdatedAt: now}
+	u := &newUser{User: &iam.User{ID: newID(), TenantID: tenantID, Email: email, Name: name, ExternalID: ext,
+		EmailVerified: in.EmailVerified, Status: iam.UserActive, CreatedAt: now, UpdatedAt: now}}
 	if in.Password != "" {
 		h, err := s.hashPassword(ctx, in.Password)
 		if err != nil {
 			return nil, err
 		}
-		u.PasswordHash = h
+		u.password = PasswordCredential(u.User, h, now)
 	}
 	return u, nil
 }

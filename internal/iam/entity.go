@@ -23,13 +23,13 @@ const (
 )
 
 // User is a person registered in a tenant. Email is stored lower-cased, so it is
-// unique per tenant regardless of case. ExternalID is empty when unset.
+// unique per tenant regardless of case. ExternalID is empty when unset. Their
+// password and other secrets are Credentials.
 type User struct {
 	ID            string
 	TenantID      string
 	Email         string
 	Name          string
-	PasswordHash  string
 	EmailVerified bool
 	Status        UserStatus
 	ExternalID    string

@@ -101,6 +101,7 @@ type KeyStore interface {
 type Tx interface {
 	TenantStore
 	UserStore
+	CredentialStore
 	AdminStore
 	SessionStore
 	AuditStore

@@ -200,12 +200,12 @@ var userColumnsU = prefixed("u.", userColumns)
 func scanMemberRow(row scanner) (*iam.Member, error) {
 	var created time.Time
 	var u iam.User
-	var hash, ext sql.NullString
+	var ext sql.NullString
 	var status string
-	if err := row.Scan(&created, &u.ID, &u.TenantID, &u.Email, &u.Name, &hash, &u.EmailVerified, &status, &ext, &u.CreatedAt, &u.UpdatedAt); err != nil {
+	if err := row.Scan(&created, &u.ID, &u.TenantID, &u.Email, &u.Name, &u.EmailVerified, &status, &ext, &u.CreatedAt, &u.UpdatedAt); err != nil {
 		return nil, err
 	}
-	u.PasswordHash, u.ExternalID, u.Status = hash.String, ext.String, iam.UserStatus(status)
+	u.ExternalID, u.Status = ext.String, iam.UserStatus(status)
 	u.CreatedAt, u.UpdatedAt = u.CreatedAt.UTC(), u.UpdatedAt.UTC()
 	return &iam.Member{User: u, CreatedAt: created.UTC(), Roles: []iam.Role{}}, nil
 }

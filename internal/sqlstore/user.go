@@ -16,18 +16,18 @@ func userUnique(constraint string) iam.Code {
 	return iam.CodeEmailTaken
 }
 
-const userColumns = `id, tenant_id, email, name, password_hash, email_verified, status, external_id, created_at, updated_at`
+const userColumns = `id, tenant_id, email, name, email_verified, status, external_id, created_at, updated_at`
 
 func scanUser(row scanner) (*iam.User, error) {
 	var (
-		u         iam.User
-		hash, ext sql.NullString
-		status    string
+		u      iam.User
+		ext    sql.NullString
+		status string
 	)
-	if err := row.Scan(&u.ID, &u.TenantID, &u.Email, &u.Name, &hash, &u.EmailVerified, &status, &ext, &u.CreatedAt, &u.UpdatedAt); err != nil {
+	if err := row.Scan(&u.ID, &u.TenantID, &u.Email, &u.Name, &u.EmailVerified, &status, &ext, &u.CreatedAt, &u.UpdatedAt); err != nil {
 		return nil, err
 	}
-	u.PasswordHash, u.ExternalID, u.Status = hash.String, ext.String, iam.UserStatus(status)
+	u.ExternalID, u.Status = ext.String, iam.UserStatus(status)
 	u.CreatedAt, u.UpdatedAt = u.CreatedAt.UTC(), u.UpdatedAt.UTC()
 	return &u, nil
 }
@@ -37,8 +37,8 @@ func scanUser(row scanner) (*iam.User, error) {
 func fold(s string) string { return strings.ToLower(s) }
 
 func (q *queries) CreateUser(ctx context.Context, u *iam.User) error {
-	_, err := q.w.ExecContext(ctx, `INSERT INTO users (`+userColumns+`, name_folded) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-		u.ID, u.TenantID, u.Email, u.Name, nullString(u.PasswordHash), u.EmailVerified, string(u.Status),
+	_, err := q.w.ExecContext(ctx, `INSERT INTO users (`+userColumns+`, name_folded) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+		u.ID, u.TenantID, u.Email, u.Name, u.EmailVerified, string(u.Status),
 		nullString(u.ExternalID), ts(u.CreatedAt), ts(u.UpdatedAt), fold(u.Name))
 	return storeErr(err, "user", userUnique)
 }
@@ -68,9 +68,9 @@ func (q *queries) ListUsers(ctx context.Context, tenantID string, uq iam.UserQue
 }
 
 func (q *queries) UpdateUser(ctx context.Context, u *iam.User) error {
-	res, err := q.w.ExecContext(ctx, `UPDATE users SET email = $1, name = $2, password_hash = $3, email_verified = $4, status = $5,
-		external_id = $6, updated_at = $7, name_folded = $8 WHERE tenant_id = $9 AND id = $10`,
-		u.Email, u.Name, nullString(u.PasswordHash), u.EmailVerified, string(u.Status), nullString(u.ExternalID), ts(u.UpdatedAt),
+	res, err := q.w.ExecContext(ctx, `UPDATE users SET email = $1, name = $2, email_verified = $3, status = $4,
+		external_id = $5, updated_at = $6, name_folded = $7 WHERE tenant_id = $8 AND id = $9`,
+		u.Email, u.Name, u.EmailVerified, string(u.Status), nullString(u.ExternalID), ts(u.UpdatedAt),
 		fold(u.Name), u.TenantID, u.ID)
 	if err != nil {
 		return storeErr(err, "user", userUnique)

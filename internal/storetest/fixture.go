@@ -167,8 +167,7 @@ func createTenant(t *testing.T, s iam.Tx, mods ...func(*iam.Tenant)) *iam.Tenant
 func createUser(t *testing.T, s iam.Tx, tenantID, email string, mods ...func(*iam.User)) *iam.User {
 	t.Helper()
 	u := &iam.User{
-		ID: newID(t), TenantID: tenantID, Email: email, Name: "User " + email,
-		PasswordHash: "$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaA", Status: iam.UserActive,
+		ID: newID(t), TenantID: tenantID, Email: email, Name: "User " + email, Status: iam.UserActive,
 		CreatedAt: t0, UpdatedAt: t0,
 	}
 	for _, m := range mods {

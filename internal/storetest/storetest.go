@@ -23,6 +23,7 @@ func Run(t *testing.T, newStore func(t *testing.T) iam.Store) {
 	}{
 		{"Tenant", tenantTests},
 		{"User", userTests},
+		{"Credential", credentialTests},
 		{"Admin", adminTests},
 		{"Session", sessionTests},
 		{"Audit", auditTests},

@@ -1,0 +1,66 @@
+package iam
+
+import (
+	"context"
+	"time"
+)
+
+// CredentialType names what kind of secret a credential holds. The password
+// is the first; device and context passwords, recovery codes, TOTP seeds and
+// passkeys follow as further types of the same record.
+type CredentialType string
+
+// The credential types.
+const (
+	CredentialPassword CredentialType = "password"
+)
+
+// CredentialState says whether a credential may be used.
+type CredentialState string
+
+// The credential states. Only an active credential signs anyone in.
+const (
+	CredentialActive   CredentialState = "active"
+	CredentialDisabled CredentialState = "disabled"
+	CredentialLocked   CredentialState = "locked"
+	CredentialExpired  CredentialState = "expired"
+)
+
+// Credential is one secret of a user. A user holds at most one credential of
+// each Type and Name: Name is empty for the password and qualifies the types
+// a user holds several of (a device id, a context). Secret is what verifies
+// the credential, never the secret itself in the clear: the PHC-formatted
+// argon2id hash for passwords, sealed data for secrets that must be read back.
+type Credential struct {
+	ID         string
+	TenantID   string
+	UserID     string
+	Type       CredentialType
+	Name       string
+	State      CredentialState
+	Secret     string
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+	LastUsedAt *time.Time
+	ExpiresAt  *time.Time
+}
+
+// Usable reports whether the credential may sign its user in at now: it is
+// active and has not expired.
+func (c *Credential) Usable(now time.Time) bool {
+	return c.State == CredentialActive && (c.ExpiresAt == nil || now.Before(*c.ExpiresAt))
+}
+
+// CredentialStore persists users' credentials.
+type CredentialStore interface {
+	// PutCredential stores c as its user's credential of c.Type and c.Name in
+	// one atomic upsert: a credential already there keeps its ID and
+	// CreatedAt (written back into c) and takes every other field of c.
+	// CodeNotFound when the user is not in c.TenantID.
+	PutCredential(ctx context.Context, c *Credential) error
+	// GetCredential returns the user's credential of typ and name. CodeNotFound.
+	GetCredential(ctx context.Context, tenantID, userID string, typ CredentialType, name string) (*Credential, error)
+	// RecordCredentialUse sets LastUsedAt of the credential to at, changing
+	// nothing else. CodeNotFound.
+	RecordCredentialUse(ctx context.Context, tenantID, id string, at time.Time) error
+}
