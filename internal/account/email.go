@@ -73,9 +73,9 @@ func (s *Service) RequestEmailChange(ctx context.Context, rawEmail, pw string) e
 	if p == nil {
 		return iam.Errorf(iam.CodeUnauthenticated, "authentication required")
 	}
-	email, ok := directory.NormalizeEmail(rawEmail)
-	if !ok {
-		return iam.Invalid("the request has invalid fields", map[string]string{"new_email": "must be a valid email address"})
+	email, err := directory.NormalizeEmail(rawEmail)
+	if err != nil {
+		return iam.Invalid("the request has invalid fields", map[string]string{"new_email": err.Error()})
 	}
 	u, err := s.checkOwnPassword(ctx, p, pw)
 	if err != nil {

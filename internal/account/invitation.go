@@ -39,9 +39,9 @@ func (s *Service) Invite(ctx context.Context, in InvitationInput) (*iam.Invitati
 	} else if len(in.Roles) > 0 {
 		return nil, iam.Invalid("roles need an organization", map[string]string{"roles": "name an organization_id to give roles in"})
 	}
-	email, ok := directory.NormalizeEmail(in.Email)
-	if !ok {
-		return nil, iam.Invalid("the request has invalid fields", map[string]string{"email": "must be a valid email address"})
+	email, err := directory.NormalizeEmail(in.Email)
+	if err != nil {
+		return nil, iam.Invalid("the request has invalid fields", map[string]string{"email": err.Error()})
 	}
 	t, st, err := s.tenantSettings(ctx)
 	if err != nil {

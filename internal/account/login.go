@@ -6,6 +6,7 @@ import (
 
 	"github.com/gatehouse-iam/gatehouse/internal/audit"
 	"github.com/gatehouse-iam/gatehouse/internal/iam"
+	"github.com/gatehouse-iam/gatehouse/internal/password"
 	"github.com/gatehouse-iam/gatehouse/internal/settings"
 	"github.com/gatehouse-iam/gatehouse/internal/token"
 )
@@ -39,8 +40,8 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (*Tokens, error) {
 	if locked {
 		return nil, s.failure(ctx, t.ID, "", email, "locked")
 	}
-	if len(in.Password) > 4*st.Password.MaxLength {
-		// Longer than any password the policy accepts; do not spend a hash on it.
+	if password.TooLong(in.Password, password.LongestPassword) {
+		// Longer than any password a policy accepts; do not spend a hash on it.
 		return nil, s.loginFailed(ctx, st, t.ID, "", email, f, "password_too_long")
 	}
 	u, err := s.store.GetUserByEmail(ctx, t.ID, email)

@@ -3,6 +3,7 @@ package account
 import (
 	"context"
 	"strings"
+	"time"
 
 	"github.com/gatehouse-iam/gatehouse/internal/audit"
 	"github.com/gatehouse-iam/gatehouse/internal/iam"
@@ -13,7 +14,8 @@ var errInvalidRefresh = iam.Errorf(iam.CodeInvalidToken, "the refresh token is i
 
 // Refresh exchanges a refresh token for new tokens, rotating it. A token that
 // was already rotated is a sign of theft: the whole session is revoked. Of two
-// concurrent uses of one fresh token exactly one succeeds.
+// concurrent uses of one fresh token exactly one succeeds, and the others are
+// reuse too (RFC 9700 §4.14.2): the session ends, the winner's tokens with it.
 func (s *Service) Refresh(ctx context.Context, raw string) (*Tokens, error) {
 	t, err := tenantOf(ctx)
 	if err != nil {
@@ -43,6 +45,7 @@ func (s *Service) Refresh(ctx context.Context, raw string) (*Tokens, error) {
 	var (
 		sess    *iam.Session
 		refresh string
+		reused  bool
 	)
 	err = s.store.InTx(ctx, func(tx iam.Tx) error {
 		if err := tx.LockSession(ctx, t.ID, rt.SessionID); err != nil {
@@ -53,7 +56,8 @@ func (s *Service) Refresh(ctx context.Context, raw string) (*Tokens, error) {
 			return err
 		}
 		if !won {
-			return errInvalidRefresh
+			reused = true
+			return revokeReused(ctx, tx, rt, now)
 		}
 		if sess, err = tx.GetSession(ctx, t.ID, rt.SessionID); err != nil {
 			return err
@@ -84,23 +88,31 @@ func (s *Service) Refresh(ctx context.Context, raw string) (*Tokens, error) {
 	if err != nil {
 		return nil, err
 	}
+	if reused {
+		s.cache.forgetSession(rt.SessionID)
+		return nil, errInvalidRefresh
+	}
 	return s.tokens(ctx, st, sess, refresh)
 }
 
 func (s *Service) reuseDetected(ctx context.Context, rt *iam.RefreshToken) error {
 	now := s.now()
-	err := s.store.InTx(ctx, func(tx iam.Tx) error {
-		if err := tx.RevokeSession(ctx, rt.TenantID, rt.SessionID, now); err != nil {
-			return err
-		}
-		return tx.AppendAudit(ctx, audit.Event(ctx, now, rt.TenantID, "auth.refresh.reuse_detected",
-			iam.Ref{Type: "session", ID: rt.SessionID}, iam.ResultFailure, map[string]any{"refresh_token_id": rt.ID}))
-	})
+	err := s.store.InTx(ctx, func(tx iam.Tx) error { return revokeReused(ctx, tx, rt, now) })
 	if err != nil {
 		return err
 	}
 	s.cache.forgetSession(rt.SessionID)
 	return errInvalidRefresh
+}
+
+// revokeReused ends the session of a refresh token presented after its
+// rotation, and audits it in the same transaction.
+func revokeReused(ctx context.Context, tx iam.Tx, rt *iam.RefreshToken, now time.Time) error {
+	if err := tx.RevokeSession(ctx, rt.TenantID, rt.SessionID, now); err != nil {
+		return err
+	}
+	return tx.AppendAudit(ctx, audit.Event(ctx, now, rt.TenantID, "auth.refresh.reuse_detected",
+		iam.Ref{Type: "session", ID: rt.SessionID}, iam.ResultFailure, map[string]any{"refresh_token_id": rt.ID}))
 }
 
 // Logout revokes the caller's session, or all of the caller's sessions; their

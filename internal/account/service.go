@@ -99,9 +99,9 @@ func tenantAndEmail(ctx context.Context, raw string) (*iam.Tenant, string, error
 	if err != nil {
 		return nil, "", err
 	}
-	email, ok := directory.NormalizeEmail(raw)
-	if !ok {
-		return nil, "", iam.Invalid("the request has invalid fields", map[string]string{"email": "must be a valid email address"})
+	email, err := directory.NormalizeEmail(raw)
+	if err != nil {
+		return nil, "", iam.Invalid("the request has invalid fields", map[string]string{"email": err.Error()})
 	}
 	return t, email, nil
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/gatehouse-iam/gatehouse/internal/audit"
 	"github.com/gatehouse-iam/gatehouse/internal/directory"
+	"github.com/gatehouse-iam/gatehouse/internal/emailaddr"
 	"github.com/gatehouse-iam/gatehouse/internal/iam"
 	"github.com/gatehouse-iam/gatehouse/internal/mail"
 	"github.com/gatehouse-iam/gatehouse/internal/settings"
@@ -41,10 +42,10 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (string, error
 	if err != nil {
 		return "", err
 	}
-	email, ok := directory.NormalizeEmail(in.Email)
+	email, err := directory.NormalizeEmail(in.Email)
 	fields := map[string]string{}
-	if !ok {
-		fields["email"] = "must be a valid email address"
+	if err != nil {
+		fields["email"] = err.Error()
 	}
 	name := strings.TrimSpace(in.Name)
 	if len([]rune(name)) > 200 || strings.IndexFunc(name, unicode.IsControl) >= 0 {
@@ -118,8 +119,13 @@ func admitted(st *settings.Settings, email string) error {
 	case settings.SignupOpen:
 		return nil
 	case settings.SignupDomainAllowlist:
+		// email is normalised; an allowed domain may be written in Unicode
+		// ("bücher.example") and counts in the same ASCII form.
 		_, domain, _ := strings.Cut(email, "@")
-		if slices.Contains(st.Signup.Domains, domain) {
+		if slices.ContainsFunc(st.Signup.Domains, func(d string) bool {
+			allowed, err := emailaddr.Domain(d)
+			return err == nil && allowed == domain
+		}) {
 			return nil
 		}
 		return iam.Errorf(iam.CodeDomainNotAllowed, "signups from this email domain are not allowed")

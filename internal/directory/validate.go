@@ -4,17 +4,16 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"net/mail"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/gatehouse-iam/gatehouse/internal/emailaddr"
 	"github.com/gatehouse-iam/gatehouse/internal/iam"
 )
 
 // Limits on user input.
 const (
-	maxEmailLen    = 254
 	maxNameLen     = 200
 	maxExternalLen = 255
 )
@@ -29,23 +28,16 @@ func (f fieldErrors) err() error {
 	return iam.Invalid("the request has invalid fields", f)
 }
 
-// NormalizeEmail lower-cases and checks a bare address (no display name).
-func NormalizeEmail(s string) (string, bool) {
-	s = strings.TrimSpace(s)
-	if s == "" || len(s) > maxEmailLen {
-		return "", false
-	}
-	a, err := mail.ParseAddress(s)
-	if err != nil || a.Name != "" || a.Address != s || strings.ContainsAny(s, "\r\n<>\"") {
-		return "", false
-	}
-	return strings.ToLower(s), true
+// NormalizeEmail trims a submitted address and returns its normal form
+// (emailaddr.Normalize), the one spelling stored and looked up.
+func NormalizeEmail(s string) (string, error) {
+	return emailaddr.Normalize(strings.TrimSpace(s))
 }
 
 func (f fieldErrors) email(field, s string) string {
-	e, ok := NormalizeEmail(s)
-	if !ok {
-		f[field] = "must be a valid email address"
+	e, err := NormalizeEmail(s)
+	if err != nil {
+		f[field] = err.Error()
 	}
 	return e
 }

@@ -46,7 +46,7 @@ func userOut(u *iam.User, err error) (*userOutput, error) {
 type createUserInput struct {
 	Body struct {
 		Email         string `json:"email" maxLength:"254"`
-		Password      string `json:"password,omitempty" maxLength:"1024" doc:"8 to 128 characters; without one the user cannot sign in with a password"`
+		Password      string `json:"password,omitempty" maxLength:"16384" doc:"As the password policy says (8 to 128 characters by default); without one the user cannot sign in with a password"`
 		Name          string `json:"name" maxLength:"200"`
 		ExternalID    string `json:"external_id,omitempty" maxLength:"255" doc:"Your id for the user, unique in the tenant"`
 		EmailVerified bool   `json:"email_verified,omitempty"`

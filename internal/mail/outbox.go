@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/gatehouse-iam/gatehouse/internal/emailaddr"
 	"github.com/gatehouse-iam/gatehouse/internal/iam"
 )
 
@@ -29,7 +30,7 @@ func NewOutbox(now func() time.Time, delivering bool) *Outbox {
 // transaction, so that the mail is written with the change that causes it or
 // not at all. It never talks to a mail server.
 //
-// to must be a single bare address (CodeInvalid otherwise). An unknown kind,
+// to must be an address emailaddr.Normalize accepts (CodeInvalid otherwise); the mail goes to its normal form. An unknown kind,
 // an unknown data key, a missing required field (see the Kind constants) or a
 // Link that is not an absolute http(s) URL are programming errors
 // (CodeInternal). An override that fails to render gives way to the default.
@@ -37,7 +38,8 @@ func (o *Outbox) Queue(ctx context.Context, tx iam.Tx, tenantID, to, kind string
 	if _, ok := kinds[kind]; !ok {
 		return iam.Internal(fmt.Errorf("mail: unknown kind %q", kind))
 	}
-	if err := CheckAddress(to); err != nil {
+	to, err := emailaddr.Normalize(to)
+	if err != nil {
 		return &iam.Error{Code: iam.CodeInvalid, Message: "the recipient must be one email address such as ada@example.com", Err: err}
 	}
 	clean, err := cleanData(kind, to, data)

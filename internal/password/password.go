@@ -88,8 +88,12 @@ func (h *Hasher) encode(password []byte) (string, error) {
 
 // Verify reports whether password, normalised with NFKC, matches encoded. An
 // empty encoded hash (a user without a password) is checked against a dummy
-// hash so that it costs the same time and never matches.
+// hash so that it costs the same time and never matches. A password longer
+// than LongestPassword never matches and is not hashed.
 func (h *Hasher) Verify(ctx context.Context, password, encoded string) (bool, error) {
+	if TooLong(password, LongestPassword) {
+		return false, nil
+	}
 	if err := h.acquire(ctx); err != nil {
 		return false, err
 	}

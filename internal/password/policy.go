@@ -113,8 +113,8 @@ type Violation struct {
 //
 // A password longer than MaxLength is not scanned for personal data nor
 // scored, so that a huge input stays cheap: it reports max_length, and common
-// if the list holds it. One of more than 4×MaxLength code points is not even
-// normalised, since NFKC cannot shrink it enough (see maxNFKCShrink).
+// if the list holds it. One that NFKC cannot shrink enough is not even
+// normalised (see TooLong).
 func (p Policy) Check(password string, personal []string) []Violation {
 	return p.check(password, personal, func() int { return score(password, personal).Score })
 }
@@ -129,7 +129,7 @@ const maxNFKCShrink = 4
 // most once and only when the policy needs it.
 func (p Policy) check(password string, personal []string, strength func() int) []Violation {
 	tooLong := Violation{RuleMaxLength, fmt.Sprintf("Password must be at most %d characters long", p.MaxLength)}
-	if utf8.RuneCountInString(password) > maxNFKCShrink*p.MaxLength {
+	if beyondNormalising(password, p.MaxLength) {
 		return []Violation{tooLong}
 	}
 	pw := Normalize(password)

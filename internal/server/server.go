@@ -98,8 +98,26 @@ func OpenStore(ctx context.Context, cfg *config.Config, log *slog.Logger) (*sqls
 	}
 	if n > 0 {
 		log.Info("migrations applied", "count", n, "dialect", store.Dialect())
+		if err := logAddressConflicts(ctx, store, log); err != nil {
+			store.Close()
+			return nil, err
+		}
 	}
 	return store, nil
+}
+
+// logAddressConflicts warns of each stored email address that migration
+// 00006 could not normalise, after every upgrade until an admin resolves it.
+func logAddressConflicts(ctx context.Context, store *sqlstore.Store, log *slog.Logger) error {
+	conflicts, err := store.EmailAddressConflicts(ctx)
+	if err != nil {
+		return err
+	}
+	for _, c := range conflicts {
+		log.Warn("stored email address left unnormalised; resolve it, then delete its row of email_address_conflicts",
+			"tenant_id", c.TenantID, "table", c.Source, "row", c.Key, "address", c.Address, "problem", c.Problem)
+	}
+	return nil
 }
 
 func wire(ctx context.Context, opts Options, store *sqlstore.Store) (*Server, error) {

@@ -126,23 +126,33 @@ func (s *Store) Dialect() Dialect { return s.dialect }
 // Migrate applies every embedded migration not yet recorded and returns how
 // many it applied.
 func (s *Store) Migrate(ctx context.Context) (int, error) {
-	sub, err := fs.Sub(migrations, "migrations/"+string(s.dialect))
+	p, err := s.migrations()
 	if err != nil {
 		return 0, err
-	}
-	gooseDialect := goose.DialectSQLite3
-	if s.dialect == Postgres {
-		gooseDialect = goose.DialectPostgres
-	}
-	p, err := goose.NewProvider(gooseDialect, s.writer, sub)
-	if err != nil {
-		return 0, fmt.Errorf("migrations: %w", err)
 	}
 	results, err := p.Up(ctx)
 	if err != nil {
 		return len(results), fmt.Errorf("migrate: %w", err)
 	}
 	return len(results), nil
+}
+
+// migrations is a goose provider of the dialect's embedded SQL migrations
+// and the Go ones.
+func (s *Store) migrations() (*goose.Provider, error) {
+	sub, err := fs.Sub(migrations, "migrations/"+string(s.dialect))
+	if err != nil {
+		return nil, err
+	}
+	gooseDialect := goose.DialectSQLite3
+	if s.dialect == Postgres {
+		gooseDialect = goose.DialectPostgres
+	}
+	p, err := goose.NewProvider(gooseDialect, s.writer, sub, goose.WithGoMigrations(normalizeAddresses()))
+	if err != nil {
+		return nil, fmt.Errorf("migrations: %w", err)
+	}
+	return p, nil
 }
 
 // Ping checks that the database answers.
