@@ -36,6 +36,7 @@ func Run(t *testing.T, newStore func(t *testing.T) iam.Store) {
 		{"Mail", mailTests},
 		{"Account", accountTests},
 		{"Settings", settingsTests},
+		{"Concurrency", concurrencyTests()},
 	}
 	for _, area := range areas {
 		t.Run(area.name, func(t *testing.T) {
