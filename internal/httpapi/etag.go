@@ -1,8 +1,11 @@
 package httpapi
 
 import (
+	"net/http"
 	"strconv"
 	"strings"
+
+	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/gatehouse-iam/gatehouse/internal/iam"
 )
@@ -45,4 +48,10 @@ func (m IfMatch) precondition() iam.Precondition {
 type idIfMatch struct {
 	IDPath
 	IfMatch
+}
+
+// preconditioned documents that op honours If-Match and may answer 412.
+func preconditioned(op huma.Operation) huma.Operation {
+	op.Errors = append(op.Errors, http.StatusPreconditionFailed)
+	return op
 }
