@@ -206,6 +206,36 @@ type NewAdmin struct {
 	AdminRoles []string
 }
 
+// GetAdmin returns a user holding admin roles, with the roles. Needs
+// admins.manage. Errors: CodeNotFound (no such user, or one without admin roles).
+func (s *Service) GetAdmin(ctx context.Context, userID string) (*iam.Admin, error) {
+	p, err := access.Require(ctx, access.AdminsManage)
+	if err != nil {
+		return nil, err
+	}
+	if !access.ValidID(userID) {
+		return nil, notFound("admin")
+	}
+	// The user (and its version) first, the roles second: roles changed in
+	// between come with the older version, which If-Match then refuses,
+	// rather than older roles with a newer version, which it would accept.
+	u, err := s.store.GetUser(ctx, p.TenantID, userID)
+	if iam.IsCode(err, iam.CodeNotFound) {
+		return nil, notFound("admin")
+	}
+	if err != nil {
+		return nil, err
+	}
+	roles, err := s.store.UserAdminRoles(ctx, p.TenantID, userID)
+	if err != nil {
+		return nil, err
+	}
+	if len(roles) == 0 {
+		return nil, notFound("admin")
+	}
+	return &iam.Admin{User: *u, Roles: roles}, nil
+}
+
 // ListAdmins lists users holding admin roles. Needs admins.manage.
 func (s *Service) ListAdmins(ctx context.Context, lp iam.ListParams) ([]iam.Admin, int, error) {
 	p, err := access.Require(ctx, access.AdminsManage)

@@ -138,6 +138,10 @@ func (a *API) listAdmins(ctx context.Context, in *listAdminsInput) (*pageOutput[
 	return pageOf(admins, total, in.ListParams, adminBody), nil
 }
 
+func (a *API) getAdmin(ctx context.Context, in *IDPath) (*adminOutput, error) {
+	return adminOut(a.directory.GetAdmin(ctx, in.ID))
+}
+
 type updateAdminInput struct {
 	IDPath
 	IfMatch

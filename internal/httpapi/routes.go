@@ -53,6 +53,7 @@ func (a *API) routes(api huma.API) {
 
 	huma.Register(api, operation(http.MethodPost, v1+"/admins", "create-admin", "Create an admin", "admins", 201, true), a.createAdmin)
 	huma.Register(api, operation(http.MethodGet, v1+"/admins", "list-admins", "List admins", "admins", 200, true), a.listAdmins)
+	huma.Register(api, operation(http.MethodGet, v1+"/admins/{id}", "get-admin", "Get an admin with their admin roles", "admins", 200, true), a.getAdmin)
 	huma.Register(api, preconditioned(operation(http.MethodPatch, v1+"/admins/{id}", "update-admin", "Replace an admin's roles", "admins", 200, true)), a.updateAdmin)
 	huma.Register(api, preconditioned(operation(http.MethodDelete, v1+"/admins/{id}", "delete-admin", "Take every admin role from a user", "admins", 204, true)), a.deleteAdmin)
 

@@ -157,6 +157,9 @@ func TestIfMatch(t *testing.T) {
 			"admin_roles": []string{"superadmin"}}).want(http.StatusCreated)
 		id := created.JSON()["id"].(string)
 		first := etagOf(t, created)
+		if tag := etagOf(t, h.get("/api/v1/admins/"+id, admin).want(http.StatusOK)); tag != first {
+			t.Errorf("ETag on create %s, on GET %s", first, tag)
+		}
 		if tag := etagOf(t, h.get("/api/v1/users/"+id, admin)); tag != first {
 			t.Errorf("admin's ETag %s, its user's %s", first, tag)
 		}
@@ -166,6 +169,7 @@ func TestIfMatch(t *testing.T) {
 			wantError(http.StatusPreconditionFailed, "precondition_failed")
 		h.ifMatch(http.MethodDelete, "/api/v1/admins/"+id, admin, first, nil).wantError(http.StatusPreconditionFailed, "precondition_failed")
 		h.ifMatch(http.MethodDelete, "/api/v1/admins/"+id, admin, second, nil).want(http.StatusNoContent)
+		h.get("/api/v1/admins/"+id, admin).wantError(http.StatusNotFound, "not_found")
 	})
 
 	t.Run("settings", func(t *testing.T) {
