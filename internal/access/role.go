@@ -89,9 +89,9 @@ func (s *Service) ListPermissions(ctx context.Context, lp iam.ListParams) ([]iam
 	return s.store.ListPermissions(ctx, p.TenantID, lp)
 }
 
-// UpdatePermission changes a permission's description; names are fixed
-// because services check them. Needs roles.write.
-func (s *Service) UpdatePermission(ctx context.Context, id, description string) (*iam.Permission, error) {
+// UpdatePermission changes a permission's description, if the permission
+// meets pre; names are fixed because services check them. Needs roles.write.
+func (s *Service) UpdatePermission(ctx context.Context, id, description string, pre iam.Precondition) (*iam.Permission, error) {
 	p, err := Require(ctx, RolesWrite)
 	if err != nil {
 		return nil, err
@@ -105,7 +105,10 @@ func (s *Service) UpdatePermission(ctx context.Context, id, description string) 
 	}
 	var perm *iam.Permission
 	err = s.store.InTx(ctx, func(tx iam.Tx) error {
-		if perm, err = tx.GetPermission(ctx, p.TenantID, id); err != nil {
+		if perm, err = tx.GetPermissionForUpdate(ctx, p.TenantID, id); err != nil {
+			return err
+		}
+		if err := pre.Check(perm.Version); err != nil {
 			return err
 		}
 		perm.Description, perm.UpdatedAt = desc, s.now()
@@ -120,9 +123,9 @@ func (s *Service) UpdatePermission(ctx context.Context, id, description string) 
 	return perm, nil
 }
 
-// DeletePermission removes a permission and takes it out of every role.
-// Needs roles.write.
-func (s *Service) DeletePermission(ctx context.Context, id string) error {
+// DeletePermission removes a permission and takes it out of every role, if
+// the permission meets pre. Needs roles.write.
+func (s *Service) DeletePermission(ctx context.Context, id string, pre iam.Precondition) error {
 	p, err := Require(ctx, RolesWrite)
 	if err != nil {
 		return err
@@ -131,8 +134,11 @@ func (s *Service) DeletePermission(ctx context.Context, id string) error {
 		return iam.Errorf(iam.CodeNotFound, "permission not found")
 	}
 	return ChangeAccess(ctx, s.store, p.TenantID, s.Invalidate, func(tx iam.Tx) error {
-		perm, err := tx.GetPermission(ctx, p.TenantID, id)
+		perm, err := tx.GetPermissionForUpdate(ctx, p.TenantID, id)
 		if err != nil {
+			return err
+		}
+		if err := pre.Check(perm.Version); err != nil {
 			return err
 		}
 		if err := tx.DeletePermission(ctx, p.TenantID, id); err != nil {
@@ -260,9 +266,10 @@ func (s *Service) ListRoles(ctx context.Context, q iam.RoleQuery) ([]iam.Role, i
 	return s.store.ListRoles(ctx, p.TenantID, q)
 }
 
-// UpdateRole changes a role; the change reaches every holder at once.
-// Needs roles.write. Errors: CodeInvalid, CodeNotFound, CodeNameTaken.
-func (s *Service) UpdateRole(ctx context.Context, id string, patch RolePatch) (*iam.Role, error) {
+// UpdateRole changes a role, if it meets pre; the change reaches every holder
+// at once. Needs roles.write. Errors: CodeInvalid, CodeNotFound,
+// CodeNameTaken, CodePreconditionFailed.
+func (s *Service) UpdateRole(ctx context.Context, id string, patch RolePatch, pre iam.Precondition) (*iam.Role, error) {
 	p, err := Require(ctx, RolesWrite)
 	if err != nil {
 		return nil, err
@@ -283,7 +290,10 @@ func (s *Service) UpdateRole(ctx context.Context, id string, patch RolePatch) (*
 	}
 	var r *iam.Role
 	err = ChangeAccess(ctx, s.store, p.TenantID, s.Invalidate, func(tx iam.Tx) error {
-		if r, err = tx.GetRole(ctx, p.TenantID, id); err != nil {
+		if r, err = tx.GetRoleForUpdate(ctx, p.TenantID, id); err != nil {
+			return err
+		}
+		if err := pre.Check(r.Version); err != nil {
 			return err
 		}
 		if patch.Name != nil {
@@ -310,8 +320,9 @@ func (s *Service) UpdateRole(ctx context.Context, id string, patch RolePatch) (*
 	return r, nil
 }
 
-// DeleteRole removes a role from every holder. Needs roles.write.
-func (s *Service) DeleteRole(ctx context.Context, id string) error {
+// DeleteRole removes a role from every holder, if it meets pre.
+// Needs roles.write.
+func (s *Service) DeleteRole(ctx context.Context, id string, pre iam.Precondition) error {
 	p, err := Require(ctx, RolesWrite)
 	if err != nil {
 		return err
@@ -320,8 +331,11 @@ func (s *Service) DeleteRole(ctx context.Context, id string) error {
 		return iam.Errorf(iam.CodeNotFound, "role not found")
 	}
 	return ChangeAccess(ctx, s.store, p.TenantID, s.Invalidate, func(tx iam.Tx) error {
-		r, err := tx.GetRole(ctx, p.TenantID, id)
+		r, err := tx.GetRoleForUpdate(ctx, p.TenantID, id)
 		if err != nil {
+			return err
+		}
+		if err := pre.Check(r.Version); err != nil {
 			return err
 		}
 		if err := tx.DeleteRole(ctx, p.TenantID, id); err != nil {

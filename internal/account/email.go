@@ -17,7 +17,7 @@ func (s *Service) VerifyEmail(ctx context.Context, raw string) error {
 		if err != nil {
 			return err
 		}
-		u, err := tx.GetUser(ctx, ot.TenantID, ot.UserID)
+		u, err := tx.GetUserForUpdate(ctx, ot.TenantID, ot.UserID)
 		if err != nil {
 			return err
 		}
@@ -118,7 +118,7 @@ func (s *Service) ConfirmEmailChange(ctx context.Context, raw string) error {
 		if err != nil {
 			return err
 		}
-		u, err := tx.GetUser(ctx, ot.TenantID, ot.UserID)
+		u, err := tx.GetUserForUpdate(ctx, ot.TenantID, ot.UserID)
 		if err != nil {
 			return err
 		}

@@ -61,7 +61,7 @@ func (s *Service) ResetPassword(ctx context.Context, raw, newPassword string) er
 		if err != nil {
 			return err
 		}
-		u, err := tx.GetUser(ctx, t.ID, ot.UserID)
+		u, err := tx.GetUserForUpdate(ctx, t.ID, ot.UserID)
 		if err != nil {
 			return err
 		}
@@ -100,6 +100,12 @@ func (s *Service) ChangePassword(ctx context.Context, current, next string) erro
 		return err
 	}
 	err = s.store.InTx(ctx, func(tx iam.Tx) error {
+		// Read again, locked: writing back u as read before the
+		// transaction would undo changes made to the user meanwhile.
+		u, err := tx.GetUserForUpdate(ctx, p.TenantID, u.ID)
+		if err != nil {
+			return err
+		}
 		return s.setPassword(ctx, tx, t, u, next, p.SessionID, "user.password_changed")
 	})
 	if err == nil {
@@ -124,7 +130,7 @@ func (s *Service) AdminSetPassword(ctx context.Context, userID, pw string, sendR
 		return err
 	}
 	err = s.store.InTx(ctx, func(tx iam.Tx) error {
-		u, err := tx.GetUser(ctx, p.TenantID, userID)
+		u, err := tx.GetUserForUpdate(ctx, p.TenantID, userID)
 		if err != nil {
 			return err
 		}

@@ -97,9 +97,10 @@ func (s *Service) ListAdminRoles(ctx context.Context, lp iam.ListParams) ([]iam.
 }
 
 // UpdateAdminRole changes an admin role; the built-in superadmin role cannot
-// change. Needs admin_roles.manage. Errors: CodeInvalid, CodeNotFound,
-// CodeNameTaken, CodeStateConflict.
-func (s *Service) UpdateAdminRole(ctx context.Context, id string, patch AdminRolePatch) (*iam.AdminRole, error) {
+// change. The role must meet pre. Needs admin_roles.manage. Errors:
+// CodeInvalid, CodeNotFound, CodeNameTaken, CodeStateConflict,
+// CodePreconditionFailed.
+func (s *Service) UpdateAdminRole(ctx context.Context, id string, patch AdminRolePatch, pre iam.Precondition) (*iam.AdminRole, error) {
 	p, err := access.Require(ctx, access.AdminRolesManage)
 	if err != nil {
 		return nil, err
@@ -124,7 +125,10 @@ func (s *Service) UpdateAdminRole(ctx context.Context, id string, patch AdminRol
 	}
 	var r *iam.AdminRole
 	err = s.store.InTx(ctx, func(tx iam.Tx) error {
-		if r, err = tx.GetAdminRole(ctx, p.TenantID, id); err != nil {
+		if r, err = tx.GetAdminRoleForUpdate(ctx, p.TenantID, id); err != nil {
+			return err
+		}
+		if err := pre.Check(r.Version); err != nil {
 			return err
 		}
 		if r.Builtin {
@@ -156,9 +160,10 @@ func (s *Service) UpdateAdminRole(ctx context.Context, id string, patch AdminRol
 	return r, nil
 }
 
-// DeleteAdminRole removes an admin role from the tenant and from its holders.
-// Needs admin_roles.manage. Errors: CodeNotFound, CodeStateConflict (built-in).
-func (s *Service) DeleteAdminRole(ctx context.Context, id string) error {
+// DeleteAdminRole removes an admin role from the tenant and from its holders,
+// if the role meets pre. Needs admin_roles.manage. Errors: CodeNotFound,
+// CodeStateConflict (built-in), CodePreconditionFailed.
+func (s *Service) DeleteAdminRole(ctx context.Context, id string, pre iam.Precondition) error {
 	p, err := access.Require(ctx, access.AdminRolesManage)
 	if err != nil {
 		return err
@@ -167,8 +172,11 @@ func (s *Service) DeleteAdminRole(ctx context.Context, id string) error {
 		return notFound("admin role")
 	}
 	err = s.store.InTx(ctx, func(tx iam.Tx) error {
-		r, err := tx.GetAdminRole(ctx, p.TenantID, id)
+		r, err := tx.GetAdminRoleForUpdate(ctx, p.TenantID, id)
 		if err != nil {
+			return err
+		}
+		if err := pre.Check(r.Version); err != nil {
 			return err
 		}
 		if r.Builtin {
@@ -196,6 +204,36 @@ type NewAdmin struct {
 	Password   string
 	Name       string
 	AdminRoles []string
+}
+
+// GetAdmin returns a user holding admin roles, with the roles. Needs
+// admins.manage. Errors: CodeNotFound (no such user, or one without admin roles).
+func (s *Service) GetAdmin(ctx context.Context, userID string) (*iam.Admin, error) {
+	p, err := access.Require(ctx, access.AdminsManage)
+	if err != nil {
+		return nil, err
+	}
+	if !access.ValidID(userID) {
+		return nil, notFound("admin")
+	}
+	// The user (and its version) first, the roles second: roles changed in
+	// between come with the older version, which If-Match then refuses,
+	// rather than older roles with a newer version, which it would accept.
+	u, err := s.store.GetUser(ctx, p.TenantID, userID)
+	if iam.IsCode(err, iam.CodeNotFound) {
+		return nil, notFound("admin")
+	}
+	if err != nil {
+		return nil, err
+	}
+	roles, err := s.store.UserAdminRoles(ctx, p.TenantID, userID)
+	if err != nil {
+		return nil, err
+	}
+	if len(roles) == 0 {
+		return nil, notFound("admin")
+	}
+	return &iam.Admin{User: *u, Roles: roles}, nil
 }
 
 // ListAdmins lists users holding admin roles. Needs admins.manage.
@@ -241,6 +279,7 @@ func (s *Service) CreateAdmin(ctx context.Context, in NewAdmin) (*iam.Admin, err
 		if err := tx.SetUserAdminRoles(ctx, p.TenantID, u.ID, roleIDs(roles)); err != nil {
 			return err
 		}
+		u.Version++ // SetUserAdminRoles counts as an update of the user.
 		admin = &iam.Admin{User: *u.User, Roles: roles}
 		return tx.AppendAudit(ctx, audit.Event(ctx, s.now(), p.TenantID, "admin.created", userRef(u.ID), iam.ResultSuccess,
 			map[string]any{"email": u.Email, "admin_roles": roleNames(roles)}))
@@ -251,10 +290,10 @@ func (s *Service) CreateAdmin(ctx context.Context, in NewAdmin) (*iam.Admin, err
 	return admin, nil
 }
 
-// SetAdminRoles replaces the admin roles a user holds; an empty list demotes
-// them to an ordinary user. Needs admins.manage.
-// Errors: CodeInvalid, CodeNotFound, CodeLastSuperadmin.
-func (s *Service) SetAdminRoles(ctx context.Context, userID string, names []string) (*iam.Admin, error) {
+// SetAdminRoles replaces the admin roles a user holds, if the user meets pre;
+// an empty list demotes them to an ordinary user. Needs admins.manage.
+// Errors: CodeInvalid, CodeNotFound, CodeLastSuperadmin, CodePreconditionFailed.
+func (s *Service) SetAdminRoles(ctx context.Context, userID string, names []string, pre iam.Precondition) (*iam.Admin, error) {
 	p, err := access.Require(ctx, access.AdminsManage)
 	if err != nil {
 		return nil, err
@@ -268,7 +307,7 @@ func (s *Service) SetAdminRoles(ctx context.Context, userID string, names []stri
 	}
 	var admin *iam.Admin
 	err = s.guardSuperadmin(ctx, p.TenantID, func(tx iam.Tx) error {
-		u, err := tx.GetUser(ctx, p.TenantID, userID)
+		u, err := tx.GetUserForUpdate(ctx, p.TenantID, userID)
 		if err != nil {
 			return err
 		}
@@ -283,12 +322,16 @@ func (s *Service) SetAdminRoles(ctx context.Context, userID string, names []stri
 		if len(roles) == 0 && len(held) == 0 {
 			return notFound("admin")
 		}
+		if err := pre.Check(u.Version); err != nil {
+			return err
+		}
 		if err := requireCovers(p, slices.Concat(rolePermissions(roles), rolePermissions(held))); err != nil {
 			return err
 		}
 		if err := tx.SetUserAdminRoles(ctx, p.TenantID, userID, roleIDs(roles)); err != nil {
 			return err
 		}
+		u.Version++ // SetUserAdminRoles counts as an update of the user.
 		admin = &iam.Admin{User: *u, Roles: roles}
 		return tx.AppendAudit(ctx, audit.Event(ctx, s.now(), p.TenantID, action, userRef(userID), iam.ResultSuccess,
 			map[string]any{"admin_roles": roleNames(roles)}))

@@ -31,6 +31,15 @@ func group(ctx context.Context, store iam.AccessStore, tenantID, id string) (*ia
 	return store.GetGroup(ctx, tenantID, id)
 }
 
+// lockedGroup reads a group and holds its row until the transaction ends:
+// changes to it, its members and its roles take turns.
+func lockedGroup(ctx context.Context, tx iam.Tx, tenantID, id string) (*iam.Group, error) {
+	if !access.ValidID(id) {
+		return nil, notFound("group")
+	}
+	return tx.GetGroupForUpdate(ctx, tenantID, id)
+}
+
 // CreateGroup adds a group. Needs groups.write.
 // Errors: CodeInvalid, CodeNameTaken, CodeExternalIDTaken.
 func (s *Service) CreateGroup(ctx context.Context, in GroupInput) (*iam.Group, error) {
@@ -77,8 +86,8 @@ func (s *Service) ListGroups(ctx context.Context, lp iam.ListParams) ([]iam.Grou
 	return s.store.ListGroups(ctx, p.TenantID, lp)
 }
 
-// UpdateGroup changes a group. Needs groups.write.
-func (s *Service) UpdateGroup(ctx context.Context, id string, patch GroupPatch) (*iam.Group, error) {
+// UpdateGroup changes a group if it meets pre. Needs groups.write.
+func (s *Service) UpdateGroup(ctx context.Context, id string, patch GroupPatch, pre iam.Precondition) (*iam.Group, error) {
 	p, err := access.Require(ctx, access.GroupsWrite)
 	if err != nil {
 		return nil, err
@@ -99,7 +108,10 @@ func (s *Service) UpdateGroup(ctx context.Context, id string, patch GroupPatch) 
 	}
 	var g *iam.Group
 	err = access.ChangeAccess(ctx, s.store, p.TenantID, s.cache.AccessChanged, func(tx iam.Tx) error {
-		if g, err = group(ctx, tx, p.TenantID, id); err != nil {
+		if g, err = lockedGroup(ctx, tx, p.TenantID, id); err != nil {
+			return err
+		}
+		if err := pre.Check(g.Version); err != nil {
 			return err
 		}
 		if patch.Name != nil {
@@ -123,10 +135,13 @@ func (s *Service) UpdateGroup(ctx context.Context, id string, patch GroupPatch) 
 	return g, nil
 }
 
-// DeleteGroup removes a group; its members lose the roles it carried.
-// Needs groups.write.
-func (s *Service) DeleteGroup(ctx context.Context, id string) error {
+// DeleteGroup removes a group, if it meets pre; its members lose the roles
+// it carried. Needs groups.write.
+func (s *Service) DeleteGroup(ctx context.Context, id string, pre iam.Precondition) error {
 	return s.groupChange(ctx, id, "group.deleted", func(tx iam.Tx, g *iam.Group) (map[string]any, error) {
+		if err := pre.Check(g.Version); err != nil {
+			return nil, err
+		}
 		return map[string]any{"name": g.Name}, tx.DeleteGroup(ctx, g.TenantID, g.ID)
 	})
 }
@@ -221,7 +236,7 @@ func (s *Service) groupChange(ctx context.Context, id, action string, change fun
 		return err
 	}
 	return access.ChangeAccess(ctx, s.store, p.TenantID, s.cache.AccessChanged, func(tx iam.Tx) error {
-		g, err := group(ctx, tx, p.TenantID, id)
+		g, err := lockedGroup(ctx, tx, p.TenantID, id)
 		if err != nil {
 			return err
 		}

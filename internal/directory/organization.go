@@ -70,6 +70,16 @@ func organization(ctx context.Context, store iam.AccessStore, tenantID, ref stri
 	return o, err
 }
 
+// lockedOrganization finds an organization by id or alias and holds its row
+// until the transaction ends: changes to it and to its members take turns.
+func lockedOrganization(ctx context.Context, tx iam.Tx, tenantID, ref string) (*iam.Organization, error) {
+	o, err := organization(ctx, tx, tenantID, ref)
+	if err != nil {
+		return nil, err
+	}
+	return tx.GetOrganizationForUpdate(ctx, tenantID, o.ID)
+}
+
 // CreateOrganization adds an organization. Needs orgs.write.
 // Errors: CodeInvalid, CodeAliasTaken, CodeExternalIDTaken.
 func (s *Service) CreateOrganization(ctx context.Context, in OrgInput) (*iam.Organization, error) {
@@ -120,7 +130,7 @@ func (s *Service) ListOrganizations(ctx context.Context, lp iam.ListParams) ([]i
 
 // UpdateOrganization changes an organization. Needs orgs.write.
 // Errors: CodeInvalid, CodeNotFound, CodeAliasTaken, CodeExternalIDTaken.
-func (s *Service) UpdateOrganization(ctx context.Context, ref string, patch OrgPatch) (*iam.Organization, error) {
+func (s *Service) UpdateOrganization(ctx context.Context, ref string, patch OrgPatch, pre iam.Precondition) (*iam.Organization, error) {
 	p, err := access.Require(ctx, access.OrgsWrite)
 	if err != nil {
 		return nil, err
@@ -145,7 +155,10 @@ func (s *Service) UpdateOrganization(ctx context.Context, ref string, patch OrgP
 	}
 	var o *iam.Organization
 	err = access.ChangeAccess(ctx, s.store, p.TenantID, s.cache.AccessChanged, func(tx iam.Tx) error {
-		if o, err = organization(ctx, tx, p.TenantID, ref); err != nil {
+		if o, err = lockedOrganization(ctx, tx, p.TenantID, ref); err != nil {
+			return err
+		}
+		if err := pre.Check(o.Version); err != nil {
 			return err
 		}
 		if patch.Name != nil {
@@ -173,16 +186,19 @@ func (s *Service) UpdateOrganization(ctx context.Context, ref string, patch OrgP
 	return o, nil
 }
 
-// DeleteOrganization removes an organization with its roles and memberships.
-// Needs orgs.write.
-func (s *Service) DeleteOrganization(ctx context.Context, ref string) error {
+// DeleteOrganization removes an organization with its roles and memberships,
+// if it meets pre. Needs orgs.write. Errors: CodeNotFound, CodePreconditionFailed.
+func (s *Service) DeleteOrganization(ctx context.Context, ref string, pre iam.Precondition) error {
 	p, err := access.Require(ctx, access.OrgsWrite)
 	if err != nil {
 		return err
 	}
 	return access.ChangeAccess(ctx, s.store, p.TenantID, s.cache.AccessChanged, func(tx iam.Tx) error {
-		o, err := organization(ctx, tx, p.TenantID, ref)
+		o, err := lockedOrganization(ctx, tx, p.TenantID, ref)
 		if err != nil {
+			return err
+		}
+		if err := pre.Check(o.Version); err != nil {
 			return err
 		}
 		if err := tx.DeleteOrganization(ctx, p.TenantID, o.ID); err != nil {
@@ -220,7 +236,7 @@ func (s *Service) SetMember(ctx context.Context, ref, userID string, roleIDs []s
 	}
 	var m *iam.Member
 	err = access.ChangeAccess(ctx, s.store, p.TenantID, s.cache.AccessChanged, func(tx iam.Tx) error {
-		o, err := organization(ctx, tx, p.TenantID, ref)
+		o, err := lockedOrganization(ctx, tx, p.TenantID, ref)
 		if err != nil {
 			return err
 		}
@@ -288,7 +304,7 @@ func (s *Service) RemoveMember(ctx context.Context, ref, userID string) error {
 		return notFound("member")
 	}
 	return access.ChangeAccess(ctx, s.store, p.TenantID, s.cache.AccessChanged, func(tx iam.Tx) error {
-		o, err := organization(ctx, tx, p.TenantID, ref)
+		o, err := lockedOrganization(ctx, tx, p.TenantID, ref)
 		if err != nil {
 			return err
 		}

@@ -172,8 +172,9 @@ func (s *Service) ListTenants(ctx context.Context, lp iam.ListParams) ([]iam.Ten
 }
 
 // UpdateTenant renames a tenant or replaces its hostnames. Needs tenants.manage
-// in the system tenant. Errors: CodeInvalid, CodeNotFound, CodeHostnameTaken.
-func (s *Service) UpdateTenant(ctx context.Context, id string, patch TenantPatch) (*iam.Tenant, error) {
+// in the system tenant. The tenant must meet pre. Errors: CodeInvalid,
+// CodeNotFound, CodeHostnameTaken, CodePreconditionFailed.
+func (s *Service) UpdateTenant(ctx context.Context, id string, patch TenantPatch, pre iam.Precondition) (*iam.Tenant, error) {
 	p, err := requireSystemAdmin(ctx)
 	if err != nil {
 		return nil, err
@@ -195,7 +196,10 @@ func (s *Service) UpdateTenant(ctx context.Context, id string, patch TenantPatch
 	}
 	var t *iam.Tenant
 	err = s.store.InTx(ctx, func(tx iam.Tx) error {
-		if t, err = tx.GetTenant(ctx, id); err != nil {
+		if t, err = tx.GetTenantForUpdate(ctx, id); err != nil {
+			return err
+		}
+		if err := pre.Check(t.Version); err != nil {
 			return err
 		}
 		if patch.Name != nil {
@@ -219,8 +223,9 @@ func (s *Service) UpdateTenant(ctx context.Context, id string, patch TenantPatch
 }
 
 // DeleteTenant removes a tenant and everything in it; the system tenant stays.
-// Needs tenants.manage in the system tenant. Errors: CodeNotFound, CodeStateConflict.
-func (s *Service) DeleteTenant(ctx context.Context, id string) error {
+// The tenant must meet pre. Needs tenants.manage in the system tenant.
+// Errors: CodeNotFound, CodeStateConflict, CodePreconditionFailed.
+func (s *Service) DeleteTenant(ctx context.Context, id string, pre iam.Precondition) error {
 	p, err := requireSystemAdmin(ctx)
 	if err != nil {
 		return err
@@ -229,8 +234,11 @@ func (s *Service) DeleteTenant(ctx context.Context, id string) error {
 		return notFound("tenant")
 	}
 	err = s.store.InTx(ctx, func(tx iam.Tx) error {
-		t, err := tx.GetTenant(ctx, id)
+		t, err := tx.GetTenantForUpdate(ctx, id)
 		if err != nil {
+			return err
+		}
+		if err := pre.Check(t.Version); err != nil {
 			return err
 		}
 		if t.System {

@@ -129,9 +129,10 @@ func (s *Service) ListUsers(ctx context.Context, q iam.UserQuery) ([]iam.User, i
 	return s.store.ListUsers(ctx, p.TenantID, q)
 }
 
-// UpdateUser changes a user's profile. Needs users.write.
-// Errors: CodeInvalid, CodeNotFound, CodeEmailTaken, CodeExternalIDTaken.
-func (s *Service) UpdateUser(ctx context.Context, id string, patch UserPatch) (*iam.User, error) {
+// UpdateUser changes a user's profile if the user meets pre. Needs users.write.
+// Errors: CodeInvalid, CodeNotFound, CodeEmailTaken, CodeExternalIDTaken,
+// CodePreconditionFailed.
+func (s *Service) UpdateUser(ctx context.Context, id string, patch UserPatch, pre iam.Precondition) (*iam.User, error) {
 	p, err := access.Require(ctx, access.UsersWrite)
 	if err != nil {
 		return nil, err
@@ -155,10 +156,13 @@ func (s *Service) UpdateUser(ctx context.Context, id string, patch UserPatch) (*
 	}
 	var u *iam.User
 	err = s.store.InTx(ctx, func(tx iam.Tx) error {
-		if u, err = tx.GetUser(ctx, p.TenantID, id); err != nil {
+		if u, err = tx.GetUserForUpdate(ctx, p.TenantID, id); err != nil {
 			return err
 		}
 		if err := access.GuardAdminTarget(ctx, tx, p, id); err != nil {
+			return err
+		}
+		if err := pre.Check(u.Version); err != nil {
 			return err
 		}
 		changed := map[string]any{}
@@ -187,9 +191,9 @@ func (s *Service) UpdateUser(ctx context.Context, id string, patch UserPatch) (*
 	return u, nil
 }
 
-// DeleteUser removes a user and everything they hold. Needs users.write.
-// Errors: CodeNotFound, CodeLastSuperadmin.
-func (s *Service) DeleteUser(ctx context.Context, id string) error {
+// DeleteUser removes a user and everything they hold, if the user meets pre.
+// Needs users.write. Errors: CodeNotFound, CodeLastSuperadmin, CodePreconditionFailed.
+func (s *Service) DeleteUser(ctx context.Context, id string, pre iam.Precondition) error {
 	p, err := access.Require(ctx, access.UsersWrite)
 	if err != nil {
 		return err
@@ -198,11 +202,14 @@ func (s *Service) DeleteUser(ctx context.Context, id string) error {
 		return notFound("user")
 	}
 	err = s.guardSuperadmin(ctx, p.TenantID, func(tx iam.Tx) error {
-		u, err := tx.GetUser(ctx, p.TenantID, id)
+		u, err := tx.GetUserForUpdate(ctx, p.TenantID, id)
 		if err != nil {
 			return err
 		}
 		if err := access.GuardAdminTarget(ctx, tx, p, id); err != nil {
+			return err
+		}
+		if err := pre.Check(u.Version); err != nil {
 			return err
 		}
 		if err := tx.DeleteUser(ctx, p.TenantID, id); err != nil {
@@ -236,7 +243,7 @@ func (s *Service) SetUserStatus(ctx context.Context, id string, status iam.UserS
 	}
 	var u *iam.User
 	err = s.guardSuperadmin(ctx, p.TenantID, func(tx iam.Tx) error {
-		if u, err = tx.GetUser(ctx, p.TenantID, id); err != nil {
+		if u, err = tx.GetUserForUpdate(ctx, p.TenantID, id); err != nil {
 			return err
 		}
 		if err := access.GuardAdminTarget(ctx, tx, p, id); err != nil {

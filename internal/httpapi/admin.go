@@ -25,6 +25,7 @@ func adminRoleBody(r *iam.AdminRole) AdminRoleBody {
 }
 
 type adminRoleOutput struct {
+	ETag string `header:"ETag" doc:"The resource's version; send it as If-Match to change the resource only if nobody changed it since"`
 	Body AdminRoleBody
 }
 
@@ -32,7 +33,7 @@ func adminRoleOut(r *iam.AdminRole, err error) (*adminRoleOutput, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &adminRoleOutput{Body: adminRoleBody(r)}, nil
+	return &adminRoleOutput{ETag: etag(r.Version), Body: adminRoleBody(r)}, nil
 }
 
 type createAdminRoleInput struct {
@@ -67,6 +68,7 @@ func (a *API) getAdminRole(ctx context.Context, in *IDPath) (*adminRoleOutput, e
 
 type updateAdminRoleInput struct {
 	IDPath
+	IfMatch
 	Body struct {
 		Name        *string   `json:"name,omitempty" maxLength:"100"`
 		Description *string   `json:"description,omitempty" maxLength:"1000"`
@@ -76,11 +78,11 @@ type updateAdminRoleInput struct {
 
 func (a *API) updateAdminRole(ctx context.Context, in *updateAdminRoleInput) (*adminRoleOutput, error) {
 	b := in.Body
-	return adminRoleOut(a.directory.UpdateAdminRole(ctx, in.ID, directory.AdminRolePatch{Name: b.Name, Description: b.Description, Permissions: b.Permissions}))
+	return adminRoleOut(a.directory.UpdateAdminRole(ctx, in.ID, directory.AdminRolePatch{Name: b.Name, Description: b.Description, Permissions: b.Permissions}, in.precondition()))
 }
 
-func (a *API) deleteAdminRole(ctx context.Context, in *IDPath) (*empty, error) {
-	return noContent(a.directory.DeleteAdminRole(ctx, in.ID))
+func (a *API) deleteAdminRole(ctx context.Context, in *idIfMatch) (*empty, error) {
+	return noContent(a.directory.DeleteAdminRole(ctx, in.ID, in.precondition()))
 }
 
 // AdminBody is an admin: the user and the admin roles they hold.
@@ -98,6 +100,7 @@ func adminBody(ad *iam.Admin) AdminBody {
 }
 
 type adminOutput struct {
+	ETag string `header:"ETag" doc:"The resource's version; send it as If-Match to change the resource only if nobody changed it since"`
 	Body AdminBody
 }
 
@@ -105,7 +108,7 @@ func adminOut(ad *iam.Admin, err error) (*adminOutput, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &adminOutput{Body: adminBody(ad)}, nil
+	return &adminOutput{ETag: etag(ad.User.Version), Body: adminBody(ad)}, nil
 }
 
 type createAdminInput struct {
@@ -135,18 +138,23 @@ func (a *API) listAdmins(ctx context.Context, in *listAdminsInput) (*pageOutput[
 	return pageOf(admins, total, in.ListParams, adminBody), nil
 }
 
+func (a *API) getAdmin(ctx context.Context, in *IDPath) (*adminOutput, error) {
+	return adminOut(a.directory.GetAdmin(ctx, in.ID))
+}
+
 type updateAdminInput struct {
 	IDPath
+	IfMatch
 	Body struct {
 		AdminRoles []string `json:"admin_roles" maxItems:"50" doc:"Admin role names or ids; an empty list takes every role"`
 	}
 }
 
 func (a *API) updateAdmin(ctx context.Context, in *updateAdminInput) (*adminOutput, error) {
-	return adminOut(a.directory.SetAdminRoles(ctx, in.ID, in.Body.AdminRoles))
+	return adminOut(a.directory.SetAdminRoles(ctx, in.ID, in.Body.AdminRoles, in.precondition()))
 }
 
-func (a *API) deleteAdmin(ctx context.Context, in *IDPath) (*empty, error) {
-	_, err := a.directory.SetAdminRoles(ctx, in.ID, nil)
+func (a *API) deleteAdmin(ctx context.Context, in *idIfMatch) (*empty, error) {
+	_, err := a.directory.SetAdminRoles(ctx, in.ID, nil, in.precondition())
 	return noContent(err)
 }

@@ -28,16 +28,17 @@ func (e *ErrorBody) GetStatus() int          { return e.status }
 func (e *ErrorBody) GetHeaders() http.Header { return e.headers }
 
 var classStatus = map[iam.Class]int{
-	iam.ClassInternal:        http.StatusInternalServerError,
-	iam.ClassInvalid:         http.StatusBadRequest,
-	iam.ClassUnauthenticated: http.StatusUnauthorized,
-	iam.ClassForbidden:       http.StatusForbidden,
-	iam.ClassNotFound:        http.StatusNotFound,
-	iam.ClassConflict:        http.StatusConflict,
-	iam.ClassStateConflict:   http.StatusUnprocessableEntity,
-	iam.ClassRateLimited:     http.StatusTooManyRequests,
-	iam.ClassUnavailable:     http.StatusServiceUnavailable,
-	iam.ClassTooLarge:        http.StatusRequestEntityTooLarge,
+	iam.ClassInternal:           http.StatusInternalServerError,
+	iam.ClassInvalid:            http.StatusBadRequest,
+	iam.ClassUnauthenticated:    http.StatusUnauthorized,
+	iam.ClassForbidden:          http.StatusForbidden,
+	iam.ClassNotFound:           http.StatusNotFound,
+	iam.ClassConflict:           http.StatusConflict,
+	iam.ClassStateConflict:      http.StatusUnprocessableEntity,
+	iam.ClassRateLimited:        http.StatusTooManyRequests,
+	iam.ClassUnavailable:        http.StatusServiceUnavailable,
+	iam.ClassTooLarge:           http.StatusRequestEntityTooLarge,
+	iam.ClassPreconditionFailed: http.StatusPreconditionFailed,
 }
 
 // fromError turns any error into the body and status the client sees. Causes

@@ -23,6 +23,7 @@ func groupBody(g *iam.Group) GroupBody {
 }
 
 type groupOutput struct {
+	ETag string `header:"ETag" doc:"The resource's version; send it as If-Match to change the resource only if nobody changed it since"`
 	Body GroupBody
 }
 
@@ -30,7 +31,7 @@ func groupOut(g *iam.Group, err error) (*groupOutput, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &groupOutput{Body: groupBody(g)}, nil
+	return &groupOutput{ETag: etag(g.Version), Body: groupBody(g)}, nil
 }
 
 type createGroupInput struct {
@@ -65,6 +66,7 @@ func (a *API) getGroup(ctx context.Context, in *IDPath) (*groupOutput, error) {
 
 type updateGroupInput struct {
 	IDPath
+	IfMatch
 	Body struct {
 		Name        *string `json:"name,omitempty" maxLength:"200"`
 		Description *string `json:"description,omitempty" maxLength:"1000"`
@@ -74,11 +76,11 @@ type updateGroupInput struct {
 
 func (a *API) updateGroup(ctx context.Context, in *updateGroupInput) (*groupOutput, error) {
 	b := in.Body
-	return groupOut(a.directory.UpdateGroup(ctx, in.ID, directory.GroupPatch{Name: b.Name, Description: b.Description, ExternalID: b.ExternalID}))
+	return groupOut(a.directory.UpdateGroup(ctx, in.ID, directory.GroupPatch{Name: b.Name, Description: b.Description, ExternalID: b.ExternalID}, in.precondition()))
 }
 
-func (a *API) deleteGroup(ctx context.Context, in *IDPath) (*empty, error) {
-	return noContent(a.directory.DeleteGroup(ctx, in.ID))
+func (a *API) deleteGroup(ctx context.Context, in *idIfMatch) (*empty, error) {
+	return noContent(a.directory.DeleteGroup(ctx, in.ID, in.precondition()))
 }
 
 // GroupMemberBody is a user in a group.

@@ -29,6 +29,7 @@ func organizationBody(o *iam.Organization) OrganizationBody {
 }
 
 type organizationOutput struct {
+	ETag string `header:"ETag" doc:"The resource's version; send it as If-Match to change the resource only if nobody changed it since"`
 	Body OrganizationBody
 }
 
@@ -36,7 +37,7 @@ func organizationOut(o *iam.Organization, err error) (*organizationOutput, error
 	if err != nil {
 		return nil, err
 	}
-	return &organizationOutput{Body: organizationBody(o)}, nil
+	return &organizationOutput{ETag: etag(o.Version), Body: organizationBody(o)}, nil
 }
 
 // OrgPath is the {id} of an organization: its id or its alias.
@@ -77,6 +78,7 @@ func (a *API) getOrganization(ctx context.Context, in *OrgPath) (*organizationOu
 
 type updateOrganizationInput struct {
 	OrgPath
+	IfMatch
 	Body struct {
 		Name       *string         `json:"name,omitempty" maxLength:"200"`
 		Alias      *string         `json:"alias,omitempty" maxLength:"63"`
@@ -87,11 +89,16 @@ type updateOrganizationInput struct {
 
 func (a *API) updateOrganization(ctx context.Context, in *updateOrganizationInput) (*organizationOutput, error) {
 	b := in.Body
-	return organizationOut(a.directory.UpdateOrganization(ctx, in.Org, directory.OrgPatch{Name: b.Name, Alias: b.Alias, ExternalID: b.ExternalID, Metadata: b.Metadata}))
+	return organizationOut(a.directory.UpdateOrganization(ctx, in.Org, directory.OrgPatch{Name: b.Name, Alias: b.Alias, ExternalID: b.ExternalID, Metadata: b.Metadata}, in.precondition()))
 }
 
-func (a *API) deleteOrganization(ctx context.Context, in *OrgPath) (*empty, error) {
-	return noContent(a.directory.DeleteOrganization(ctx, in.Org))
+type deleteOrganizationInput struct {
+	OrgPath
+	IfMatch
+}
+
+func (a *API) deleteOrganization(ctx context.Context, in *deleteOrganizationInput) (*empty, error) {
+	return noContent(a.directory.DeleteOrganization(ctx, in.Org, in.precondition()))
 }
 
 // RoleRef names a role briefly.

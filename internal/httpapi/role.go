@@ -22,6 +22,7 @@ func permissionBody(p *iam.Permission) PermissionBody {
 }
 
 type permissionOutput struct {
+	ETag string `header:"ETag" doc:"The resource's version; send it as If-Match to change the resource only if nobody changed it since"`
 	Body PermissionBody
 }
 
@@ -29,7 +30,7 @@ func permissionOut(p *iam.Permission, err error) (*permissionOutput, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &permissionOutput{Body: permissionBody(p)}, nil
+	return &permissionOutput{ETag: etag(p.Version), Body: permissionBody(p)}, nil
 }
 
 type createPermissionInput struct {
@@ -62,17 +63,18 @@ func (a *API) getPermission(ctx context.Context, in *IDPath) (*permissionOutput,
 
 type updatePermissionInput struct {
 	IDPath
+	IfMatch
 	Body struct {
 		Description string `json:"description" maxLength:"1000"`
 	}
 }
 
 func (a *API) updatePermission(ctx context.Context, in *updatePermissionInput) (*permissionOutput, error) {
-	return permissionOut(a.access.UpdatePermission(ctx, in.ID, in.Body.Description))
+	return permissionOut(a.access.UpdatePermission(ctx, in.ID, in.Body.Description, in.precondition()))
 }
 
-func (a *API) deletePermission(ctx context.Context, in *IDPath) (*empty, error) {
-	return noContent(a.access.DeletePermission(ctx, in.ID))
+func (a *API) deletePermission(ctx context.Context, in *idIfMatch) (*empty, error) {
+	return noContent(a.access.DeletePermission(ctx, in.ID, in.precondition()))
 }
 
 // RoleBody is a role as the API shows it.
@@ -96,6 +98,7 @@ func roleBody(r *iam.Role) RoleBody {
 }
 
 type roleOutput struct {
+	ETag string `header:"ETag" doc:"The resource's version; send it as If-Match to change the resource only if nobody changed it since"`
 	Body RoleBody
 }
 
@@ -103,7 +106,7 @@ func roleOut(r *iam.Role, err error) (*roleOutput, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &roleOutput{Body: roleBody(r)}, nil
+	return &roleOutput{ETag: etag(r.Version), Body: roleBody(r)}, nil
 }
 
 type createRoleInput struct {
@@ -141,6 +144,7 @@ func (a *API) getRole(ctx context.Context, in *IDPath) (*roleOutput, error) {
 
 type updateRoleInput struct {
 	IDPath
+	IfMatch
 	Body struct {
 		Name        *string   `json:"name,omitempty" maxLength:"100"`
 		Description *string   `json:"description,omitempty" maxLength:"1000"`
@@ -150,11 +154,11 @@ type updateRoleInput struct {
 
 func (a *API) updateRole(ctx context.Context, in *updateRoleInput) (*roleOutput, error) {
 	b := in.Body
-	return roleOut(a.access.UpdateRole(ctx, in.ID, access.RolePatch{Name: b.Name, Description: b.Description, Permissions: b.Permissions}))
+	return roleOut(a.access.UpdateRole(ctx, in.ID, access.RolePatch{Name: b.Name, Description: b.Description, Permissions: b.Permissions}, in.precondition()))
 }
 
-func (a *API) deleteRole(ctx context.Context, in *IDPath) (*empty, error) {
-	return noContent(a.access.DeleteRole(ctx, in.ID))
+func (a *API) deleteRole(ctx context.Context, in *idIfMatch) (*empty, error) {
+	return noContent(a.access.DeleteRole(ctx, in.ID, in.precondition()))
 }
 
 type userRolePath struct {

@@ -7,6 +7,7 @@ import (
 )
 
 type settingsOutput struct {
+	ETag string `header:"ETag" doc:"The settings' version; send it as If-Match to change them only if nobody changed them since"`
 	Body settings.Settings
 }
 
@@ -15,17 +16,18 @@ func (a *API) getSettings(ctx context.Context, _ *struct{}) (*settingsOutput, er
 	if err != nil {
 		return nil, err
 	}
-	return &settingsOutput{Body: *st}, nil
+	return &settingsOutput{ETag: etag(st.Version), Body: *st}, nil
 }
 
 type patchSettingsInput struct {
+	IfMatch
 	Body map[string]any `doc:"A JSON merge patch (RFC 7396) of the settings: objects merge, null restores a default"`
 }
 
 func (a *API) patchSettings(ctx context.Context, in *patchSettingsInput) (*settingsOutput, error) {
-	st, err := a.settings.Patch(ctx, in.Body)
+	st, err := a.settings.Patch(ctx, in.Body, in.precondition())
 	if err != nil {
 		return nil, err
 	}
-	return &settingsOutput{Body: *st}, nil
+	return &settingsOutput{ETag: etag(st.Version), Body: *st}, nil
 }

@@ -28,6 +28,7 @@ func (a *API) tenantBody(t *iam.Tenant) TenantBody {
 }
 
 type tenantOutput struct {
+	ETag string `header:"ETag" doc:"The resource's version; send it as If-Match to change the resource only if nobody changed it since"`
 	Body TenantBody
 }
 
@@ -35,7 +36,7 @@ func (a *API) tenantOut(t *iam.Tenant, err error) (*tenantOutput, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &tenantOutput{Body: a.tenantBody(t)}, nil
+	return &tenantOutput{ETag: etag(t.Version), Body: a.tenantBody(t)}, nil
 }
 
 // TenantAdmin is the first superadmin of a new tenant.
@@ -81,6 +82,7 @@ func (a *API) getTenant(ctx context.Context, in *IDPath) (*tenantOutput, error) 
 
 type updateTenantInput struct {
 	IDPath
+	IfMatch
 	Body struct {
 		Name      *string   `json:"name,omitempty" maxLength:"200"`
 		Hostnames *[]string `json:"hostnames,omitempty" maxItems:"50"`
@@ -88,9 +90,9 @@ type updateTenantInput struct {
 }
 
 func (a *API) updateTenant(ctx context.Context, in *updateTenantInput) (*tenantOutput, error) {
-	return a.tenantOut(a.directory.UpdateTenant(ctx, in.ID, directory.TenantPatch{Name: in.Body.Name, Hostnames: in.Body.Hostnames}))
+	return a.tenantOut(a.directory.UpdateTenant(ctx, in.ID, directory.TenantPatch{Name: in.Body.Name, Hostnames: in.Body.Hostnames}, in.precondition()))
 }
 
-func (a *API) deleteTenant(ctx context.Context, in *IDPath) (*empty, error) {
-	return noContent(a.directory.DeleteTenant(ctx, in.ID))
+func (a *API) deleteTenant(ctx context.Context, in *idIfMatch) (*empty, error) {
+	return noContent(a.directory.DeleteTenant(ctx, in.ID, in.precondition()))
 }

@@ -33,6 +33,7 @@ func userBody(u *iam.User) UserBody {
 }
 
 type userOutput struct {
+	ETag string `header:"ETag" doc:"The resource's version; send it as If-Match to change the resource only if nobody changed it since"`
 	Body UserBody
 }
 
@@ -40,7 +41,7 @@ func userOut(u *iam.User, err error) (*userOutput, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &userOutput{Body: userBody(u)}, nil
+	return &userOutput{ETag: etag(u.Version), Body: userBody(u)}, nil
 }
 
 type createUserInput struct {
@@ -79,6 +80,7 @@ func (a *API) getUser(ctx context.Context, in *IDPath) (*userOutput, error) {
 
 type updateUserInput struct {
 	IDPath
+	IfMatch
 	Body struct {
 		Email         *string `json:"email,omitempty" maxLength:"254"`
 		Name          *string `json:"name,omitempty" maxLength:"200"`
@@ -89,11 +91,11 @@ type updateUserInput struct {
 
 func (a *API) updateUser(ctx context.Context, in *updateUserInput) (*userOutput, error) {
 	b := in.Body
-	return userOut(a.directory.UpdateUser(ctx, in.ID, directory.UserPatch{Email: b.Email, Name: b.Name, ExternalID: b.ExternalID, EmailVerified: b.EmailVerified}))
+	return userOut(a.directory.UpdateUser(ctx, in.ID, directory.UserPatch{Email: b.Email, Name: b.Name, ExternalID: b.ExternalID, EmailVerified: b.EmailVerified}, in.precondition()))
 }
 
-func (a *API) deleteUser(ctx context.Context, in *IDPath) (*empty, error) {
-	return noContent(a.directory.DeleteUser(ctx, in.ID))
+func (a *API) deleteUser(ctx context.Context, in *idIfMatch) (*empty, error) {
+	return noContent(a.directory.DeleteUser(ctx, in.ID, in.precondition()))
 }
 
 func (a *API) disableUser(ctx context.Context, in *IDPath) (*userOutput, error) {

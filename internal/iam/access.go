@@ -14,6 +14,8 @@ type Permission struct {
 	Description string
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
+	// Version is 1 at creation and grows by one with each update.
+	Version int64
 }
 
 // Role bundles permissions (names, or wildcards such as "invoices.*"). A role
@@ -28,6 +30,8 @@ type Role struct {
 	Permissions    []string
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
+	// Version is 1 at creation and grows by one with each update.
+	Version int64
 }
 
 // Organization is a B2B unit of a tenant. Alias is a unique slug.
@@ -40,6 +44,8 @@ type Organization struct {
 	Metadata   map[string]any
 	CreatedAt  time.Time
 	UpdatedAt  time.Time
+	// Version is 1 at creation and grows by one with each update.
+	Version int64
 }
 
 // Member is a user's membership of an organization and the roles held there.
@@ -66,6 +72,8 @@ type Group struct {
 	ExternalID  string
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
+	// Version is 1 at creation and grows by one with each update.
+	Version int64
 }
 
 // GroupMember is a user in a group.
@@ -106,9 +114,13 @@ type AccessStore interface {
 	// CreatePermission inserts p. CodeNameTaken.
 	CreatePermission(ctx context.Context, p *Permission) error
 	GetPermission(ctx context.Context, tenantID, id string) (*Permission, error)
+	// GetPermissionForUpdate reads like GetPermission and holds the row until
+	// the transaction ends (see GetUserForUpdate).
+	GetPermissionForUpdate(ctx context.Context, tenantID, id string) (*Permission, error)
 	GetPermissionByName(ctx context.Context, tenantID, name string) (*Permission, error)
 	// ListPermissions searches names, sorted by PermissionOrder. CodeInvalid for another order.
 	ListPermissions(ctx context.Context, tenantID string, p ListParams) ([]Permission, int, error)
+	// It sets p.Version to the incremented version.
 	UpdatePermission(ctx context.Context, p *Permission) error
 	// DeletePermission removes the permission and takes it out of every role.
 	DeletePermission(ctx context.Context, tenantID, id string) error
@@ -116,9 +128,13 @@ type AccessStore interface {
 	// CreateRole inserts r with its permissions. CodeNameTaken.
 	CreateRole(ctx context.Context, r *Role) error
 	GetRole(ctx context.Context, tenantID, id string) (*Role, error)
+	// GetRoleForUpdate reads like GetRole and holds the row until the
+	// transaction ends (see GetUserForUpdate).
+	GetRoleForUpdate(ctx context.Context, tenantID, id string) (*Role, error)
 	// ListRoles searches names, sorted by RoleOrder. CodeInvalid for another order.
 	ListRoles(ctx context.Context, tenantID string, q RoleQuery) ([]Role, int, error)
-	// UpdateRole writes name, description and permissions. CodeNameTaken.
+	// UpdateRole writes name, description and permissions, and sets r.Version
+	// to the incremented version. CodeNameTaken.
 	UpdateRole(ctx context.Context, r *Role) error
 	DeleteRole(ctx context.Context, tenantID, id string) error
 
@@ -131,10 +147,15 @@ type AccessStore interface {
 	// CreateOrganization inserts o. CodeAliasTaken, CodeExternalIDTaken.
 	CreateOrganization(ctx context.Context, o *Organization) error
 	GetOrganization(ctx context.Context, tenantID, id string) (*Organization, error)
+	// GetOrganizationForUpdate reads like GetOrganization and holds the row
+	// until the transaction ends (see GetUserForUpdate); changes to the
+	// organization's members take it too.
+	GetOrganizationForUpdate(ctx context.Context, tenantID, id string) (*Organization, error)
 	GetOrganizationByAlias(ctx context.Context, tenantID, alias string) (*Organization, error)
 	// ListOrganizations searches names and aliases, sorted by OrganizationOrder. CodeInvalid for another order.
 	ListOrganizations(ctx context.Context, tenantID string, p ListParams) ([]Organization, int, error)
-	// UpdateOrganization writes every mutable field. CodeAliasTaken, CodeExternalIDTaken.
+	// UpdateOrganization writes every mutable field and sets o.Version to the
+	// incremented version. CodeAliasTaken, CodeExternalIDTaken.
 	UpdateOrganization(ctx context.Context, o *Organization) error
 	DeleteOrganization(ctx context.Context, tenantID, id string) error
 	// SetMember adds the user to the organization if needed and replaces the
@@ -151,9 +172,14 @@ type AccessStore interface {
 	// CreateGroup inserts g. CodeNameTaken, CodeExternalIDTaken.
 	CreateGroup(ctx context.Context, g *Group) error
 	GetGroup(ctx context.Context, tenantID, id string) (*Group, error)
+	// GetGroupForUpdate reads like GetGroup and holds the row until the
+	// transaction ends (see GetUserForUpdate); changes to the group's members
+	// and roles take it too.
+	GetGroupForUpdate(ctx context.Context, tenantID, id string) (*Group, error)
 	// ListGroups searches names, sorted by GroupOrder. CodeInvalid for another order.
 	ListGroups(ctx context.Context, tenantID string, p ListParams) ([]Group, int, error)
-	// UpdateGroup writes every mutable field. CodeNameTaken, CodeExternalIDTaken.
+	// UpdateGroup writes every mutable field and sets g.Version to the
+	// incremented version. CodeNameTaken, CodeExternalIDTaken.
 	UpdateGroup(ctx context.Context, g *Group) error
 	DeleteGroup(ctx context.Context, tenantID, id string) error
 	// AddGroupMember reports whether the user was not yet a member.

@@ -11,6 +11,9 @@ type Tenant struct {
 	System    bool
 	CreatedAt time.Time
 	UpdatedAt time.Time
+	// Version is 1 when the tenant is created and grows by one with each
+	// update; clients compare it (as an ETag) to change what they last read.
+	Version int64
 }
 
 // UserStatus says whether a user may sign in.
@@ -35,6 +38,9 @@ type User struct {
 	ExternalID    string
 	CreatedAt     time.Time
 	UpdatedAt     time.Time
+	// Version is 1 when the user is created and grows by one with each
+	// update, including a change of the admin roles they hold.
+	Version int64
 }
 
 // AdminRole is a named set of system permissions held by administrators.
@@ -47,6 +53,8 @@ type AdminRole struct {
 	Builtin     bool
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
+	// Version is 1 at creation and grows by one with each update.
+	Version int64
 }
 
 // Admin is a user holding at least one admin role.

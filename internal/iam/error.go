@@ -21,6 +21,7 @@ const (
 	ClassRateLimited
 	ClassUnavailable
 	ClassTooLarge
+	ClassPreconditionFailed
 )
 
 // Code is a machine-readable error code, stable across releases.
@@ -52,6 +53,7 @@ const (
 	CodeRateLimited        Code = "rate_limited"
 	CodeUnavailable        Code = "unavailable"
 	CodeTooLarge           Code = "request_too_large"
+	CodePreconditionFailed Code = "precondition_failed"
 )
 
 var codeClass = map[Code]Class{
@@ -79,6 +81,7 @@ var codeClass = map[Code]Class{
 	CodeRateLimited:        ClassRateLimited,
 	CodeUnavailable:        ClassUnavailable,
 	CodeTooLarge:           ClassTooLarge,
+	CodePreconditionFailed: ClassPreconditionFailed,
 }
 
 // Class reports the class of c; unknown codes are internal.

@@ -15,13 +15,17 @@ type TenantStore interface {
 	// CreateTenant inserts t and its hostnames. CodeHostnameTaken.
 	CreateTenant(ctx context.Context, t *Tenant) error
 	GetTenant(ctx context.Context, id string) (*Tenant, error)
+	// GetTenantForUpdate reads like GetTenant and holds the row until the
+	// transaction ends (see UserStore.GetUserForUpdate).
+	GetTenantForUpdate(ctx context.Context, id string) (*Tenant, error)
 	// SystemTenant returns the system tenant; CodeNotFound before bootstrap.
 	SystemTenant(ctx context.Context) (*Tenant, error)
 	// TenantByHostname finds the tenant serving a lower-cased hostname.
 	TenantByHostname(ctx context.Context, hostname string) (*Tenant, error)
 	// ListTenants searches names, sorted by TenantOrder. CodeInvalid for another order.
 	ListTenants(ctx context.Context, p ListParams) ([]Tenant, int, error)
-	// UpdateTenant replaces the name and hostnames. CodeHostnameTaken.
+	// UpdateTenant replaces the name and hostnames and sets t.Version to the
+	// incremented version. CodeHostnameTaken.
 	UpdateTenant(ctx context.Context, t *Tenant) error
 	// DeleteTenant removes the tenant and everything in it.
 	DeleteTenant(ctx context.Context, id string) error
@@ -35,10 +39,16 @@ type UserStore interface {
 	// CreateUser inserts u. CodeEmailTaken, CodeExternalIDTaken.
 	CreateUser(ctx context.Context, u *User) error
 	GetUser(ctx context.Context, tenantID, id string) (*User, error)
+	// GetUserForUpdate reads like GetUser and holds the user's row until the
+	// transaction ends, so that a read-modify-write reading with it (inside
+	// InTx) loses no concurrent change: a second one waits for the first to
+	// commit and then reads its result. Every Get…ForUpdate works so.
+	GetUserForUpdate(ctx context.Context, tenantID, id string) (*User, error)
 	GetUserByEmail(ctx context.Context, tenantID, email string) (*User, error)
 	// ListUsers searches email and name, sorted by UserOrder. CodeInvalid for another order.
 	ListUsers(ctx context.Context, tenantID string, q UserQuery) ([]User, int, error)
-	// UpdateUser writes every mutable field of u. CodeEmailTaken, CodeExternalIDTaken.
+	// UpdateUser writes every mutable field of u and sets u.Version to the
+	// incremented version. CodeEmailTaken, CodeExternalIDTaken.
 	UpdateUser(ctx context.Context, u *User) error
 	DeleteUser(ctx context.Context, tenantID, id string) error
 }
@@ -48,14 +58,20 @@ type AdminStore interface {
 	// CreateAdminRole inserts r. CodeNameTaken.
 	CreateAdminRole(ctx context.Context, r *AdminRole) error
 	GetAdminRole(ctx context.Context, tenantID, id string) (*AdminRole, error)
+	// GetAdminRoleForUpdate reads like GetAdminRole and holds the row until
+	// the transaction ends (see UserStore.GetUserForUpdate).
+	GetAdminRoleForUpdate(ctx context.Context, tenantID, id string) (*AdminRole, error)
 	GetAdminRoleByName(ctx context.Context, tenantID, name string) (*AdminRole, error)
 	// ListAdminRoles searches names, sorted by AdminRoleOrder. CodeInvalid for another order.
 	ListAdminRoles(ctx context.Context, tenantID string, p ListParams) ([]AdminRole, int, error)
-	// UpdateAdminRole writes name, description and permissions. CodeNameTaken.
+	// UpdateAdminRole writes name, description and permissions and sets
+	// r.Version to the incremented version. CodeNameTaken.
 	UpdateAdminRole(ctx context.Context, r *AdminRole) error
 	DeleteAdminRole(ctx context.Context, tenantID, id string) error
 	// SetUserAdminRoles replaces the admin roles a user holds; an empty list
-	// makes the user an ordinary user again.
+	// makes the user an ordinary user again. It increments the user's Version:
+	// the roles are part of the admin a client reads. Callers hold the user's
+	// row (GetUserForUpdate).
 	SetUserAdminRoles(ctx context.Context, tenantID, userID string, roleIDs []string) error
 	UserAdminRoles(ctx context.Context, tenantID, userID string) ([]AdminRole, error)
 	// ListAdmins lists users holding an admin role, sorted by AdminOrder. CodeInvalid for another order.

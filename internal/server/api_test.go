@@ -29,6 +29,7 @@ var managementRoutes = []struct {
 	{"DELETE", "/api/v1/admin-roles/{id}", "admin_roles.manage"},
 	{"POST", "/api/v1/admins", "admins.manage"},
 	{"GET", "/api/v1/admins", "admins.manage"},
+	{"GET", "/api/v1/admins/{id}", "admins.manage"},
 	{"PATCH", "/api/v1/admins/{id}", "admins.manage"},
 	{"DELETE", "/api/v1/admins/{id}", "admins.manage"},
 	{"POST", "/api/v1/tenants", "tenants.manage"},

@@ -62,7 +62,7 @@ func (s *Service) For(ctx context.Context, tenantID string) (*Settings, error) {
 // later versions take their defaults.
 func (s *Service) load(ctx context.Context, store iam.SettingsStore, tenantID string) (*Settings, error) {
 	st := s.fresh()
-	doc, err := store.GetSettings(ctx, tenantID)
+	doc, version, err := store.GetSettings(ctx, tenantID)
 	if iam.IsCode(err, iam.CodeNotFound) {
 		return st, nil
 	}
@@ -72,6 +72,7 @@ func (s *Service) load(ctx context.Context, store iam.SettingsStore, tenantID st
 	if err := json.Unmarshal(doc, st); err != nil {
 		return nil, iam.Internal(fmt.Errorf("tenant %s settings: %w", tenantID, err))
 	}
+	st.Version = version
 	return st, nil
 }
 
@@ -94,8 +95,9 @@ func (s *Service) Get(ctx context.Context) (*Settings, error) {
 
 // Patch applies a JSON merge patch (RFC 7396) to the caller's tenant's
 // settings and validates the result as a whole: an invalid patch changes
-// nothing and names every bad field. Needs settings.manage.
-func (s *Service) Patch(ctx context.Context, patch map[string]any) (*Settings, error) {
+// nothing and names every bad field. The settings must meet pre.
+// Needs settings.manage.
+func (s *Service) Patch(ctx context.Context, patch map[string]any, pre iam.Precondition) (*Settings, error) {
 	p, err := s.require(ctx, ManagePermission)
 	if err != nil {
 		return nil, err
@@ -110,6 +112,9 @@ func (s *Service) Patch(ctx context.Context, patch map[string]any) (*Settings, e
 		if err != nil {
 			return err
 		}
+		if err := pre.Check(cur.Version); err != nil {
+			return err
+		}
 		if next, err = s.apply(cur, patch); err != nil {
 			return err
 		}
@@ -120,6 +125,8 @@ func (s *Service) Patch(ctx context.Context, patch map[string]any) (*Settings, e
 			return &iam.Error{Code: iam.CodeForbidden, Message: "changing mail templates needs every permission (*)",
 				Details: map[string]any{"permission": "*"}}
 		}
+		// PutSettings increments the version, from 0 before the first put.
+		next.Version = cur.Version + 1
 		doc, err := json.Marshal(next)
 		if err != nil {
 			return iam.Internal(err)

@@ -50,6 +50,9 @@ type Settings struct {
 	Sessions Sessions `json:"sessions"`
 	Tokens   Tokens   `json:"tokens"`
 	Mail     Mail     `json:"mail"`
+	// Version is the stored document's version: 0 before the first change,
+	// one more with each. The REST API shows it as the ETag.
+	Version int64 `json:"-"`
 }
 
 // Signup is who may register.

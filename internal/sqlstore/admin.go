@@ -12,14 +12,14 @@ import (
 
 func nameTaken(string) iam.Code { return iam.CodeNameTaken }
 
-const adminRoleColumns = `id, tenant_id, name, description, permissions, builtin, created_at, updated_at`
+const adminRoleColumns = `id, tenant_id, name, description, permissions, builtin, created_at, updated_at, version`
 
 func scanAdminRole(row scanner) (*iam.AdminRole, error) {
 	var (
 		r     iam.AdminRole
 		perms string
 	)
-	if err := row.Scan(&r.ID, &r.TenantID, &r.Name, &r.Description, &perms, &r.Builtin, &r.CreatedAt, &r.UpdatedAt); err != nil {
+	if err := row.Scan(&r.ID, &r.TenantID, &r.Name, &r.Description, &perms, &r.Builtin, &r.CreatedAt, &r.UpdatedAt, &r.Version); err != nil {
 		return nil, err
 	}
 	if err := json.Unmarshal([]byte(perms), &r.Permissions); err != nil {
@@ -38,14 +38,22 @@ func marshalStrings(s []string) string {
 }
 
 func (q *queries) CreateAdminRole(ctx context.Context, r *iam.AdminRole) error {
-	_, err := q.w.ExecContext(ctx, `INSERT INTO admin_roles (`+adminRoleColumns+`, name_folded) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-		r.ID, r.TenantID, r.Name, r.Description, marshalStrings(r.Permissions), r.Builtin, ts(r.CreatedAt), ts(r.UpdatedAt), fold(r.Name))
+	r.Version = 1
+	_, err := q.w.ExecContext(ctx, `INSERT INTO admin_roles (`+adminRoleColumns+`, name_folded) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+		r.ID, r.TenantID, r.Name, r.Description, marshalStrings(r.Permissions), r.Builtin, ts(r.CreatedAt), ts(r.UpdatedAt), r.Version, fold(r.Name))
 	return storeErr(err, "admin role", nameTaken)
 }
 
 func (q *queries) GetAdminRole(ctx context.Context, tenantID, id string) (*iam.AdminRole, error) {
 	r, err := scanAdminRole(q.r.QueryRowContext(ctx, `SELECT `+adminRoleColumns+` FROM admin_roles WHERE tenant_id = $1 AND id = $2`, tenantID, id))
 	return r, storeErr(err, "admin role", nil)
+}
+
+func (q *queries) GetAdminRoleForUpdate(ctx context.Context, tenantID, id string) (*iam.AdminRole, error) {
+	if err := q.lockRow(ctx, "admin_roles", "admin role", `tenant_id = $1 AND id = $2`, tenantID, id); err != nil {
+		return nil, err
+	}
+	return q.GetAdminRole(ctx, tenantID, id)
 }
 
 func (q *queries) GetAdminRoleByName(ctx context.Context, tenantID, name string) (*iam.AdminRole, error) {
@@ -76,12 +84,10 @@ func collectAdminRoles(rows *sql.Rows) ([]iam.AdminRole, error) {
 }
 
 func (q *queries) UpdateAdminRole(ctx context.Context, r *iam.AdminRole) error {
-	res, err := q.w.ExecContext(ctx, `UPDATE admin_roles SET name = $1, name_folded = $2, description = $3, permissions = $4, updated_at = $5
-		WHERE tenant_id = $6 AND id = $7`, r.Name, fold(r.Name), r.Description, marshalStrings(r.Permissions), ts(r.UpdatedAt), r.TenantID, r.ID)
-	if err != nil {
-		return storeErr(err, "admin role", nameTaken)
-	}
-	return affected(res, nil, "admin role")
+	err := q.w.QueryRowContext(ctx, `UPDATE admin_roles SET name = $1, name_folded = $2, description = $3, permissions = $4, updated_at = $5,
+		version = version + 1 WHERE tenant_id = $6 AND id = $7 RETURNING version`,
+		r.Name, fold(r.Name), r.Description, marshalStrings(r.Permissions), ts(r.UpdatedAt), r.TenantID, r.ID).Scan(&r.Version)
+	return storeErr(err, "admin role", nameTaken)
 }
 
 func (q *queries) DeleteAdminRole(ctx context.Context, tenantID, id string) error {
@@ -97,6 +103,9 @@ func (q *queries) SetUserAdminRoles(ctx context.Context, tenantID, userID string
 		if err := q.inTenant(ctx, "admin_roles", "admin role", tenantID, id); err != nil {
 			return err
 		}
+	}
+	if _, err := q.w.ExecContext(ctx, `UPDATE users SET version = version + 1 WHERE tenant_id = $1 AND id = $2`, tenantID, userID); err != nil {
+		return storeErr(err, "user", nil)
 	}
 	if _, err := q.w.ExecContext(ctx, `DELETE FROM user_admin_roles WHERE tenant_id = $1 AND user_id = $2`, tenantID, userID); err != nil {
 		return storeErr(err, "admin roles", nil)

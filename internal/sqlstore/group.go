@@ -16,14 +16,14 @@ func groupUnique(constraint string) iam.Code {
 	return iam.CodeNameTaken
 }
 
-const groupColumns = `id, tenant_id, name, description, external_id, created_at, updated_at`
+const groupColumns = `id, tenant_id, name, description, external_id, created_at, updated_at, version`
 
 func scanGroup(row scanner) (*iam.Group, error) {
 	var (
 		g   iam.Group
 		ext sql.NullString
 	)
-	if err := row.Scan(&g.ID, &g.TenantID, &g.Name, &g.Description, &ext, &g.CreatedAt, &g.UpdatedAt); err != nil {
+	if err := row.Scan(&g.ID, &g.TenantID, &g.Name, &g.Description, &ext, &g.CreatedAt, &g.UpdatedAt, &g.Version); err != nil {
 		return nil, err
 	}
 	g.ExternalID, g.CreatedAt, g.UpdatedAt = ext.String, g.CreatedAt.UTC(), g.UpdatedAt.UTC()
@@ -31,14 +31,22 @@ func scanGroup(row scanner) (*iam.Group, error) {
 }
 
 func (q *queries) CreateGroup(ctx context.Context, g *iam.Group) error {
-	_, err := q.w.ExecContext(ctx, `INSERT INTO groups (`+groupColumns+`, name_folded) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-		g.ID, g.TenantID, g.Name, g.Description, nullString(g.ExternalID), ts(g.CreatedAt), ts(g.UpdatedAt), fold(g.Name))
+	g.Version = 1
+	_, err := q.w.ExecContext(ctx, `INSERT INTO groups (`+groupColumns+`, name_folded) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+		g.ID, g.TenantID, g.Name, g.Description, nullString(g.ExternalID), ts(g.CreatedAt), ts(g.UpdatedAt), g.Version, fold(g.Name))
 	return storeErr(err, "group", groupUnique)
 }
 
 func (q *queries) GetGroup(ctx context.Context, tenantID, id string) (*iam.Group, error) {
 	g, err := scanGroup(q.r.QueryRowContext(ctx, `SELECT `+groupColumns+` FROM groups WHERE tenant_id = $1 AND id = $2`, tenantID, id))
 	return g, storeErr(err, "group", nil)
+}
+
+func (q *queries) GetGroupForUpdate(ctx context.Context, tenantID, id string) (*iam.Group, error) {
+	if err := q.lockRow(ctx, "groups", "group", `tenant_id = $1 AND id = $2`, tenantID, id); err != nil {
+		return nil, err
+	}
+	return q.GetGroup(ctx, tenantID, id)
 }
 
 func (q *queries) ListGroups(ctx context.Context, tenantID string, p iam.ListParams) ([]iam.Group, int, error) {
@@ -52,12 +60,10 @@ func (q *queries) ListGroups(ctx context.Context, tenantID string, p iam.ListPar
 }
 
 func (q *queries) UpdateGroup(ctx context.Context, g *iam.Group) error {
-	res, err := q.w.ExecContext(ctx, `UPDATE groups SET name = $1, name_folded = $2, description = $3, external_id = $4, updated_at = $5
-		WHERE tenant_id = $6 AND id = $7`, g.Name, fold(g.Name), g.Description, nullString(g.ExternalID), ts(g.UpdatedAt), g.TenantID, g.ID)
-	if err != nil {
-		return storeErr(err, "group", groupUnique)
-	}
-	return affected(res, nil, "group")
+	err := q.w.QueryRowContext(ctx, `UPDATE groups SET name = $1, name_folded = $2, description = $3, external_id = $4, updated_at = $5,
+		version = version + 1 WHERE tenant_id = $6 AND id = $7 RETURNING version`,
+		g.Name, fold(g.Name), g.Description, nullString(g.ExternalID), ts(g.UpdatedAt), g.TenantID, g.ID).Scan(&g.Version)
+	return storeErr(err, "group", groupUnique)
 }
 
 func (q *queries) DeleteGroup(ctx context.Context, tenantID, id string) error {

@@ -18,7 +18,7 @@ func orgUnique(constraint string) iam.Code {
 	return iam.CodeAliasTaken
 }
 
-const orgColumns = `id, tenant_id, name, alias, external_id, metadata, created_at, updated_at`
+const orgColumns = `id, tenant_id, name, alias, external_id, metadata, created_at, updated_at, version`
 
 func scanOrganization(row scanner) (*iam.Organization, error) {
 	var (
@@ -26,7 +26,7 @@ func scanOrganization(row scanner) (*iam.Organization, error) {
 		ext  sql.NullString
 		meta string
 	)
-	if err := row.Scan(&o.ID, &o.TenantID, &o.Name, &o.Alias, &ext, &meta, &o.CreatedAt, &o.UpdatedAt); err != nil {
+	if err := row.Scan(&o.ID, &o.TenantID, &o.Name, &o.Alias, &ext, &meta, &o.CreatedAt, &o.UpdatedAt, &o.Version); err != nil {
 		return nil, err
 	}
 	if err := json.Unmarshal([]byte(meta), &o.Metadata); err != nil {
@@ -52,14 +52,22 @@ func (q *queries) CreateOrganization(ctx context.Context, o *iam.Organization) e
 	if err != nil {
 		return err
 	}
-	_, err = q.w.ExecContext(ctx, `INSERT INTO organizations (`+orgColumns+`, name_folded) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-		o.ID, o.TenantID, o.Name, o.Alias, nullString(o.ExternalID), meta, ts(o.CreatedAt), ts(o.UpdatedAt), fold(o.Name))
+	o.Version = 1
+	_, err = q.w.ExecContext(ctx, `INSERT INTO organizations (`+orgColumns+`, name_folded) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+		o.ID, o.TenantID, o.Name, o.Alias, nullString(o.ExternalID), meta, ts(o.CreatedAt), ts(o.UpdatedAt), o.Version, fold(o.Name))
 	return storeErr(err, "organization", orgUnique)
 }
 
 func (q *queries) GetOrganization(ctx context.Context, tenantID, id string) (*iam.Organization, error) {
 	o, err := scanOrganization(q.r.QueryRowContext(ctx, `SELECT `+orgColumns+` FROM organizations WHERE tenant_id = $1 AND id = $2`, tenantID, id))
 	return o, storeErr(err, "organization", nil)
+}
+
+func (q *queries) GetOrganizationForUpdate(ctx context.Context, tenantID, id string) (*iam.Organization, error) {
+	if err := q.lockRow(ctx, "organizations", "organization", `tenant_id = $1 AND id = $2`, tenantID, id); err != nil {
+		return nil, err
+	}
+	return q.GetOrganization(ctx, tenantID, id)
 }
 
 func (q *queries) GetOrganizationByAlias(ctx context.Context, tenantID, alias string) (*iam.Organization, error) {
@@ -82,13 +90,10 @@ func (q *queries) UpdateOrganization(ctx context.Context, o *iam.Organization) e
 	if err != nil {
 		return err
 	}
-	res, err := q.w.ExecContext(ctx, `UPDATE organizations SET name = $1, name_folded = $2, alias = $3, external_id = $4, metadata = $5,
-		updated_at = $6 WHERE tenant_id = $7 AND id = $8`,
-		o.Name, fold(o.Name), o.Alias, nullString(o.ExternalID), meta, ts(o.UpdatedAt), o.TenantID, o.ID)
-	if err != nil {
-		return storeErr(err, "organization", orgUnique)
-	}
-	return affected(res, nil, "organization")
+	err = q.w.QueryRowContext(ctx, `UPDATE organizations SET name = $1, name_folded = $2, alias = $3, external_id = $4, metadata = $5,
+		updated_at = $6, version = version + 1 WHERE tenant_id = $7 AND id = $8 RETURNING version`,
+		o.Name, fold(o.Name), o.Alias, nullString(o.ExternalID), meta, ts(o.UpdatedAt), o.TenantID, o.ID).Scan(&o.Version)
+	return storeErr(err, "organization", orgUnique)
 }
 
 func (q *queries) DeleteOrganization(ctx context.Context, tenantID, id string) error {
@@ -202,7 +207,7 @@ func scanMemberRow(row scanner) (*iam.Member, error) {
 	var u iam.User
 	var ext sql.NullString
 	var status string
-	if err := row.Scan(&created, &u.ID, &u.TenantID, &u.Email, &u.Name, &u.EmailVerified, &status, &ext, &u.CreatedAt, &u.UpdatedAt); err != nil {
+	if err := row.Scan(&created, &u.ID, &u.TenantID, &u.Email, &u.Name, &u.EmailVerified, &status, &ext, &u.CreatedAt, &u.UpdatedAt, &u.Version); err != nil {
 		return nil, err
 	}
 	u.ExternalID, u.Status = ext.String, iam.UserStatus(status)
@@ -275,7 +280,7 @@ func (q *queries) UserMemberships(ctx context.Context, tenantID, userID string) 
 		var o iam.Organization
 		var ext sql.NullString
 		var meta string
-		if err := r.Scan(&created, &o.ID, &o.TenantID, &o.Name, &o.Alias, &ext, &meta, &o.CreatedAt, &o.UpdatedAt); err != nil {
+		if err := r.Scan(&created, &o.ID, &o.TenantID, &o.Name, &o.Alias, &ext, &meta, &o.CreatedAt, &o.UpdatedAt, &o.Version); err != nil {
 			return err
 		}
 		if err := json.Unmarshal([]byte(meta), &o.Metadata); err != nil {

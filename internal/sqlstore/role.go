@@ -9,11 +9,11 @@ import (
 	"github.com/gatehouse-iam/gatehouse/internal/iam"
 )
 
-const permissionColumns = `id, tenant_id, name, description, created_at, updated_at`
+const permissionColumns = `id, tenant_id, name, description, created_at, updated_at, version`
 
 func scanPermission(row scanner) (*iam.Permission, error) {
 	var p iam.Permission
-	if err := row.Scan(&p.ID, &p.TenantID, &p.Name, &p.Description, &p.CreatedAt, &p.UpdatedAt); err != nil {
+	if err := row.Scan(&p.ID, &p.TenantID, &p.Name, &p.Description, &p.CreatedAt, &p.UpdatedAt, &p.Version); err != nil {
 		return nil, err
 	}
 	p.CreatedAt, p.UpdatedAt = p.CreatedAt.UTC(), p.UpdatedAt.UTC()
@@ -21,14 +21,22 @@ func scanPermission(row scanner) (*iam.Permission, error) {
 }
 
 func (q *queries) CreatePermission(ctx context.Context, p *iam.Permission) error {
-	_, err := q.w.ExecContext(ctx, `INSERT INTO permissions (`+permissionColumns+`) VALUES ($1, $2, $3, $4, $5, $6)`,
-		p.ID, p.TenantID, p.Name, p.Description, ts(p.CreatedAt), ts(p.UpdatedAt))
+	p.Version = 1
+	_, err := q.w.ExecContext(ctx, `INSERT INTO permissions (`+permissionColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+		p.ID, p.TenantID, p.Name, p.Description, ts(p.CreatedAt), ts(p.UpdatedAt), p.Version)
 	return storeErr(err, "permission", nameTaken)
 }
 
 func (q *queries) GetPermission(ctx context.Context, tenantID, id string) (*iam.Permission, error) {
 	p, err := scanPermission(q.r.QueryRowContext(ctx, `SELECT `+permissionColumns+` FROM permissions WHERE tenant_id = $1 AND id = $2`, tenantID, id))
 	return p, storeErr(err, "permission", nil)
+}
+
+func (q *queries) GetPermissionForUpdate(ctx context.Context, tenantID, id string) (*iam.Permission, error) {
+	if err := q.lockRow(ctx, "permissions", "permission", `tenant_id = $1 AND id = $2`, tenantID, id); err != nil {
+		return nil, err
+	}
+	return q.GetPermission(ctx, tenantID, id)
 }
 
 func (q *queries) GetPermissionByName(ctx context.Context, tenantID, name string) (*iam.Permission, error) {
@@ -47,9 +55,9 @@ func (q *queries) ListPermissions(ctx context.Context, tenantID string, p iam.Li
 }
 
 func (q *queries) UpdatePermission(ctx context.Context, p *iam.Permission) error {
-	res, err := q.w.ExecContext(ctx, `UPDATE permissions SET description = $1, updated_at = $2 WHERE tenant_id = $3 AND id = $4`,
-		p.Description, ts(p.UpdatedAt), p.TenantID, p.ID)
-	return affected(res, err, "permission")
+	err := q.w.QueryRowContext(ctx, `UPDATE permissions SET description = $1, updated_at = $2, version = version + 1
+		WHERE tenant_id = $3 AND id = $4 RETURNING version`, p.Description, ts(p.UpdatedAt), p.TenantID, p.ID).Scan(&p.Version)
+	return storeErr(err, "permission", nil)
 }
 
 func (q *queries) DeletePermission(ctx context.Context, tenantID, id string) error {
@@ -65,14 +73,14 @@ func (q *queries) DeletePermission(ctx context.Context, tenantID, id string) err
 	return affected(res, err, "permission")
 }
 
-const roleColumns = `id, tenant_id, organization_id, name, description, created_at, updated_at`
+const roleColumns = `id, tenant_id, organization_id, name, description, created_at, updated_at, version`
 
 func scanRole(row scanner) (*iam.Role, error) {
 	var (
 		r   iam.Role
 		org sql.NullString
 	)
-	if err := row.Scan(&r.ID, &r.TenantID, &org, &r.Name, &r.Description, &r.CreatedAt, &r.UpdatedAt); err != nil {
+	if err := row.Scan(&r.ID, &r.TenantID, &org, &r.Name, &r.Description, &r.CreatedAt, &r.UpdatedAt, &r.Version); err != nil {
 		return nil, err
 	}
 	r.OrganizationID, r.CreatedAt, r.UpdatedAt = org.String, r.CreatedAt.UTC(), r.UpdatedAt.UTC()
@@ -85,8 +93,9 @@ func (q *queries) CreateRole(ctx context.Context, r *iam.Role) error {
 			return err
 		}
 	}
-	_, err := q.w.ExecContext(ctx, `INSERT INTO roles (`+roleColumns+`, name_folded) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-		r.ID, r.TenantID, nullString(r.OrganizationID), r.Name, r.Description, ts(r.CreatedAt), ts(r.UpdatedAt), fold(r.Name))
+	r.Version = 1
+	_, err := q.w.ExecContext(ctx, `INSERT INTO roles (`+roleColumns+`, name_folded) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+		r.ID, r.TenantID, nullString(r.OrganizationID), r.Name, r.Description, ts(r.CreatedAt), ts(r.UpdatedAt), r.Version, fold(r.Name))
 	if err != nil {
 		return storeErr(err, "role", nameTaken)
 	}
@@ -162,6 +171,13 @@ func (q *queries) GetRole(ctx context.Context, tenantID, id string) (*iam.Role, 
 	return &roles[0], nil
 }
 
+func (q *queries) GetRoleForUpdate(ctx context.Context, tenantID, id string) (*iam.Role, error) {
+	if err := q.lockRow(ctx, "roles", "role", `tenant_id = $1 AND id = $2`, tenantID, id); err != nil {
+		return nil, err
+	}
+	return q.GetRole(ctx, tenantID, id)
+}
+
 func (q *queries) ListRoles(ctx context.Context, tenantID string, rq iam.RoleQuery) ([]iam.Role, int, error) {
 	where, args := ` WHERE tenant_id = $1`, []any{tenantID}
 	if rq.Search != "" {
@@ -184,13 +200,10 @@ func (q *queries) ListRoles(ctx context.Context, tenantID string, rq iam.RoleQue
 }
 
 func (q *queries) UpdateRole(ctx context.Context, r *iam.Role) error {
-	res, err := q.w.ExecContext(ctx, `UPDATE roles SET name = $1, name_folded = $2, description = $3, updated_at = $4 WHERE tenant_id = $5 AND id = $6`,
-		r.Name, fold(r.Name), r.Description, ts(r.UpdatedAt), r.TenantID, r.ID)
+	err := q.w.QueryRowContext(ctx, `UPDATE roles SET name = $1, name_folded = $2, description = $3, updated_at = $4, version = version + 1
+		WHERE tenant_id = $5 AND id = $6 RETURNING version`, r.Name, fold(r.Name), r.Description, ts(r.UpdatedAt), r.TenantID, r.ID).Scan(&r.Version)
 	if err != nil {
 		return storeErr(err, "role", nameTaken)
-	}
-	if err := affected(res, nil, "role"); err != nil {
-		return err
 	}
 	if _, err := q.w.ExecContext(ctx, `DELETE FROM role_permissions WHERE role_id = $1`, r.ID); err != nil {
 		return storeErr(err, "role permissions", nil)

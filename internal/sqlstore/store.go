@@ -258,6 +258,20 @@ func (s *Store) inTx(ctx context.Context, fn func(iam.Tx) error) error {
 	return nil
 }
 
+// lockRow holds the row of table matching where until the transaction ends,
+// so that a read-modify-write taking it before its read loses no concurrent
+// change. SQLite transactions hold the database's one write lock already. FOR
+// NO KEY UPDATE, unlike FOR UPDATE, lets others meanwhile insert rows that
+// refer to the locked one.
+func (q *queries) lockRow(ctx context.Context, table, what, where string, args ...any) error {
+	if q.dialect == SQLite {
+		return nil
+	}
+	var n int
+	err := q.w.QueryRowContext(ctx, `SELECT 1 FROM `+table+` WHERE `+where+` FOR NO KEY UPDATE`, args...).Scan(&n)
+	return storeErr(err, what, nil)
+}
+
 // storeErr maps a driver error to an iam error: no rows to notFound, a unique
 // violation to the code chosen by unique, anything else to internal. unique
 // receives the violated constraint's description and may be nil.

@@ -12,9 +12,10 @@ import (
 func hostnameTaken(string) iam.Code { return iam.CodeHostnameTaken }
 
 func (q *queries) CreateTenant(ctx context.Context, t *iam.Tenant) error {
+	t.Version = 1
 	_, err := q.w.ExecContext(ctx,
-		`INSERT INTO tenants (id, name, name_folded, is_system, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6)`,
-		t.ID, t.Name, fold(t.Name), t.System, ts(t.CreatedAt), ts(t.UpdatedAt))
+		`INSERT INTO tenants (id, name, name_folded, is_system, created_at, updated_at, version) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+		t.ID, t.Name, fold(t.Name), t.System, ts(t.CreatedAt), ts(t.UpdatedAt), t.Version)
 	if err != nil {
 		return storeErr(err, "tenant", func(string) iam.Code { return iam.CodeConflict })
 	}
@@ -39,11 +40,11 @@ func (q *queries) insertHostnames(ctx context.Context, tenantID string, hostname
 	return nil
 }
 
-const tenantColumns = `id, name, is_system, created_at, updated_at`
+const tenantColumns = `id, name, is_system, created_at, updated_at, version`
 
 func scanTenant(row scanner) (*iam.Tenant, error) {
 	var t iam.Tenant
-	if err := row.Scan(&t.ID, &t.Name, &t.System, &t.CreatedAt, &t.UpdatedAt); err != nil {
+	if err := row.Scan(&t.ID, &t.Name, &t.System, &t.CreatedAt, &t.UpdatedAt, &t.Version); err != nil {
 		return nil, err
 	}
 	t.CreatedAt, t.UpdatedAt = t.CreatedAt.UTC(), t.UpdatedAt.UTC()
@@ -80,6 +81,13 @@ func (q *queries) hostnames(ctx context.Context, tenantID string) ([]string, err
 
 func (q *queries) GetTenant(ctx context.Context, id string) (*iam.Tenant, error) {
 	return q.tenantWhere(ctx, `id = $1`, id)
+}
+
+func (q *queries) GetTenantForUpdate(ctx context.Context, id string) (*iam.Tenant, error) {
+	if err := q.lockRow(ctx, "tenants", "tenant", `id = $1`, id); err != nil {
+		return nil, err
+	}
+	return q.GetTenant(ctx, id)
 }
 
 func (q *queries) SystemTenant(ctx context.Context) (*iam.Tenant, error) {
@@ -131,9 +139,10 @@ func (q *queries) ListTenants(ctx context.Context, p iam.ListParams) ([]iam.Tena
 }
 
 func (q *queries) UpdateTenant(ctx context.Context, t *iam.Tenant) error {
-	res, err := q.w.ExecContext(ctx, `UPDATE tenants SET name = $1, name_folded = $2, updated_at = $3 WHERE id = $4`, t.Name, fold(t.Name), ts(t.UpdatedAt), t.ID)
-	if err := affected(res, err, "tenant"); err != nil {
-		return err
+	err := q.w.QueryRowContext(ctx, `UPDATE tenants SET name = $1, name_folded = $2, updated_at = $3, version = version + 1 WHERE id = $4 RETURNING version`,
+		t.Name, fold(t.Name), ts(t.UpdatedAt), t.ID).Scan(&t.Version)
+	if err != nil {
+		return storeErr(err, "tenant", nil)
 	}
 	if _, err := q.w.ExecContext(ctx, `DELETE FROM tenant_hostnames WHERE tenant_id = $1`, t.ID); err != nil {
 		return storeErr(err, "tenant hostnames", nil)

@@ -16,7 +16,7 @@ func userUnique(constraint string) iam.Code {
 	return iam.CodeEmailTaken
 }
 
-const userColumns = `id, tenant_id, email, name, email_verified, status, external_id, created_at, updated_at`
+const userColumns = `id, tenant_id, email, name, email_verified, status, external_id, created_at, updated_at, version`
 
 func scanUser(row scanner) (*iam.User, error) {
 	var (
@@ -24,7 +24,7 @@ func scanUser(row scanner) (*iam.User, error) {
 		ext    sql.NullString
 		status string
 	)
-	if err := row.Scan(&u.ID, &u.TenantID, &u.Email, &u.Name, &u.EmailVerified, &status, &ext, &u.CreatedAt, &u.UpdatedAt); err != nil {
+	if err := row.Scan(&u.ID, &u.TenantID, &u.Email, &u.Name, &u.EmailVerified, &status, &ext, &u.CreatedAt, &u.UpdatedAt, &u.Version); err != nil {
 		return nil, err
 	}
 	u.ExternalID, u.Status = ext.String, iam.UserStatus(status)
@@ -37,15 +37,23 @@ func scanUser(row scanner) (*iam.User, error) {
 func fold(s string) string { return strings.ToLower(s) }
 
 func (q *queries) CreateUser(ctx context.Context, u *iam.User) error {
-	_, err := q.w.ExecContext(ctx, `INSERT INTO users (`+userColumns+`, name_folded) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+	u.Version = 1
+	_, err := q.w.ExecContext(ctx, `INSERT INTO users (`+userColumns+`, name_folded) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
 		u.ID, u.TenantID, u.Email, u.Name, u.EmailVerified, string(u.Status),
-		nullString(u.ExternalID), ts(u.CreatedAt), ts(u.UpdatedAt), fold(u.Name))
+		nullString(u.ExternalID), ts(u.CreatedAt), ts(u.UpdatedAt), u.Version, fold(u.Name))
 	return storeErr(err, "user", userUnique)
 }
 
 func (q *queries) GetUser(ctx context.Context, tenantID, id string) (*iam.User, error) {
 	u, err := scanUser(q.r.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE tenant_id = $1 AND id = $2`, tenantID, id))
 	return u, storeErr(err, "user", nil)
+}
+
+func (q *queries) GetUserForUpdate(ctx context.Context, tenantID, id string) (*iam.User, error) {
+	if err := q.lockRow(ctx, "users", "user", `tenant_id = $1 AND id = $2`, tenantID, id); err != nil {
+		return nil, err
+	}
+	return q.GetUser(ctx, tenantID, id)
 }
 
 func (q *queries) GetUserByEmail(ctx context.Context, tenantID, email string) (*iam.User, error) {
@@ -68,14 +76,11 @@ func (q *queries) ListUsers(ctx context.Context, tenantID string, uq iam.UserQue
 }
 
 func (q *queries) UpdateUser(ctx context.Context, u *iam.User) error {
-	res, err := q.w.ExecContext(ctx, `UPDATE users SET email = $1, name = $2, email_verified = $3, status = $4,
-		external_id = $5, updated_at = $6, name_folded = $7 WHERE tenant_id = $8 AND id = $9`,
+	err := q.w.QueryRowContext(ctx, `UPDATE users SET email = $1, name = $2, email_verified = $3, status = $4,
+		external_id = $5, updated_at = $6, name_folded = $7, version = version + 1 WHERE tenant_id = $8 AND id = $9 RETURNING version`,
 		u.Email, u.Name, u.EmailVerified, string(u.Status), nullString(u.ExternalID), ts(u.UpdatedAt),
-		fold(u.Name), u.TenantID, u.ID)
-	if err != nil {
-		return storeErr(err, "user", userUnique)
-	}
-	return affected(res, nil, "user")
+		fold(u.Name), u.TenantID, u.ID).Scan(&u.Version)
+	return storeErr(err, "user", userUnique)
 }
 
 func (q *queries) DeleteUser(ctx context.Context, tenantID, id string) error {

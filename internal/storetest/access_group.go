@@ -216,7 +216,7 @@ func testGroupUpdate(t *testing.T, s iam.Store) {
 		t.Errorf("ListGroups search of the new name = %v, %v; want the group", groupNames(list), err)
 	}
 
-	want.ExternalID, want.Description, want.UpdatedAt = "", "", at(2*time.Hour)
+	want.ExternalID, want.Description, want.UpdatedAt, want.Version = "", "", at(2*time.Hour), 3
 	upd = want
 	must(t, s.UpdateGroup(ctx, &upd), "UpdateGroup clearing external_id")
 	got, err = s.GetGroup(ctx, tn.ID, g.ID)

@@ -258,7 +258,7 @@ func testOrgUpdate(t *testing.T, s iam.Store) {
 	must(t, err, "GetOrganizationByAlias of the new alias")
 	check(t, "organization by new alias", got, &want)
 
-	want.ExternalID, want.Metadata, want.UpdatedAt = "", nil, at(2*time.Hour)
+	want.ExternalID, want.Metadata, want.UpdatedAt, want.Version = "", nil, at(2*time.Hour), 3
 	upd = want
 	must(t, s.UpdateOrganization(ctx, &upd), "UpdateOrganization clearing external_id and metadata")
 	got, err = s.GetOrganization(ctx, tn.ID, o.ID)

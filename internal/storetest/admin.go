@@ -249,6 +249,8 @@ func testListAdmins(t *testing.T, s iam.Store) {
 	ou := createUser(t, s, other.ID, "amy@example.com")
 	must(t, s.SetUserAdminRoles(ctx, other.ID, ou.ID, []string{or.ID}), "SetUserAdminRoles in the other tenant")
 
+	// Setting a user's admin roles counts as an update of the user.
+	amy.Version, bob.Version = 2, 2
 	wantAdmin := map[string]iam.Admin{
 		amy.ID: {User: *amy, Roles: rolesOf(r1)},
 		bob.ID: {User: *bob, Roles: rolesOf(r1, r2)},

@@ -19,7 +19,7 @@ var settingsTests = []test{
 // wantSettings checks that the tenant's document is want, byte for byte.
 func wantSettings(t *testing.T, s iam.Tx, what, tenantID, want string) {
 	t.Helper()
-	got, err := s.GetSettings(t.Context(), tenantID)
+	got, _, err := s.GetSettings(t.Context(), tenantID)
 	if err != nil {
 		t.Errorf("%s: GetSettings: %v", what, err)
 		return
@@ -32,7 +32,7 @@ func wantSettings(t *testing.T, s iam.Tx, what, tenantID, want string) {
 func testSettingsGetPut(t *testing.T, s iam.Store) {
 	ctx := t.Context()
 	tn := createTenant(t, s)
-	_, err := s.GetSettings(ctx, tn.ID)
+	_, _, err := s.GetSettings(ctx, tn.ID)
 	wantCode(t, err, iam.CodeNotFound, "GetSettings before the first put")
 
 	// The store keeps the document as given: no reformatting, any text.
@@ -52,7 +52,7 @@ func testSettingsPerTenant(t *testing.T, s iam.Store) {
 	ctx := t.Context()
 	a, b := createTenant(t, s), createTenant(t, s)
 	must(t, s.PutSettings(ctx, a.ID, []byte(`{"tenant":"a"}`), t0), "PutSettings a")
-	_, err := s.GetSettings(ctx, b.ID)
+	_, _, err := s.GetSettings(ctx, b.ID)
 	wantCode(t, err, iam.CodeNotFound, "GetSettings of b after a's put")
 
 	must(t, s.PutSettings(ctx, b.ID, []byte(`{"tenant":"b"}`), t0), "PutSettings b")
@@ -68,7 +68,7 @@ func testSettingsUnknownTenant(t *testing.T, s iam.Store) {
 	ctx := t.Context()
 	unknown := newID(t)
 	wantCode(t, s.PutSettings(ctx, unknown, []byte(`{}`), t0), iam.CodeNotFound, "PutSettings of an unknown tenant")
-	_, err := s.GetSettings(ctx, unknown)
+	_, _, err := s.GetSettings(ctx, unknown)
 	wantCode(t, err, iam.CodeNotFound, "GetSettings of an unknown tenant")
 }
 
@@ -101,7 +101,7 @@ func testSettingsCascade(t *testing.T, s iam.Store) {
 	must(t, s.PutSettings(ctx, gone.ID, []byte(`{"gone":true}`), t0), "PutSettings gone")
 	must(t, s.PutSettings(ctx, kept.ID, []byte(`{"kept":true}`), t0), "PutSettings kept")
 	must(t, s.DeleteTenant(ctx, gone.ID), "DeleteTenant")
-	_, err := s.GetSettings(ctx, gone.ID)
+	_, _, err := s.GetSettings(ctx, gone.ID)
 	wantCode(t, err, iam.CodeNotFound, "GetSettings of a deleted tenant")
 	wantSettings(t, s, "other tenant's document", kept.ID, `{"kept":true}`)
 }

@@ -38,6 +38,7 @@ func Run(t *testing.T, newStore func(t *testing.T) iam.Store) {
 		{"Account", accountTests},
 		{"Settings", settingsTests},
 		{"Order", orderTests},
+		{"Concurrency", concurrencyTests()},
 	}
 	for _, area := range areas {
 		t.Run(area.name, func(t *testing.T) {

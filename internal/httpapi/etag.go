@@ -1,0 +1,57 @@
+package httpapi
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/gatehouse-iam/gatehouse/internal/iam"
+)
+
+// etag is the strong ETag of a record at version (RFC 9110 §8.8.3).
+func etag(version int64) string { return `"` + strconv.FormatInt(version, 10) + `"` }
+
+// IfMatch is the If-Match header of a request changing one resource (RFC 9110
+// §13.1.1): the change happens only if the resource's current ETag is listed,
+// or, with *, if it exists; otherwise the answer is 412 precondition_failed.
+type IfMatch struct {
+	IfMatch string `header:"If-Match" doc:"Change the resource only if its ETag is one of these (or * for any); else 412 precondition_failed"`
+}
+
+// precondition is what the header asks of the resource's version. Weak tags
+// (W/"…") and tags Gatehouse never issued match nothing: If-Match compares
+// strongly.
+func (m IfMatch) precondition() iam.Precondition {
+	header := strings.TrimSpace(m.IfMatch)
+	switch header {
+	case "":
+		return iam.Precondition{}
+	case "*":
+		return iam.IfExists()
+	}
+	var versions []int64
+	for tag := range strings.SplitSeq(header, ",") {
+		tag = strings.TrimSpace(tag)
+		if len(tag) < 2 || tag[0] != '"' || tag[len(tag)-1] != '"' {
+			continue
+		}
+		if v, err := strconv.ParseInt(tag[1:len(tag)-1], 10, 64); err == nil {
+			versions = append(versions, v)
+		}
+	}
+	return iam.IfVersion(versions...)
+}
+
+// idIfMatch is the path and If-Match header of a request deleting a resource.
+type idIfMatch struct {
+	IDPath
+	IfMatch
+}
+
+// preconditioned documents that op honours If-Match and may answer 412.
+func preconditioned(op huma.Operation) huma.Operation {
+	op.Errors = append(op.Errors, http.StatusPreconditionFailed)
+	return op
+}
