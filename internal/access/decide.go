@@ -247,6 +247,11 @@ func (s *Service) subjectUser(ctx context.Context, sub Subject) (string, error) 
 		if err != nil {
 			return "", invalid("subject.token", "is not a valid access token of this tenant")
 		}
+		if p.Kind != iam.PrincipalUser {
+			// Only users hold application roles yet; a principal of another
+			// kind has no UserID, which must never pass for the caller's own.
+			return "", iam.Errorf(iam.CodeNotFound, "subject not found: only users can be checked yet")
+		}
 		return p.UserID, nil
 	case sub.Type == SubjectUser:
 		if !ValidID(sub.ID) {
@@ -272,7 +277,7 @@ func grantReason(g *iam.Grant) string {
 // MyPermissions lists the permission patterns the caller holds, tenant-wide
 // or in an organization (id or alias) where it applies.
 func (s *Service) MyPermissions(ctx context.Context, organization string) ([]string, error) {
-	caller, err := Authenticated(ctx)
+	caller, err := AuthenticatedUser(ctx)
 	if err != nil {
 		return nil, err
 	}
