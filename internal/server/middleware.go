@@ -213,7 +213,7 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 			httpapi.WriteError(w, r, iam.Errorf(iam.CodeInvalidToken, "the Authorization header must be: Bearer <token>"))
 			return
 		}
-		p, err := s.account.Authenticate(r.Context(), strings.TrimSpace(raw))
+		p, err := s.authn.Authenticate(r.Context(), strings.TrimSpace(raw))
 		if err != nil {
 			httpapi.WriteError(w, r, err)
 			return

@@ -19,6 +19,7 @@ import (
 	"github.com/gatehouse-iam/gatehouse/internal/access"
 	"github.com/gatehouse-iam/gatehouse/internal/account"
 	"github.com/gatehouse-iam/gatehouse/internal/audit"
+	"github.com/gatehouse-iam/gatehouse/internal/authn"
 	"github.com/gatehouse-iam/gatehouse/internal/config"
 	"github.com/gatehouse-iam/gatehouse/internal/directory"
 	"github.com/gatehouse-iam/gatehouse/internal/httpapi"
@@ -46,6 +47,7 @@ type Server struct {
 	account   *account.Service
 	directory *directory.Service
 	access    *access.Service
+	authn     *authn.Chain
 	hasher    *password.Hasher
 	sender    *mail.Sender
 	api       huma.API
@@ -129,7 +131,10 @@ func wire(ctx context.Context, opts Options, store *sqlstore.Store) (*Server, er
 	outbox := mail.NewOutbox(now, transport != nil)
 	acc := account.New(account.Deps{Store: store, Hasher: hasher, Issuer: issuer, Settings: st,
 		Mailer: tenantMailer{outbox: outbox, settings: st}, BaseURL: cfg.Issuer, Now: now})
-	authz := access.New(store, acc, now)
+	// Access tokens are the only bearer credentials yet; the machine-identity
+	// and SCIM capabilities register their secrets' prefixes here.
+	bearer := authn.NewChain(acc, nil)
+	authz := access.New(store, bearer, now)
 	tenants := newTenantResolver(store, cfg.MultiTenant, issuerHost(cfg.Issuer))
 	dir := directory.New(store, hasher, caches{account: acc, tenants: tenants, access: authz}, st, now)
 	system, created, err := dir.EnsureSystemTenant(ctx)
@@ -144,7 +149,7 @@ func wire(ctx context.Context, opts Options, store *sqlstore.Store) (*Server, er
 			return nil, err
 		}
 	}
-	s := &Server{cfg: cfg, build: build, log: log, store: store, keys: keys, account: acc, directory: dir, access: authz, hasher: hasher}
+	s := &Server{cfg: cfg, build: build, log: log, store: store, keys: keys, account: acc, directory: dir, access: authz, authn: bearer, hasher: hasher}
 	if transport != nil {
 		s.sender = mail.NewSender(store, transport, now, log, mail.SenderOptions{})
 	} else {
