@@ -2,6 +2,8 @@ package iam
 
 import (
 	"context"
+	"errors"
+	"sync"
 	"time"
 )
 
@@ -56,6 +58,7 @@ const (
 	tenantKey ctxKey = iota
 	principalKey
 	metaKey
+	causesKey
 )
 
 // WithTenant returns ctx carrying the request's tenant.
@@ -89,4 +92,32 @@ func WithRequestMeta(ctx context.Context, m RequestMeta) context.Context {
 func RequestMetaFrom(ctx context.Context) RequestMeta {
 	m, _ := ctx.Value(metaKey).(RequestMeta)
 	return m
+}
+
+// causes collects the hidden causes of a request's errors.
+type causes struct {
+	mu   sync.Mutex
+	errs []error
+}
+
+// WithCauses returns a context that collects the causes of the errors a
+// request is answered with, whichever transport writes them, and a function
+// that returns them, for the request log.
+func WithCauses(ctx context.Context) (context.Context, func() error) {
+	c := &causes{}
+	return context.WithValue(ctx, causesKey, c), func() error {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		return errors.Join(c.errs...)
+	}
+}
+
+// RecordCause keeps err for the request log of ctx; a transport calls it for
+// a cause it does not show the client.
+func RecordCause(ctx context.Context, err error) {
+	if c, ok := ctx.Value(causesKey).(*causes); ok {
+		c.mu.Lock()
+		c.errs = append(c.errs, err)
+		c.mu.Unlock()
+	}
 }

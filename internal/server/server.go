@@ -51,6 +51,7 @@ type Server struct {
 	hasher    *password.Hasher
 	sender    *mail.Sender
 	api       huma.API
+	mux       muxes
 	handler   http.Handler
 }
 
@@ -156,16 +157,16 @@ func wire(ctx context.Context, opts Options, store *sqlstore.Store) (*Server, er
 		log.Info("no smtp_host: mail is kept in the outbox, unsent (GET /api/v1/outbox)")
 	}
 	metrics := newMetrics()
-	mux := http.NewServeMux()
-	s.api = httpapi.New(mux, build.Version, httpapi.Services{Directory: dir, Account: acc, Access: authz,
+	s.mux = newMuxes()
+	s.api = httpapi.New(s.mux.rest, build.Version, httpapi.Services{Directory: dir, Account: acc, Access: authz,
 		Audit: audit.NewLog(store, access.Require), Settings: st, Outbox: mail.NewOutboxLog(store, access.Require, func(ctx context.Context, p *iam.Principal, m *iam.Mail) (bool, error) {
 			return access.MayReadMail(ctx, store, p, m)
 		}),
 		Logins: metrics, Issuer: cfg.Issuer})
 	limiter := newIPLimiter(cfg.AuthRatePerSecond, cfg.AuthRateBurst, store, now)
-	s.routes(mux, metrics)
+	s.routes(metrics)
 	metrics.watchHasher(hasher)
-	s.handler = s.middleware(mux, metrics, tenants, limiter)
+	s.handler = s.surfaces(metrics, tenants, limiter)
 	return s, nil
 }
 
