@@ -314,6 +314,11 @@ func (s *Service) subjectUser(ctx context.Context, sub Subject) (string, error) 
 		if err != nil {
 			return "", invalid("subject.token", "is not a valid access token of this tenant")
 		}
+		if p.Kind != iam.PrincipalUser {
+			// Only users hold application roles yet; a principal of another
+			// kind has no UserID, which must never pass for the caller's own.
+			return "", iam.Errorf(iam.CodeNotFound, "subject not found: only users can be checked yet")
+		}
 		return p.UserID, nil
 	case sub.Type == SubjectUser:
 		if !ValidID(sub.ID) {
@@ -348,7 +353,7 @@ func grantReason(g *iam.Grant) string {
 // organization, as in one it is not a member of, that is its tenant-wide and
 // group roles.
 func (s *Service) MyPermissions(ctx context.Context, organization string) ([]string, error) {
-	caller, err := Authenticated(ctx)
+	caller, err := AuthenticatedUser(ctx)
 	if err != nil {
 		return nil, err
 	}

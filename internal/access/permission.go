@@ -105,6 +105,21 @@ func Authenticated(ctx context.Context) (*iam.Principal, error) {
 	return p, nil
 }
 
+// AuthenticatedUser returns the caller of ctx if it is a user, for what only
+// a user has (sessions, memberships, application roles): unauthenticated when
+// there is no caller, forbidden when it is of another kind.
+func AuthenticatedUser(ctx context.Context) (*iam.Principal, error) {
+	p, err := Authenticated(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if p.Kind != iam.PrincipalUser {
+		return nil, &iam.Error{Code: iam.CodeForbidden, Message: "only a signed-in user may do this",
+			Details: map[string]any{"principal_kind": string(p.Kind)}}
+	}
+	return p, nil
+}
+
 // CoversPattern reports whether the granted permissions include everything
 // pattern grants: a caller may hand out only what it holds itself.
 func CoversPattern(granted []string, pattern string) bool {

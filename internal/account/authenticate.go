@@ -78,7 +78,7 @@ func (s *Service) sessionState(ctx context.Context, tenantID, sessionID string) 
 	for _, r := range roles {
 		perms = append(perms, r.Permissions...)
 	}
-	p := &iam.Principal{TenantID: tenantID, UserID: u.ID, SessionID: sess.ID, User: u, Permissions: perms}
+	p := &iam.Principal{Kind: iam.PrincipalUser, ID: u.ID, TenantID: tenantID, UserID: u.ID, SessionID: sess.ID, User: u, Permissions: perms}
 	s.cache.put(gen, sessionID, u.ID, p)
 	return p, nil
 }

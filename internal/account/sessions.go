@@ -10,7 +10,7 @@ import (
 
 // MySessions lists the caller's active sessions, newest first.
 func (s *Service) MySessions(ctx context.Context, lp iam.ListParams) ([]iam.Session, int, error) {
-	p, err := access.Authenticated(ctx)
+	p, err := access.AuthenticatedUser(ctx)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -19,7 +19,7 @@ func (s *Service) MySessions(ctx context.Context, lp iam.ListParams) ([]iam.Sess
 
 // EndMySession ends one of the caller's sessions. Errors: CodeNotFound.
 func (s *Service) EndMySession(ctx context.Context, id string) error {
-	p, err := access.Authenticated(ctx)
+	p, err := access.AuthenticatedUser(ctx)
 	if err != nil {
 		return err
 	}
@@ -28,7 +28,7 @@ func (s *Service) EndMySession(ctx context.Context, id string) error {
 
 // EndMyOtherSessions ends every session of the caller but this one.
 func (s *Service) EndMyOtherSessions(ctx context.Context) error {
-	p, err := access.Authenticated(ctx)
+	p, err := access.AuthenticatedUser(ctx)
 	if err != nil {
 		return err
 	}

@@ -9,20 +9,22 @@ import (
 	"github.com/gatehouse-iam/gatehouse/internal/iam"
 )
 
-// Actor types.
+// Actor types. A principal acts under its kind (ActorUser is a user's);
+// anonymous callers and the server itself have types of their own.
 const (
-	ActorUser      = "user"
+	ActorUser      = string(iam.PrincipalUser)
 	ActorAnonymous = "anonymous"
 	ActorSystem    = "system"
 )
 
 // Event returns an event for action on target, with the actor, IP and user
-// agent taken from ctx. A caller without a principal is anonymous.
+// agent taken from ctx. The actor is the principal, of whatever kind; a
+// caller without a principal is anonymous.
 func Event(ctx context.Context, now time.Time, tenantID, action string, target iam.Ref, result string, details map[string]any) *iam.AuditEvent {
 	meta := iam.RequestMetaFrom(ctx)
 	actor := iam.Ref{Type: ActorAnonymous}
 	if p := iam.PrincipalFrom(ctx); p != nil {
-		actor = iam.Ref{Type: ActorUser, ID: p.UserID}
+		actor = p.Ref()
 	}
 	if details == nil && meta.RequestID != "" {
 		details = map[string]any{}

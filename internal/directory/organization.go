@@ -322,7 +322,7 @@ func (s *Service) RemoveMember(ctx context.Context, ref, userID string) error {
 
 // MyOrganizations lists the organizations the caller belongs to.
 func (s *Service) MyOrganizations(ctx context.Context) ([]iam.Membership, error) {
-	p, err := access.Authenticated(ctx)
+	p, err := access.AuthenticatedUser(ctx)
 	if err != nil {
 		return nil, err
 	}

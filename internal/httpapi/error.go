@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
-	"sync"
 
 	"github.com/danielgtaylor/huma/v2"
 
@@ -53,7 +52,7 @@ func fromError(ctx context.Context, err error) *ErrorBody {
 		e = iam.Internal(err)
 	}
 	if e.Err != nil || e.Code.Class() == iam.ClassInternal {
-		recordCause(ctx, err)
+		iam.RecordCause(ctx, err)
 	}
 	status := classStatus[e.Code.Class()]
 	body = &ErrorBody{status: status, Code: string(e.Code), Message: e.Message, Details: e.Details}
@@ -155,31 +154,4 @@ func init() {
 		return humaError(nil, status, msg, errs...)
 	}
 	huma.NewErrorWithContext = humaError
-}
-
-type causesKey struct{}
-
-// causes collects the hidden causes of a request's errors.
-type causes struct {
-	mu   sync.Mutex
-	errs []error
-}
-
-// WithCauses returns a context that collects the causes of errors answered to
-// the request, and a function that returns them; the request log prints them.
-func WithCauses(ctx context.Context) (context.Context, func() error) {
-	c := &causes{}
-	return context.WithValue(ctx, causesKey{}, c), func() error {
-		c.mu.Lock()
-		defer c.mu.Unlock()
-		return errors.Join(c.errs...)
-	}
-}
-
-func recordCause(ctx context.Context, err error) {
-	if c, ok := ctx.Value(causesKey{}).(*causes); ok {
-		c.mu.Lock()
-		c.errs = append(c.errs, err)
-		c.mu.Unlock()
-	}
 }

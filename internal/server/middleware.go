@@ -15,24 +15,18 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/gatehouse-iam/gatehouse/internal/httpapi"
 	"github.com/gatehouse-iam/gatehouse/internal/iam"
 )
 
 // maxBodyBytes is the largest request body any route accepts.
 const maxBodyBytes = 1 << 20
 
-// middleware wraps the mux, outermost first: request id and log, panic
-// recovery, request checks, tenant, rate limit, authentication, metrics.
-func (s *Server) middleware(mux http.Handler, m *metrics, tenants *tenantResolver, limiter *ipLimiter) http.Handler {
-	h := m.instrument(mux)
-	h = s.authenticate(h)
-	h = limiter.middleware(h)
-	h = tenants.middleware(h)
-	h = checkRequest(h)
-	h = s.recoverPanics(h)
-	return s.logRequests(h)
-}
+// errorWriter answers a request with err in the shape of one surface.
+type errorWriter func(w http.ResponseWriter, r *http.Request, err error)
+
+// middleware wraps the handler of a surface; it answers the requests it
+// refuses with write, in that surface's shape.
+type middleware func(next http.Handler, write errorWriter) http.Handler
 
 // statusWriter remembers the status a handler wrote.
 type statusWriter struct {
@@ -109,7 +103,7 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 		w.Header().Set("X-Request-Id", id)
 		ip := clientIP(r, s.cfg.TrustedProxies)
 		ctx := iam.WithRequestMeta(r.Context(), iam.RequestMeta{RequestID: id, IP: ip, UserAgent: cleanText(r.UserAgent(), maxUserAgent)})
-		ctx, causes := httpapi.WithCauses(ctx)
+		ctx, causes := iam.WithCauses(ctx)
 		sw := &statusWriter{ResponseWriter: w}
 		next.ServeHTTP(sw, r.WithContext(ctx))
 		level := slog.LevelInfo
@@ -131,14 +125,14 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 	})
 }
 
-func (s *Server) recoverPanics(next http.Handler) http.Handler {
+func recoverPanics(next http.Handler, write errorWriter) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		defer func() {
 			if v := recover(); v != nil {
 				if v == http.ErrAbortHandler {
 					panic(v)
 				}
-				httpapi.WriteError(w, r, iam.Internal(fmt.Errorf("panic: %v\n%s", v, debug.Stack())))
+				write(w, r, iam.Internal(fmt.Errorf("panic: %v\n%s", v, debug.Stack())))
 			}
 		}()
 		next.ServeHTTP(w, r)
@@ -180,42 +174,44 @@ func malformedQuery(r *http.Request) (string, bool) {
 
 // checkRequest refuses what no handler should see: bodies over the limit, and
 // query values that are not valid UTF-8 or hold NUL (databases refuse them).
-func checkRequest(next http.Handler) http.Handler {
+func checkRequest(next http.Handler, write errorWriter) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.ContentLength > maxBodyBytes {
-			httpapi.WriteError(w, r, iam.Errorf(iam.CodeTooLarge, "the request body is larger than 1 MiB"))
+			write(w, r, iam.Errorf(iam.CodeTooLarge, "the request body is larger than 1 MiB"))
 			return
 		}
 		if name, bad := malformedQuery(r); bad {
-			httpapi.WriteError(w, r, iam.Invalid("the query holds text that is not valid UTF-8",
+			write(w, r, iam.Invalid("the query holds text that is not valid UTF-8",
 				map[string]string{cleanText(name, 64): "must be valid UTF-8 without NUL"}))
 			return
 		}
 		if !utf8.ValidString(r.URL.Path) || strings.ContainsRune(r.URL.Path, 0) {
-			httpapi.WriteError(w, r, iam.Errorf(iam.CodeInvalid, "the path is not valid UTF-8"))
+			write(w, r, iam.Errorf(iam.CodeInvalid, "the path is not valid UTF-8"))
 			return
 		}
 		next.ServeHTTP(w, r)
 	})
 }
 
-// authenticate attaches the caller of an API request that carries a bearer
-// token, and refuses the request at once when the token is not valid.
-func (s *Server) authenticate(next http.Handler) http.Handler {
+// authenticate attaches the caller of a request that carries a bearer token,
+// whatever the token's form, and refuses the request at once when the token
+// is not valid. Requests without one go on anonymous; each operation decides
+// whether it needs a caller.
+func (s *Server) authenticate(next http.Handler, write errorWriter) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		authz := r.Header.Get("Authorization")
-		if authz == "" || !(strings.HasPrefix(r.URL.Path, "/api/") || strings.HasPrefix(r.URL.Path, "/access/")) {
+		if authz == "" {
 			next.ServeHTTP(w, r)
 			return
 		}
 		scheme, raw, ok := strings.Cut(authz, " ")
 		if !ok || !strings.EqualFold(scheme, "Bearer") || raw == "" {
-			httpapi.WriteError(w, r, iam.Errorf(iam.CodeInvalidToken, "the Authorization header must be: Bearer <token>"))
+			write(w, r, iam.Errorf(iam.CodeInvalidToken, "the Authorization header must be: Bearer <token>"))
 			return
 		}
-		p, err := s.account.Authenticate(r.Context(), strings.TrimSpace(raw))
+		p, err := s.authn.Authenticate(r.Context(), strings.TrimSpace(raw))
 		if err != nil {
-			httpapi.WriteError(w, r, err)
+			write(w, r, err)
 			return
 		}
 		next.ServeHTTP(w, r.WithContext(iam.WithPrincipal(r.Context(), p)))

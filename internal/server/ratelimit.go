@@ -12,7 +12,6 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/gatehouse-iam/gatehouse/internal/audit"
-	"github.com/gatehouse-iam/gatehouse/internal/httpapi"
 	"github.com/gatehouse-iam/gatehouse/internal/iam"
 )
 
@@ -101,7 +100,7 @@ func bucketKey(ip string) string {
 }
 
 // middleware limits POSTs to the limited paths by client IP.
-func (l *ipLimiter) middleware(next http.Handler) http.Handler {
+func (l *ipLimiter) middleware(next http.Handler, write errorWriter) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if l.limit <= 0 || r.Method != http.MethodPost || !limited(r.URL.Path) {
 			next.ServeHTTP(w, r)
@@ -117,12 +116,12 @@ func (l *ipLimiter) middleware(next http.Handler) http.Handler {
 			e := audit.Event(r.Context(), l.now(), t.ID, "auth.rate_limited", iam.Ref{Type: "ip", ID: ip}, iam.ResultFailure,
 				map[string]any{"path": r.URL.Path})
 			if err := l.audit.AppendAudit(r.Context(), e); err != nil {
-				httpapi.WriteError(w, r, err)
+				write(w, r, err)
 				return
 			}
 		}
 		seconds := int(math.Ceil(wait.Seconds()))
 		w.Header().Set("Retry-After", strconv.Itoa(max(1, seconds)))
-		httpapi.WriteError(w, r, iam.Errorf(iam.CodeRateLimited, "too many requests from this address; retry after %d s", max(1, seconds)))
+		write(w, r, iam.Errorf(iam.CodeRateLimited, "too many requests from this address; retry after %d s", max(1, seconds)))
 	})
 }

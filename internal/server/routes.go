@@ -11,33 +11,99 @@ import (
 
 	"github.com/gatehouse-iam/gatehouse/internal/httpapi"
 	"github.com/gatehouse-iam/gatehouse/internal/iam"
+	"github.com/gatehouse-iam/gatehouse/internal/oauth"
 )
 
-// routes registers the endpoints outside /api/v1: operations, JWKS and docs.
-func (s *Server) routes(mux *http.ServeMux, m *metrics) {
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+// muxes hold the routes of each surface of the HTTP interface.
+type muxes struct {
+	rest, oauth, ops *http.ServeMux
+}
+
+func newMuxes() muxes {
+	return muxes{rest: http.NewServeMux(), oauth: http.NewServeMux(), ops: http.NewServeMux()}
+}
+
+// surface is one part of the HTTP interface: its routes, the middleware they
+// run behind (outermost first) and the one writer of its error shape.
+type surface struct {
+	mux        *http.ServeMux
+	write      errorWriter
+	middleware []middleware
+}
+
+// handler runs the surface's routes behind panic recovery and request checks,
+// which every surface shares but answers in its own shape, then behind its
+// own middleware.
+func (sf surface) handler(m *metrics) http.Handler {
+	h := m.instrument(sf.mux)
+	for i := len(sf.middleware) - 1; i >= 0; i-- {
+		h = sf.middleware[i](h, sf.write)
+	}
+	h = checkRequest(h, sf.write)
+	return recoverPanics(h, sf.write)
+}
+
+// surfaces is the whole HTTP interface. Behind the shared request log, the
+// path picks the surface:
+//   - REST (/api/, /access/ and the AuthZEN metadata): the REST error shape;
+//     tenant, rate limit and bearer authentication.
+//   - OAuth (/oauth2/, /.well-known/): the RFC 6749 §5.2 error shape; tenant.
+//   - operations (/healthz, /readyz, /version, /metrics, the API docs) and
+//     unknown paths: the REST error shape, whatever the host.
+//
+// SCIM (/scim/v2, RFC 7644 §3.12 errors), the HTML pages and the
+// seed-compatible paths join here as surfaces of their own when they are
+// served, each with its own mux, writer and middleware list.
+func (s *Server) surfaces(m *metrics, tenants *tenantResolver, limiter *ipLimiter) http.Handler {
+	rest := surface{mux: s.mux.rest, write: httpapi.WriteError,
+		middleware: []middleware{tenants.middleware, limiter.middleware, s.authenticate}}.handler(m)
+	oauth2 := surface{mux: s.mux.oauth, write: oauth.WriteError, middleware: []middleware{tenants.middleware}}.handler(m)
+	ops := surface{mux: s.mux.ops, write: httpapi.WriteError}.handler(m)
+	top := http.NewServeMux()
+	top.Handle("/api/", rest)
+	top.Handle("/access/", rest)
+	top.Handle("/.well-known/authzen-configuration", rest)
+	top.Handle("/oauth2/", oauth2)
+	top.Handle("/.well-known/", oauth2)
+	top.Handle("/", ops)
+	return s.logRequests(top)
+}
+
+// routes registers every route that is not a REST operation: the OAuth
+// surface's, and the operational endpoints with the API docs.
+func (s *Server) routes(m *metrics) {
+	oauth.Routes(s.mux.oauth, s.keys)
+	s.mux.rest.HandleFunc("/", notFound(httpapi.WriteError))
+
+	ops := s.mux.ops
+	ops.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
-	mux.HandleFunc("GET /readyz", s.ready)
-	mux.HandleFunc("GET /version", func(w http.ResponseWriter, r *http.Request) {
+	ops.HandleFunc("GET /readyz", s.ready)
+	ops.HandleFunc("GET /version", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"version": s.build.Version, "commit": s.build.Commit})
 	})
-	mux.Handle("GET /metrics", m.handler())
-	mux.HandleFunc("GET /oauth2/keys", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Cache-Control", "public, max-age=60")
-		writeJSON(w, http.StatusOK, s.keys.JWKS())
-	})
-	mux.HandleFunc("GET /docs", func(w http.ResponseWriter, r *http.Request) {
+	ops.Handle("GET /metrics", m.handler())
+	// huma serves the OpenAPI document it generates on the REST mux; it is
+	// read like the docs, whatever the host and without a token.
+	for _, path := range []string{"/openapi.json", "/openapi.yaml", "/openapi-3.0.json", "/openapi-3.0.yaml"} {
+		ops.Handle("GET "+path, s.mux.rest)
+	}
+	ops.HandleFunc("GET /docs", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/docs/", http.StatusMovedPermanently)
 	})
-	mux.HandleFunc("GET /docs/swagger-initializer.js", func(w http.ResponseWriter, r *http.Request) {
+	ops.HandleFunc("GET /docs/swagger-initializer.js", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
 		_, _ = w.Write([]byte(swaggerInitializer))
 	})
-	mux.Handle("GET /docs/", http.StripPrefix("/docs/", http.FileServerFS(docsFS())))
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		httpapi.WriteError(w, r, iam.Errorf(iam.CodeNotFound, "no such endpoint: %s %s", r.Method, r.URL.Path))
-	})
+	ops.Handle("GET /docs/", http.StripPrefix("/docs/", http.FileServerFS(docsFS())))
+	ops.HandleFunc("/", notFound(httpapi.WriteError))
+}
+
+func notFound(write errorWriter) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		write(w, r, iam.Errorf(iam.CodeNotFound, "no such endpoint: %s %s", r.Method, r.URL.Path))
+	}
 }
 
 const swaggerInitializer = `window.onload = function () {

@@ -19,6 +19,7 @@ import (
 	"github.com/gatehouse-iam/gatehouse/internal/access"
 	"github.com/gatehouse-iam/gatehouse/internal/account"
 	"github.com/gatehouse-iam/gatehouse/internal/audit"
+	"github.com/gatehouse-iam/gatehouse/internal/authn"
 	"github.com/gatehouse-iam/gatehouse/internal/config"
 	"github.com/gatehouse-iam/gatehouse/internal/directory"
 	"github.com/gatehouse-iam/gatehouse/internal/httpapi"
@@ -46,9 +47,11 @@ type Server struct {
 	account   *account.Service
 	directory *directory.Service
 	access    *access.Service
+	authn     *authn.Chain
 	hasher    *password.Hasher
 	sender    *mail.Sender
 	api       huma.API
+	mux       muxes
 	handler   http.Handler
 }
 
@@ -151,7 +154,10 @@ func wire(ctx context.Context, opts Options, store *sqlstore.Store) (*Server, er
 	outbox := mail.NewOutbox(now, transport != nil)
 	acc := account.New(account.Deps{Store: store, Hasher: hasher, Issuer: issuer, Settings: st,
 		Mailer: tenantMailer{outbox: outbox, settings: st}, BaseURL: baseURLs.Of, Now: now})
-	authz := access.New(store, acc, now)
+	// Access tokens are the only bearer credentials yet; the machine-identity
+	// and SCIM capabilities register their secrets' prefixes here.
+	bearer := authn.NewChain(acc, nil)
+	authz := access.New(store, bearer, now)
 	tenants := newTenantResolver(store, cfg.MultiTenant, issuerHost(cfg.Issuer))
 	dir := directory.New(store, hasher, caches{account: acc, tenants: tenants, access: authz}, st, now)
 	system, created, err := dir.EnsureSystemTenant(ctx)
@@ -166,23 +172,23 @@ func wire(ctx context.Context, opts Options, store *sqlstore.Store) (*Server, er
 			return nil, err
 		}
 	}
-	s := &Server{cfg: cfg, build: build, log: log, store: store, keys: keys, account: acc, directory: dir, access: authz, hasher: hasher}
+	s := &Server{cfg: cfg, build: build, log: log, store: store, keys: keys, account: acc, directory: dir, access: authz, authn: bearer, hasher: hasher}
 	if transport != nil {
 		s.sender = mail.NewSender(store, transport, now, log, mail.SenderOptions{})
 	} else {
 		log.Info("no smtp_host: mail is kept in the outbox, unsent (GET /api/v1/outbox)")
 	}
 	metrics := newMetrics()
-	mux := http.NewServeMux()
-	s.api = httpapi.New(mux, build.Version, httpapi.Services{Directory: dir, Account: acc, Access: authz,
+	s.mux = newMuxes()
+	s.api = httpapi.New(s.mux.rest, build.Version, httpapi.Services{Directory: dir, Account: acc, Access: authz,
 		Audit: audit.NewLog(store, access.Require), Settings: st, Outbox: mail.NewOutboxLog(store, access.Require, func(ctx context.Context, p *iam.Principal, m *iam.Mail) (bool, error) {
 			return access.MayReadMail(ctx, store, p, m)
 		}),
 		Logins: metrics, BaseURL: baseURLs.Of})
 	limiter := newIPLimiter(cfg.AuthRatePerSecond, cfg.AuthRateBurst, store, now)
-	s.routes(mux, metrics)
+	s.routes(metrics)
 	metrics.watchHasher(hasher)
-	s.handler = s.middleware(mux, metrics, tenants, limiter)
+	s.handler = s.surfaces(metrics, tenants, limiter)
 	return s, nil
 }
 

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/gatehouse-iam/gatehouse/internal/cache"
-	"github.com/gatehouse-iam/gatehouse/internal/httpapi"
 	"github.com/gatehouse-iam/gatehouse/internal/iam"
 )
 
@@ -67,26 +66,18 @@ func (t *tenantResolver) resolve(r *http.Request) (*iam.Tenant, error) {
 	return tenant, nil
 }
 
-// middleware attaches the tenant to API, protocol and discovery requests;
-// operational endpoints (health, metrics, docs) answer whatever the host.
-func (t *tenantResolver) middleware(next http.Handler) http.Handler {
+// middleware attaches the tenant to the requests of the surfaces that serve
+// tenants; operational endpoints (health, metrics, docs) answer whatever the
+// host, so their surface does without it.
+func (t *tenantResolver) middleware(next http.Handler, write errorWriter) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !tenantScoped(r.URL.Path) {
-			next.ServeHTTP(w, r)
-			return
-		}
 		tenant, err := t.resolve(r)
 		if err != nil {
-			httpapi.WriteError(w, r, err)
+			write(w, r, err)
 			return
 		}
 		next.ServeHTTP(w, r.WithContext(iam.WithTenant(r.Context(), tenant)))
 	})
-}
-
-func tenantScoped(path string) bool {
-	return strings.HasPrefix(path, "/api/") || strings.HasPrefix(path, "/oauth2/") || strings.HasPrefix(path, "/access/") ||
-		strings.HasPrefix(path, "/.well-known/")
 }
 
 func (t *tenantResolver) forgetAll() {

@@ -59,7 +59,7 @@ func seed(dataDir string) (*seeded, error) {
 		return nil, err
 	}
 	ctx = iam.WithTenant(ctx, tenant)
-	ctx = iam.WithPrincipal(ctx, &iam.Principal{TenantID: tenant.ID, UserID: "bench-seed", Permissions: []string{access.All}})
+	ctx = iam.WithPrincipal(ctx, &iam.Principal{Kind: iam.PrincipalUser, ID: "bench-seed", TenantID: tenant.ID, UserID: "bench-seed", Permissions: []string{access.All}})
 	dir, acc := srv.Directory(), srv.Access()
 	rng := rand.New(rand.NewPCG(1, 2))
 	start := time.Now()

@@ -1,0 +1,28 @@
+package server
+
+import (
+	"net/http"
+
+	"github.com/gatehouse-iam/gatehouse/internal/authn"
+)
+
+// UseOpaqueVerifier makes the bearer chain verify secrets starting with
+// prefix with a, as the machine-identity capabilities will register theirs.
+// Call it before the server answers requests.
+func (s *Server) UseOpaqueVerifier(prefix string, a authn.Authenticator) {
+	s.authn = authn.NewChain(s.account, map[string]authn.Authenticator{prefix: a})
+}
+
+// Mux returns the mux of a surface ("rest", "oauth" or "ops"), so that a test
+// can add a route behind that surface's middleware.
+func (s *Server) Mux(surface string) *http.ServeMux {
+	switch surface {
+	case "rest":
+		return s.mux.rest
+	case "oauth":
+		return s.mux.oauth
+	case "ops":
+		return s.mux.ops
+	}
+	panic("no surface " + surface)
+}
