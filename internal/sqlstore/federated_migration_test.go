@@ -1,13 +1,10 @@
 package sqlstore
 
 import (
-	"io/fs"
 	"path/filepath"
 	"slices"
 	"testing"
 	"time"
-
-	"github.com/pressly/goose/v3"
 
 	"github.com/gatehouse-iam/gatehouse/internal/storetest"
 )
@@ -27,19 +24,7 @@ func TestMigrationRenamesFederationManage(t *testing.T) {
 				t.Fatal(err)
 			}
 			t.Cleanup(func() { s.Close() })
-			sub, err := fs.Sub(migrations, "migrations/"+string(s.dialect))
-			if err != nil {
-				t.Fatal(err)
-			}
-			gooseDialect := goose.DialectSQLite3
-			if s.dialect == Postgres {
-				gooseDialect = goose.DialectPostgres
-			}
-			p, err := goose.NewProvider(gooseDialect, s.writer, sub)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := p.UpTo(ctx, 10); err != nil {
+			if err := s.MigrateUpTo(ctx, 10); err != nil {
 				t.Fatal(err)
 			}
 			now := time.Now().UTC()
