@@ -10,6 +10,7 @@ import (
 
 	"github.com/gatehouse-iam/gatehouse/internal/cache"
 	"github.com/gatehouse-iam/gatehouse/internal/iam"
+	"github.com/gatehouse-iam/gatehouse/internal/permission"
 )
 
 // Freshness: a change on this replica applies at once (Invalidate). A change
@@ -157,7 +158,7 @@ const MaxBatch = 100
 // about itself. Errors: CodeUnauthenticated, CodeForbidden, CodeInvalid (a
 // malformed permission or subject), CodeNotFound (subject).
 func (s *Service) Check(ctx context.Context, in CheckInput) (*Decision, error) {
-	caller, err := Authenticated(ctx)
+	caller, err := permission.Authenticated(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -167,7 +168,7 @@ func (s *Service) Check(ctx context.Context, in CheckInput) (*Decision, error) {
 // CheckBatch decides up to MaxBatch questions in order; a question that
 // cannot be answered carries its error and does not fail the others.
 func (s *Service) CheckBatch(ctx context.Context, ins []CheckInput) ([]Decision, error) {
-	caller, err := Authenticated(ctx)
+	caller, err := permission.Authenticated(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -202,9 +203,9 @@ func (s *Service) check(ctx context.Context, caller *iam.Principal, in CheckInpu
 	if err != nil {
 		return nil, err
 	}
-	if userID != caller.UserID && !Allowed(caller.Permissions, AuthzCheck) {
+	if userID != caller.UserID && !permission.Allowed(caller.Permissions, permission.AuthzCheck) {
 		return nil, &iam.Error{Code: iam.CodeForbidden, Message: "you may only ask about yourself without authz.check",
-			Details: map[string]any{"permission": AuthzCheck}}
+			Details: map[string]any{"permission": permission.AuthzCheck}}
 	}
 	org, err := s.organization(ctx, caller.TenantID, in.Organization)
 	if err != nil {
@@ -226,7 +227,7 @@ func (s *Service) check(ctx context.Context, caller *iam.Principal, in CheckInpu
 	}
 	v := visibility{self: userID == caller.UserID, perms: caller.Permissions, org: org, orgRef: in.Organization}
 	for i := range st.grants {
-		if g := &st.grants[i]; Covers(g.Permission, in.Permission) {
+		if g := &st.grants[i]; permission.Covers(g.Permission, in.Permission) {
 			shown := v.grant(g)
 			return &Decision{Allowed: true, Reason: grantReason(shown), Grant: shown}, nil
 		}
@@ -266,23 +267,23 @@ type visibility struct {
 	orgRef string
 }
 
-func (v visibility) may(permission string) bool { return v.self || Allowed(v.perms, permission) }
+func (v visibility) may(wanted string) bool { return v.self || permission.Allowed(v.perms, wanted) }
 
 // grant is g without what the caller may not read.
 func (v visibility) grant(g *iam.Grant) *iam.Grant {
 	shown := &iam.Grant{Permission: g.Permission, Via: g.Via}
-	if v.may(RolesRead) {
+	if v.may(permission.RolesRead) {
 		shown.RoleID, shown.RoleName = g.RoleID, g.RoleName
 	}
 	switch g.Via {
 	case iam.ViaGroup:
-		if v.may(GroupsRead) {
+		if v.may(permission.GroupsRead) {
 			shown.ViaID, shown.ViaName = g.ViaID, g.ViaName
 		}
 	case iam.ViaOrganization:
 		// Held as a member: the organization is the subject's own.
 		shown.ViaName = v.orgRef
-		if v.may(OrgsRead) {
+		if v.may(permission.OrgsRead) {
 			shown.ViaID, shown.ViaName = g.ViaID, g.ViaName
 		}
 	}
@@ -297,7 +298,7 @@ func (v visibility) organization(grants []iam.Grant) string {
 		return v.orgRef
 	}
 	member := slices.ContainsFunc(grants, func(g iam.Grant) bool { return g.Via == iam.ViaOrganization })
-	if Allowed(v.perms, OrgsRead) || (v.self && member) {
+	if permission.Allowed(v.perms, permission.OrgsRead) || (v.self && member) {
 		return v.org.Name
 	}
 	return v.orgRef
@@ -353,7 +354,7 @@ func grantReason(g *iam.Grant) string {
 // organization, as in one it is not a member of, that is its tenant-wide and
 // group roles.
 func (s *Service) MyPermissions(ctx context.Context, organization string) ([]string, error) {
-	caller, err := AuthenticatedUser(ctx)
+	caller, err := permission.AuthenticatedUser(ctx)
 	if err != nil {
 		return nil, err
 	}

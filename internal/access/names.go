@@ -3,6 +3,8 @@ package access
 import (
 	"regexp"
 	"strings"
+
+	"github.com/gatehouse-iam/gatehouse/internal/permission"
 )
 
 // permissionName is a dotted lower-case name: "invoices.read", "billing.invoices.export".
@@ -18,7 +20,7 @@ const maxPermissionName = 100
 // permissions of admin roles, which applications may not define.
 func reservedNamespace(name string) bool {
 	ns, _, _ := strings.Cut(name, ".")
-	for _, sp := range SystemPermissions {
+	for _, sp := range permission.System {
 		if spNS, _, _ := strings.Cut(sp, "."); spNS == ns {
 			return true
 		}

@@ -2,185 +2,20 @@ package access
 
 import (
 	"context"
-	"slices"
-	"strings"
 
 	"github.com/gatehouse-iam/gatehouse/internal/iam"
+	"github.com/gatehouse-iam/gatehouse/internal/permission"
 )
-
-// System permissions held through admin roles.
-const (
-	UsersRead        = "users.read"
-	UsersWrite       = "users.write"
-	AdminsManage     = "admins.manage"
-	AdminRolesManage = "admin_roles.manage"
-	AuditView        = "audit.view"
-	TenantsManage    = "tenants.manage"
-	RolesRead        = "roles.read"
-	RolesWrite       = "roles.write"
-	OrgsRead         = "orgs.read"
-	OrgsWrite        = "orgs.write"
-	GroupsRead       = "groups.read"
-	GroupsWrite      = "groups.write"
-	AuthzCheck       = "authz.check"
-	SessionsRead     = "sessions.read"
-	SessionsWrite    = "sessions.write"
-)
-
-// SystemPermissions lists every permission an admin role may hold.
-var SystemPermissions = []string{
-	"users.read", "users.write", "admins.manage", "admin_roles.manage",
-	"groups.read", "groups.write", "orgs.read", "orgs.write", "roles.read", "roles.write",
-	"apps.read", "apps.write", "credentials.read", "credentials.write", "credentials.verify",
-	"sessions.read", "sessions.write", "settings.manage", "audit.view", "tenants.manage",
-	"federated.manage", "scim.manage", "licenses.read", "licenses.write", "tasks.manage", "dashboard.view",
-	"authz.check",
-}
-
-// All is the permission that covers every other; the superadmin role holds it.
-const All = "*"
-
-// SuperadminRole is the built-in role holding every permission.
-const SuperadminRole = "superadmin"
-
-// ValidPattern reports whether p may be granted: a system permission, a
-// "<prefix>.*" wildcard whose prefix some system permission has, or "*".
-func ValidPattern(p string) bool {
-	if p == All || slices.Contains(SystemPermissions, p) {
-		return true
-	}
-	prefix, ok := strings.CutSuffix(p, ".*")
-	if !ok {
-		return false
-	}
-	for _, sp := range SystemPermissions {
-		if strings.HasPrefix(sp, prefix+".") {
-			return true
-		}
-	}
-	return false
-}
-
-// Covers reports whether granted covers wanted: equal, "*", or a wildcard
-// "a.*" covering "a.anything".
-func Covers(granted, wanted string) bool {
-	if granted == All || granted == wanted {
-		return true
-	}
-	prefix, ok := strings.CutSuffix(granted, "*")
-	return ok && strings.HasSuffix(prefix, ".") && strings.HasPrefix(wanted, prefix)
-}
-
-// Allowed reports whether any of granted covers wanted.
-func Allowed(granted []string, wanted string) bool {
-	for _, g := range granted {
-		if Covers(g, wanted) {
-			return true
-		}
-	}
-	return false
-}
-
-var errForbidden = iam.Errorf(iam.CodeForbidden, "you do not have permission to do this")
-
-// Require returns the caller of ctx if it holds permission: unauthenticated
-// when there is no caller, forbidden when it lacks the permission.
-func Require(ctx context.Context, permission string) (*iam.Principal, error) {
-	p, err := Authenticated(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if !Allowed(p.Permissions, permission) {
-		return nil, &iam.Error{Code: errForbidden.Code, Message: errForbidden.Message, Details: map[string]any{"permission": permission}}
-	}
-	return p, nil
-}
-
-// Authenticated returns the caller of ctx, or unauthenticated.
-func Authenticated(ctx context.Context) (*iam.Principal, error) {
-	p := iam.PrincipalFrom(ctx)
-	if p == nil {
-		return nil, iam.Errorf(iam.CodeUnauthenticated, "authentication required")
-	}
-	return p, nil
-}
-
-// AuthenticatedUser returns the caller of ctx if it is a user, for what only
-// a user has (sessions, memberships, application roles): unauthenticated when
-// there is no caller, forbidden when it is of another kind.
-func AuthenticatedUser(ctx context.Context) (*iam.Principal, error) {
-	p, err := Authenticated(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if p.Kind != iam.PrincipalUser {
-		return nil, &iam.Error{Code: iam.CodeForbidden, Message: "only a signed-in user may do this",
-			Details: map[string]any{"principal_kind": string(p.Kind)}}
-	}
-	return p, nil
-}
-
-// CoversPattern reports whether the granted permissions include everything
-// pattern grants: a caller may hand out only what it holds itself.
-func CoversPattern(granted []string, pattern string) bool {
-	if prefix, ok := strings.CutSuffix(pattern, ".*"); ok {
-		for _, g := range granted {
-			if g == All || g == pattern {
-				return true
-			}
-			if gp, ok := strings.CutSuffix(g, ".*"); ok && strings.HasPrefix(prefix+".", gp+".") {
-				return true
-			}
-		}
-		return false
-	}
-	if pattern == All {
-		return slices.Contains(granted, All)
-	}
-	return Allowed(granted, pattern)
-}
-
-// CoversAll reports whether granted covers every pattern.
-func CoversAll(granted, patterns []string) bool {
-	for _, p := range patterns {
-		if !CoversPattern(granted, p) {
-			return false
-		}
-	}
-	return true
-}
-
-// GuardAdminTarget lets a change to a user who holds admin roles through only
-// if the caller manages admins and holds everything the target holds, so
-// that users.write never reaches an admin.
-func GuardAdminTarget(ctx context.Context, store iam.AdminStore, p *iam.Principal, userID string) error {
-	held, err := store.UserAdminRoles(ctx, p.TenantID, userID)
-	if err != nil || len(held) == 0 {
-		return err
-	}
-	if !Allowed(p.Permissions, AdminsManage) {
-		return &iam.Error{Code: iam.CodeForbidden, Message: "this user is an admin; changing them needs admins.manage",
-			Details: map[string]any{"permission": AdminsManage}}
-	}
-	var perms []string
-	for _, r := range held {
-		perms = append(perms, r.Permissions...)
-	}
-	if !CoversAll(p.Permissions, perms) {
-		return iam.Errorf(iam.CodeForbidden, "you cannot grant, change or remove permissions you do not hold")
-	}
-	return nil
-}
 
 // MayReadMail reports whether the caller may read a mail, single-use links
 // included: only if it could change the recipient anyway (users.write, and
-// for an admin everything GuardAdminTarget asks), and for an invitation,
+// for an admin everything permission.GuardAdminTarget asks), and for an invitation,
 // which may carry organization roles, could also invite (orgs.write).
 func MayReadMail(ctx context.Context, store iam.Tx, p *iam.Principal, m *iam.Mail) (bool, error) {
-	if !Allowed(p.Permissions, UsersWrite) {
+	if !permission.Allowed(p.Permissions, permission.UsersWrite) {
 		return false, nil
 	}
-	if m.Kind == "invitation" && !Allowed(p.Permissions, OrgsWrite) {
+	if m.Kind == "invitation" && !permission.Allowed(p.Permissions, permission.OrgsWrite) {
 		return false, nil
 	}
 	u, err := store.GetUserByEmail(ctx, p.TenantID, m.To)
@@ -190,7 +25,7 @@ func MayReadMail(ctx context.Context, store iam.Tx, p *iam.Principal, m *iam.Mai
 	if err != nil {
 		return false, err
 	}
-	err = GuardAdminTarget(ctx, store, p, u.ID)
+	err = permission.GuardAdminTarget(ctx, store, p, u.ID)
 	if iam.IsCode(err, iam.CodeForbidden) {
 		return false, nil
 	}

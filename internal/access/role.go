@@ -10,6 +10,7 @@ import (
 
 	"github.com/gatehouse-iam/gatehouse/internal/audit"
 	"github.com/gatehouse-iam/gatehouse/internal/iam"
+	"github.com/gatehouse-iam/gatehouse/internal/permission"
 )
 
 // PermissionInput is what creating a permission takes.
@@ -42,7 +43,7 @@ func text(field, s string, maxLen int, required bool) (string, error) {
 // CreatePermission defines an application permission. Needs roles.write.
 // Errors: CodeInvalid, CodeNameTaken.
 func (s *Service) CreatePermission(ctx context.Context, in PermissionInput) (*iam.Permission, error) {
-	p, err := Require(ctx, RolesWrite)
+	p, err := permission.Require(ctx, permission.RolesWrite)
 	if err != nil {
 		return nil, err
 	}
@@ -70,7 +71,7 @@ func (s *Service) CreatePermission(ctx context.Context, in PermissionInput) (*ia
 
 // GetPermission returns a permission. Needs roles.read.
 func (s *Service) GetPermission(ctx context.Context, id string) (*iam.Permission, error) {
-	p, err := Require(ctx, RolesRead)
+	p, err := permission.Require(ctx, permission.RolesRead)
 	if err != nil {
 		return nil, err
 	}
@@ -82,7 +83,7 @@ func (s *Service) GetPermission(ctx context.Context, id string) (*iam.Permission
 
 // ListPermissions lists permissions. Needs roles.read.
 func (s *Service) ListPermissions(ctx context.Context, lp iam.ListParams) ([]iam.Permission, int, error) {
-	p, err := Require(ctx, RolesRead)
+	p, err := permission.Require(ctx, permission.RolesRead)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -92,7 +93,7 @@ func (s *Service) ListPermissions(ctx context.Context, lp iam.ListParams) ([]iam
 // UpdatePermission changes a permission's description, if the permission
 // meets pre; names are fixed because services check them. Needs roles.write.
 func (s *Service) UpdatePermission(ctx context.Context, id, description string, pre iam.Precondition) (*iam.Permission, error) {
-	p, err := Require(ctx, RolesWrite)
+	p, err := permission.Require(ctx, permission.RolesWrite)
 	if err != nil {
 		return nil, err
 	}
@@ -126,7 +127,7 @@ func (s *Service) UpdatePermission(ctx context.Context, id, description string, 
 // DeletePermission removes a permission and takes it out of every role, if
 // the permission meets pre. Needs roles.write.
 func (s *Service) DeletePermission(ctx context.Context, id string, pre iam.Precondition) error {
-	p, err := Require(ctx, RolesWrite)
+	p, err := permission.Require(ctx, permission.RolesWrite)
 	if err != nil {
 		return err
 	}
@@ -197,7 +198,7 @@ func OrganizationByRef(ctx context.Context, store iam.AccessStore, tenantID, ref
 // CreateRole adds a role. Needs roles.write.
 // Errors: CodeInvalid, CodeNotFound (organization), CodeNameTaken.
 func (s *Service) CreateRole(ctx context.Context, in RoleInput) (*iam.Role, error) {
-	p, err := Require(ctx, RolesWrite)
+	p, err := permission.Require(ctx, permission.RolesWrite)
 	if err != nil {
 		return nil, err
 	}
@@ -239,7 +240,7 @@ func (s *Service) CreateRole(ctx context.Context, in RoleInput) (*iam.Role, erro
 
 // GetRole returns a role. Needs roles.read.
 func (s *Service) GetRole(ctx context.Context, id string) (*iam.Role, error) {
-	p, err := Require(ctx, RolesRead)
+	p, err := permission.Require(ctx, permission.RolesRead)
 	if err != nil {
 		return nil, err
 	}
@@ -252,7 +253,7 @@ func (s *Service) GetRole(ctx context.Context, id string) (*iam.Role, error) {
 // ListRoles lists roles, optionally only templates or one organization's own
 // (organization given by id or alias). Needs roles.read.
 func (s *Service) ListRoles(ctx context.Context, q iam.RoleQuery) ([]iam.Role, int, error) {
-	p, err := Require(ctx, RolesRead)
+	p, err := permission.Require(ctx, permission.RolesRead)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -270,7 +271,7 @@ func (s *Service) ListRoles(ctx context.Context, q iam.RoleQuery) ([]iam.Role, i
 // at once. Needs roles.write. Errors: CodeInvalid, CodeNotFound,
 // CodeNameTaken, CodePreconditionFailed.
 func (s *Service) UpdateRole(ctx context.Context, id string, patch RolePatch, pre iam.Precondition) (*iam.Role, error) {
-	p, err := Require(ctx, RolesWrite)
+	p, err := permission.Require(ctx, permission.RolesWrite)
 	if err != nil {
 		return nil, err
 	}
@@ -323,7 +324,7 @@ func (s *Service) UpdateRole(ctx context.Context, id string, patch RolePatch, pr
 // DeleteRole removes a role from every holder, if it meets pre.
 // Needs roles.write.
 func (s *Service) DeleteRole(ctx context.Context, id string, pre iam.Precondition) error {
-	p, err := Require(ctx, RolesWrite)
+	p, err := permission.Require(ctx, permission.RolesWrite)
 	if err != nil {
 		return err
 	}
@@ -359,7 +360,7 @@ func (s *Service) UnassignUserRole(ctx context.Context, userID, roleID string) e
 }
 
 func (s *Service) changeUserRole(ctx context.Context, userID, roleID string, assign bool) error {
-	p, err := Require(ctx, RolesWrite)
+	p, err := permission.Require(ctx, permission.RolesWrite)
 	if err != nil {
 		return err
 	}
@@ -403,7 +404,7 @@ func (s *Service) changeUserRole(ctx context.Context, userID, roleID string, ass
 
 // UserRoles lists a user's tenant-wide roles. Needs roles.read.
 func (s *Service) UserRoles(ctx context.Context, userID string) ([]iam.Role, error) {
-	p, err := Require(ctx, RolesRead)
+	p, err := permission.Require(ctx, permission.RolesRead)
 	if err != nil {
 		return nil, err
 	}

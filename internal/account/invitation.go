@@ -9,6 +9,7 @@ import (
 	"github.com/gatehouse-iam/gatehouse/internal/directory"
 	"github.com/gatehouse-iam/gatehouse/internal/iam"
 	"github.com/gatehouse-iam/gatehouse/internal/mail"
+	"github.com/gatehouse-iam/gatehouse/internal/permission"
 	"github.com/gatehouse-iam/gatehouse/internal/settings"
 	"github.com/gatehouse-iam/gatehouse/internal/token"
 )
@@ -28,12 +29,12 @@ func invitationRef(id string) iam.Ref { return iam.Ref{Type: "invitation", ID: i
 // Errors: CodeInvalid, CodeNotFound (organization), CodeStateConflict (signup
 // is closed, so the link could not be used).
 func (s *Service) Invite(ctx context.Context, in InvitationInput) (*iam.Invitation, error) {
-	p, err := access.Require(ctx, access.UsersWrite)
+	p, err := permission.Require(ctx, permission.UsersWrite)
 	if err != nil {
 		return nil, err
 	}
 	if in.OrganizationID != "" {
-		if _, err := access.Require(ctx, access.OrgsWrite); err != nil {
+		if _, err := permission.Require(ctx, permission.OrgsWrite); err != nil {
 			return nil, err
 		}
 	} else if len(in.Roles) > 0 {
@@ -107,7 +108,7 @@ func findOrganization(ctx context.Context, tx iam.Tx, tenantID, ref string) (*ia
 
 // ListInvitations lists invitations, newest first. Needs users.read.
 func (s *Service) ListInvitations(ctx context.Context, lp iam.ListParams) ([]iam.Invitation, int, error) {
-	p, err := access.Require(ctx, access.UsersRead)
+	p, err := permission.Require(ctx, permission.UsersRead)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -116,7 +117,7 @@ func (s *Service) ListInvitations(ctx context.Context, lp iam.ListParams) ([]iam
 
 // WithdrawInvitation deletes an invitation; its link stops working. Needs users.write.
 func (s *Service) WithdrawInvitation(ctx context.Context, id string) error {
-	p, err := access.Require(ctx, access.UsersWrite)
+	p, err := permission.Require(ctx, permission.UsersWrite)
 	if err != nil {
 		return err
 	}

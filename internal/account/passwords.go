@@ -3,11 +3,11 @@ package account
 import (
 	"context"
 
-	"github.com/gatehouse-iam/gatehouse/internal/access"
 	"github.com/gatehouse-iam/gatehouse/internal/audit"
 	"github.com/gatehouse-iam/gatehouse/internal/directory"
 	"github.com/gatehouse-iam/gatehouse/internal/iam"
 	"github.com/gatehouse-iam/gatehouse/internal/mail"
+	"github.com/gatehouse-iam/gatehouse/internal/permission"
 )
 
 // ForgotPassword mails a reset link when the address belongs to an active
@@ -118,7 +118,7 @@ func (s *Service) ChangePassword(ctx context.Context, current, next string) erro
 // Either way their sessions end. Needs users.write (and, for an admin,
 // admins.manage and everything they hold).
 func (s *Service) AdminSetPassword(ctx context.Context, userID, pw string, sendReset bool) error {
-	p, err := access.Require(ctx, access.UsersWrite)
+	p, err := permission.Require(ctx, permission.UsersWrite)
 	if err != nil {
 		return err
 	}
@@ -134,7 +134,7 @@ func (s *Service) AdminSetPassword(ctx context.Context, userID, pw string, sendR
 		if err != nil {
 			return err
 		}
-		if err := access.GuardAdminTarget(ctx, tx, p, userID); err != nil {
+		if err := permission.GuardAdminTarget(ctx, tx, p, userID); err != nil {
 			return err
 		}
 		if sendReset {
@@ -194,7 +194,7 @@ func (s *Service) setPassword(ctx context.Context, tx iam.Tx, t *iam.Tenant, u *
 // (and, for an admin, admins.manage and everything they hold: lifting an
 // admin's lock would allow unlimited guesses at their password).
 func (s *Service) Unlock(ctx context.Context, userID string) error {
-	p, err := access.Require(ctx, access.UsersWrite)
+	p, err := permission.Require(ctx, permission.UsersWrite)
 	if err != nil {
 		return err
 	}
@@ -203,7 +203,7 @@ func (s *Service) Unlock(ctx context.Context, userID string) error {
 		if err != nil {
 			return err
 		}
-		if err := access.GuardAdminTarget(ctx, tx, p, userID); err != nil {
+		if err := permission.GuardAdminTarget(ctx, tx, p, userID); err != nil {
 			return err
 		}
 		if err := tx.ClearLoginFailures(ctx, p.TenantID, u.Email); err != nil {

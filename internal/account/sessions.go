@@ -6,11 +6,12 @@ import (
 	"github.com/gatehouse-iam/gatehouse/internal/access"
 	"github.com/gatehouse-iam/gatehouse/internal/audit"
 	"github.com/gatehouse-iam/gatehouse/internal/iam"
+	"github.com/gatehouse-iam/gatehouse/internal/permission"
 )
 
 // MySessions lists the caller's active sessions, newest first.
 func (s *Service) MySessions(ctx context.Context, lp iam.ListParams) ([]iam.Session, int, error) {
-	p, err := access.AuthenticatedUser(ctx)
+	p, err := permission.AuthenticatedUser(ctx)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -19,7 +20,7 @@ func (s *Service) MySessions(ctx context.Context, lp iam.ListParams) ([]iam.Sess
 
 // EndMySession ends one of the caller's sessions. Errors: CodeNotFound.
 func (s *Service) EndMySession(ctx context.Context, id string) error {
-	p, err := access.AuthenticatedUser(ctx)
+	p, err := permission.AuthenticatedUser(ctx)
 	if err != nil {
 		return err
 	}
@@ -28,7 +29,7 @@ func (s *Service) EndMySession(ctx context.Context, id string) error {
 
 // EndMyOtherSessions ends every session of the caller but this one.
 func (s *Service) EndMyOtherSessions(ctx context.Context) error {
-	p, err := access.AuthenticatedUser(ctx)
+	p, err := permission.AuthenticatedUser(ctx)
 	if err != nil {
 		return err
 	}
@@ -46,7 +47,7 @@ func (s *Service) EndMyOtherSessions(ctx context.Context) error {
 
 // UserSessions lists a user's active sessions. Needs sessions.read.
 func (s *Service) UserSessions(ctx context.Context, userID string, lp iam.ListParams) ([]iam.Session, int, error) {
-	p, err := access.Require(ctx, access.SessionsRead)
+	p, err := permission.Require(ctx, permission.SessionsRead)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -56,7 +57,7 @@ func (s *Service) UserSessions(ctx context.Context, userID string, lp iam.ListPa
 	if _, err := s.store.GetUser(ctx, p.TenantID, userID); err != nil {
 		return nil, 0, err
 	}
-	if err := access.GuardAdminTarget(ctx, s.store, p, userID); err != nil {
+	if err := permission.GuardAdminTarget(ctx, s.store, p, userID); err != nil {
 		return nil, 0, err
 	}
 	return s.store.ListSessions(ctx, p.TenantID, userID, s.now(), lp)
@@ -64,7 +65,7 @@ func (s *Service) UserSessions(ctx context.Context, userID string, lp iam.ListPa
 
 // EndSession ends any session of the tenant. Needs sessions.write.
 func (s *Service) EndSession(ctx context.Context, id string) error {
-	p, err := access.Require(ctx, access.SessionsWrite)
+	p, err := permission.Require(ctx, permission.SessionsWrite)
 	if err != nil {
 		return err
 	}
@@ -73,7 +74,7 @@ func (s *Service) EndSession(ctx context.Context, id string) error {
 
 // EndUserSessions ends every session of a user. Needs sessions.write.
 func (s *Service) EndUserSessions(ctx context.Context, userID string) error {
-	p, err := access.Require(ctx, access.SessionsWrite)
+	p, err := permission.Require(ctx, permission.SessionsWrite)
 	if err != nil {
 		return err
 	}
@@ -84,7 +85,7 @@ func (s *Service) EndUserSessions(ctx context.Context, userID string) error {
 		if _, err := tx.GetUser(ctx, p.TenantID, userID); err != nil {
 			return err
 		}
-		if err := access.GuardAdminTarget(ctx, tx, p, userID); err != nil {
+		if err := permission.GuardAdminTarget(ctx, tx, p, userID); err != nil {
 			return err
 		}
 		if err := tx.RevokeUserSessions(ctx, p.TenantID, userID, s.now()); err != nil {
@@ -114,7 +115,7 @@ func (s *Service) endSession(ctx context.Context, p *iam.Principal, id, owner st
 			return iam.Errorf(iam.CodeNotFound, "session not found")
 		}
 		if owner == "" {
-			if err := access.GuardAdminTarget(ctx, tx, p, sess.UserID); err != nil {
+			if err := permission.GuardAdminTarget(ctx, tx, p, sess.UserID); err != nil {
 				return err
 			}
 		}

@@ -7,6 +7,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/gatehouse-iam/gatehouse/internal/iam"
+	"github.com/gatehouse-iam/gatehouse/internal/permission"
 )
 
 // Actor types. A principal acts under its kind (ActorUser is a user's);
@@ -46,26 +47,19 @@ func Event(ctx context.Context, now time.Time, tenantID, action string, target i
 	}
 }
 
-// ViewPermission is the system permission that reads the audit log.
-const ViewPermission = "audit.view"
-
-// Authorizer returns the caller if it holds permission, and an error otherwise.
-type Authorizer func(ctx context.Context, permission string) (*iam.Principal, error)
-
 // Log answers the audit log.
 type Log struct {
-	store   iam.AuditStore
-	require Authorizer
+	store iam.AuditStore
 }
 
-// NewLog returns a Log reading store, admitting callers that require admits.
-func NewLog(store iam.AuditStore, require Authorizer) *Log {
-	return &Log{store: store, require: require}
+// NewLog returns a Log reading store.
+func NewLog(store iam.AuditStore) *Log {
+	return &Log{store: store}
 }
 
 // List returns the caller's tenant's events, newest first. Needs audit.view.
 func (l *Log) List(ctx context.Context, q iam.AuditQuery) ([]iam.AuditEvent, int, error) {
-	p, err := l.require(ctx, ViewPermission)
+	p, err := permission.Require(ctx, permission.AuditView)
 	if err != nil {
 		return nil, 0, err
 	}

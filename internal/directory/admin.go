@@ -8,6 +8,7 @@ import (
 	"github.com/gatehouse-iam/gatehouse/internal/access"
 	"github.com/gatehouse-iam/gatehouse/internal/audit"
 	"github.com/gatehouse-iam/gatehouse/internal/iam"
+	"github.com/gatehouse-iam/gatehouse/internal/permission"
 )
 
 // AdminRoleInput is what creating an admin role takes.
@@ -29,7 +30,7 @@ func adminRoleRef(id string) iam.Ref { return iam.Ref{Type: "admin_role", ID: id
 func (f fieldErrors) permissions(field string, perms []string) []string {
 	out := []string{}
 	for _, p := range perms {
-		if !access.ValidPattern(p) {
+		if !permission.ValidPattern(p) {
 			f[field] = fmt.Sprintf("%q is not a system permission", p)
 			continue
 		}
@@ -46,7 +47,7 @@ func (f fieldErrors) permissions(field string, perms []string) []string {
 // CreateAdminRole adds an admin role. Needs admin_roles.manage.
 // Errors: CodeInvalid, CodeNameTaken.
 func (s *Service) CreateAdminRole(ctx context.Context, in AdminRoleInput) (*iam.AdminRole, error) {
-	p, err := access.Require(ctx, access.AdminRolesManage)
+	p, err := permission.Require(ctx, permission.AdminRolesManage)
 	if err != nil {
 		return nil, err
 	}
@@ -77,7 +78,7 @@ func (s *Service) CreateAdminRole(ctx context.Context, in AdminRoleInput) (*iam.
 
 // GetAdminRole returns an admin role. Needs admin_roles.manage.
 func (s *Service) GetAdminRole(ctx context.Context, id string) (*iam.AdminRole, error) {
-	p, err := access.Require(ctx, access.AdminRolesManage)
+	p, err := permission.Require(ctx, permission.AdminRolesManage)
 	if err != nil {
 		return nil, err
 	}
@@ -89,7 +90,7 @@ func (s *Service) GetAdminRole(ctx context.Context, id string) (*iam.AdminRole, 
 
 // ListAdminRoles lists admin roles. Needs admin_roles.manage.
 func (s *Service) ListAdminRoles(ctx context.Context, lp iam.ListParams) ([]iam.AdminRole, int, error) {
-	p, err := access.Require(ctx, access.AdminRolesManage)
+	p, err := permission.Require(ctx, permission.AdminRolesManage)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -101,7 +102,7 @@ func (s *Service) ListAdminRoles(ctx context.Context, lp iam.ListParams) ([]iam.
 // CodeInvalid, CodeNotFound, CodeNameTaken, CodeStateConflict,
 // CodePreconditionFailed.
 func (s *Service) UpdateAdminRole(ctx context.Context, id string, patch AdminRolePatch, pre iam.Precondition) (*iam.AdminRole, error) {
-	p, err := access.Require(ctx, access.AdminRolesManage)
+	p, err := permission.Require(ctx, permission.AdminRolesManage)
 	if err != nil {
 		return nil, err
 	}
@@ -164,7 +165,7 @@ func (s *Service) UpdateAdminRole(ctx context.Context, id string, patch AdminRol
 // if the role meets pre. Needs admin_roles.manage. Errors: CodeNotFound,
 // CodeStateConflict (built-in), CodePreconditionFailed.
 func (s *Service) DeleteAdminRole(ctx context.Context, id string, pre iam.Precondition) error {
-	p, err := access.Require(ctx, access.AdminRolesManage)
+	p, err := permission.Require(ctx, permission.AdminRolesManage)
 	if err != nil {
 		return err
 	}
@@ -209,7 +210,7 @@ type NewAdmin struct {
 // GetAdmin returns a user holding admin roles, with the roles. Needs
 // admins.manage. Errors: CodeNotFound (no such user, or one without admin roles).
 func (s *Service) GetAdmin(ctx context.Context, userID string) (*iam.Admin, error) {
-	p, err := access.Require(ctx, access.AdminsManage)
+	p, err := permission.Require(ctx, permission.AdminsManage)
 	if err != nil {
 		return nil, err
 	}
@@ -238,7 +239,7 @@ func (s *Service) GetAdmin(ctx context.Context, userID string) (*iam.Admin, erro
 
 // ListAdmins lists users holding admin roles. Needs admins.manage.
 func (s *Service) ListAdmins(ctx context.Context, lp iam.ListParams) ([]iam.Admin, int, error) {
-	p, err := access.Require(ctx, access.AdminsManage)
+	p, err := permission.Require(ctx, permission.AdminsManage)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -248,7 +249,7 @@ func (s *Service) ListAdmins(ctx context.Context, lp iam.ListParams) ([]iam.Admi
 // CreateAdmin creates a user holding admin roles. Needs admins.manage.
 // Errors: CodeInvalid, CodeEmailTaken.
 func (s *Service) CreateAdmin(ctx context.Context, in NewAdmin) (*iam.Admin, error) {
-	p, err := access.Require(ctx, access.AdminsManage)
+	p, err := permission.Require(ctx, permission.AdminsManage)
 	if err != nil {
 		return nil, err
 	}
@@ -294,7 +295,7 @@ func (s *Service) CreateAdmin(ctx context.Context, in NewAdmin) (*iam.Admin, err
 // an empty list demotes them to an ordinary user. Needs admins.manage.
 // Errors: CodeInvalid, CodeNotFound, CodeLastSuperadmin, CodePreconditionFailed.
 func (s *Service) SetAdminRoles(ctx context.Context, userID string, names []string, pre iam.Precondition) (*iam.Admin, error) {
-	p, err := access.Require(ctx, access.AdminsManage)
+	p, err := permission.Require(ctx, permission.AdminsManage)
 	if err != nil {
 		return nil, err
 	}
@@ -371,7 +372,7 @@ func resolveRoles(ctx context.Context, tx iam.Tx, tenantID string, refs []string
 // permissions the caller does not hold itself, so that no admin can raise
 // itself or another above its own rank.
 func requireCovers(p *iam.Principal, perms []string) error {
-	if access.CoversAll(p.Permissions, perms) {
+	if permission.CoversAll(p.Permissions, perms) {
 		return nil
 	}
 	return iam.Errorf(iam.CodeForbidden, "you cannot grant, change or remove permissions you do not hold")
@@ -409,7 +410,7 @@ func (s *Service) guardSuperadmin(ctx context.Context, tenantID string, fn func(
 		if err := tx.LockTenant(ctx, tenantID); err != nil {
 			return err
 		}
-		role, err := tx.GetAdminRoleByName(ctx, tenantID, access.SuperadminRole)
+		role, err := tx.GetAdminRoleByName(ctx, tenantID, permission.SuperadminRole)
 		if iam.IsCode(err, iam.CodeNotFound) {
 			return fn(tx)
 		}

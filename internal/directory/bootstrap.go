@@ -5,9 +5,9 @@ import (
 
 	"context"
 
-	"github.com/gatehouse-iam/gatehouse/internal/access"
 	"github.com/gatehouse-iam/gatehouse/internal/audit"
 	"github.com/gatehouse-iam/gatehouse/internal/iam"
+	"github.com/gatehouse-iam/gatehouse/internal/permission"
 )
 
 // EnsureSystemTenant returns the system tenant, creating it with its
@@ -53,7 +53,7 @@ func (s *Service) EnsureBootstrapAdmin(ctx context.Context, tenantID, email, pw 
 		if err := tx.LockTenant(ctx, tenantID); err != nil {
 			return err
 		}
-		role, err := tx.GetAdminRoleByName(ctx, tenantID, access.SuperadminRole)
+		role, err := tx.GetAdminRoleByName(ctx, tenantID, permission.SuperadminRole)
 		if err != nil {
 			return err
 		}
@@ -78,7 +78,7 @@ func (s *Service) BootstrapAdmin(ctx context.Context, tenantID, email, pw string
 		return nil, err
 	}
 	err = s.store.InTx(ctx, func(tx iam.Tx) error {
-		role, err := tx.GetAdminRoleByName(ctx, tenantID, access.SuperadminRole)
+		role, err := tx.GetAdminRoleByName(ctx, tenantID, permission.SuperadminRole)
 		if err != nil {
 			return err
 		}

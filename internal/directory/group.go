@@ -6,6 +6,7 @@ import (
 	"github.com/gatehouse-iam/gatehouse/internal/access"
 	"github.com/gatehouse-iam/gatehouse/internal/audit"
 	"github.com/gatehouse-iam/gatehouse/internal/iam"
+	"github.com/gatehouse-iam/gatehouse/internal/permission"
 )
 
 // GroupInput is what creating a group takes.
@@ -43,7 +44,7 @@ func lockedGroup(ctx context.Context, tx iam.Tx, tenantID, id string) (*iam.Grou
 // CreateGroup adds a group. Needs groups.write.
 // Errors: CodeInvalid, CodeNameTaken, CodeExternalIDTaken.
 func (s *Service) CreateGroup(ctx context.Context, in GroupInput) (*iam.Group, error) {
-	p, err := access.Require(ctx, access.GroupsWrite)
+	p, err := permission.Require(ctx, permission.GroupsWrite)
 	if err != nil {
 		return nil, err
 	}
@@ -70,7 +71,7 @@ func (s *Service) CreateGroup(ctx context.Context, in GroupInput) (*iam.Group, e
 
 // GetGroup returns a group. Needs groups.read.
 func (s *Service) GetGroup(ctx context.Context, id string) (*iam.Group, error) {
-	p, err := access.Require(ctx, access.GroupsRead)
+	p, err := permission.Require(ctx, permission.GroupsRead)
 	if err != nil {
 		return nil, err
 	}
@@ -79,7 +80,7 @@ func (s *Service) GetGroup(ctx context.Context, id string) (*iam.Group, error) {
 
 // ListGroups lists groups. Needs groups.read.
 func (s *Service) ListGroups(ctx context.Context, lp iam.ListParams) ([]iam.Group, int, error) {
-	p, err := access.Require(ctx, access.GroupsRead)
+	p, err := permission.Require(ctx, permission.GroupsRead)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -88,7 +89,7 @@ func (s *Service) ListGroups(ctx context.Context, lp iam.ListParams) ([]iam.Grou
 
 // UpdateGroup changes a group if it meets pre. Needs groups.write.
 func (s *Service) UpdateGroup(ctx context.Context, id string, patch GroupPatch, pre iam.Precondition) (*iam.Group, error) {
-	p, err := access.Require(ctx, access.GroupsWrite)
+	p, err := permission.Require(ctx, permission.GroupsWrite)
 	if err != nil {
 		return nil, err
 	}
@@ -148,7 +149,7 @@ func (s *Service) DeleteGroup(ctx context.Context, id string, pre iam.Preconditi
 
 // ListGroupMembers lists a group's members. Needs groups.read.
 func (s *Service) ListGroupMembers(ctx context.Context, id string, lp iam.ListParams) ([]iam.GroupMember, int, error) {
-	p, err := access.Require(ctx, access.GroupsRead)
+	p, err := permission.Require(ctx, permission.GroupsRead)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -186,7 +187,7 @@ func (s *Service) RemoveGroupMember(ctx context.Context, id, userID string) erro
 
 // GroupRoles lists the roles a group carries. Needs groups.read.
 func (s *Service) GroupRoles(ctx context.Context, id string) ([]iam.Role, error) {
-	p, err := access.Require(ctx, access.GroupsRead)
+	p, err := permission.Require(ctx, permission.GroupsRead)
 	if err != nil {
 		return nil, err
 	}
@@ -231,7 +232,7 @@ func (s *Service) RemoveGroupRole(ctx context.Context, id, roleID string) error 
 // groupChange runs change on a group in one transaction with its audit event
 // and makes remembered decisions stale.
 func (s *Service) groupChange(ctx context.Context, id, action string, change func(tx iam.Tx, g *iam.Group) (map[string]any, error)) error {
-	p, err := access.Require(ctx, access.GroupsWrite)
+	p, err := permission.Require(ctx, permission.GroupsWrite)
 	if err != nil {
 		return err
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/gatehouse-iam/gatehouse/internal/access"
 	"github.com/gatehouse-iam/gatehouse/internal/audit"
 	"github.com/gatehouse-iam/gatehouse/internal/iam"
+	"github.com/gatehouse-iam/gatehouse/internal/permission"
 )
 
 // aliasPattern is a lower-case slug: "acme", "acme-eu-2".
@@ -83,7 +84,7 @@ func lockedOrganization(ctx context.Context, tx iam.Tx, tenantID, ref string) (*
 // CreateOrganization adds an organization. Needs orgs.write.
 // Errors: CodeInvalid, CodeAliasTaken, CodeExternalIDTaken.
 func (s *Service) CreateOrganization(ctx context.Context, in OrgInput) (*iam.Organization, error) {
-	p, err := access.Require(ctx, access.OrgsWrite)
+	p, err := permission.Require(ctx, permission.OrgsWrite)
 	if err != nil {
 		return nil, err
 	}
@@ -112,7 +113,7 @@ func (s *Service) CreateOrganization(ctx context.Context, in OrgInput) (*iam.Org
 
 // GetOrganization returns an organization by id or alias. Needs orgs.read.
 func (s *Service) GetOrganization(ctx context.Context, ref string) (*iam.Organization, error) {
-	p, err := access.Require(ctx, access.OrgsRead)
+	p, err := permission.Require(ctx, permission.OrgsRead)
 	if err != nil {
 		return nil, err
 	}
@@ -121,7 +122,7 @@ func (s *Service) GetOrganization(ctx context.Context, ref string) (*iam.Organiz
 
 // ListOrganizations lists organizations. Needs orgs.read.
 func (s *Service) ListOrganizations(ctx context.Context, lp iam.ListParams) ([]iam.Organization, int, error) {
-	p, err := access.Require(ctx, access.OrgsRead)
+	p, err := permission.Require(ctx, permission.OrgsRead)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -131,7 +132,7 @@ func (s *Service) ListOrganizations(ctx context.Context, lp iam.ListParams) ([]i
 // UpdateOrganization changes an organization. Needs orgs.write.
 // Errors: CodeInvalid, CodeNotFound, CodeAliasTaken, CodeExternalIDTaken.
 func (s *Service) UpdateOrganization(ctx context.Context, ref string, patch OrgPatch, pre iam.Precondition) (*iam.Organization, error) {
-	p, err := access.Require(ctx, access.OrgsWrite)
+	p, err := permission.Require(ctx, permission.OrgsWrite)
 	if err != nil {
 		return nil, err
 	}
@@ -189,7 +190,7 @@ func (s *Service) UpdateOrganization(ctx context.Context, ref string, patch OrgP
 // DeleteOrganization removes an organization with its roles and memberships,
 // if it meets pre. Needs orgs.write. Errors: CodeNotFound, CodePreconditionFailed.
 func (s *Service) DeleteOrganization(ctx context.Context, ref string, pre iam.Precondition) error {
-	p, err := access.Require(ctx, access.OrgsWrite)
+	p, err := permission.Require(ctx, permission.OrgsWrite)
 	if err != nil {
 		return err
 	}
@@ -212,7 +213,7 @@ func (s *Service) DeleteOrganization(ctx context.Context, ref string, pre iam.Pr
 // ListMembers lists an organization's members with their roles there.
 // Needs orgs.read.
 func (s *Service) ListMembers(ctx context.Context, ref string, lp iam.ListParams) ([]iam.Member, int, error) {
-	p, err := access.Require(ctx, access.OrgsRead)
+	p, err := permission.Require(ctx, permission.OrgsRead)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -227,7 +228,7 @@ func (s *Service) ListMembers(ctx context.Context, ref string, lp iam.ListParams
 // hold there. Each role must be a template or the organization's own.
 // Needs orgs.write. Errors: CodeInvalid, CodeNotFound.
 func (s *Service) SetMember(ctx context.Context, ref, userID string, roleIDs []string) (*iam.Member, error) {
-	p, err := access.Require(ctx, access.OrgsWrite)
+	p, err := permission.Require(ctx, permission.OrgsWrite)
 	if err != nil {
 		return nil, err
 	}
@@ -296,7 +297,7 @@ func memberRoles(ctx context.Context, tx iam.Tx, tenantID, orgID string, roleIDs
 
 // RemoveMember ends a membership and the roles held through it. Needs orgs.write.
 func (s *Service) RemoveMember(ctx context.Context, ref, userID string) error {
-	p, err := access.Require(ctx, access.OrgsWrite)
+	p, err := permission.Require(ctx, permission.OrgsWrite)
 	if err != nil {
 		return err
 	}
@@ -322,7 +323,7 @@ func (s *Service) RemoveMember(ctx context.Context, ref, userID string) error {
 
 // MyOrganizations lists the organizations the caller belongs to.
 func (s *Service) MyOrganizations(ctx context.Context) ([]iam.Membership, error) {
-	p, err := access.AuthenticatedUser(ctx)
+	p, err := permission.AuthenticatedUser(ctx)
 	if err != nil {
 		return nil, err
 	}

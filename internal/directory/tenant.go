@@ -10,6 +10,7 @@ import (
 	"github.com/gatehouse-iam/gatehouse/internal/access"
 	"github.com/gatehouse-iam/gatehouse/internal/audit"
 	"github.com/gatehouse-iam/gatehouse/internal/iam"
+	"github.com/gatehouse-iam/gatehouse/internal/permission"
 )
 
 // TenantInput is what creating a tenant takes. Admin, when set, becomes the
@@ -69,7 +70,7 @@ func tenantRef(id string) iam.Ref { return iam.Ref{Type: "tenant", ID: id} }
 
 // requireSystemAdmin admits callers of the system tenant holding tenants.manage.
 func requireSystemAdmin(ctx context.Context) (*iam.Principal, error) {
-	p, err := access.Require(ctx, access.TenantsManage)
+	p, err := permission.Require(ctx, permission.TenantsManage)
 	if err != nil {
 		return nil, err
 	}
@@ -134,8 +135,8 @@ func createTenant(ctx context.Context, tx iam.Tx, t *iam.Tenant, admin *newUser)
 	if err := tx.CreateTenant(ctx, t); err != nil {
 		return err
 	}
-	role := &iam.AdminRole{ID: newID(), TenantID: t.ID, Name: access.SuperadminRole, Description: "Holds every system permission",
-		Permissions: []string{access.All}, Builtin: true, CreatedAt: t.CreatedAt, UpdatedAt: t.CreatedAt}
+	role := &iam.AdminRole{ID: newID(), TenantID: t.ID, Name: permission.SuperadminRole, Description: "Holds every system permission",
+		Permissions: []string{permission.All}, Builtin: true, CreatedAt: t.CreatedAt, UpdatedAt: t.CreatedAt}
 	if err := tx.CreateAdminRole(ctx, role); err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 	"github.com/gatehouse-iam/gatehouse/internal/access"
 	"github.com/gatehouse-iam/gatehouse/internal/audit"
 	"github.com/gatehouse-iam/gatehouse/internal/iam"
+	"github.com/gatehouse-iam/gatehouse/internal/permission"
 )
 
 // NewUser is what creating a user takes. Password may be empty: the user then
@@ -32,7 +33,7 @@ func userRef(id string) iam.Ref { return iam.Ref{Type: "user", ID: id} }
 // CreateUser adds a user to the caller's tenant. Needs users.write.
 // Errors: CodeInvalid, CodeEmailTaken, CodeExternalIDTaken.
 func (s *Service) CreateUser(ctx context.Context, in NewUser) (*iam.User, error) {
-	p, err := access.Require(ctx, access.UsersWrite)
+	p, err := permission.Require(ctx, permission.UsersWrite)
 	if err != nil {
 		return nil, err
 	}
@@ -110,7 +111,7 @@ func (s *Service) buildUser(ctx context.Context, tenantID string, in NewUser) (*
 
 // GetUser returns a user of the caller's tenant. Needs users.read.
 func (s *Service) GetUser(ctx context.Context, id string) (*iam.User, error) {
-	p, err := access.Require(ctx, access.UsersRead)
+	p, err := permission.Require(ctx, permission.UsersRead)
 	if err != nil {
 		return nil, err
 	}
@@ -122,7 +123,7 @@ func (s *Service) GetUser(ctx context.Context, id string) (*iam.User, error) {
 
 // ListUsers lists the caller's tenant's users. Needs users.read.
 func (s *Service) ListUsers(ctx context.Context, q iam.UserQuery) ([]iam.User, int, error) {
-	p, err := access.Require(ctx, access.UsersRead)
+	p, err := permission.Require(ctx, permission.UsersRead)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -133,7 +134,7 @@ func (s *Service) ListUsers(ctx context.Context, q iam.UserQuery) ([]iam.User, i
 // Errors: CodeInvalid, CodeNotFound, CodeEmailTaken, CodeExternalIDTaken,
 // CodePreconditionFailed.
 func (s *Service) UpdateUser(ctx context.Context, id string, patch UserPatch, pre iam.Precondition) (*iam.User, error) {
-	p, err := access.Require(ctx, access.UsersWrite)
+	p, err := permission.Require(ctx, permission.UsersWrite)
 	if err != nil {
 		return nil, err
 	}
@@ -159,7 +160,7 @@ func (s *Service) UpdateUser(ctx context.Context, id string, patch UserPatch, pr
 		if u, err = tx.GetUserForUpdate(ctx, p.TenantID, id); err != nil {
 			return err
 		}
-		if err := access.GuardAdminTarget(ctx, tx, p, id); err != nil {
+		if err := permission.GuardAdminTarget(ctx, tx, p, id); err != nil {
 			return err
 		}
 		if err := pre.Check(u.Version); err != nil {
@@ -194,7 +195,7 @@ func (s *Service) UpdateUser(ctx context.Context, id string, patch UserPatch, pr
 // DeleteUser removes a user and everything they hold, if the user meets pre.
 // Needs users.write. Errors: CodeNotFound, CodeLastSuperadmin, CodePreconditionFailed.
 func (s *Service) DeleteUser(ctx context.Context, id string, pre iam.Precondition) error {
-	p, err := access.Require(ctx, access.UsersWrite)
+	p, err := permission.Require(ctx, permission.UsersWrite)
 	if err != nil {
 		return err
 	}
@@ -206,7 +207,7 @@ func (s *Service) DeleteUser(ctx context.Context, id string, pre iam.Preconditio
 		if err != nil {
 			return err
 		}
-		if err := access.GuardAdminTarget(ctx, tx, p, id); err != nil {
+		if err := permission.GuardAdminTarget(ctx, tx, p, id); err != nil {
 			return err
 		}
 		if err := pre.Check(u.Version); err != nil {
@@ -230,7 +231,7 @@ func (s *Service) DeleteUser(ctx context.Context, id string, pre iam.Preconditio
 // SetUserStatus disables or enables a user. Disabling revokes every session.
 // Needs users.write. Errors: CodeNotFound, CodeLastSuperadmin.
 func (s *Service) SetUserStatus(ctx context.Context, id string, status iam.UserStatus) (*iam.User, error) {
-	p, err := access.Require(ctx, access.UsersWrite)
+	p, err := permission.Require(ctx, permission.UsersWrite)
 	if err != nil {
 		return nil, err
 	}
@@ -246,7 +247,7 @@ func (s *Service) SetUserStatus(ctx context.Context, id string, status iam.UserS
 		if u, err = tx.GetUserForUpdate(ctx, p.TenantID, id); err != nil {
 			return err
 		}
-		if err := access.GuardAdminTarget(ctx, tx, p, id); err != nil {
+		if err := permission.GuardAdminTarget(ctx, tx, p, id); err != nil {
 			return err
 		}
 		u.Status, u.UpdatedAt = status, s.now()

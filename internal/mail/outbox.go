@@ -9,6 +9,7 @@ import (
 
 	"github.com/gatehouse-iam/gatehouse/internal/emailaddr"
 	"github.com/gatehouse-iam/gatehouse/internal/iam"
+	"github.com/gatehouse-iam/gatehouse/internal/permission"
 )
 
 // Outbox renders mails and writes them to the store's outbox.
@@ -66,24 +67,17 @@ func (o *Outbox) Queue(ctx context.Context, tx iam.Tx, tenantID, to, kind string
 	})
 }
 
-// ManagePermission is the system permission that reads the outbox.
-const ManagePermission = "settings.manage"
-
 // OutboxLog answers the outbox to admins.
 type OutboxLog struct {
 	store   iam.MailStore
-	require func(ctx context.Context, permission string) (*iam.Principal, error)
 	mayRead func(ctx context.Context, p *iam.Principal, m *iam.Mail) (bool, error)
 }
 
-// NewOutboxLog returns an OutboxLog reading store, admitting callers that
-// require admits (it returns the caller if it holds the permission). mayRead
-// decides whether the caller may read the body of a mail to an address: a
+// NewOutboxLog returns an OutboxLog reading store. mayRead decides whether the caller may read the body of a mail to an address: a
 // body holds a single-use link, which must not let a settings admin take
 // over an account it could not otherwise change.
-func NewOutboxLog(store iam.MailStore, require func(ctx context.Context, permission string) (*iam.Principal, error),
-	mayRead func(ctx context.Context, p *iam.Principal, m *iam.Mail) (bool, error)) *OutboxLog {
-	return &OutboxLog{store: store, require: require, mayRead: mayRead}
+func NewOutboxLog(store iam.MailStore, mayRead func(ctx context.Context, p *iam.Principal, m *iam.Mail) (bool, error)) *OutboxLog {
+	return &OutboxLog{store: store, mayRead: mayRead}
 }
 
 // HiddenBody and HiddenSubject replace what the caller may not read.
@@ -96,7 +90,7 @@ const (
 // the caller may read. Needs settings.manage. An unknown status or kind is
 // CodeInvalid.
 func (l *OutboxLog) List(ctx context.Context, q iam.MailQuery) ([]iam.Mail, int, error) {
-	p, err := l.require(ctx, ManagePermission)
+	p, err := permission.Require(ctx, permission.SettingsManage)
 	if err != nil {
 		return nil, 0, err
 	}

@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gatehouse-iam/gatehouse/internal/access"
 	"github.com/gatehouse-iam/gatehouse/internal/iam"
 	"github.com/gatehouse-iam/gatehouse/internal/mail"
 	"github.com/gatehouse-iam/gatehouse/internal/mail/mailtest"
@@ -84,7 +83,7 @@ func TestOutboxLog(t *testing.T) {
 	}
 	mustQueue(t, s, o, other.ID, "ada@example.com", mail.KindVerifyEmail, dataFor(mail.KindVerifyEmail), nil)
 	readable := map[string]bool{"ada@example.com": true}
-	log := mail.NewOutboxLog(s, access.Require, func(_ context.Context, _ *iam.Principal, m *iam.Mail) (bool, error) { return readable[m.To], nil })
+	log := mail.NewOutboxLog(s, func(_ context.Context, _ *iam.Principal, m *iam.Mail) (bool, error) { return readable[m.To], nil })
 
 	as := func(tenantID string, perms ...string) context.Context {
 		return iam.WithPrincipal(t.Context(), &iam.Principal{TenantID: tenantID, UserID: "u", Permissions: perms})

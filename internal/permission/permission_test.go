@@ -1,4 +1,4 @@
-package access
+package permission
 
 import (
 	"context"
@@ -90,5 +90,35 @@ func TestFederatedProvidersPermission(t *testing.T) {
 		if got := ValidPattern(p); got != want {
 			t.Errorf("ValidPattern(%q) = %v, want %v", p, got, want)
 		}
+	}
+}
+
+// Principals of every kind pass the same permission checks; what only a user
+// has is refused to the others.
+func TestPrincipalKinds(t *testing.T) {
+	for _, kind := range []iam.PrincipalKind{iam.PrincipalUser, iam.PrincipalServiceAccount, iam.PrincipalApplication, iam.PrincipalDevice} {
+		t.Run(string(kind), func(t *testing.T) {
+			p := &iam.Principal{Kind: kind, ID: "p-1", TenantID: "t-1", Permissions: []string{UsersRead}}
+			if kind == iam.PrincipalUser {
+				p.UserID = p.ID
+			}
+			ctx := iam.WithPrincipal(context.Background(), p)
+			if got, err := Require(ctx, UsersRead); err != nil || got != p {
+				t.Errorf("Require(users.read) = %v, %v; want the principal", got, err)
+			}
+			if _, err := Require(ctx, UsersWrite); !iam.IsCode(err, iam.CodeForbidden) {
+				t.Errorf("Require(users.write) = %v; want forbidden", err)
+			}
+			_, err := AuthenticatedUser(ctx)
+			if kind == iam.PrincipalUser && err != nil {
+				t.Errorf("AuthenticatedUser = %v; want the user", err)
+			}
+			if kind != iam.PrincipalUser && !iam.IsCode(err, iam.CodeForbidden) {
+				t.Errorf("AuthenticatedUser = %v; want forbidden for a %s", err, kind)
+			}
+		})
+	}
+	if _, err := AuthenticatedUser(context.Background()); !iam.IsCode(err, iam.CodeUnauthenticated) {
+		t.Errorf("AuthenticatedUser without a caller = %v; want unauthenticated", err)
 	}
 }

@@ -146,7 +146,7 @@ func wire(ctx context.Context, opts Options, store *sqlstore.Store) (*Server, er
 	if err != nil {
 		return nil, err
 	}
-	st := settings.New(store, settings.Defaults(cfg.AccessTokenTTL), checkTemplate, access.Require, now)
+	st := settings.New(store, settings.Defaults(cfg.AccessTokenTTL), checkTemplate, now)
 	transport, err := mailTransport(cfg)
 	if err != nil {
 		return nil, err
@@ -181,7 +181,7 @@ func wire(ctx context.Context, opts Options, store *sqlstore.Store) (*Server, er
 	metrics := newMetrics()
 	s.mux = newMuxes()
 	s.api = httpapi.New(s.mux.rest, build.Version, httpapi.Services{Directory: dir, Account: acc, Access: authz,
-		Audit: audit.NewLog(store, access.Require), Settings: st, Outbox: mail.NewOutboxLog(store, access.Require, func(ctx context.Context, p *iam.Principal, m *iam.Mail) (bool, error) {
+		Audit: audit.NewLog(store), Settings: st, Outbox: mail.NewOutboxLog(store, func(ctx context.Context, p *iam.Principal, m *iam.Mail) (bool, error) {
 			return access.MayReadMail(ctx, store, p, m)
 		}),
 		Logins: metrics, BaseURL: baseURLs.Of})

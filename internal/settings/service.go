@@ -14,10 +14,8 @@ import (
 	"github.com/gatehouse-iam/gatehouse/internal/audit"
 	"github.com/gatehouse-iam/gatehouse/internal/cache"
 	"github.com/gatehouse-iam/gatehouse/internal/iam"
+	"github.com/gatehouse-iam/gatehouse/internal/permission"
 )
-
-// ManagePermission is the system permission that reads and changes settings.
-const ManagePermission = "settings.manage"
 
 // cacheTTL bounds how long another replica's change takes to apply here.
 const cacheTTL = time.Second
@@ -25,22 +23,18 @@ const cacheTTL = time.Second
 // TemplateChecker validates a mail template override for a message kind.
 type TemplateChecker func(kind string, t MailTemplate) error
 
-// Authorizer returns the caller if it holds permission.
-type Authorizer func(ctx context.Context, permission string) (*iam.Principal, error)
-
 // Service reads and changes tenant settings.
 type Service struct {
 	store    iam.Store
 	defaults Settings
 	check    TemplateChecker
-	require  Authorizer
 	now      func() time.Time
 	cache    *cache.Bounded[string, *Settings]
 }
 
 // New returns a Service whose tenants start from defaults.
-func New(store iam.Store, defaults Settings, check TemplateChecker, require Authorizer, now func() time.Time) *Service {
-	return &Service{store: store, defaults: defaults, check: check, require: require, now: now, cache: cache.New[string, *Settings](10_000)}
+func New(store iam.Store, defaults Settings, check TemplateChecker, now func() time.Time) *Service {
+	return &Service{store: store, defaults: defaults, check: check, now: now, cache: cache.New[string, *Settings](10_000)}
 }
 
 // For returns a tenant's settings for the services that apply them. The
@@ -86,7 +80,7 @@ func (s *Service) fresh() *Settings {
 
 // Get returns the caller's tenant's settings. Needs settings.manage.
 func (s *Service) Get(ctx context.Context) (*Settings, error) {
-	p, err := s.require(ctx, ManagePermission)
+	p, err := permission.Require(ctx, permission.SettingsManage)
 	if err != nil {
 		return nil, err
 	}
@@ -98,7 +92,7 @@ func (s *Service) Get(ctx context.Context) (*Settings, error) {
 // nothing and names every bad field. The settings must meet pre.
 // Needs settings.manage.
 func (s *Service) Patch(ctx context.Context, patch map[string]any, pre iam.Precondition) (*Settings, error) {
-	p, err := s.require(ctx, ManagePermission)
+	p, err := permission.Require(ctx, permission.SettingsManage)
 	if err != nil {
 		return nil, err
 	}
@@ -121,9 +115,9 @@ func (s *Service) Patch(ctx context.Context, patch map[string]any, pre iam.Preco
 		// Judged by the result, not by the patch's keys: a template decides
 		// what goes around every single-use link, to any user, so only an
 		// admin holding every permission may change one.
-		if !next.Mail.equal(cur.Mail) && !slices.Contains(p.Permissions, "*") {
+		if !next.Mail.equal(cur.Mail) && !slices.Contains(p.Permissions, permission.All) {
 			return &iam.Error{Code: iam.CodeForbidden, Message: "changing mail templates needs every permission (*)",
-				Details: map[string]any{"permission": "*"}}
+				Details: map[string]any{"permission": permission.All}}
 		}
 		// PutSettings increments the version, from 0 before the first put.
 		next.Version = cur.Version + 1

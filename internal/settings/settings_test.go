@@ -21,7 +21,7 @@ func TestMergePatch(t *testing.T) {
 }
 
 func newTestService() *Service {
-	return New(nil, Defaults(10*time.Minute), func(string, MailTemplate) error { return nil }, nil, time.Now)
+	return New(nil, Defaults(10*time.Minute), func(string, MailTemplate) error { return nil }, time.Now)
 }
 
 func TestApply(t *testing.T) {

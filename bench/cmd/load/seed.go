@@ -14,6 +14,7 @@ import (
 	"github.com/gatehouse-iam/gatehouse/internal/config"
 	"github.com/gatehouse-iam/gatehouse/internal/directory"
 	"github.com/gatehouse-iam/gatehouse/internal/iam"
+	"github.com/gatehouse-iam/gatehouse/internal/permission"
 	"github.com/gatehouse-iam/gatehouse/internal/server"
 )
 
@@ -59,7 +60,7 @@ func seed(dataDir string) (*seeded, error) {
 		return nil, err
 	}
 	ctx = iam.WithTenant(ctx, tenant)
-	ctx = iam.WithPrincipal(ctx, &iam.Principal{Kind: iam.PrincipalUser, ID: "bench-seed", TenantID: tenant.ID, UserID: "bench-seed", Permissions: []string{access.All}})
+	ctx = iam.WithPrincipal(ctx, &iam.Principal{Kind: iam.PrincipalUser, ID: "bench-seed", TenantID: tenant.ID, UserID: "bench-seed", Permissions: []string{permission.All}})
 	dir, acc := srv.Directory(), srv.Access()
 	rng := rand.New(rand.NewPCG(1, 2))
 	start := time.Now()
