@@ -30,7 +30,7 @@ const maxCached = 100_000
 // store. Every change to roles, memberships or users bumps gen, which makes
 // every remembered entry stale at once.
 type decider struct {
-	store iam.Store
+	store Store
 	now   func() time.Time
 	gen   atomic.Uint64
 
@@ -53,7 +53,7 @@ type orgState struct {
 	gen uint64
 }
 
-func newDecider(store iam.Store, now func() time.Time) *decider {
+func newDecider(store Store, now func() time.Time) *decider {
 	return &decider{store: store, now: now, subjects: cache.New[string, *subjectState](maxCached),
 		orgs: cache.New[string, *orgState](maxCached), versions: cache.New[string, int64](maxCached)}
 }

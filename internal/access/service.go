@@ -15,17 +15,25 @@ type TokenAuthenticator interface {
 	Authenticate(ctx context.Context, raw string) (*iam.Principal, error)
 }
 
+// Store is what the authorization service reads outside transactions:
+// users and the tenant's roles, permissions and grants; anything inside them.
+type Store interface {
+	iam.Transactor
+	GetUser(ctx context.Context, tenantID, id string) (*iam.User, error)
+	iam.AccessStore
+}
+
 // Service manages application permissions and roles, and decides what a
 // subject may do.
 type Service struct {
-	store   iam.Store
+	store   Store
 	tokens  TokenAuthenticator
 	now     func() time.Time
 	decider *decider
 }
 
 // New returns a Service.
-func New(store iam.Store, tokens TokenAuthenticator, now func() time.Time) *Service {
+func New(store Store, tokens TokenAuthenticator, now func() time.Time) *Service {
 	utc := func() time.Time { return now().UTC().Truncate(time.Microsecond) }
 	return &Service{store: store, tokens: tokens, now: utc, decider: newDecider(store, utc)}
 }
@@ -37,7 +45,7 @@ func (s *Service) Invalidate() { s.decider.invalidate() }
 // access version, so that every replica soon drops its remembered decisions,
 // and once it has committed calls changed, so that this replica drops them
 // at once.
-func ChangeAccess(ctx context.Context, store iam.Store, tenantID string, changed func(), change func(tx iam.Tx) error) error {
+func ChangeAccess(ctx context.Context, store iam.Transactor, tenantID string, changed func(), change func(tx iam.Tx) error) error {
 	err := store.InTx(ctx, func(tx iam.Tx) error {
 		if err := change(tx); err != nil {
 			return err

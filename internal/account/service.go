@@ -24,9 +24,22 @@ type Settings interface {
 	For(ctx context.Context, tenantID string) (*settings.Settings, error)
 }
 
+// Store is what the account service reads and writes: users, their
+// credentials, sessions and sign-in state, and the admin roles a session's
+// principal holds, outside transactions; anything inside them.
+type Store interface {
+	iam.Transactor
+	iam.UserStore
+	iam.CredentialStore
+	iam.SessionStore
+	iam.AccountStore
+	iam.AuditStore
+	UserAdminRoles(ctx context.Context, tenantID, userID string) ([]iam.AdminRole, error)
+}
+
 // Deps are what the account service is built from.
 type Deps struct {
-	Store    iam.Store
+	Store    Store
 	Hasher   *password.Hasher
 	Issuer   *token.Issuer
 	Settings Settings
@@ -40,7 +53,7 @@ type Deps struct {
 // Service signs users in and out, runs their self-service account life
 // cycle, and authenticates their tokens.
 type Service struct {
-	store    iam.Store
+	store    Store
 	hasher   *password.Hasher
 	issuer   *token.Issuer
 	settings Settings

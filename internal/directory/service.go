@@ -28,9 +28,19 @@ type Settings interface {
 	For(ctx context.Context, tenantID string) (*settings.Settings, error)
 }
 
+// Store is what the directory reads outside transactions: tenants, users,
+// admins, organizations and groups; anything inside them.
+type Store interface {
+	iam.Transactor
+	iam.TenantStore
+	iam.UserStore
+	iam.AdminStore
+	iam.AccessStore
+}
+
 // Service manages tenants, users, admin roles and admins.
 type Service struct {
-	store    iam.Store
+	store    Store
 	hasher   *password.Hasher
 	cache    AuthCache
 	settings Settings
@@ -38,7 +48,7 @@ type Service struct {
 }
 
 // New returns a Service.
-func New(store iam.Store, hasher *password.Hasher, cache AuthCache, st Settings, now func() time.Time) *Service {
+func New(store Store, hasher *password.Hasher, cache AuthCache, st Settings, now func() time.Time) *Service {
 	return &Service{store: store, hasher: hasher, cache: cache, settings: st, now: func() time.Time { return now().UTC().Truncate(time.Microsecond) }}
 }
 

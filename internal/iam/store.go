@@ -128,11 +128,18 @@ type Tx interface {
 	AccountStore
 }
 
+// Transactor runs fn in one transaction, committed if fn returns nil. A
+// service declares the store it needs as Transactor plus the few aggregate
+// stores it reads outside transactions.
+type Transactor interface {
+	InTx(ctx context.Context, fn func(tx Tx) error) error
+}
+
 // Store is a backend. Its methods outside InTx each run in their own
 // transaction; InTx runs fn in one transaction, committed if fn returns nil.
 type Store interface {
 	Tx
-	InTx(ctx context.Context, fn func(tx Tx) error) error
+	Transactor
 	Ping(ctx context.Context) error
 	Close() error
 }

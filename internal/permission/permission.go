@@ -164,10 +164,15 @@ func CoversAll(granted, patterns []string) bool {
 	return true
 }
 
+// AdminRoles reads the admin roles a user holds.
+type AdminRoles interface {
+	UserAdminRoles(ctx context.Context, tenantID, userID string) ([]iam.AdminRole, error)
+}
+
 // GuardAdminTarget lets a change to a user who holds admin roles through only
 // if the caller manages admins and holds everything the target holds, so
 // that users.write never reaches an admin.
-func GuardAdminTarget(ctx context.Context, store iam.AdminStore, p *iam.Principal, userID string) error {
+func GuardAdminTarget(ctx context.Context, store AdminRoles, p *iam.Principal, userID string) error {
 	held, err := store.UserAdminRoles(ctx, p.TenantID, userID)
 	if err != nil || len(held) == 0 {
 		return err

@@ -23,9 +23,16 @@ const cacheTTL = time.Second
 // TemplateChecker validates a mail template override for a message kind.
 type TemplateChecker func(kind string, t MailTemplate) error
 
+// Store is what the settings service needs: a tenant's settings outside
+// transactions, anything inside them.
+type Store interface {
+	iam.Transactor
+	iam.SettingsStore
+}
+
 // Service reads and changes tenant settings.
 type Service struct {
-	store    iam.Store
+	store    Store
 	defaults Settings
 	check    TemplateChecker
 	now      func() time.Time
@@ -33,7 +40,7 @@ type Service struct {
 }
 
 // New returns a Service whose tenants start from defaults.
-func New(store iam.Store, defaults Settings, check TemplateChecker, now func() time.Time) *Service {
+func New(store Store, defaults Settings, check TemplateChecker, now func() time.Time) *Service {
 	return &Service{store: store, defaults: defaults, check: check, now: now, cache: cache.New[string, *Settings](10_000)}
 }
 
