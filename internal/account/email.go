@@ -7,6 +7,7 @@ import (
 	"github.com/gatehouse-iam/gatehouse/internal/directory"
 	"github.com/gatehouse-iam/gatehouse/internal/iam"
 	"github.com/gatehouse-iam/gatehouse/internal/mail"
+	"github.com/gatehouse-iam/gatehouse/internal/permission"
 )
 
 // VerifyEmail marks the address of a verification link verified.
@@ -69,9 +70,9 @@ func (s *Service) ResendVerification(ctx context.Context, rawEmail string) error
 // one a notice; the address changes only when the link is used.
 // Errors: CodeUnauthenticated, CodeInvalid, CodeInvalidCredentials (password).
 func (s *Service) RequestEmailChange(ctx context.Context, rawEmail, pw string) error {
-	p := iam.PrincipalFrom(ctx)
-	if p == nil {
-		return iam.Errorf(iam.CodeUnauthenticated, "authentication required")
+	p, err := permission.AuthenticatedUser(ctx)
+	if err != nil {
+		return err
 	}
 	email, err := directory.NormalizeEmail(rawEmail)
 	if err != nil {

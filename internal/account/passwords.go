@@ -84,9 +84,9 @@ func (s *Service) ResetPassword(ctx context.Context, raw, newPassword string) er
 // one, and ends the caller's other sessions.
 // Errors: CodeInvalidCredentials (current password), CodePasswordPolicy.
 func (s *Service) ChangePassword(ctx context.Context, current, next string) error {
-	p := iam.PrincipalFrom(ctx)
-	if p == nil {
-		return iam.Errorf(iam.CodeUnauthenticated, "authentication required")
+	p, err := permission.AuthenticatedUser(ctx)
+	if err != nil {
+		return err
 	}
 	t, st, err := s.tenantSettings(ctx)
 	if err != nil {

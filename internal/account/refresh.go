@@ -7,6 +7,7 @@ import (
 
 	"github.com/gatehouse-iam/gatehouse/internal/audit"
 	"github.com/gatehouse-iam/gatehouse/internal/iam"
+	"github.com/gatehouse-iam/gatehouse/internal/permission"
 	"github.com/gatehouse-iam/gatehouse/internal/token"
 )
 
@@ -119,12 +120,12 @@ func revokeReused(ctx context.Context, tx iam.Tx, rt *iam.RefreshToken, now time
 // access tokens stop working at once on this replica and within a second on
 // the others.
 func (s *Service) Logout(ctx context.Context, allSessions bool) error {
-	p := iam.PrincipalFrom(ctx)
-	if p == nil {
-		return iam.Errorf(iam.CodeUnauthenticated, "authentication required")
+	p, err := permission.AuthenticatedUser(ctx)
+	if err != nil {
+		return err
 	}
 	now := s.now()
-	err := s.store.InTx(ctx, func(tx iam.Tx) error {
+	err = s.store.InTx(ctx, func(tx iam.Tx) error {
 		if allSessions {
 			if err := tx.RevokeUserSessions(ctx, p.TenantID, p.UserID, now); err != nil {
 				return err
@@ -148,9 +149,9 @@ func (s *Service) Logout(ctx context.Context, allSessions bool) error {
 
 // Me returns the caller's user, as checked when the request was authenticated.
 func (s *Service) Me(ctx context.Context) (*iam.User, error) {
-	p := iam.PrincipalFrom(ctx)
-	if p == nil || p.User == nil {
-		return nil, iam.Errorf(iam.CodeUnauthenticated, "authentication required")
+	p, err := permission.AuthenticatedUser(ctx)
+	if err != nil {
+		return nil, err
 	}
 	return p.User, nil
 }

@@ -59,8 +59,15 @@ func TestRegisteredOpaqueVerifierAuthenticatesAPrincipalOfItsKind(t *testing.T) 
 	if d, _ := m["details"].(map[string]any); d["permission"] != "audit.view" {
 		t.Errorf("details %v, want permission audit.view", m["details"])
 	}
-	for _, path := range []string{"/api/v1/me/sessions", "/api/v1/me/organizations", "/api/v1/me/permissions"} {
+	for _, path := range []string{"/api/v1/me", "/api/v1/me/sessions", "/api/v1/me/organizations", "/api/v1/me/permissions"} {
 		h.get(path, secret).wantError(http.StatusForbidden, "forbidden")
 	}
+	// What only a signed-in user has (a password, an address, a session) is
+	// refused to other kinds, instead of acting on an empty user id.
+	h.post("/api/v1/me/password", secret, map[string]any{"current_password": "x", "new_password": "Kq-5e1f-90ab-78"}).
+		wantError(http.StatusForbidden, "forbidden")
+	h.post("/api/v1/me/email", secret, map[string]any{"new_email": "sa@example.com", "password": "x"}).
+		wantError(http.StatusForbidden, "forbidden")
+	h.post("/api/v1/auth/logout", secret, map[string]any{"all_sessions": true}).wantError(http.StatusForbidden, "forbidden")
 	biWantInvalidToken(h.get("/api/v1/users", "ghsa_d3Jvbmc"))
 }
