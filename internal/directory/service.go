@@ -2,6 +2,7 @@ package directory
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -44,12 +45,16 @@ type Service struct {
 	hasher   *password.Hasher
 	cache    AuthCache
 	settings Settings
-	now      func() time.Time
+	// issuerHost is the configured issuer's hostname, which reaches the
+	// system tenant; no other tenant may claim it.
+	issuerHost string
+	now        func() time.Time
 }
 
-// New returns a Service.
-func New(store Store, hasher *password.Hasher, cache AuthCache, st Settings, now func() time.Time) *Service {
-	return &Service{store: store, hasher: hasher, cache: cache, settings: st, now: func() time.Time { return now().UTC().Truncate(time.Microsecond) }}
+// New returns a Service for a server whose issuer's hostname is issuerHost.
+func New(store Store, hasher *password.Hasher, cache AuthCache, st Settings, issuerHost string, now func() time.Time) *Service {
+	return &Service{store: store, hasher: hasher, cache: cache, settings: st, issuerHost: strings.ToLower(issuerHost),
+		now: func() time.Time { return now().UTC().Truncate(time.Microsecond) }}
 }
 
 func newID() string { return uuid.Must(uuid.NewV7()).String() }

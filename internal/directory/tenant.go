@@ -108,6 +108,9 @@ func (s *Service) CreateTenant(ctx context.Context, in TenantInput) (*iam.Tenant
 	if err := f.err(); err != nil {
 		return nil, err
 	}
+	if err := s.claimable(hosts); err != nil {
+		return nil, err
+	}
 	now := s.now()
 	t := &iam.Tenant{ID: newID(), Name: name, Hostnames: hosts, CreatedAt: now, UpdatedAt: now}
 	var admin *newUser
@@ -128,6 +131,17 @@ func (s *Service) CreateTenant(ctx context.Context, in TenantInput) (*iam.Tenant
 		return nil, err
 	}
 	return t, nil
+}
+
+// claimable refuses the issuer's hostname to a tenant other than the system
+// tenant: the issuer's host reaches the system tenant, whose links and tokens
+// would otherwise lead to the tenant holding it.
+func (s *Service) claimable(hosts []string) error {
+	if s.issuerHost != "" && slices.Contains(hosts, s.issuerHost) {
+		return &iam.Error{Code: iam.CodeHostnameTaken, Message: "the issuer's hostname belongs to the system tenant",
+			Details: map[string]any{"hostname": s.issuerHost}}
+	}
+	return nil
 }
 
 // createTenant inserts t, its superadmin role and, when given, admin holding it.
@@ -205,6 +219,11 @@ func (s *Service) UpdateTenant(ctx context.Context, id string, patch TenantPatch
 		}
 		if patch.Name != nil {
 			t.Name = name
+		}
+		if patch.Hostnames != nil && !t.System {
+			if err := s.claimable(hosts); err != nil {
+				return err
+			}
 		}
 		if patch.Hostnames != nil {
 			t.Hostnames = hosts

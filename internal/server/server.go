@@ -159,7 +159,7 @@ func wire(ctx context.Context, opts Options, store *sqlstore.Store) (*Server, er
 	bearer := authn.NewChain(acc, nil)
 	authz := access.New(store, bearer, now)
 	tenants := newTenantResolver(store, cfg.MultiTenant, issuerHost(cfg.Issuer))
-	dir := directory.New(store, hasher, caches{account: acc, tenants: tenants, access: authz}, st, now)
+	dir := directory.New(store, hasher, caches{account: acc, tenants: tenants, access: authz}, st, hostname(issuerHost(cfg.Issuer)), now)
 	system, created, err := dir.EnsureSystemTenant(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("system tenant: %w", err)

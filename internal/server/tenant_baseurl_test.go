@@ -266,3 +266,27 @@ func TestTenantBaseURLSingleMode(t *testing.T) {
 		t.Errorf("AuthZEN metadata %v, want %s", cfg, buIssuer)
 	}
 }
+
+// The issuer's hostname reaches the system tenant. A tenant that claimed it
+// would take the system tenant's host, and the system tenant's links and
+// tokens would lead to it: it is refused to every other tenant.
+func TestIssuerHostnameBelongsToTheSystemTenant(t *testing.T) {
+	h := newHarness(t, map[string]string{"GATEHOUSE_MULTI_TENANT": "true", "GATEHOUSE_ISSUER": buIssuer})
+	sys := tnHost{h: h, host: tnSystemHost}
+	tok := sys.login(adminEmail, adminPassword).AccessToken
+
+	for _, hosts := range [][]string{{"gatehouse.test"}, {"c.example.com", "GateHouse.Test"}} {
+		m := sys.do(http.MethodPost, "/api/v1/tenants", tok, map[string]any{"name": "Tenant C", "hostnames": hosts}).
+			wantError(http.StatusConflict, "hostname_taken")
+		if d, _ := m["details"].(map[string]any); d["hostname"] != "gatehouse.test" {
+			t.Errorf("details %v, want the issuer's hostname", m["details"])
+		}
+	}
+	var c tnTenant
+	sys.do(http.MethodPost, "/api/v1/tenants", tok, map[string]any{"name": "Tenant C", "hostnames": []string{"c.example.com"}}).
+		want(http.StatusCreated).Decode(&c)
+	sys.do(http.MethodPatch, "/api/v1/tenants/"+c.ID, tok, map[string]any{"hostnames": []string{"gatehouse.test"}}).
+		wantError(http.StatusConflict, "hostname_taken")
+	// The issuer's host still reaches the system tenant.
+	buWantIssuer(t, "a token signed in at the issuer's host", tnHost{h: h, host: "gatehouse.test"}.login(adminEmail, adminPassword).AccessToken, buIssuer)
+}
