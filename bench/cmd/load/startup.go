@@ -64,7 +64,7 @@ func startOnce(bin, dir string, env ...string) (start, error) {
 
 // rssParts returns VmRSS with its two parts: anonymous memory (the heap,
 // stacks, the runtime's own) and pages of files, nearly all of them the
-// binary's own code and read-only data, which the kernel maps in 64 KiB
+// binary's own code and read-only data, which the kernel maps in blocks
 // around each page touched and can drop and read again at will.
 func rssParts(pid int) string {
 	b, err := os.ReadFile(filepath.Join("/proc", fmt.Sprint(pid), "status"))
