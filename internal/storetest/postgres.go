@@ -70,13 +70,37 @@ type PostgresPool struct {
 // are dropped when t ends, after its subtests.
 func NewPostgresPool(t *testing.T, dsn string) *PostgresPool {
 	t.Helper()
-	p := &PostgresPool{dsn: dsn, db: openPostgres(t, dsn)}
+	p, err := OpenPostgresPool(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
 	t.Cleanup(func() {
-		for _, name := range p.created {
-			dropSchema(t, p.db, name)
+		if err := p.Close(); err != nil {
+			t.Error(err)
 		}
 	})
 	return p
+}
+
+// OpenPostgresPool returns a pool of schemas in dsn's database for a whole
+// test binary (TestMain); Close drops them.
+func OpenPostgresPool(dsn string) (*PostgresPool, error) {
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open postgres: %w", err)
+	}
+	return &PostgresPool{dsn: dsn, db: db}, nil
+}
+
+// Close drops the pool's schemas, once no test uses them.
+func (p *PostgresPool) Close() error {
+	var errs []error
+	for _, name := range p.created {
+		if _, err := p.db.ExecContext(context.Background(), `DROP SCHEMA `+name+` CASCADE`); err != nil {
+			errs = append(errs, fmt.Errorf("drop schema %s: %w", name, err))
+		}
+	}
+	return errors.Join(append(errs, p.db.Close())...)
 }
 
 // Schema returns dsn pointing at a schema of the test's own until it ends:
