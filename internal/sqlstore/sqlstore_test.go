@@ -14,8 +14,8 @@ func TestSQLite(t *testing.T) {
 }
 
 func TestPostgres(t *testing.T) {
-	dsn := storetest.PostgresDSN(t)
-	storetest.Run(t, func(t *testing.T) iam.Store { return newPostgres(t, dsn) })
+	pool := storetest.NewPostgresPool(t, storetest.PostgresDSN(t))
+	storetest.Run(t, func(t *testing.T) iam.Store { return migrated(t, pool.Schema(t)) })
 }
 
 func TestMigrateIsIdempotent(t *testing.T) {
@@ -71,9 +71,4 @@ func migrated(t *testing.T, dsn string) *sqlstore.Store {
 // newSQLite returns a migrated store in a fresh database file.
 func newSQLite(t *testing.T) *sqlstore.Store {
 	return migrated(t, "sqlite://"+filepath.Join(t.TempDir(), "gatehouse.db"))
-}
-
-// newPostgres returns a migrated store in a fresh schema of dsn's database.
-func newPostgres(t *testing.T, dsn string) *sqlstore.Store {
-	return migrated(t, storetest.FreshPostgres(t, dsn))
 }

@@ -42,6 +42,10 @@ func Run(t *testing.T, newStore func(t *testing.T) iam.Store) {
 	}
 	for _, area := range areas {
 		t.Run(area.name, func(t *testing.T) {
+			// Without this, an area's cases would wait for every case of
+			// the areas before it: a parent's Run returns only once its
+			// parallel subtests are done.
+			t.Parallel()
 			for _, tc := range area.tests {
 				t.Run(tc.name, func(t *testing.T) {
 					t.Parallel()

@@ -30,7 +30,7 @@ func main() {
 	bare := flag.String("bare", "", "path to the bare baseline binary")
 	duration := flag.Duration("duration", 10*time.Second, "length of each load run")
 	conns := flag.Int("c", 16, "concurrent connections for the /me runs")
-	only := flag.String("only", "", `run only "me" or "login"; "authz" runs the authorization check on a seeded data set; "flood" the login flood`)
+	only := flag.String("only", "", `run only "me" or "login"; "authz" runs the authorization check on a seeded data set; "flood" the login flood; "startup" restarts on an existing SQLite file`)
 	flag.Parse()
 	if *bin == "" || *bare == "" {
 		fmt.Fprintln(os.Stderr, "usage: load -gatehouse BIN -bare BIN [-duration 10s] [-c 16]")
@@ -62,6 +62,8 @@ func run(bin, bare string, d time.Duration, conns int, only string) error {
 		return measureAuthz(bin, bare, dir, d, conns)
 	case "flood":
 		return measureFlood(bin, dir)
+	case "startup":
+		return measureStartup(bin, dir)
 	}
 	cmd := exec.Command(bin, "serve", "--listen", gatehouseAddr, "--data-dir", dir, "--log-level", "error")
 	// The login run measures hashing throughput from one client address;
