@@ -7,8 +7,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/trustelem/zxcvbn"
-	"github.com/trustelem/zxcvbn/match"
+	"github.com/gatehouse-iam/gatehouse/internal/zxcvbn"
+	"github.com/gatehouse-iam/gatehouse/internal/zxcvbn/match"
 )
 
 // maxScored is how many code points of a password zxcvbn sees: its matching

@@ -8,9 +8,9 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/trustelem/zxcvbn/adjacency"
-	"github.com/trustelem/zxcvbn/internal/mathutils"
-	"github.com/trustelem/zxcvbn/match"
+	"github.com/gatehouse-iam/gatehouse/internal/zxcvbn/adjacency"
+	"github.com/gatehouse-iam/gatehouse/internal/zxcvbn/internal/mathutils"
+	"github.com/gatehouse-iam/gatehouse/internal/zxcvbn/match"
 )
 
 const (

@@ -2,8 +2,8 @@ package matching
 
 import (
 	"bytes"
-	// "github.com/trustelem/zxcvbn/entropy"
-	"github.com/trustelem/zxcvbn/match"
+	// "github.com/gatehouse-iam/gatehouse/internal/zxcvbn/entropy"
+	"github.com/gatehouse-iam/gatehouse/internal/zxcvbn/match"
 	"sort"
 	"strings"
 )

@@ -1,9 +1,9 @@
 package matching
 
 import (
-	"github.com/trustelem/zxcvbn/adjacency"
-	"github.com/trustelem/zxcvbn/frequency"
-	"github.com/trustelem/zxcvbn/match"
+	"github.com/gatehouse-iam/gatehouse/internal/zxcvbn/adjacency"
+	"github.com/gatehouse-iam/gatehouse/internal/zxcvbn/frequency"
+	"github.com/gatehouse-iam/gatehouse/internal/zxcvbn/match"
 	"regexp"
 	"sync"
 )

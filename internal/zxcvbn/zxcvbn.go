@@ -1,12 +1,12 @@
 package zxcvbn
 
 import (
-	"github.com/trustelem/zxcvbn/match"
+	"github.com/gatehouse-iam/gatehouse/internal/zxcvbn/match"
 	"time"
 	"unicode/utf8"
 
-	"github.com/trustelem/zxcvbn/matching"
-	"github.com/trustelem/zxcvbn/scoring"
+	"github.com/gatehouse-iam/gatehouse/internal/zxcvbn/matching"
+	"github.com/gatehouse-iam/gatehouse/internal/zxcvbn/scoring"
 )
 
 type Result struct {

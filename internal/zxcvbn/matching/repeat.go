@@ -2,8 +2,8 @@ package matching
 
 import (
 	"github.com/dlclark/regexp2"
-	"github.com/trustelem/zxcvbn/match"
-	"github.com/trustelem/zxcvbn/scoring"
+	"github.com/gatehouse-iam/gatehouse/internal/zxcvbn/match"
+	"github.com/gatehouse-iam/gatehouse/internal/zxcvbn/scoring"
 )
 
 type repeatMatch struct{}

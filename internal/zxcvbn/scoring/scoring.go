@@ -4,8 +4,8 @@ import (
 	"math"
 	"sort"
 
-	"github.com/trustelem/zxcvbn/internal/mathutils"
-	"github.com/trustelem/zxcvbn/match"
+	"github.com/gatehouse-iam/gatehouse/internal/zxcvbn/internal/mathutils"
+	"github.com/gatehouse-iam/gatehouse/internal/zxcvbn/match"
 )
 
 type Result struct {

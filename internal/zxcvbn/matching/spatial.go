@@ -3,8 +3,8 @@ package matching
 import (
 	"strings"
 
-	"github.com/trustelem/zxcvbn/adjacency"
-	"github.com/trustelem/zxcvbn/match"
+	"github.com/gatehouse-iam/gatehouse/internal/zxcvbn/adjacency"
+	"github.com/gatehouse-iam/gatehouse/internal/zxcvbn/match"
 )
 
 type spatialMatch struct {
