@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -600,4 +601,36 @@ func TestServeBootstrapAdminSurvivesRestart(t *testing.T) {
 	if err == nil || exitCode(err) != 1 {
 		t.Errorf("admin create for the bootstrap email: err %v, want exit 1", err)
 	}
+}
+
+// Once the tenant has a superadmin, a restart with the bootstrap variables
+// still set neither checks nor hashes their password: it creates nobody, so
+// even a password the policy would now refuse does not stop the start.
+func TestServeBootstrapAdminIsNotRehashedOnRestart(t *testing.T) {
+	t.Parallel()
+	const email, password = "boot@example.com", "Kq-start-3391-pine"
+	e := newEnv(t, "GATEHOUSE_BOOTSTRAP_ADMIN_EMAIL", email, "GATEHOUSE_BOOTSTRAP_ADMIN_PASSWORD", password)
+	first := startServe(t, e)
+	if n := passwordHashes(t, first); n != 1 {
+		t.Errorf("first start computed %d password hashes, want 1 (the bootstrap admin's)", n)
+	}
+	first.stop()
+
+	second := startServe(t, e.with("GATEHOUSE_BOOTSTRAP_ADMIN_PASSWORD", "short"))
+	if n := passwordHashes(t, second); n != 0 {
+		t.Errorf("restart computed %d password hashes, want 0", n)
+	}
+	second.login(email, password)
+	second.stop()
+}
+
+func passwordHashes(t *testing.T, s *serving) int {
+	t.Helper()
+	status, body := s.do(http.MethodGet, "/metrics", "", nil)
+	m := regexp.MustCompile(`(?m)^gatehouse_password_hashes_total (\d+)`).FindSubmatch(body)
+	if status != http.StatusOK || m == nil {
+		t.Fatalf("GET /metrics: status %d, no gatehouse_password_hashes_total", status)
+	}
+	n, _ := strconv.Atoi(string(m[1]))
+	return n
 }

@@ -41,8 +41,13 @@ func systemEvent(ctx context.Context, now time.Time, tenantID, action string, ta
 
 // EnsureBootstrapAdmin creates a superadmin in the tenant unless it already
 // has an active one; replicas starting together create at most one. An email
-// that belongs to an existing user is never promoted: CodeEmailTaken.
+// that belongs to an existing user is never promoted: CodeEmailTaken. When a
+// superadmin exists the address and password are not looked at, so that a
+// restart spends no password hash on an admin it will not create.
 func (s *Service) EnsureBootstrapAdmin(ctx context.Context, tenantID, email, pw string) (*iam.User, error) {
+	if n, err := activeSuperadmins(ctx, s.store, tenantID); err != nil || n > 0 {
+		return nil, err
+	}
 	u, err := s.bootstrapUser(ctx, tenantID, email, pw)
 	if err != nil {
 		return nil, err
@@ -53,12 +58,11 @@ func (s *Service) EnsureBootstrapAdmin(ctx context.Context, tenantID, email, pw 
 		if err := tx.LockTenant(ctx, tenantID); err != nil {
 			return err
 		}
-		role, err := tx.GetAdminRoleByName(ctx, tenantID, permission.SuperadminRole)
-		if err != nil {
+		if n, err := activeSuperadmins(ctx, tx, tenantID); err != nil || n > 0 {
 			return err
 		}
-		n, err := tx.CountActiveHolders(ctx, tenantID, role.ID)
-		if err != nil || n > 0 {
+		role, err := tx.GetAdminRoleByName(ctx, tenantID, permission.SuperadminRole)
+		if err != nil {
 			return err
 		}
 		if err := createSuperadmin(ctx, tx, s.now(), tenantID, role, u); err != nil {
@@ -68,6 +72,16 @@ func (s *Service) EnsureBootstrapAdmin(ctx context.Context, tenantID, email, pw 
 		return nil
 	})
 	return created, err
+}
+
+// activeSuperadmins counts the tenant's active users holding the built-in
+// superadmin role.
+func activeSuperadmins(ctx context.Context, store iam.AdminStore, tenantID string) (int, error) {
+	role, err := store.GetAdminRoleByName(ctx, tenantID, permission.SuperadminRole)
+	if err != nil {
+		return 0, err
+	}
+	return store.CountActiveHolders(ctx, tenantID, role.ID)
 }
 
 // BootstrapAdmin creates a superadmin in the tenant without a caller: for the
