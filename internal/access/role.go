@@ -135,6 +135,11 @@ func (s *Service) DeletePermission(ctx context.Context, id string, pre iam.Preco
 		return iam.Errorf(iam.CodeNotFound, "permission not found")
 	}
 	return ChangeAccess(ctx, s.store, p.TenantID, s.Invalidate, func(tx iam.Tx) error {
+		// Roles name permissions after checking, under this lock, that they
+		// exist (rolePermissions).
+		if err := tx.LockTenant(ctx, p.TenantID); err != nil {
+			return err
+		}
 		perm, err := tx.GetPermissionForUpdate(ctx, p.TenantID, id)
 		if err != nil {
 			return err
@@ -168,7 +173,14 @@ type RolePatch struct {
 
 // rolePermissions checks that each entry is a defined permission or a
 // wildcard, and returns them sorted without duplicates.
+//
+// It takes the tenant's lock, as DeletePermission does before deleting: the
+// names it finds must still exist when the role is written, or on PostgreSQL
+// a role could keep a permission deleted in between.
 func rolePermissions(ctx context.Context, tx iam.Tx, tenantID string, perms []string) ([]string, error) {
+	if err := tx.LockTenant(ctx, tenantID); err != nil {
+		return nil, err
+	}
 	out := []string{}
 	for _, name := range perms {
 		if !isWildcard(name) {

@@ -188,3 +188,41 @@ func TestIfMatch(t *testing.T) {
 		}
 	})
 }
+
+// TestRoleNeverKeepsADeletedPermission gives a role a permission while
+// another admin deletes that permission, 30 times: either the role update
+// sees the permission gone (400) or the deletion takes it out of the role
+// again. Before, PostgreSQL let the role keep the deleted name, which the
+// check API then granted.
+func TestRoleNeverKeepsADeletedPermission(t *testing.T) {
+	h := newHarness(t, nil)
+	admin := h.admin()
+	var role struct {
+		ID string `json:"id"`
+	}
+	h.post("/api/v1/roles", admin, map[string]any{"name": "racer", "permissions": []string{}}).want(http.StatusCreated).Decode(&role)
+	for run := range 30 {
+		name := fmt.Sprintf("race.p%d", run)
+		var perm struct {
+			ID string `json:"id"`
+		}
+		h.post("/api/v1/permissions", admin, map[string]any{"name": name}).want(http.StatusCreated).Decode(&perm)
+		var wg sync.WaitGroup
+		var granted, deleted int
+		wg.Go(func() { granted = h.patch("/api/v1/roles/"+role.ID, admin, map[string]any{"permissions": []string{name}}).Status })
+		wg.Go(func() { deleted = h.delete("/api/v1/permissions/"+perm.ID, admin).Status })
+		wg.Wait()
+		if deleted != http.StatusNoContent || (granted != http.StatusOK && granted != http.StatusBadRequest) {
+			t.Fatalf("run %d: grant answered %d, delete %d", run, granted, deleted)
+		}
+		var got struct {
+			Permissions []string `json:"permissions"`
+		}
+		h.get("/api/v1/roles/"+role.ID, admin).want(http.StatusOK).Decode(&got)
+		for _, p := range got.Permissions {
+			if p == name {
+				t.Fatalf("run %d: the role holds %s after it was deleted", run, name)
+			}
+		}
+	}
+}
