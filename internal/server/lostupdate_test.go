@@ -209,7 +209,9 @@ func TestRoleNeverKeepsADeletedPermission(t *testing.T) {
 		h.post("/api/v1/permissions", admin, map[string]any{"name": name}).want(http.StatusCreated).Decode(&perm)
 		var wg sync.WaitGroup
 		var granted, deleted int
-		wg.Go(func() { granted = h.patch("/api/v1/roles/"+role.ID, admin, map[string]any{"permissions": []string{name}}).Status })
+		wg.Go(func() {
+			granted = h.patch("/api/v1/roles/"+role.ID, admin, map[string]any{"permissions": []string{name}}).Status
+		})
 		wg.Go(func() { deleted = h.delete("/api/v1/permissions/"+perm.ID, admin).Status })
 		wg.Wait()
 		if deleted != http.StatusNoContent || (granted != http.StatusOK && granted != http.StatusBadRequest) {
