@@ -65,6 +65,7 @@ func New(mux *http.ServeMux, version string, svc Services) huma.API {
 	api := humago.New(mux, cfg)
 	a := &API{directory: svc.Directory, account: svc.Account, access: svc.Access, audit: svc.Audit, settings: svc.Settings,
 		outbox: svc.Outbox, logins: svc.Logins, baseURL: svc.BaseURL}
+	api.UseMiddleware(refuseUntaggedIfMatch(api))
 	a.routes(api)
 	return api
 }

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -54,4 +55,22 @@ type idIfMatch struct {
 func preconditioned(op huma.Operation) huma.Operation {
 	op.Errors = append(op.Errors, http.StatusPreconditionFailed)
 	return op
+}
+
+// refuseUntaggedIfMatch answers 412 to a PUT, PATCH or DELETE whose If-Match
+// lists entity tags when the operation's resource has no ETag (relationships
+// such as memberships): no tag can match (RFC 9110 §13.1.1), and ignoring the
+// header would let the client believe its change was conditional.
+func refuseUntaggedIfMatch(api huma.API) func(huma.Context, func(huma.Context)) {
+	return func(ctx huma.Context, next func(huma.Context)) {
+		op := ctx.Operation()
+		conditional := op.Method == http.MethodPut || op.Method == http.MethodPatch || op.Method == http.MethodDelete
+		header := strings.TrimSpace(ctx.Header("If-Match"))
+		if !conditional || header == "" || header == "*" || slices.Contains(op.Errors, http.StatusPreconditionFailed) {
+			next(ctx)
+			return
+		}
+		err := &iam.Error{Code: iam.CodePreconditionFailed, Message: "this resource has no ETag, so no If-Match tag can match; send the change without If-Match"}
+		_ = huma.WriteErr(api, ctx, http.StatusPreconditionFailed, err.Message, err)
+	}
 }

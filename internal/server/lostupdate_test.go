@@ -228,3 +228,32 @@ func TestRoleNeverKeepsADeletedPermission(t *testing.T) {
 		}
 	}
 }
+
+// TestIfMatchOnResourcesWithoutETag: a membership has no ETag, so an If-Match
+// naming a tag cannot hold (RFC 9110 §13.1.1) and the change is refused with
+// 412 rather than made as if unconditional; * and no header change it.
+func TestIfMatchOnResourcesWithoutETag(t *testing.T) {
+	h := newHarness(t, nil)
+	admin := h.admin()
+	user := h.createUser(admin, "member@example.com", "")
+	var org, group struct {
+		ID string `json:"id"`
+	}
+	h.post("/api/v1/organizations", admin, map[string]any{"name": "Acme", "alias": "acme"}).want(http.StatusCreated).Decode(&org)
+	h.post("/api/v1/groups", admin, map[string]any{"name": "Staff"}).want(http.StatusCreated).Decode(&group)
+	member := "/api/v1/organizations/" + org.ID + "/members/" + user
+	groupMember := "/api/v1/groups/" + group.ID + "/members/" + user
+
+	h.ifMatch(http.MethodPut, member, admin, `"1"`, map[string]any{"roles": []string{}}).wantError(http.StatusPreconditionFailed, "precondition_failed")
+	h.ifMatch(http.MethodPut, groupMember, admin, `"1"`, nil).wantError(http.StatusPreconditionFailed, "precondition_failed")
+	if n := h.get("/api/v1/organizations/"+org.ID+"/members", admin).want(http.StatusOK).JSON()["total"]; n != 0.0 {
+		t.Fatalf("a refused PUT made a membership: total %v", n)
+	}
+	if n := h.get("/api/v1/groups/"+group.ID+"/members", admin).want(http.StatusOK).JSON()["total"]; n != 0.0 {
+		t.Fatalf("a refused PUT put the user in the group: total %v", n)
+	}
+	h.ifMatch(http.MethodPut, member, admin, "*", map[string]any{"roles": []string{}}).want(http.StatusOK)
+	h.ifMatch(http.MethodPut, groupMember, admin, "*", nil).want(http.StatusNoContent)
+	h.ifMatch(http.MethodDelete, member, admin, `"1"`, nil).wantError(http.StatusPreconditionFailed, "precondition_failed")
+	h.delete(member, admin).want(http.StatusNoContent)
+}
