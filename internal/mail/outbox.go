@@ -102,6 +102,10 @@ func (l *OutboxLog) List(ctx context.Context, q iam.MailQuery) ([]iam.Mail, int,
 	if _, ok := kinds[q.Kind]; q.Kind != "" && !ok {
 		return nil, 0, iam.Invalid("invalid outbox filter", map[string]string{"kind": "must be a message kind"})
 	}
+	// Mail is stored to the normalised address: any spelling of it finds it.
+	if to, err := emailaddr.Normalize(q.To); err == nil {
+		q.To = to
+	}
 	q.Page = max(q.Page, 1)
 	if q.Limit < 1 || q.Limit > iam.MaxLimit {
 		q.Limit = min(max(q.Limit, 20), iam.MaxLimit)

@@ -74,6 +74,10 @@ func TestOneAccountPerAddressSpelling(t *testing.T) {
 	if len(h.mailsTo(admin, "ana@xn--bcher-kva.example")) != 1 {
 		t.Fatal("forgot with another spelling did not mail the account")
 	}
+	// The outbox finds it by any spelling too.
+	if len(h.mailsTo(admin, "Ana@BÜCHER.example")) != 1 {
+		t.Fatal("the outbox filter did not find the mail by another spelling of its address")
+	}
 
 	// An allowed signup domain written in Unicode admits its every spelling.
 	h.patchSettings(admin, map[string]any{"signup": map[string]any{"policy": "domain_allowlist", "domains": []string{"bücher.example"}}})

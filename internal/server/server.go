@@ -101,16 +101,16 @@ func OpenStore(ctx context.Context, cfg *config.Config, log *slog.Logger) (*sqls
 	}
 	if n > 0 {
 		log.Info("migrations applied", "count", n, "dialect", store.Dialect())
-		if err := logAddressConflicts(ctx, store, log); err != nil {
-			store.Close()
-			return nil, err
-		}
+	}
+	if err := logAddressConflicts(ctx, store, log); err != nil {
+		store.Close()
+		return nil, err
 	}
 	return store, nil
 }
 
 // logAddressConflicts warns of each stored email address that migration
-// 00006 could not normalise, after every upgrade until an admin resolves it.
+// 00006 could not normalise, at every start until an admin resolves it.
 func logAddressConflicts(ctx context.Context, store *sqlstore.Store, log *slog.Logger) error {
 	conflicts, err := store.EmailAddressConflicts(ctx)
 	if err != nil {

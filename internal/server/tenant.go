@@ -19,8 +19,9 @@ const tenantTTL = time.Second
 type tenantResolver struct {
 	store iam.TenantStore
 	multi bool
-	// systemHost reaches the system tenant in multi-tenant mode unless a
-	// tenant claims it: the issuer's host, so a fresh server is reachable.
+	// systemHost reaches the system tenant in multi-tenant mode: the
+	// issuer's host, so a fresh server is reachable. No other tenant may
+	// list it (directory refuses it), though one could from before that rule.
 	systemHost string
 	cache      *cache.Bounded[string, *iam.Tenant]
 }
