@@ -177,10 +177,13 @@ func (s *Service) checkOwnPassword(ctx context.Context, p *iam.Principal, pw str
 		}
 		return nil, wrong
 	}
-	if err := s.store.ClearLoginFailures(ctx, p.TenantID, u.Email); err != nil {
-		return nil, err
-	}
-	if err := s.store.RecordCredentialUse(ctx, p.TenantID, c.ID, s.now()); err != nil {
+	err = s.store.InTx(ctx, func(tx iam.Tx) error {
+		if err := tx.ClearLoginFailures(ctx, p.TenantID, u.Email); err != nil {
+			return err
+		}
+		return tx.RecordCredentialUse(ctx, p.TenantID, c.ID, s.now())
+	})
+	if err != nil {
 		return nil, err
 	}
 	return u, nil

@@ -73,10 +73,7 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (*Tokens, error) {
 		}
 		return nil, iam.Errorf(iam.CodeEmailNotVerified, "verify your email address before signing in")
 	}
-	if err := s.store.RecordCredentialUse(ctx, t.ID, pw.ID, s.now()); err != nil {
-		return nil, err
-	}
-	return s.openSession(ctx, st, u, email, in.KeepLoggedIn, []string{"pwd"})
+	return s.openSession(ctx, st, u, email, pw.ID, in.KeepLoggedIn, []string{"pwd"})
 }
 
 // verifyPassword checks pw against the user's password credential, which is
@@ -191,9 +188,10 @@ func failureEvent(ctx context.Context, now time.Time, tenantID, userID, email, r
 		map[string]any{"email": email, "reason": reason})
 }
 
-// openSession clears the failed logins of email and opens a session of u,
-// with its audit event, in one transaction.
-func (s *Service) openSession(ctx context.Context, st *settings.Settings, u *iam.User, email string, keep bool, amr []string) (*Tokens, error) {
+// openSession clears the failed logins of email, records the use of the
+// credential that signed in, and opens a session of u with its audit event,
+// in one transaction.
+func (s *Service) openSession(ctx context.Context, st *settings.Settings, u *iam.User, email, credentialID string, keep bool, amr []string) (*Tokens, error) {
 	now := s.now()
 	meta := iam.RequestMetaFrom(ctx)
 	sess := &iam.Session{ID: newID(), TenantID: u.TenantID, UserID: u.ID, CreatedAt: now, LastSeenAt: now,
@@ -202,6 +200,9 @@ func (s *Service) openSession(ctx context.Context, st *settings.Settings, u *iam
 	refresh, rt := s.newRefreshToken(sess, now)
 	err := s.store.InTx(ctx, func(tx iam.Tx) error {
 		if err := tx.ClearLoginFailures(ctx, u.TenantID, email); err != nil {
+			return err
+		}
+		if err := tx.RecordCredentialUse(ctx, u.TenantID, credentialID, now); err != nil {
 			return err
 		}
 		if err := tx.CreateSession(ctx, sess); err != nil {
