@@ -65,8 +65,10 @@ type AdminStore interface {
 	// ListAdminRoles searches names, sorted by AdminRoleOrder. CodeInvalid for another order.
 	ListAdminRoles(ctx context.Context, tenantID string, p ListParams) ([]AdminRole, int, error)
 	// UpdateAdminRole writes name, description and permissions and sets
-	// r.Version to the incremented version. CodeNameTaken.
+	// r.Version to the incremented version; the version of every user
+	// holding the role moves too. CodeNameTaken.
 	UpdateAdminRole(ctx context.Context, r *AdminRole) error
+	// DeleteAdminRole removes the role from its holders, whose versions move.
 	DeleteAdminRole(ctx context.Context, tenantID, id string) error
 	// SetUserAdminRoles replaces the admin roles a user holds; an empty list
 	// makes the user an ordinary user again. It increments the user's Version:

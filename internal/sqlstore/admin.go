@@ -87,12 +87,26 @@ func (q *queries) UpdateAdminRole(ctx context.Context, r *iam.AdminRole) error {
 	err := q.w.QueryRowContext(ctx, `UPDATE admin_roles SET name = $1, name_folded = $2, description = $3, permissions = $4, updated_at = $5,
 		version = version + 1 WHERE tenant_id = $6 AND id = $7 RETURNING version`,
 		r.Name, fold(r.Name), r.Description, marshalStrings(r.Permissions), ts(r.UpdatedAt), r.TenantID, r.ID).Scan(&r.Version)
-	return storeErr(err, "admin role", nameTaken)
+	if err != nil {
+		return storeErr(err, "admin role", nameTaken)
+	}
+	return q.bumpHolders(ctx, r.TenantID, r.ID)
 }
 
 func (q *queries) DeleteAdminRole(ctx context.Context, tenantID, id string) error {
+	if err := q.bumpHolders(ctx, tenantID, id); err != nil {
+		return err
+	}
 	res, err := q.w.ExecContext(ctx, `DELETE FROM admin_roles WHERE tenant_id = $1 AND id = $2`, tenantID, id)
 	return affected(res, err, "admin role")
+}
+
+// bumpHolders moves the version of every user holding the admin role: an
+// admin is the user with the roles it holds, so its ETag changes with them.
+func (q *queries) bumpHolders(ctx context.Context, tenantID, roleID string) error {
+	_, err := q.w.ExecContext(ctx, `UPDATE users SET version = version + 1 WHERE tenant_id = $1
+		AND id IN (SELECT user_id FROM user_admin_roles WHERE tenant_id = $1 AND role_id = $2)`, tenantID, roleID)
+	return storeErr(err, "admin role holders", nil)
 }
 
 func (q *queries) SetUserAdminRoles(ctx context.Context, tenantID, userID string, roleIDs []string) error {

@@ -465,6 +465,18 @@ func testVersions(t *testing.T, s iam.Store) {
 	if u.Version != 2 || got.Version != 3 {
 		t.Errorf("user version after UpdateUser = %d, after SetUserAdminRoles = %d; want 2 and 3", u.Version, got.Version)
 	}
+	// An admin is the user with its roles: changing or deleting a role it
+	// holds moves its version; a user not holding the role keeps its own.
+	other := createUser(t, s, tn.ID, "other@example.com")
+	must(t, s.UpdateAdminRole(ctx, r), "UpdateAdminRole")
+	must(t, s.DeleteAdminRole(ctx, tn.ID, r.ID), "DeleteAdminRole")
+	got, err = s.GetUser(ctx, tn.ID, u.ID)
+	must(t, err, "GetUser")
+	gotOther, err := s.GetUser(ctx, tn.ID, other.ID)
+	must(t, err, "GetUser")
+	if got.Version != 5 || gotOther.Version != 1 {
+		t.Errorf("versions after the role's update and deletion: holder %d, other user %d; want 5 and 1", got.Version, gotOther.Version)
+	}
 	must(t, s.UpdateTenant(ctx, tn), "UpdateTenant")
 	gotTenant, err := s.GetTenant(ctx, tn.ID)
 	must(t, err, "GetTenant")
