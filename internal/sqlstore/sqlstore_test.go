@@ -18,30 +18,32 @@ func TestPostgres(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) iam.Store { return migrated(t, pool.Schema(t)) })
 }
 
-func TestMigrateIsIdempotent(t *testing.T) {
+// eachBackend runs fn once on each backend, on a fresh store not migrated yet.
+func eachBackend(t *testing.T, fn func(t *testing.T, s *sqlstore.Store)) {
 	backends := map[string]func(t *testing.T) string{
-		"SQLite": func(t *testing.T) string { return "sqlite://" + filepath.Join(t.TempDir(), "gatehouse.db") },
-		"Postgres": func(t *testing.T) string {
-			return storetest.FreshPostgres(t, storetest.PostgresDSN(t))
-		},
+		"SQLite":   func(t *testing.T) string { return "sqlite://" + filepath.Join(t.TempDir(), "gatehouse.db") },
+		"Postgres": func(t *testing.T) string { return storetest.FreshPostgres(t, storetest.PostgresDSN(t)) },
 	}
 	for name, dsn := range backends {
-		t.Run(name, func(t *testing.T) {
-			ctx := t.Context()
-			s := open(t, dsn(t))
-			first, err := s.Migrate(ctx)
-			if err != nil || first == 0 {
-				t.Fatalf("first Migrate = %d, %v; want every migration applied", first, err)
-			}
-			second, err := s.Migrate(ctx)
-			if err != nil || second != 0 {
-				t.Fatalf("second Migrate = %d, %v; want 0 applied", second, err)
-			}
-			if err := s.Ping(ctx); err != nil {
-				t.Fatalf("Ping: %v", err)
-			}
-		})
+		t.Run(name, func(t *testing.T) { fn(t, open(t, dsn(t))) })
 	}
+}
+
+func TestMigrateIsIdempotent(t *testing.T) {
+	eachBackend(t, func(t *testing.T, s *sqlstore.Store) {
+		ctx := t.Context()
+		first, err := s.Migrate(ctx)
+		if err != nil || first == 0 {
+			t.Fatalf("first Migrate = %d, %v; want every migration applied", first, err)
+		}
+		second, err := s.Migrate(ctx)
+		if err != nil || second != 0 {
+			t.Fatalf("second Migrate = %d, %v; want 0 applied", second, err)
+		}
+		if err := s.Ping(ctx); err != nil {
+			t.Fatalf("Ping: %v", err)
+		}
+	})
 }
 
 // open opens dsn and closes the store when the test ends.
