@@ -26,11 +26,9 @@ type IfMatch struct {
 // strongly.
 func (m IfMatch) precondition() iam.Precondition {
 	header := strings.TrimSpace(m.IfMatch)
-	switch header {
-	case "":
+	if header == "" || header == "*" {
+		// "*" asks only that the resource exists, which every change needs.
 		return iam.Precondition{}
-	case "*":
-		return iam.IfExists()
 	}
 	var versions []int64
 	for tag := range strings.SplitSeq(header, ",") {

@@ -219,6 +219,16 @@ func (s *Store) SetUserAdminRoles(ctx context.Context, tenantID, userID string, 
 	return s.InTx(ctx, func(tx iam.Tx) error { return tx.SetUserAdminRoles(ctx, tenantID, userID, roleIDs) })
 }
 
+// UpdateAdminRole writes the role and moves its holders' versions atomically.
+func (s *Store) UpdateAdminRole(ctx context.Context, r *iam.AdminRole) error {
+	return s.InTx(ctx, func(tx iam.Tx) error { return tx.UpdateAdminRole(ctx, r) })
+}
+
+// DeleteAdminRole moves the holders' versions and removes the role atomically.
+func (s *Store) DeleteAdminRole(ctx context.Context, tenantID, id string) error {
+	return s.InTx(ctx, func(tx iam.Tx) error { return tx.DeleteAdminRole(ctx, tenantID, id) })
+}
+
 // txAttempts bounds how often a transaction PostgreSQL aborted as a deadlock
 // victim or serialization failure is tried again.
 const txAttempts = 3

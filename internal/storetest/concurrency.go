@@ -460,8 +460,8 @@ func testVersions(t *testing.T, s iam.Store) {
 	}
 	must(t, s.UpdateUser(ctx, u), "UpdateUser")
 	must(t, s.SetUserAdminRoles(ctx, tn.ID, u.ID, []string{r.ID}), "SetUserAdminRoles")
-	got, err := s.GetUserForUpdate(ctx, tn.ID, u.ID)
-	must(t, err, "GetUserForUpdate")
+	got, err := s.GetUser(ctx, tn.ID, u.ID)
+	must(t, err, "GetUser")
 	if u.Version != 2 || got.Version != 3 {
 		t.Errorf("user version after UpdateUser = %d, after SetUserAdminRoles = %d; want 2 and 3", u.Version, got.Version)
 	}
