@@ -23,16 +23,17 @@ var classError = map[iam.Class]struct {
 	status int
 	code   string
 }{
-	iam.ClassInternal:        {http.StatusInternalServerError, "server_error"},
-	iam.ClassInvalid:         {http.StatusBadRequest, "invalid_request"},
-	iam.ClassUnauthenticated: {http.StatusUnauthorized, "invalid_client"},
-	iam.ClassForbidden:       {http.StatusForbidden, "access_denied"},
-	iam.ClassNotFound:        {http.StatusNotFound, ""},
-	iam.ClassConflict:        {http.StatusConflict, ""},
-	iam.ClassStateConflict:   {http.StatusUnprocessableEntity, ""},
-	iam.ClassRateLimited:     {http.StatusTooManyRequests, ""},
-	iam.ClassUnavailable:     {http.StatusServiceUnavailable, "temporarily_unavailable"},
-	iam.ClassTooLarge:        {http.StatusRequestEntityTooLarge, "invalid_request"},
+	iam.ClassInternal:           {http.StatusInternalServerError, "server_error"},
+	iam.ClassInvalid:            {http.StatusBadRequest, "invalid_request"},
+	iam.ClassUnauthenticated:    {http.StatusUnauthorized, "invalid_client"},
+	iam.ClassForbidden:          {http.StatusForbidden, "access_denied"},
+	iam.ClassNotFound:           {http.StatusNotFound, ""},
+	iam.ClassConflict:           {http.StatusConflict, ""},
+	iam.ClassStateConflict:      {http.StatusUnprocessableEntity, ""},
+	iam.ClassRateLimited:        {http.StatusTooManyRequests, ""},
+	iam.ClassUnavailable:        {http.StatusServiceUnavailable, "temporarily_unavailable"},
+	iam.ClassTooLarge:           {http.StatusRequestEntityTooLarge, "invalid_request"},
+	iam.ClassPreconditionFailed: {http.StatusPreconditionFailed, ""},
 }
 
 // WriteError writes err in the RFC 6749 §5.2 shape. An internal error shows
@@ -45,7 +46,10 @@ func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	if e.Err != nil || e.Code.Class() == iam.ClassInternal {
 		iam.RecordCause(r.Context(), err)
 	}
-	ce := classError[e.Code.Class()]
+	ce, ok := classError[e.Code.Class()]
+	if !ok {
+		ce = classError[iam.ClassInternal]
+	}
 	body := errorBody{Error: ce.code, Description: e.Message}
 	if body.Error == "" {
 		body.Error = string(e.Code)

@@ -28,6 +28,7 @@ func TestWriteErrorTakesTheShapeOfRFC6749(t *testing.T) {
 		{"rate limited: an extension code", iam.Errorf(iam.CodeRateLimited, "slow"), 429, "rate_limited", ""},
 		{"unavailable", iam.Errorf(iam.CodeUnavailable, "db down"), 503, "temporarily_unavailable", ""},
 		{"internal", errors.New("sql: secret detail"), 500, "server_error", ""},
+		{"precondition failed: an extension code", iam.Errorf(iam.CodePreconditionFailed, "stale"), 412, "precondition_failed", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			w := httptest.NewRecorder()
