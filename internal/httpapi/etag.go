@@ -55,6 +55,14 @@ func preconditioned(op huma.Operation) huma.Operation {
 	return op
 }
 
+// takesIfMatch reports whether the operation's input reads If-Match (embeds
+// IfMatch), and so checks it against the resource's ETag itself.
+func takesIfMatch(op *huma.Operation) bool {
+	return slices.ContainsFunc(op.Parameters, func(p *huma.Param) bool {
+		return p.In == "header" && strings.EqualFold(p.Name, "If-Match")
+	})
+}
+
 // refuseUntaggedIfMatch answers 412 to a PUT, PATCH or DELETE whose If-Match
 // lists entity tags when the operation's resource has no ETag (relationships
 // such as memberships): no tag can match (RFC 9110 §13.1.1), and ignoring the
@@ -64,7 +72,7 @@ func refuseUntaggedIfMatch(api huma.API) func(huma.Context, func(huma.Context)) 
 		op := ctx.Operation()
 		conditional := op.Method == http.MethodPut || op.Method == http.MethodPatch || op.Method == http.MethodDelete
 		header := strings.TrimSpace(ctx.Header("If-Match"))
-		if !conditional || header == "" || header == "*" || slices.Contains(op.Errors, http.StatusPreconditionFailed) {
+		if !conditional || header == "" || header == "*" || takesIfMatch(op) {
 			next(ctx)
 			return
 		}
