@@ -174,12 +174,14 @@ type RolePatch struct {
 // rolePermissions checks that each entry is a defined permission or a
 // wildcard, and returns them sorted without duplicates.
 //
-// It takes the tenant's lock, as DeletePermission does before deleting: the
-// names it finds must still exist when the role is written, or on PostgreSQL
-// a role could keep a permission deleted in between.
+// For named permissions it takes the tenant's lock, as DeletePermission does
+// before deleting: the names it finds must still exist when the role is
+// written, or on PostgreSQL a role could keep a permission deleted in between.
 func rolePermissions(ctx context.Context, tx iam.Tx, tenantID string, perms []string) ([]string, error) {
-	if err := tx.LockTenant(ctx, tenantID); err != nil {
-		return nil, err
+	if slices.ContainsFunc(perms, func(p string) bool { return !isWildcard(p) }) {
+		if err := tx.LockTenant(ctx, tenantID); err != nil {
+			return nil, err
+		}
 	}
 	out := []string{}
 	for _, name := range perms {
