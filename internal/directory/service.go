@@ -2,7 +2,6 @@ package directory
 
 import (
 	"context"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -51,9 +50,10 @@ type Service struct {
 	now        func() time.Time
 }
 
-// New returns a Service for a server whose issuer's hostname is issuerHost.
+// New returns a Service for a server whose issuer's hostname is issuerHost
+// (BaseURLs.SystemHost).
 func New(store Store, hasher *password.Hasher, cache AuthCache, st Settings, issuerHost string, now func() time.Time) *Service {
-	return &Service{store: store, hasher: hasher, cache: cache, settings: st, issuerHost: strings.ToLower(issuerHost),
+	return &Service{store: store, hasher: hasher, cache: cache, settings: st, issuerHost: issuerHost,
 		now: func() time.Time { return now().UTC().Truncate(time.Microsecond) }}
 }
 

@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/url"
 	"slices"
+	"strings"
 
 	"github.com/gatehouse-iam/gatehouse/internal/access"
 	"github.com/gatehouse-iam/gatehouse/internal/audit"
@@ -49,6 +50,11 @@ func NewBaseURLs(issuer string, multi bool) (*BaseURLs, error) {
 	}
 	return &BaseURLs{issuer: issuer, parsed: u, multi: multi}, nil
 }
+
+// SystemHost is the issuer's hostname, lower case and without port: it
+// reaches the system tenant in multi-tenant mode, and no other tenant may
+// list it.
+func (b *BaseURLs) SystemHost() string { return strings.ToLower(b.parsed.Hostname()) }
 
 // Of returns t's base URL, without a trailing slash.
 func (b *BaseURLs) Of(t *iam.Tenant) string {

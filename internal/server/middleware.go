@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
-	"net/url"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -216,12 +215,4 @@ func (s *Server) authenticate(next http.Handler, write errorWriter) http.Handler
 		}
 		next.ServeHTTP(w, r.WithContext(iam.WithPrincipal(r.Context(), p)))
 	})
-}
-
-func issuerHost(issuer string) string {
-	u, err := url.Parse(issuer)
-	if err != nil {
-		return ""
-	}
-	return u.Host
 }

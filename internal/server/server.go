@@ -158,8 +158,8 @@ func wire(ctx context.Context, opts Options, store *sqlstore.Store) (*Server, er
 	// and SCIM capabilities register their secrets' prefixes here.
 	bearer := authn.NewChain(acc, nil)
 	authz := access.New(store, bearer, now)
-	tenants := newTenantResolver(store, cfg.MultiTenant, issuerHost(cfg.Issuer))
-	dir := directory.New(store, hasher, caches{account: acc, tenants: tenants, access: authz}, st, hostname(issuerHost(cfg.Issuer)), now)
+	tenants := newTenantResolver(store, cfg.MultiTenant, baseURLs.SystemHost())
+	dir := directory.New(store, hasher, caches{account: acc, tenants: tenants, access: authz}, st, baseURLs.SystemHost(), now)
 	system, created, err := dir.EnsureSystemTenant(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("system tenant: %w", err)

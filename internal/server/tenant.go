@@ -19,15 +19,15 @@ const tenantTTL = time.Second
 type tenantResolver struct {
 	store iam.TenantStore
 	multi bool
-	// systemHost reaches the system tenant in multi-tenant mode: the
-	// issuer's host, so a fresh server is reachable. No other tenant may
-	// list it (directory refuses it), though one could from before that rule.
+	// systemHost reaches the system tenant in multi-tenant mode, whatever
+	// tenant lists it: the issuer's host, whose links and tokens are the
+	// system tenant's. No other tenant may list it (directory refuses it).
 	systemHost string
 	cache      *cache.Bounded[string, *iam.Tenant]
 }
 
 func newTenantResolver(store iam.TenantStore, multi bool, systemHost string) *tenantResolver {
-	return &tenantResolver{store: store, multi: multi, systemHost: hostname(systemHost), cache: cache.New[string, *iam.Tenant](10_000)}
+	return &tenantResolver{store: store, multi: multi, systemHost: systemHost, cache: cache.New[string, *iam.Tenant](10_000)}
 }
 
 // hostname returns the Host without port, lower-cased.
@@ -49,11 +49,8 @@ func (t *tenantResolver) resolve(r *http.Request) (*iam.Tenant, error) {
 	}
 	var tenant *iam.Tenant
 	var err error
-	if t.multi {
+	if t.multi && key != t.systemHost {
 		tenant, err = t.store.TenantByHostname(r.Context(), key)
-		if iam.IsCode(err, iam.CodeNotFound) && key == t.systemHost {
-			tenant, err = t.store.SystemTenant(r.Context())
-		}
 	} else {
 		tenant, err = t.store.SystemTenant(r.Context())
 	}
