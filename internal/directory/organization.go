@@ -74,11 +74,19 @@ func organization(ctx context.Context, store iam.AccessStore, tenantID, ref stri
 // lockedOrganization finds an organization by id or alias and holds its row
 // until the transaction ends: changes to it and to its members take turns.
 func lockedOrganization(ctx context.Context, tx iam.Tx, tenantID, ref string) (*iam.Organization, error) {
-	o, err := organization(ctx, tx, tenantID, ref)
-	if err != nil {
-		return nil, err
+	id := ref
+	if !access.ValidID(ref) {
+		o, err := organization(ctx, tx, tenantID, ref)
+		if err != nil {
+			return nil, err
+		}
+		id = o.ID
 	}
-	return tx.GetOrganizationForUpdate(ctx, tenantID, o.ID)
+	o, err := tx.GetOrganizationForUpdate(ctx, tenantID, id)
+	if iam.IsCode(err, iam.CodeNotFound) {
+		return nil, notFound("organization")
+	}
+	return o, err
 }
 
 // CreateOrganization adds an organization. Needs orgs.write.
