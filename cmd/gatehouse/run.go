@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gatehouse-iam/gatehouse/internal/config"
+	"github.com/gatehouse-iam/gatehouse/internal/directory"
 	"github.com/gatehouse-iam/gatehouse/internal/iam"
 	"github.com/gatehouse-iam/gatehouse/internal/server"
 )
@@ -134,7 +135,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 				return err
 			}
 			defer srv.Close()
-			t, err := srv.Directory().OperatorTenant(ctx, tenantRef)
+			t, err := srv.OperatorTenant(ctx, tenantRef)
 			if err != nil {
 				return err
 			}
@@ -154,16 +155,21 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		Short: "List the admins of the system tenant, or of the tenant --tenant names",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			_, srv, err := open(cmd)
+			// Listing needs the store alone: no keys, no bootstrap admin.
+			cfg, log, err := load(cmd)
 			if err != nil {
 				return err
 			}
-			defer srv.Close()
-			t, err := srv.Directory().OperatorTenant(ctx, tenantRef)
+			store, err := server.OpenStore(ctx, cfg, log)
 			if err != nil {
 				return err
 			}
-			admins, err := srv.Directory().OperatorAdmins(ctx, t.ID)
+			defer store.Close()
+			t, err := directory.OperatorTenant(ctx, store, tenantRef)
+			if err != nil {
+				return err
+			}
+			admins, err := directory.OperatorAdmins(ctx, store, t.ID)
 			if err != nil {
 				return err
 			}

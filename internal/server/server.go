@@ -242,6 +242,12 @@ func (s *Server) SystemTenant(ctx context.Context) (*iam.Tenant, error) {
 	return s.store.SystemTenant(ctx)
 }
 
+// OperatorTenant finds a tenant by id or hostname for the command line; ""
+// is the system tenant (directory.OperatorTenant).
+func (s *Server) OperatorTenant(ctx context.Context, ref string) (*iam.Tenant, error) {
+	return directory.OperatorTenant(ctx, s.store, ref)
+}
+
 // Close releases the store.
 func (s *Server) Close() error { return s.store.Close() }
 
