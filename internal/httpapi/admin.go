@@ -25,7 +25,7 @@ func adminRoleBody(r *iam.AdminRole) AdminRoleBody {
 }
 
 type adminRoleOutput struct {
-	ETag string `header:"ETag" doc:"The resource's version; send it as If-Match to change the resource only if nobody changed it since"`
+	ETagHeader
 	Body AdminRoleBody
 }
 
@@ -33,7 +33,7 @@ func adminRoleOut(r *iam.AdminRole, err error) (*adminRoleOutput, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &adminRoleOutput{ETag: etag(r.Version), Body: adminRoleBody(r)}, nil
+	return &adminRoleOutput{ETagHeader: etag(r.Version), Body: adminRoleBody(r)}, nil
 }
 
 type createAdminRoleInput struct {
@@ -100,7 +100,7 @@ func adminBody(ad *iam.Admin) AdminBody {
 }
 
 type adminOutput struct {
-	ETag string `header:"ETag" doc:"The resource's version; send it as If-Match to change the resource only if nobody changed it since"`
+	ETagHeader
 	Body AdminBody
 }
 
@@ -108,7 +108,7 @@ func adminOut(ad *iam.Admin, err error) (*adminOutput, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &adminOutput{ETag: etag(ad.User.Version), Body: adminBody(ad)}, nil
+	return &adminOutput{ETagHeader: etag(ad.User.Version), Body: adminBody(ad)}, nil
 }
 
 type createAdminInput struct {

@@ -11,8 +11,15 @@ import (
 	"github.com/gatehouse-iam/gatehouse/internal/iam"
 )
 
+// ETagHeader is the ETag header of an answer about one resource.
+type ETagHeader struct {
+	ETag string `header:"ETag" doc:"The resource's version; send it as If-Match to change the resource only if nobody changed it since"`
+}
+
 // etag is the strong ETag of a record at version (RFC 9110 §8.8.3).
-func etag(version int64) string { return `"` + strconv.FormatInt(version, 10) + `"` }
+func etag(version int64) ETagHeader {
+	return ETagHeader{ETag: `"` + strconv.FormatInt(version, 10) + `"`}
+}
 
 // IfMatch is the If-Match header of a request changing one resource (RFC 9110
 // §13.1.1): the change happens only if the resource's current ETag is listed,

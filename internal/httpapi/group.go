@@ -23,7 +23,7 @@ func groupBody(g *iam.Group) GroupBody {
 }
 
 type groupOutput struct {
-	ETag string `header:"ETag" doc:"The resource's version; send it as If-Match to change the resource only if nobody changed it since"`
+	ETagHeader
 	Body GroupBody
 }
 
@@ -31,7 +31,7 @@ func groupOut(g *iam.Group, err error) (*groupOutput, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &groupOutput{ETag: etag(g.Version), Body: groupBody(g)}, nil
+	return &groupOutput{ETagHeader: etag(g.Version), Body: groupBody(g)}, nil
 }
 
 type createGroupInput struct {

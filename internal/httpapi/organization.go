@@ -29,7 +29,7 @@ func organizationBody(o *iam.Organization) OrganizationBody {
 }
 
 type organizationOutput struct {
-	ETag string `header:"ETag" doc:"The resource's version; send it as If-Match to change the resource only if nobody changed it since"`
+	ETagHeader
 	Body OrganizationBody
 }
 
@@ -37,7 +37,7 @@ func organizationOut(o *iam.Organization, err error) (*organizationOutput, error
 	if err != nil {
 		return nil, err
 	}
-	return &organizationOutput{ETag: etag(o.Version), Body: organizationBody(o)}, nil
+	return &organizationOutput{ETagHeader: etag(o.Version), Body: organizationBody(o)}, nil
 }
 
 // OrgPath is the {id} of an organization: its id or its alias.

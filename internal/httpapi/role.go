@@ -22,7 +22,7 @@ func permissionBody(p *iam.Permission) PermissionBody {
 }
 
 type permissionOutput struct {
-	ETag string `header:"ETag" doc:"The resource's version; send it as If-Match to change the resource only if nobody changed it since"`
+	ETagHeader
 	Body PermissionBody
 }
 
@@ -30,7 +30,7 @@ func permissionOut(p *iam.Permission, err error) (*permissionOutput, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &permissionOutput{ETag: etag(p.Version), Body: permissionBody(p)}, nil
+	return &permissionOutput{ETagHeader: etag(p.Version), Body: permissionBody(p)}, nil
 }
 
 type createPermissionInput struct {
@@ -98,7 +98,7 @@ func roleBody(r *iam.Role) RoleBody {
 }
 
 type roleOutput struct {
-	ETag string `header:"ETag" doc:"The resource's version; send it as If-Match to change the resource only if nobody changed it since"`
+	ETagHeader
 	Body RoleBody
 }
 
@@ -106,7 +106,7 @@ func roleOut(r *iam.Role, err error) (*roleOutput, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &roleOutput{ETag: etag(r.Version), Body: roleBody(r)}, nil
+	return &roleOutput{ETagHeader: etag(r.Version), Body: roleBody(r)}, nil
 }
 
 type createRoleInput struct {

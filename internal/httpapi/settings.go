@@ -7,7 +7,7 @@ import (
 )
 
 type settingsOutput struct {
-	ETag string `header:"ETag" doc:"The settings' version; send it as If-Match to change them only if nobody changed them since"`
+	ETagHeader
 	Body settings.Settings
 }
 
@@ -16,7 +16,7 @@ func (a *API) getSettings(ctx context.Context, _ *struct{}) (*settingsOutput, er
 	if err != nil {
 		return nil, err
 	}
-	return &settingsOutput{ETag: etag(st.Version), Body: *st}, nil
+	return &settingsOutput{ETagHeader: etag(st.Version), Body: *st}, nil
 }
 
 type patchSettingsInput struct {
@@ -29,5 +29,5 @@ func (a *API) patchSettings(ctx context.Context, in *patchSettingsInput) (*setti
 	if err != nil {
 		return nil, err
 	}
-	return &settingsOutput{ETag: etag(st.Version), Body: *st}, nil
+	return &settingsOutput{ETagHeader: etag(st.Version), Body: *st}, nil
 }

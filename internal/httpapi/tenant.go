@@ -28,7 +28,7 @@ func (a *API) tenantBody(t *iam.Tenant) TenantBody {
 }
 
 type tenantOutput struct {
-	ETag string `header:"ETag" doc:"The resource's version; send it as If-Match to change the resource only if nobody changed it since"`
+	ETagHeader
 	Body TenantBody
 }
 
@@ -36,7 +36,7 @@ func (a *API) tenantOut(t *iam.Tenant, err error) (*tenantOutput, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &tenantOutput{ETag: etag(t.Version), Body: a.tenantBody(t)}, nil
+	return &tenantOutput{ETagHeader: etag(t.Version), Body: a.tenantBody(t)}, nil
 }
 
 // TenantAdmin is the first superadmin of a new tenant.

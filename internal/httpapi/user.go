@@ -33,7 +33,7 @@ func userBody(u *iam.User) UserBody {
 }
 
 type userOutput struct {
-	ETag string `header:"ETag" doc:"The resource's version; send it as If-Match to change the resource only if nobody changed it since"`
+	ETagHeader
 	Body UserBody
 }
 
@@ -41,7 +41,7 @@ func userOut(u *iam.User, err error) (*userOutput, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &userOutput{ETag: etag(u.Version), Body: userBody(u)}, nil
+	return &userOutput{ETagHeader: etag(u.Version), Body: userBody(u)}, nil
 }
 
 type createUserInput struct {
