@@ -78,13 +78,6 @@ func (h *harness) ifMatch(method, path, token, etag string, body any) *response 
 	return h.send(request{method: method, path: path, token: token, body: body, header: map[string]string{"If-Match": etag}})
 }
 
-// in returns the harness for the subtest t, so that its failures stop t.
-func (h *harness) in(t *testing.T) *harness {
-	sub := *h
-	sub.t = t
-	return &sub
-}
-
 // etagOf returns the response's ETag, failing the test without one.
 func etagOf(t *testing.T, r *response) string {
 	t.Helper()
@@ -118,7 +111,7 @@ func TestIfMatch(t *testing.T) {
 			"admin": map[string]any{"email": "boss@etag.example.com", "password": "Kq-d040e-001e1", "name": "Boss"}}, "name"},
 	} {
 		t.Run(tc.kind, func(t *testing.T) {
-			h := h.in(t)
+			h := biFor(h, t)
 			set := func(v string) map[string]any { return map[string]any{tc.field: v} }
 			created := h.post("/api/v1/"+tc.kind, admin, tc.create).want(http.StatusCreated)
 			path := "/api/v1/" + tc.kind + "/" + created.JSON()["id"].(string)
@@ -152,7 +145,7 @@ func TestIfMatch(t *testing.T) {
 	}
 
 	t.Run("admins", func(t *testing.T) {
-		h := h.in(t)
+		h := biFor(h, t)
 		created := h.post("/api/v1/admins", admin, map[string]any{"email": "etag-admin@example.com", "name": "A", "password": "Kq-c5330-b1344",
 			"admin_roles": []string{"superadmin"}}).want(http.StatusCreated)
 		id := created.JSON()["id"].(string)
@@ -173,7 +166,7 @@ func TestIfMatch(t *testing.T) {
 	})
 
 	t.Run("settings", func(t *testing.T) {
-		h := h.in(t)
+		h := biFor(h, t)
 		first := etagOf(t, h.get("/api/v1/settings", admin).want(http.StatusOK))
 		patch := map[string]any{"lockout": map[string]any{"max_attempts": 7}}
 		second := etagOf(t, h.ifMatch(http.MethodPatch, "/api/v1/settings", admin, first, patch).want(http.StatusOK))

@@ -1,11 +1,8 @@
 package server_test
 
 import (
-	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"net/http"
-	"strings"
 	"sync"
 	"testing"
 )
@@ -59,19 +56,11 @@ func TestRefreshRaceEndsTheSession(t *testing.T) {
 // sessionOf reads the session id from an access token's claims.
 func sessionOf(t *testing.T, jwt string) string {
 	t.Helper()
-	parts := strings.Split(jwt, ".")
-	if len(parts) != 3 {
-		t.Fatalf("not a JWT: %q", jwt)
-	}
-	payload, err := base64.RawURLEncoding.DecodeString(parts[1])
-	if err != nil {
-		t.Fatal(err)
-	}
 	var claims struct {
 		SID string `json:"sid"`
 	}
-	if err := json.Unmarshal(payload, &claims); err != nil || claims.SID == "" {
-		t.Fatalf("no sid in %s: %v", payload, err)
+	if jwtClaims(t, jwt, &claims); claims.SID == "" {
+		t.Fatalf("no sid in %q", jwt)
 	}
 	return claims.SID
 }
