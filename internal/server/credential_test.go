@@ -3,12 +3,8 @@ package server_test
 import (
 	"database/sql"
 	"net/http"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
-
-	"github.com/gatehouse-iam/gatehouse/internal/storetest"
 )
 
 // TestOnlyAnActivePasswordSignsIn: a password credential that is disabled,
@@ -16,18 +12,7 @@ import (
 // one answer for every failure, and the audit log says why. Nothing in the
 // API changes a credential's state yet, so the test writes it in the database.
 func TestOnlyAnActivePasswordSignsIn(t *testing.T) {
-	driver, dsn := "sqlite", filepath.Join(t.TempDir(), "gatehouse.db")
-	database := "sqlite://" + dsn
-	if os.Getenv(httpStoreEnv) == "postgres" {
-		database = storetest.FreshPostgres(t, storetest.PostgresDSN(t))
-		driver, dsn = "pgx", database
-	}
-	h := newHarness(t, map[string]string{"GATEHOUSE_DATABASE": database})
-	db, err := sql.Open(driver, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	h, db := harnessWithDB(t)
 	set := func(state string, expires *time.Time) {
 		t.Helper()
 		if _, err := db.Exec(`UPDATE credentials SET state = $1, expires_at = $2`, state, expires); err != nil {

@@ -21,17 +21,31 @@ type database struct {
 	refuse, consent []string
 }
 
+// harnessWithDB starts a harness on a database of its own (a fresh SQLite
+// file, or a fresh PostgreSQL schema with the HTTP suite on PostgreSQL) and
+// opens it for the test too, to write what no endpoint writes.
+func harnessWithDB(t *testing.T) (*harness, *sql.DB) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "gatehouse.db")
+	driver, dsn, database := "sqlite", "file:"+path+"?_pragma=busy_timeout(5000)", "sqlite://"+path
+	if os.Getenv(httpStoreEnv) == "postgres" {
+		database = storetest.FreshPostgres(t, storetest.PostgresDSN(t))
+		driver, dsn = "pgx", database
+	}
+	h := newHarness(t, map[string]string{"GATEHOUSE_DATABASE": database})
+	db, err := sql.Open(driver, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return h, db
+}
+
 // openDatabase starts a harness on a database the test can reach itself.
 func openDatabase(t *testing.T) (*harness, *database) {
 	t.Helper()
+	h, db := harnessWithDB(t)
 	if os.Getenv(httpStoreEnv) == "postgres" {
-		dsn := storetest.FreshPostgres(t, storetest.PostgresDSN(t))
-		h := newHarness(t, map[string]string{"GATEHOUSE_DATABASE": dsn})
-		db, err := sql.Open("pgx", dsn)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
 		return h, &database{db: db,
 			refuse: []string{
 				`CREATE FUNCTION refuse_lock_event() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'refused by the test'; END $$`,
@@ -40,13 +54,6 @@ func openDatabase(t *testing.T) (*harness, *database) {
 			consent: []string{`DROP TRIGGER refuse_lock_event ON audit_events`},
 		}
 	}
-	dir := t.TempDir()
-	h := newHarness(t, map[string]string{"GATEHOUSE_DATA_DIR": dir})
-	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, "gatehouse.db")+"?_pragma=busy_timeout(5000)")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
 	return h, &database{db: db,
 		refuse: []string{`CREATE TRIGGER refuse_lock_event BEFORE INSERT ON audit_events
 			WHEN NEW.action = 'auth.login.locked' BEGIN SELECT RAISE(ABORT, 'refused by the test'); END`},
