@@ -5,14 +5,20 @@ import (
 	"time"
 )
 
-// CredentialType names what kind of secret a credential holds. The password
-// is the first; device and context passwords, recovery codes, TOTP seeds and
-// passkeys follow as further types of the same record.
+// CredentialType names what kind of secret a credential holds.
 type CredentialType string
 
-// The credential types.
+// The credential types. A user holds one password, TOTP seed and email-code
+// switch, and several of the others: device passwords named by device id,
+// context passwords by context, recovery codes and passkeys by their own ids.
 const (
-	CredentialPassword CredentialType = "password"
+	CredentialPassword        CredentialType = "password"
+	CredentialDevicePassword  CredentialType = "device_password"
+	CredentialContextPassword CredentialType = "context_password"
+	CredentialRecoveryCode    CredentialType = "recovery_code"
+	CredentialTOTP            CredentialType = "totp"
+	CredentialEmailOTP        CredentialType = "email_otp"
+	CredentialWebAuthn        CredentialType = "webauthn"
 )
 
 // CredentialState says whether a credential may be used.
