@@ -66,6 +66,18 @@ type CredentialStore interface {
 	PutCredential(ctx context.Context, c *Credential) error
 	// GetCredential returns the user's credential of typ and name. CodeNotFound.
 	GetCredential(ctx context.Context, tenantID, userID string, typ CredentialType, name string) (*Credential, error)
+	// GetCredentialForUpdate reads like GetCredential and holds the row until
+	// the transaction ends. CodeNotFound.
+	GetCredentialForUpdate(ctx context.Context, tenantID, userID string, typ CredentialType, name string) (*Credential, error)
+	// UserCredentials returns the user's credentials of typ, oldest first.
+	UserCredentials(ctx context.Context, tenantID, userID string, typ CredentialType) ([]Credential, error)
+	// DeleteCredentials removes every credential of typ the user holds and
+	// returns how many there were.
+	DeleteCredentials(ctx context.Context, tenantID, userID string, typ CredentialType) (int, error)
+	// ConsumeRecoveryCode removes the user's active recovery code whose
+	// Secret is secretHash. CodeNotFound when there is none, so that of two
+	// racing uses of one code only one succeeds.
+	ConsumeRecoveryCode(ctx context.Context, tenantID, userID, secretHash string) error
 	// RecordCredentialUse sets LastUsedAt of the credential to at, changing
 	// nothing else. CodeNotFound.
 	RecordCredentialUse(ctx context.Context, tenantID, id string, at time.Time) error

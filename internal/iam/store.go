@@ -120,6 +120,7 @@ type Tx interface {
 	TenantStore
 	UserStore
 	CredentialStore
+	MFAStore
 	AdminStore
 	SessionStore
 	AuditStore
