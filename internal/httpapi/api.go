@@ -12,6 +12,7 @@ import (
 	"github.com/gatehouse-iam/gatehouse/internal/directory"
 	"github.com/gatehouse-iam/gatehouse/internal/iam"
 	"github.com/gatehouse-iam/gatehouse/internal/mail"
+	"github.com/gatehouse-iam/gatehouse/internal/mfa"
 	"github.com/gatehouse-iam/gatehouse/internal/settings"
 )
 
@@ -27,6 +28,7 @@ type LoginObserver interface {
 type Services struct {
 	Directory *directory.Service
 	Account   *account.Service
+	MFA       *mfa.Service
 	Access    *access.Service
 	Audit     *audit.Log
 	Settings  *settings.Service
@@ -41,6 +43,7 @@ type Services struct {
 type API struct {
 	directory *directory.Service
 	account   *account.Service
+	mfa       *mfa.Service
 	access    *access.Service
 	audit     *audit.Log
 	settings  *settings.Service
@@ -63,7 +66,7 @@ func New(mux *http.ServeMux, version string, svc Services) huma.API {
 		"bearer": {Type: "http", Scheme: "bearer", BearerFormat: "JWT", Description: "An access token from /api/v1/auth/login."},
 	}
 	api := humago.New(mux, cfg)
-	a := &API{directory: svc.Directory, account: svc.Account, access: svc.Access, audit: svc.Audit, settings: svc.Settings,
+	a := &API{directory: svc.Directory, account: svc.Account, mfa: svc.MFA, access: svc.Access, audit: svc.Audit, settings: svc.Settings,
 		outbox: svc.Outbox, logins: svc.Logins, baseURL: svc.BaseURL}
 	api.UseMiddleware(refuseUntaggedIfMatch(api))
 	a.routes(api)
