@@ -74,6 +74,9 @@ func (s *Service) RequestEmailChange(ctx context.Context, rawEmail, pw string) e
 	if err != nil {
 		return err
 	}
+	if err := s.factors.RequireRecent(ctx, p); err != nil {
+		return err
+	}
 	email, err := directory.NormalizeEmail(rawEmail)
 	if err != nil {
 		return iam.Invalid("the request has invalid fields", map[string]string{"new_email": err.Error()})

@@ -74,6 +74,13 @@ func (s *Service) secondStep(ctx context.Context, st *settings.Settings, u *iam.
 		return nil, err
 	}
 	if status.Enabled() {
+		// The password proved right: the attempt it reserved is no failure.
+		// The second step reserves its own; only the session's start clears
+		// the count, so that a stolen password does not reset the lockout
+		// that guards the second factor.
+		if err := s.store.ReleaseLoginAttempt(ctx, u.TenantID, email); err != nil {
+			return nil, err
+		}
 		state, err := json.Marshal(loginStep{Email: email, PasswordID: passwordID, KeepLoggedIn: keep})
 		if err != nil {
 			return nil, iam.Internal(err)
@@ -166,6 +173,9 @@ func (s *Service) VerifyMFA(ctx context.Context, in MFAVerifyInput) (*Tokens, er
 	}
 	if in.Method == mfa.MethodWebAuthn {
 		return nil, iam.Invalid("use the passkey endpoints for a passkey", map[string]string{"method": "webauthn answers with an assertion"})
+	}
+	if err := mfa.CheckFormat(in.Method, in.Code); err != nil {
+		return nil, err
 	}
 	status, err := s.factors.StatusOf(ctx, u.TenantID, u.ID)
 	if err != nil {

@@ -88,6 +88,9 @@ func (s *Service) ChangePassword(ctx context.Context, current, next string) erro
 	if err != nil {
 		return err
 	}
+	if err := s.factors.RequireRecent(ctx, p); err != nil {
+		return err
+	}
 	t, st, err := s.tenantSettings(ctx)
 	if err != nil {
 		return err

@@ -79,6 +79,11 @@ type AccountStore interface {
 	// failures do not add up forever and an attacker cannot keep an account
 	// locked with one try a period. A shorter back-off ending keeps the count.
 	ReserveLoginAttempt(ctx context.Context, tenantID, email string, at time.Time, max int, window time.Duration) (*LoginFailures, error)
+	// ReleaseLoginAttempt takes back one attempt ReserveLoginAttempt
+	// counted, as when the password proved right but the sign-in goes on to
+	// a second step: it neither counts as a failure nor clears the earlier
+	// ones. The count never goes below zero.
+	ReleaseLoginAttempt(ctx context.Context, tenantID, email string) error
 	LockLogin(ctx context.Context, tenantID, email string, until time.Time) error
 	ClearLoginFailures(ctx context.Context, tenantID, email string) error
 

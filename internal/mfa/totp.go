@@ -85,7 +85,8 @@ func (s *Service) ConfirmTOTP(ctx context.Context, p *iam.Principal, code string
 	if err := checkDigits("code", code); err != nil {
 		return err
 	}
-	return s.store.InTx(ctx, func(tx iam.Tx) error {
+	wrong := false
+	err := s.store.InTx(ctx, func(tx iam.Tx) error {
 		c, err := tx.GetCredentialForUpdate(ctx, p.TenantID, p.UserID, iam.CredentialTOTP, "")
 		if err != nil && !iam.IsCode(err, iam.CodeNotFound) {
 			return err
@@ -99,9 +100,8 @@ func (s *Service) ConfirmTOTP(ctx context.Context, p *iam.Principal, code string
 		}
 		step, ok := matchTOTP(st, code, s.now())
 		if !ok {
-			// Its own transaction: this one rolls back with the error.
-			_ = s.store.AppendAudit(ctx, s.event(ctx, p.TenantID, p.UserID, "mfa.totp.confirm_failed", iam.ResultFailure, nil))
-			return iam.Invalid("the code is wrong", map[string]string{"code": "does not match the authenticator"})
+			wrong = true
+			return tx.AppendAudit(ctx, s.event(ctx, p.TenantID, p.UserID, "mfa.totp.confirm_failed", iam.ResultFailure, nil))
 		}
 		st.LastStep = step
 		now := s.now()
@@ -114,6 +114,13 @@ func (s *Service) ConfirmTOTP(ctx context.Context, p *iam.Principal, code string
 		}
 		return tx.AppendAudit(ctx, s.event(ctx, p.TenantID, p.UserID, "mfa.totp.enabled", iam.ResultSuccess, nil))
 	})
+	if err != nil {
+		return err
+	}
+	if wrong {
+		return iam.Invalid("the code is wrong", map[string]string{"code": "does not match the authenticator"})
+	}
+	return nil
 }
 
 // pending reports whether c is an enrolment still waiting for its

@@ -3,6 +3,7 @@ package server
 import (
 	"net/http"
 
+	"github.com/gatehouse-iam/gatehouse/internal/account"
 	"github.com/gatehouse-iam/gatehouse/internal/authn"
 )
 
@@ -10,7 +11,8 @@ import (
 // prefix with a, as the machine-identity capabilities will register theirs.
 // Call it before the server answers requests.
 func (s *Server) UseOpaqueVerifier(prefix string, a authn.Authenticator) {
-	s.authn = authn.NewChain(s.account, map[string]authn.Authenticator{prefix: a})
+	s.authn = authn.NewChain(s.account, map[string]authn.Authenticator{prefix: a,
+		account.EnrollmentTokenPrefix: authn.Func(s.account.AuthenticateEnrollment)})
 }
 
 // Mux returns the mux of a surface ("rest", "oauth" or "ops"), so that a test

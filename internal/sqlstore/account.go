@@ -146,6 +146,12 @@ func (q *queries) LockLogin(ctx context.Context, tenantID, email string, until t
 	return affected(res, err, "login failures")
 }
 
+func (q *queries) ReleaseLoginAttempt(ctx context.Context, tenantID, email string) error {
+	_, err := q.w.ExecContext(ctx, `UPDATE login_failures SET failures = failures - 1
+		WHERE tenant_id = $1 AND email = $2 AND failures > 0`, tenantID, email)
+	return storeErr(err, "login failures", nil)
+}
+
 func (q *queries) ClearLoginFailures(ctx context.Context, tenantID, email string) error {
 	_, err := q.w.ExecContext(ctx, `DELETE FROM login_failures WHERE tenant_id = $1 AND email = $2`, tenantID, email)
 	return storeErr(err, "login failures", nil)

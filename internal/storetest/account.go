@@ -31,6 +31,7 @@ var accountTests = []test{
 	{"ReserveLoginAttemptCountingConcurrently", testReserveLoginAttemptCountingConcurrently},
 	{"ReserveLoginAttemptCountingAnswersItsOwnCount", testReserveLoginAttemptCountingAnswersItsOwnCount},
 	{"ReserveLoginAttempt", testReserveLoginAttempt},
+	{"ReleaseLoginAttempt", testReleaseLoginAttempt},
 	{"ReserveLoginAttemptAfterLock", testReserveLoginAttemptAfterLock},
 	{"ReserveLoginAttemptConcurrently", testReserveLoginAttemptConcurrently},
 	{"ReserveLoginAttemptDistinctCounts", testReserveLoginAttemptDistinctCounts},
@@ -652,6 +653,45 @@ func testReserveLoginAttemptCountingAnswersItsOwnCount(t *testing.T, s iam.Store
 			t.Errorf("ReserveLoginAttemptCounting answers, sorted = %v; want 1 to %d, each once", sorted, n)
 			break
 		}
+	}
+}
+
+// testReleaseLoginAttempt: releases take back reservations one each, racing
+// ones too, never below zero, and only of their own tenant and email.
+func testReleaseLoginAttempt(t *testing.T, s iam.Store) {
+	ctx := t.Context()
+	tn, other := createTenant(t, s), createTenant(t, s)
+	const email, n = "ada@example.com", 8
+	must(t, s.ReleaseLoginAttempt(ctx, tn.ID, email), "ReleaseLoginAttempt without a counter")
+	for range n {
+		_, err := s.ReserveLoginAttempt(ctx, tn.ID, email, t0, reserveMax, time.Hour)
+		must(t, err, "ReserveLoginAttempt")
+	}
+	_, err := s.ReserveLoginAttempt(ctx, other.ID, email, t0, reserveMax, time.Hour)
+	must(t, err, "ReserveLoginAttempt in another tenant")
+	must(t, s.ReleaseLoginAttempt(ctx, tn.ID, "grace@example.com"), "ReleaseLoginAttempt of another email")
+	errs := make([]error, n-2)
+	raceN(n-2, func(i int) { errs[i] = s.ReleaseLoginAttempt(ctx, tn.ID, email) })
+	for _, err := range errs {
+		must(t, err, "ReleaseLoginAttempt")
+	}
+	got, err := s.LoginFailures(ctx, tn.ID, email)
+	must(t, err, "LoginFailures")
+	if got.Failures != 2 {
+		t.Errorf("failures = %d after %d reservations and %d releases, want 2", got.Failures, n, n-2)
+	}
+	for range 3 {
+		must(t, s.ReleaseLoginAttempt(ctx, tn.ID, email), "ReleaseLoginAttempt")
+	}
+	got, err = s.LoginFailures(ctx, tn.ID, email)
+	must(t, err, "LoginFailures")
+	if got.Failures != 0 {
+		t.Errorf("failures = %d after more releases than reservations, want 0", got.Failures)
+	}
+	got, err = s.LoginFailures(ctx, other.ID, email)
+	must(t, err, "LoginFailures in another tenant")
+	if got.Failures != 1 {
+		t.Errorf("another tenant's failures = %d, want 1", got.Failures)
 	}
 }
 
