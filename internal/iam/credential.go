@@ -78,22 +78,24 @@ type CredentialStore interface {
 	// GetCredentialByIDForUpdate reads like GetCredentialByID and holds the
 	// row until the transaction ends (see UserStore.GetUserForUpdate).
 	GetCredentialByIDForUpdate(ctx context.Context, tenantID, userID, id string) (*Credential, error)
-	// ListCredentials lists the user's credentials, newest first, secrets
-	// included: callers never show them.
-	ListCredentials(ctx context.Context, tenantID, userID string, p ListParams) ([]Credential, int, error)
+	// ListCredentials lists the user's credentials of typ (of every type
+	// when typ is empty), newest first, secrets included: callers never
+	// show them.
+	ListCredentials(ctx context.Context, tenantID, userID string, typ CredentialType, p ListParams) ([]Credential, int, error)
 	// DeleteCredential removes the user's credential id. CodeNotFound.
 	DeleteCredential(ctx context.Context, tenantID, userID, id string) error
 	// RecordCredentialUse sets LastUsedAt of the credential to at and clears
 	// its FailedAttempts, changing nothing else. CodeNotFound.
 	RecordCredentialUse(ctx context.Context, tenantID, id string, at time.Time) error
-	// ReserveCredentialAttempt counts a verification of an active
-	// credential before its secret is checked, and returns the credential
-	// with the count: concurrent attempts get distinct counts. A success
-	// clears the count (RecordCredentialUse). CodeNotFound when the
-	// credential does not exist or is not active.
+	// ReserveCredentialAttempt counts a verification of an active or
+	// expired credential before its secret is checked, and returns the
+	// credential with the count: concurrent attempts get distinct counts. A
+	// success clears the count (RecordCredentialUse). CodeNotFound when the
+	// credential does not exist or is disabled or locked.
 	ReserveCredentialAttempt(ctx context.Context, tenantID, id string) (*Credential, error)
-	// LockCredential sets an active credential's state to locked at at and
-	// reports whether this call did: of concurrent calls exactly one does.
+	// LockCredential sets the state of an active or expired credential to
+	// locked at at and reports whether this call did: of concurrent calls
+	// exactly one does.
 	LockCredential(ctx context.Context, tenantID, id string, at time.Time) (bool, error)
 	// ConsumeRecoveryCode deletes the user's active recovery code whose
 	// Secret is secretHash: of concurrent uses of one code exactly one

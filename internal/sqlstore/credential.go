@@ -81,9 +81,12 @@ func (q *queries) GetCredentialByIDForUpdate(ctx context.Context, tenantID, user
 	return q.GetCredentialByID(ctx, tenantID, userID, id)
 }
 
-func (q *queries) ListCredentials(ctx context.Context, tenantID, userID string, p iam.ListParams) ([]iam.Credential, int, error) {
-	return list(ctx, q, listing{what: "credentials", columns: credentialColumns, from: "credentials",
-		where: ` WHERE tenant_id = $1 AND user_id = $2`, args: []any{tenantID, userID},
+func (q *queries) ListCredentials(ctx context.Context, tenantID, userID string, typ iam.CredentialType, p iam.ListParams) ([]iam.Credential, int, error) {
+	where, args := ` WHERE tenant_id = $1 AND user_id = $2`, []any{tenantID, userID}
+	if typ != "" {
+		where, args = where+` AND type = $3`, append(args, string(typ))
+	}
+	return list(ctx, q, listing{what: "credentials", columns: credentialColumns, from: "credentials", where: where, args: args,
 		order: iam.Order{"created_at"}}, newestFirst(p), scanCredential)
 }
 
@@ -102,13 +105,14 @@ func (q *queries) RecordCredentialUse(ctx context.Context, tenantID, id string, 
 // concurrent callers the count its own increment made.
 func (q *queries) ReserveCredentialAttempt(ctx context.Context, tenantID, id string) (*iam.Credential, error) {
 	c, err := scanCredential(q.w.QueryRowContext(ctx, `UPDATE credentials SET failed_attempts = failed_attempts + 1
-		WHERE tenant_id = $1 AND id = $2 AND state = $3 RETURNING `+credentialColumns, tenantID, id, string(iam.CredentialActive)))
-	return c, storeErr(err, "active credential", nil)
+		WHERE tenant_id = $1 AND id = $2 AND state IN ($3, $4) RETURNING `+credentialColumns,
+		tenantID, id, string(iam.CredentialActive), string(iam.CredentialExpired)))
+	return c, storeErr(err, "usable credential", nil)
 }
 
 func (q *queries) LockCredential(ctx context.Context, tenantID, id string, at time.Time) (bool, error) {
-	return q.changed(ctx, "credential", `UPDATE credentials SET state = $1, updated_at = $2 WHERE tenant_id = $3 AND id = $4 AND state = $5`,
-		string(iam.CredentialLocked), ts(at), tenantID, id, string(iam.CredentialActive))
+	return q.changed(ctx, "credential", `UPDATE credentials SET state = $1, updated_at = $2 WHERE tenant_id = $3 AND id = $4 AND state IN ($5, $6)`,
+		string(iam.CredentialLocked), ts(at), tenantID, id, string(iam.CredentialActive), string(iam.CredentialExpired))
 }
 
 // ConsumeRecoveryCode compares and deletes in one statement, so that of

@@ -93,19 +93,23 @@ func testCredentialByIDListDelete(t *testing.T, s iam.Store) {
 		wantCode(t, call(), iam.CodeNotFound, name)
 	}
 
-	page, total, err := s.ListCredentials(ctx, tn.ID, u.ID, iam.ListParams{Page: 1, Limit: 2})
+	page, total, err := s.ListCredentials(ctx, tn.ID, u.ID, "", iam.ListParams{Page: 1, Limit: 2})
 	must(t, err, "ListCredentials")
 	if total != 3 || len(page) != 2 || page[0].ID != mine[2].ID || page[1].ID != mine[1].ID {
 		t.Errorf("ListCredentials page 1 = %d of %d, want the newest two of 3", len(page), total)
 	}
-	page, _, err = s.ListCredentials(ctx, tn.ID, u.ID, iam.ListParams{Page: 2, Limit: 2})
+	page, _, err = s.ListCredentials(ctx, tn.ID, u.ID, "", iam.ListParams{Page: 2, Limit: 2})
 	must(t, err, "ListCredentials page 2")
 	if len(page) != 1 {
 		t.Fatalf("ListCredentials page 2 has %d, want 1", len(page))
 	}
 	check(t, "oldest credential listed", &page[0], mine[0])
-	if _, total, _ := s.ListCredentials(ctx, other.ID, u.ID, iam.ListParams{Page: 1, Limit: 10}); total != 0 {
+	if _, total, _ := s.ListCredentials(ctx, other.ID, u.ID, "", iam.ListParams{Page: 1, Limit: 10}); total != 0 {
 		t.Errorf("ListCredentials in another tenant counted %d", total)
+	}
+	putCredential(t, s, newCredential(t, u, iam.CredentialPassword, ""))
+	if typed, total, err := s.ListCredentials(ctx, tn.ID, u.ID, deviceType, iam.ListParams{Page: 1, Limit: 10}); err != nil || total != 3 || len(typed) != 3 {
+		t.Errorf("ListCredentials of one type = %d of %d, %v; want the 3 device passwords", len(typed), total, err)
 	}
 
 	must(t, s.DeleteCredential(ctx, tn.ID, u.ID, mine[0].ID), "DeleteCredential")
@@ -158,6 +162,24 @@ func testCredentialAttempts(t *testing.T, s iam.Store) {
 	wantCode(t, err, iam.CodeNotFound, "ReserveCredentialAttempt of a locked credential")
 	_, err = s.ReserveCredentialAttempt(ctx, tn.ID, newID(t))
 	wantCode(t, err, iam.CodeNotFound, "ReserveCredentialAttempt of an unknown credential")
+	disabled := newCredential(t, u, deviceType, "tablet")
+	disabled.State = iam.CredentialDisabled
+	putCredential(t, s, disabled)
+	_, err = s.ReserveCredentialAttempt(ctx, tn.ID, disabled.ID)
+	wantCode(t, err, iam.CodeNotFound, "ReserveCredentialAttempt of a disabled credential")
+	if locked, err := s.LockCredential(ctx, tn.ID, disabled.ID, at(time.Hour)); err != nil || locked {
+		t.Errorf("LockCredential of a disabled credential = %v, %v; want false", locked, err)
+	}
+	expired := newCredential(t, u, deviceType, "watch")
+	expired.State = iam.CredentialExpired
+	putCredential(t, s, expired)
+	got, err := s.ReserveCredentialAttempt(ctx, tn.ID, expired.ID)
+	if err != nil || got.FailedAttempts != 1 {
+		t.Errorf("ReserveCredentialAttempt of an expired credential = %v, %v; want a count of 1", got, err)
+	}
+	if locked, err := s.LockCredential(ctx, tn.ID, expired.ID, at(time.Hour)); err != nil || !locked {
+		t.Errorf("LockCredential of an expired credential = %v, %v; want true", locked, err)
+	}
 	wantCredential(t, s, "locked credential after refused attempts", c)
 	wantCredential(t, s, "sibling", sibling)
 }
