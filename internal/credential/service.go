@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/gatehouse-iam/gatehouse/internal/access"
+	"github.com/gatehouse-iam/gatehouse/internal/audit"
 	"github.com/gatehouse-iam/gatehouse/internal/iam"
 	"github.com/gatehouse-iam/gatehouse/internal/password"
 	"github.com/gatehouse-iam/gatehouse/internal/settings"
@@ -95,6 +96,17 @@ func (s *Service) Client(ctx context.Context, externalID string) (*iam.Tenant, e
 		return nil, NoClient(externalID)
 	}
 	return t, err
+}
+
+// RefuseCaller audits a caller refused by the client t because its token
+// does not authenticate there (cause), and answers as for an unknown client.
+func (s *Service) RefuseCaller(ctx context.Context, t *iam.Tenant, cause error) error {
+	e := audit.Event(ctx, s.now(), t.ID, "credential.verify", iam.Ref{Type: "client", ID: t.ExternalID}, iam.ResultFailure,
+		map[string]any{"reason": "caller_not_in_client", "error": string(iam.ErrorCode(cause))})
+	if err := s.store.AppendAudit(ctx, e); err != nil {
+		return err
+	}
+	return NoClient(t.ExternalID)
 }
 
 // NoClient is the answer for a client that does not exist, or that the

@@ -40,20 +40,21 @@ type Build struct {
 
 // Server is a configured Gatehouse: store, services and HTTP handler.
 type Server struct {
-	cfg       *config.Config
-	build     Build
-	log       *slog.Logger
-	store     *sqlstore.Store
-	keys      *token.Keys
-	account   *account.Service
-	directory *directory.Service
-	access    *access.Service
-	authn     *authn.Chain
-	hasher    *password.Hasher
-	sender    *mail.Sender
-	api       huma.API
-	mux       muxes
-	handler   http.Handler
+	cfg         *config.Config
+	build       Build
+	log         *slog.Logger
+	store       *sqlstore.Store
+	keys        *token.Keys
+	account     *account.Service
+	directory   *directory.Service
+	access      *access.Service
+	credentials *credential.Service
+	authn       *authn.Chain
+	hasher      *password.Hasher
+	sender      *mail.Sender
+	api         huma.API
+	mux         muxes
+	handler     http.Handler
 }
 
 // Options are what a Server is built from. Now defaults to time.Now; tests
@@ -181,8 +182,8 @@ func wire(ctx context.Context, opts Options, store *sqlstore.Store) (*Server, er
 	}
 	metrics := newMetrics()
 	s.mux = newMuxes()
-	creds := credential.New(store, hasher, st, now)
-	s.api = httpapi.New(s.mux.rest, build.Version, httpapi.Services{Directory: dir, Account: acc, Access: authz, Credentials: creds,
+	s.credentials = credential.New(store, hasher, st, now)
+	s.api = httpapi.New(s.mux.rest, build.Version, httpapi.Services{Directory: dir, Account: acc, Access: authz, Credentials: s.credentials,
 		Audit: audit.NewLog(store), Settings: st, Outbox: mail.NewOutboxLog(store, func(ctx context.Context, p *iam.Principal, m *iam.Mail) (bool, error) {
 			return access.MayReadMail(ctx, store, p, m)
 		}),
