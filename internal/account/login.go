@@ -2,6 +2,7 @@ package account
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/gatehouse-iam/gatehouse/internal/audit"
@@ -24,7 +25,7 @@ var errInvalidCredentials = iam.Errorf(iam.CodeInvalidCredentials, "the email or
 // wrong password, a disabled user and a locked email all answer the same
 // CodeInvalidCredentials; the first three after the same hashing work, the
 // last without hashing at all. The audit log records the real reason.
-func (s *Service) Login(ctx context.Context, in LoginInput) (*Tokens, error) {
+func (s *Service) Login(ctx context.Context, in LoginInput) (*LoginResult, error) {
 	t, email, err := tenantAndEmail(ctx, in.Email)
 	if err != nil {
 		return nil, err
@@ -73,7 +74,7 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (*Tokens, error) {
 		}
 		return nil, iam.Errorf(iam.CodeEmailNotVerified, "verify your email address before signing in")
 	}
-	return s.openSession(ctx, st, u, email, pw.ID, in.KeepLoggedIn, []string{"pwd"})
+	return s.secondStep(ctx, st, u, email, pw.ID, in.KeepLoggedIn)
 }
 
 // verifyPassword checks pw against the user's password credential, which is
@@ -188,38 +189,56 @@ func failureEvent(ctx context.Context, now time.Time, tenantID, userID, email, r
 		map[string]any{"email": email, "reason": reason})
 }
 
-// openSession clears the failed logins of email, records the use of the
-// credential that signed in, and opens a session of u with its audit event,
-// in one transaction.
+// openSession opens a session of u as startSession does, in a transaction
+// of its own, and answers its tokens.
 func (s *Service) openSession(ctx context.Context, st *settings.Settings, u *iam.User, email, credentialID string, keep bool, amr []string) (*Tokens, error) {
-	now := s.now()
-	meta := iam.RequestMetaFrom(ctx)
-	sess := &iam.Session{ID: newID(), TenantID: u.TenantID, UserID: u.ID, CreatedAt: now, LastSeenAt: now,
-		IP: meta.IP, UserAgent: meta.UserAgent, KeepLoggedIn: keep, AMR: amr}
-	sess.ExpiresAt = expiry(st, sess.CreatedAt, now, keep)
-	refresh, rt := s.newRefreshToken(sess, now)
+	var (
+		sess    *iam.Session
+		refresh string
+	)
 	err := s.store.InTx(ctx, func(tx iam.Tx) error {
-		if err := tx.ClearLoginFailures(ctx, u.TenantID, email); err != nil {
-			return err
-		}
-		if err := tx.RecordCredentialUse(ctx, u.TenantID, credentialID, now); err != nil {
-			return err
-		}
-		if err := tx.CreateSession(ctx, sess); err != nil {
-			return err
-		}
-		if err := tx.CreateRefreshToken(ctx, rt); err != nil {
-			return err
-		}
-		e := audit.Event(ctx, now, u.TenantID, "auth.login.succeeded", iam.Ref{Type: "user", ID: u.ID}, iam.ResultSuccess,
-			map[string]any{"session_id": sess.ID, "amr": amr})
-		e.Actor = iam.Ref{Type: audit.ActorUser, ID: u.ID}
-		return tx.AppendAudit(ctx, e)
+		var err error
+		sess, refresh, err = s.startSession(ctx, tx, st, u, email, credentialID, keep, amr)
+		return err
 	})
 	if err != nil {
 		return nil, err
 	}
 	return s.tokens(ctx, st, sess, refresh)
+}
+
+// startSession clears the failed logins of email, records the use of the
+// credential that signed in, and opens a session of u with its audit event,
+// in tx. A session whose amr holds "mfa" passed its second factor now.
+func (s *Service) startSession(ctx context.Context, tx iam.Tx, st *settings.Settings, u *iam.User, email, credentialID string, keep bool, amr []string) (*iam.Session, string, error) {
+	now := s.now()
+	meta := iam.RequestMetaFrom(ctx)
+	sess := &iam.Session{ID: newID(), TenantID: u.TenantID, UserID: u.ID, CreatedAt: now, LastSeenAt: now,
+		IP: meta.IP, UserAgent: meta.UserAgent, KeepLoggedIn: keep, AMR: amr}
+	if slices.Contains(amr, amrMFA) {
+		sess.MFAAt = &now
+	}
+	sess.ExpiresAt = expiry(st, sess.CreatedAt, now, keep)
+	refresh, rt := s.newRefreshToken(sess, now)
+	if err := tx.ClearLoginFailures(ctx, u.TenantID, email); err != nil {
+		return nil, "", err
+	}
+	if err := tx.RecordCredentialUse(ctx, u.TenantID, credentialID, now); err != nil {
+		return nil, "", err
+	}
+	if err := tx.CreateSession(ctx, sess); err != nil {
+		return nil, "", err
+	}
+	if err := tx.CreateRefreshToken(ctx, rt); err != nil {
+		return nil, "", err
+	}
+	e := audit.Event(ctx, now, u.TenantID, "auth.login.succeeded", iam.Ref{Type: "user", ID: u.ID}, iam.ResultSuccess,
+		map[string]any{"session_id": sess.ID, "amr": amr})
+	e.Actor = iam.Ref{Type: audit.ActorUser, ID: u.ID}
+	if err := tx.AppendAudit(ctx, e); err != nil {
+		return nil, "", err
+	}
+	return sess, refresh, nil
 }
 
 // expiry is when a session last seen at lastSeen ends: an idle timeout that

@@ -8,6 +8,7 @@ import (
 
 	"github.com/gatehouse-iam/gatehouse/internal/directory"
 	"github.com/gatehouse-iam/gatehouse/internal/iam"
+	"github.com/gatehouse-iam/gatehouse/internal/mfa"
 	"github.com/gatehouse-iam/gatehouse/internal/password"
 	"github.com/gatehouse-iam/gatehouse/internal/settings"
 	"github.com/gatehouse-iam/gatehouse/internal/token"
@@ -31,6 +32,7 @@ type Store interface {
 	iam.Transactor
 	iam.UserStore
 	iam.CredentialStore
+	iam.MFAStore
 	iam.SessionStore
 	iam.AccountStore
 	iam.AuditStore
@@ -44,6 +46,8 @@ type Deps struct {
 	Issuer   *token.Issuer
 	Settings Settings
 	Mailer   Mailer
+	// Factors checks second factors.
+	Factors *mfa.Service
 	// BaseURL returns a tenant's public base URL: where the links in its
 	// mails point, and the issuer and audience of its access tokens.
 	BaseURL func(*iam.Tenant) string
@@ -58,6 +62,7 @@ type Service struct {
 	issuer   *token.Issuer
 	settings Settings
 	mailer   Mailer
+	factors  *mfa.Service
 	baseURL  func(*iam.Tenant) string
 	now      func() time.Time
 	cache    *principalCache
@@ -66,7 +71,7 @@ type Service struct {
 // New returns a Service.
 func New(d Deps) *Service {
 	utc := func() time.Time { return d.Now().UTC().Truncate(time.Microsecond) }
-	return &Service{store: d.Store, hasher: d.Hasher, issuer: d.Issuer, settings: d.Settings, mailer: d.Mailer,
+	return &Service{store: d.Store, hasher: d.Hasher, issuer: d.Issuer, settings: d.Settings, mailer: d.Mailer, factors: d.Factors,
 		baseURL: d.BaseURL, now: utc, cache: newPrincipalCache(utc)}
 }
 

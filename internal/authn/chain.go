@@ -82,3 +82,11 @@ func base64URL(s string) bool {
 		return !('A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '_')
 	}) < 0
 }
+
+// Func adapts a function to an Authenticator.
+type Func func(ctx context.Context, raw string) (*iam.Principal, error)
+
+// Authenticate calls f.
+func (f Func) Authenticate(ctx context.Context, raw string) (*iam.Principal, error) {
+	return f(ctx, raw)
+}

@@ -31,17 +31,25 @@ type Store interface {
 	UserAdminRoles(ctx context.Context, tenantID, userID string) ([]iam.AdminRole, error)
 }
 
+// RecoveryCodes uses up a user's recovery code inside a transaction
+// (mfa.Service): CodeInvalidCredentials when it is not one of their active
+// codes.
+type RecoveryCodes interface {
+	UseRecoveryCode(ctx context.Context, tx iam.Tx, tenantID, userID, code string) error
+}
+
 // Service manages and verifies users' credentials.
 type Service struct {
 	store    Store
 	hasher   *password.Hasher
 	settings Settings
+	recovery RecoveryCodes
 	now      func() time.Time
 }
 
 // New returns a Service.
-func New(store Store, hasher *password.Hasher, st Settings, now func() time.Time) *Service {
-	return &Service{store: store, hasher: hasher, settings: st,
+func New(store Store, hasher *password.Hasher, st Settings, recovery RecoveryCodes, now func() time.Time) *Service {
+	return &Service{store: store, hasher: hasher, settings: st, recovery: recovery,
 		now: func() time.Time { return now().UTC().Truncate(time.Microsecond) }}
 }
 

@@ -2,13 +2,12 @@ package credential
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"strings"
 	"time"
 
 	"github.com/gatehouse-iam/gatehouse/internal/audit"
 	"github.com/gatehouse-iam/gatehouse/internal/iam"
+	"github.com/gatehouse-iam/gatehouse/internal/mfa"
 	"github.com/gatehouse-iam/gatehouse/internal/password"
 	"github.com/gatehouse-iam/gatehouse/internal/permission"
 )
@@ -122,7 +121,7 @@ func checkAttempt(a Attempt) error {
 	case iam.CredentialRecoveryCode:
 		needs = "code"
 		if a.Code != "" {
-			if _, ok := normalizeCode(a.Code); !ok {
+			if _, err := mfa.NormalizeRecoveryCode("code", a.Code); err != nil {
 				fields["code"] = "must be 16 letters a-z and digits, optionally in groups of four joined by dashes (abcd-efgh-1234-5678)"
 			}
 		}
@@ -143,32 +142,6 @@ func checkAttempt(a Attempt) error {
 		return iam.Invalid("the request has invalid fields", fields)
 	}
 	return nil
-}
-
-// normalizeCode returns a recovery code as stored: lower case, without
-// dashes; ok only for 16 letters a-z and digits.
-func normalizeCode(code string) (string, bool) {
-	norm := strings.ReplaceAll(strings.ToLower(code), "-", "")
-	if len(norm) != 16 {
-		return "", false
-	}
-	for _, c := range []byte(norm) {
-		if (c < 'a' || c > 'z') && (c < '0' || c > '9') {
-			return "", false
-		}
-	}
-	return norm, true
-}
-
-// HashRecoveryCode is a recovery code's stored secret: the lowercase hex
-// SHA-256 of its normal form. ok is false for a malformed code.
-func HashRecoveryCode(code string) (hash string, ok bool) {
-	norm, ok := normalizeCode(code)
-	if !ok {
-		return "", false
-	}
-	sum := sha256.Sum256([]byte(norm))
-	return hex.EncodeToString(sum[:]), true
 }
 
 func (v *verification) verifyPassword(ctx context.Context) (*Status, error) {
@@ -277,15 +250,14 @@ func (v *verification) event(ctx context.Context, now time.Time, c *iam.Credenti
 
 func (v *verification) useRecoveryCode(ctx context.Context) error {
 	t, now := v.tenant, v.now()
-	hash, _ := HashRecoveryCode(v.attempt.Code) // checkAttempt checked its form
 	err := v.store.InTx(ctx, func(tx iam.Tx) error {
-		if err := tx.ConsumeRecoveryCode(ctx, t.ID, v.user.ID, hash); err != nil {
+		if err := v.recovery.UseRecoveryCode(ctx, tx, t.ID, v.user.ID, v.attempt.Code); err != nil {
 			return err
 		}
 		return tx.AppendAudit(ctx, audit.Event(ctx, now, t.ID, "credential.verify", userRef(v.user.ID), iam.ResultSuccess,
 			map[string]any{"type": string(iam.CredentialRecoveryCode), "consumed": true}))
 	})
-	if !iam.IsCode(err, iam.CodeNotFound) {
+	if !iam.IsCode(err, iam.CodeInvalidCredentials) {
 		return err
 	}
 	var failures int

@@ -13,6 +13,7 @@ import (
 	"github.com/gatehouse-iam/gatehouse/internal/directory"
 	"github.com/gatehouse-iam/gatehouse/internal/iam"
 	"github.com/gatehouse-iam/gatehouse/internal/mail"
+	"github.com/gatehouse-iam/gatehouse/internal/mfa"
 	"github.com/gatehouse-iam/gatehouse/internal/settings"
 )
 
@@ -30,6 +31,7 @@ type Services struct {
 	Account     *account.Service
 	Access      *access.Service
 	Credentials *credential.Service
+	MFA         *mfa.Service
 	Audit       *audit.Log
 	Settings    *settings.Service
 	Outbox      *mail.OutboxLog
@@ -45,6 +47,7 @@ type API struct {
 	account     *account.Service
 	access      *access.Service
 	credentials *credential.Service
+	mfa         *mfa.Service
 	audit       *audit.Log
 	settings    *settings.Service
 	outbox      *mail.OutboxLog

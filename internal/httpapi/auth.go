@@ -32,17 +32,50 @@ func tokensOf(t *account.Tokens) *tokensOutput {
 	return &tokensOutput{CacheControl: "no-store", Body: TokensBody{AccessToken: t.AccessToken, TokenType: "Bearer", ExpiresIn: t.ExpiresIn, RefreshToken: t.RefreshToken}}
 }
 
-func (a *API) login(ctx context.Context, in *loginInput) (*tokensOutput, error) {
-	t, err := a.account.Login(ctx, account.LoginInput{Email: in.Body.Email, Password: in.Body.Password, KeepLoggedIn: in.Body.KeepLoggedIn})
+// LoginBody is a login's answer: the tokens, or the second step it needs.
+type LoginBody struct {
+	AccessToken           string   `json:"access_token,omitempty" doc:"JWT access token (absent when a second step is needed)"`
+	TokenType             string   `json:"token_type,omitempty" example:"Bearer"`
+	ExpiresIn             int      `json:"expires_in,omitempty" doc:"Seconds until the access token, or the mfa_token, expires"`
+	RefreshToken          string   `json:"refresh_token,omitempty" doc:"Opaque, single-use refresh token"`
+	MFARequired           bool     `json:"mfa_required,omitempty" doc:"The account has a second factor: answer it at /api/v1/auth/mfa/verify"`
+	MFAToken              string   `json:"mfa_token,omitempty" doc:"Names this login's second step; lives 5 minutes"`
+	Methods               []string `json:"methods,omitempty" doc:"Methods that complete the second step: totp, email, webauthn, recovery_code"`
+	MFAEnrollmentRequired bool     `json:"mfa_enrollment_required,omitempty" doc:"Policy requires a second factor the account lacks: enrol one under /api/v1/mfa with enrollment_token as bearer token, then sign in again"`
+	EnrollmentToken       string   `json:"enrollment_token,omitempty" doc:"Bearer token that may only enrol a second factor; lives 15 minutes"`
+}
+
+type loginOutput struct {
+	CacheControl string `header:"Cache-Control"`
+	Body         LoginBody
+}
+
+func (a *API) login(ctx context.Context, in *loginInput) (*loginOutput, error) {
+	r, err := a.account.Login(ctx, account.LoginInput{Email: in.Body.Email, Password: in.Body.Password, KeepLoggedIn: in.Body.KeepLoggedIn})
 	outcome := "success"
-	if err != nil {
+	switch {
+	case err != nil:
 		outcome = string(iam.ErrorCode(err))
+	case r.MFA != nil:
+		outcome = "mfa_required"
+	case r.EnrollmentToken != "":
+		outcome = "mfa_enrollment_required"
 	}
 	a.logins.LoginAttempt(outcome)
 	if err != nil {
 		return nil, err
 	}
-	return tokensOf(t), nil
+	out := &loginOutput{CacheControl: "no-store"}
+	switch {
+	case r.MFA != nil:
+		out.Body = LoginBody{MFARequired: true, MFAToken: r.MFA.Token, Methods: r.MFA.Methods, ExpiresIn: r.MFA.ExpiresIn}
+	case r.EnrollmentToken != "":
+		out.Body = LoginBody{MFAEnrollmentRequired: true, EnrollmentToken: r.EnrollmentToken}
+	default:
+		t := tokensOf(r.Tokens).Body
+		out.Body = LoginBody{AccessToken: t.AccessToken, TokenType: t.TokenType, ExpiresIn: t.ExpiresIn, RefreshToken: t.RefreshToken}
+	}
+	return out, nil
 }
 
 type refreshInput struct {

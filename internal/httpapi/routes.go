@@ -20,6 +20,7 @@ func (a *API) routes(api huma.API) {
 	huma.Register(api, operation(http.MethodPost, v1+"/auth/password/forgot", "forgot-password", "Mail a password reset link (always 202)", "auth", 202, false), a.forgotPassword)
 	huma.Register(api, operation(http.MethodPost, v1+"/auth/password/reset", "reset-password", "Set a new password with a reset link's token", "auth", 204, false), a.resetPassword)
 	huma.Register(api, operation(http.MethodPost, v1+"/auth/password-strength", "password-strength", "Score a password against the tenant's policy", "auth", 200, false), a.passwordStrength)
+	a.mfaRoutes(api)
 	huma.Register(api, operation(http.MethodPost, v1+"/me/password", "change-password", "Change the caller's password", "me", 204, true), a.changePassword)
 	huma.Register(api, operation(http.MethodPost, v1+"/me/email", "change-email", "Start changing the caller's email address", "me", 202, true), a.changeEmail)
 	huma.Register(api, operation(http.MethodGet, v1+"/me/sessions", "my-sessions", "The caller's active sessions", "me", 200, true), a.mySessions)

@@ -18,6 +18,9 @@ const (
 	PrincipalServiceAccount PrincipalKind = "service_account"
 	PrincipalApplication    PrincipalKind = "application"
 	PrincipalDevice         PrincipalKind = "device"
+	// PrincipalEnrollment is a user made to enrol a second factor before
+	// signing in: it may do nothing else.
+	PrincipalEnrollment PrincipalKind = "mfa_enrollment"
 )
 
 // Principal is the authenticated caller of a request: Kind and ID name it in

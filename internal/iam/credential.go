@@ -73,6 +73,14 @@ type CredentialStore interface {
 	PutCredential(ctx context.Context, c *Credential) error
 	// GetCredential returns the user's credential of typ and name. CodeNotFound.
 	GetCredential(ctx context.Context, tenantID, userID string, typ CredentialType, name string) (*Credential, error)
+	// GetCredentialForUpdate reads like GetCredential and holds the row until
+	// the transaction ends. CodeNotFound.
+	GetCredentialForUpdate(ctx context.Context, tenantID, userID string, typ CredentialType, name string) (*Credential, error)
+	// UserCredentials returns the user's credentials of typ, oldest first.
+	UserCredentials(ctx context.Context, tenantID, userID string, typ CredentialType) ([]Credential, error)
+	// DeleteCredentials removes every credential of typ the user holds and
+	// returns how many there were.
+	DeleteCredentials(ctx context.Context, tenantID, userID string, typ CredentialType) (int, error)
 	// GetCredentialByID returns the user's credential id. CodeNotFound.
 	GetCredentialByID(ctx context.Context, tenantID, userID, id string) (*Credential, error)
 	// GetCredentialByIDForUpdate reads like GetCredentialByID and holds the

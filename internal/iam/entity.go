@@ -79,6 +79,8 @@ type Session struct {
 	UserAgent    string
 	KeepLoggedIn bool
 	AMR          []string
+	// MFAAt is when the session last passed a second factor, nil if never.
+	MFAAt *time.Time
 }
 
 // Active reports whether the session may still be used at now.

@@ -54,6 +54,9 @@ const (
 	CodeUnavailable        Code = "unavailable"
 	CodeTooLarge           Code = "request_too_large"
 	CodePreconditionFailed Code = "precondition_failed"
+	// CodeMFAReauthRequired: the action needs a second factor done within
+	// the last minutes (step-up).
+	CodeMFAReauthRequired Code = "mfa_reauth_required"
 	// CodeNoRecord: the user or credential a verification names does not
 	// exist (nevisIDM's errors.noRecord).
 	CodeNoRecord Code = "no_record"
@@ -82,6 +85,7 @@ var codeClass = map[Code]Class{
 	CodeAliasTaken:          ClassConflict,
 	CodePasswordPolicy:      ClassInvalid,
 	CodeSignupClosed:        ClassForbidden,
+	CodeMFAReauthRequired:   ClassForbidden,
 	CodeDomainNotAllowed:    ClassForbidden,
 	CodeInvitationRequired:  ClassForbidden,
 	CodeEmailNotVerified:    ClassForbidden,

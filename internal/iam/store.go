@@ -126,6 +126,7 @@ type Tx interface {
 	TenantStore
 	UserStore
 	CredentialStore
+	MFAStore
 	AdminStore
 	SessionStore
 	AuditStore

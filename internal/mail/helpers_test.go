@@ -103,6 +103,8 @@ func dataFor(kind string) map[string]string {
 		d[mail.FieldLink], d[mail.FieldNewEmail], d[mail.FieldExpiresIn] = sampleLink, "ada.new@example.org", "1 hour"
 	case mail.KindEmailChangeNotice:
 		d[mail.FieldNewEmail] = "ada.new@example.org"
+	case mail.KindMFACode:
+		d[mail.FieldCode], d[mail.FieldExpiresIn] = "042917", "10 minutes"
 	case mail.KindInvitation:
 		d[mail.FieldLink], d[mail.FieldInviter], d[mail.FieldOrganization], d[mail.FieldExpiresIn] =
 			sampleLink, "Charles Babbage", "Analytical Engines", "7 days"

@@ -38,11 +38,14 @@ const (
 	KindEmailChangeNotice = "email_change_notice"
 	// KindInvitation invites someone to sign up. Needs Link.
 	KindInvitation = "invitation"
+	// KindMFACode carries a sign-in or step-up code. Needs Code.
+	KindMFACode = "mfa_code"
 )
 
 // The data fields templates may read, as keys of the data map.
 const (
-	FieldLink         = "Link"         // the single-use link; the only secret a mail may carry
+	FieldLink         = "Link"         // the single-use link
+	FieldCode         = "Code"         // a one-time sign-in code
 	FieldName         = "Name"         // the recipient's name
 	FieldEmail        = "Email"        // the account's address; Queue fills in the recipient when absent
 	FieldNewEmail     = "NewEmail"     // the address an email change goes to
@@ -56,6 +59,7 @@ const (
 // sample templates with.
 var fields = map[string]string{
 	FieldLink:         "https://gatehouse.example/link/SAMPLE-TOKEN-0123456789",
+	FieldCode:         "123456",
 	FieldName:         "Ada Lovelace",
 	FieldEmail:        "ada@example.com",
 	FieldNewEmail:     "ada.lovelace@example.org",
@@ -74,6 +78,7 @@ var kinds = map[string][]string{
 	KindEmailChangeConfirm: {FieldLink, FieldNewEmail},
 	KindEmailChangeNotice:  {FieldNewEmail},
 	KindInvitation:         {FieldLink},
+	KindMFACode:            {FieldCode},
 }
 
 // Kinds lists the message kinds, sorted.

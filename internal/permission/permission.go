@@ -110,13 +110,29 @@ func Require(ctx context.Context, wanted string) (*iam.Principal, error) {
 	return p, nil
 }
 
-// Authenticated returns the caller of ctx, or unauthenticated.
+// Authenticated returns the caller of ctx, or unauthenticated. A user who
+// must enrol a second factor first is forbidden everything but that (see
+// Enrolling).
 func Authenticated(ctx context.Context) (*iam.Principal, error) {
 	p := iam.PrincipalFrom(ctx)
 	if p == nil {
 		return nil, iam.Errorf(iam.CodeUnauthenticated, "authentication required")
 	}
+	if p.Kind == iam.PrincipalEnrollment {
+		return nil, &iam.Error{Code: iam.CodeForbidden, Message: "this token may only enrol a second factor (under /api/v1/mfa)",
+			Details: map[string]any{"principal_kind": string(p.Kind)}}
+	}
 	return p, nil
+}
+
+// Enrolling returns the caller of ctx if it is a signed-in user, or a user
+// whose enrollment token lets them enrol a second factor: the callers of
+// the enrolment steps.
+func Enrolling(ctx context.Context) (*iam.Principal, error) {
+	if p := iam.PrincipalFrom(ctx); p != nil && p.Kind == iam.PrincipalEnrollment {
+		return p, nil
+	}
+	return AuthenticatedUser(ctx)
 }
 
 // AuthenticatedUser returns the caller of ctx if it is a user, for what only

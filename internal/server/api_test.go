@@ -15,6 +15,15 @@ var managementRoutes = []struct {
 }{
 	{"POST", "/api/v1/auth/logout", ""},
 	{"GET", "/api/v1/me", ""},
+	{"POST", "/api/v1/auth/reauth", ""},
+	{"POST", "/api/v1/auth/reauth/email/send", ""},
+	{"GET", "/api/v1/mfa", ""},
+	{"POST", "/api/v1/mfa/totp", ""},
+	{"POST", "/api/v1/mfa/totp/confirm", ""},
+	{"DELETE", "/api/v1/mfa/totp", ""},
+	{"POST", "/api/v1/mfa/email", ""},
+	{"DELETE", "/api/v1/mfa/email", ""},
+	{"POST", "/api/v1/mfa/recovery-codes", ""},
 	{"POST", "/api/v1/users", "users.write"},
 	{"GET", "/api/v1/users", "users.read"},
 	{"GET", "/api/v1/users/{id}", "users.read"},
@@ -110,6 +119,8 @@ var publicRoutes = []struct{ method, path string }{
 	{"POST", "/api/v1/auth/password/forgot"},
 	{"POST", "/api/v1/auth/password/reset"},
 	{"POST", "/api/v1/auth/password-strength"},
+	{"POST", "/api/v1/auth/mfa/verify"},
+	{"POST", "/api/v1/auth/mfa/email/send"},
 }
 
 const someID = "01900000-0000-7000-8000-000000000000"
@@ -132,6 +143,10 @@ func bodyFor(method, path string) any {
 		return map[string]any{"description": "x"}
 	case path == "/api/v1/settings":
 		return map[string]any{"signup": map[string]any{"policy": "open"}}
+	case path == "/api/v1/auth/reauth":
+		return map[string]any{"method": "password", "password": "x"}
+	case path == "/api/v1/mfa/totp/confirm":
+		return map[string]any{"code": "123456"}
 	case path == "/api/v1/me/password":
 		return map[string]any{"current_password": "x", "new_password": "Kq-fern-4471-drum"}
 	case path == "/api/v1/me/email":

@@ -26,6 +26,7 @@ import (
 	"github.com/gatehouse-iam/gatehouse/internal/httpapi"
 	"github.com/gatehouse-iam/gatehouse/internal/iam"
 	"github.com/gatehouse-iam/gatehouse/internal/mail"
+	"github.com/gatehouse-iam/gatehouse/internal/mfa"
 	"github.com/gatehouse-iam/gatehouse/internal/password"
 	"github.com/gatehouse-iam/gatehouse/internal/settings"
 	"github.com/gatehouse-iam/gatehouse/internal/sqlstore"
@@ -154,11 +155,16 @@ func wire(ctx context.Context, opts Options, store *sqlstore.Store) (*Server, er
 		return nil, err
 	}
 	outbox := mail.NewOutbox(now, transport != nil)
+	mailer := tenantMailer{outbox: outbox, settings: st}
+	factors := mfa.New(mfa.Deps{Store: store, Master: master, Mailer: mailer, Issuer: "Gatehouse", Now: now})
 	acc := account.New(account.Deps{Store: store, Hasher: hasher, Issuer: issuer, Settings: st,
-		Mailer: tenantMailer{outbox: outbox, settings: st}, BaseURL: baseURLs.Of, Now: now})
-	// Access tokens are the only bearer credentials yet; the machine-identity
-	// and SCIM capabilities register their secrets' prefixes here.
-	bearer := authn.NewChain(acc, nil)
+		Mailer: mailer, Factors: factors, BaseURL: baseURLs.Of, Now: now})
+	// Access tokens, and enrollment tokens that may only enrol a second
+	// factor; the machine-identity and SCIM capabilities register their
+	// secrets' prefixes here.
+	bearer := authn.NewChain(acc, map[string]authn.Authenticator{
+		account.EnrollmentTokenPrefix: authn.Func(acc.AuthenticateEnrollment),
+	})
 	authz := access.New(store, bearer, now)
 	tenants := newTenantResolver(store, cfg.MultiTenant, baseURLs.SystemHost())
 	dir := directory.New(store, hasher, caches{account: acc, tenants: tenants, access: authz}, st, baseURLs.SystemHost(), now)
@@ -182,8 +188,8 @@ func wire(ctx context.Context, opts Options, store *sqlstore.Store) (*Server, er
 	}
 	metrics := newMetrics()
 	s.mux = newMuxes()
-	s.credentials = credential.New(store, hasher, st, now)
-	s.api = httpapi.New(s.mux.rest, build.Version, httpapi.Services{Directory: dir, Account: acc, Access: authz, Credentials: s.credentials,
+	s.credentials = credential.New(store, hasher, st, factors, now)
+	s.api = httpapi.New(s.mux.rest, build.Version, httpapi.Services{Directory: dir, Account: acc, MFA: factors, Access: authz, Credentials: s.credentials,
 		Audit: audit.NewLog(store), Settings: st, Outbox: mail.NewOutboxLog(store, func(ctx context.Context, p *iam.Principal, m *iam.Mail) (bool, error) {
 			return access.MayReadMail(ctx, store, p, m)
 		}),

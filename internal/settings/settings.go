@@ -50,9 +50,21 @@ type Settings struct {
 	Sessions Sessions `json:"sessions"`
 	Tokens   Tokens   `json:"tokens"`
 	Mail     Mail     `json:"mail"`
+	MFA      MFA      `json:"mfa"`
 	// Version is the stored document's version: 0 before the first change,
 	// one more with each. The REST API shows it as the ETag.
 	Version int64 `json:"-"`
+}
+
+// MFA policies.
+const (
+	MFAOptional = "optional"
+	MFARequired = "required"
+)
+
+// MFA is whether users must have a second factor.
+type MFA struct {
+	Policy string `json:"policy" enum:"optional,required" doc:"optional, or required: a user without a second factor who signs in may only enrol one"`
 }
 
 // Signup is who may register.
@@ -118,6 +130,7 @@ func Defaults(accessTokenTTL time.Duration) Settings {
 		Sessions: Sessions{IdleTimeout: Duration(12 * time.Hour), RememberFor: Duration(30 * 24 * time.Hour), AbsoluteLifetime: Duration(30 * 24 * time.Hour)},
 		Tokens:   Tokens{AccessTokenTTL: Duration(accessTokenTTL)},
 		Mail:     Mail{Templates: map[string]MailTemplate{}},
+		MFA:      MFA{Policy: MFAOptional},
 	}
 }
 
@@ -128,6 +141,9 @@ func (s *Settings) validate(checkTemplate func(kind string, t MailTemplate) erro
 	case SignupOpen, SignupDomainAllowlist, SignupInviteOnly, SignupClosed:
 	default:
 		p["signup.policy"] = "must be open, domain_allowlist, invite_only or closed"
+	}
+	if s.MFA.Policy != MFAOptional && s.MFA.Policy != MFARequired {
+		p["mfa.policy"] = "must be optional or required"
 	}
 	for i, d := range s.Signup.Domains {
 		d = strings.ToLower(strings.TrimSpace(d))

@@ -115,14 +115,6 @@ func (q *queries) LockCredential(ctx context.Context, tenantID, id string, at ti
 		string(iam.CredentialLocked), ts(at), tenantID, id, string(iam.CredentialActive), string(iam.CredentialExpired))
 }
 
-// ConsumeRecoveryCode compares and deletes in one statement, so that of
-// two uses of one code only one deletes a row.
-func (q *queries) ConsumeRecoveryCode(ctx context.Context, tenantID, userID, secretHash string) error {
-	res, err := q.w.ExecContext(ctx, `DELETE FROM credentials WHERE tenant_id = $1 AND user_id = $2 AND type = $3 AND state = $4 AND secret = $5`,
-		tenantID, userID, string(iam.CredentialRecoveryCode), string(iam.CredentialActive), secretHash)
-	return affected(res, err, "recovery code")
-}
-
 func (q *queries) RecordRecoveryCodeFailure(ctx context.Context, tenantID, userID string, maxAttempts int, at time.Time) (int, error) {
 	rows, err := q.w.QueryContext(ctx, `UPDATE credentials SET failed_attempts = failed_attempts + 1,
 		  state = CASE WHEN failed_attempts + 1 >= $1 THEN $2 ELSE state END,
@@ -142,4 +134,46 @@ func (q *queries) RecordRecoveryCodeFailure(ctx context.Context, tenantID, userI
 		return nil
 	})
 	return highest, storeErr(err, "recovery codes", nil)
+}
+
+func (q *queries) GetCredentialForUpdate(ctx context.Context, tenantID, userID string, typ iam.CredentialType, name string) (*iam.Credential, error) {
+	if err := q.lockRow(ctx, "credentials", "credential", `tenant_id = $1 AND user_id = $2 AND type = $3 AND name = $4`,
+		tenantID, userID, string(typ), name); err != nil {
+		return nil, err
+	}
+	return q.GetCredential(ctx, tenantID, userID, typ, name)
+}
+
+func (q *queries) UserCredentials(ctx context.Context, tenantID, userID string, typ iam.CredentialType) ([]iam.Credential, error) {
+	rows, err := q.r.QueryContext(ctx, `SELECT `+credentialColumns+` FROM credentials
+		WHERE tenant_id = $1 AND user_id = $2 AND type = $3 ORDER BY created_at, id`, tenantID, userID, string(typ))
+	if err != nil {
+		return nil, storeErr(err, "credentials", nil)
+	}
+	defer rows.Close()
+	var out []iam.Credential
+	for rows.Next() {
+		c, err := scanCredential(rows)
+		if err != nil {
+			return nil, storeErr(err, "credentials", nil)
+		}
+		out = append(out, *c)
+	}
+	return out, storeErr(rows.Err(), "credentials", nil)
+}
+
+func (q *queries) DeleteCredentials(ctx context.Context, tenantID, userID string, typ iam.CredentialType) (int, error) {
+	res, err := q.w.ExecContext(ctx, `DELETE FROM credentials WHERE tenant_id = $1 AND user_id = $2 AND type = $3`,
+		tenantID, userID, string(typ))
+	if err != nil {
+		return 0, storeErr(err, "credentials", nil)
+	}
+	n, err := res.RowsAffected()
+	return int(n), storeErr(err, "credentials", nil)
+}
+
+func (q *queries) ConsumeRecoveryCode(ctx context.Context, tenantID, userID, secretHash string) error {
+	res, err := q.w.ExecContext(ctx, `DELETE FROM credentials WHERE tenant_id = $1 AND user_id = $2 AND type = $3
+		AND secret = $4 AND state = $5`, tenantID, userID, string(iam.CredentialRecoveryCode), secretHash, string(iam.CredentialActive))
+	return affected(res, err, "recovery code")
 }

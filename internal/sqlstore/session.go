@@ -9,12 +9,12 @@ import (
 	"github.com/gatehouse-iam/gatehouse/internal/iam"
 )
 
-const sessionColumns = `id, tenant_id, user_id, created_at, last_seen_at, expires_at, revoked_at, ip, user_agent, keep_logged_in, amr`
+const sessionColumns = `id, tenant_id, user_id, created_at, last_seen_at, expires_at, revoked_at, ip, user_agent, keep_logged_in, amr, mfa_at`
 
 func (q *queries) CreateSession(ctx context.Context, s *iam.Session) error {
-	_, err := q.w.ExecContext(ctx, `INSERT INTO sessions (`+sessionColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+	_, err := q.w.ExecContext(ctx, `INSERT INTO sessions (`+sessionColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
 		s.ID, s.TenantID, s.UserID, ts(s.CreatedAt), ts(s.LastSeenAt), ts(s.ExpiresAt), nullTime(s.RevokedAt),
-		s.IP, s.UserAgent, s.KeepLoggedIn, marshalStrings(s.AMR))
+		s.IP, s.UserAgent, s.KeepLoggedIn, marshalStrings(s.AMR), nullTime(s.MFAAt))
 	return storeErr(err, "session", nil)
 }
 
@@ -22,15 +22,17 @@ func scanSession(row scanner) (*iam.Session, error) {
 	var (
 		s       iam.Session
 		revoked sql.NullTime
+		mfaAt   sql.NullTime
 		amr     string
 	)
-	if err := row.Scan(&s.ID, &s.TenantID, &s.UserID, &s.CreatedAt, &s.LastSeenAt, &s.ExpiresAt, &revoked, &s.IP, &s.UserAgent, &s.KeepLoggedIn, &amr); err != nil {
+	if err := row.Scan(&s.ID, &s.TenantID, &s.UserID, &s.CreatedAt, &s.LastSeenAt, &s.ExpiresAt, &revoked, &s.IP, &s.UserAgent, &s.KeepLoggedIn, &amr, &mfaAt); err != nil {
 		return nil, err
 	}
 	if err := json.Unmarshal([]byte(amr), &s.AMR); err != nil {
 		return nil, err
 	}
 	s.CreatedAt, s.LastSeenAt, s.ExpiresAt, s.RevokedAt = s.CreatedAt.UTC(), s.LastSeenAt.UTC(), s.ExpiresAt.UTC(), timePtr(revoked)
+	s.MFAAt = timePtr(mfaAt)
 	return &s, nil
 }
 

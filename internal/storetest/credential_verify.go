@@ -15,8 +15,6 @@ var credentialVerifyTests = []test{
 	{"ByIDListDelete", testCredentialByIDListDelete},
 	{"Attempts", testCredentialAttempts},
 	{"ConcurrentAttempts", testCredentialConcurrentAttempts},
-	{"RecoveryCodes", testRecoveryCodes},
-	{"ConcurrentRecoveryCode", testRecoveryCodeConcurrentUse},
 	{"RecoveryCodeFailures", testRecoveryCodeFailures},
 	{"TenantExternalID", testTenantExternalID},
 	{"UserByExternalID", testUserByExternalID},
@@ -234,77 +232,6 @@ func testCredentialConcurrentAttempts(t *testing.T, s iam.Store) {
 	if locks != 1 {
 		t.Errorf("%d of %d concurrent LockCredential calls locked, want 1", locks, n)
 	}
-}
-
-// recoveryCode is a user's active recovery code whose secret is hash.
-func recoveryCode(t *testing.T, u *iam.User, hash string) *iam.Credential {
-	c := newCredential(t, u, iam.CredentialRecoveryCode, newID(t))
-	c.Secret = hash
-	return c
-}
-
-func testRecoveryCodes(t *testing.T, s iam.Store) {
-	ctx := t.Context()
-	tn := createTenant(t, s)
-	u := createUser(t, s, tn.ID, "ada@example.com")
-	grace := createUser(t, s, tn.ID, "grace@example.com")
-	first := putCredential(t, s, recoveryCode(t, u, "hash-1"))
-	second := putCredential(t, s, recoveryCode(t, u, "hash-2"))
-	disabled := recoveryCode(t, u, "hash-3")
-	disabled.State = iam.CredentialDisabled
-	putCredential(t, s, disabled)
-	gracesCode := putCredential(t, s, recoveryCode(t, grace, "hash-1"))
-	device := newCredential(t, u, deviceType, "laptop")
-	device.Secret = "hash-2"
-	putCredential(t, s, device)
-
-	must(t, s.ConsumeRecoveryCode(ctx, tn.ID, u.ID, "hash-1"), "ConsumeRecoveryCode")
-	_, err := s.GetCredentialByID(ctx, tn.ID, u.ID, first.ID)
-	wantCode(t, err, iam.CodeNotFound, "consumed recovery code")
-	for name, hash := range map[string]string{
-		"a code used already":       "hash-1",
-		"a disabled code":           "hash-3",
-		"a code the user never had": "hash-9",
-	} {
-		wantCode(t, s.ConsumeRecoveryCode(ctx, tn.ID, u.ID, hash), iam.CodeNotFound, "ConsumeRecoveryCode of "+name)
-	}
-	wantCredential(t, s, "another recovery code", second)
-	wantCredential(t, s, "disabled recovery code", disabled)
-	wantCredential(t, s, "another user's code with the same secret", gracesCode)
-	wantCredential(t, s, "a credential of another type with the same secret", device)
-}
-
-// testRecoveryCodeConcurrentUse races uses of one code: exactly one wins.
-func testRecoveryCodeConcurrentUse(t *testing.T, s iam.Store) {
-	ctx := t.Context()
-	tn := createTenant(t, s)
-	u := createUser(t, s, tn.ID, "ada@example.com")
-	putCredential(t, s, recoveryCode(t, u, "hash-1"))
-	kept := putCredential(t, s, recoveryCode(t, u, "hash-2"))
-	const n = 30
-	var (
-		wg   sync.WaitGroup
-		mu   sync.Mutex
-		wins int
-	)
-	for range n {
-		wg.Go(func() {
-			err := s.ConsumeRecoveryCode(ctx, tn.ID, u.ID, "hash-1")
-			switch {
-			case err == nil:
-				mu.Lock()
-				wins++
-				mu.Unlock()
-			case !iam.IsCode(err, iam.CodeNotFound):
-				t.Errorf("ConsumeRecoveryCode: %v", err)
-			}
-		})
-	}
-	wg.Wait()
-	if wins != 1 {
-		t.Errorf("%d of %d concurrent uses of one recovery code succeeded, want 1", wins, n)
-	}
-	wantCredential(t, s, "the user's other recovery code", kept)
 }
 
 func testRecoveryCodeFailures(t *testing.T, s iam.Store) {

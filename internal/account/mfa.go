@@ -1,0 +1,316 @@
+package account
+
+import (
+	"context"
+	"encoding/json"
+	"slices"
+	"time"
+
+	"github.com/gatehouse-iam/gatehouse/internal/audit"
+	"github.com/gatehouse-iam/gatehouse/internal/iam"
+	"github.com/gatehouse-iam/gatehouse/internal/mfa"
+	"github.com/gatehouse-iam/gatehouse/internal/settings"
+	"github.com/gatehouse-iam/gatehouse/internal/token"
+)
+
+// Authentication method references (RFC 8176) a session records.
+const (
+	amrPassword = "pwd"
+	amrOTP      = "otp"
+	amrMFA      = "mfa"
+)
+
+// Prefixes of the tokens of a sign-in's second step, so that people and
+// secret scanners recognise them.
+const (
+	MFATokenPrefix        = "ghm_"
+	EnrollmentTokenPrefix = "ghe_"
+)
+
+const (
+	// mfaStepTTL is how long a login waits for its second factor.
+	mfaStepTTL = 5 * time.Minute
+	// mfaStepFailures is how many wrong answers end a login's second step.
+	mfaStepFailures = 5
+	// mfaStepMails bounds the codes one step may have mailed.
+	mfaStepMails = 5
+	// enrollmentTTL is how long a user made to enrol a second factor may.
+	enrollmentTTL = 15 * time.Minute
+)
+
+// LoginResult is a login's answer: tokens, or the second step it needs.
+type LoginResult struct {
+	Tokens *Tokens
+	// MFA is set when the user must pass a second factor.
+	MFA *MFAStep
+	// EnrollmentToken is set when policy requires a second factor the user
+	// does not have: it may only enrol one.
+	EnrollmentToken string
+}
+
+// MFAStep is the second step of a login: its token and the methods that
+// complete it.
+type MFAStep struct {
+	Token     string
+	Methods   []string
+	ExpiresIn int
+}
+
+// loginStep is what a login's second step keeps between requests.
+type loginStep struct {
+	Email        string          `json:"email"`
+	PasswordID   string          `json:"password_id"`
+	KeepLoggedIn bool            `json:"keep_logged_in"`
+	Mails        int             `json:"mails,omitempty"`
+	EmailCode    *mfa.EmailCode  `json:"email_code,omitempty"`
+	WebAuthn     json.RawMessage `json:"webauthn,omitempty"`
+}
+
+// secondStep ends a login whose password passed: it opens the session, or
+// asks for a second factor, or for enrolling one when policy requires it.
+func (s *Service) secondStep(ctx context.Context, st *settings.Settings, u *iam.User, email, passwordID string, keep bool) (*LoginResult, error) {
+	status, err := s.factors.StatusOf(ctx, u.TenantID, u.ID)
+	if err != nil {
+		return nil, err
+	}
+	if status.Enabled() {
+		state, err := json.Marshal(loginStep{Email: email, PasswordID: passwordID, KeepLoggedIn: keep})
+		if err != nil {
+			return nil, iam.Internal(err)
+		}
+		raw, err := s.newChallenge(ctx, u, iam.ChallengeLogin, MFATokenPrefix, state, mfaStepTTL, "auth.login.mfa_required")
+		if err != nil {
+			return nil, err
+		}
+		return &LoginResult{MFA: &MFAStep{Token: raw, Methods: status.Methods(), ExpiresIn: int(mfaStepTTL.Seconds())}}, nil
+	}
+	if s.mfaRequired(st) {
+		raw, err := s.newChallenge(ctx, u, iam.ChallengeEnrollment, EnrollmentTokenPrefix, []byte(`{}`), enrollmentTTL, "auth.login.mfa_enrollment_required")
+		if err != nil {
+			return nil, err
+		}
+		return &LoginResult{EnrollmentToken: raw}, nil
+	}
+	t, err := s.openSession(ctx, st, u, email, passwordID, keep, []string{amrPassword})
+	if err != nil {
+		return nil, err
+	}
+	return &LoginResult{Tokens: t}, nil
+}
+
+// mfaRequired reports whether the tenant's policy makes its users have a
+// second factor.
+func (s *Service) mfaRequired(st *settings.Settings) bool {
+	return st.MFA.Policy == settings.MFARequired
+}
+
+// newChallenge stores a step for u and audits it, and returns its token.
+func (s *Service) newChallenge(ctx context.Context, u *iam.User, purpose iam.ChallengePurpose, prefix string, state []byte, ttl time.Duration, action string) (string, error) {
+	now := s.now()
+	raw := token.NewOpaque(prefix)
+	c := &iam.MFAChallenge{ID: newID(), TenantID: u.TenantID, UserID: u.ID, Purpose: purpose, TokenHash: token.HashOpaque(raw),
+		State: state, CreatedAt: now, ExpiresAt: now.Add(ttl)}
+	err := s.store.InTx(ctx, func(tx iam.Tx) error {
+		if err := tx.CreateMFAChallenge(ctx, c); err != nil {
+			return err
+		}
+		return tx.AppendAudit(ctx, audit.Event(ctx, now, u.TenantID, action, iam.Ref{Type: "user", ID: u.ID}, iam.ResultSuccess, nil))
+	})
+	return raw, err
+}
+
+var errInvalidMFAToken = iam.Errorf(iam.CodeInvalidToken, "the mfa_token is invalid or expired")
+
+// challenge returns the live step of purpose that raw names in the
+// request's tenant, or errInvalid.
+func (s *Service) challenge(ctx context.Context, raw string, purpose iam.ChallengePurpose, errInvalid error) (*iam.MFAChallenge, error) {
+	t, err := tenantOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c, err := s.store.MFAChallengeByHash(ctx, t.ID, token.HashOpaque(raw))
+	if iam.IsCode(err, iam.CodeNotFound) {
+		return nil, errInvalid
+	}
+	if err != nil {
+		return nil, err
+	}
+	if c.Purpose != purpose || !s.now().Before(c.ExpiresAt) || c.Failures >= mfaStepFailures {
+		return nil, errInvalid
+	}
+	return c, nil
+}
+
+// MFAVerifyInput answers a login's second step.
+type MFAVerifyInput struct {
+	Token  string
+	Method string
+	Code   string
+}
+
+// VerifyMFA completes a login's second step with a code: the session opens
+// and its tokens are answered. A wrong code counts against the step (five
+// end it) and against the account's lockout, as a wrong password does.
+func (s *Service) VerifyMFA(ctx context.Context, in MFAVerifyInput) (*Tokens, error) {
+	c, err := s.challenge(ctx, in.Token, iam.ChallengeLogin, errInvalidMFAToken)
+	if err != nil {
+		return nil, err
+	}
+	var step loginStep
+	if err := json.Unmarshal(c.State, &step); err != nil {
+		return nil, iam.Internal(err)
+	}
+	u, err := s.store.GetUser(ctx, c.TenantID, c.UserID)
+	if err != nil {
+		return nil, err
+	}
+	if in.Method == mfa.MethodWebAuthn {
+		return nil, iam.Invalid("use the passkey endpoints for a passkey", map[string]string{"method": "webauthn answers with an assertion"})
+	}
+	status, err := s.factors.StatusOf(ctx, u.TenantID, u.ID)
+	if err != nil {
+		return nil, err
+	}
+	if !slices.Contains(status.Methods(), in.Method) {
+		return nil, &iam.Error{Code: iam.CodeInvalid, Message: "this method cannot complete the sign-in",
+			Details: map[string]any{"fields": map[string]string{"method": "not one of the account's methods"}, "methods": status.Methods()}}
+	}
+	return s.completeStep(ctx, c, u, step, func(tx iam.Tx, state *loginStep) (string, error) {
+		return s.factors.Check(ctx, tx, u, in.Method, in.Code, state.EmailCode)
+	})
+}
+
+// completeStep runs check against the step c under its lock. Right, the
+// step ends and the session opens in the same transaction; wrong, the step
+// counts the failure (and ends at the fifth), the account's lockout counts
+// it, and the answer is the one for every wrong code.
+func (s *Service) completeStep(ctx context.Context, c *iam.MFAChallenge, u *iam.User, step loginStep,
+	check func(tx iam.Tx, state *loginStep) (string, error)) (*Tokens, error) {
+	st, err := s.settings.For(ctx, u.TenantID)
+	if err != nil {
+		return nil, err
+	}
+	f, locked, err := s.admit(ctx, st, u.TenantID, step.Email)
+	if err != nil {
+		return nil, err
+	}
+	if locked {
+		return nil, s.mfaFailed(ctx, u, "locked", errWrongCode)
+	}
+	var (
+		sess    *iam.Session
+		refresh string
+		wrong   error
+	)
+	err = s.store.InTx(ctx, func(tx iam.Tx) error {
+		cur, err := tx.GetMFAChallengeForUpdate(ctx, c.TenantID, c.ID)
+		if iam.IsCode(err, iam.CodeNotFound) {
+			return errInvalidMFAToken
+		}
+		if err != nil {
+			return err
+		}
+		if cur.Failures >= mfaStepFailures || !s.now().Before(cur.ExpiresAt) {
+			return errInvalidMFAToken
+		}
+		var state loginStep
+		if err := json.Unmarshal(cur.State, &state); err != nil {
+			return iam.Internal(err)
+		}
+		amr, err := check(tx, &state)
+		if iam.IsCode(err, iam.CodeInvalidCredentials) {
+			wrong = err
+			return s.countWrong(ctx, tx, cur, &state)
+		}
+		if err != nil {
+			return err
+		}
+		if u.Status != iam.UserActive {
+			return errInvalidMFAToken
+		}
+		if err := tx.DeleteMFAChallenge(ctx, cur.TenantID, cur.ID); err != nil {
+			return err
+		}
+		sess, refresh, err = s.startSession(ctx, tx, st, u, state.Email, state.PasswordID, state.KeepLoggedIn,
+			[]string{amrPassword, amr, amrMFA})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if wrong != nil {
+		return nil, s.loginFailed(ctx, st, u.TenantID, u.ID, step.Email, f, "wrong_second_factor")
+	}
+	return s.tokens(ctx, st, sess, refresh)
+}
+
+// countWrong records a wrong answer to the step cur in tx; the fifth ends it.
+func (s *Service) countWrong(ctx context.Context, tx iam.Tx, cur *iam.MFAChallenge, state *loginStep) error {
+	cur.Failures++
+	if cur.Failures >= mfaStepFailures {
+		return tx.DeleteMFAChallenge(ctx, cur.TenantID, cur.ID)
+	}
+	b, err := json.Marshal(state)
+	if err != nil {
+		return iam.Internal(err)
+	}
+	cur.State = b
+	return tx.UpdateMFAChallenge(ctx, cur)
+}
+
+var errWrongCode = iam.Errorf(iam.CodeInvalidCredentials, "the code is wrong or expired")
+
+// mfaFailed audits a second step refused without checking anything.
+func (s *Service) mfaFailed(ctx context.Context, u *iam.User, reason string, answer error) error {
+	if err := s.store.AppendAudit(ctx, failureEvent(ctx, s.now(), u.TenantID, u.ID, u.Email, reason)); err != nil {
+		return err
+	}
+	return answer
+}
+
+// SendMFACode mails a code for a login's second step. Each code replaces the
+// step's earlier one; a step mails at most mfaStepMails.
+func (s *Service) SendMFACode(ctx context.Context, raw string) error {
+	c, err := s.challenge(ctx, raw, iam.ChallengeLogin, errInvalidMFAToken)
+	if err != nil {
+		return err
+	}
+	t, err := tenantOf(ctx)
+	if err != nil {
+		return err
+	}
+	return s.store.InTx(ctx, func(tx iam.Tx) error {
+		cur, err := tx.GetMFAChallengeForUpdate(ctx, c.TenantID, c.ID)
+		if iam.IsCode(err, iam.CodeNotFound) {
+			return errInvalidMFAToken
+		}
+		if err != nil {
+			return err
+		}
+		var state loginStep
+		if err := json.Unmarshal(cur.State, &state); err != nil {
+			return iam.Internal(err)
+		}
+		if state.Mails >= mfaStepMails {
+			return iam.Errorf(iam.CodeRateLimited, "too many codes mailed for this sign-in; sign in again")
+		}
+		u, err := tx.GetUser(ctx, cur.TenantID, cur.UserID)
+		if err != nil {
+			return err
+		}
+		ec, err := s.factors.SendEmailCode(ctx, tx, u, t.Name)
+		if err != nil {
+			return err
+		}
+		state.EmailCode, state.Mails = ec, state.Mails+1
+		b, err := json.Marshal(state)
+		if err != nil {
+			return iam.Internal(err)
+		}
+		cur.State = b
+		if err := tx.UpdateMFAChallenge(ctx, cur); err != nil {
+			return err
+		}
+		return tx.AppendAudit(ctx, audit.Event(ctx, s.now(), u.TenantID, "auth.mfa.email_sent", iam.Ref{Type: "user", ID: u.ID}, iam.ResultSuccess, nil))
+	})
+}
