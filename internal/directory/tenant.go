@@ -17,15 +17,18 @@ import (
 // TenantInput is what creating a tenant takes. Admin, when set, becomes the
 // new tenant's first superadmin.
 type TenantInput struct {
-	Name      string
-	Hostnames []string
-	Admin     *NewUser
+	Name       string
+	Hostnames  []string
+	ExternalID string
+	Admin      *NewUser
 }
 
-// TenantPatch changes the fields that are not nil.
+// TenantPatch changes the fields that are not nil. An empty ExternalID
+// clears it.
 type TenantPatch struct {
-	Name      *string
-	Hostnames *[]string
+	Name       *string
+	Hostnames  *[]string
+	ExternalID *string
 }
 
 // BaseURLs gives every tenant its public base URL: the URL its users' mail
@@ -99,7 +102,7 @@ func (f fieldErrors) hostnames(field string, hosts []string) []string {
 
 // CreateTenant creates a tenant with its built-in superadmin role and, if
 // asked, its first admin. Needs tenants.manage in the system tenant.
-// Errors: CodeInvalid, CodeHostnameTaken.
+// Errors: CodeInvalid, CodeHostnameTaken, CodeExternalIDTaken.
 func (s *Service) CreateTenant(ctx context.Context, in TenantInput) (*iam.Tenant, error) {
 	p, err := requireSystemAdmin(ctx)
 	if err != nil {
@@ -108,6 +111,7 @@ func (s *Service) CreateTenant(ctx context.Context, in TenantInput) (*iam.Tenant
 	f := fieldErrors{}
 	name := f.text("name", in.Name, 200, true)
 	hosts := f.hostnames("hostnames", in.Hostnames)
+	ext := f.text("external_id", in.ExternalID, maxExternalLen, false)
 	if in.Admin != nil {
 		f.required("admin.password", in.Admin.Password)
 	}
@@ -118,7 +122,7 @@ func (s *Service) CreateTenant(ctx context.Context, in TenantInput) (*iam.Tenant
 		return nil, err
 	}
 	now := s.now()
-	t := &iam.Tenant{ID: newID(), Name: name, Hostnames: hosts, CreatedAt: now, UpdatedAt: now}
+	t := &iam.Tenant{ID: newID(), Name: name, Hostnames: hosts, ExternalID: ext, CreatedAt: now, UpdatedAt: now}
 	var admin *newUser
 	if in.Admin != nil {
 		if admin, err = s.buildUser(ctx, t.ID, *in.Admin); err != nil {
@@ -131,7 +135,7 @@ func (s *Service) CreateTenant(ctx context.Context, in TenantInput) (*iam.Tenant
 			return err
 		}
 		return tx.AppendAudit(ctx, audit.Event(ctx, now, p.TenantID, "tenant.created", tenantRef(t.ID), iam.ResultSuccess,
-			map[string]any{"name": name, "hostnames": hosts}))
+			map[string]any{"name": name, "hostnames": hosts, "external_id": ext}))
 	})
 	if err != nil {
 		return nil, err
@@ -194,7 +198,7 @@ func (s *Service) ListTenants(ctx context.Context, lp iam.ListParams) ([]iam.Ten
 
 // UpdateTenant renames a tenant or replaces its hostnames. Needs tenants.manage
 // in the system tenant. The tenant must meet pre. Errors: CodeInvalid,
-// CodeNotFound, CodeHostnameTaken, CodePreconditionFailed.
+// CodeNotFound, CodeHostnameTaken, CodeExternalIDTaken, CodePreconditionFailed.
 func (s *Service) UpdateTenant(ctx context.Context, id string, patch TenantPatch, pre iam.Precondition) (*iam.Tenant, error) {
 	p, err := requireSystemAdmin(ctx)
 	if err != nil {
@@ -204,10 +208,13 @@ func (s *Service) UpdateTenant(ctx context.Context, id string, patch TenantPatch
 		return nil, notFound("tenant")
 	}
 	f := fieldErrors{}
-	var name string
+	var name, ext string
 	var hosts []string
 	if patch.Name != nil {
 		name = f.text("name", *patch.Name, 200, true)
+	}
+	if patch.ExternalID != nil {
+		ext = f.text("external_id", *patch.ExternalID, maxExternalLen, false)
 	}
 	if patch.Hostnames != nil {
 		hosts = f.hostnames("hostnames", *patch.Hostnames)
@@ -234,12 +241,15 @@ func (s *Service) UpdateTenant(ctx context.Context, id string, patch TenantPatch
 		if patch.Hostnames != nil {
 			t.Hostnames = hosts
 		}
+		if patch.ExternalID != nil {
+			t.ExternalID = ext
+		}
 		t.UpdatedAt = s.now()
 		if err := tx.UpdateTenant(ctx, t); err != nil {
 			return err
 		}
 		return tx.AppendAudit(ctx, audit.Event(ctx, s.now(), p.TenantID, "tenant.updated", tenantRef(id), iam.ResultSuccess,
-			map[string]any{"name": t.Name, "hostnames": t.Hostnames}))
+			map[string]any{"name": t.Name, "hostnames": t.Hostnames, "external_id": t.ExternalID}))
 	})
 	if err != nil {
 		return nil, err

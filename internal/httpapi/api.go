@@ -9,6 +9,7 @@ import (
 	"github.com/gatehouse-iam/gatehouse/internal/access"
 	"github.com/gatehouse-iam/gatehouse/internal/account"
 	"github.com/gatehouse-iam/gatehouse/internal/audit"
+	"github.com/gatehouse-iam/gatehouse/internal/credential"
 	"github.com/gatehouse-iam/gatehouse/internal/directory"
 	"github.com/gatehouse-iam/gatehouse/internal/iam"
 	"github.com/gatehouse-iam/gatehouse/internal/mail"
@@ -26,14 +27,15 @@ type LoginObserver interface {
 
 // Services are what the REST handlers call.
 type Services struct {
-	Directory *directory.Service
-	Account   *account.Service
-	MFA       *mfa.Service
-	Access    *access.Service
-	Audit     *audit.Log
-	Settings  *settings.Service
-	Outbox    *mail.OutboxLog
-	Logins    LoginObserver
+	Directory   *directory.Service
+	Account     *account.Service
+	Access      *access.Service
+	Credentials *credential.Service
+	MFA         *mfa.Service
+	Audit       *audit.Log
+	Settings    *settings.Service
+	Outbox      *mail.OutboxLog
+	Logins      LoginObserver
 	// BaseURL returns a tenant's public base URL, for discovery documents
 	// and tenant answers.
 	BaseURL func(*iam.Tenant) string
@@ -41,15 +43,16 @@ type Services struct {
 
 // API holds the services the REST handlers call.
 type API struct {
-	directory *directory.Service
-	account   *account.Service
-	mfa       *mfa.Service
-	access    *access.Service
-	audit     *audit.Log
-	settings  *settings.Service
-	outbox    *mail.OutboxLog
-	logins    LoginObserver
-	baseURL   func(*iam.Tenant) string
+	directory   *directory.Service
+	account     *account.Service
+	access      *access.Service
+	credentials *credential.Service
+	mfa         *mfa.Service
+	audit       *audit.Log
+	settings    *settings.Service
+	outbox      *mail.OutboxLog
+	logins      LoginObserver
+	baseURL     func(*iam.Tenant) string
 }
 
 // New registers every /api/v1 and /access/v1 operation on mux, plus
@@ -66,7 +69,7 @@ func New(mux *http.ServeMux, version string, svc Services) huma.API {
 		"bearer": {Type: "http", Scheme: "bearer", BearerFormat: "JWT", Description: "An access token from /api/v1/auth/login."},
 	}
 	api := humago.New(mux, cfg)
-	a := &API{directory: svc.Directory, account: svc.Account, mfa: svc.MFA, access: svc.Access, audit: svc.Audit, settings: svc.Settings,
+	a := &API{directory: svc.Directory, account: svc.Account, access: svc.Access, credentials: svc.Credentials, audit: svc.Audit, settings: svc.Settings,
 		outbox: svc.Outbox, logins: svc.Logins, baseURL: svc.BaseURL}
 	api.UseMiddleware(refuseUntaggedIfMatch(api))
 	a.routes(api)

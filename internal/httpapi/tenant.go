@@ -10,13 +10,14 @@ import (
 
 // TenantBody is a tenant as the API shows it.
 type TenantBody struct {
-	ID        string    `json:"id" format:"uuid"`
-	Name      string    `json:"name"`
-	Hostnames []string  `json:"hostnames"`
-	System    bool      `json:"system"`
-	BaseURL   string    `json:"base_url,omitempty" doc:"Where the tenant's mail links point and the issuer of its tokens: the server's issuer for the system tenant and in single-tenant mode, else the issuer on the first hostname; absent without hostnames"`
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
+	ID         string    `json:"id" format:"uuid"`
+	Name       string    `json:"name"`
+	Hostnames  []string  `json:"hostnames"`
+	System     bool      `json:"system"`
+	ExternalID *string   `json:"external_id" doc:"Your id for the tenant, unique among tenants: the client id on the nevisIDM paths"`
+	BaseURL    string    `json:"base_url,omitempty" doc:"Where the tenant's mail links point and the issuer of its tokens: the server's issuer for the system tenant and in single-tenant mode, else the issuer on the first hostname; absent without hostnames"`
+	CreatedAt  time.Time `json:"created_at"`
+	UpdatedAt  time.Time `json:"updated_at"`
 }
 
 func (a *API) tenantBody(t *iam.Tenant) TenantBody {
@@ -24,7 +25,8 @@ func (a *API) tenantBody(t *iam.Tenant) TenantBody {
 	if hosts == nil {
 		hosts = []string{}
 	}
-	return TenantBody{ID: t.ID, Name: t.Name, Hostnames: hosts, System: t.System, BaseURL: a.baseURL(t), CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt}
+	return TenantBody{ID: t.ID, Name: t.Name, Hostnames: hosts, System: t.System, ExternalID: optional(t.ExternalID), BaseURL: a.baseURL(t),
+		CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt}
 }
 
 type tenantOutput struct {
@@ -48,15 +50,16 @@ type TenantAdmin struct {
 
 type createTenantInput struct {
 	Body struct {
-		Name      string       `json:"name" maxLength:"200"`
-		Hostnames []string     `json:"hostnames" maxItems:"50" doc:"Hosts whose requests reach this tenant in multi-tenant mode; the first is its primary hostname, the host of its base URL"`
-		Admin     *TenantAdmin `json:"admin,omitempty" doc:"The tenant's first superadmin"`
+		Name       string       `json:"name" maxLength:"200"`
+		Hostnames  []string     `json:"hostnames" maxItems:"50" doc:"Hosts whose requests reach this tenant in multi-tenant mode; the first is its primary hostname, the host of its base URL"`
+		ExternalID string       `json:"external_id,omitempty" maxLength:"255" doc:"Your id for the tenant, unique among tenants: the client id on the nevisIDM paths"`
+		Admin      *TenantAdmin `json:"admin,omitempty" doc:"The tenant's first superadmin"`
 	}
 }
 
 func (a *API) createTenant(ctx context.Context, in *createTenantInput) (*tenantOutput, error) {
 	b := in.Body
-	ti := directory.TenantInput{Name: b.Name, Hostnames: b.Hostnames}
+	ti := directory.TenantInput{Name: b.Name, Hostnames: b.Hostnames, ExternalID: b.ExternalID}
 	if b.Admin != nil {
 		ti.Admin = &directory.NewUser{Email: b.Admin.Email, Password: b.Admin.Password, Name: b.Admin.Name}
 	}
@@ -84,13 +87,14 @@ type updateTenantInput struct {
 	IDPath
 	IfMatch
 	Body struct {
-		Name      *string   `json:"name,omitempty" maxLength:"200"`
-		Hostnames *[]string `json:"hostnames,omitempty" maxItems:"50"`
+		Name       *string   `json:"name,omitempty" maxLength:"200"`
+		Hostnames  *[]string `json:"hostnames,omitempty" maxItems:"50"`
+		ExternalID *string   `json:"external_id,omitempty" maxLength:"255" doc:"An empty string clears it"`
 	}
 }
 
 func (a *API) updateTenant(ctx context.Context, in *updateTenantInput) (*tenantOutput, error) {
-	return a.tenantOut(a.directory.UpdateTenant(ctx, in.ID, directory.TenantPatch{Name: in.Body.Name, Hostnames: in.Body.Hostnames}, in.precondition()))
+	return a.tenantOut(a.directory.UpdateTenant(ctx, in.ID, directory.TenantPatch{Name: in.Body.Name, Hostnames: in.Body.Hostnames, ExternalID: in.Body.ExternalID}, in.precondition()))
 }
 
 func (a *API) deleteTenant(ctx context.Context, in *idIfMatch) (*empty, error) {

@@ -49,6 +49,9 @@ type Credential struct {
 	UpdatedAt  time.Time
 	LastUsedAt *time.Time
 	ExpiresAt  *time.Time
+	// FailedAttempts counts the verifications of the credential that
+	// failed since it was last used or activated.
+	FailedAttempts int
 }
 
 // Usable reports whether the credential may sign its user in at now: it is
@@ -59,6 +62,10 @@ func (c *Credential) Usable(now time.Time) bool {
 
 // CredentialStore persists users' credentials.
 type CredentialStore interface {
+	// CreateCredential inserts c. CodeConflict when its user already holds
+	// a credential of c.Type and c.Name; CodeNotFound when the user is not
+	// in c.TenantID.
+	CreateCredential(ctx context.Context, c *Credential) error
 	// PutCredential stores c as its user's credential of c.Type and c.Name in
 	// one atomic upsert: a credential already there keeps its ID and
 	// CreatedAt (written back into c) and takes every other field of c.
@@ -74,11 +81,37 @@ type CredentialStore interface {
 	// DeleteCredentials removes every credential of typ the user holds and
 	// returns how many there were.
 	DeleteCredentials(ctx context.Context, tenantID, userID string, typ CredentialType) (int, error)
-	// ConsumeRecoveryCode removes the user's active recovery code whose
-	// Secret is secretHash. CodeNotFound when there is none, so that of two
-	// racing uses of one code only one succeeds.
-	ConsumeRecoveryCode(ctx context.Context, tenantID, userID, secretHash string) error
-	// RecordCredentialUse sets LastUsedAt of the credential to at, changing
-	// nothing else. CodeNotFound.
+	// GetCredentialByID returns the user's credential id. CodeNotFound.
+	GetCredentialByID(ctx context.Context, tenantID, userID, id string) (*Credential, error)
+	// GetCredentialByIDForUpdate reads like GetCredentialByID and holds the
+	// row until the transaction ends (see UserStore.GetUserForUpdate).
+	GetCredentialByIDForUpdate(ctx context.Context, tenantID, userID, id string) (*Credential, error)
+	// ListCredentials lists the user's credentials of typ (of every type
+	// when typ is empty), newest first, secrets included: callers never
+	// show them.
+	ListCredentials(ctx context.Context, tenantID, userID string, typ CredentialType, p ListParams) ([]Credential, int, error)
+	// DeleteCredential removes the user's credential id. CodeNotFound.
+	DeleteCredential(ctx context.Context, tenantID, userID, id string) error
+	// RecordCredentialUse sets LastUsedAt of the credential to at and clears
+	// its FailedAttempts, changing nothing else. CodeNotFound.
 	RecordCredentialUse(ctx context.Context, tenantID, id string, at time.Time) error
+	// ReserveCredentialAttempt counts a verification of an active or
+	// expired credential before its secret is checked, and returns the
+	// credential with the count: concurrent attempts get distinct counts. A
+	// success clears the count (RecordCredentialUse). CodeNotFound when the
+	// credential does not exist or is disabled or locked.
+	ReserveCredentialAttempt(ctx context.Context, tenantID, id string) (*Credential, error)
+	// LockCredential sets the state of an active or expired credential to
+	// locked at at and reports whether this call did: of concurrent calls
+	// exactly one does.
+	LockCredential(ctx context.Context, tenantID, id string, at time.Time) (bool, error)
+	// ConsumeRecoveryCode deletes the user's active recovery code whose
+	// Secret is secretHash: of concurrent uses of one code exactly one
+	// succeeds. CodeNotFound when the user holds no such code.
+	ConsumeRecoveryCode(ctx context.Context, tenantID, userID, secretHash string) error
+	// RecordRecoveryCodeFailure counts a wrong recovery code against every
+	// active recovery code of the user, locks those whose count reaches
+	// max, and returns the highest count among them (0 when none was
+	// active).
+	RecordRecoveryCodeFailure(ctx context.Context, tenantID, userID string, max int, at time.Time) (int, error)
 }

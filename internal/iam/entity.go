@@ -9,8 +9,11 @@ type Tenant struct {
 	Name      string
 	Hostnames []string
 	System    bool
-	CreatedAt time.Time
-	UpdatedAt time.Time
+	// ExternalID is the caller's id for the tenant, unique among tenants;
+	// empty when unset. nevisIDM's API calls it the client's external id.
+	ExternalID string
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
 	// Version is 1 when the tenant is created and grows by one with each
 	// update; clients compare it (as an ETag) to change what they last read.
 	Version int64

@@ -57,35 +57,47 @@ const (
 	// CodeMFAReauthRequired: the action needs a second factor done within
 	// the last minutes (step-up).
 	CodeMFAReauthRequired Code = "mfa_reauth_required"
+	// CodeNoRecord: the user or credential a verification names does not
+	// exist (nevisIDM's errors.noRecord).
+	CodeNoRecord Code = "no_record"
+	// CodeCredentialNotActive: the credential to verify is disabled or
+	// locked (nevisIDM's errors.credentialNotActive).
+	CodeCredentialNotActive Code = "credential_not_active"
+	// CodeUserNotActive: the user whose credential is to be verified is
+	// disabled.
+	CodeUserNotActive Code = "user_not_active"
 )
 
 var codeClass = map[Code]Class{
-	CodeInternal:           ClassInternal,
-	CodeInvalid:            ClassInvalid,
-	CodeUnauthenticated:    ClassUnauthenticated,
-	CodeInvalidCredentials: ClassUnauthenticated,
-	CodeInvalidToken:       ClassUnauthenticated,
-	CodeForbidden:          ClassForbidden,
-	CodeNotFound:           ClassNotFound,
-	CodeTenantNotFound:     ClassNotFound,
-	CodeConflict:           ClassConflict,
-	CodeEmailTaken:         ClassConflict,
-	CodeExternalIDTaken:    ClassConflict,
-	CodeNameTaken:          ClassConflict,
-	CodeHostnameTaken:      ClassConflict,
-	CodeAliasTaken:         ClassConflict,
-	CodePasswordPolicy:     ClassInvalid,
-	CodeSignupClosed:       ClassForbidden,
-	CodeMFAReauthRequired:  ClassForbidden,
-	CodeDomainNotAllowed:   ClassForbidden,
-	CodeInvitationRequired: ClassForbidden,
-	CodeEmailNotVerified:   ClassForbidden,
-	CodeLastSuperadmin:     ClassConflict,
-	CodeStateConflict:      ClassStateConflict,
-	CodeRateLimited:        ClassRateLimited,
-	CodeUnavailable:        ClassUnavailable,
-	CodeTooLarge:           ClassTooLarge,
-	CodePreconditionFailed: ClassPreconditionFailed,
+	CodeInternal:            ClassInternal,
+	CodeInvalid:             ClassInvalid,
+	CodeUnauthenticated:     ClassUnauthenticated,
+	CodeInvalidCredentials:  ClassUnauthenticated,
+	CodeInvalidToken:        ClassUnauthenticated,
+	CodeForbidden:           ClassForbidden,
+	CodeNotFound:            ClassNotFound,
+	CodeTenantNotFound:      ClassNotFound,
+	CodeConflict:            ClassConflict,
+	CodeEmailTaken:          ClassConflict,
+	CodeExternalIDTaken:     ClassConflict,
+	CodeNameTaken:           ClassConflict,
+	CodeHostnameTaken:       ClassConflict,
+	CodeAliasTaken:          ClassConflict,
+	CodePasswordPolicy:      ClassInvalid,
+	CodeSignupClosed:        ClassForbidden,
+	CodeMFAReauthRequired:   ClassForbidden,
+	CodeDomainNotAllowed:    ClassForbidden,
+	CodeInvitationRequired:  ClassForbidden,
+	CodeEmailNotVerified:    ClassForbidden,
+	CodeLastSuperadmin:      ClassConflict,
+	CodeStateConflict:       ClassStateConflict,
+	CodeRateLimited:         ClassRateLimited,
+	CodeUnavailable:         ClassUnavailable,
+	CodeTooLarge:            ClassTooLarge,
+	CodePreconditionFailed:  ClassPreconditionFailed,
+	CodeNoRecord:            ClassNotFound,
+	CodeCredentialNotActive: ClassStateConflict,
+	CodeUserNotActive:       ClassStateConflict,
 }
 
 // Class reports the class of c; unknown codes are internal.

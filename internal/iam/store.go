@@ -12,7 +12,8 @@ import (
 // TenantStore persists tenants and their hostnames. Hostnames read back in
 // the order they were last written in: the first is the tenant's primary.
 type TenantStore interface {
-	// CreateTenant inserts t and its hostnames. CodeHostnameTaken.
+	// CreateTenant inserts t and its hostnames. CodeHostnameTaken,
+	// CodeExternalIDTaken.
 	CreateTenant(ctx context.Context, t *Tenant) error
 	GetTenant(ctx context.Context, id string) (*Tenant, error)
 	// GetTenantForUpdate reads like GetTenant and holds the row until the
@@ -22,10 +23,13 @@ type TenantStore interface {
 	SystemTenant(ctx context.Context) (*Tenant, error)
 	// TenantByHostname finds the tenant serving a lower-cased hostname.
 	TenantByHostname(ctx context.Context, hostname string) (*Tenant, error)
+	// TenantByExternalID finds the tenant with that external id. CodeNotFound.
+	TenantByExternalID(ctx context.Context, externalID string) (*Tenant, error)
 	// ListTenants searches names, sorted by TenantOrder. CodeInvalid for another order.
 	ListTenants(ctx context.Context, p ListParams) ([]Tenant, int, error)
-	// UpdateTenant replaces the name and hostnames and sets t.Version to the
-	// incremented version. CodeHostnameTaken.
+	// UpdateTenant replaces the name, external id and hostnames and sets
+	// t.Version to the incremented version. CodeHostnameTaken,
+	// CodeExternalIDTaken.
 	UpdateTenant(ctx context.Context, t *Tenant) error
 	// DeleteTenant removes the tenant and everything in it.
 	DeleteTenant(ctx context.Context, id string) error
@@ -45,6 +49,8 @@ type UserStore interface {
 	// commit and then reads its result. Every Get…ForUpdate works so.
 	GetUserForUpdate(ctx context.Context, tenantID, id string) (*User, error)
 	GetUserByEmail(ctx context.Context, tenantID, email string) (*User, error)
+	// GetUserByExternalID finds the user with that external id. CodeNotFound.
+	GetUserByExternalID(ctx context.Context, tenantID, externalID string) (*User, error)
 	// ListUsers searches email and name, sorted by UserOrder. CodeInvalid for another order.
 	ListUsers(ctx context.Context, tenantID string, q UserQuery) ([]User, int, error)
 	// UpdateUser writes every mutable field of u and sets u.Version to the

@@ -92,6 +92,11 @@ var managementRoutes = []struct {
 	{"DELETE", "/api/v1/me/sessions", ""},
 	{"POST", "/api/v1/users/{id}/password", "users.write"},
 	{"POST", "/api/v1/users/{id}/unlock", "users.write"},
+	{"GET", "/api/v1/users/{id}/credentials", "credentials.read"},
+	{"POST", "/api/v1/users/{id}/credentials", "credentials.write"},
+	{"PATCH", "/api/v1/users/{id}/credentials/{cid}", "credentials.write"},
+	{"DELETE", "/api/v1/users/{id}/credentials/{cid}", "credentials.write"},
+	{"POST", "/api/v1/users/{id}/credentials/verify", "credentials.verify"},
 	{"DELETE", "/api/v1/users/{id}/sessions", "sessions.write"},
 	{"GET", "/api/v1/sessions", "sessions.read"},
 	{"DELETE", "/api/v1/sessions/{id}", "sessions.write"},
@@ -146,6 +151,12 @@ func bodyFor(method, path string) any {
 		return map[string]any{"current_password": "x", "new_password": "Kq-fern-4471-drum"}
 	case path == "/api/v1/me/email":
 		return map[string]any{"new_email": "new@example.com", "password": "x"}
+	case method == "POST" && path == "/api/v1/users/{id}/credentials":
+		return map[string]any{"type": "device_password", "credential_ext_id": "laptop", "password": "Kq-fern-4471-drum"}
+	case method == "PATCH" && path == "/api/v1/users/{id}/credentials/{cid}":
+		return map[string]any{"state": "disabled"}
+	case path == "/api/v1/users/{id}/credentials/verify":
+		return map[string]any{"type": "password", "password": "x"}
 	case path == "/api/v1/users/{id}/password":
 		return map[string]any{"send_reset_email": true}
 	case path == "/api/v1/invitations" && method == "POST":
@@ -224,7 +235,7 @@ func TestManagementRoutesRefuseAnonymousAndUnprivileged(t *testing.T) {
 	h.createUser(admin, "plain@example.com", "Kq-21207-1fec7")
 	plain := h.login("plain@example.com", "Kq-21207-1fec7").AccessToken
 	for _, r := range managementRoutes {
-		path := strings.NewReplacer("{id}", someID, "{user_id}", someID, "{role_id}", someID).Replace(r.path)
+		path := strings.NewReplacer("{id}", someID, "{user_id}", someID, "{role_id}", someID, "{cid}", someID).Replace(r.path)
 		if r.path == "/api/v1/sessions" {
 			path += "?user_id=" + someID
 		}

@@ -15,6 +15,7 @@ func listEndpoints(r *rbac, adminID string) []string {
 	return []string{
 		"/api/v1/users",
 		"/api/v1/users/" + r.alice + "/roles",
+		"/api/v1/users/" + r.alice + "/credentials",
 		"/api/v1/admins",
 		"/api/v1/admin-roles",
 		"/api/v1/tenants",
@@ -46,6 +47,10 @@ func listFixture(t *testing.T) (*harness, *rbac, string) {
 	}
 	viewer := id(h.post("/api/v1/roles", r.admin, map[string]any{"name": "viewer", "permissions": []string{"reports.view"}}))
 	put("/api/v1/users/"+r.alice+"/roles/"+viewer, nil).want(http.StatusNoContent)
+	for _, device := range []string{"laptop", "phone"} {
+		h.post("/api/v1/users/"+r.alice+"/credentials", r.admin, map[string]any{"type": "device_password", "credential_ext_id": device,
+			"password": "Kq-fern-4471-drum"}).want(http.StatusCreated)
+	}
 	put("/api/v1/groups/"+r.finance+"/roles/"+viewer, nil).want(http.StatusNoContent)
 	put("/api/v1/groups/"+r.finance+"/members/"+r.dan, nil).want(http.StatusNoContent)
 	put("/api/v1/organizations/acme/members/"+me, map[string]any{"roles": []string{r.auditor}}).want(http.StatusOK)

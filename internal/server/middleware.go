@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -15,6 +16,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/gatehouse-iam/gatehouse/internal/iam"
+	"github.com/gatehouse-iam/gatehouse/internal/nevisidm"
 )
 
 // maxBodyBytes is the largest request body any route accepts.
@@ -214,5 +216,43 @@ func (s *Server) authenticate(next http.Handler, write errorWriter) http.Handler
 			return
 		}
 		next.ServeHTTP(w, r.WithContext(iam.WithPrincipal(r.Context(), p)))
+	})
+}
+
+// nevisClient runs a request of the nevisIDM surface in the tenant its path
+// names by external id (nevisIDM's client), as the caller its bearer token
+// authenticates in that tenant. A token that does not authenticate there
+// answers like an unknown client: a caller learns nothing of the clients
+// its token does not belong to.
+func (s *Server) nevisClient(next http.Handler, write errorWriter) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rest, _ := strings.CutPrefix(r.URL.EscapedPath(), nevisidm.Prefix)
+		segment, _, ok := strings.Cut(rest, "/")
+		client, err := url.PathUnescape(segment)
+		if !ok || segment == "" || err != nil {
+			next.ServeHTTP(w, r) // no route matches: the mux answers
+			return
+		}
+		scheme, raw, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+		if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(raw) == "" {
+			write(w, r, iam.Errorf(iam.CodeUnauthenticated, "authentication required: Authorization: Bearer <token>"))
+			return
+		}
+		t, err := s.credentials.Client(r.Context(), client)
+		if err != nil {
+			write(w, r, err)
+			return
+		}
+		ctx := iam.WithTenant(r.Context(), t)
+		p, err := s.authn.Authenticate(ctx, strings.TrimSpace(raw))
+		if err != nil {
+			if iam.ErrorCode(err).Class() != iam.ClassUnauthenticated {
+				write(w, r, err)
+				return
+			}
+			write(w, r, s.credentials.RefuseCaller(ctx, t, err))
+			return
+		}
+		next.ServeHTTP(w, r.WithContext(iam.WithPrincipal(ctx, p)))
 	})
 }

@@ -11,16 +11,17 @@ import (
 
 	"github.com/gatehouse-iam/gatehouse/internal/httpapi"
 	"github.com/gatehouse-iam/gatehouse/internal/iam"
+	"github.com/gatehouse-iam/gatehouse/internal/nevisidm"
 	"github.com/gatehouse-iam/gatehouse/internal/oauth"
 )
 
 // muxes hold the routes of each surface of the HTTP interface.
 type muxes struct {
-	rest, oauth, ops *http.ServeMux
+	rest, oauth, nevis, ops *http.ServeMux
 }
 
 func newMuxes() muxes {
-	return muxes{rest: http.NewServeMux(), oauth: http.NewServeMux(), ops: http.NewServeMux()}
+	return muxes{rest: http.NewServeMux(), oauth: http.NewServeMux(), nevis: http.NewServeMux(), ops: http.NewServeMux()}
 }
 
 // surface is one part of the HTTP interface: its routes, the middleware they
@@ -48,16 +49,19 @@ func (sf surface) handler(m *metrics) http.Handler {
 //   - REST (/api/, /access/ and the AuthZEN metadata): the REST error shape;
 //     tenant, rate limit and bearer authentication.
 //   - OAuth (/oauth2/, /.well-known/): the RFC 6749 §5.2 error shape; tenant.
+//   - nevisIDM (/nevisidm/api/auth/v1/): nevisIDM's error shape; the tenant
+//     named by the path's client and bearer authentication in it.
 //   - operations (/healthz, /readyz, /version, /metrics, the API docs) and
 //     unknown paths: the REST error shape, whatever the host.
 //
-// SCIM (/scim/v2, RFC 7644 §3.12 errors), the HTML pages and the
+// SCIM (/scim/v2, RFC 7644 §3.12 errors), the HTML pages and the other
 // seed-compatible paths join here as surfaces of their own when they are
 // served, each with its own mux, writer and middleware list.
 func (s *Server) surfaces(m *metrics, tenants *tenantResolver, limiter *ipLimiter) http.Handler {
 	rest := surface{mux: s.mux.rest, write: httpapi.WriteError,
 		middleware: []middleware{tenants.middleware, limiter.middleware, s.authenticate}}.handler(m)
 	oauth2 := surface{mux: s.mux.oauth, write: oauth.WriteError, middleware: []middleware{tenants.middleware}}.handler(m)
+	nevis := surface{mux: s.mux.nevis, write: nevisidm.WriteError, middleware: []middleware{s.nevisClient}}.handler(m)
 	ops := surface{mux: s.mux.ops, write: httpapi.WriteError}.handler(m)
 	top := http.NewServeMux()
 	top.Handle("/api/", rest)
@@ -65,14 +69,16 @@ func (s *Server) surfaces(m *metrics, tenants *tenantResolver, limiter *ipLimite
 	top.Handle("/.well-known/authzen-configuration", rest)
 	top.Handle("/oauth2/", oauth2)
 	top.Handle("/.well-known/", oauth2)
+	top.Handle(nevisidm.Prefix, nevis)
 	top.Handle("/", ops)
 	return s.logRequests(top)
 }
 
 // routes registers every route that is not a REST operation: the OAuth
-// surface's, and the operational endpoints with the API docs.
+// and nevisIDM surfaces', and the operational endpoints with the API docs.
 func (s *Server) routes(m *metrics) {
 	oauth.Routes(s.mux.oauth, s.keys)
+	nevisidm.Routes(s.mux.nevis, s.credentials)
 	s.mux.rest.HandleFunc("/", notFound(httpapi.WriteError))
 
 	ops := s.mux.ops

@@ -21,6 +21,7 @@ import (
 	"github.com/gatehouse-iam/gatehouse/internal/audit"
 	"github.com/gatehouse-iam/gatehouse/internal/authn"
 	"github.com/gatehouse-iam/gatehouse/internal/config"
+	"github.com/gatehouse-iam/gatehouse/internal/credential"
 	"github.com/gatehouse-iam/gatehouse/internal/directory"
 	"github.com/gatehouse-iam/gatehouse/internal/httpapi"
 	"github.com/gatehouse-iam/gatehouse/internal/iam"
@@ -40,20 +41,21 @@ type Build struct {
 
 // Server is a configured Gatehouse: store, services and HTTP handler.
 type Server struct {
-	cfg       *config.Config
-	build     Build
-	log       *slog.Logger
-	store     *sqlstore.Store
-	keys      *token.Keys
-	account   *account.Service
-	directory *directory.Service
-	access    *access.Service
-	authn     *authn.Chain
-	hasher    *password.Hasher
-	sender    *mail.Sender
-	api       huma.API
-	mux       muxes
-	handler   http.Handler
+	cfg         *config.Config
+	build       Build
+	log         *slog.Logger
+	store       *sqlstore.Store
+	keys        *token.Keys
+	account     *account.Service
+	directory   *directory.Service
+	access      *access.Service
+	credentials *credential.Service
+	authn       *authn.Chain
+	hasher      *password.Hasher
+	sender      *mail.Sender
+	api         huma.API
+	mux         muxes
+	handler     http.Handler
 }
 
 // Options are what a Server is built from. Now defaults to time.Now; tests
@@ -186,7 +188,8 @@ func wire(ctx context.Context, opts Options, store *sqlstore.Store) (*Server, er
 	}
 	metrics := newMetrics()
 	s.mux = newMuxes()
-	s.api = httpapi.New(s.mux.rest, build.Version, httpapi.Services{Directory: dir, Account: acc, MFA: factors, Access: authz,
+	s.credentials = credential.New(store, hasher, st, factors, now)
+	s.api = httpapi.New(s.mux.rest, build.Version, httpapi.Services{Directory: dir, Account: acc, MFA: factors, Access: authz, Credentials: s.credentials,
 		Audit: audit.NewLog(store), Settings: st, Outbox: mail.NewOutboxLog(store, func(ctx context.Context, p *iam.Principal, m *iam.Mail) (bool, error) {
 			return access.MayReadMail(ctx, store, p, m)
 		}),

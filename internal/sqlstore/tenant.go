@@ -5,19 +5,29 @@ import (
 	"database/sql"
 	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/gatehouse-iam/gatehouse/internal/iam"
 )
 
 func hostnameTaken(string) iam.Code { return iam.CodeHostnameTaken }
 
+// tenantUnique names the unique constraint a tenant row can break besides
+// its fresh id: its external id (or the one system tenant).
+func tenantUnique(constraint string) iam.Code {
+	if strings.Contains(constraint, "external_id") {
+		return iam.CodeExternalIDTaken
+	}
+	return iam.CodeConflict
+}
+
 func (q *queries) CreateTenant(ctx context.Context, t *iam.Tenant) error {
 	t.Version = 1
 	_, err := q.w.ExecContext(ctx,
-		`INSERT INTO tenants (id, name, name_folded, is_system, created_at, updated_at, version) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-		t.ID, t.Name, fold(t.Name), t.System, ts(t.CreatedAt), ts(t.UpdatedAt), t.Version)
+		`INSERT INTO tenants (id, name, name_folded, is_system, created_at, updated_at, version, external_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+		t.ID, t.Name, fold(t.Name), t.System, ts(t.CreatedAt), ts(t.UpdatedAt), t.Version, nullString(t.ExternalID))
 	if err != nil {
-		return storeErr(err, "tenant", func(string) iam.Code { return iam.CodeConflict })
+		return storeErr(err, "tenant", tenantUnique)
 	}
 	return q.insertHostnames(ctx, t.ID, t.Hostnames)
 }
@@ -40,14 +50,17 @@ func (q *queries) insertHostnames(ctx context.Context, tenantID string, hostname
 	return nil
 }
 
-const tenantColumns = `id, name, is_system, created_at, updated_at, version`
+const tenantColumns = `id, name, is_system, created_at, updated_at, version, external_id`
 
 func scanTenant(row scanner) (*iam.Tenant, error) {
-	var t iam.Tenant
-	if err := row.Scan(&t.ID, &t.Name, &t.System, &t.CreatedAt, &t.UpdatedAt, &t.Version); err != nil {
+	var (
+		t   iam.Tenant
+		ext sql.NullString
+	)
+	if err := row.Scan(&t.ID, &t.Name, &t.System, &t.CreatedAt, &t.UpdatedAt, &t.Version, &ext); err != nil {
 		return nil, err
 	}
-	t.CreatedAt, t.UpdatedAt = t.CreatedAt.UTC(), t.UpdatedAt.UTC()
+	t.CreatedAt, t.UpdatedAt, t.ExternalID = t.CreatedAt.UTC(), t.UpdatedAt.UTC(), ext.String
 	return &t, nil
 }
 
@@ -98,6 +111,10 @@ func (q *queries) TenantByHostname(ctx context.Context, hostname string) (*iam.T
 	return q.tenantWhere(ctx, `id = (SELECT tenant_id FROM tenant_hostnames WHERE hostname = $1)`, hostname)
 }
 
+func (q *queries) TenantByExternalID(ctx context.Context, externalID string) (*iam.Tenant, error) {
+	return q.tenantWhere(ctx, `external_id = $1`, externalID)
+}
+
 func (q *queries) ListTenants(ctx context.Context, p iam.ListParams) ([]iam.Tenant, int, error) {
 	where, args := ` WHERE 1 = 1`, []any{}
 	if p.Search != "" {
@@ -139,10 +156,10 @@ func (q *queries) ListTenants(ctx context.Context, p iam.ListParams) ([]iam.Tena
 }
 
 func (q *queries) UpdateTenant(ctx context.Context, t *iam.Tenant) error {
-	err := q.w.QueryRowContext(ctx, `UPDATE tenants SET name = $1, name_folded = $2, updated_at = $3, version = version + 1 WHERE id = $4 RETURNING version`,
-		t.Name, fold(t.Name), ts(t.UpdatedAt), t.ID).Scan(&t.Version)
+	err := q.w.QueryRowContext(ctx, `UPDATE tenants SET name = $1, name_folded = $2, updated_at = $3, external_id = $4, version = version + 1
+		WHERE id = $5 RETURNING version`, t.Name, fold(t.Name), ts(t.UpdatedAt), nullString(t.ExternalID), t.ID).Scan(&t.Version)
 	if err != nil {
-		return storeErr(err, "tenant", nil)
+		return storeErr(err, "tenant", tenantUnique)
 	}
 	if _, err := q.w.ExecContext(ctx, `DELETE FROM tenant_hostnames WHERE tenant_id = $1`, t.ID); err != nil {
 		return storeErr(err, "tenant hostnames", nil)

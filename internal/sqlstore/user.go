@@ -61,6 +61,11 @@ func (q *queries) GetUserByEmail(ctx context.Context, tenantID, email string) (*
 	return u, storeErr(err, "user", nil)
 }
 
+func (q *queries) GetUserByExternalID(ctx context.Context, tenantID, externalID string) (*iam.User, error) {
+	u, err := scanUser(q.r.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE tenant_id = $1 AND external_id = $2`, tenantID, externalID))
+	return u, storeErr(err, "user", nil)
+}
+
 func (q *queries) ListUsers(ctx context.Context, tenantID string, uq iam.UserQuery) ([]iam.User, int, error) {
 	where, args := ` WHERE tenant_id = $1`, []any{tenantID}
 	if uq.Search != "" {

@@ -24,6 +24,7 @@ func Run(t *testing.T, newStore func(t *testing.T) iam.Store) {
 		{"Tenant", tenantTests},
 		{"User", userTests},
 		{"Credential", credentialTests},
+		{"CredentialVerify", credentialVerifyTests},
 		{"MFA", mfaTests},
 		{"Admin", adminTests},
 		{"Session", sessionTests},

@@ -1,7 +1,8 @@
 // Command load measures a built gatehouse binary against the figures the
 // foundation issue names: start-up to /readyz on a fresh SQLite file, idle RSS,
 // GET /api/v1/me throughput against a bare net/http handler, and login
-// throughput against the argon2id bound. See bench/README.md.
+// and credential-verification throughput against the argon2id bound. See
+// bench/README.md.
 package main
 
 import (
@@ -30,7 +31,7 @@ func main() {
 	bare := flag.String("bare", "", "path to the bare baseline binary")
 	duration := flag.Duration("duration", 10*time.Second, "length of each load run")
 	conns := flag.Int("c", 16, "concurrent connections for the /me runs")
-	only := flag.String("only", "", `run only "me" or "login"; "authz" runs the authorization check on a seeded data set; "flood" the login flood; "startup" restarts on an existing SQLite file`)
+	only := flag.String("only", "", `run only "me", "login" or "verify" (the credential-verification API); "authz" runs the authorization check on a seeded data set; "flood" the login flood; "startup" restarts on an existing SQLite file`)
 	flag.Parse()
 	if *bin == "" || *bare == "" {
 		fmt.Fprintln(os.Stderr, "usage: load -gatehouse BIN -bare BIN [-duration 10s] [-c 16]")
@@ -82,6 +83,9 @@ func run(bin, bare string, d time.Duration, conns int, only string) error {
 	time.Sleep(2 * time.Second)
 	fmt.Printf("idle RSS after start-up: %s\n\n", rss(cmd.Process.Pid))
 
+	if only == "verify" {
+		return measureVerify(cmd, d)
+	}
 	if only != "login" {
 		if err := measureMe(cmd, bare, d, conns); err != nil {
 			return err
