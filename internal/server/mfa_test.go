@@ -72,7 +72,7 @@ func loginStep(t *testing.T, h *harness, email, password string) mfaStep {
 	return s
 }
 
-func verify(h *harness, mfaToken, method, code string) *response {
+func mfaVerify(h *harness, mfaToken, method, code string) *response {
 	return h.post("/api/v1/auth/mfa/verify", "", map[string]any{"mfa_token": mfaToken, "method": method, "code": code})
 }
 
@@ -111,19 +111,19 @@ func TestTOTPSignIn(t *testing.T) {
 	}
 	now := h.clock.Now()
 	// The code that confirmed the enrolment was spent on it.
-	verify(h, step.MFAToken, "totp", totpAt(t, secret, now)).wantError(http.StatusUnauthorized, "invalid_credentials")
+	mfaVerify(h, step.MFAToken, "totp", totpAt(t, secret, now)).wantError(http.StatusUnauthorized, "invalid_credentials")
 	// Two steps away either way is outside the skew.
-	verify(h, step.MFAToken, "totp", totpAt(t, secret, now.Add(-60*time.Second))).wantError(http.StatusUnauthorized, "invalid_credentials")
-	verify(h, step.MFAToken, "totp", totpAt(t, secret, now.Add(60*time.Second))).wantError(http.StatusUnauthorized, "invalid_credentials")
+	mfaVerify(h, step.MFAToken, "totp", totpAt(t, secret, now.Add(-60*time.Second))).wantError(http.StatusUnauthorized, "invalid_credentials")
+	mfaVerify(h, step.MFAToken, "totp", totpAt(t, secret, now.Add(60*time.Second))).wantError(http.StatusUnauthorized, "invalid_credentials")
 	// Three wrong codes back the account off, as wrong passwords do.
-	verify(h, step.MFAToken, "totp", totpAt(t, secret, now.Add(30*time.Second))).wantError(http.StatusUnauthorized, "invalid_credentials")
+	mfaVerify(h, step.MFAToken, "totp", totpAt(t, secret, now.Add(30*time.Second))).wantError(http.StatusUnauthorized, "invalid_credentials")
 	h.clock.Advance(2 * time.Second)
 	// Malformed codes are the client's mistake, not a guess.
-	verify(h, step.MFAToken, "totp", "12345a").wantError(http.StatusBadRequest, "invalid_request")
-	verify(h, step.MFAToken, "email", "123456").wantError(http.StatusBadRequest, "invalid_request")
+	mfaVerify(h, step.MFAToken, "totp", "12345a").wantError(http.StatusBadRequest, "invalid_request")
+	mfaVerify(h, step.MFAToken, "email", "123456").wantError(http.StatusBadRequest, "invalid_request")
 	// One step ahead is within the skew.
 	var tk tokens
-	verify(h, step.MFAToken, "totp", totpAt(t, secret, now.Add(30*time.Second))).want(http.StatusOK).Decode(&tk)
+	mfaVerify(h, step.MFAToken, "totp", totpAt(t, secret, now.Add(30*time.Second))).want(http.StatusOK).Decode(&tk)
 	var claims struct {
 		AMR []string `json:"amr"`
 	}
@@ -133,19 +133,19 @@ func TestTOTPSignIn(t *testing.T) {
 	}
 	h.get("/api/v1/me", tk.AccessToken).want(http.StatusOK)
 	// The step ended with its success.
-	verify(h, step.MFAToken, "totp", totpAt(t, secret, now.Add(30*time.Second))).wantError(http.StatusUnauthorized, "invalid_token")
+	mfaVerify(h, step.MFAToken, "totp", totpAt(t, secret, now.Add(30*time.Second))).wantError(http.StatusUnauthorized, "invalid_token")
 
 	// The code accepted is refused again, in another login too.
 	h.clock.Advance(30 * time.Second)
 	again := loginStep(t, h, "ada@example.com", adaPassword)
-	verify(h, again.MFAToken, "totp", totpAt(t, secret, h.clock.Now())).wantError(http.StatusUnauthorized, "invalid_credentials")
+	mfaVerify(h, again.MFAToken, "totp", totpAt(t, secret, h.clock.Now())).wantError(http.StatusUnauthorized, "invalid_credentials")
 	h.clock.Advance(30 * time.Second)
-	verify(h, again.MFAToken, "totp", totpAt(t, secret, h.clock.Now())).want(http.StatusOK)
+	mfaVerify(h, again.MFAToken, "totp", totpAt(t, secret, h.clock.Now())).want(http.StatusOK)
 
 	// An mfa_token lives five minutes.
 	late := loginStep(t, h, "ada@example.com", adaPassword)
 	h.clock.Advance(5*time.Minute + time.Second)
-	verify(h, late.MFAToken, "totp", totpAt(t, secret, h.clock.Now())).wantError(http.StatusUnauthorized, "invalid_token")
+	mfaVerify(h, late.MFAToken, "totp", totpAt(t, secret, h.clock.Now())).wantError(http.StatusUnauthorized, "invalid_token")
 
 	// Refused codes are audited with their reason.
 	found := false
@@ -172,11 +172,11 @@ func TestMFATokenDiesAfterFiveWrongCodes(t *testing.T) {
 		wrong = "111111"
 	}
 	for range 5 {
-		verify(h, step.MFAToken, "totp", wrong).wantError(http.StatusUnauthorized, "invalid_credentials")
+		mfaVerify(h, step.MFAToken, "totp", wrong).wantError(http.StatusUnauthorized, "invalid_credentials")
 		h.clock.Advance(10 * time.Second) // past the back-off
 	}
 	right = totpAt(t, secret, h.clock.Now())
-	verify(h, step.MFAToken, "totp", right).wantError(http.StatusUnauthorized, "invalid_token")
+	mfaVerify(h, step.MFAToken, "totp", right).wantError(http.StatusUnauthorized, "invalid_token")
 }
 
 func TestMFATokenIsBoundToItsTenant(t *testing.T) {
@@ -191,7 +191,7 @@ func TestMFATokenIsBoundToItsTenant(t *testing.T) {
 	h.send(request{method: http.MethodPost, path: "/api/v1/auth/mfa/verify", host: tnHostB,
 		body: map[string]any{"mfa_token": step.MFAToken, "method": "totp", "code": totpAt(t, secret, h.clock.Now())}}).
 		wantError(http.StatusUnauthorized, "invalid_token")
-	verify(h, step.MFAToken, "totp", totpAt(t, secret, h.clock.Now())).want(http.StatusOK)
+	mfaVerify(h, step.MFAToken, "totp", totpAt(t, secret, h.clock.Now())).want(http.StatusOK)
 }
 
 var recoveryCodeShape = regexp.MustCompile(`^[a-z0-9]{4}-[a-z0-9]{4}-[a-z0-9]{4}-[a-z0-9]{4}$`)
@@ -233,10 +233,10 @@ func TestRecoveryCodes(t *testing.T) {
 	step := loginStep(t, h, "ada@example.com", adaPassword)
 	// Upper case and without dashes are the same code.
 	code := strings.ToUpper(strings.ReplaceAll(first.Codes[0], "-", ""))
-	verify(h, step.MFAToken, "recovery_code", code).want(http.StatusOK)
+	mfaVerify(h, step.MFAToken, "recovery_code", code).want(http.StatusOK)
 	again := loginStep(t, h, "ada@example.com", adaPassword)
-	verify(h, again.MFAToken, "recovery_code", first.Codes[0]).wantError(http.StatusUnauthorized, "invalid_credentials")
-	verify(h, again.MFAToken, "recovery_code", "abcd-efgh").wantError(http.StatusBadRequest, "invalid_request")
+	mfaVerify(h, again.MFAToken, "recovery_code", first.Codes[0]).wantError(http.StatusUnauthorized, "invalid_credentials")
+	mfaVerify(h, again.MFAToken, "recovery_code", "abcd-efgh").wantError(http.StatusBadRequest, "invalid_request")
 	if n := h.get("/api/v1/mfa", ada).want(http.StatusOK).JSON()["recovery_codes_remaining"]; n != float64(9) {
 		t.Fatalf("recovery_codes_remaining %v after using one, want 9", n)
 	}
@@ -249,8 +249,8 @@ func TestRecoveryCodes(t *testing.T) {
 	if slices.Contains(second.Codes, first.Codes[1]) {
 		t.Fatal("a new set repeats an old code")
 	}
-	verify(h, again.MFAToken, "recovery_code", first.Codes[1]).wantError(http.StatusUnauthorized, "invalid_credentials")
-	verify(h, again.MFAToken, "recovery_code", second.Codes[1]).want(http.StatusOK)
+	mfaVerify(h, again.MFAToken, "recovery_code", first.Codes[1]).wantError(http.StatusUnauthorized, "invalid_credentials")
+	mfaVerify(h, again.MFAToken, "recovery_code", second.Codes[1]).want(http.StatusOK)
 }
 
 // mailedCode is the code in the newest sign-in code mail to an address.
@@ -284,17 +284,17 @@ func TestEmailCodes(t *testing.T) {
 		t.Fatalf("methods %v", step.Methods)
 	}
 	// No code was mailed yet: nothing is right.
-	verify(h, step.MFAToken, "email", "123456").wantError(http.StatusUnauthorized, "invalid_credentials")
+	mfaVerify(h, step.MFAToken, "email", "123456").wantError(http.StatusUnauthorized, "invalid_credentials")
 	h.post("/api/v1/auth/mfa/email/send", "", map[string]any{"mfa_token": step.MFAToken}).want(http.StatusAccepted)
 	first := mailedCode(t, h, admin, "ada@example.com")
 	h.post("/api/v1/auth/mfa/email/send", "", map[string]any{"mfa_token": step.MFAToken}).want(http.StatusAccepted)
 	second := mailedCode(t, h, admin, "ada@example.com")
 	if first != second {
 		// The newer code replaced the first.
-		verify(h, step.MFAToken, "email", first).wantError(http.StatusUnauthorized, "invalid_credentials")
+		mfaVerify(h, step.MFAToken, "email", first).wantError(http.StatusUnauthorized, "invalid_credentials")
 	}
 	var tk tokens
-	verify(h, step.MFAToken, "email", second).want(http.StatusOK).Decode(&tk)
+	mfaVerify(h, step.MFAToken, "email", second).want(http.StatusOK).Decode(&tk)
 	var claims struct {
 		AMR []string `json:"amr"`
 	}
@@ -309,7 +309,7 @@ func TestEmailCodes(t *testing.T) {
 	h.post("/api/v1/auth/mfa/email/send", "", map[string]any{"mfa_token": late.MFAToken}).want(http.StatusAccepted)
 	code := mailedCode(t, h, admin, "ada@example.com")
 	h.clock.Advance(5*time.Minute + time.Second)
-	verify(h, late.MFAToken, "email", code).wantError(http.StatusUnauthorized, "invalid_token")
+	mfaVerify(h, late.MFAToken, "email", code).wantError(http.StatusUnauthorized, "invalid_token")
 
 	// Turning email codes off needs a recent second factor.
 	h.delete("/api/v1/mfa/email", ada).wantError(http.StatusForbidden, "mfa_reauth_required")
@@ -332,7 +332,7 @@ func TestStepUp(t *testing.T) {
 	h.clock.Advance(30 * time.Second)
 	step := loginStep(t, h, "ada@example.com", adaPassword)
 	var full tokens
-	verify(h, step.MFAToken, "totp", totpAt(t, secret, h.clock.Now())).want(http.StatusOK).Decode(&full)
+	mfaVerify(h, step.MFAToken, "totp", totpAt(t, secret, h.clock.Now())).want(http.StatusOK).Decode(&full)
 	h.post("/api/v1/me/email", full.AccessToken, map[string]any{"new_email": "ada2@example.com", "password": adaPassword}).want(http.StatusAccepted)
 	h.clock.Advance(10*time.Minute + time.Second)
 	var later tokens
