@@ -91,7 +91,11 @@ func (s *Service) secondStep(ctx context.Context, st *settings.Settings, u *iam.
 		}
 		return &LoginResult{MFA: &MFAStep{Token: raw, Methods: status.Methods(), ExpiresIn: int(mfaStepTTL.Seconds())}}, nil
 	}
-	if s.mfaRequired(st) {
+	required, err := s.mfaRequired(ctx, st, u)
+	if err != nil {
+		return nil, err
+	}
+	if required {
 		raw, err := s.newChallenge(ctx, u, iam.ChallengeEnrollment, EnrollmentTokenPrefix, []byte(`{}`), enrollmentTTL, "auth.login.mfa_enrollment_required")
 		if err != nil {
 			return nil, err
@@ -105,10 +109,13 @@ func (s *Service) secondStep(ctx context.Context, st *settings.Settings, u *iam.
 	return &LoginResult{Tokens: t}, nil
 }
 
-// mfaRequired reports whether the tenant's policy makes its users have a
-// second factor.
-func (s *Service) mfaRequired(st *settings.Settings) bool {
-	return st.MFA.Policy == settings.MFARequired
+// mfaRequired reports whether policy makes u have a second factor: the
+// tenant's, or that of any organization u is a member of.
+func (s *Service) mfaRequired(ctx context.Context, st *settings.Settings, u *iam.User) (bool, error) {
+	if st.MFA.Policy == settings.MFARequired {
+		return true, nil
+	}
+	return s.store.UserInMFAOrganization(ctx, u.TenantID, u.ID)
 }
 
 // newChallenge stores a step for u and audits it, and returns its token.

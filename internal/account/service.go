@@ -26,8 +26,9 @@ type Settings interface {
 }
 
 // Store is what the account service reads and writes: users, their
-// credentials, sessions and sign-in state, and the admin roles a session's
-// principal holds, outside transactions; anything inside them.
+// credentials, sessions and sign-in state, the admin roles a session's
+// principal holds, and whether an organization makes a user have a second
+// factor, outside transactions; anything inside them.
 type Store interface {
 	iam.Transactor
 	iam.UserStore
@@ -37,6 +38,7 @@ type Store interface {
 	iam.AccountStore
 	iam.AuditStore
 	UserAdminRoles(ctx context.Context, tenantID, userID string) ([]iam.AdminRole, error)
+	UserInMFAOrganization(ctx context.Context, tenantID, userID string) (bool, error)
 }
 
 // Deps are what the account service is built from.

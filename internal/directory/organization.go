@@ -12,6 +12,7 @@ import (
 	"github.com/gatehouse-iam/gatehouse/internal/audit"
 	"github.com/gatehouse-iam/gatehouse/internal/iam"
 	"github.com/gatehouse-iam/gatehouse/internal/permission"
+	"github.com/gatehouse-iam/gatehouse/internal/settings"
 )
 
 // aliasPattern is a lower-case slug: "acme", "acme-eu-2".
@@ -20,12 +21,14 @@ var aliasPattern = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
 // maxMetadata bounds an organization's metadata, as JSON.
 const maxMetadata = 16 << 10
 
-// OrgInput is what creating an organization takes.
+// OrgInput is what creating an organization takes. An empty MFA is
+// "optional".
 type OrgInput struct {
 	Name       string
 	Alias      string
 	ExternalID string
 	Metadata   map[string]any
+	MFA        string
 }
 
 // OrgPatch changes the fields that are not nil; Metadata replaces the whole
@@ -35,6 +38,7 @@ type OrgPatch struct {
 	Alias      *string
 	ExternalID *string
 	Metadata   *map[string]any
+	MFA        *string
 }
 
 func orgRef(id string) iam.Ref { return iam.Ref{Type: "organization", ID: id} }
@@ -50,6 +54,14 @@ func (f fieldErrors) alias(field, s string) string {
 		f[field] = "must not look like an id"
 	}
 	return a
+}
+
+// mfaPolicy checks an organization's MFA policy: the tenant's values.
+func (f fieldErrors) mfaPolicy(field, s string) string {
+	if s != settings.MFAOptional && s != settings.MFARequired {
+		f[field] = "must be optional or required"
+	}
+	return s
 }
 
 func (f fieldErrors) metadata(field string, m map[string]any) map[string]any {
@@ -101,17 +113,22 @@ func (s *Service) CreateOrganization(ctx context.Context, in OrgInput) (*iam.Org
 	alias := f.alias("alias", in.Alias)
 	ext := f.text("external_id", in.ExternalID, maxExternalLen, false)
 	meta := f.metadata("metadata", in.Metadata)
+	policy := settings.MFAOptional
+	if in.MFA != "" {
+		policy = f.mfaPolicy("mfa", in.MFA)
+	}
 	if err := f.err(); err != nil {
 		return nil, err
 	}
 	now := s.now()
-	o := &iam.Organization{ID: newID(), TenantID: p.TenantID, Name: name, Alias: alias, ExternalID: ext, Metadata: meta, CreatedAt: now, UpdatedAt: now}
+	o := &iam.Organization{ID: newID(), TenantID: p.TenantID, Name: name, Alias: alias, ExternalID: ext, Metadata: meta, MFA: policy,
+		CreatedAt: now, UpdatedAt: now}
 	err = s.store.InTx(ctx, func(tx iam.Tx) error {
 		if err := tx.CreateOrganization(ctx, o); err != nil {
 			return err
 		}
 		return tx.AppendAudit(ctx, audit.Event(ctx, now, p.TenantID, "organization.created", orgRef(o.ID), iam.ResultSuccess,
-			map[string]any{"name": name, "alias": alias}))
+			map[string]any{"name": name, "alias": alias, "mfa": policy}))
 	})
 	if err != nil {
 		return nil, err
@@ -145,7 +162,7 @@ func (s *Service) UpdateOrganization(ctx context.Context, ref string, patch OrgP
 		return nil, err
 	}
 	f := fieldErrors{}
-	var name, alias, ext string
+	var name, alias, ext, policy string
 	var meta map[string]any
 	if patch.Name != nil {
 		name = f.text("name", *patch.Name, maxNameLen, true)
@@ -158,6 +175,9 @@ func (s *Service) UpdateOrganization(ctx context.Context, ref string, patch OrgP
 	}
 	if patch.Metadata != nil {
 		meta = f.metadata("metadata", *patch.Metadata)
+	}
+	if patch.MFA != nil {
+		policy = f.mfaPolicy("mfa", *patch.MFA)
 	}
 	if err := f.err(); err != nil {
 		return nil, err
@@ -182,12 +202,15 @@ func (s *Service) UpdateOrganization(ctx context.Context, ref string, patch OrgP
 		if patch.Metadata != nil {
 			o.Metadata = meta
 		}
+		if patch.MFA != nil {
+			o.MFA = policy
+		}
 		o.UpdatedAt = s.now()
 		if err := tx.UpdateOrganization(ctx, o); err != nil {
 			return err
 		}
 		return tx.AppendAudit(ctx, audit.Event(ctx, s.now(), p.TenantID, "organization.updated", orgRef(o.ID), iam.ResultSuccess,
-			map[string]any{"name": o.Name, "alias": o.Alias}))
+			map[string]any{"name": o.Name, "alias": o.Alias, "mfa": o.MFA}))
 	})
 	if err != nil {
 		return nil, err

@@ -15,6 +15,7 @@ type OrganizationBody struct {
 	Alias      string         `json:"alias"`
 	ExternalID *string        `json:"external_id"`
 	Metadata   map[string]any `json:"metadata"`
+	MFA        string         `json:"mfa" enum:"optional,required" doc:"MFA policy: under required, a member without a second factor who signs in may only enrol one"`
 	CreatedAt  time.Time      `json:"created_at"`
 	UpdatedAt  time.Time      `json:"updated_at"`
 }
@@ -25,7 +26,7 @@ func organizationBody(o *iam.Organization) OrganizationBody {
 		meta = map[string]any{}
 	}
 	return OrganizationBody{ID: o.ID, Name: o.Name, Alias: o.Alias, ExternalID: optional(o.ExternalID), Metadata: meta,
-		CreatedAt: o.CreatedAt, UpdatedAt: o.UpdatedAt}
+		MFA: o.MFA, CreatedAt: o.CreatedAt, UpdatedAt: o.UpdatedAt}
 }
 
 type organizationOutput struct {
@@ -51,12 +52,13 @@ type createOrganizationInput struct {
 		Alias      string         `json:"alias" maxLength:"63" doc:"Unique lower-case slug, e.g. acme-eu"`
 		ExternalID string         `json:"external_id,omitempty" maxLength:"255"`
 		Metadata   map[string]any `json:"metadata,omitempty" doc:"Free-form JSON object, at most 16 KiB"`
+		MFA        string         `json:"mfa,omitempty" enum:"optional,required" default:"optional" doc:"MFA policy: optional, or required (every member must have a second factor to sign in)"`
 	}
 }
 
 func (a *API) createOrganization(ctx context.Context, in *createOrganizationInput) (*organizationOutput, error) {
 	b := in.Body
-	return organizationOut(a.directory.CreateOrganization(ctx, directory.OrgInput{Name: b.Name, Alias: b.Alias, ExternalID: b.ExternalID, Metadata: b.Metadata}))
+	return organizationOut(a.directory.CreateOrganization(ctx, directory.OrgInput{Name: b.Name, Alias: b.Alias, ExternalID: b.ExternalID, Metadata: b.Metadata, MFA: b.MFA}))
 }
 
 type listOrganizationsInput struct {
@@ -84,12 +86,13 @@ type updateOrganizationInput struct {
 		Alias      *string         `json:"alias,omitempty" maxLength:"63"`
 		ExternalID *string         `json:"external_id,omitempty" maxLength:"255"`
 		Metadata   *map[string]any `json:"metadata,omitempty" doc:"Replaces the whole metadata object"`
+		MFA        *string         `json:"mfa,omitempty" enum:"optional,required" doc:"MFA policy: optional, or required (every member must have a second factor to sign in)"`
 	}
 }
 
 func (a *API) updateOrganization(ctx context.Context, in *updateOrganizationInput) (*organizationOutput, error) {
 	b := in.Body
-	return organizationOut(a.directory.UpdateOrganization(ctx, in.Org, directory.OrgPatch{Name: b.Name, Alias: b.Alias, ExternalID: b.ExternalID, Metadata: b.Metadata}, in.precondition()))
+	return organizationOut(a.directory.UpdateOrganization(ctx, in.Org, directory.OrgPatch{Name: b.Name, Alias: b.Alias, ExternalID: b.ExternalID, Metadata: b.Metadata, MFA: b.MFA}, in.precondition()))
 }
 
 type deleteOrganizationInput struct {

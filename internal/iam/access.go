@@ -42,8 +42,11 @@ type Organization struct {
 	Alias      string
 	ExternalID string
 	Metadata   map[string]any
-	CreatedAt  time.Time
-	UpdatedAt  time.Time
+	// MFA is the organization's MFA policy, "optional" or "required": under
+	// required, a member without a second factor must enrol one to sign in.
+	MFA       string
+	CreatedAt time.Time
+	UpdatedAt time.Time
 	// Version is 1 at creation and grows by one with each update.
 	Version int64
 }
@@ -168,6 +171,9 @@ type AccessStore interface {
 	ListMembers(ctx context.Context, tenantID, orgID string, p ListParams) ([]Member, int, error)
 	// UserMemberships lists the organizations a user belongs to, by name.
 	UserMemberships(ctx context.Context, tenantID, userID string) ([]Membership, error)
+	// UserInMFAOrganization reports whether the user is a member of an
+	// organization of the tenant whose MFA policy is "required".
+	UserInMFAOrganization(ctx context.Context, tenantID, userID string) (bool, error)
 
 	// CreateGroup inserts g. CodeNameTaken, CodeExternalIDTaken.
 	CreateGroup(ctx context.Context, g *Group) error

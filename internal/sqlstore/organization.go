@@ -18,7 +18,7 @@ func orgUnique(constraint string) iam.Code {
 	return iam.CodeAliasTaken
 }
 
-const orgColumns = `id, tenant_id, name, alias, external_id, metadata, created_at, updated_at, version`
+const orgColumns = `id, tenant_id, name, alias, external_id, metadata, mfa, created_at, updated_at, version`
 
 func scanOrganization(row scanner) (*iam.Organization, error) {
 	var (
@@ -26,7 +26,7 @@ func scanOrganization(row scanner) (*iam.Organization, error) {
 		ext  sql.NullString
 		meta string
 	)
-	if err := row.Scan(&o.ID, &o.TenantID, &o.Name, &o.Alias, &ext, &meta, &o.CreatedAt, &o.UpdatedAt, &o.Version); err != nil {
+	if err := row.Scan(&o.ID, &o.TenantID, &o.Name, &o.Alias, &ext, &meta, &o.MFA, &o.CreatedAt, &o.UpdatedAt, &o.Version); err != nil {
 		return nil, err
 	}
 	if err := json.Unmarshal([]byte(meta), &o.Metadata); err != nil {
@@ -53,8 +53,8 @@ func (q *queries) CreateOrganization(ctx context.Context, o *iam.Organization) e
 		return err
 	}
 	o.Version = 1
-	_, err = q.w.ExecContext(ctx, `INSERT INTO organizations (`+orgColumns+`, name_folded) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-		o.ID, o.TenantID, o.Name, o.Alias, nullString(o.ExternalID), meta, ts(o.CreatedAt), ts(o.UpdatedAt), o.Version, fold(o.Name))
+	_, err = q.w.ExecContext(ctx, `INSERT INTO organizations (`+orgColumns+`, name_folded) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+		o.ID, o.TenantID, o.Name, o.Alias, nullString(o.ExternalID), meta, o.MFA, ts(o.CreatedAt), ts(o.UpdatedAt), o.Version, fold(o.Name))
 	return storeErr(err, "organization", orgUnique)
 }
 
@@ -91,8 +91,8 @@ func (q *queries) UpdateOrganization(ctx context.Context, o *iam.Organization) e
 		return err
 	}
 	err = q.w.QueryRowContext(ctx, `UPDATE organizations SET name = $1, name_folded = $2, alias = $3, external_id = $4, metadata = $5,
-		updated_at = $6, version = version + 1 WHERE tenant_id = $7 AND id = $8 RETURNING version`,
-		o.Name, fold(o.Name), o.Alias, nullString(o.ExternalID), meta, ts(o.UpdatedAt), o.TenantID, o.ID).Scan(&o.Version)
+		mfa = $6, updated_at = $7, version = version + 1 WHERE tenant_id = $8 AND id = $9 RETURNING version`,
+		o.Name, fold(o.Name), o.Alias, nullString(o.ExternalID), meta, o.MFA, ts(o.UpdatedAt), o.TenantID, o.ID).Scan(&o.Version)
 	return storeErr(err, "organization", orgUnique)
 }
 
@@ -277,17 +277,11 @@ func (q *queries) UserMemberships(ctx context.Context, tenantID, userID string) 
 	out := []iam.Membership{}
 	err = eachRow(rows, func(r *sql.Rows) error {
 		var created time.Time
-		var o iam.Organization
-		var ext sql.NullString
-		var meta string
-		if err := r.Scan(&created, &o.ID, &o.TenantID, &o.Name, &o.Alias, &ext, &meta, &o.CreatedAt, &o.UpdatedAt, &o.Version); err != nil {
+		o, err := scanOrganization(prefixedScan{r, []any{&created}})
+		if err != nil {
 			return err
 		}
-		if err := json.Unmarshal([]byte(meta), &o.Metadata); err != nil {
-			return err
-		}
-		o.ExternalID, o.CreatedAt, o.UpdatedAt = ext.String, o.CreatedAt.UTC(), o.UpdatedAt.UTC()
-		out = append(out, iam.Membership{Organization: o, CreatedAt: created.UTC(), Roles: []iam.Role{}})
+		out = append(out, iam.Membership{Organization: *o, CreatedAt: created.UTC(), Roles: []iam.Role{}})
 		return nil
 	})
 	if err != nil {
@@ -307,4 +301,11 @@ func (q *queries) UserMemberships(ctx context.Context, tenantID, userID string) 
 		}
 	}
 	return out, nil
+}
+
+func (q *queries) UserInMFAOrganization(ctx context.Context, tenantID, userID string) (bool, error) {
+	var in bool
+	err := q.r.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM organization_members m JOIN organizations o ON o.id = m.organization_id
+		WHERE m.tenant_id = $1 AND m.user_id = $2 AND o.mfa = 'required')`, tenantID, userID).Scan(&in)
+	return in, storeErr(err, "memberships", nil)
 }

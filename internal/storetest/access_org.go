@@ -24,6 +24,7 @@ var organizationTests = []test{
 	{"ListMembers", testListMembers},
 	{"ListMembersSharingARole", testListMembersSharingARole},
 	{"UserMemberships", testUserMemberships},
+	{"UserInMFAOrganization", testUserInMFAOrganization},
 }
 
 func testOrgCreateGet(t *testing.T, s iam.Store) {
@@ -35,10 +36,10 @@ func testOrgCreateGet(t *testing.T, s iam.Store) {
 				"plan": "enterprise", "seats": float64(250), "sso": true, "regions": []any{"eu", "us"},
 				"billing": map[string]any{"vat": "DE123", "net_days": float64(30)}, "note": nil,
 			},
-			CreatedAt: t0, UpdatedAt: at(time.Second + 999*time.Nanosecond)},
+			MFA: "required", CreatedAt: t0, UpdatedAt: at(time.Second + 999*time.Nanosecond)},
 		{ID: newID(t), TenantID: tn.ID, Name: "Globex", Alias: "globex-eu", Metadata: map[string]any{},
-			CreatedAt: at(time.Minute), UpdatedAt: at(time.Minute)},
-		{ID: newID(t), TenantID: tn.ID, Name: "Ünïcode GmbH", Alias: "unicode", CreatedAt: t0, UpdatedAt: t0},
+			MFA: "optional", CreatedAt: at(time.Minute), UpdatedAt: at(time.Minute)},
+		{ID: newID(t), TenantID: tn.ID, Name: "Ünïcode GmbH", Alias: "unicode", MFA: "optional", CreatedAt: t0, UpdatedAt: t0},
 	} {
 		must(t, s.CreateOrganization(ctx, want), "CreateOrganization "+want.Alias)
 		got, err := s.GetOrganization(ctx, tn.ID, want.ID)
@@ -244,6 +245,7 @@ func testOrgUpdate(t *testing.T, s iam.Store) {
 	upd := *o
 	upd.Name, upd.Alias, upd.ExternalID, upd.UpdatedAt = "Acme Worldwide", "acme-ww", "crm-9", at(time.Hour)
 	upd.Metadata = map[string]any{"plan": "enterprise", "seats": float64(10)}
+	upd.MFA = "required"
 	upd.CreatedAt = at(24 * time.Hour) // not mutable
 	must(t, s.UpdateOrganization(ctx, &upd), "UpdateOrganization")
 	want := upd
@@ -607,4 +609,47 @@ func testUserMemberships(t *testing.T, s iam.Store) {
 			t.Errorf("UserMemberships of %s = %d, %v; want none", name, len(ms), err)
 		}
 	}
+}
+
+func testUserInMFAOrganization(t *testing.T, s iam.Store) {
+	ctx := t.Context()
+	tn, other := createTenant(t, s), createTenant(t, s)
+	required := func(o *iam.Organization) { o.MFA = "required" }
+	strict := createOrg(t, s, tn.ID, "strict", required)
+	relaxed := createOrg(t, s, tn.ID, "relaxed")
+	u := createUser(t, s, tn.ID, "ada@example.com")
+	plain := createUser(t, s, tn.ID, "grace@example.com")
+	setMember(t, s, tn.ID, relaxed.ID, plain.ID, t0)
+	outsider := createUser(t, s, other.ID, "ada@example.com")
+	setMember(t, s, other.ID, createOrg(t, s, other.ID, "strict", required).ID, outsider.ID, t0)
+	setMember(t, s, tn.ID, relaxed.ID, u.ID, t0)
+	setMember(t, s, tn.ID, strict.ID, u.ID, t0)
+
+	want := func(step string, tenantID, userID string, want bool) {
+		t.Helper()
+		got, err := s.UserInMFAOrganization(ctx, tenantID, userID)
+		if err != nil || got != want {
+			t.Errorf("%s: UserInMFAOrganization = %v, %v; want %v", step, got, err, want)
+		}
+	}
+	want("a member of a required organization", tn.ID, u.ID, true)
+	want("a member of an optional organization only", tn.ID, plain.ID, false)
+	want("a user of another tenant in its required organization, asked in this tenant", tn.ID, outsider.ID, false)
+	want("a member asked about in another tenant", other.ID, u.ID, false)
+	want("an unknown user", tn.ID, newID(t), false)
+
+	_, err := s.RemoveMember(ctx, tn.ID, strict.ID, u.ID)
+	must(t, err, "RemoveMember")
+	want("after leaving the required organization", tn.ID, u.ID, false)
+
+	setMember(t, s, tn.ID, strict.ID, u.ID, t0)
+	upd := *strict
+	upd.MFA, upd.UpdatedAt = "optional", at(time.Hour)
+	must(t, s.UpdateOrganization(ctx, &upd), "UpdateOrganization to optional")
+	want("after the organization turned optional", tn.ID, u.ID, false)
+	upd.MFA, upd.UpdatedAt = "required", at(2*time.Hour)
+	must(t, s.UpdateOrganization(ctx, &upd), "UpdateOrganization to required")
+	want("after the organization turned required", tn.ID, u.ID, true)
+	must(t, s.DeleteOrganization(ctx, tn.ID, strict.ID), "DeleteOrganization")
+	want("after the organization was deleted", tn.ID, u.ID, false)
 }

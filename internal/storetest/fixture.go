@@ -248,10 +248,11 @@ func createAccessRole(t *testing.T, s iam.Tx, tenantID, orgID, name string, perm
 	return r
 }
 
-// createOrg inserts an organization with alias, named after it, changed by mods.
+// createOrg inserts an organization with alias, named after it, MFA
+// optional, changed by mods.
 func createOrg(t *testing.T, s iam.Tx, tenantID, alias string, mods ...func(*iam.Organization)) *iam.Organization {
 	t.Helper()
-	o := &iam.Organization{ID: newID(t), TenantID: tenantID, Name: "Org " + alias, Alias: alias, CreatedAt: t0, UpdatedAt: t0}
+	o := &iam.Organization{ID: newID(t), TenantID: tenantID, Name: "Org " + alias, Alias: alias, MFA: "optional", CreatedAt: t0, UpdatedAt: t0}
 	for _, m := range mods {
 		m(o)
 	}
