@@ -96,6 +96,11 @@ func (s *Service) secondStep(ctx context.Context, st *settings.Settings, u *iam.
 		return nil, err
 	}
 	if required {
+		// No second factor to guard: a right password ends the count, as a
+		// sign-in does.
+		if err := s.store.ClearLoginFailures(ctx, u.TenantID, email); err != nil {
+			return nil, err
+		}
 		raw, err := s.newChallenge(ctx, u, iam.ChallengeEnrollment, EnrollmentTokenPrefix, []byte(`{}`), enrollmentTTL, "auth.login.mfa_enrollment_required")
 		if err != nil {
 			return nil, err
