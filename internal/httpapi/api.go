@@ -69,7 +69,7 @@ func New(mux *http.ServeMux, version string, svc Services) huma.API {
 		"bearer": {Type: "http", Scheme: "bearer", BearerFormat: "JWT", Description: "An access token from /api/v1/auth/login."},
 	}
 	api := humago.New(mux, cfg)
-	a := &API{directory: svc.Directory, account: svc.Account, access: svc.Access, credentials: svc.Credentials, audit: svc.Audit, settings: svc.Settings,
+	a := &API{directory: svc.Directory, account: svc.Account, mfa: svc.MFA, access: svc.Access, credentials: svc.Credentials, audit: svc.Audit, settings: svc.Settings,
 		outbox: svc.Outbox, logins: svc.Logins, baseURL: svc.BaseURL}
 	api.UseMiddleware(refuseUntaggedIfMatch(api))
 	a.routes(api)
