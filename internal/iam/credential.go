@@ -81,4 +81,8 @@ type CredentialStore interface {
 	// RecordCredentialUse sets LastUsedAt of the credential to at, changing
 	// nothing else. CodeNotFound.
 	RecordCredentialUse(ctx context.Context, tenantID, id string, at time.Time) error
+	// DeleteUserCredential removes the user's credential whose ID is id.
+	// CodeNotFound when the user holds none such in the tenant, so that of
+	// two racing removals only one succeeds.
+	DeleteUserCredential(ctx context.Context, tenantID, userID, id string) error
 }
