@@ -12,6 +12,7 @@ import (
 	"github.com/gatehouse-iam/gatehouse/internal/directory"
 	"github.com/gatehouse-iam/gatehouse/internal/iam"
 	"github.com/gatehouse-iam/gatehouse/internal/mail"
+	"github.com/gatehouse-iam/gatehouse/internal/passkey"
 	"github.com/gatehouse-iam/gatehouse/internal/settings"
 )
 
@@ -31,6 +32,7 @@ type Services struct {
 	Audit     *audit.Log
 	Settings  *settings.Service
 	Outbox    *mail.OutboxLog
+	Passkeys  *passkey.Service
 	Logins    LoginObserver
 	// BaseURL returns a tenant's public base URL, for discovery documents
 	// and tenant answers.
@@ -45,6 +47,7 @@ type API struct {
 	audit     *audit.Log
 	settings  *settings.Service
 	outbox    *mail.OutboxLog
+	passkeys  *passkey.Service
 	logins    LoginObserver
 	baseURL   func(*iam.Tenant) string
 }
@@ -64,7 +67,7 @@ func New(mux *http.ServeMux, version string, svc Services) huma.API {
 	}
 	api := humago.New(mux, cfg)
 	a := &API{directory: svc.Directory, account: svc.Account, access: svc.Access, audit: svc.Audit, settings: svc.Settings,
-		outbox: svc.Outbox, logins: svc.Logins, baseURL: svc.BaseURL}
+		outbox: svc.Outbox, passkeys: svc.Passkeys, logins: svc.Logins, baseURL: svc.BaseURL}
 	api.UseMiddleware(refuseUntaggedIfMatch(api))
 	a.routes(api)
 	return api

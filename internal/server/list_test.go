@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/gatehouse-iam/gatehouse/internal/passkey/passkeytest"
 )
 
 // listEndpoints are every GET of /api/v1 that answers a list; the test below
@@ -31,6 +33,7 @@ func listEndpoints(r *rbac, adminID string) []string {
 		"/api/v1/groups",
 		"/api/v1/groups/" + r.finance + "/members",
 		"/api/v1/groups/" + r.finance + "/roles",
+		"/api/v1/mfa/webauthn",
 	}
 }
 
@@ -58,6 +61,9 @@ func listFixture(t *testing.T) (*harness, *rbac, string) {
 	h.patchSettings(r.admin, map[string]any{"signup": map[string]any{"policy": "invite_only"}})
 	for _, to := range []string{"nina@example.com", "omar@example.com"} {
 		h.post("/api/v1/invitations", r.admin, map[string]any{"email": to}).want(http.StatusCreated)
+	}
+	for range 2 { // the system tenant's relying party is the issuer's
+		h.registerPasskey(r.admin, passkeytest.New("http://gatehouse.test"), "")
 	}
 	r.admin = h.admin() // a second session
 	return h, r, me
