@@ -34,34 +34,34 @@ func (s *Service) begin(ctx context.Context, tenantID, userID string, purpose ia
 
 // consume deletes the tenant's challenge of purpose whose token is tok and
 // returns it with its session; with owner set, only a challenge of that
-// user. Every finish consumes its challenge, whatever
-// its outcome, so that no assertion or attestation is tried twice against
-// one challenge. It audits each refusal under action, with the user that
-// the challenge names, and answers errChallenge.
-func (s *Service) consume(ctx context.Context, tenantID, owner, tok string, purpose iam.ChallengePurpose, action string) (*iam.MFAChallenge, *webauthn.SessionData, error) {
+// user. Every finish consumes its challenge, whatever its outcome, so that
+// no assertion or attestation is tried twice against one challenge. It
+// audits each refusal under action, with the user that the challenge names,
+// and answers refused.
+func (s *Service) consume(ctx context.Context, tenantID, owner, tok string, purpose iam.ChallengePurpose, action string, refused error) (*iam.MFAChallenge, *webauthn.SessionData, error) {
 	c, err := s.store.MFAChallengeByHash(ctx, tenantID, token.HashOpaque(tok))
 	switch {
 	case iam.IsCode(err, iam.CodeNotFound):
-		return nil, nil, s.refuse(ctx, tenantID, "", action, "unknown_challenge", errChallenge)
+		return nil, nil, s.refuse(ctx, tenantID, "", action, "unknown_challenge", refused)
 	case err != nil:
 		return nil, nil, err
 	case c.Purpose != purpose:
 		// A token of another step (a login's second factor, a
 		// registration) is no token of this one; it stays for its own.
-		return nil, nil, s.refuse(ctx, tenantID, c.UserID, action, "challenge_of_"+string(c.Purpose), errChallenge)
+		return nil, nil, s.refuse(ctx, tenantID, c.UserID, action, "challenge_of_"+string(c.Purpose), refused)
 	case owner != "" && c.UserID != owner:
 		// Someone else's token: refused, and left to its user.
-		return nil, nil, s.refuse(ctx, tenantID, owner, action, "challenge_of_another_user", errChallenge)
+		return nil, nil, s.refuse(ctx, tenantID, owner, action, "challenge_of_another_user", refused)
 	}
 	err = s.store.DeleteMFAChallenge(ctx, tenantID, c.ID)
 	switch {
 	case iam.IsCode(err, iam.CodeNotFound):
 		// A concurrent finish took it first.
-		return nil, nil, s.refuse(ctx, tenantID, c.UserID, action, "challenge_used", errChallenge)
+		return nil, nil, s.refuse(ctx, tenantID, c.UserID, action, "challenge_used", refused)
 	case err != nil:
 		return nil, nil, err
 	case !s.now().Before(c.ExpiresAt):
-		return nil, nil, s.refuse(ctx, tenantID, c.UserID, action, "challenge_expired", errChallenge)
+		return nil, nil, s.refuse(ctx, tenantID, c.UserID, action, "challenge_expired", refused)
 	}
 	var session webauthn.SessionData
 	if err := json.Unmarshal(c.State, &session); err != nil {

@@ -56,7 +56,7 @@ func (s *Service) FinishLogin(ctx context.Context, token string, assertion json.
 	if err != nil {
 		return nil, "", nil, err
 	}
-	_, session, err := s.consume(ctx, t.ID, "", token, iam.ChallengeWebAuthnLogin, failedAction)
+	_, session, err := s.consume(ctx, t.ID, "", token, iam.ChallengeWebAuthnLogin, failedAction, errChallenge)
 	if err != nil {
 		return nil, "", nil, err
 	}

@@ -61,14 +61,24 @@ func (s *Service) BeginRegistration(ctx context.Context) (token string, options 
 	return token, options, nil
 }
 
+// A failed registration answers 400, not 401: the caller is signed in, and
+// a client that took a 401 for an ended session would sign them out.
+var (
+	errRegistrationToken = iam.Invalid("the registration is unknown, finished or expired: begin again",
+		map[string]string{"token": "unknown, used or expired"})
+	errRegistrationRefused = iam.Invalid("the authenticator's response does not verify against this registration",
+		map[string]string{"credential": "does not verify"})
+)
+
 // FinishRegistration verifies the authenticator's answer to the
 // registration begun with token (WebAuthn Level 3 §7.1) and stores the new
 // passkey under name (trimmed; "Passkey" when empty). The challenge is used
-// up whatever the outcome. Errors: CodeInvalid (name, or a credential that
-// is no registration response), CodeInvalidToken (unknown, used or expired
-// token), CodeInvalidCredentials (a response that does not verify: another
-// challenge, origin or relying party), CodeConflict (a passkey registered
-// already), CodeStateConflict (the most passkeys allowed).
+// up whatever the outcome; each refusal is audited with its reason
+// (mfa.webauthn.register_failed). Errors: CodeInvalid (the name; an
+// unknown, used or expired token; a credential that is no registration
+// response or that does not verify: another challenge, origin or relying
+// party), CodeConflict (a passkey registered already), CodeStateConflict
+// (the most passkeys allowed).
 func (s *Service) FinishRegistration(ctx context.Context, token, name string, credential json.RawMessage) (*Passkey, error) {
 	p, err := permission.AuthenticatedUser(ctx)
 	if err != nil {
@@ -86,7 +96,7 @@ func (s *Service) FinishRegistration(ctx context.Context, token, name string, cr
 		return nil, err
 	}
 	const action = "mfa.webauthn.register_failed"
-	_, session, err := s.consume(ctx, p.TenantID, p.UserID, token, iam.ChallengeWebAuthnRegister, action)
+	_, session, err := s.consume(ctx, p.TenantID, p.UserID, token, iam.ChallengeWebAuthnRegister, action, errRegistrationToken)
 	if err != nil {
 		return nil, err
 	}
@@ -104,7 +114,7 @@ func (s *Service) FinishRegistration(ctx context.Context, token, name string, cr
 	}
 	created, err := wa.CreateCredential(&user{u: p.User, creds: creds}, *session, parsed)
 	if err != nil {
-		return nil, s.refuse(ctx, p.TenantID, p.UserID, action, "invalid_response: "+detail(err), errNotAccepted)
+		return nil, s.refuse(ctx, p.TenantID, p.UserID, action, "invalid_response: "+detail(err), errRegistrationRefused)
 	}
 	now := s.now()
 	rec := &record{Name: name, Credential: *created}

@@ -453,30 +453,30 @@ func TestPasskeyRegistrationRefusals(t *testing.T) {
 		{"another origin", func(h *harness, c *ceremony, r *passkeytest.Registration) json.RawMessage {
 			r.Origin = "https://evil.example"
 			return encodeRegistration(h.t, r)
-		}, http.StatusUnauthorized, "invalid_credentials", "invalid_response"},
+		}, http.StatusBadRequest, "invalid_request", "invalid_response"},
 		{"another relying party", func(h *harness, c *ceremony, r *passkeytest.Registration) json.RawMessage {
 			r.RPID = "evil.example"
 			return encodeRegistration(h.t, r)
-		}, http.StatusUnauthorized, "invalid_credentials", "invalid_response"},
+		}, http.StatusBadRequest, "invalid_request", "invalid_response"},
 		{"another challenge", func(h *harness, c *ceremony, r *passkeytest.Registration) json.RawMessage {
 			*c = h.beginRegistration(ann)
 			return encodeRegistration(h.t, r)
-		}, http.StatusUnauthorized, "invalid_credentials", "invalid_response"},
+		}, http.StatusBadRequest, "invalid_request", "invalid_response"},
 		{"an assertion's client data", func(h *harness, c *ceremony, r *passkeytest.Registration) json.RawMessage {
 			r.Type = "webauthn.get"
 			return encodeRegistration(h.t, r)
-		}, http.StatusUnauthorized, "invalid_credentials", "invalid_response"},
+		}, http.StatusBadRequest, "invalid_request", "invalid_response"},
 		{"another user's token", func(h *harness, c *ceremony, r *passkeytest.Registration) json.RawMessage {
 			*c = h.beginRegistration(bob)
 			return encodeRegistration(h.t, r)
-		}, http.StatusUnauthorized, "invalid_token", "challenge_of_another_user"},
+		}, http.StatusBadRequest, "invalid_request", "challenge_of_another_user"},
 		{"garbage for a credential", func(h *harness, c *ceremony, r *passkeytest.Registration) json.RawMessage {
 			return json.RawMessage(`{"id":"x","type":"public-key","response":{"attestationObject":"AAAA"}}`)
 		}, http.StatusBadRequest, "invalid_request", "malformed_response"},
 		{"an expired challenge", func(h *harness, c *ceremony, r *passkeytest.Registration) json.RawMessage {
 			h.clock.Advance(5*time.Minute + time.Second)
 			return encodeRegistration(h.t, r)
-		}, http.StatusUnauthorized, "invalid_token", "challenge_expired"},
+		}, http.StatusBadRequest, "invalid_request", "challenge_expired"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -508,7 +508,7 @@ func TestPasskeyRegistrationRefusals(t *testing.T) {
 		}
 		body := encodeRegistration(t, r)
 		h.finishRegistration(ann, c, "Key", body).want(http.StatusCreated)
-		h.finishRegistration(ann, c, "Key", body).wantError(http.StatusUnauthorized, "invalid_token")
+		biWantError(h.finishRegistration(ann, c, "Key", body), http.StatusBadRequest, "invalid_request", "token")
 		// The same key under a new challenge is refused as a duplicate.
 		c = h.beginRegistration(ann)
 		r.Challenge = strings.Split(strings.Split(string(c.Options), `"challenge":"`)[1], `"`)[0]
