@@ -53,7 +53,9 @@ type Deps struct {
 	// BaseURL returns a tenant's public base URL: where the links in its
 	// mails point, and the issuer and audience of its access tokens.
 	BaseURL func(*iam.Tenant) string
-	Now     func() time.Time
+	// Passkeys verifies passwordless sign-ins with a passkey.
+	Passkeys PasskeyVerifier
+	Now      func() time.Time
 }
 
 // Service signs users in and out, runs their self-service account life
@@ -66,6 +68,7 @@ type Service struct {
 	mailer   Mailer
 	factors  *mfa.Service
 	baseURL  func(*iam.Tenant) string
+	passkeys PasskeyVerifier
 	now      func() time.Time
 	cache    *principalCache
 }
@@ -74,7 +77,7 @@ type Service struct {
 func New(d Deps) *Service {
 	utc := func() time.Time { return d.Now().UTC().Truncate(time.Microsecond) }
 	return &Service{store: d.Store, hasher: d.Hasher, issuer: d.Issuer, settings: d.Settings, mailer: d.Mailer, factors: d.Factors,
-		baseURL: d.BaseURL, now: utc, cache: newPrincipalCache(utc)}
+		baseURL: d.BaseURL, passkeys: d.Passkeys, now: utc, cache: newPrincipalCache(utc)}
 }
 
 // ForgetUser drops cached sessions of a user so that changes to them apply at once.

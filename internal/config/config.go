@@ -47,6 +47,13 @@ type Config struct {
 	AuthRateBurst     int
 	// SMTP is the mail server; without a Host mail stays in the outbox.
 	SMTP mail.SMTPConfig
+	// WebAuthnRPID and WebAuthnRPOrigins are the passkey relying party of
+	// the system tenant (and of every request in single-tenant mode): by
+	// default the issuer's host and origin. WebAuthnRPID is empty when the
+	// issuer's host is an IP address and none is configured, since an IP
+	// address cannot be a relying party id: passkeys are then unavailable.
+	WebAuthnRPID      string
+	WebAuthnRPOrigins []string
 }
 
 // setting is one configuration key: its flag (if any), default and help.
@@ -82,6 +89,8 @@ var settings = []setting{
 	{"smtp_password", "", "", "SMTP password"},
 	{"smtp_from", "", "", "sender address, e.g. noreply@example.com; required with smtp_host"},
 	{"smtp_from_name", "", "", "sender display name"},
+	{"webauthn_rp_id", "", "", "passkey relying party id: a domain name (default: the issuer's host)"},
+	{"webauthn_rp_origins", "", "", "comma-separated origins where passkeys are used (default: the issuer's origin)"},
 }
 
 // Keys returns every key with its default and help, for documentation.
@@ -285,6 +294,7 @@ func parse(k *koanf.Koanf) (*Config, error) {
 		c.TrustedProxies = append(c.TrustedProxies, prefix.Masked())
 	}
 	c.AuthRateBurst = integer("auth_rate_burst", 1, 1_000_000)
+	c.WebAuthnRPID, c.WebAuthnRPOrigins = parseWebAuthn(c.Issuer, str("webauthn_rp_id"), str("webauthn_rp_origins"), bad)
 	if len(problems) > 0 {
 		sort.Strings(problems)
 		return nil, &Error{Problems: problems}
@@ -331,6 +341,75 @@ func parseSMTP(str func(string) string, raw func(string, bool) string, integer f
 		bad("smtp_username", "%v", err)
 	}
 	return c
+}
+
+// parseWebAuthn reads the passkey relying party: its id, a domain name that
+// is each origin's host or a parent of it (WebAuthn Level 3 §5.1.3 lets an
+// origin use its own domain or a registrable suffix of it), and the origins,
+// each an http(s) scheme, host and optional port.
+func parseWebAuthn(issuer, rpID, origins string, bad func(key, format string, args ...any)) (string, []string) {
+	rpID = strings.ToLower(rpID)
+	iss, err := url.Parse(issuer)
+	if err != nil || (iss.Scheme != "http" && iss.Scheme != "https") || iss.Host == "" {
+		return "", nil // the issuer's own problem is reported
+	}
+	switch {
+	case rpID != "" && net.ParseIP(rpID) != nil:
+		bad("webauthn_rp_id", "must be a domain name, not an IP address, got %q", rpID)
+		return "", nil
+	case rpID != "" && !validDomain(rpID):
+		bad("webauthn_rp_id", "must be a domain name such as example.com, got %q", rpID)
+		return "", nil
+	case rpID == "" && net.ParseIP(iss.Hostname()) != nil:
+		if origins != "" {
+			bad("webauthn_rp_id", "must be set with webauthn_rp_origins when the issuer's host is an IP address")
+		}
+		return "", nil
+	case rpID == "":
+		rpID = strings.ToLower(iss.Hostname())
+	}
+	var out []string
+	if origins == "" {
+		origins = iss.Scheme + "://" + iss.Host
+	}
+	for _, o := range strings.Split(origins, ",") {
+		o = strings.TrimSpace(o)
+		if o == "" {
+			continue
+		}
+		u, err := url.Parse(o)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil ||
+			(u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" {
+			bad("webauthn_rp_origins", "%q is not an origin such as https://id.example.com", o)
+			continue
+		}
+		host := strings.ToLower(u.Hostname())
+		if host != rpID && !strings.HasSuffix(host, "."+rpID) {
+			bad("webauthn_rp_origins", "the host of %q is not %s or a subdomain of it (webauthn_rp_id)", o, rpID)
+			continue
+		}
+		out = append(out, strings.ToLower(u.Scheme)+"://"+strings.ToLower(u.Host))
+	}
+	return rpID, out
+}
+
+// validDomain reports whether s is a host name of dot-separated labels of
+// letters, digits and inner hyphens.
+func validDomain(s string) bool {
+	if len(s) > 253 {
+		return false
+	}
+	for _, label := range strings.Split(s, ".") {
+		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for _, r := range label {
+			if (r < 'a' || r > 'z') && (r < '0' || r > '9') && r != '-' {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // IsConfigError reports whether err is a configuration problem.

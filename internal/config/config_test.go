@@ -86,6 +86,8 @@ func TestDefaults(t *testing.T) {
 		AuthRatePerSecond: 5,
 		AuthRateBurst:     20,
 		SMTP:              mail.SMTPConfig{Port: 587, TLS: mail.TLSStartTLS},
+		WebAuthnRPID:      "localhost",
+		WebAuthnRPOrigins: []string{"http://localhost:8080"},
 	}
 	if !reflect.DeepEqual(*c, want) {
 		t.Errorf("defaults:\n got %+v\nwant %+v", *c, want)
@@ -126,6 +128,30 @@ func TestIssuer(t *testing.T) {
 			c := mustLoad(t, source{env: tt.env})
 			if c.Issuer != tt.issuer {
 				t.Errorf("Issuer = %q, want %q", c.Issuer, tt.issuer)
+			}
+		})
+	}
+}
+
+func TestWebAuthn(t *testing.T) {
+	tests := []struct {
+		name    string
+		env     map[string]string
+		rpID    string
+		origins []string
+	}{
+		{"from the issuer", map[string]string{"GATEHOUSE_ISSUER": "https://ID.example.com:8443/auth"}, "id.example.com", []string{"https://id.example.com:8443"}},
+		{"an IP issuer turns passkeys off", map[string]string{"GATEHOUSE_ISSUER": "http://127.0.0.1:8080"}, "", nil},
+		{"a parent domain", map[string]string{"GATEHOUSE_ISSUER": "https://id.example.com", "GATEHOUSE_WEBAUTHN_RP_ID": "Example.com"},
+			"example.com", []string{"https://id.example.com"}},
+		{"configured", map[string]string{"GATEHOUSE_ISSUER": "http://127.0.0.1:8080", "GATEHOUSE_WEBAUTHN_RP_ID": "localhost",
+			"GATEHOUSE_WEBAUTHN_RP_ORIGINS": "http://localhost:8080, https://app.localhost/"}, "localhost", []string{"http://localhost:8080", "https://app.localhost"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := mustLoad(t, source{env: tt.env})
+			if c.WebAuthnRPID != tt.rpID || !reflect.DeepEqual(c.WebAuthnRPOrigins, tt.origins) {
+				t.Errorf("relying party %q %q, want %q %q", c.WebAuthnRPID, c.WebAuthnRPOrigins, tt.rpID, tt.origins)
 			}
 		})
 	}
@@ -284,6 +310,14 @@ func TestInvalid(t *testing.T) {
 		{"smtp credentials in the clear", source{env: env("GATEHOUSE_SMTP_HOST", "smtp.example.com", "GATEHOUSE_SMTP_FROM", "a@example.com",
 			"GATEHOUSE_SMTP_TLS", "none", "GATEHOUSE_SMTP_USERNAME", "u", "GATEHOUSE_SMTP_PASSWORD", "p")}, "smtp_username"},
 		{"smtp_password unquoted number in file", source{file: "smtp_username: u\nsmtp_password: 1234567\n"}, "smtp_password"},
+		{"webauthn_rp_id an IP address", source{env: env("GATEHOUSE_WEBAUTHN_RP_ID", "192.0.2.1")}, "webauthn_rp_id"},
+		{"webauthn_rp_id with a port", source{env: env("GATEHOUSE_WEBAUTHN_RP_ID", "example.com:443")}, "webauthn_rp_id"},
+		{"webauthn_rp_origins without an rp id on an IP issuer", source{env: env("GATEHOUSE_ISSUER", "http://192.0.2.1:8080",
+			"GATEHOUSE_WEBAUTHN_RP_ORIGINS", "http://192.0.2.1:8080")}, "webauthn_rp_id"},
+		{"webauthn_rp_origins not an origin", source{env: env("GATEHOUSE_WEBAUTHN_RP_ORIGINS", "http://localhost:8080/login")}, "webauthn_rp_origins"},
+		{"webauthn_rp_origins outside the rp id", source{env: env("GATEHOUSE_WEBAUTHN_RP_ID", "example.com",
+			"GATEHOUSE_WEBAUTHN_RP_ORIGINS", "https://id.example.com,https://example.org")}, "webauthn_rp_origins"},
+		{"webauthn_rp_id that the issuer is not under", source{env: env("GATEHOUSE_WEBAUTHN_RP_ID", "example.com")}, "webauthn_rp_origins"},
 		{"unknown key in file", source{file: "listen: \":9000\"\nlisten_port: 9000\n"}, "listen_port"},
 		{"invalid value in file", source{file: "log_level: loud\n"}, "log_level"},
 		{"missing file", source{flags: []string{"--config=/nonexistent/gatehouse.yaml"}}, "config"},

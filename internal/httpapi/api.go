@@ -14,6 +14,7 @@ import (
 	"github.com/gatehouse-iam/gatehouse/internal/iam"
 	"github.com/gatehouse-iam/gatehouse/internal/mail"
 	"github.com/gatehouse-iam/gatehouse/internal/mfa"
+	"github.com/gatehouse-iam/gatehouse/internal/passkey"
 	"github.com/gatehouse-iam/gatehouse/internal/settings"
 )
 
@@ -35,6 +36,7 @@ type Services struct {
 	Audit       *audit.Log
 	Settings    *settings.Service
 	Outbox      *mail.OutboxLog
+	Passkeys    *passkey.Service
 	Logins      LoginObserver
 	// BaseURL returns a tenant's public base URL, for discovery documents
 	// and tenant answers.
@@ -51,6 +53,7 @@ type API struct {
 	audit       *audit.Log
 	settings    *settings.Service
 	outbox      *mail.OutboxLog
+	passkeys    *passkey.Service
 	logins      LoginObserver
 	baseURL     func(*iam.Tenant) string
 }
@@ -70,7 +73,7 @@ func New(mux *http.ServeMux, version string, svc Services) huma.API {
 	}
 	api := humago.New(mux, cfg)
 	a := &API{directory: svc.Directory, account: svc.Account, mfa: svc.MFA, access: svc.Access, credentials: svc.Credentials, audit: svc.Audit, settings: svc.Settings,
-		outbox: svc.Outbox, logins: svc.Logins, baseURL: svc.BaseURL}
+		outbox: svc.Outbox, passkeys: svc.Passkeys, logins: svc.Logins, baseURL: svc.BaseURL}
 	api.UseMiddleware(refuseUntaggedIfMatch(api))
 	a.routes(api)
 	return api

@@ -27,6 +27,14 @@ func (a *API) routes(api huma.API) {
 	huma.Register(api, operation(http.MethodDelete, v1+"/me/sessions/{id}", "end-my-session", "End one of the caller's sessions", "me", 204, true), a.endMySession)
 	huma.Register(api, operation(http.MethodDelete, v1+"/me/sessions", "end-my-other-sessions", "End all the caller's sessions but this one", "me", 204, true), a.endMyOtherSessions)
 
+	huma.Register(api, operation(http.MethodPost, v1+"/auth/passkey/begin", "begin-passkey-login", "Start a passwordless sign-in with a passkey", "auth", 200, false), a.beginPasskeyLogin)
+	huma.Register(api, operation(http.MethodPost, v1+"/auth/passkey/finish", "finish-passkey-login", "Sign in with a passkey's assertion", "auth", 200, false), a.finishPasskeyLogin)
+	huma.Register(api, operation(http.MethodPost, v1+"/mfa/webauthn/register/begin", "begin-passkey-registration", "Start registering a passkey", "mfa", 200, true), a.beginPasskeyRegistration)
+	huma.Register(api, operation(http.MethodPost, v1+"/mfa/webauthn/register/finish", "finish-passkey-registration", "Store a passkey from its attestation", "mfa", 201, true), a.finishPasskeyRegistration)
+	huma.Register(api, operation(http.MethodGet, v1+"/mfa/webauthn", "list-passkeys", "The caller's passkeys, oldest first", "mfa", 200, true), a.listPasskeys)
+	huma.Register(api, operation(http.MethodPatch, v1+"/mfa/webauthn/{id}", "rename-passkey", "Rename one of the caller's passkeys", "mfa", 200, true), a.renamePasskey)
+	huma.Register(api, operation(http.MethodDelete, v1+"/mfa/webauthn/{id}", "delete-passkey", "Delete one of the caller's passkeys", "mfa", 204, true), a.deletePasskey)
+
 	huma.Register(api, operation(http.MethodPost, v1+"/users", "create-user", "Create a user", "users", 201, true), a.createUser)
 	huma.Register(api, operation(http.MethodGet, v1+"/users", "list-users", "List users", "users", 200, true), a.listUsers)
 	huma.Register(api, operation(http.MethodGet, v1+"/users/{id}", "get-user", "Get a user", "users", 200, true), a.getUser)

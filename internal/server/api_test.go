@@ -106,6 +106,11 @@ var managementRoutes = []struct {
 	{"GET", "/api/v1/settings", "settings.manage"},
 	{"PATCH", "/api/v1/settings", "settings.manage"},
 	{"GET", "/api/v1/outbox", "settings.manage"},
+	{"POST", "/api/v1/mfa/webauthn/register/begin", ""},
+	{"POST", "/api/v1/mfa/webauthn/register/finish", ""},
+	{"GET", "/api/v1/mfa/webauthn", ""},
+	{"PATCH", "/api/v1/mfa/webauthn/{id}", ""},
+	{"DELETE", "/api/v1/mfa/webauthn/{id}", ""},
 }
 
 var publicRoutes = []struct{ method, path string }{
@@ -121,6 +126,8 @@ var publicRoutes = []struct{ method, path string }{
 	{"POST", "/api/v1/auth/password-strength"},
 	{"POST", "/api/v1/auth/mfa/verify"},
 	{"POST", "/api/v1/auth/mfa/email/send"},
+	{"POST", "/api/v1/auth/passkey/begin"},
+	{"POST", "/api/v1/auth/passkey/finish"},
 }
 
 const someID = "01900000-0000-7000-8000-000000000000"
@@ -178,6 +185,8 @@ func bodyFor(method, path string) any {
 	case strings.HasPrefix(path, "/access/v1/"):
 		return map[string]any{"subject": map[string]any{"type": "user", "id": someID}, "action": map[string]any{"name": "invoices.read"},
 			"resource": map[string]any{"type": "organization", "id": "acme"}}
+	case path == "/api/v1/mfa/webauthn/register/finish":
+		return map[string]any{"token": "x", "credential": map[string]any{}}
 	case method == "PATCH":
 		return map[string]any{"name": "x"}
 	}

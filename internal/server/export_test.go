@@ -1,7 +1,9 @@
 package server
 
 import (
+	"context"
 	"net/http"
+	"time"
 
 	"github.com/gatehouse-iam/gatehouse/internal/account"
 	"github.com/gatehouse-iam/gatehouse/internal/authn"
@@ -27,4 +29,13 @@ func (s *Server) Mux(surface string) *http.ServeMux {
 		return s.mux.ops
 	}
 	panic("no surface " + surface)
+}
+
+// SessionMFAAt returns when a session last passed a second factor.
+func (s *Server) SessionMFAAt(ctx context.Context, tenantID, sessionID string) (*time.Time, error) {
+	sess, err := s.store.GetSession(ctx, tenantID, sessionID)
+	if err != nil {
+		return nil, err
+	}
+	return sess.MFAAt, nil
 }

@@ -138,7 +138,7 @@ func TestTOTPSignIn(t *testing.T) {
 	// The code accepted is refused again, in another login too.
 	h.clock.Advance(30 * time.Second)
 	again := loginStep(t, h, "ada@example.com", adaPassword)
-	mfaVerify(h, again.MFAToken, "totp", totpAt(t, secret, h.clock.Now())).wantError(http.StatusUnauthorized, "invalid_credentials")
+	mfaVerify(h, again.MFAToken, "totp", totpAt(t, secret, now.Add(30*time.Second))).wantError(http.StatusUnauthorized, "invalid_credentials")
 	h.clock.Advance(30 * time.Second)
 	mfaVerify(h, again.MFAToken, "totp", totpAt(t, secret, h.clock.Now())).want(http.StatusOK)
 

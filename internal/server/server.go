@@ -27,6 +27,7 @@ import (
 	"github.com/gatehouse-iam/gatehouse/internal/iam"
 	"github.com/gatehouse-iam/gatehouse/internal/mail"
 	"github.com/gatehouse-iam/gatehouse/internal/mfa"
+	"github.com/gatehouse-iam/gatehouse/internal/passkey"
 	"github.com/gatehouse-iam/gatehouse/internal/password"
 	"github.com/gatehouse-iam/gatehouse/internal/settings"
 	"github.com/gatehouse-iam/gatehouse/internal/sqlstore"
@@ -157,8 +158,10 @@ func wire(ctx context.Context, opts Options, store *sqlstore.Store) (*Server, er
 	outbox := mail.NewOutbox(now, transport != nil)
 	mailer := tenantMailer{outbox: outbox, settings: st}
 	factors := mfa.New(mfa.Deps{Store: store, Master: master, Mailer: mailer, Issuer: "Gatehouse", Now: now})
+	passkeys := passkey.New(passkey.Deps{Store: store, Now: now, RelyingParties: passkey.RelyingParties{
+		ID: cfg.WebAuthnRPID, Origins: cfg.WebAuthnRPOrigins, MultiTenant: cfg.MultiTenant, BaseURL: baseURLs.Of}})
 	acc := account.New(account.Deps{Store: store, Hasher: hasher, Issuer: issuer, Settings: st,
-		Mailer: mailer, Factors: factors, BaseURL: baseURLs.Of, Now: now})
+		Mailer: mailer, Factors: factors, BaseURL: baseURLs.Of, Passkeys: passkeys, Now: now})
 	// Access tokens, and enrollment tokens that may only enrol a second
 	// factor; the machine-identity and SCIM capabilities register their
 	// secrets' prefixes here.
@@ -193,7 +196,7 @@ func wire(ctx context.Context, opts Options, store *sqlstore.Store) (*Server, er
 		Audit: audit.NewLog(store), Settings: st, Outbox: mail.NewOutboxLog(store, func(ctx context.Context, p *iam.Principal, m *iam.Mail) (bool, error) {
 			return access.MayReadMail(ctx, store, p, m)
 		}),
-		Logins: metrics, BaseURL: baseURLs.Of})
+		Passkeys: passkeys, Logins: metrics, BaseURL: baseURLs.Of})
 	limiter := newIPLimiter(cfg.AuthRatePerSecond, cfg.AuthRateBurst, store, now)
 	s.routes(metrics)
 	metrics.watchHasher(hasher)

@@ -19,6 +19,8 @@ var credentialTests = []test{
 	{"GoneWithUser", testCredentialGoneWithUser},
 	{"Rollback", testCredentialRollback},
 	{"ConcurrentPut", testCredentialConcurrentPut},
+	{"DeleteOne", testCredentialDeleteOne},
+	{"ConcurrentDeleteOne", testCredentialConcurrentDeleteOne},
 }
 
 // deviceType stands for the types a user holds several of, told apart by name.
@@ -265,4 +267,46 @@ func testCredentialConcurrentPut(t *testing.T, s iam.Store) {
 			t.Errorf("device-%d after the race: %v", i, err)
 		}
 	}
+}
+
+// testCredentialDeleteOne: a user's credential goes by its id, and only
+// from its own user in its own tenant.
+func testCredentialDeleteOne(t *testing.T, s iam.Store) {
+	ctx := t.Context()
+	tn, other := createTenant(t, s), createTenant(t, s)
+	ada := createUser(t, s, tn.ID, "ada@example.com")
+	grace := createUser(t, s, tn.ID, "grace@example.com")
+	key1 := putCredential(t, s, newCredential(t, ada, iam.CredentialWebAuthn, "key-1"))
+	key2 := putCredential(t, s, newCredential(t, ada, iam.CredentialWebAuthn, "key-2"))
+	pw := putCredential(t, s, newCredential(t, ada, iam.CredentialPassword, ""))
+
+	wantCode(t, s.DeleteUserCredential(ctx, tn.ID, grace.ID, key1.ID), iam.CodeNotFound, "DeleteUserCredential of another user's credential")
+	wantCode(t, s.DeleteUserCredential(ctx, other.ID, ada.ID, key1.ID), iam.CodeNotFound, "DeleteUserCredential in another tenant")
+	wantCode(t, s.DeleteUserCredential(ctx, tn.ID, ada.ID, newID(t)), iam.CodeNotFound, "DeleteUserCredential of an unknown id")
+	must(t, s.DeleteUserCredential(ctx, tn.ID, ada.ID, key1.ID), "DeleteUserCredential")
+	wantCode(t, s.DeleteUserCredential(ctx, tn.ID, ada.ID, key1.ID), iam.CodeNotFound, "DeleteUserCredential twice")
+
+	_, err := s.GetCredential(ctx, tn.ID, ada.ID, iam.CredentialWebAuthn, "key-1")
+	wantCode(t, err, iam.CodeNotFound, "GetCredential of the deleted credential")
+	wantCredential(t, s, "the other passkey", key2)
+	wantCredential(t, s, "the password", pw)
+}
+
+// testCredentialConcurrentDeleteOne: of racing removals of one credential,
+// one succeeds and the others find it gone.
+func testCredentialConcurrentDeleteOne(t *testing.T, s iam.Store) {
+	ctx := t.Context()
+	tn := createTenant(t, s)
+	ada := createUser(t, s, tn.ID, "ada@example.com")
+	key := putCredential(t, s, newCredential(t, ada, iam.CredentialWebAuthn, "key"))
+	const n = 6
+	won, errs := make([]bool, n), make([]error, n)
+	raceN(n, func(i int) {
+		err := s.DeleteUserCredential(ctx, tn.ID, ada.ID, key.ID)
+		won[i] = err == nil
+		if err != nil && !iam.IsCode(err, iam.CodeNotFound) {
+			errs[i] = err
+		}
+	})
+	singleWinner(t, "DeleteUserCredential", won, errs)
 }
