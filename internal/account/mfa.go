@@ -1,6 +1,7 @@
 package account
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"slices"
@@ -160,11 +161,13 @@ func (s *Service) challenge(ctx context.Context, raw string, purpose iam.Challen
 	return c, nil
 }
 
-// MFAVerifyInput answers a login's second step.
+// MFAVerifyInput answers a login's second step: Code for TOTP, email and
+// recovery codes, Assertion for a passkey.
 type MFAVerifyInput struct {
-	Token  string
-	Method string
-	Code   string
+	Token     string
+	Method    string
+	Code      string
+	Assertion json.RawMessage
 }
 
 // VerifyMFA completes a login's second step with a code: the session opens
@@ -183,11 +186,10 @@ func (s *Service) VerifyMFA(ctx context.Context, in MFAVerifyInput) (*Tokens, er
 	if err != nil {
 		return nil, err
 	}
-	if in.Method == mfa.MethodWebAuthn {
-		return nil, iam.Invalid("use the passkey endpoints for a passkey", map[string]string{"method": "webauthn answers with an assertion"})
-	}
-	if err := mfa.CheckFormat(in.Method, in.Code); err != nil {
-		return nil, err
+	if in.Method != mfa.MethodWebAuthn {
+		if err := mfa.CheckFormat(in.Method, in.Code); err != nil {
+			return nil, err
+		}
 	}
 	status, err := s.factors.StatusOf(ctx, u.TenantID, u.ID)
 	if err != nil {
@@ -197,9 +199,85 @@ func (s *Service) VerifyMFA(ctx context.Context, in MFAVerifyInput) (*Tokens, er
 		return nil, &iam.Error{Code: iam.CodeInvalid, Message: "this method cannot complete the sign-in",
 			Details: map[string]any{"fields": map[string]string{"method": "not one of the account's methods"}, "methods": status.Methods()}}
 	}
+	if in.Method == mfa.MethodWebAuthn {
+		check, err := s.passkeyAnswer(ctx, u, step.WebAuthn, in.Assertion)
+		if err != nil {
+			return nil, err
+		}
+		return s.completeStep(ctx, c, u, step, func(_ iam.Tx, state *loginStep) (string, error) {
+			return check(&state.WebAuthn)
+		})
+	}
 	return s.completeStep(ctx, c, u, step, func(tx iam.Tx, state *loginStep) (string, error) {
 		return s.factors.Check(ctx, tx, u, in.Method, in.Code, state.EmailCode)
 	})
+}
+
+var errPasskeyNotBegun = iam.Errorf(iam.CodeStateConflict, "ask for the passkey's options first")
+
+// passkeyAnswer verifies a passkey assertion against the ceremony state a
+// step holds, before the step's transaction: the passkey service writes
+// the key's sign count in a transaction of its own. The check it returns
+// runs under the step's lock and ends the ceremony, so that an assertion
+// answers it once however many requests carry it.
+func (s *Service) passkeyAnswer(ctx context.Context, u *iam.User, state json.RawMessage, assertion json.RawMessage) (func(*json.RawMessage) (string, error), error) {
+	if len(state) == 0 {
+		return nil, errPasskeyNotBegun
+	}
+	if len(assertion) == 0 {
+		return nil, iam.Invalid("the request has invalid fields", map[string]string{"assertion": "is required for webauthn"})
+	}
+	amr, verr := s.passkeys.FinishAssertion(ctx, u, state, assertion)
+	if verr != nil && !iam.IsCode(verr, iam.CodeInvalidCredentials) {
+		return nil, verr
+	}
+	return func(cur *json.RawMessage) (string, error) {
+		if !bytes.Equal(*cur, state) {
+			return "", errWrongCode
+		}
+		*cur = nil
+		if verr != nil {
+			return "", errWrongCode
+		}
+		return amr, nil
+	}, nil
+}
+
+// BeginMFAPasskey answers the options for navigator.credentials.get() that
+// complete a login's second step with one of the user's passkeys. Asking
+// again replaces the earlier ceremony.
+func (s *Service) BeginMFAPasskey(ctx context.Context, raw string) (json.RawMessage, error) {
+	c, err := s.challenge(ctx, raw, iam.ChallengeLogin, errInvalidMFAToken)
+	if err != nil {
+		return nil, err
+	}
+	u, err := s.store.GetUser(ctx, c.TenantID, c.UserID)
+	if err != nil {
+		return nil, err
+	}
+	state, options, err := s.passkeys.BeginAssertion(ctx, u)
+	if err != nil {
+		return nil, err
+	}
+	err = s.store.InTx(ctx, func(tx iam.Tx) error {
+		cur, err := tx.GetMFAChallengeForUpdate(ctx, c.TenantID, c.ID)
+		if iam.IsCode(err, iam.CodeNotFound) {
+			return errInvalidMFAToken
+		}
+		if err != nil {
+			return err
+		}
+		var step loginStep
+		if err := json.Unmarshal(cur.State, &step); err != nil {
+			return iam.Internal(err)
+		}
+		step.WebAuthn = state
+		if cur.State, err = json.Marshal(step); err != nil {
+			return iam.Internal(err)
+		}
+		return tx.UpdateMFAChallenge(ctx, cur)
+	})
+	return options, err
 }
 
 // completeStep runs check against the step c under its lock. Right, the

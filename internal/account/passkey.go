@@ -3,19 +3,21 @@ package account
 import (
 	"context"
 	"encoding/json"
-	"slices"
 
 	"github.com/gatehouse-iam/gatehouse/internal/iam"
 	"github.com/gatehouse-iam/gatehouse/internal/settings"
-	"github.com/gatehouse-iam/gatehouse/internal/token"
 )
 
-// PasskeyVerifier verifies the assertion of a passwordless sign-in begun
-// with token (passkey.Service.FinishLogin): whose passkey it was, which
-// credential, and the session's RFC 8176 methods; amr holds "mfa" when the
-// authenticator verified its user as well.
+// PasskeyVerifier checks passkey assertions (passkey.Service). FinishLogin
+// verifies a passwordless sign-in begun with token: whose passkey it was,
+// which credential, and the session's RFC 8176 methods, holding "mfa" when
+// the authenticator verified its user as well. BeginAssertion and
+// FinishAssertion ask a known user for an assertion as a second factor;
+// the caller keeps state between them.
 type PasskeyVerifier interface {
 	FinishLogin(ctx context.Context, token string, assertion json.RawMessage) (u *iam.User, credentialID string, amr []string, err error)
+	BeginAssertion(ctx context.Context, u *iam.User) (state []byte, options json.RawMessage, err error)
+	FinishAssertion(ctx context.Context, u *iam.User, state []byte, assertion json.RawMessage) (amr string, err error)
 }
 
 // PasskeyLoginInput is what a passwordless sign-in takes.
@@ -49,24 +51,5 @@ func (s *Service) PasskeyLogin(ctx context.Context, in PasskeyLoginInput) (*Toke
 		}
 		return nil, iam.Errorf(iam.CodeEmailNotVerified, "verify your email address before signing in")
 	}
-	t, err := s.openSession(ctx, st, u, u.Email, credentialID, in.KeepLoggedIn, amr)
-	if err != nil {
-		return nil, err
-	}
-	if slices.Contains(amr, "mfa") {
-		if err := s.markSessionMFA(ctx, u.TenantID, t.RefreshToken); err != nil {
-			return nil, err
-		}
-	}
-	return t, nil
-}
-
-// markSessionMFA records that the session of a fresh refresh token passed a
-// second factor now.
-func (s *Service) markSessionMFA(ctx context.Context, tenantID, refresh string) error {
-	rt, err := s.store.RefreshTokenByHash(ctx, token.HashOpaque(refresh))
-	if err != nil {
-		return err
-	}
-	return s.store.InTx(ctx, func(tx iam.Tx) error { return tx.SetSessionMFA(ctx, tenantID, rt.SessionID, s.now()) })
+	return s.openSession(ctx, st, u, u.Email, credentialID, in.KeepLoggedIn, amr)
 }

@@ -4,19 +4,24 @@ import (
 	"context"
 	"encoding/json"
 	"slices"
+	"time"
 
 	"github.com/gatehouse-iam/gatehouse/internal/audit"
 	"github.com/gatehouse-iam/gatehouse/internal/iam"
 	"github.com/gatehouse-iam/gatehouse/internal/mfa"
 	"github.com/gatehouse-iam/gatehouse/internal/permission"
+	"github.com/gatehouse-iam/gatehouse/internal/settings"
 	"github.com/gatehouse-iam/gatehouse/internal/token"
 )
 
-// ReauthInput confirms a signed-in caller.
+// ReauthInput confirms a signed-in caller: Code for TOTP, email and
+// recovery codes, Assertion for a passkey, Password for an account without
+// a second factor.
 type ReauthInput struct {
-	Method   string
-	Code     string
-	Password string
+	Method    string
+	Code      string
+	Password  string
+	Assertion json.RawMessage
 }
 
 // reauthStep is what a session's pending step-up keeps: the mailed code.
@@ -53,8 +58,10 @@ func (s *Service) Reauth(ctx context.Context, in ReauthInput) error {
 	if in.Method == "password" {
 		return s.reauthPassword(ctx, p, in.Password)
 	}
-	if err := mfa.CheckFormat(in.Method, in.Code); err != nil {
-		return err
+	if in.Method != mfa.MethodWebAuthn {
+		if err := mfa.CheckFormat(in.Method, in.Code); err != nil {
+			return err
+		}
 	}
 	u, err := s.store.GetUser(ctx, p.TenantID, p.UserID)
 	if err != nil {
@@ -78,6 +85,9 @@ func (s *Service) Reauth(ctx context.Context, in ReauthInput) error {
 	}
 	if locked {
 		return s.reauthFailed(ctx, u.TenantID, u, "locked", errWrongCode)
+	}
+	if in.Method == mfa.MethodWebAuthn {
+		return s.reauthPasskey(ctx, p, u, st, f, in.Assertion)
 	}
 	wrong := false
 	err = s.store.InTx(ctx, func(tx iam.Tx) error {
@@ -134,6 +144,107 @@ func (s *Service) Reauth(ctx context.Context, in ReauthInput) error {
 	return nil
 }
 
+// reauthPasskey confirms the caller with the assertion answering the
+// passkey ceremony begun for their session (BeginReauthPasskey).
+func (s *Service) reauthPasskey(ctx context.Context, p *iam.Principal, u *iam.User, st *settings.Settings, f *iam.LoginFailures, assertion json.RawMessage) error {
+	var step reauthStep
+	c, err := s.store.MFAChallengeByHash(ctx, u.TenantID, reauthHash(p.SessionID))
+	switch {
+	case err == nil:
+		if err := json.Unmarshal(c.State, &step); err != nil {
+			return iam.Internal(err)
+		}
+	case !iam.IsCode(err, iam.CodeNotFound):
+		return err
+	}
+	if err == nil && !s.now().Before(c.ExpiresAt) {
+		step.WebAuthn = nil
+	}
+	check, err := s.passkeyAnswer(ctx, u, step.WebAuthn, assertion)
+	if err != nil {
+		return err
+	}
+	wrong := false
+	err = s.store.InTx(ctx, func(tx iam.Tx) error {
+		cur, err := tx.GetMFAChallengeForUpdate(ctx, c.TenantID, c.ID)
+		if iam.IsCode(err, iam.CodeNotFound) {
+			return errPasskeyNotBegun
+		}
+		if err != nil {
+			return err
+		}
+		var state reauthStep
+		if err := json.Unmarshal(cur.State, &state); err != nil {
+			return iam.Internal(err)
+		}
+		_, cerr := check(&state.WebAuthn)
+		if err := tx.DeleteMFAChallenge(ctx, cur.TenantID, cur.ID); err != nil {
+			return err
+		}
+		if cerr != nil {
+			wrong = true
+			return nil
+		}
+		return s.confirmed(ctx, tx, p, u, mfa.MethodWebAuthn)
+	})
+	if err != nil {
+		return err
+	}
+	if wrong {
+		if err := s.loginFailed(ctx, st, u.TenantID, u.ID, u.Email, f, "reauthentication_failed"); !iam.IsCode(err, iam.CodeInvalidCredentials) {
+			return err
+		}
+		return errWrongCode
+	}
+	return nil
+}
+
+// BeginReauthPasskey answers the options for navigator.credentials.get()
+// that confirm the caller's session with one of their passkeys. Asking
+// again replaces the session's earlier step-up.
+func (s *Service) BeginReauthPasskey(ctx context.Context) (json.RawMessage, error) {
+	p, err := sessionCaller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	u, err := s.store.GetUser(ctx, p.TenantID, p.UserID)
+	if err != nil {
+		return nil, err
+	}
+	state, options, err := s.passkeys.BeginAssertion(ctx, u)
+	if err != nil {
+		return nil, err
+	}
+	b, err := json.Marshal(reauthStep{WebAuthn: state})
+	if err != nil {
+		return nil, iam.Internal(err)
+	}
+	return options, s.replaceReauthStep(ctx, p, b, s.now().Add(mfaStepTTL))
+}
+
+// replaceReauthStep stores the session's pending step-up, in place of an
+// earlier one.
+func (s *Service) replaceReauthStep(ctx context.Context, p *iam.Principal, state []byte, expires time.Time) error {
+	return s.store.InTx(ctx, func(tx iam.Tx) error {
+		return s.putReauthStep(ctx, tx, p, state, expires)
+	})
+}
+
+func (s *Service) putReauthStep(ctx context.Context, tx iam.Tx, p *iam.Principal, state []byte, expires time.Time) error {
+	old, err := tx.MFAChallengeByHash(ctx, p.TenantID, reauthHash(p.SessionID))
+	switch {
+	case err == nil:
+		if err := tx.DeleteMFAChallenge(ctx, old.TenantID, old.ID); err != nil && !iam.IsCode(err, iam.CodeNotFound) {
+			return err
+		}
+	case !iam.IsCode(err, iam.CodeNotFound):
+		return err
+	}
+	c := &iam.MFAChallenge{ID: newID(), TenantID: p.TenantID, UserID: p.UserID, Purpose: iam.ChallengeReauth,
+		TokenHash: reauthHash(p.SessionID), State: state, CreatedAt: s.now(), ExpiresAt: expires}
+	return tx.CreateMFAChallenge(ctx, c)
+}
+
 // reauthPassword confirms a caller without a second factor by password.
 // One with a factor must use it: a password alone is what step-up is meant
 // to be more than.
@@ -183,15 +294,6 @@ func (s *Service) SendReauthCode(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		old, err := tx.MFAChallengeByHash(ctx, p.TenantID, reauthHash(p.SessionID))
-		switch {
-		case err == nil:
-			if err := tx.DeleteMFAChallenge(ctx, old.TenantID, old.ID); err != nil && !iam.IsCode(err, iam.CodeNotFound) {
-				return err
-			}
-		case !iam.IsCode(err, iam.CodeNotFound):
-			return err
-		}
 		ec, err := s.factors.SendEmailCode(ctx, tx, u, t.Name)
 		if err != nil {
 			return err
@@ -200,12 +302,10 @@ func (s *Service) SendReauthCode(ctx context.Context) error {
 		if err != nil {
 			return iam.Internal(err)
 		}
-		now := s.now()
-		c := &iam.MFAChallenge{ID: newID(), TenantID: u.TenantID, UserID: u.ID, Purpose: iam.ChallengeReauth,
-			TokenHash: reauthHash(p.SessionID), State: state, CreatedAt: now, ExpiresAt: ec.ExpiresAt}
-		if err := tx.CreateMFAChallenge(ctx, c); err != nil {
+		if err := s.putReauthStep(ctx, tx, p, state, ec.ExpiresAt); err != nil {
 			return err
 		}
+		now := s.now()
 		return tx.AppendAudit(ctx, audit.Event(ctx, now, u.TenantID, "auth.mfa.email_sent", iam.Ref{Type: "user", ID: u.ID}, iam.ResultSuccess,
 			map[string]any{"purpose": "reauth"}))
 	})

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -14,6 +15,8 @@ func (a *API) mfaRoutes(api huma.API) {
 	const v1 = "/api/v1"
 	huma.Register(api, operation(http.MethodPost, v1+"/auth/mfa/verify", "mfa-verify", "Complete a login's second step with a code", "auth", 200, false), a.mfaVerify)
 	huma.Register(api, operation(http.MethodPost, v1+"/auth/mfa/email/send", "mfa-email-send", "Mail a code for a login's second step", "auth", 202, false), a.mfaEmailSend)
+	huma.Register(api, operation(http.MethodPost, v1+"/auth/mfa/webauthn/begin", "mfa-webauthn-begin", "Ask for a passkey assertion to complete a login's second step", "auth", 200, false), a.mfaWebAuthnBegin)
+	huma.Register(api, operation(http.MethodPost, v1+"/auth/reauth/webauthn/begin", "reauth-webauthn-begin", "Ask for a passkey assertion to confirm the caller with", "auth", 200, true), a.reauthWebAuthnBegin)
 	huma.Register(api, operation(http.MethodPost, v1+"/auth/reauth", "reauth", "Confirm the caller with a second factor for the actions that need a recent one", "auth", 204, true), a.reauth)
 	huma.Register(api, operation(http.MethodPost, v1+"/auth/reauth/email/send", "reauth-email-send", "Mail a code to confirm the caller with", "auth", 202, true), a.reauthEmailSend)
 	huma.Register(api, operation(http.MethodGet, v1+"/mfa", "mfa-status", "The caller's second factors", "mfa", 200, true), a.mfaStatus)
@@ -27,14 +30,16 @@ func (a *API) mfaRoutes(api huma.API) {
 
 type mfaVerifyInput struct {
 	Body struct {
-		MFAToken string `json:"mfa_token" maxLength:"256" doc:"The login's mfa_token"`
-		Method   string `json:"method" enum:"totp,email,recovery_code" doc:"totp, email or recovery_code (passkeys answer at /api/v1/auth/passkey)"`
-		Code     string `json:"code" maxLength:"64" doc:"The code: 6 digits, or a recovery code such as abcd-efgh-1234-5678"`
+		MFAToken  string             `json:"mfa_token" maxLength:"256" doc:"The login's mfa_token"`
+		Method    string             `json:"method" enum:"totp,email,recovery_code,webauthn" doc:"totp, email, recovery_code or webauthn"`
+		Code      string             `json:"code,omitempty" maxLength:"64" doc:"The code: 6 digits, or a recovery code such as abcd-efgh-1234-5678"`
+		Assertion WebAuthnCredential `json:"assertion,omitempty" doc:"For webauthn: the PublicKeyCredential that navigator.credentials.get() answered to the options of /api/v1/auth/mfa/webauthn/begin"`
 	}
 }
 
 func (a *API) mfaVerify(ctx context.Context, in *mfaVerifyInput) (*tokensOutput, error) {
-	t, err := a.account.VerifyMFA(ctx, account.MFAVerifyInput{Token: in.Body.MFAToken, Method: in.Body.Method, Code: in.Body.Code})
+	t, err := a.account.VerifyMFA(ctx, account.MFAVerifyInput{Token: in.Body.MFAToken, Method: in.Body.Method, Code: in.Body.Code,
+		Assertion: json.RawMessage(in.Body.Assertion)})
 	if err != nil {
 		return nil, err
 	}
@@ -51,16 +56,43 @@ func (a *API) mfaEmailSend(ctx context.Context, in *mfaTokenInput) (*empty, erro
 	return noContent(a.account.SendMFACode(ctx, in.Body.MFAToken))
 }
 
+// AssertionOptionsBody asks for a passkey assertion.
+type AssertionOptionsBody struct {
+	Options json.RawMessage `json:"options" doc:"Pass to navigator.credentials.get() (after PublicKeyCredential.parseRequestOptionsFromJSON of options.publicKey)"`
+}
+
+type assertionOptionsOutput struct {
+	CacheControl string `header:"Cache-Control"`
+	Body         AssertionOptionsBody
+}
+
+func assertionOptionsOf(options json.RawMessage, err error) (*assertionOptionsOutput, error) {
+	if err != nil {
+		return nil, err
+	}
+	return &assertionOptionsOutput{CacheControl: "no-store", Body: AssertionOptionsBody{Options: options}}, nil
+}
+
+func (a *API) mfaWebAuthnBegin(ctx context.Context, in *mfaTokenInput) (*assertionOptionsOutput, error) {
+	return assertionOptionsOf(a.account.BeginMFAPasskey(ctx, in.Body.MFAToken))
+}
+
+func (a *API) reauthWebAuthnBegin(ctx context.Context, _ *struct{}) (*assertionOptionsOutput, error) {
+	return assertionOptionsOf(a.account.BeginReauthPasskey(ctx))
+}
+
 type reauthInput struct {
 	Body struct {
-		Method   string `json:"method" enum:"totp,email,recovery_code,password" doc:"totp, email, recovery_code, or password for an account without a second factor"`
-		Code     string `json:"code,omitempty" maxLength:"64" doc:"The code, for totp, email and recovery_code"`
-		Password string `json:"password,omitempty" maxLength:"16384" doc:"The password, for method password"`
+		Method    string             `json:"method" enum:"totp,email,recovery_code,webauthn,password" doc:"totp, email, recovery_code, webauthn, or password for an account without a second factor"`
+		Code      string             `json:"code,omitempty" maxLength:"64" doc:"The code, for totp, email and recovery_code"`
+		Password  string             `json:"password,omitempty" maxLength:"16384" doc:"The password, for method password"`
+		Assertion WebAuthnCredential `json:"assertion,omitempty" doc:"For webauthn: the PublicKeyCredential answering the options of /api/v1/auth/reauth/webauthn/begin"`
 	}
 }
 
 func (a *API) reauth(ctx context.Context, in *reauthInput) (*empty, error) {
-	return noContent(a.account.Reauth(ctx, account.ReauthInput{Method: in.Body.Method, Code: in.Body.Code, Password: in.Body.Password}))
+	return noContent(a.account.Reauth(ctx, account.ReauthInput{Method: in.Body.Method, Code: in.Body.Code, Password: in.Body.Password,
+		Assertion: json.RawMessage(in.Body.Assertion)}))
 }
 
 func (a *API) reauthEmailSend(ctx context.Context, _ *struct{}) (*empty, error) {

@@ -13,6 +13,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/gatehouse-iam/gatehouse/internal/iam"
+	"github.com/gatehouse-iam/gatehouse/internal/mfa"
 	"github.com/gatehouse-iam/gatehouse/internal/passkey"
 	"github.com/gatehouse-iam/gatehouse/internal/passkey/passkeytest"
 	"github.com/gatehouse-iam/gatehouse/internal/sqlstore"
@@ -53,6 +54,9 @@ type fixture struct {
 	svc      *passkey.Service
 	tenant   *iam.Tenant
 	ann, bob *iam.User
+	// sessions holds each user's session, which passed a second factor at
+	// t0, so that adding passkeys needs no further step-up.
+	sessions map[string]string
 }
 
 func newFixture(t *testing.T, s *sqlstore.Store) *fixture {
@@ -61,8 +65,10 @@ func newFixture(t *testing.T, s *sqlstore.Store) *fixture {
 	if err := s.CreateTenant(t.Context(), tn); err != nil {
 		t.Fatal(err)
 	}
-	f := &fixture{s: s, tenant: tn, svc: passkey.New(passkey.Deps{Store: s, Now: testclock.New(t0).Now,
-		RelyingParties: passkey.RelyingParties{ID: "localhost", Origins: []string{origin}}})}
+	now := testclock.New(t0).Now
+	f := &fixture{s: s, tenant: tn, sessions: map[string]string{}, svc: passkey.New(passkey.Deps{Store: s, Now: now,
+		RelyingParties: passkey.RelyingParties{ID: "localhost", Origins: []string{origin}},
+		StepUp:         mfa.New(mfa.Deps{Store: s, Now: now})})}
 	f.ann, f.bob = f.user(t, "ann@example.com"), f.user(t, "bob@example.com")
 	return f
 }
@@ -79,8 +85,19 @@ func (f *fixture) user(t *testing.T, email string) *iam.User {
 
 // as is a request of the tenant signed in as u.
 func (f *fixture) as(t *testing.T, u *iam.User) context.Context {
+	t.Helper()
+	sid, ok := f.sessions[u.ID]
+	if !ok {
+		at := t0
+		se := &iam.Session{ID: uuid.Must(uuid.NewV7()).String(), TenantID: u.TenantID, UserID: u.ID, CreatedAt: t0, LastSeenAt: t0,
+			ExpiresAt: t0.Add(time.Hour), AMR: []string{"pwd", "hwk", "mfa"}, MFAAt: &at}
+		if err := f.s.CreateSession(t.Context(), se); err != nil {
+			t.Fatal(err)
+		}
+		sid, f.sessions[u.ID] = se.ID, se.ID
+	}
 	ctx := iam.WithTenant(t.Context(), f.tenant)
-	return iam.WithPrincipal(ctx, &iam.Principal{Kind: iam.PrincipalUser, ID: u.ID, TenantID: u.TenantID, UserID: u.ID, User: u})
+	return iam.WithPrincipal(ctx, &iam.Principal{Kind: iam.PrincipalUser, ID: u.ID, TenantID: u.TenantID, UserID: u.ID, User: u, SessionID: sid})
 }
 
 // register registers a new key of a for u.

@@ -21,8 +21,11 @@ import (
 // CodeStateConflict (the caller holds the most passkeys allowed),
 // CodeUnavailable (no relying party on this host).
 func (s *Service) BeginRegistration(ctx context.Context) (token string, options json.RawMessage, err error) {
-	p, err := permission.AuthenticatedUser(ctx)
+	p, err := permission.Enrolling(ctx)
 	if err != nil {
+		return "", nil, err
+	}
+	if err := s.stepUp.RequireRecent(ctx, p); err != nil {
 		return "", nil, err
 	}
 	t, err := tenantOf(ctx)
@@ -80,7 +83,7 @@ var (
 // party), CodeConflict (a passkey registered already), CodeStateConflict
 // (the most passkeys allowed).
 func (s *Service) FinishRegistration(ctx context.Context, token, name string, credential json.RawMessage) (*Passkey, error) {
-	p, err := permission.AuthenticatedUser(ctx)
+	p, err := permission.Enrolling(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -150,7 +153,7 @@ func (s *Service) FinishRegistration(ctx context.Context, token, name string, cr
 
 // List returns the caller's passkeys, oldest first.
 func (s *Service) List(ctx context.Context) ([]Passkey, error) {
-	p, err := permission.AuthenticatedUser(ctx)
+	p, err := permission.Enrolling(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -204,10 +207,14 @@ func (s *Service) Rename(ctx context.Context, id, name string) (*Passkey, error)
 	return out, err
 }
 
-// Delete removes one of the caller's passkeys. Errors: CodeNotFound.
+// Delete removes one of the caller's passkeys; it needs a recent second
+// factor. Errors: CodeNotFound, CodeMFAReauthRequired.
 func (s *Service) Delete(ctx context.Context, id string) error {
 	p, err := permission.AuthenticatedUser(ctx)
 	if err != nil {
+		return err
+	}
+	if err := s.stepUp.RequireRecent(ctx, p); err != nil {
 		return err
 	}
 	return s.store.InTx(ctx, func(tx iam.Tx) error {

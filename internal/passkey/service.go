@@ -36,25 +36,33 @@ type RelyingParties struct {
 	BaseURL func(*iam.Tenant) string
 }
 
+// StepUp decides whether the caller passed a second factor recently enough
+// to change their factors (mfa.Service.RequireRecent).
+type StepUp interface {
+	RequireRecent(ctx context.Context, p *iam.Principal) error
+}
+
 // Deps are what the passkey service is built from.
 type Deps struct {
 	Store          Store
 	RelyingParties RelyingParties
+	StepUp         StepUp
 	Now            func() time.Time
 }
 
 // Service registers, lists, renames and removes the caller's passkeys, and
 // verifies passkey assertions.
 type Service struct {
-	store Store
-	rp    RelyingParties
-	now   func() time.Time
+	store  Store
+	rp     RelyingParties
+	stepUp StepUp
+	now    func() time.Time
 }
 
 // New returns a Service.
 func New(d Deps) *Service {
 	utc := func() time.Time { return d.Now().UTC().Truncate(time.Microsecond) }
-	return &Service{store: d.Store, rp: d.RelyingParties, now: utc}
+	return &Service{store: d.Store, rp: d.RelyingParties, stepUp: d.StepUp, now: utc}
 }
 
 // challengeTTL is how long a ceremony may take between its begin and finish.

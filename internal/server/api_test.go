@@ -17,6 +17,7 @@ var managementRoutes = []struct {
 	{"GET", "/api/v1/me", ""},
 	{"POST", "/api/v1/auth/reauth", ""},
 	{"POST", "/api/v1/auth/reauth/email/send", ""},
+	{"POST", "/api/v1/auth/reauth/webauthn/begin", ""},
 	{"GET", "/api/v1/mfa", ""},
 	{"POST", "/api/v1/mfa/totp", ""},
 	{"POST", "/api/v1/mfa/totp/confirm", ""},
@@ -126,6 +127,7 @@ var publicRoutes = []struct{ method, path string }{
 	{"POST", "/api/v1/auth/password-strength"},
 	{"POST", "/api/v1/auth/mfa/verify"},
 	{"POST", "/api/v1/auth/mfa/email/send"},
+	{"POST", "/api/v1/auth/mfa/webauthn/begin"},
 	{"POST", "/api/v1/auth/passkey/begin"},
 	{"POST", "/api/v1/auth/passkey/finish"},
 }

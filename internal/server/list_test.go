@@ -69,9 +69,10 @@ func listFixture(t *testing.T) (*harness, *rbac, string) {
 	}
 	r.admin = h.admin() // a second session
 	// Passkeys last: with them the admin's password alone no longer signs in.
-	for range 2 { // the system tenant's relying party is the issuer's
-		h.registerPasskey(r.admin, passkeytest.New("http://gatehouse.test"), "")
-	}
+	key := passkeytest.New("http://gatehouse.test") // the system tenant's relying party is the issuer's
+	h.registerPasskey(r.admin, key, "")
+	h.stepUpWithPasskey(r.admin, key)
+	h.registerPasskey(r.admin, passkeytest.New("http://gatehouse.test"), "")
 	return h, r, me
 }
 

@@ -54,6 +54,21 @@ func (h *harness) registerPasskey(token string, a *passkeytest.Authenticator, na
 	return h.finishRegistration(token, c, name, encodeRegistration(h.t, reg)).want(http.StatusCreated).JSON()
 }
 
+// stepUpWithPasskey confirms the caller's session with a's key, as adding
+// or removing a second factor needs once the caller has one.
+func (h *harness) stepUpWithPasskey(token string, a *passkeytest.Authenticator) {
+	h.t.Helper()
+	var o struct {
+		Options json.RawMessage `json:"options"`
+	}
+	h.post("/api/v1/auth/reauth/webauthn/begin", token, nil).want(http.StatusOK).Decode(&o)
+	as, err := a.Get(o.Options)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	h.post("/api/v1/auth/reauth", token, map[string]any{"method": "webauthn", "assertion": sign(h.t, as)}).want(http.StatusNoContent)
+}
+
 func encodeRegistration(t *testing.T, r *passkeytest.Registration) json.RawMessage {
 	t.Helper()
 	b, err := r.Encode()
@@ -140,6 +155,9 @@ func TestPasskeyLifecycle(t *testing.T) {
 		t.Fatal(err)
 	}
 	laptop := h.finishRegistration(ann, c, "  Laptop  ", encodeRegistration(t, reg)).want(http.StatusCreated).JSON()
+	// With a passkey, adding another needs a recent second factor.
+	h.post("/api/v1/mfa/webauthn/register/begin", ann, nil).wantError(http.StatusForbidden, "mfa_reauth_required")
+	h.stepUpWithPasskey(ann, a)
 	if laptop["name"] != "Laptop" || laptop["state"] != "active" || laptop["synced"] != false || laptop["last_used_at"] != nil {
 		t.Fatalf("registered %v", laptop)
 	}
@@ -207,6 +225,7 @@ func TestPasskeyPasswordlessSignIn(t *testing.T) {
 	device, synced := passkeytest.New(rpOrigin), passkeytest.New(rpOrigin)
 	synced.Synced = true
 	key := h.registerPasskey(ann, device, "Security key")
+	h.stepUpWithPasskey(ann, device)
 	h.registerPasskey(ann, synced, "Phone")
 
 	for _, tt := range []struct {
@@ -294,6 +313,7 @@ func TestPasskeyRefusals(t *testing.T) {
 	a, b := passkeytest.New(rpOrigin), passkeytest.New(rpOrigin)
 	h.registerPasskey(ann, a, "Ann's key")
 	h.registerPasskey(bob, b, "Bob's key")
+	h.stepUpWithPasskey(ann, a)
 
 	// get answers a fresh sign-in's challenge with Ann's key.
 	get := func(h *harness) (ceremony, *passkeytest.Assertion) {
@@ -502,12 +522,14 @@ func TestPasskeyRegistrationRefusals(t *testing.T) {
 	t.Run("a replayed registration", func(t *testing.T) {
 		h := biFor(h, t)
 		c := h.beginRegistration(ann)
-		r, err := passkeytest.New(rpOrigin).Create(c.Options)
+		key := passkeytest.New(rpOrigin)
+		r, err := key.Create(c.Options)
 		if err != nil {
 			t.Fatal(err)
 		}
 		body := encodeRegistration(t, r)
 		h.finishRegistration(ann, c, "Key", body).want(http.StatusCreated)
+		h.stepUpWithPasskey(ann, key)
 		biWantError(h.finishRegistration(ann, c, "Key", body), http.StatusBadRequest, "invalid_request", "token")
 		// The same key under a new challenge is refused as a duplicate.
 		c = h.beginRegistration(ann)
@@ -612,4 +634,72 @@ func (h *harness) auditEventsAt(host, token, query string) []map[string]any {
 	h.send(request{method: http.MethodGet, path: "/api/v1/audit-logs?limit=100&" + query, host: host, token: token}).
 		want(http.StatusOK).Decode(&page)
 	return page.Data
+}
+
+// TestPasskeyAsSecondFactor completes a password login with a passkey: the
+// assertion must answer this step's own challenge, with the user's own key.
+func TestPasskeyAsSecondFactor(t *testing.T) {
+	h := passkeyHarness(t, nil)
+	admin := h.admin()
+	h.createUser(admin, "ann@example.com", "Kq-21207-1fec7")
+	h.createUser(admin, "bob@example.com", "Kq-3b0b-77aa1")
+	ann := h.login("ann@example.com", "Kq-21207-1fec7").AccessToken
+	bob := h.login("bob@example.com", "Kq-3b0b-77aa1").AccessToken
+	a, b := passkeytest.New(rpOrigin), passkeytest.New(rpOrigin)
+	h.registerPasskey(ann, a, "Ann's key")
+	h.registerPasskey(bob, b, "Bob's key")
+
+	step := loginStep(t, h, "ann@example.com", "Kq-21207-1fec7")
+	if jsonString(step.Methods) != `["webauthn"]` {
+		t.Fatalf("methods %v", step.Methods)
+	}
+	begin := func() json.RawMessage {
+		var o struct {
+			Options json.RawMessage `json:"options"`
+		}
+		h.post("/api/v1/auth/mfa/webauthn/begin", "", map[string]any{"mfa_token": step.MFAToken}).want(http.StatusOK).Decode(&o)
+		return o.Options
+	}
+	answer := func(assertion json.RawMessage) *response {
+		return h.post("/api/v1/auth/mfa/verify", "", map[string]any{"mfa_token": step.MFAToken, "method": "webauthn", "assertion": assertion})
+	}
+	// Nothing asked yet.
+	as, err := a.GetWith(a.Keys[0], []byte(`{"publicKey":{"challenge":"AAAA","rpId":"localhost"}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	answer(sign(t, as)).wantError(http.StatusUnprocessableEntity, "state_conflict")
+
+	// An assertion for an earlier challenge of the step, after a new one.
+	stale, err := a.Get(begin())
+	if err != nil {
+		t.Fatal(err)
+	}
+	begin()
+	answer(sign(t, stale)).wantError(http.StatusUnauthorized, "invalid_credentials")
+	// Each answer ends the ceremony: ask again.
+	answer(sign(t, stale)).wantError(http.StatusUnprocessableEntity, "state_conflict")
+	// Bob's key for Ann's step.
+	bobs, err := b.GetWith(b.Keys[0], begin())
+	if err != nil {
+		t.Fatal(err)
+	}
+	answer(sign(t, bobs)).wantError(http.StatusUnauthorized, "invalid_credentials")
+	// Ann's key for her step.
+	right, err := a.Get(begin())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tk tokens
+	answer(sign(t, right)).want(http.StatusOK).Decode(&tk)
+	var claims struct {
+		AMR []string `json:"amr"`
+	}
+	jwtClaims(t, tk.AccessToken, &claims)
+	if jsonString(claims.AMR) != `["pwd","hwk","mfa"]` {
+		t.Fatalf("amr %v", claims.AMR)
+	}
+	// The session passed a second factor: changing factors needs no step-up.
+	h.post("/api/v1/mfa/webauthn/register/begin", tk.AccessToken, nil).want(http.StatusOK)
+	h.wantAudited(admin, "auth.login.failed", "wrong_second_factor")
 }
