@@ -7,9 +7,9 @@ import (
 
 	"github.com/gatehouse-iam/gatehouse/internal/audit"
 	"github.com/gatehouse-iam/gatehouse/internal/iam"
+	"github.com/gatehouse-iam/gatehouse/internal/secret"
 	"github.com/gatehouse-iam/gatehouse/internal/password"
 	"github.com/gatehouse-iam/gatehouse/internal/settings"
-	"github.com/gatehouse-iam/gatehouse/internal/token"
 )
 
 // LoginInput is what a password login takes.
@@ -256,9 +256,9 @@ func expiry(st *settings.Settings, created, lastSeen time.Time, keep bool) time.
 }
 
 func (s *Service) newRefreshToken(sess *iam.Session, now time.Time) (string, *iam.RefreshToken) {
-	raw := token.NewOpaque(token.RefreshPrefix)
+	raw := secret.New(secret.RefreshToken)
 	return raw, &iam.RefreshToken{ID: newID(), TenantID: sess.TenantID, SessionID: sess.ID,
-		Hash: token.HashOpaque(raw), CreatedAt: now, ExpiresAt: sess.ExpiresAt}
+		Hash: secret.Hash(raw), CreatedAt: now, ExpiresAt: sess.ExpiresAt}
 }
 
 // tokens answers a session's new access token, issued by the base URL of the

@@ -7,6 +7,7 @@ import (
 
 	"github.com/gatehouse-iam/gatehouse/internal/audit"
 	"github.com/gatehouse-iam/gatehouse/internal/iam"
+	"github.com/gatehouse-iam/gatehouse/internal/secret"
 	"github.com/gatehouse-iam/gatehouse/internal/permission"
 	"github.com/gatehouse-iam/gatehouse/internal/token"
 )
@@ -17,12 +18,22 @@ var errInvalidRefresh = iam.Errorf(iam.CodeInvalidToken, "the refresh token is i
 // was already rotated is a sign of theft: the whole session is revoked. Of two
 // concurrent uses of one fresh token exactly one succeeds, and the others are
 // reuse too (RFC 9700 §4.14.2): the session ends, the winner's tokens with it.
+// wellFormedRefresh reports whether raw can be a refresh token: of the one
+// secret format, or of the form issued before it (token.RefreshPrefix),
+// which sessions already open still hold.
+func wellFormedRefresh(raw string) bool {
+	if k, ok := secret.Parse(raw); ok {
+		return k == secret.RefreshToken
+	}
+	return strings.HasPrefix(raw, token.RefreshPrefix) && len(raw) == len(token.RefreshPrefix)+43
+}
+
 func (s *Service) Refresh(ctx context.Context, raw string) (*Tokens, error) {
 	t, err := tenantOf(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if !strings.HasPrefix(raw, token.RefreshPrefix) || len(raw) > 128 {
+	if !wellFormedRefresh(raw) {
 		return nil, errInvalidRefresh
 	}
 	st, err := s.settings.For(ctx, t.ID)

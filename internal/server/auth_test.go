@@ -13,7 +13,7 @@ import (
 func TestLoginIssuesSignedTokens(t *testing.T) {
 	h := newHarness(t, nil)
 	tk := h.login("ADMIN@example.com", adminPassword)
-	if tk.TokenType != "Bearer" || tk.ExpiresIn != 600 || !strings.HasPrefix(tk.RefreshToken, "ghr_") {
+	if tk.TokenType != "Bearer" || tk.ExpiresIn != 600 || !strings.HasPrefix(tk.RefreshToken, "gtref_") {
 		t.Fatalf("unexpected tokens %+v", tk)
 	}
 	parts := strings.Split(tk.AccessToken, ".")

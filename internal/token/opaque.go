@@ -7,8 +7,8 @@ import (
 	"encoding/hex"
 )
 
-// RefreshPrefix marks Gatehouse refresh tokens so that secret scanners and
-// people recognise them.
+// RefreshPrefix marked refresh tokens before the one secret format
+// (package secret); sessions opened before it still hold such tokens.
 const RefreshPrefix = "ghr_"
 
 // NewOpaque returns prefix followed by 256 random bits, URL-safe.
