@@ -3,6 +3,7 @@ package secret
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestNewParses(t *testing.T) {
@@ -74,5 +75,25 @@ func TestDisplayAndHash(t *testing.T) {
 	}
 	if h := Hash(raw); len(h) != 64 || h == Hash(New(SCIMToken)) {
 		t.Errorf("Hash = %q", h)
+	}
+}
+
+func TestUseLimiter(t *testing.T) {
+	l := NewUseLimiter()
+	t0 := time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC)
+	if !l.Due("a", t0) {
+		t.Fatal("the first use is not due")
+	}
+	if l.Due("a", t0.Add(59*time.Second)) {
+		t.Fatal("a use within the minute is due")
+	}
+	if !l.Due("b", t0.Add(time.Second)) {
+		t.Fatal("another secret's first use is not due")
+	}
+	if !l.Due("a", t0.Add(time.Minute)) {
+		t.Fatal("a use a minute later is not due")
+	}
+	if !l.Due("a", t0) {
+		t.Fatal("a use before the last written (a clock set back) is not due")
 	}
 }
