@@ -155,10 +155,22 @@ func (s *Service) challenge(ctx context.Context, raw string, purpose iam.Challen
 	if err != nil {
 		return nil, err
 	}
-	if c.Purpose != purpose || !s.now().Before(c.ExpiresAt) || c.Failures >= mfaStepFailures {
-		return nil, errInvalid
+	reason := ""
+	switch {
+	case c.Purpose != purpose:
+		reason = "token_of_" + string(c.Purpose)
+	case !s.now().Before(c.ExpiresAt):
+		reason = "token_expired"
+	case c.Failures >= mfaStepFailures:
+		reason = "token_spent"
+	default:
+		return c, nil
 	}
-	return c, nil
+	if err := s.store.AppendAudit(ctx, audit.Event(ctx, s.now(), c.TenantID, "auth.mfa.refused", iam.Ref{Type: "user", ID: c.UserID},
+		iam.ResultFailure, map[string]any{"reason": reason})); err != nil {
+		return nil, err
+	}
+	return nil, errInvalid
 }
 
 // MFAVerifyInput answers a login's second step: Code for TOTP, email and
@@ -188,7 +200,7 @@ func (s *Service) VerifyMFA(ctx context.Context, in MFAVerifyInput) (*Tokens, er
 	}
 	if in.Method != mfa.MethodWebAuthn {
 		if err := mfa.CheckFormat(in.Method, in.Code); err != nil {
-			return nil, err
+			return nil, s.mfaRefused(ctx, u, "malformed_code", err)
 		}
 	}
 	status, err := s.factors.StatusOf(ctx, u.TenantID, u.ID)
@@ -196,8 +208,8 @@ func (s *Service) VerifyMFA(ctx context.Context, in MFAVerifyInput) (*Tokens, er
 		return nil, err
 	}
 	if !slices.Contains(status.Methods(), in.Method) {
-		return nil, &iam.Error{Code: iam.CodeInvalid, Message: "this method cannot complete the sign-in",
-			Details: map[string]any{"fields": map[string]string{"method": "not one of the account's methods"}, "methods": status.Methods()}}
+		return nil, s.mfaRefused(ctx, u, "method_not_enabled", &iam.Error{Code: iam.CodeInvalid, Message: "this method cannot complete the sign-in",
+			Details: map[string]any{"fields": map[string]string{"method": "not one of the account's methods"}, "methods": status.Methods()}})
 	}
 	if in.Method == mfa.MethodWebAuthn {
 		check, err := s.passkeyAnswer(ctx, u, step.WebAuthn, in.Assertion)
@@ -359,6 +371,16 @@ func (s *Service) countWrong(ctx context.Context, tx iam.Tx, cur *iam.MFAChallen
 }
 
 var errWrongCode = iam.Errorf(iam.CodeInvalidCredentials, "the code is wrong or expired")
+
+// mfaRefused audits an answer to a second step refused as malformed, which
+// counts against nothing, and returns answer.
+func (s *Service) mfaRefused(ctx context.Context, u *iam.User, reason string, answer error) error {
+	if err := s.store.AppendAudit(ctx, audit.Event(ctx, s.now(), u.TenantID, "auth.mfa.refused", iam.Ref{Type: "user", ID: u.ID},
+		iam.ResultFailure, map[string]any{"reason": reason})); err != nil {
+		return err
+	}
+	return answer
+}
 
 // mfaFailed audits a second step refused without checking anything.
 func (s *Service) mfaFailed(ctx context.Context, u *iam.User, reason string, answer error) error {

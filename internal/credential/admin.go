@@ -52,6 +52,11 @@ func (s *Service) Create(ctx context.Context, ref UserRef, in NewPassword) (*iam
 	if err != nil {
 		return nil, err
 	}
+	if pr.Kind == iam.PrincipalUser {
+		if err := s.factors.RequireRecent(ctx, pr); err != nil {
+			return nil, err
+		}
+	}
 	field, name, err := checkNew(in)
 	if err != nil {
 		return nil, err

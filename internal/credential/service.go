@@ -31,11 +31,12 @@ type Store interface {
 	UserAdminRoles(ctx context.Context, tenantID, userID string) ([]iam.AdminRole, error)
 }
 
-// RecoveryCodes uses up a user's recovery code inside a transaction
-// (mfa.Service): CodeInvalidCredentials when it is not one of their active
-// codes.
-type RecoveryCodes interface {
+// Factors is what the service asks of second factors (mfa.Service): spending
+// a recovery code, and whether the caller passed a second factor recently
+// enough to create a credential.
+type Factors interface {
 	UseRecoveryCode(ctx context.Context, tx iam.Tx, tenantID, userID, code string) error
+	RequireRecent(ctx context.Context, p *iam.Principal) error
 }
 
 // Service manages and verifies users' credentials.
@@ -43,13 +44,13 @@ type Service struct {
 	store    Store
 	hasher   *password.Hasher
 	settings Settings
-	recovery RecoveryCodes
+	factors  Factors
 	now      func() time.Time
 }
 
 // New returns a Service.
-func New(store Store, hasher *password.Hasher, st Settings, recovery RecoveryCodes, now func() time.Time) *Service {
-	return &Service{store: store, hasher: hasher, settings: st, recovery: recovery,
+func New(store Store, hasher *password.Hasher, st Settings, factors Factors, now func() time.Time) *Service {
+	return &Service{store: store, hasher: hasher, settings: st, factors: factors,
 		now: func() time.Time { return now().UTC().Truncate(time.Microsecond) }}
 }
 

@@ -251,7 +251,7 @@ func (v *verification) event(ctx context.Context, now time.Time, c *iam.Credenti
 func (v *verification) useRecoveryCode(ctx context.Context) error {
 	t, now := v.tenant, v.now()
 	err := v.store.InTx(ctx, func(tx iam.Tx) error {
-		if err := v.recovery.UseRecoveryCode(ctx, tx, t.ID, v.user.ID, v.attempt.Code); err != nil {
+		if err := v.factors.UseRecoveryCode(ctx, tx, t.ID, v.user.ID, v.attempt.Code); err != nil {
 			return err
 		}
 		return tx.AppendAudit(ctx, audit.Event(ctx, now, t.ID, "credential.verify", userRef(v.user.ID), iam.ResultSuccess,

@@ -147,7 +147,18 @@ func TestTOTPSignIn(t *testing.T) {
 	h.clock.Advance(5*time.Minute + time.Second)
 	mfaVerify(h, late.MFAToken, "totp", totpAt(t, secret, h.clock.Now())).wantError(http.StatusUnauthorized, "invalid_token")
 
-	// Refused codes are audited with their reason.
+	// Refused codes and tokens are audited with their reason.
+	reasons := map[string]bool{}
+	for _, ev := range h.auditEvents(admin, "action=auth.mfa.refused") {
+		if d, ok := ev["details"].(map[string]any); ok {
+			reasons[d["reason"].(string)] = true
+		}
+	}
+	for _, r := range []string{"malformed_code", "method_not_enabled", "token_expired"} {
+		if !reasons[r] {
+			t.Errorf("no auth.mfa.refused event with reason %s (have %v)", r, reasons)
+		}
+	}
 	found := false
 	for _, ev := range h.auditEvents(admin, "action=auth.login.failed") {
 		if d, ok := ev["details"].(map[string]any); ok && d["reason"] == "wrong_second_factor" {
@@ -381,4 +392,18 @@ func TestTOTPSeedIsSealed(t *testing.T) {
 			t.Fatalf("the stored TOTP credential shows its seed: %q", s)
 		}
 	}
+}
+
+// TestCreatingACredentialNeedsStepUp: an admin with a second factor adds a
+// device password for a user only within ten minutes of passing it.
+func TestCreatingACredentialNeedsStepUp(t *testing.T) {
+	h := newHarness(t, nil)
+	admin := h.admin()
+	id := h.createUser(admin, "dev@example.com", adaPassword)
+	secret := enrolTOTP(t, h, admin)
+	body := map[string]any{"type": "device_password", "credential_ext_id": "laptop-1", "password": "Zx-quill-8812-lamp"}
+	h.post("/api/v1/users/"+id+"/credentials", admin, body).wantError(http.StatusForbidden, "mfa_reauth_required")
+	h.clock.Advance(30 * time.Second)
+	h.post("/api/v1/auth/reauth", admin, map[string]any{"method": "totp", "code": totpAt(t, secret, h.clock.Now())}).want(http.StatusNoContent)
+	h.post("/api/v1/users/"+id+"/credentials", admin, body).want(http.StatusCreated)
 }
