@@ -47,13 +47,20 @@ type Service struct {
 	// issuerHost is the configured issuer's hostname, which reaches the
 	// system tenant; no other tenant may claim it.
 	issuerHost string
+	reauth     Reauthenticated
 	now        func() time.Time
+}
+
+// Reauthenticated decides whether the caller's session confirmed them
+// recently (mfa.Service.RequireReauthenticated).
+type Reauthenticated interface {
+	RequireReauthenticated(ctx context.Context, p *iam.Principal) error
 }
 
 // New returns a Service for a server whose issuer's hostname is issuerHost
 // (BaseURLs.SystemHost).
-func New(store Store, hasher *password.Hasher, cache AuthCache, st Settings, issuerHost string, now func() time.Time) *Service {
-	return &Service{store: store, hasher: hasher, cache: cache, settings: st, issuerHost: issuerHost,
+func New(store Store, hasher *password.Hasher, cache AuthCache, st Settings, issuerHost string, reauth Reauthenticated, now func() time.Time) *Service {
+	return &Service{store: store, hasher: hasher, cache: cache, settings: st, issuerHost: issuerHost, reauth: reauth,
 		now: func() time.Time { return now().UTC().Truncate(time.Microsecond) }}
 }
 

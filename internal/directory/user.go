@@ -228,6 +228,39 @@ func (s *Service) DeleteUser(ctx context.Context, id string, pre iam.Preconditio
 	return err
 }
 
+// DeleteOwnAccount deletes the caller's own account. It needs the session
+// to have confirmed its user within the step-up window (a second factor, or
+// the password for an account without one), so that a stolen access token
+// cannot end an account. The last superadmin cannot leave. Errors:
+// CodeMFAReauthRequired, CodeLastSuperadmin.
+func (s *Service) DeleteOwnAccount(ctx context.Context) error {
+	p, err := permission.AuthenticatedUser(ctx)
+	if err != nil {
+		return err
+	}
+	if err := s.reauth.RequireReauthenticated(ctx, p); err != nil {
+		return err
+	}
+	err = s.guardSuperadmin(ctx, p.TenantID, func(tx iam.Tx) error {
+		u, err := tx.GetUserForUpdate(ctx, p.TenantID, p.UserID)
+		if err != nil {
+			return err
+		}
+		if err := tx.DeleteUser(ctx, p.TenantID, u.ID); err != nil {
+			return err
+		}
+		if err := tx.BumpAccessVersion(ctx, p.TenantID); err != nil {
+			return err
+		}
+		return tx.AppendAudit(ctx, audit.Event(ctx, s.now(), p.TenantID, "user.deleted", userRef(u.ID), iam.ResultSuccess,
+			map[string]any{"email": u.Email, "self": true}))
+	})
+	if err == nil {
+		s.cache.ForgetUser(p.UserID)
+	}
+	return err
+}
+
 // SetUserStatus disables or enables a user. Disabling revokes every session.
 // Needs users.write. Errors: CodeNotFound, CodeLastSuperadmin.
 func (s *Service) SetUserStatus(ctx context.Context, id string, status iam.UserStatus) (*iam.User, error) {

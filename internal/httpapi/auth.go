@@ -119,3 +119,7 @@ func (a *API) me(ctx context.Context, _ *struct{}) (*meOutput, error) {
 	}
 	return &meOutput{Body: MeBody{UserBody: userBody(u), Permissions: iam.PrincipalFrom(ctx).Permissions}}, nil
 }
+
+func (a *API) deleteMe(ctx context.Context, _ *struct{}) (*empty, error) {
+	return noContent(a.directory.DeleteOwnAccount(ctx))
+}

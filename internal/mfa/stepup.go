@@ -23,16 +23,48 @@ func (s *Service) RequireRecent(ctx context.Context, p *iam.Principal) error {
 	if !st.Enabled() {
 		return nil
 	}
-	if p.SessionID != "" {
-		sess, err := s.store.GetSession(ctx, p.TenantID, p.SessionID)
-		if err != nil && !iam.IsCode(err, iam.CodeNotFound) {
-			return err
-		}
-		if err == nil && sess.MFAAt != nil && s.now().Sub(*sess.MFAAt) < StepUpWindow {
-			return nil
-		}
+	recent, err := s.recentlyConfirmed(ctx, p)
+	if err != nil || recent {
+		return err
 	}
-	return &iam.Error{Code: iam.CodeMFAReauthRequired,
-		Message: "confirm with a second factor first (POST /api/v1/auth/reauth)",
-		Details: map[string]any{"methods": st.Methods()}}
+	return reauthRequired("confirm with a second factor first (POST /api/v1/auth/reauth)", st.Methods())
+}
+
+// RequireReauthenticated lets the caller on only if their session confirmed
+// them within StepUpWindow: with a second factor, or with the password when
+// they have none. Ending one's account needs it whatever the factors.
+func (s *Service) RequireReauthenticated(ctx context.Context, p *iam.Principal) error {
+	recent, err := s.recentlyConfirmed(ctx, p)
+	if err != nil || recent {
+		return err
+	}
+	st, err := s.StatusOf(ctx, p.TenantID, p.UserID)
+	if err != nil {
+		return err
+	}
+	methods := st.Methods()
+	if !st.Enabled() {
+		methods = []string{"password"}
+	}
+	return reauthRequired("confirm it is you first (POST /api/v1/auth/reauth)", methods)
+}
+
+// recentlyConfirmed reports whether the caller's session passed a second
+// factor, or a reauthentication, within StepUpWindow.
+func (s *Service) recentlyConfirmed(ctx context.Context, p *iam.Principal) (bool, error) {
+	if p.SessionID == "" {
+		return false, nil
+	}
+	sess, err := s.store.GetSession(ctx, p.TenantID, p.SessionID)
+	if iam.IsCode(err, iam.CodeNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return sess.MFAAt != nil && s.now().Sub(*sess.MFAAt) < StepUpWindow, nil
+}
+
+func reauthRequired(message string, methods []string) error {
+	return &iam.Error{Code: iam.CodeMFAReauthRequired, Message: message, Details: map[string]any{"methods": methods}}
 }

@@ -15,6 +15,7 @@ var managementRoutes = []struct {
 }{
 	{"POST", "/api/v1/auth/logout", ""},
 	{"GET", "/api/v1/me", ""},
+	{"DELETE", "/api/v1/me", ""},
 	{"POST", "/api/v1/auth/reauth", ""},
 	{"POST", "/api/v1/auth/reauth/email/send", ""},
 	{"POST", "/api/v1/auth/reauth/webauthn/begin", ""},

@@ -407,3 +407,31 @@ func TestCreatingACredentialNeedsStepUp(t *testing.T) {
 	h.post("/api/v1/auth/reauth", admin, map[string]any{"method": "totp", "code": totpAt(t, secret, h.clock.Now())}).want(http.StatusNoContent)
 	h.post("/api/v1/users/"+id+"/credentials", admin, body).want(http.StatusCreated)
 }
+
+// TestDeleteOwnAccount: a session ends its own account only after
+// confirming its user, with the password or, when the user has one, a
+// second factor; the last superadmin cannot leave.
+func TestDeleteOwnAccount(t *testing.T) {
+	h := newHarness(t, nil)
+	admin := h.admin()
+	ada := mfaUser(t, h, admin)
+	h.delete("/api/v1/me", ada).wantError(http.StatusForbidden, "mfa_reauth_required")
+	h.post("/api/v1/auth/reauth", ada, map[string]any{"method": "password", "password": adaPassword}).want(http.StatusNoContent)
+	h.delete("/api/v1/me", ada).want(http.StatusNoContent)
+	h.post("/api/v1/auth/login", "", map[string]any{"email": "ada@example.com", "password": adaPassword}).
+		wantError(http.StatusUnauthorized, "invalid_credentials")
+
+	bob := h.createUser(admin, "bob@example.com", adaPassword)
+	tok := h.login("bob@example.com", adaPassword).AccessToken
+	secret := enrolTOTP(t, h, tok)
+	h.post("/api/v1/auth/reauth", tok, map[string]any{"method": "password", "password": adaPassword}).
+		wantError(http.StatusForbidden, "mfa_reauth_required")
+	h.delete("/api/v1/me", tok).wantError(http.StatusForbidden, "mfa_reauth_required")
+	h.clock.Advance(30 * time.Second)
+	h.post("/api/v1/auth/reauth", tok, map[string]any{"method": "totp", "code": totpAt(t, secret, h.clock.Now())}).want(http.StatusNoContent)
+	h.delete("/api/v1/me", tok).want(http.StatusNoContent)
+	h.get("/api/v1/users/"+bob, admin).wantError(http.StatusNotFound, "not_found")
+
+	h.post("/api/v1/auth/reauth", admin, map[string]any{"method": "password", "password": adminPassword}).want(http.StatusNoContent)
+	h.delete("/api/v1/me", admin).wantError(http.StatusConflict, "last_superadmin")
+}

@@ -170,7 +170,7 @@ func wire(ctx context.Context, opts Options, store *sqlstore.Store) (*Server, er
 	})
 	authz := access.New(store, bearer, now)
 	tenants := newTenantResolver(store, cfg.MultiTenant, baseURLs.SystemHost())
-	dir := directory.New(store, hasher, caches{account: acc, tenants: tenants, access: authz}, st, baseURLs.SystemHost(), now)
+	dir := directory.New(store, hasher, caches{account: acc, tenants: tenants, access: authz}, st, baseURLs.SystemHost(), factors, now)
 	system, created, err := dir.EnsureSystemTenant(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("system tenant: %w", err)
