@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/spf13/pflag"
 
@@ -24,6 +25,12 @@ const (
 // parameters unless env overrides them.
 func newServer(b *testing.B, env map[string]string) http.Handler {
 	b.Helper()
+	return newServerAt(b, env, nil)
+}
+
+// newServerAt is newServer on the clock now (the wall clock when nil).
+func newServerAt(b *testing.B, env map[string]string, now func() time.Time) http.Handler {
+	b.Helper()
 	vars := map[string]string{
 		"GATEHOUSE_DATA_DIR":                 b.TempDir(),
 		"GATEHOUSE_BOOTSTRAP_ADMIN_EMAIL":    adminEmail,
@@ -38,7 +45,7 @@ func newServer(b *testing.B, env map[string]string) http.Handler {
 	if err != nil {
 		b.Fatal(err)
 	}
-	srv, err := server.Open(context.Background(), server.Options{Config: cfg, Log: slog.New(slog.NewJSONHandler(io.Discard, nil))})
+	srv, err := server.Open(context.Background(), server.Options{Config: cfg, Log: slog.New(slog.NewJSONHandler(io.Discard, nil)), Now: now})
 	if err != nil {
 		b.Fatal(err)
 	}
