@@ -8,6 +8,7 @@ import (
 
 	"github.com/gatehouse-iam/gatehouse/internal/audit"
 	"github.com/gatehouse-iam/gatehouse/internal/iam"
+	"github.com/gatehouse-iam/gatehouse/internal/settings"
 	"github.com/gatehouse-iam/gatehouse/internal/token"
 )
 
@@ -26,11 +27,17 @@ type Mailer interface {
 	Queue(ctx context.Context, tx iam.Tx, tenantID, to, kind string, data map[string]string) error
 }
 
+// Settings returns a tenant's policies.
+type Settings interface {
+	For(ctx context.Context, tenantID string) (*settings.Settings, error)
+}
+
 // Deps are what the MFA service is built from.
 type Deps struct {
-	Store  Store
-	Master *token.MasterKey
-	Mailer Mailer
+	Store    Store
+	Master   *token.MasterKey
+	Mailer   Mailer
+	Settings Settings
 	// Issuer names the service in authenticator apps, e.g. "Gatehouse".
 	Issuer string
 	Now    func() time.Time
@@ -38,17 +45,18 @@ type Deps struct {
 
 // Service manages and checks second factors.
 type Service struct {
-	store  Store
-	master *token.MasterKey
-	mailer Mailer
-	issuer string
-	now    func() time.Time
+	store    Store
+	master   *token.MasterKey
+	mailer   Mailer
+	settings Settings
+	issuer   string
+	now      func() time.Time
 }
 
 // New returns a Service.
 func New(d Deps) *Service {
 	utc := func() time.Time { return d.Now().UTC().Truncate(time.Microsecond) }
-	return &Service{store: d.Store, master: d.Master, mailer: d.Mailer, issuer: d.Issuer, now: utc}
+	return &Service{store: d.Store, master: d.Master, mailer: d.Mailer, settings: d.Settings, issuer: d.Issuer, now: utc}
 }
 
 // The second-factor methods, as clients name them.
@@ -91,22 +99,33 @@ func (st *Status) Methods() []string {
 
 // StatusOf returns the user's second factors.
 func (s *Service) StatusOf(ctx context.Context, tenantID, userID string) (*Status, error) {
+	return statusIn(ctx, s.store, tenantID, userID)
+}
+
+// credentialReader is what reading a user's factors needs: the store, or a
+// transaction.
+type credentialReader interface {
+	GetCredential(ctx context.Context, tenantID, userID string, typ iam.CredentialType, name string) (*iam.Credential, error)
+	UserCredentials(ctx context.Context, tenantID, userID string, typ iam.CredentialType) ([]iam.Credential, error)
+}
+
+func statusIn(ctx context.Context, r credentialReader, tenantID, userID string) (*Status, error) {
 	var st Status
-	totp, err := s.store.GetCredential(ctx, tenantID, userID, iam.CredentialTOTP, "")
+	totp, err := r.GetCredential(ctx, tenantID, userID, iam.CredentialTOTP, "")
 	switch {
 	case err == nil:
 		st.TOTP = totp.State == iam.CredentialActive
 	case !iam.IsCode(err, iam.CodeNotFound):
 		return nil, err
 	}
-	email, err := s.store.GetCredential(ctx, tenantID, userID, iam.CredentialEmailOTP, "")
+	email, err := r.GetCredential(ctx, tenantID, userID, iam.CredentialEmailOTP, "")
 	switch {
 	case err == nil:
 		st.Email = email.State == iam.CredentialActive
 	case !iam.IsCode(err, iam.CodeNotFound):
 		return nil, err
 	}
-	passkeys, err := s.store.UserCredentials(ctx, tenantID, userID, iam.CredentialWebAuthn)
+	passkeys, err := r.UserCredentials(ctx, tenantID, userID, iam.CredentialWebAuthn)
 	if err != nil {
 		return nil, err
 	}
@@ -115,7 +134,7 @@ func (s *Service) StatusOf(ctx context.Context, tenantID, userID string) (*Statu
 			st.Passkeys++
 		}
 	}
-	codes, err := s.store.UserCredentials(ctx, tenantID, userID, iam.CredentialRecoveryCode)
+	codes, err := r.UserCredentials(ctx, tenantID, userID, iam.CredentialRecoveryCode)
 	if err != nil {
 		return nil, err
 	}

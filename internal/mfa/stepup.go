@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/gatehouse-iam/gatehouse/internal/iam"
+	"github.com/gatehouse-iam/gatehouse/internal/settings"
 )
 
 // StepUpWindow is how recent a second factor must be for the actions that
@@ -67,4 +68,29 @@ func (s *Service) recentlyConfirmed(ctx context.Context, p *iam.Principal) (bool
 
 func reauthRequired(message string, methods []string) error {
 	return &iam.Error{Code: iam.CodeMFAReauthRequired, Message: message, Details: map[string]any{"methods": methods}}
+}
+
+// KeepRequiredFactor refuses, in tx, a change that left the user without a
+// second factor when policy (the tenant's, or an organization's of theirs)
+// requires one. Call it after the change, having locked the user's row
+// first, so that removals of two factors at once cannot both pass.
+func (s *Service) KeepRequiredFactor(ctx context.Context, tx iam.Tx, tenantID, userID string) error {
+	st, err := statusIn(ctx, tx, tenantID, userID)
+	if err != nil || st.Enabled() {
+		return err
+	}
+	policy, err := s.settings.For(ctx, tenantID)
+	if err != nil {
+		return err
+	}
+	required := policy.MFA.Policy == settings.MFARequired
+	if !required {
+		if required, err = tx.UserInMFAOrganization(ctx, tenantID, userID); err != nil {
+			return err
+		}
+	}
+	if required {
+		return iam.Errorf(iam.CodeStateConflict, "policy requires a second factor: turn another on before this one off")
+	}
+	return nil
 }

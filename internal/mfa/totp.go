@@ -135,12 +135,18 @@ func (s *Service) DisableTOTP(ctx context.Context, p *iam.Principal) error {
 		return err
 	}
 	return s.store.InTx(ctx, func(tx iam.Tx) error {
+		if _, err := tx.GetUserForUpdate(ctx, p.TenantID, p.UserID); err != nil {
+			return err
+		}
 		n, err := tx.DeleteCredentials(ctx, p.TenantID, p.UserID, iam.CredentialTOTP)
 		if err != nil {
 			return err
 		}
 		if n == 0 {
 			return iam.Errorf(iam.CodeNotFound, "TOTP is not on")
+		}
+		if err := s.KeepRequiredFactor(ctx, tx, p.TenantID, p.UserID); err != nil {
+			return err
 		}
 		return tx.AppendAudit(ctx, s.event(ctx, p.TenantID, p.UserID, "mfa.totp.disabled", iam.ResultSuccess, nil))
 	})

@@ -16,6 +16,7 @@ import (
 	"github.com/gatehouse-iam/gatehouse/internal/mfa"
 	"github.com/gatehouse-iam/gatehouse/internal/passkey"
 	"github.com/gatehouse-iam/gatehouse/internal/passkey/passkeytest"
+	"github.com/gatehouse-iam/gatehouse/internal/settings"
 	"github.com/gatehouse-iam/gatehouse/internal/sqlstore"
 	"github.com/gatehouse-iam/gatehouse/internal/storetest"
 	"github.com/gatehouse-iam/gatehouse/internal/testclock"
@@ -68,7 +69,8 @@ func newFixture(t *testing.T, s *sqlstore.Store) *fixture {
 	now := testclock.New(t0).Now
 	f := &fixture{s: s, tenant: tn, sessions: map[string]string{}, svc: passkey.New(passkey.Deps{Store: s, Now: now,
 		RelyingParties: passkey.RelyingParties{ID: "localhost", Origins: []string{origin}},
-		StepUp:         mfa.New(mfa.Deps{Store: s, Now: now})})}
+		StepUp: mfa.New(mfa.Deps{Store: s, Now: now,
+			Settings: settings.New(s, settings.Defaults(time.Minute), func(string, settings.MailTemplate) error { return nil }, now)})})}
 	f.ann, f.bob = f.user(t, "ann@example.com"), f.user(t, "bob@example.com")
 	return f
 }

@@ -218,6 +218,11 @@ func (s *Service) Delete(ctx context.Context, id string) error {
 		return err
 	}
 	return s.store.InTx(ctx, func(tx iam.Tx) error {
+		// The user's row first: two factors removed at once must not both
+		// pass KeepRequiredFactor.
+		if _, err := tx.GetUserForUpdate(ctx, p.TenantID, p.UserID); err != nil {
+			return err
+		}
 		c, err := lockPasskey(ctx, tx, p, id)
 		if err != nil {
 			return err
@@ -227,6 +232,9 @@ func (s *Service) Delete(ctx context.Context, id string) error {
 			return err
 		}
 		if err := tx.DeleteUserCredential(ctx, p.TenantID, p.UserID, c.ID); err != nil {
+			return err
+		}
+		if err := s.stepUp.KeepRequiredFactor(ctx, tx, p.TenantID, p.UserID); err != nil {
 			return err
 		}
 		return tx.AppendAudit(ctx, audit.Event(ctx, s.now(), p.TenantID, "mfa.webauthn.deleted", iam.Ref{Type: "user", ID: p.UserID},

@@ -37,9 +37,11 @@ type RelyingParties struct {
 }
 
 // StepUp decides whether the caller passed a second factor recently enough
-// to change their factors (mfa.Service.RequireRecent).
+// to change their factors, and whether policy lets them go without one
+// (mfa.Service).
 type StepUp interface {
 	RequireRecent(ctx context.Context, p *iam.Principal) error
+	KeepRequiredFactor(ctx context.Context, tx iam.Tx, tenantID, userID string) error
 }
 
 // Deps are what the passkey service is built from.

@@ -435,3 +435,23 @@ func TestDeleteOwnAccount(t *testing.T) {
 	h.post("/api/v1/auth/reauth", admin, map[string]any{"method": "password", "password": adminPassword}).want(http.StatusNoContent)
 	h.delete("/api/v1/me", admin).wantError(http.StatusConflict, "last_superadmin")
 }
+
+// TestRequiredPolicyKeepsTheLastFactor: under a policy requiring a second
+// factor, a user turns one off only while another stays on.
+func TestRequiredPolicyKeepsTheLastFactor(t *testing.T) {
+	h := newHarness(t, nil)
+	admin := h.admin()
+	ada := mfaUser(t, h, admin)
+	secret := enrolTOTP(t, h, ada)
+	h.clock.Advance(30 * time.Second)
+	h.post("/api/v1/auth/reauth", ada, map[string]any{"method": "totp", "code": totpAt(t, secret, h.clock.Now())}).want(http.StatusNoContent)
+	h.post("/api/v1/mfa/email", ada, nil).want(http.StatusNoContent)
+	h.patchSettings(admin, map[string]any{"mfa": map[string]any{"policy": "required"}})
+	h.delete("/api/v1/mfa/email", ada).want(http.StatusNoContent)
+	h.delete("/api/v1/mfa/totp", ada).wantError(http.StatusUnprocessableEntity, "state_conflict")
+	if h.get("/api/v1/mfa", ada).want(http.StatusOK).JSON()["totp"] != true {
+		t.Fatal("TOTP went off although the policy requires a factor")
+	}
+	h.patchSettings(admin, map[string]any{"mfa": map[string]any{"policy": "optional"}})
+	h.delete("/api/v1/mfa/totp", ada).want(http.StatusNoContent)
+}

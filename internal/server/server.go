@@ -157,7 +157,7 @@ func wire(ctx context.Context, opts Options, store *sqlstore.Store) (*Server, er
 	}
 	outbox := mail.NewOutbox(now, transport != nil)
 	mailer := tenantMailer{outbox: outbox, settings: st}
-	factors := mfa.New(mfa.Deps{Store: store, Master: master, Mailer: mailer, Issuer: "Gatehouse", Now: now})
+	factors := mfa.New(mfa.Deps{Store: store, Master: master, Mailer: mailer, Settings: st, Issuer: "Gatehouse", Now: now})
 	passkeys := passkey.New(passkey.Deps{Store: store, Now: now, RelyingParties: passkey.RelyingParties{
 		ID: cfg.WebAuthnRPID, Origins: cfg.WebAuthnRPOrigins, MultiTenant: cfg.MultiTenant, BaseURL: baseURLs.Of}, StepUp: factors})
 	acc := account.New(account.Deps{Store: store, Hasher: hasher, Issuer: issuer, Settings: st,
