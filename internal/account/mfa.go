@@ -272,22 +272,13 @@ func (s *Service) BeginMFAPasskey(ctx context.Context, raw string) (json.RawMess
 		return nil, err
 	}
 	err = s.store.InTx(ctx, func(tx iam.Tx) error {
-		cur, err := tx.GetMFAChallengeForUpdate(ctx, c.TenantID, c.ID)
-		if iam.IsCode(err, iam.CodeNotFound) {
-			return errInvalidMFAToken
-		}
+		var step loginStep
+		cur, err := lockStep(ctx, tx, c, &step, errInvalidMFAToken)
 		if err != nil {
 			return err
 		}
-		var step loginStep
-		if err := json.Unmarshal(cur.State, &step); err != nil {
-			return iam.Internal(err)
-		}
 		step.WebAuthn = state
-		if cur.State, err = json.Marshal(step); err != nil {
-			return iam.Internal(err)
-		}
-		return tx.UpdateMFAChallenge(ctx, cur)
+		return saveStep(ctx, tx, cur, step)
 	})
 	return options, err
 }
@@ -315,19 +306,13 @@ func (s *Service) completeStep(ctx context.Context, c *iam.MFAChallenge, u *iam.
 		wrong   error
 	)
 	err = s.store.InTx(ctx, func(tx iam.Tx) error {
-		cur, err := tx.GetMFAChallengeForUpdate(ctx, c.TenantID, c.ID)
-		if iam.IsCode(err, iam.CodeNotFound) {
-			return errInvalidMFAToken
-		}
+		var state loginStep
+		cur, err := lockStep(ctx, tx, c, &state, errInvalidMFAToken)
 		if err != nil {
 			return err
 		}
 		if cur.Failures >= mfaStepFailures || !s.now().Before(cur.ExpiresAt) {
 			return errInvalidMFAToken
-		}
-		var state loginStep
-		if err := json.Unmarshal(cur.State, &state); err != nil {
-			return iam.Internal(err)
 		}
 		amr, err := check(tx, &state)
 		if iam.IsCode(err, iam.CodeInvalidCredentials) {
@@ -362,6 +347,27 @@ func (s *Service) countWrong(ctx context.Context, tx iam.Tx, cur *iam.MFAChallen
 	if cur.Failures >= mfaStepFailures {
 		return tx.DeleteMFAChallenge(ctx, cur.TenantID, cur.ID)
 	}
+	return saveStep(ctx, tx, cur, state)
+}
+
+// lockStep reads the step c again under its lock, its state decoded into
+// state; missing when it is gone.
+func lockStep(ctx context.Context, tx iam.Tx, c *iam.MFAChallenge, state any, missing error) (*iam.MFAChallenge, error) {
+	cur, err := tx.GetMFAChallengeForUpdate(ctx, c.TenantID, c.ID)
+	if iam.IsCode(err, iam.CodeNotFound) {
+		return nil, missing
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(cur.State, state); err != nil {
+		return nil, iam.Internal(err)
+	}
+	return cur, nil
+}
+
+// saveStep writes state into the locked step cur in tx.
+func saveStep(ctx context.Context, tx iam.Tx, cur *iam.MFAChallenge, state any) error {
 	b, err := json.Marshal(state)
 	if err != nil {
 		return iam.Internal(err)
@@ -402,16 +408,10 @@ func (s *Service) SendMFACode(ctx context.Context, raw string) error {
 		return err
 	}
 	return s.store.InTx(ctx, func(tx iam.Tx) error {
-		cur, err := tx.GetMFAChallengeForUpdate(ctx, c.TenantID, c.ID)
-		if iam.IsCode(err, iam.CodeNotFound) {
-			return errInvalidMFAToken
-		}
+		var state loginStep
+		cur, err := lockStep(ctx, tx, c, &state, errInvalidMFAToken)
 		if err != nil {
 			return err
-		}
-		var state loginStep
-		if err := json.Unmarshal(cur.State, &state); err != nil {
-			return iam.Internal(err)
 		}
 		if state.Mails >= mfaStepMails {
 			return iam.Errorf(iam.CodeRateLimited, "too many codes mailed for this sign-in; sign in again")
@@ -425,12 +425,7 @@ func (s *Service) SendMFACode(ctx context.Context, raw string) error {
 			return err
 		}
 		state.EmailCode, state.Mails = ec, state.Mails+1
-		b, err := json.Marshal(state)
-		if err != nil {
-			return iam.Internal(err)
-		}
-		cur.State = b
-		if err := tx.UpdateMFAChallenge(ctx, cur); err != nil {
+		if err := saveStep(ctx, tx, cur, state); err != nil {
 			return err
 		}
 		return tx.AppendAudit(ctx, audit.Event(ctx, s.now(), u.TenantID, "auth.mfa.email_sent", iam.Ref{Type: "user", ID: u.ID}, iam.ResultSuccess, nil))

@@ -101,11 +101,8 @@ func (s *Service) Reauth(ctx context.Context, in ReauthInput) error {
 				return err
 			}
 			if err == nil {
-				if ch, err = tx.GetMFAChallengeForUpdate(ctx, c.TenantID, c.ID); err != nil {
+				if ch, err = lockStep(ctx, tx, c, &step, errWrongCode); err != nil {
 					return err
-				}
-				if err := json.Unmarshal(ch.State, &step); err != nil {
-					return iam.Internal(err)
 				}
 			}
 		}
@@ -115,12 +112,7 @@ func (s *Service) Reauth(ctx context.Context, in ReauthInput) error {
 			if ch == nil {
 				return nil
 			}
-			b, err := json.Marshal(step)
-			if err != nil {
-				return iam.Internal(err)
-			}
-			ch.State = b
-			return tx.UpdateMFAChallenge(ctx, ch)
+			return saveStep(ctx, tx, ch, step)
 		}
 		if err != nil {
 			return err
@@ -132,16 +124,19 @@ func (s *Service) Reauth(ctx context.Context, in ReauthInput) error {
 		}
 		return s.confirmed(ctx, tx, p, u, in.Method)
 	})
-	if err != nil {
+	if err != nil || !wrong {
 		return err
 	}
-	if wrong {
-		if err := s.loginFailed(ctx, st, u.TenantID, u.ID, u.Email, f, "reauthentication_failed"); !iam.IsCode(err, iam.CodeInvalidCredentials) {
-			return err
-		}
-		return errWrongCode
+	return s.wrongReauth(ctx, st, u, f)
+}
+
+// wrongReauth counts a wrong step-up answer, reserved as f, against the
+// account's lockout and returns the one answer for it.
+func (s *Service) wrongReauth(ctx context.Context, st *settings.Settings, u *iam.User, f *iam.LoginFailures) error {
+	if err := s.loginFailed(ctx, st, u.TenantID, u.ID, u.Email, f, "reauthentication_failed"); !iam.IsCode(err, iam.CodeInvalidCredentials) {
+		return err
 	}
-	return nil
+	return errWrongCode
 }
 
 // reauthPasskey confirms the caller with the assertion answering the
@@ -166,16 +161,10 @@ func (s *Service) reauthPasskey(ctx context.Context, p *iam.Principal, u *iam.Us
 	}
 	wrong := false
 	err = s.store.InTx(ctx, func(tx iam.Tx) error {
-		cur, err := tx.GetMFAChallengeForUpdate(ctx, c.TenantID, c.ID)
-		if iam.IsCode(err, iam.CodeNotFound) {
-			return errPasskeyNotBegun
-		}
+		var state reauthStep
+		cur, err := lockStep(ctx, tx, c, &state, errPasskeyNotBegun)
 		if err != nil {
 			return err
-		}
-		var state reauthStep
-		if err := json.Unmarshal(cur.State, &state); err != nil {
-			return iam.Internal(err)
 		}
 		_, cerr := check(&state.WebAuthn)
 		if err := tx.DeleteMFAChallenge(ctx, cur.TenantID, cur.ID); err != nil {
@@ -187,16 +176,10 @@ func (s *Service) reauthPasskey(ctx context.Context, p *iam.Principal, u *iam.Us
 		}
 		return s.confirmed(ctx, tx, p, u, mfa.MethodWebAuthn)
 	})
-	if err != nil {
+	if err != nil || !wrong {
 		return err
 	}
-	if wrong {
-		if err := s.loginFailed(ctx, st, u.TenantID, u.ID, u.Email, f, "reauthentication_failed"); !iam.IsCode(err, iam.CodeInvalidCredentials) {
-			return err
-		}
-		return errWrongCode
-	}
-	return nil
+	return s.wrongReauth(ctx, st, u, f)
 }
 
 // BeginReauthPasskey answers the options for navigator.credentials.get()
