@@ -135,6 +135,7 @@ type Tx interface {
 	MailStore
 	SettingsStore
 	AccountStore
+	ServiceAccountStore
 }
 
 // Transactor runs fn in one transaction, committed if fn returns nil. A
