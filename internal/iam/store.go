@@ -136,6 +136,8 @@ type Tx interface {
 	SettingsStore
 	AccountStore
 	ServiceAccountStore
+	ServiceAccountKeyStore
+	ServiceAccountAccessStore
 }
 
 // Transactor runs fn in one transaction, committed if fn returns nil. A

@@ -36,6 +36,8 @@ func Run(t *testing.T, newStore func(t *testing.T) iam.Store) {
 		{"Organization", organizationTests},
 		{"Group", groupTests},
 		{"ServiceAccount", serviceAccountTests},
+		{"ServiceAccountKey", serviceAccountKeyTests},
+		{"ServiceAccountAccess", serviceAccountAccessTests},
 		{"Access", accessTests},
 		{"Mail", mailTests},
 		{"Account", accountTests},
