@@ -77,27 +77,38 @@ func (d *decider) sync(ctx context.Context, tenantID string) error {
 	return nil
 }
 
-// subject returns the state of a user in an organization ("" for none).
-func (d *decider) subject(ctx context.Context, tenantID, userID, orgID string) (*subjectState, error) {
+// subject returns the state of a subject (a user or a service account) in
+// an organization ("" for none).
+func (d *decider) subject(ctx context.Context, tenantID string, sub subjectRef, orgID string) (*subjectState, error) {
 	if err := d.sync(ctx, tenantID); err != nil {
 		return nil, err
 	}
-	key := tenantID + "|" + userID + "|" + orgID
+	key := tenantID + "|" + sub.kind + "|" + sub.id + "|" + orgID
 	if st, ok := d.subjects.Fresh(key, d.now(), decisionMaxAge); ok && st.gen == d.gen.Load() {
 		return st, nil
 	}
 	gen, loadedAt := d.gen.Load(), d.now()
 	st := &subjectState{gen: gen}
-	u, err := d.store.GetUser(ctx, tenantID, userID)
-	switch {
-	case iam.IsCode(err, iam.CodeNotFound):
-	case err != nil:
-		return nil, err
-	default:
-		st.found, st.active = true, u.Status == iam.UserActive
-		if st.grants, err = d.store.Grants(ctx, tenantID, userID, orgID); err != nil {
-			return nil, err
+	var err error
+	if sub.kind == SubjectServiceAccount {
+		_, err = d.store.GetServiceAccount(ctx, tenantID, sub.id)
+		if err == nil {
+			st.found, st.active = true, true
+			st.grants, err = d.store.ServiceAccountGrants(ctx, tenantID, sub.id, orgID)
 		}
+	} else {
+		var u *iam.User
+		u, err = d.store.GetUser(ctx, tenantID, sub.id)
+		if err == nil {
+			st.found, st.active = true, u.Status == iam.UserActive
+			st.grants, err = d.store.Grants(ctx, tenantID, sub.id, orgID)
+		}
+	}
+	if err != nil && !iam.IsCode(err, iam.CodeNotFound) {
+		return nil, err
+	}
+	if err != nil {
+		st.found, st.active, st.grants = false, false, nil
 	}
 	d.subjects.Put(key, st, loadedAt)
 	return st, nil
@@ -199,11 +210,12 @@ func (s *Service) check(ctx context.Context, caller *iam.Principal, in CheckInpu
 		// application role can hold them, so asking would only mislead.
 		return nil, invalid("permission", "is in a namespace reserved for Gatehouse's system permissions")
 	}
-	userID, err := s.subjectUser(ctx, in.Subject)
+	sub, err := s.subject(ctx, in.Subject)
 	if err != nil {
 		return nil, err
 	}
-	if userID != caller.UserID && !permission.Allowed(caller.Permissions, permission.AuthzCheck) {
+	self := sub.is(caller)
+	if !self && !permission.Allowed(caller.Permissions, permission.AuthzCheck) {
 		return nil, &iam.Error{Code: iam.CodeForbidden, Message: "you may only ask about yourself without authz.check",
 			Details: map[string]any{"permission": permission.AuthzCheck}}
 	}
@@ -215,7 +227,7 @@ func (s *Service) check(ctx context.Context, caller *iam.Principal, in CheckInpu
 	if org != nil {
 		orgID = org.ID
 	}
-	st, err := s.decider.subject(ctx, caller.TenantID, userID, orgID)
+	st, err := s.decider.subject(ctx, caller.TenantID, sub, orgID)
 	if err != nil {
 		return nil, err
 	}
@@ -225,7 +237,7 @@ func (s *Service) check(ctx context.Context, caller *iam.Principal, in CheckInpu
 	case !st.active:
 		return &Decision{Reason: "the user is disabled"}, nil
 	}
-	v := visibility{self: userID == caller.UserID, perms: caller.Permissions, org: org, orgRef: in.Organization}
+	v := visibility{self: self, perms: caller.Permissions, org: org, orgRef: in.Organization}
 	for i := range st.grants {
 		if g := &st.grants[i]; permission.Covers(g.Permission, in.Permission) {
 			shown := v.grant(g)
@@ -304,32 +316,49 @@ func (v visibility) organization(grants []iam.Grant) string {
 	return v.orgRef
 }
 
-// subjectUser returns the user a subject names.
-func (s *Service) subjectUser(ctx context.Context, sub Subject) (string, error) {
+// subjectRef is a subject a check is about: its kind (SubjectUser or
+// SubjectServiceAccount) and id.
+type subjectRef struct {
+	kind, id string
+}
+
+// is reports whether the subject is the caller itself.
+func (r subjectRef) is(p *iam.Principal) bool {
+	switch r.kind {
+	case SubjectUser:
+		return p.Kind == iam.PrincipalUser && r.id == p.UserID
+	case SubjectServiceAccount:
+		return p.Kind == iam.PrincipalServiceAccount && r.id == p.ID
+	}
+	return false
+}
+
+// subject returns the subject a check names.
+func (s *Service) subject(ctx context.Context, sub Subject) (subjectRef, error) {
 	switch {
 	case sub.Token != "":
 		if sub.Type != "" || sub.ID != "" {
-			return "", invalid("subject", "give either a token or a type and id, not both")
+			return subjectRef{}, invalid("subject", "give either a token or a type and id, not both")
 		}
 		p, err := s.tokens.Authenticate(ctx, sub.Token)
 		if err != nil {
-			return "", invalid("subject.token", "is not a valid access token of this tenant")
+			return subjectRef{}, invalid("subject.token", "is not a valid access token of this tenant")
 		}
-		if p.Kind != iam.PrincipalUser {
-			// Only users hold application roles yet; a principal of another
-			// kind has no UserID, which must never pass for the caller's own.
-			return "", iam.Errorf(iam.CodeNotFound, "subject not found: only users can be checked yet")
+		switch p.Kind {
+		case iam.PrincipalUser:
+			return subjectRef{kind: SubjectUser, id: p.UserID}, nil
+		case iam.PrincipalServiceAccount:
+			return subjectRef{kind: SubjectServiceAccount, id: p.ID}, nil
 		}
-		return p.UserID, nil
-	case sub.Type == SubjectUser:
+		// Only users and service accounts hold application roles.
+		return subjectRef{}, iam.Errorf(iam.CodeNotFound, "subject not found: only users and service accounts can be checked")
+	case sub.Type == SubjectUser, sub.Type == SubjectServiceAccount:
 		if !ValidID(sub.ID) {
-			return "", iam.Errorf(iam.CodeNotFound, "subject not found")
+			return subjectRef{}, iam.Errorf(iam.CodeNotFound, "subject not found")
 		}
-		return sub.ID, nil
-	case sub.Type == SubjectServiceAccount:
-		return "", iam.Errorf(iam.CodeNotFound, "subject not found: this server has no service accounts yet")
+		return subjectRef{kind: sub.Type, id: sub.ID}, nil
 	}
-	return "", invalid("subject", `must be {"type":"user","id":…} or {"token":…}`)
+	return subjectRef{}, invalid("subject", `must be {"type":"user"|"service_account","id":…} or {"token":…}`)
 }
 
 func grantReason(g *iam.Grant) string {
@@ -366,7 +395,7 @@ func (s *Service) MyPermissions(ctx context.Context, organization string) ([]str
 	if org != nil {
 		orgID = org.ID
 	}
-	st, err := s.decider.subject(ctx, caller.TenantID, caller.UserID, orgID)
+	st, err := s.decider.subject(ctx, caller.TenantID, subjectRef{kind: SubjectUser, id: caller.UserID}, orgID)
 	if err != nil {
 		return nil, err
 	}

@@ -11,17 +11,34 @@ type fixedTokens struct{ p *iam.Principal }
 
 func (f fixedTokens) Authenticate(context.Context, string) (*iam.Principal, error) { return f.p, nil }
 
-// A token of a principal that is not a user names no user: it must not come
-// out as the empty user id, which a caller of another kind also has, and so
-// pass for a question about the caller itself.
-func TestSubjectTokenOfAnotherKindIsNoUser(t *testing.T) {
-	s := &Service{tokens: fixedTokens{&iam.Principal{Kind: iam.PrincipalServiceAccount, ID: "sa-1", TenantID: "t-1"}}}
-	id, err := s.subjectUser(context.Background(), Subject{Token: "any"})
-	if !iam.IsCode(err, iam.CodeNotFound) {
-		t.Fatalf("subjectUser = %q, %v; want not found", id, err)
+// A token names a subject of its principal's kind, and is the caller only
+// for a caller of that kind and id: a service account is never taken for a
+// user with an empty id, nor the other way round.
+func TestSubjectTokenKeepsItsKind(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		principal *iam.Principal
+		want      subjectRef
+		code      iam.Code
+	}{
+		{&iam.Principal{Kind: iam.PrincipalServiceAccount, ID: "sa-1", TenantID: "t-1"}, subjectRef{kind: SubjectServiceAccount, id: "sa-1"}, ""},
+		{&iam.Principal{Kind: iam.PrincipalUser, ID: "u-1", UserID: "u-1", TenantID: "t-1"}, subjectRef{kind: SubjectUser, id: "u-1"}, ""},
+		{&iam.Principal{Kind: iam.PrincipalDevice, ID: "d-1", TenantID: "t-1"}, subjectRef{}, iam.CodeNotFound},
+	} {
+		s := &Service{tokens: fixedTokens{tc.principal}}
+		got, err := s.subject(ctx, Subject{Token: "any"})
+		if got != tc.want || iam.ErrorCode(err) != tc.code {
+			t.Errorf("subject of a %s token = %+v, %v; want %+v, code %q", tc.principal.Kind, got, err, tc.want, tc.code)
+		}
 	}
-	s.tokens = fixedTokens{&iam.Principal{Kind: iam.PrincipalUser, ID: "u-1", UserID: "u-1", TenantID: "t-1"}}
-	if id, err := s.subjectUser(context.Background(), Subject{Token: "any"}); err != nil || id != "u-1" {
-		t.Fatalf("subjectUser = %q, %v; want u-1", id, err)
+	account := subjectRef{kind: SubjectServiceAccount, id: "sa-1"}
+	if account.is(&iam.Principal{Kind: iam.PrincipalUser, ID: "sa-1", UserID: "sa-1"}) {
+		t.Error("a service account subject is a user caller of the same id")
+	}
+	if (subjectRef{kind: SubjectUser, id: ""}).is(&iam.Principal{Kind: iam.PrincipalServiceAccount, ID: "sa-1"}) {
+		t.Error("a user subject with no id is a service account caller")
+	}
+	if !account.is(&iam.Principal{Kind: iam.PrincipalServiceAccount, ID: "sa-1"}) {
+		t.Error("a service account subject is not the service account calling")
 	}
 }

@@ -364,69 +364,145 @@ func (s *Service) DeleteRole(ctx context.Context, id string, pre iam.Preconditio
 // AssignUserRole gives a user a template role tenant-wide. Needs roles.write.
 // Errors: CodeNotFound (user or role), CodeInvalid (an organization's role).
 func (s *Service) AssignUserRole(ctx context.Context, userID, roleID string) error {
-	return s.changeUserRole(ctx, userID, roleID, true)
+	return s.changeRole(ctx, userHolder, userID, roleID, true)
 }
 
 // UnassignUserRole takes a tenant-wide role from a user. Needs roles.write.
 // Errors: CodeNotFound (user, role, or the user does not hold it).
 func (s *Service) UnassignUserRole(ctx context.Context, userID, roleID string) error {
-	return s.changeUserRole(ctx, userID, roleID, false)
+	return s.changeRole(ctx, userHolder, userID, roleID, false)
 }
 
-func (s *Service) changeUserRole(ctx context.Context, userID, roleID string, assign bool) error {
+// AssignServiceAccountRole gives a service account a template role
+// tenant-wide, as AssignUserRole does a user. Needs roles.write.
+func (s *Service) AssignServiceAccountRole(ctx context.Context, accountID, roleID string) error {
+	return s.changeRole(ctx, accountHolder, accountID, roleID, true)
+}
+
+// UnassignServiceAccountRole takes a tenant-wide role from a service
+// account. Needs roles.write.
+func (s *Service) UnassignServiceAccountRole(ctx context.Context, accountID, roleID string) error {
+	return s.changeRole(ctx, accountHolder, accountID, roleID, false)
+}
+
+// holder is a kind of subject that holds tenant-wide roles: how to find
+// one, and how to give and take its roles.
+type holder struct {
+	what   string
+	exists func(ctx context.Context, tx iam.Tx, tenantID, id string) error
+	add    func(ctx context.Context, tx iam.Tx, tenantID, id, roleID string) error
+	remove func(ctx context.Context, tx iam.Tx, tenantID, id, roleID string) (bool, error)
+	roles  func(ctx context.Context, store Store, tenantID, id string) ([]iam.Role, error)
+	get    func(ctx context.Context, store Store, tenantID, id string) error
+}
+
+var (
+	userHolder = holder{
+		what: "user",
+		exists: func(ctx context.Context, tx iam.Tx, tenantID, id string) error {
+			_, err := tx.GetUser(ctx, tenantID, id)
+			return err
+		},
+		add: func(ctx context.Context, tx iam.Tx, t, id, r string) error { return tx.AddUserRole(ctx, t, id, r) },
+		remove: func(ctx context.Context, tx iam.Tx, t, id, r string) (bool, error) {
+			return tx.RemoveUserRole(ctx, t, id, r)
+		},
+		roles: func(ctx context.Context, st Store, t, id string) ([]iam.Role, error) { return st.UserRoles(ctx, t, id) },
+		get: func(ctx context.Context, st Store, t, id string) error {
+			_, err := st.GetUser(ctx, t, id)
+			return err
+		},
+	}
+	accountHolder = holder{
+		what: "service_account",
+		exists: func(ctx context.Context, tx iam.Tx, tenantID, id string) error {
+			_, err := tx.GetServiceAccount(ctx, tenantID, id)
+			return err
+		},
+		add: func(ctx context.Context, tx iam.Tx, t, id, r string) error {
+			return tx.AddServiceAccountRole(ctx, t, id, r)
+		},
+		remove: func(ctx context.Context, tx iam.Tx, t, id, r string) (bool, error) {
+			return tx.RemoveServiceAccountRole(ctx, t, id, r)
+		},
+		roles: func(ctx context.Context, st Store, t, id string) ([]iam.Role, error) {
+			return st.ServiceAccountRoles(ctx, t, id)
+		},
+		get: func(ctx context.Context, st Store, t, id string) error {
+			_, err := st.GetServiceAccount(ctx, t, id)
+			return err
+		},
+	}
+)
+
+func (h holder) notFound() error {
+	return iam.Errorf(iam.CodeNotFound, "%s not found", strings.ReplaceAll(h.what, "_", " "))
+}
+
+func (s *Service) changeRole(ctx context.Context, h holder, id, roleID string, assign bool) error {
 	p, err := permission.Require(ctx, permission.RolesWrite)
 	if err != nil {
 		return err
 	}
-	if !ValidID(userID) {
-		return iam.Errorf(iam.CodeNotFound, "user not found")
+	if !ValidID(id) {
+		return h.notFound()
 	}
 	if !ValidID(roleID) {
 		return iam.Errorf(iam.CodeNotFound, "role not found")
 	}
 	return ChangeAccess(ctx, s.store, p.TenantID, s.Invalidate, func(tx iam.Tx) error {
-		if _, err := tx.GetUser(ctx, p.TenantID, userID); err != nil {
+		if err := h.exists(ctx, tx, p.TenantID, id); err != nil {
 			return err
 		}
 		r, err := tx.GetRole(ctx, p.TenantID, roleID)
 		if err != nil {
 			return err
 		}
-		action := "user.role_assigned"
+		action := h.what + ".role_assigned"
 		if assign {
 			if r.OrganizationID != "" {
 				return iam.Invalid("an organization's role is held through membership of that organization",
 					map[string]string{"role_id": "is a role of one organization; assign it with the organization's members API"})
 			}
-			if err := tx.AddUserRole(ctx, p.TenantID, userID, roleID); err != nil {
+			if err := h.add(ctx, tx, p.TenantID, id, roleID); err != nil {
 				return err
 			}
 		} else {
-			action = "user.role_unassigned"
-			held, err := tx.RemoveUserRole(ctx, p.TenantID, userID, roleID)
+			action = h.what + ".role_unassigned"
+			held, err := h.remove(ctx, tx, p.TenantID, id, roleID)
 			if err != nil {
 				return err
 			}
 			if !held {
-				return iam.Errorf(iam.CodeNotFound, "the user does not hold this role")
+				return iam.Errorf(iam.CodeNotFound, "the %s does not hold this role", strings.ReplaceAll(h.what, "_", " "))
 			}
 		}
-		return tx.AppendAudit(ctx, audit.Event(ctx, s.now(), p.TenantID, action, iam.Ref{Type: "user", ID: userID}, iam.ResultSuccess,
+		return tx.AppendAudit(ctx, audit.Event(ctx, s.now(), p.TenantID, action, iam.Ref{Type: h.what, ID: id}, iam.ResultSuccess,
 			map[string]any{"role_id": roleID, "role": r.Name}))
 	})
 }
 
 // UserRoles lists a user's tenant-wide roles. Needs roles.read.
 func (s *Service) UserRoles(ctx context.Context, userID string) ([]iam.Role, error) {
+	return s.heldRoles(ctx, userHolder, userID)
+}
+
+// ServiceAccountRoles lists a service account's tenant-wide roles. Needs
+// roles.read.
+func (s *Service) ServiceAccountRoles(ctx context.Context, accountID string) ([]iam.Role, error) {
+	return s.heldRoles(ctx, accountHolder, accountID)
+}
+
+func (s *Service) heldRoles(ctx context.Context, h holder, id string) ([]iam.Role, error) {
 	p, err := permission.Require(ctx, permission.RolesRead)
 	if err != nil {
 		return nil, err
 	}
-	if !ValidID(userID) {
-		return nil, iam.Errorf(iam.CodeNotFound, "user not found")
+	if !ValidID(id) {
+		return nil, h.notFound()
 	}
-	if _, err := s.store.GetUser(ctx, p.TenantID, userID); err != nil {
+	if err := h.get(ctx, s.store, p.TenantID, id); err != nil {
 		return nil, err
 	}
-	return s.store.UserRoles(ctx, p.TenantID, userID)
+	return h.roles(ctx, s.store, p.TenantID, id)
 }

@@ -16,11 +16,14 @@ type TokenAuthenticator interface {
 }
 
 // Store is what the authorization service reads outside transactions:
-// users and the tenant's roles, permissions and grants; anything inside them.
+// users, service accounts and the tenant's roles, permissions and grants;
+// anything inside them.
 type Store interface {
 	iam.Transactor
 	GetUser(ctx context.Context, tenantID, id string) (*iam.User, error)
+	GetServiceAccount(ctx context.Context, tenantID, id string) (*iam.ServiceAccount, error)
 	iam.AccessStore
+	iam.ServiceAccountAccessStore
 }
 
 // Service manages application permissions and roles, and decides what a

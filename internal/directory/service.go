@@ -2,6 +2,7 @@ package directory
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/google/uuid"
@@ -36,6 +37,8 @@ type Store interface {
 	iam.UserStore
 	iam.AdminStore
 	iam.AccessStore
+	iam.ServiceAccountStore
+	iam.ServiceAccountAccessStore
 }
 
 // Service manages tenants, users, admin roles and admins.
@@ -65,6 +68,9 @@ func New(store Store, hasher *password.Hasher, cache AuthCache, st Settings, iss
 }
 
 func newID() string { return uuid.Must(uuid.NewV7()).String() }
+
+// errMembershipVanished: a membership just written is not there to read back.
+var errMembershipVanished = errors.New("the membership just written is missing")
 
 func notFound(what string) error { return iam.Errorf(iam.CodeNotFound, "%s not found", what) }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/gatehouse-iam/gatehouse/internal/mail"
 	"github.com/gatehouse-iam/gatehouse/internal/mfa"
 	"github.com/gatehouse-iam/gatehouse/internal/passkey"
+	"github.com/gatehouse-iam/gatehouse/internal/serviceaccount"
 	"github.com/gatehouse-iam/gatehouse/internal/settings"
 )
 
@@ -28,16 +29,17 @@ type LoginObserver interface {
 
 // Services are what the REST handlers call.
 type Services struct {
-	Directory   *directory.Service
-	Account     *account.Service
-	Access      *access.Service
-	Credentials *credential.Service
-	MFA         *mfa.Service
-	Audit       *audit.Log
-	Settings    *settings.Service
-	Outbox      *mail.OutboxLog
-	Passkeys    *passkey.Service
-	Logins      LoginObserver
+	Directory       *directory.Service
+	Account         *account.Service
+	Access          *access.Service
+	Credentials     *credential.Service
+	MFA             *mfa.Service
+	Audit           *audit.Log
+	Settings        *settings.Service
+	Outbox          *mail.OutboxLog
+	Passkeys        *passkey.Service
+	ServiceAccounts *serviceaccount.Service
+	Logins          LoginObserver
 	// BaseURL returns a tenant's public base URL, for discovery documents
 	// and tenant answers.
 	BaseURL func(*iam.Tenant) string
@@ -45,17 +47,18 @@ type Services struct {
 
 // API holds the services the REST handlers call.
 type API struct {
-	directory   *directory.Service
-	account     *account.Service
-	access      *access.Service
-	credentials *credential.Service
-	mfa         *mfa.Service
-	audit       *audit.Log
-	settings    *settings.Service
-	outbox      *mail.OutboxLog
-	passkeys    *passkey.Service
-	logins      LoginObserver
-	baseURL     func(*iam.Tenant) string
+	directory       *directory.Service
+	account         *account.Service
+	access          *access.Service
+	credentials     *credential.Service
+	mfa             *mfa.Service
+	audit           *audit.Log
+	settings        *settings.Service
+	outbox          *mail.OutboxLog
+	passkeys        *passkey.Service
+	serviceAccounts *serviceaccount.Service
+	logins          LoginObserver
+	baseURL         func(*iam.Tenant) string
 }
 
 // New registers every /api/v1 and /access/v1 operation on mux, plus
@@ -73,7 +76,7 @@ func New(mux *http.ServeMux, version string, svc Services) huma.API {
 	}
 	api := humago.New(mux, cfg)
 	a := &API{directory: svc.Directory, account: svc.Account, mfa: svc.MFA, access: svc.Access, credentials: svc.Credentials, audit: svc.Audit, settings: svc.Settings,
-		outbox: svc.Outbox, passkeys: svc.Passkeys, logins: svc.Logins, baseURL: svc.BaseURL}
+		outbox: svc.Outbox, passkeys: svc.Passkeys, serviceAccounts: svc.ServiceAccounts, logins: svc.Logins, baseURL: svc.BaseURL}
 	api.UseMiddleware(refuseUntaggedIfMatch(api))
 	a.routes(api)
 	return api

@@ -21,16 +21,17 @@ func orderSchema(o iam.Order) *huma.Schema {
 
 // The order_by parameter of each list that offers one.
 type (
-	userOrder         string
-	adminOrder        string
-	adminRoleOrder    string
-	tenantOrder       string
-	permissionOrder   string
-	roleOrder         string
-	organizationOrder string
-	memberOrder       string
-	groupOrder        string
-	groupMemberOrder  string
+	userOrder           string
+	adminOrder          string
+	adminRoleOrder      string
+	tenantOrder         string
+	permissionOrder     string
+	roleOrder           string
+	organizationOrder   string
+	memberOrder         string
+	groupOrder          string
+	groupMemberOrder    string
+	serviceAccountOrder string
 )
 
 func (userOrder) Schema(huma.Registry) *huma.Schema       { return orderSchema(iam.UserOrder) }
@@ -45,3 +46,6 @@ func (organizationOrder) Schema(huma.Registry) *huma.Schema {
 func (memberOrder) Schema(huma.Registry) *huma.Schema      { return orderSchema(iam.MemberOrder) }
 func (groupOrder) Schema(huma.Registry) *huma.Schema       { return orderSchema(iam.GroupOrder) }
 func (groupMemberOrder) Schema(huma.Registry) *huma.Schema { return orderSchema(iam.GroupMemberOrder) }
+func (serviceAccountOrder) Schema(huma.Registry) *huma.Schema {
+	return orderSchema(iam.ServiceAccountOrder)
+}

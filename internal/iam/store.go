@@ -135,6 +135,9 @@ type Tx interface {
 	MailStore
 	SettingsStore
 	AccountStore
+	ServiceAccountStore
+	ServiceAccountKeyStore
+	ServiceAccountAccessStore
 }
 
 // Transactor runs fn in one transaction, committed if fn returns nil. A

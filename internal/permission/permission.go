@@ -32,13 +32,17 @@ const (
 	// CredentialsVerify lets a back end check a user's credential without
 	// signing in as them.
 	CredentialsVerify = "credentials.verify"
-	SettingsManage    = "settings.manage"
-	FederatedManage   = "federated.manage"
-	SCIMManage        = "scim.manage"
-	LicensesRead      = "licenses.read"
-	LicensesWrite     = "licenses.write"
-	TasksManage       = "tasks.manage"
-	DashboardView     = "dashboard.view"
+	// ServiceAccountsRead and ServiceAccountsWrite govern service accounts
+	// and their keys.
+	ServiceAccountsRead  = "service_accounts.read"
+	ServiceAccountsWrite = "service_accounts.write"
+	SettingsManage       = "settings.manage"
+	FederatedManage      = "federated.manage"
+	SCIMManage           = "scim.manage"
+	LicensesRead         = "licenses.read"
+	LicensesWrite        = "licenses.write"
+	TasksManage          = "tasks.manage"
+	DashboardView        = "dashboard.view"
 )
 
 // System lists every permission an admin role may hold.
@@ -46,6 +50,7 @@ var System = []string{
 	UsersRead, UsersWrite, AdminsManage, AdminRolesManage,
 	GroupsRead, GroupsWrite, OrgsRead, OrgsWrite, RolesRead, RolesWrite,
 	AppsRead, AppsWrite, CredentialsRead, CredentialsWrite, CredentialsVerify,
+	ServiceAccountsRead, ServiceAccountsWrite,
 	SessionsRead, SessionsWrite, SettingsManage, AuditView, TenantsManage,
 	FederatedManage, SCIMManage, LicensesRead, LicensesWrite, TasksManage, DashboardView,
 	AuthzCheck,

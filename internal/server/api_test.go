@@ -69,6 +69,22 @@ var managementRoutes = []struct {
 	{"GET", "/api/v1/groups/{id}/roles", "groups.read"},
 	{"PUT", "/api/v1/groups/{id}/roles/{role_id}", "groups.write"},
 	{"DELETE", "/api/v1/groups/{id}/roles/{role_id}", "groups.write"},
+	{"POST", "/api/v1/service-accounts", "service_accounts.write"},
+	{"GET", "/api/v1/service-accounts", "service_accounts.read"},
+	{"GET", "/api/v1/service-accounts/{id}", "service_accounts.read"},
+	{"PATCH", "/api/v1/service-accounts/{id}", "service_accounts.write"},
+	{"DELETE", "/api/v1/service-accounts/{id}", "service_accounts.write"},
+	{"GET", "/api/v1/service-accounts/{id}/keys", "service_accounts.read"},
+	{"POST", "/api/v1/service-accounts/{id}/keys", "service_accounts.write"},
+	{"DELETE", "/api/v1/service-accounts/{id}/keys/{key_id}", "service_accounts.write"},
+	{"GET", "/api/v1/service-accounts/{id}/roles", "roles.read"},
+	{"PUT", "/api/v1/service-accounts/{id}/roles/{role_id}", "roles.write"},
+	{"DELETE", "/api/v1/service-accounts/{id}/roles/{role_id}", "roles.write"},
+	{"GET", "/api/v1/service-accounts/{id}/organizations", "orgs.read"},
+	{"PUT", "/api/v1/organizations/{id}/service-accounts/{account_id}", "orgs.write"},
+	{"DELETE", "/api/v1/organizations/{id}/service-accounts/{account_id}", "orgs.write"},
+	{"GET", "/api/v1/service-accounts/{id}/admin-roles", "admins.manage"},
+	{"PUT", "/api/v1/service-accounts/{id}/admin-roles", "admins.manage"},
 	{"POST", "/api/v1/permissions", "roles.write"},
 	{"GET", "/api/v1/permissions", "roles.read"},
 	{"GET", "/api/v1/permissions/{id}", "roles.read"},
@@ -177,6 +193,16 @@ func bodyFor(method, path string) any {
 		return map[string]any{"roles": []string{}}
 	case method == "POST" && path == "/api/v1/groups":
 		return map[string]any{"name": "Finance"}
+	case method == "POST" && path == "/api/v1/service-accounts":
+		return map[string]any{"name": "robot"}
+	case method == "PATCH" && path == "/api/v1/service-accounts/{id}":
+		return map[string]any{"description": "x"}
+	case method == "POST" && path == "/api/v1/service-accounts/{id}/keys":
+		return map[string]any{"type": "secret"}
+	case method == "PUT" && path == "/api/v1/organizations/{id}/service-accounts/{account_id}":
+		return map[string]any{"roles": []string{}}
+	case method == "PUT" && path == "/api/v1/service-accounts/{id}/admin-roles":
+		return map[string]any{"admin_roles": []string{}}
 	case method == "POST" && path == "/api/v1/permissions":
 		return map[string]any{"name": "invoices.read"}
 	case method == "POST" && path == "/api/v1/roles":
@@ -247,7 +273,8 @@ func TestManagementRoutesRefuseAnonymousAndUnprivileged(t *testing.T) {
 	h.createUser(admin, "plain@example.com", "Kq-21207-1fec7")
 	plain := h.login("plain@example.com", "Kq-21207-1fec7").AccessToken
 	for _, r := range managementRoutes {
-		path := strings.NewReplacer("{id}", someID, "{user_id}", someID, "{role_id}", someID, "{cid}", someID).Replace(r.path)
+		path := strings.NewReplacer("{id}", someID, "{user_id}", someID, "{role_id}", someID, "{cid}", someID,
+			"{account_id}", someID, "{key_id}", someID).Replace(r.path)
 		if r.path == "/api/v1/sessions" {
 			path += "?user_id=" + someID
 		}

@@ -14,6 +14,7 @@ type rbac struct {
 	billing, auditor       string // role ids: a template, and acme's own
 	finance                string // group id
 	alice, bob, carol, dan string // user ids
+	robot                  string // a service account's id, in the list fixture
 }
 
 func newRBAC(t *testing.T, h *harness) *rbac {

@@ -5,16 +5,17 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/gatehouse-iam/gatehouse/internal/account"
 	"github.com/gatehouse-iam/gatehouse/internal/authn"
+	"github.com/gatehouse-iam/gatehouse/internal/serviceaccount"
 )
 
 // UseOpaqueVerifier makes the bearer chain verify secrets starting with
 // prefix with a, as the machine-identity capabilities will register theirs.
 // Call it before the server answers requests.
 func (s *Server) UseOpaqueVerifier(prefix string, a authn.Authenticator) {
-	s.authn = authn.NewChain(s.account, map[string]authn.Authenticator{prefix: a,
-		account.EnrollmentTokenPrefix: authn.Func(s.account.AuthenticateEnrollment)})
+	verifiers := opaqueVerifiers(s.account, s.serviceAccounts)
+	verifiers[prefix] = a
+	s.authn = authn.NewChain(s.account, verifiers)
 }
 
 // Mux returns the mux of a surface ("rest", "oauth" or "ops"), so that a test
@@ -39,3 +40,7 @@ func (s *Server) SessionMFAAt(ctx context.Context, tenantID, sessionID string) (
 	}
 	return sess.MFAAt, nil
 }
+
+// ServiceAccounts returns the service-account service, for the methods the
+// OAuth provider will call.
+func (s *Server) ServiceAccounts() *serviceaccount.Service { return s.serviceAccounts }

@@ -35,6 +35,10 @@ func listEndpoints(r *rbac, adminID string) []string {
 		"/api/v1/groups/" + r.finance + "/members",
 		"/api/v1/groups/" + r.finance + "/roles",
 		"/api/v1/mfa/webauthn",
+		"/api/v1/service-accounts",
+		"/api/v1/service-accounts/" + r.robot + "/keys",
+		"/api/v1/service-accounts/" + r.robot + "/roles",
+		"/api/v1/service-accounts/" + r.robot + "/organizations",
 	}
 }
 
@@ -59,6 +63,15 @@ func listFixture(t *testing.T) (*harness, *rbac, string) {
 	put("/api/v1/organizations/acme/members/"+me, map[string]any{"roles": []string{r.auditor}}).want(http.StatusOK)
 	put("/api/v1/organizations/globex/members/"+me, map[string]any{"roles": []string{}}).want(http.StatusOK)
 	h.post("/api/v1/groups", r.admin, map[string]any{"name": "Sales"}).want(http.StatusCreated)
+	r.robot = id(h.post("/api/v1/service-accounts", r.admin, map[string]any{"name": "robot"}))
+	h.post("/api/v1/service-accounts", r.admin, map[string]any{"name": "other robot", "organization_id": "acme"}).want(http.StatusCreated)
+	for range 2 {
+		h.post("/api/v1/service-accounts/"+r.robot+"/keys", r.admin, map[string]any{"type": "secret"}).want(http.StatusCreated)
+	}
+	put("/api/v1/service-accounts/"+r.robot+"/roles/"+viewer, nil).want(http.StatusNoContent)
+	put("/api/v1/service-accounts/"+r.robot+"/roles/"+r.billing, nil).want(http.StatusNoContent)
+	put("/api/v1/organizations/acme/service-accounts/"+r.robot, map[string]any{"roles": []string{r.auditor}}).want(http.StatusOK)
+	put("/api/v1/organizations/globex/service-accounts/"+r.robot, map[string]any{"roles": []string{}}).want(http.StatusOK)
 	h.post("/api/v1/admin-roles", r.admin, map[string]any{"name": "readers", "permissions": []string{"users.read"}}).want(http.StatusCreated)
 	h.post("/api/v1/admins", r.admin, map[string]any{"email": "second@example.com", "name": "Second", "password": "Kq-c5330-b1344",
 		"admin_roles": []string{"superadmin"}}).want(http.StatusCreated)
@@ -195,7 +208,7 @@ func TestListsInTheOpenAPIDocument(t *testing.T) {
 	known := map[string]string{} // documented path -> a path to call
 	for _, p := range listEndpoints(r, me) {
 		path, _, _ := strings.Cut(p, "?")
-		path = strings.NewReplacer(r.alice, "{id}", r.finance, "{id}", "acme", "{id}").Replace(path)
+		path = strings.NewReplacer(r.alice, "{id}", r.finance, "{id}", r.robot, "{id}", "acme", "{id}").Replace(path)
 		known[path] = p
 	}
 	lists := 0

@@ -29,6 +29,8 @@ import (
 	"github.com/gatehouse-iam/gatehouse/internal/mfa"
 	"github.com/gatehouse-iam/gatehouse/internal/passkey"
 	"github.com/gatehouse-iam/gatehouse/internal/password"
+	"github.com/gatehouse-iam/gatehouse/internal/secret"
+	"github.com/gatehouse-iam/gatehouse/internal/serviceaccount"
 	"github.com/gatehouse-iam/gatehouse/internal/settings"
 	"github.com/gatehouse-iam/gatehouse/internal/sqlstore"
 	"github.com/gatehouse-iam/gatehouse/internal/token"
@@ -42,21 +44,22 @@ type Build struct {
 
 // Server is a configured Gatehouse: store, services and HTTP handler.
 type Server struct {
-	cfg         *config.Config
-	build       Build
-	log         *slog.Logger
-	store       *sqlstore.Store
-	keys        *token.Keys
-	account     *account.Service
-	directory   *directory.Service
-	access      *access.Service
-	credentials *credential.Service
-	authn       *authn.Chain
-	hasher      *password.Hasher
-	sender      *mail.Sender
-	api         huma.API
-	mux         muxes
-	handler     http.Handler
+	cfg             *config.Config
+	build           Build
+	log             *slog.Logger
+	store           *sqlstore.Store
+	keys            *token.Keys
+	account         *account.Service
+	directory       *directory.Service
+	access          *access.Service
+	credentials     *credential.Service
+	authn           *authn.Chain
+	serviceAccounts *serviceaccount.Service
+	hasher          *password.Hasher
+	sender          *mail.Sender
+	api             huma.API
+	mux             muxes
+	handler         http.Handler
 }
 
 // Options are what a Server is built from. Now defaults to time.Now; tests
@@ -165,10 +168,10 @@ func wire(ctx context.Context, opts Options, store *sqlstore.Store) (*Server, er
 	// Access tokens, and enrollment tokens that may only enrol a second
 	// factor; the machine-identity and SCIM capabilities register their
 	// secrets' prefixes here.
-	bearer := authn.NewChain(acc, map[string]authn.Authenticator{
-		account.EnrollmentTokenPrefix: authn.Func(acc.AuthenticateEnrollment),
-	})
-	authz := access.New(store, bearer, now)
+	var authz *access.Service
+	accounts := serviceaccount.New(store, factors, func() { authz.Invalidate() }, now)
+	bearer := authn.NewChain(acc, opaqueVerifiers(acc, accounts))
+	authz = access.New(store, bearer, now)
 	tenants := newTenantResolver(store, cfg.MultiTenant, baseURLs.SystemHost())
 	dir := directory.New(store, hasher, caches{account: acc, tenants: tenants, access: authz}, st, baseURLs.SystemHost(), factors, now)
 	system, created, err := dir.EnsureSystemTenant(ctx)
@@ -183,7 +186,8 @@ func wire(ctx context.Context, opts Options, store *sqlstore.Store) (*Server, er
 			return nil, err
 		}
 	}
-	s := &Server{cfg: cfg, build: build, log: log, store: store, keys: keys, account: acc, directory: dir, access: authz, authn: bearer, hasher: hasher}
+	s := &Server{cfg: cfg, build: build, log: log, store: store, keys: keys, account: acc, directory: dir, access: authz, authn: bearer, hasher: hasher,
+		serviceAccounts: accounts}
 	if transport != nil {
 		s.sender = mail.NewSender(store, transport, now, log, mail.SenderOptions{})
 	} else {
@@ -196,12 +200,23 @@ func wire(ctx context.Context, opts Options, store *sqlstore.Store) (*Server, er
 		Audit: audit.NewLog(store), Settings: st, Outbox: mail.NewOutboxLog(store, func(ctx context.Context, p *iam.Principal, m *iam.Mail) (bool, error) {
 			return access.MayReadMail(ctx, store, p, m)
 		}),
-		Passkeys: passkeys, Logins: metrics, BaseURL: baseURLs.Of})
+		Passkeys: passkeys, ServiceAccounts: accounts, Logins: metrics, BaseURL: baseURLs.Of})
 	limiter := newIPLimiter(cfg.AuthRatePerSecond, cfg.AuthRateBurst, store, now)
 	s.routes(metrics)
 	metrics.watchHasher(hasher)
 	s.handler = s.surfaces(metrics, tenants, limiter)
 	return s, nil
+}
+
+// opaqueVerifiers are the verifiers of the opaque bearer secrets, by prefix:
+// enrollment tokens, which may only enrol a second factor, and service
+// accounts' client secrets. The machine-identity and SCIM capabilities add
+// theirs here.
+func opaqueVerifiers(acc *account.Service, accounts *serviceaccount.Service) map[string]authn.Authenticator {
+	return map[string]authn.Authenticator{
+		account.EnrollmentTokenPrefix: authn.Func(acc.AuthenticateEnrollment),
+		string(secret.ClientSecret):   accounts,
+	}
 }
 
 func masterKey(cfg *config.Config, log *slog.Logger) (*token.MasterKey, error) {

@@ -141,7 +141,7 @@ func (q *queries) memberRoles(ctx context.Context, tenantID, orgID string, userI
 		return map[string][]iam.Role{}, nil
 	}
 	marks, args := placeholders([]any{tenantID, orgID}, userIDs)
-	held, err := q.heldRoles(ctx, `mr.tenant_id = $1 AND mr.organization_id = $2 AND mr.user_id IN (`+marks+`)`, args)
+	held, err := q.heldRoles(ctx, userMembers, `mr.tenant_id = $1 AND mr.organization_id = $2 AND mr.user_id IN (`+marks+`)`, args)
 	if err != nil {
 		return nil, err
 	}
@@ -152,16 +152,29 @@ func (q *queries) memberRoles(ctx context.Context, tenantID, orgID string, userI
 	return out, nil
 }
 
-// heldRole is a role a user holds as a member of an organization.
+// heldRole is a role a user or service account (userID) holds as a member
+// of an organization.
 type heldRole struct {
 	orgID, userID string
 	role          iam.Role
 }
 
-// heldRoles reads the member roles matching cond (on organization_member_roles
-// mr), with their permissions, in role-name order.
-func (q *queries) heldRoles(ctx context.Context, cond string, args []any) ([]heldRole, error) {
-	rows, err := q.r.QueryContext(ctx, `SELECT mr.organization_id, mr.user_id, `+prefixed("r.", roleColumns)+` FROM organization_member_roles mr
+// memberKind names the tables of one kind of organization member: users,
+// or service accounts, whose memberships live in tables of their own.
+type memberKind struct {
+	members, roles, subject string
+}
+
+var (
+	userMembers    = memberKind{members: "organization_members", roles: "organization_member_roles", subject: "user_id"}
+	accountMembers = memberKind{members: "organization_service_accounts", roles: "organization_service_account_roles", subject: "service_account_id"}
+)
+
+// heldRoles reads the member roles of kind k matching cond (on its roles
+// table, as mr, whose subject column cond names), with their permissions, in
+// role-name order.
+func (q *queries) heldRoles(ctx context.Context, k memberKind, cond string, args []any) ([]heldRole, error) {
+	rows, err := q.r.QueryContext(ctx, `SELECT mr.organization_id, mr.`+k.subject+`, `+prefixed("r.", roleColumns)+` FROM `+k.roles+` mr
 		JOIN roles r ON r.id = mr.role_id WHERE `+cond+` ORDER BY r.name_folded`+q.bytewise()+`, r.id`, args...)
 	if err != nil {
 		return nil, storeErr(err, "member roles", nil)
@@ -269,8 +282,15 @@ func (q *queries) ListMembers(ctx context.Context, tenantID, orgID string, p iam
 }
 
 func (q *queries) UserMemberships(ctx context.Context, tenantID, userID string) ([]iam.Membership, error) {
-	rows, err := q.r.QueryContext(ctx, `SELECT m.created_at, `+prefixed("o.", orgColumns)+` FROM organization_members m
-		JOIN organizations o ON o.id = m.organization_id WHERE m.tenant_id = $1 AND m.user_id = $2 ORDER BY o.name_folded`+q.bytewise()+`, o.id`, tenantID, userID)
+	return q.memberships(ctx, userMembers, tenantID, userID)
+}
+
+// memberships lists the organizations a member of kind k belongs to, by
+// name, with the roles it holds in each.
+func (q *queries) memberships(ctx context.Context, k memberKind, tenantID, subjectID string) ([]iam.Membership, error) {
+	rows, err := q.r.QueryContext(ctx, `SELECT m.created_at, `+prefixed("o.", orgColumns)+` FROM `+k.members+` m
+		JOIN organizations o ON o.id = m.organization_id WHERE m.tenant_id = $1 AND m.`+k.subject+` = $2 ORDER BY o.name_folded`+q.bytewise()+`, o.id`,
+		tenantID, subjectID)
 	if err != nil {
 		return nil, storeErr(err, "memberships", nil)
 	}
@@ -287,7 +307,7 @@ func (q *queries) UserMemberships(ctx context.Context, tenantID, userID string) 
 	if err != nil {
 		return nil, storeErr(err, "memberships", nil)
 	}
-	held, err := q.heldRoles(ctx, `mr.tenant_id = $1 AND mr.user_id = $2`, []any{tenantID, userID})
+	held, err := q.heldRoles(ctx, k, `mr.tenant_id = $1 AND mr.`+k.subject+` = $2`, []any{tenantID, subjectID})
 	if err != nil {
 		return nil, err
 	}

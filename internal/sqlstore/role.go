@@ -281,20 +281,7 @@ SELECT rp.permission, r.id, r.name, 'organization', o.id, o.name
  WHERE mr.tenant_id = $1 AND mr.user_id = $2 AND mr.organization_id = $3`
 
 func (q *queries) Grants(ctx context.Context, tenantID, userID, orgID string) ([]iam.Grant, error) {
-	rows, err := q.r.QueryContext(ctx, grantsQuery, tenantID, userID, orgID)
-	if err != nil {
-		return nil, storeErr(err, "grants", nil)
-	}
-	grants := []iam.Grant{}
-	err = eachRow(rows, func(r *sql.Rows) error {
-		var g iam.Grant
-		if err := r.Scan(&g.Permission, &g.RoleID, &g.RoleName, &g.Via, &g.ViaID, &g.ViaName); err != nil {
-			return err
-		}
-		grants = append(grants, g)
-		return nil
-	})
-	return grants, storeErr(err, "grants", nil)
+	return q.grants(ctx, grantsQuery, tenantID, userID, orgID)
 }
 
 func (q *queries) BumpAccessVersion(ctx context.Context, tenantID string) error {
