@@ -145,7 +145,7 @@ func (s *Service) ConfirmEmailChange(ctx context.Context, raw string) error {
 		return tx.AppendAudit(ctx, e)
 	})
 	if err == nil {
-		s.cache.forgetUser(userID)
+		s.cache.ForgetUser(userID)
 	}
 	return err
 }
