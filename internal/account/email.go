@@ -70,7 +70,7 @@ func (s *Service) ResendVerification(ctx context.Context, rawEmail string) error
 // one a notice; the address changes only when the link is used.
 // Errors: CodeUnauthenticated, CodeInvalid, CodeInvalidCredentials (password).
 func (s *Service) RequestEmailChange(ctx context.Context, rawEmail, pw string) error {
-	p, err := permission.AuthenticatedUser(ctx)
+	p, err := permission.SessionUser(ctx)
 	if err != nil {
 		return err
 	}

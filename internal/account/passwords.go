@@ -84,7 +84,7 @@ func (s *Service) ResetPassword(ctx context.Context, raw, newPassword string) er
 // one, and ends the caller's other sessions.
 // Errors: CodeInvalidCredentials (current password), CodePasswordPolicy.
 func (s *Service) ChangePassword(ctx context.Context, current, next string) error {
-	p, err := permission.AuthenticatedUser(ctx)
+	p, err := permission.SessionUser(ctx)
 	if err != nil {
 		return err
 	}

@@ -131,7 +131,7 @@ func revokeReused(ctx context.Context, tx iam.Tx, rt *iam.RefreshToken, now time
 // access tokens stop working at once on this replica and within a second on
 // the others.
 func (s *Service) Logout(ctx context.Context, allSessions bool) error {
-	p, err := permission.AuthenticatedUser(ctx)
+	p, err := permission.SessionUser(ctx)
 	if err != nil {
 		return err
 	}

@@ -29,7 +29,7 @@ func (s *Service) EndMySession(ctx context.Context, id string) error {
 
 // EndMyOtherSessions ends every session of the caller but this one.
 func (s *Service) EndMyOtherSessions(ctx context.Context) error {
-	p, err := permission.AuthenticatedUser(ctx)
+	p, err := permission.SessionUser(ctx)
 	if err != nil {
 		return err
 	}
