@@ -15,6 +15,8 @@ import (
 	"github.com/gatehouse-iam/gatehouse/internal/mail"
 	"github.com/gatehouse-iam/gatehouse/internal/mfa"
 	"github.com/gatehouse-iam/gatehouse/internal/passkey"
+	"github.com/gatehouse-iam/gatehouse/internal/pat"
+	"github.com/gatehouse-iam/gatehouse/internal/scimtoken"
 	"github.com/gatehouse-iam/gatehouse/internal/serviceaccount"
 	"github.com/gatehouse-iam/gatehouse/internal/settings"
 )
@@ -38,6 +40,8 @@ type Services struct {
 	Settings        *settings.Service
 	Outbox          *mail.OutboxLog
 	Passkeys        *passkey.Service
+	PATs            *pat.Service
+	SCIMTokens      *scimtoken.Service
 	ServiceAccounts *serviceaccount.Service
 	Logins          LoginObserver
 	// BaseURL returns a tenant's public base URL, for discovery documents
@@ -56,6 +60,8 @@ type API struct {
 	settings        *settings.Service
 	outbox          *mail.OutboxLog
 	passkeys        *passkey.Service
+	pats            *pat.Service
+	scimTokens      *scimtoken.Service
 	serviceAccounts *serviceaccount.Service
 	logins          LoginObserver
 	baseURL         func(*iam.Tenant) string
@@ -72,11 +78,11 @@ func New(mux *http.ServeMux, version string, svc Services) huma.API {
 	cfg.DocsPath = ""     // the server serves an embedded docs UI instead
 	cfg.SchemasPath = ""
 	cfg.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
-		"bearer": {Type: "http", Scheme: "bearer", BearerFormat: "JWT", Description: "An access token from /api/v1/auth/login."},
+		"bearer": {Type: "http", Scheme: "bearer", Description: "An access token from /api/v1/auth/login, or a personal access token (gtpat_…) from /api/v1/me/tokens."},
 	}
 	api := humago.New(mux, cfg)
 	a := &API{directory: svc.Directory, account: svc.Account, mfa: svc.MFA, access: svc.Access, credentials: svc.Credentials, audit: svc.Audit, settings: svc.Settings,
-		outbox: svc.Outbox, passkeys: svc.Passkeys, serviceAccounts: svc.ServiceAccounts, logins: svc.Logins, baseURL: svc.BaseURL}
+		outbox: svc.Outbox, passkeys: svc.Passkeys, pats: svc.PATs, scimTokens: svc.SCIMTokens, serviceAccounts: svc.ServiceAccounts, logins: svc.Logins, baseURL: svc.BaseURL}
 	api.UseMiddleware(refuseUntaggedIfMatch(api))
 	a.routes(api)
 	return api

@@ -138,6 +138,8 @@ type Tx interface {
 	ServiceAccountStore
 	ServiceAccountKeyStore
 	ServiceAccountAccessStore
+	PATStore
+	SCIMTokenStore
 }
 
 // Transactor runs fn in one transaction, committed if fn returns nil. A

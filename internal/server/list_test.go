@@ -39,6 +39,8 @@ func listEndpoints(r *rbac, adminID string) []string {
 		"/api/v1/service-accounts/" + r.robot + "/keys",
 		"/api/v1/service-accounts/" + r.robot + "/roles",
 		"/api/v1/service-accounts/" + r.robot + "/organizations",
+		"/api/v1/me/tokens",
+		"/api/v1/users/" + adminID + "/tokens",
 	}
 }
 
@@ -79,6 +81,9 @@ func listFixture(t *testing.T) (*harness, *rbac, string) {
 	h.patchSettings(r.admin, map[string]any{"signup": map[string]any{"policy": "invite_only"}})
 	for _, to := range []string{"nina@example.com", "omar@example.com"} {
 		h.post("/api/v1/invitations", r.admin, map[string]any{"email": to}).want(http.StatusCreated)
+	}
+	for _, name := range []string{"ci", "laptop"} {
+		h.post("/api/v1/me/tokens", r.admin, map[string]any{"name": name}).want(http.StatusCreated)
 	}
 	r.admin = h.admin() // a second session
 	// Passkeys last: with them the admin's password alone no longer signs in.
@@ -208,7 +213,7 @@ func TestListsInTheOpenAPIDocument(t *testing.T) {
 	known := map[string]string{} // documented path -> a path to call
 	for _, p := range listEndpoints(r, me) {
 		path, _, _ := strings.Cut(p, "?")
-		path = strings.NewReplacer(r.alice, "{id}", r.finance, "{id}", r.robot, "{id}", "acme", "{id}").Replace(path)
+		path = strings.NewReplacer(r.alice, "{id}", r.finance, "{id}", r.robot, "{id}", "acme", "{id}", me, "{id}").Replace(path)
 		known[path] = p
 	}
 	lists := 0

@@ -29,6 +29,8 @@ import (
 	"github.com/gatehouse-iam/gatehouse/internal/mfa"
 	"github.com/gatehouse-iam/gatehouse/internal/passkey"
 	"github.com/gatehouse-iam/gatehouse/internal/password"
+	"github.com/gatehouse-iam/gatehouse/internal/pat"
+	"github.com/gatehouse-iam/gatehouse/internal/scimtoken"
 	"github.com/gatehouse-iam/gatehouse/internal/secret"
 	"github.com/gatehouse-iam/gatehouse/internal/serviceaccount"
 	"github.com/gatehouse-iam/gatehouse/internal/settings"
@@ -53,13 +55,16 @@ type Server struct {
 	directory       *directory.Service
 	access          *access.Service
 	credentials     *credential.Service
-	authn           *authn.Chain
+	scimTokens      *scimtoken.Service
 	serviceAccounts *serviceaccount.Service
-	hasher          *password.Hasher
-	sender          *mail.Sender
-	api             huma.API
-	mux             muxes
-	handler         http.Handler
+	authn           *authn.Chain
+	// opaque are the bearer chain's verifiers of opaque secrets.
+	opaque  map[string]authn.Authenticator
+	hasher  *password.Hasher
+	sender  *mail.Sender
+	api     huma.API
+	mux     muxes
+	handler http.Handler
 }
 
 // Options are what a Server is built from. Now defaults to time.Now; tests
@@ -165,15 +170,20 @@ func wire(ctx context.Context, opts Options, store *sqlstore.Store) (*Server, er
 		ID: cfg.WebAuthnRPID, Origins: cfg.WebAuthnRPOrigins, MultiTenant: cfg.MultiTenant, BaseURL: baseURLs.Of}, StepUp: factors})
 	acc := account.New(account.Deps{Store: store, Hasher: hasher, Issuer: issuer, Settings: st,
 		Mailer: mailer, Factors: factors, BaseURL: baseURLs.Of, Passkeys: passkeys, Now: now})
-	// Access tokens, and enrollment tokens that may only enrol a second
-	// factor; the machine-identity and SCIM capabilities register their
-	// secrets' prefixes here.
+	pats := pat.New(pat.Deps{Store: store, Settings: st, StepUp: factors, Now: now})
 	var authz *access.Service
 	accounts := serviceaccount.New(store, factors, func() { authz.Invalidate() }, now)
-	bearer := authn.NewChain(acc, opaqueVerifiers(acc, accounts))
+	// Access tokens, enrollment tokens that may only enrol a second factor,
+	// and the opaque secrets of each capability, by their prefixes.
+	opaque := map[string]authn.Authenticator{
+		account.EnrollmentTokenPrefix:      authn.Func(acc.AuthenticateEnrollment),
+		string(secret.PersonalAccessToken): pats,
+		string(secret.ClientSecret):        accounts,
+	}
+	bearer := authn.NewChain(acc, opaque)
 	authz = access.New(store, bearer, now)
 	tenants := newTenantResolver(store, cfg.MultiTenant, baseURLs.SystemHost())
-	dir := directory.New(store, hasher, caches{account: acc, tenants: tenants, access: authz}, st, baseURLs.SystemHost(), factors, now)
+	dir := directory.New(store, hasher, caches{account: acc, pats: pats, tenants: tenants, access: authz}, st, baseURLs.SystemHost(), factors, now)
 	system, created, err := dir.EnsureSystemTenant(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("system tenant: %w", err)
@@ -186,8 +196,8 @@ func wire(ctx context.Context, opts Options, store *sqlstore.Store) (*Server, er
 			return nil, err
 		}
 	}
-	s := &Server{cfg: cfg, build: build, log: log, store: store, keys: keys, account: acc, directory: dir, access: authz, authn: bearer, hasher: hasher,
-		serviceAccounts: accounts}
+	s := &Server{cfg: cfg, build: build, log: log, store: store, keys: keys, account: acc, directory: dir, access: authz,
+		authn: bearer, opaque: opaque, hasher: hasher, serviceAccounts: accounts}
 	if transport != nil {
 		s.sender = mail.NewSender(store, transport, now, log, mail.SenderOptions{})
 	} else {
@@ -196,27 +206,17 @@ func wire(ctx context.Context, opts Options, store *sqlstore.Store) (*Server, er
 	metrics := newMetrics()
 	s.mux = newMuxes()
 	s.credentials = credential.New(store, hasher, st, factors, now)
+	s.scimTokens = scimtoken.New(store, now)
 	s.api = httpapi.New(s.mux.rest, build.Version, httpapi.Services{Directory: dir, Account: acc, MFA: factors, Access: authz, Credentials: s.credentials,
 		Audit: audit.NewLog(store), Settings: st, Outbox: mail.NewOutboxLog(store, func(ctx context.Context, p *iam.Principal, m *iam.Mail) (bool, error) {
 			return access.MayReadMail(ctx, store, p, m)
 		}),
-		Passkeys: passkeys, ServiceAccounts: accounts, Logins: metrics, BaseURL: baseURLs.Of})
+		Passkeys: passkeys, PATs: pats, SCIMTokens: s.scimTokens, ServiceAccounts: accounts, Logins: metrics, BaseURL: baseURLs.Of})
 	limiter := newIPLimiter(cfg.AuthRatePerSecond, cfg.AuthRateBurst, store, now)
 	s.routes(metrics)
 	metrics.watchHasher(hasher)
 	s.handler = s.surfaces(metrics, tenants, limiter)
 	return s, nil
-}
-
-// opaqueVerifiers are the verifiers of the opaque bearer secrets, by prefix:
-// enrollment tokens, which may only enrol a second factor, and service
-// accounts' client secrets. The machine-identity and SCIM capabilities add
-// theirs here.
-func opaqueVerifiers(acc *account.Service, accounts *serviceaccount.Service) map[string]authn.Authenticator {
-	return map[string]authn.Authenticator{
-		account.EnrollmentTokenPrefix: authn.Func(acc.AuthenticateEnrollment),
-		string(secret.ClientSecret):   accounts,
-	}
 }
 
 func masterKey(cfg *config.Config, log *slog.Logger) (*token.MasterKey, error) {
@@ -337,17 +337,20 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, banner io.Writer) e
 // tenants change.
 type caches struct {
 	account *account.Service
+	pats    *pat.Service
 	tenants *tenantResolver
 	access  *access.Service
 }
 
 func (c caches) ForgetUser(userID string) {
 	c.account.ForgetUser(userID)
+	c.pats.ForgetUser(userID)
 	c.access.Invalidate()
 }
 
 func (c caches) ForgetAll() {
 	c.account.ForgetAll()
+	c.pats.ForgetAll()
 	c.tenants.forgetAll()
 	c.access.Invalidate()
 }
