@@ -135,6 +135,8 @@ type Tx interface {
 	MailStore
 	SettingsStore
 	AccountStore
+	APICredentialStore
+	LeaseStore
 }
 
 // Transactor runs fn in one transaction, committed if fn returns nil. A
