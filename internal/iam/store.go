@@ -135,6 +135,7 @@ type Tx interface {
 	MailStore
 	SettingsStore
 	AccountStore
+	ServiceAccountStore
 	APICredentialStore
 	LeaseStore
 }

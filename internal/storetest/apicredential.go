@@ -17,7 +17,7 @@ var apiCredentialTests = []test{
 	{"List", testAPICredentialList},
 	{"Update", testAPICredentialUpdate},
 	{"Revoke", testAPICredentialRevoke},
-	{"GoneWithUser", testAPICredentialGoneWithUser},
+	{"GoneWithOwner", testAPICredentialGoneWithUser},
 	{"Expiring", testAPICredentialExpiring},
 	{"ConcurrentUpdate", testAPICredentialConcurrentUpdate},
 	{"ConcurrentRevoke", testAPICredentialConcurrentRevoke},
@@ -269,14 +269,21 @@ func testAPICredentialGoneWithUser(t *testing.T, s iam.Store) {
 	tn := createTenant(t, s)
 	ada := createUser(t, s, tn.ID, "ada@example.com")
 	grace := createUser(t, s, tn.ID, "grace@example.com")
+	robot := createServiceAccount(t, s, tn.ID, "robot")
+	other := createServiceAccount(t, s, tn.ID, "other")
 	mine := createAPICredential(t, s, newAPICredential(t, tn.ID, iam.PrincipalUser, ada.ID, "mine"))
 	theirs := createAPICredential(t, s, newAPICredential(t, tn.ID, iam.PrincipalUser, grace.ID, "theirs"))
-	// A service account's credential with the same owner id stays.
-	svc := createAPICredential(t, s, newAPICredential(t, tn.ID, iam.PrincipalServiceAccount, ada.ID, "svc"))
+	robots := createAPICredential(t, s, newAPICredential(t, tn.ID, iam.PrincipalServiceAccount, robot.ID, "robots"))
+	others := createAPICredential(t, s, newAPICredential(t, tn.ID, iam.PrincipalServiceAccount, other.ID, "others"))
+	// A credential of the other kind with the same owner id stays.
+	sameID := createAPICredential(t, s, newAPICredential(t, tn.ID, iam.PrincipalServiceAccount, ada.ID, "same-id"))
 	must(t, s.DeleteUser(ctx, tn.ID, ada.ID), "DeleteUser")
-	_, err := s.GetAPICredential(ctx, tn.ID, mine.ID)
-	wantCode(t, err, iam.CodeNotFound, "the deleted user's credential")
-	for _, c := range []*iam.APICredential{theirs, svc} {
+	must(t, s.DeleteServiceAccount(ctx, tn.ID, robot.ID), "DeleteServiceAccount")
+	for _, c := range []*iam.APICredential{mine, robots} {
+		_, err := s.GetAPICredential(ctx, tn.ID, c.ID)
+		wantCode(t, err, iam.CodeNotFound, "the deleted owner's credential "+c.Name)
+	}
+	for _, c := range []*iam.APICredential{theirs, others, sameID} {
 		_, err := s.GetAPICredential(ctx, tn.ID, c.ID)
 		must(t, err, "another owner's credential "+c.Name)
 	}

@@ -340,6 +340,36 @@ var concurrentKinds = []concurrentKind{
 		},
 	},
 	{
+		name:   "ServiceAccount",
+		fields: []string{"name", "description"},
+		setup: func(t *testing.T, s iam.Store, _ []string) (string, string) {
+			tn := newTenant(t, s)
+			return tn, createServiceAccount(t, s, tn, "", func(a *iam.ServiceAccount) { a.Description = "" }).ID
+		},
+		change: func(ctx context.Context, tx iam.Tx, tenantID, id, field, mark string) error {
+			a, err := tx.GetServiceAccountForUpdate(ctx, tenantID, id)
+			if err != nil {
+				return err
+			}
+			if field == "name" {
+				a.Name = appendMark(a.Name, mark)
+			} else {
+				a.Description = appendMark(a.Description, mark)
+			}
+			return tx.UpdateServiceAccount(ctx, a)
+		},
+		marks: func(ctx context.Context, s iam.Store, tenantID, id, field string) ([]string, error) {
+			a, err := s.GetServiceAccount(ctx, tenantID, id)
+			if err != nil {
+				return nil, err
+			}
+			if field == "name" {
+				return splitMarks(a.Name), nil
+			}
+			return splitMarks(a.Description), nil
+		},
+	},
+	{
 		name:   "Tenant",
 		fields: []string{"hostnames", "name"},
 		setup: func(t *testing.T, s iam.Store, _ []string) (string, string) {

@@ -36,6 +36,7 @@ func Run(t *testing.T, newStore func(t *testing.T) iam.Store) {
 		{"AccessRole", accessRoleTests},
 		{"Organization", organizationTests},
 		{"Group", groupTests},
+		{"ServiceAccount", serviceAccountTests},
 		{"Access", accessTests},
 		{"Mail", mailTests},
 		{"Account", accountTests},

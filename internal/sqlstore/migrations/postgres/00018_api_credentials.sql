@@ -35,22 +35,27 @@ CREATE TABLE leases (
     expires_at  TIMESTAMPTZ NOT NULL
 );
 
--- A user's API credentials go with the user. The table is named in the
--- schema of the users table, whatever the deleting session's search_path.
+-- A user's API credentials go with the user, a service account's service
+-- credentials with the account: the trigger's argument is the owner kind.
+-- The table is named in the schema of the owner's table, whatever the
+-- deleting session's search_path.
 -- +goose StatementBegin
-CREATE FUNCTION api_credentials_user_deleted() RETURNS trigger AS $$
+CREATE FUNCTION api_credentials_owner_deleted() RETURNS trigger AS $$
 BEGIN
     EXECUTE format('DELETE FROM %I.api_credentials WHERE owner_kind = $1 AND owner_id = $2', TG_TABLE_SCHEMA)
-        USING 'user', OLD.id;
+        USING TG_ARGV[0], OLD.id;
     RETURN OLD;
 END;
 $$ LANGUAGE plpgsql;
 -- +goose StatementEnd
 CREATE TRIGGER api_credentials_user_deleted AFTER DELETE ON users
-    FOR EACH ROW EXECUTE FUNCTION api_credentials_user_deleted();
+    FOR EACH ROW EXECUTE FUNCTION api_credentials_owner_deleted('user');
+CREATE TRIGGER api_credentials_service_account_deleted AFTER DELETE ON service_accounts
+    FOR EACH ROW EXECUTE FUNCTION api_credentials_owner_deleted('service_account');
 
 -- +goose Down
+DROP TRIGGER api_credentials_service_account_deleted ON service_accounts;
 DROP TRIGGER api_credentials_user_deleted ON users;
-DROP FUNCTION api_credentials_user_deleted();
+DROP FUNCTION api_credentials_owner_deleted();
 DROP TABLE leases;
 DROP TABLE api_credentials;

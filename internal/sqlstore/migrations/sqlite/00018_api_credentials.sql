@@ -35,15 +35,23 @@ CREATE TABLE leases (
     expires_at  TIMESTAMP NOT NULL
 );
 
--- A user's API credentials go with the user.
+-- A user's API credentials go with the user, a service account's service
+-- credentials with the account.
 -- +goose StatementBegin
 CREATE TRIGGER api_credentials_user_deleted AFTER DELETE ON users
 BEGIN
     DELETE FROM api_credentials WHERE owner_kind = 'user' AND owner_id = OLD.id;
 END;
 -- +goose StatementEnd
+-- +goose StatementBegin
+CREATE TRIGGER api_credentials_service_account_deleted AFTER DELETE ON service_accounts
+BEGIN
+    DELETE FROM api_credentials WHERE owner_kind = 'service_account' AND owner_id = OLD.id;
+END;
+-- +goose StatementEnd
 
 -- +goose Down
+DROP TRIGGER api_credentials_service_account_deleted;
 DROP TRIGGER api_credentials_user_deleted;
 DROP TABLE leases;
 DROP TABLE api_credentials;
