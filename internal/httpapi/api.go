@@ -8,6 +8,7 @@ import (
 
 	"github.com/gatehouse-iam/gatehouse/internal/access"
 	"github.com/gatehouse-iam/gatehouse/internal/account"
+	"github.com/gatehouse-iam/gatehouse/internal/apicredential"
 	"github.com/gatehouse-iam/gatehouse/internal/audit"
 	"github.com/gatehouse-iam/gatehouse/internal/credential"
 	"github.com/gatehouse-iam/gatehouse/internal/directory"
@@ -32,12 +33,14 @@ type Services struct {
 	Account     *account.Service
 	Access      *access.Service
 	Credentials *credential.Service
-	MFA         *mfa.Service
-	Audit       *audit.Log
-	Settings    *settings.Service
-	Outbox      *mail.OutboxLog
-	Passkeys    *passkey.Service
-	Logins      LoginObserver
+	// APICredentials runs API and service credentials.
+	APICredentials *apicredential.Service
+	MFA            *mfa.Service
+	Audit          *audit.Log
+	Settings       *settings.Service
+	Outbox         *mail.OutboxLog
+	Passkeys       *passkey.Service
+	Logins         LoginObserver
 	// BaseURL returns a tenant's public base URL, for discovery documents
 	// and tenant answers.
 	BaseURL func(*iam.Tenant) string
@@ -45,17 +48,18 @@ type Services struct {
 
 // API holds the services the REST handlers call.
 type API struct {
-	directory   *directory.Service
-	account     *account.Service
-	access      *access.Service
-	credentials *credential.Service
-	mfa         *mfa.Service
-	audit       *audit.Log
-	settings    *settings.Service
-	outbox      *mail.OutboxLog
-	passkeys    *passkey.Service
-	logins      LoginObserver
-	baseURL     func(*iam.Tenant) string
+	directory      *directory.Service
+	account        *account.Service
+	access         *access.Service
+	credentials    *credential.Service
+	apiCredentials *apicredential.Service
+	mfa            *mfa.Service
+	audit          *audit.Log
+	settings       *settings.Service
+	outbox         *mail.OutboxLog
+	passkeys       *passkey.Service
+	logins         LoginObserver
+	baseURL        func(*iam.Tenant) string
 }
 
 // New registers every /api/v1 and /access/v1 operation on mux, plus
@@ -69,10 +73,10 @@ func New(mux *http.ServeMux, version string, svc Services) huma.API {
 	cfg.DocsPath = ""     // the server serves an embedded docs UI instead
 	cfg.SchemasPath = ""
 	cfg.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
-		"bearer": {Type: "http", Scheme: "bearer", BearerFormat: "JWT", Description: "An access token from /api/v1/auth/login."},
+		"bearer": {Type: "http", Scheme: "bearer", BearerFormat: "JWT", Description: "An access token from /api/v1/auth/login, or an API or service credential's secret."},
 	}
 	api := humago.New(mux, cfg)
-	a := &API{directory: svc.Directory, account: svc.Account, mfa: svc.MFA, access: svc.Access, credentials: svc.Credentials, audit: svc.Audit, settings: svc.Settings,
+	a := &API{directory: svc.Directory, account: svc.Account, mfa: svc.MFA, access: svc.Access, credentials: svc.Credentials, apiCredentials: svc.APICredentials, audit: svc.Audit, settings: svc.Settings,
 		outbox: svc.Outbox, passkeys: svc.Passkeys, logins: svc.Logins, baseURL: svc.BaseURL}
 	api.UseMiddleware(refuseUntaggedIfMatch(api))
 	a.routes(api)

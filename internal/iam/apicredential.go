@@ -72,11 +72,12 @@ type APICredentialQuery struct {
 }
 
 // APICredentialSelector picks the live credentials of one owner kind a bulk
-// revocation ends: those matching every field set. IDs, when set, are the
-// only candidates.
+// revocation ends: those matching every field set. IDs and Names, when set
+// (even empty), are the only candidates.
 type APICredentialSelector struct {
 	OwnerKind      PrincipalKind
 	IDs            []string
+	Names          []string
 	OwnerID        string
 	OrganizationID string
 	ExpiresBefore  *time.Time

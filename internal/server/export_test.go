@@ -3,9 +3,13 @@ package server
 import (
 	"context"
 	"net/http"
+	"strings"
 	"time"
 
-	"github.com/gatehouse-iam/gatehouse/internal/account"
+	"github.com/google/uuid"
+
+	"github.com/gatehouse-iam/gatehouse/internal/iam"
+
 	"github.com/gatehouse-iam/gatehouse/internal/authn"
 )
 
@@ -13,8 +17,9 @@ import (
 // prefix with a, as the machine-identity capabilities will register theirs.
 // Call it before the server answers requests.
 func (s *Server) UseOpaqueVerifier(prefix string, a authn.Authenticator) {
-	s.authn = authn.NewChain(s.account, map[string]authn.Authenticator{prefix: a,
-		account.EnrollmentTokenPrefix: authn.Func(s.account.AuthenticateEnrollment)})
+	verifiers := opaqueVerifiers(s.account, s.apiCredentials)
+	verifiers[prefix] = a
+	s.authn = authn.NewChain(s.account, verifiers)
 }
 
 // Mux returns the mux of a surface ("rest", "oauth" or "ops"), so that a test
@@ -38,4 +43,18 @@ func (s *Server) SessionMFAAt(ctx context.Context, tenantID, sessionID string) (
 		return nil, err
 	}
 	return sess.MFAAt, nil
+}
+
+// CreateServiceAccount stores a service account of the system tenant named
+// name, for the service-credential tests until service accounts have
+// endpoints of their own, and returns its id.
+func (s *Server) CreateServiceAccount(ctx context.Context, name string) (string, error) {
+	t, err := s.store.SystemTenant(ctx)
+	if err != nil {
+		return "", err
+	}
+	id := uuid.Must(uuid.NewV7()).String()
+	now := time.Now().UTC()
+	return id, s.store.CreateServiceAccount(ctx, &iam.ServiceAccount{ID: id, TenantID: t.ID, Name: name,
+		ClientID: "sa_" + strings.ReplaceAll(id, "-", ""), CreatedAt: now, UpdatedAt: now})
 }

@@ -35,6 +35,8 @@ func listEndpoints(r *rbac, adminID string) []string {
 		"/api/v1/groups/" + r.finance + "/members",
 		"/api/v1/groups/" + r.finance + "/roles",
 		"/api/v1/mfa/webauthn",
+		"/api/v1/api-credentials",
+		"/api/v1/service-credentials",
 	}
 }
 
@@ -53,6 +55,14 @@ func listFixture(t *testing.T) (*harness, *rbac, string) {
 	for _, device := range []string{"laptop", "phone"} {
 		h.post("/api/v1/users/"+r.alice+"/credentials", r.admin, map[string]any{"type": "device_password", "credential_ext_id": device,
 			"password": "Kq-fern-4471-drum"}).want(http.StatusCreated)
+	}
+	robot, err := h.srv.CreateServiceAccount(t.Context(), "robot")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"deploy", "backup"} {
+		h.createCred(apiCreds, r.admin, map[string]any{"name": name, "owner_id": r.alice})
+		h.createCred(svcCreds, r.admin, map[string]any{"name": name, "owner_id": robot})
 	}
 	put("/api/v1/groups/"+r.finance+"/roles/"+viewer, nil).want(http.StatusNoContent)
 	put("/api/v1/groups/"+r.finance+"/members/"+r.dan, nil).want(http.StatusNoContent)

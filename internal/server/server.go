@@ -18,6 +18,7 @@ import (
 
 	"github.com/gatehouse-iam/gatehouse/internal/access"
 	"github.com/gatehouse-iam/gatehouse/internal/account"
+	"github.com/gatehouse-iam/gatehouse/internal/apicredential"
 	"github.com/gatehouse-iam/gatehouse/internal/audit"
 	"github.com/gatehouse-iam/gatehouse/internal/authn"
 	"github.com/gatehouse-iam/gatehouse/internal/config"
@@ -51,12 +52,14 @@ type Server struct {
 	directory   *directory.Service
 	access      *access.Service
 	credentials *credential.Service
-	authn       *authn.Chain
-	hasher      *password.Hasher
-	sender      *mail.Sender
-	api         huma.API
-	mux         muxes
-	handler     http.Handler
+	// apiCredentials runs API and service credentials.
+	apiCredentials *apicredential.Service
+	authn          *authn.Chain
+	hasher         *password.Hasher
+	sender         *mail.Sender
+	api            huma.API
+	mux            muxes
+	handler        http.Handler
 }
 
 // Options are what a Server is built from. Now defaults to time.Now; tests
@@ -162,12 +165,8 @@ func wire(ctx context.Context, opts Options, store *sqlstore.Store) (*Server, er
 		ID: cfg.WebAuthnRPID, Origins: cfg.WebAuthnRPOrigins, MultiTenant: cfg.MultiTenant, BaseURL: baseURLs.Of}, StepUp: factors})
 	acc := account.New(account.Deps{Store: store, Hasher: hasher, Issuer: issuer, Settings: st,
 		Mailer: mailer, Factors: factors, BaseURL: baseURLs.Of, Passkeys: passkeys, Now: now})
-	// Access tokens, and enrollment tokens that may only enrol a second
-	// factor; the machine-identity and SCIM capabilities register their
-	// secrets' prefixes here.
-	bearer := authn.NewChain(acc, map[string]authn.Authenticator{
-		account.EnrollmentTokenPrefix: authn.Func(acc.AuthenticateEnrollment),
-	})
+	apiCreds := apicredential.New(apicredential.Deps{Store: store, StepUp: factors, Mailer: mailer, Now: now})
+	bearer := authn.NewChain(acc, opaqueVerifiers(acc, apiCreds))
 	authz := access.New(store, bearer, now)
 	tenants := newTenantResolver(store, cfg.MultiTenant, baseURLs.SystemHost())
 	dir := directory.New(store, hasher, caches{account: acc, tenants: tenants, access: authz}, st, baseURLs.SystemHost(), now)
@@ -183,7 +182,8 @@ func wire(ctx context.Context, opts Options, store *sqlstore.Store) (*Server, er
 			return nil, err
 		}
 	}
-	s := &Server{cfg: cfg, build: build, log: log, store: store, keys: keys, account: acc, directory: dir, access: authz, authn: bearer, hasher: hasher}
+	s := &Server{cfg: cfg, build: build, log: log, store: store, keys: keys, account: acc, directory: dir, access: authz, authn: bearer, hasher: hasher,
+		apiCredentials: apiCreds}
 	if transport != nil {
 		s.sender = mail.NewSender(store, transport, now, log, mail.SenderOptions{})
 	} else {
@@ -192,7 +192,7 @@ func wire(ctx context.Context, opts Options, store *sqlstore.Store) (*Server, er
 	metrics := newMetrics()
 	s.mux = newMuxes()
 	s.credentials = credential.New(store, hasher, st, factors, now)
-	s.api = httpapi.New(s.mux.rest, build.Version, httpapi.Services{Directory: dir, Account: acc, MFA: factors, Access: authz, Credentials: s.credentials,
+	s.api = httpapi.New(s.mux.rest, build.Version, httpapi.Services{Directory: dir, Account: acc, MFA: factors, Access: authz, Credentials: s.credentials, APICredentials: apiCreds,
 		Audit: audit.NewLog(store), Settings: st, Outbox: mail.NewOutboxLog(store, func(ctx context.Context, p *iam.Principal, m *iam.Mail) (bool, error) {
 			return access.MayReadMail(ctx, store, p, m)
 		}),
@@ -202,6 +202,18 @@ func wire(ctx context.Context, opts Options, store *sqlstore.Store) (*Server, er
 	metrics.watchHasher(hasher)
 	s.handler = s.surfaces(metrics, tenants, limiter)
 	return s, nil
+}
+
+// opaqueVerifiers are the verifiers of the opaque bearer secrets, by prefix:
+// enrollment tokens, that may only enrol a second factor, and API and
+// service credentials. The personal-access-token and SCIM capabilities
+// register their prefixes here.
+func opaqueVerifiers(acc *account.Service, apiCreds *apicredential.Service) map[string]authn.Authenticator {
+	return map[string]authn.Authenticator{
+		account.EnrollmentTokenPrefix:                   authn.Func(acc.AuthenticateEnrollment),
+		string(apicredential.APICredentials.Secret):     apiCreds.Authenticator(apicredential.APICredentials),
+		string(apicredential.ServiceCredentials.Secret): apiCreds.Authenticator(apicredential.ServiceCredentials),
+	}
 }
 
 func masterKey(cfg *config.Config, log *slog.Logger) (*token.MasterKey, error) {

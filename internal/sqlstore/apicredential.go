@@ -151,6 +151,11 @@ func selectorWhere(tenantID string, sel iam.APICredentialSelector) *where {
 		marks, w.args = placeholders(w.args, sel.IDs)
 		w.clause += ` AND id IN (` + marks + `)`
 	}
+	if sel.Names != nil {
+		var marks string
+		marks, w.args = placeholders(w.args, sel.Names)
+		w.clause += ` AND name IN (` + marks + `)`
+	}
 	if sel.OwnerID != "" {
 		w.add(`owner_id = `, sel.OwnerID)
 	}
@@ -164,7 +169,7 @@ func selectorWhere(tenantID string, sel iam.APICredentialSelector) *where {
 }
 
 func (q *queries) SelectAPICredentialsForUpdate(ctx context.Context, tenantID string, sel iam.APICredentialSelector) ([]iam.APICredential, error) {
-	if sel.IDs != nil && len(sel.IDs) == 0 {
+	if (sel.IDs != nil && len(sel.IDs) == 0) || (sel.Names != nil && len(sel.Names) == 0) {
 		return nil, nil
 	}
 	w := selectorWhere(tenantID, sel)

@@ -228,6 +228,8 @@ func testAPICredentialRevoke(t *testing.T, s iam.Store) {
 	}{
 		"ids":            {iam.APICredentialSelector{IDs: []string{a1.ID, gone.ID, svc.ID}}, []string{a1.ID}},
 		"no ids":         {iam.APICredentialSelector{IDs: []string{}}, nil},
+		"names":          {iam.APICredentialSelector{Names: []string{"a1", "g1", "gone", "svc"}}, []string{a1.ID, g1.ID}},
+		"no names":       {iam.APICredentialSelector{Names: []string{}}, nil},
 		"owner":          {iam.APICredentialSelector{OwnerID: grace.ID}, []string{g1.ID}},
 		"organization":   {iam.APICredentialSelector{OrganizationID: org.ID}, []string{a2.ID}},
 		"expires before": {iam.APICredentialSelector{ExpiresBefore: ptr(at(2 * time.Hour))}, []string{a2.ID}},
