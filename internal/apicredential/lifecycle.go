@@ -69,8 +69,10 @@ type Query struct {
 	iam.ListParams
 	OwnerID        string
 	OrganizationID string
-	State          iam.APICredentialState
-	ExpiresBefore  *time.Time
+	// TenantWide lists only those kept in the tenant as a whole.
+	TenantWide    bool
+	State         iam.APICredentialState
+	ExpiresBefore *time.Time
 }
 
 // Selector picks the live credentials a bulk revocation ends: those
@@ -84,7 +86,8 @@ type Selector struct {
 	ExpiresBefore  *time.Time
 }
 
-// Replacement is what PUT replaces: name, expiry and organization.
+// Replacement is what PUT replaces: name, expiry and organization. A zero
+// Expiry keeps the credential's.
 type Replacement struct {
 	Name           string
 	OrganizationID string
@@ -197,7 +200,7 @@ func (s *Service) List(ctx context.Context, k Kind, q Query) ([]iam.APICredentia
 		}
 	}
 	return s.store.ListAPICredentials(ctx, p.TenantID, iam.APICredentialQuery{ListParams: q.ListParams, OwnerKind: k.Owner,
-		OwnerID: q.OwnerID, OrganizationID: q.OrganizationID, State: q.State, ExpiresBefore: q.ExpiresBefore, Now: s.now()})
+		OwnerID: q.OwnerID, OrganizationID: q.OrganizationID, TenantWide: q.TenantWide, State: q.State, ExpiresBefore: q.ExpiresBefore, Now: s.now()})
 }
 
 // Get returns a credential of kind k its caller may see: their own, or
@@ -225,6 +228,7 @@ func (s *Service) Replace(ctx context.Context, k Kind, ref Ref, in Replacement) 
 	}
 	now := s.now()
 	name, fields := checkName(in.Name)
+	keep := in.Expiry.At == nil && in.Expiry.ExpirationDays == 0
 	expires, err := resolveExpiry(in.Expiry, now, fields)
 	if err != nil {
 		return nil, err
@@ -235,6 +239,9 @@ func (s *Service) Replace(ctx context.Context, k Kind, ref Ref, in Replacement) 
 			if err := s.checkOrganization(ctx, p, k, in.OrganizationID, c.OwnerID, self); err != nil {
 				return err
 			}
+		}
+		if keep {
+			expires = c.ExpiresAt
 		}
 		if !expires.Equal(c.ExpiresAt) {
 			c.WarnedAt = nil

@@ -66,9 +66,11 @@ type APICredentialQuery struct {
 	OwnerKind      PrincipalKind
 	OwnerID        string
 	OrganizationID string
-	State          APICredentialState
-	ExpiresBefore  *time.Time
-	Now            time.Time
+	// TenantWide lists only those kept in the tenant as a whole.
+	TenantWide    bool
+	State         APICredentialState
+	ExpiresBefore *time.Time
+	Now           time.Time
 }
 
 // APICredentialSelector picks the live credentials of one owner kind a bulk

@@ -32,6 +32,8 @@ func (s *Server) Mux(surface string) *http.ServeMux {
 		return s.mux.oauth
 	case "ops":
 		return s.mux.ops
+	case "f5":
+		return s.mux.f5
 	}
 	panic("no surface " + surface)
 }

@@ -97,6 +97,9 @@ func (q *queries) ListAPICredentials(ctx context.Context, tenantID string, in ia
 	if in.OrganizationID != "" {
 		w.add(`organization_id = `, in.OrganizationID)
 	}
+	if in.TenantWide {
+		w.clause += ` AND organization_id IS NULL`
+	}
 	if in.ExpiresBefore != nil {
 		w.add(`expires_at < `, ts(*in.ExpiresBefore))
 	}

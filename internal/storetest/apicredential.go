@@ -157,6 +157,7 @@ func testAPICredentialList(t *testing.T, s iam.Store) {
 		"all, newest first": {iam.APICredentialQuery{}, []*iam.APICredential{inOrg, revoked, expired, inactive, active}},
 		"owner":             {iam.APICredentialQuery{OwnerID: grace.ID}, []*iam.APICredential{inOrg, revoked}},
 		"organization":      {iam.APICredentialQuery{OrganizationID: org.ID}, []*iam.APICredential{inOrg}},
+		"tenant-wide":       {iam.APICredentialQuery{TenantWide: true}, []*iam.APICredential{revoked, expired, inactive, active}},
 		"active":            {iam.APICredentialQuery{State: iam.APICredentialActive}, []*iam.APICredential{inOrg, active}},
 		"inactive":          {iam.APICredentialQuery{State: iam.APICredentialInactive}, []*iam.APICredential{inactive}},
 		"expired":           {iam.APICredentialQuery{State: iam.APICredentialExpired}, []*iam.APICredential{expired}},
