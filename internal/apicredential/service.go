@@ -32,6 +32,7 @@ var (
 type Store interface {
 	iam.Transactor
 	iam.APICredentialStore
+	iam.LeaseStore
 	iam.AuditStore
 	GetUser(ctx context.Context, tenantID, id string) (*iam.User, error)
 	UserAdminRoles(ctx context.Context, tenantID, userID string) ([]iam.AdminRole, error)

@@ -60,3 +60,9 @@ func (s *Server) CreateServiceAccount(ctx context.Context, name string) (string,
 	return id, s.store.CreateServiceAccount(ctx, &iam.ServiceAccount{ID: id, TenantID: t.ID, Name: name,
 		ClientID: "sa_" + strings.ReplaceAll(id, "-", ""), CreatedAt: now, UpdatedAt: now})
 }
+
+// WarnExpiringCredentials runs one round of the expiry warnings as holder,
+// with the configured window and interval.
+func (s *Server) WarnExpiringCredentials(ctx context.Context, holder string) (bool, int, error) {
+	return s.apiCredentials.WarnRound(ctx, holder, s.cfg.CredentialExpiryWarning, s.cfg.CredentialExpiryCheck)
+}

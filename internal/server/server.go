@@ -2,6 +2,8 @@ package server
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -311,6 +313,18 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, banner io.Writer) e
 			}
 		}()
 	}
+	if s.cfg.CredentialExpiryWarning > 0 {
+		jobCtx, stopJob := context.WithCancel(context.WithoutCancel(ctx))
+		jobDone := make(chan struct{})
+		defer func() {
+			stopJob()
+			<-jobDone
+		}()
+		go func() {
+			defer close(jobDone)
+			s.apiCredentials.RunWarnings(jobCtx, replicaID(), s.cfg.CredentialExpiryWarning, s.cfg.CredentialExpiryCheck, s.log)
+		}()
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -328,6 +342,15 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, banner io.Writer) e
 		return err
 	}
 	return nil
+}
+
+// replicaID names this process as the holder of leases: its host and a
+// random suffix, so that two processes on one host differ.
+func replicaID() string {
+	host, _ := os.Hostname()
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	return host + "-" + hex.EncodeToString(b)
 }
 
 // caches are what the directory makes forget when users, memberships or
