@@ -70,7 +70,7 @@ func (s *Service) ResendVerification(ctx context.Context, rawEmail string) error
 // one a notice; the address changes only when the link is used.
 // Errors: CodeUnauthenticated, CodeInvalid, CodeInvalidCredentials (password).
 func (s *Service) RequestEmailChange(ctx context.Context, rawEmail, pw string) error {
-	p, err := permission.AuthenticatedUser(ctx)
+	p, err := permission.SessionUser(ctx)
 	if err != nil {
 		return err
 	}
@@ -145,7 +145,7 @@ func (s *Service) ConfirmEmailChange(ctx context.Context, raw string) error {
 		return tx.AppendAudit(ctx, e)
 	})
 	if err == nil {
-		s.cache.forgetUser(userID)
+		s.cache.ForgetUser(userID)
 	}
 	return err
 }

@@ -75,7 +75,7 @@ func (s *Service) ResetPassword(ctx context.Context, raw, newPassword string) er
 		return s.setPassword(ctx, tx, t, u, newPassword, "", "user.password_reset")
 	})
 	if err == nil {
-		s.cache.forgetUser(userID)
+		s.cache.ForgetUser(userID)
 	}
 	return err
 }
@@ -84,7 +84,7 @@ func (s *Service) ResetPassword(ctx context.Context, raw, newPassword string) er
 // one, and ends the caller's other sessions.
 // Errors: CodeInvalidCredentials (current password), CodePasswordPolicy.
 func (s *Service) ChangePassword(ctx context.Context, current, next string) error {
-	p, err := permission.AuthenticatedUser(ctx)
+	p, err := permission.SessionUser(ctx)
 	if err != nil {
 		return err
 	}
@@ -112,7 +112,7 @@ func (s *Service) ChangePassword(ctx context.Context, current, next string) erro
 		return s.setPassword(ctx, tx, t, u, next, p.SessionID, "user.password_changed")
 	})
 	if err == nil {
-		s.cache.forgetUser(u.ID)
+		s.cache.ForgetUser(u.ID)
 	}
 	return err
 }
@@ -152,7 +152,7 @@ func (s *Service) AdminSetPassword(ctx context.Context, userID, pw string, sendR
 		return s.setPassword(ctx, tx, t, u, pw, "", "user.password_set")
 	})
 	if err == nil {
-		s.cache.forgetUser(userID)
+		s.cache.ForgetUser(userID)
 	}
 	return err
 }

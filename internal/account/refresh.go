@@ -7,8 +7,8 @@ import (
 
 	"github.com/gatehouse-iam/gatehouse/internal/audit"
 	"github.com/gatehouse-iam/gatehouse/internal/iam"
-	"github.com/gatehouse-iam/gatehouse/internal/secret"
 	"github.com/gatehouse-iam/gatehouse/internal/permission"
+	"github.com/gatehouse-iam/gatehouse/internal/secret"
 	"github.com/gatehouse-iam/gatehouse/internal/token"
 )
 
@@ -101,7 +101,7 @@ func (s *Service) Refresh(ctx context.Context, raw string) (*Tokens, error) {
 		return nil, err
 	}
 	if reused {
-		s.cache.forgetSession(rt.SessionID)
+		s.cache.Forget(rt.SessionID)
 		return nil, errInvalidRefresh
 	}
 	return s.tokens(ctx, st, sess, refresh)
@@ -113,7 +113,7 @@ func (s *Service) reuseDetected(ctx context.Context, rt *iam.RefreshToken) error
 	if err != nil {
 		return err
 	}
-	s.cache.forgetSession(rt.SessionID)
+	s.cache.Forget(rt.SessionID)
 	return errInvalidRefresh
 }
 
@@ -131,7 +131,7 @@ func revokeReused(ctx context.Context, tx iam.Tx, rt *iam.RefreshToken, now time
 // access tokens stop working at once on this replica and within a second on
 // the others.
 func (s *Service) Logout(ctx context.Context, allSessions bool) error {
-	p, err := permission.AuthenticatedUser(ctx)
+	p, err := permission.SessionUser(ctx)
 	if err != nil {
 		return err
 	}
@@ -151,9 +151,9 @@ func (s *Service) Logout(ctx context.Context, allSessions bool) error {
 		return err
 	}
 	if allSessions {
-		s.cache.forgetUser(p.UserID)
+		s.cache.ForgetUser(p.UserID)
 	} else {
-		s.cache.forgetSession(p.SessionID)
+		s.cache.Forget(p.SessionID)
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/gatehouse-iam/gatehouse/internal/cache"
 	"github.com/gatehouse-iam/gatehouse/internal/directory"
 	"github.com/gatehouse-iam/gatehouse/internal/iam"
 	"github.com/gatehouse-iam/gatehouse/internal/mfa"
@@ -70,21 +71,23 @@ type Service struct {
 	baseURL  func(*iam.Tenant) string
 	passkeys PasskeyVerifier
 	now      func() time.Time
-	cache    *principalCache
+	// cache remembers session states by session id for principalTTL; a
+	// nil principal records an inactive session.
+	cache *cache.ByUser[*iam.Principal]
 }
 
 // New returns a Service.
 func New(d Deps) *Service {
 	utc := func() time.Time { return d.Now().UTC().Truncate(time.Microsecond) }
 	return &Service{store: d.Store, hasher: d.Hasher, issuer: d.Issuer, settings: d.Settings, mailer: d.Mailer, factors: d.Factors,
-		baseURL: d.BaseURL, passkeys: d.Passkeys, now: utc, cache: newPrincipalCache(utc)}
+		baseURL: d.BaseURL, passkeys: d.Passkeys, now: utc, cache: cache.NewByUser[*iam.Principal](principalTTL, maxPrincipals)}
 }
 
 // ForgetUser drops cached sessions of a user so that changes to them apply at once.
-func (s *Service) ForgetUser(userID string) { s.cache.forgetUser(userID) }
+func (s *Service) ForgetUser(userID string) { s.cache.ForgetUser(userID) }
 
 // ForgetAll drops every cached session.
-func (s *Service) ForgetAll() { s.cache.forgetAll() }
+func (s *Service) ForgetAll() { s.cache.ForgetAll() }
 
 // Tokens is what a successful login or refresh answers.
 type Tokens struct {

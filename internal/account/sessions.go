@@ -29,7 +29,7 @@ func (s *Service) EndMySession(ctx context.Context, id string) error {
 
 // EndMyOtherSessions ends every session of the caller but this one.
 func (s *Service) EndMyOtherSessions(ctx context.Context) error {
-	p, err := permission.AuthenticatedUser(ctx)
+	p, err := permission.SessionUser(ctx)
 	if err != nil {
 		return err
 	}
@@ -40,7 +40,7 @@ func (s *Service) EndMyOtherSessions(ctx context.Context) error {
 		return tx.AppendAudit(ctx, audit.Event(ctx, s.now(), p.TenantID, "session.others_revoked", iam.Ref{Type: "user", ID: p.UserID}, iam.ResultSuccess, nil))
 	})
 	if err == nil {
-		s.cache.forgetUser(p.UserID)
+		s.cache.ForgetUser(p.UserID)
 	}
 	return err
 }
@@ -94,7 +94,7 @@ func (s *Service) EndUserSessions(ctx context.Context, userID string) error {
 		return tx.AppendAudit(ctx, audit.Event(ctx, s.now(), p.TenantID, "session.user_revoked", iam.Ref{Type: "user", ID: userID}, iam.ResultSuccess, nil))
 	})
 	if err == nil {
-		s.cache.forgetUser(userID)
+		s.cache.ForgetUser(userID)
 	}
 	return err
 }
@@ -126,7 +126,7 @@ func (s *Service) endSession(ctx context.Context, p *iam.Principal, id, owner st
 			map[string]any{"user_id": sess.UserID}))
 	})
 	if err == nil {
-		s.cache.forgetSession(id)
+		s.cache.Forget(id)
 	}
 	return err
 }

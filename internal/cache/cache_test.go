@@ -70,3 +70,58 @@ func TestForgetAndClear(t *testing.T) {
 		t.Error("Clear kept a key")
 	}
 }
+
+func TestByUserLivesForItsTTL(t *testing.T) {
+	c := NewByUser[int](time.Second, 10)
+	c.Put(c.Generation(), "s1", "ada", 1, t0)
+	if v, ok := c.Get("s1", t0.Add(time.Second-1)); !ok || v != 1 {
+		t.Errorf("within the TTL: %d, %v; want 1, true", v, ok)
+	}
+	if _, ok := c.Get("s1", t0.Add(time.Second)); ok {
+		t.Error("at the TTL: still remembered")
+	}
+}
+
+func TestByUserForgets(t *testing.T) {
+	c := NewByUser[int](time.Hour, 10)
+	gen := c.Generation()
+	c.Put(gen, "s1", "ada", 1, t0)
+	c.Put(gen, "s2", "ada", 2, t0)
+	c.Put(gen, "s3", "grace", 3, t0)
+	c.ForgetUser("ada")
+	for key, want := range map[string]bool{"s1": false, "s2": false, "s3": true} {
+		if _, ok := c.Get(key, t0); ok != want {
+			t.Errorf("after ForgetUser(ada), %s remembered: %v, want %v", key, ok, want)
+		}
+	}
+	// A value read before a forget is not remembered.
+	c.Put(gen, "s1", "ada", 1, t0)
+	if _, ok := c.Get("s1", t0); ok {
+		t.Error("a value of an older generation was remembered")
+	}
+	gen = c.Generation()
+	c.Put(gen, "s1", "ada", 1, t0)
+	c.Forget("s1")
+	if _, ok := c.Get("s1", t0); ok {
+		t.Error("Forget left the key")
+	}
+	c.Put(c.Generation(), "s4", "", 4, t0)
+	c.ForgetAll()
+	if _, ok := c.Get("s3", t0); ok {
+		t.Error("ForgetAll left a key")
+	}
+}
+
+func TestByUserEmptiesWhenFull(t *testing.T) {
+	c := NewByUser[int](time.Hour, 2)
+	gen := c.Generation()
+	c.Put(gen, "a", "", 1, t0)
+	c.Put(gen, "b", "", 2, t0)
+	c.Put(gen, "c", "", 3, t0)
+	if _, ok := c.Get("a", t0); ok {
+		t.Error("a full cache was not emptied")
+	}
+	if _, ok := c.Get("c", t0); !ok {
+		t.Error("the value that filled it is missing")
+	}
+}

@@ -16,6 +16,8 @@ import (
 	"github.com/gatehouse-iam/gatehouse/internal/mail"
 	"github.com/gatehouse-iam/gatehouse/internal/mfa"
 	"github.com/gatehouse-iam/gatehouse/internal/passkey"
+	"github.com/gatehouse-iam/gatehouse/internal/pat"
+	"github.com/gatehouse-iam/gatehouse/internal/scimtoken"
 	"github.com/gatehouse-iam/gatehouse/internal/settings"
 )
 
@@ -40,6 +42,8 @@ type Services struct {
 	Settings       *settings.Service
 	Outbox         *mail.OutboxLog
 	Passkeys       *passkey.Service
+	PATs           *pat.Service
+	SCIMTokens     *scimtoken.Service
 	Logins         LoginObserver
 	// BaseURL returns a tenant's public base URL, for discovery documents
 	// and tenant answers.
@@ -58,6 +62,8 @@ type API struct {
 	settings       *settings.Service
 	outbox         *mail.OutboxLog
 	passkeys       *passkey.Service
+	pats           *pat.Service
+	scimTokens     *scimtoken.Service
 	logins         LoginObserver
 	baseURL        func(*iam.Tenant) string
 }
@@ -73,11 +79,12 @@ func New(mux *http.ServeMux, version string, svc Services) huma.API {
 	cfg.DocsPath = ""     // the server serves an embedded docs UI instead
 	cfg.SchemasPath = ""
 	cfg.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
-		"bearer": {Type: "http", Scheme: "bearer", BearerFormat: "JWT", Description: "An access token from /api/v1/auth/login, or an API or service credential's secret."},
+		"bearer": {Type: "http", Scheme: "bearer", Description: "An access token from /api/v1/auth/login, a personal access token (gtpat_…) from /api/v1/me/tokens, or an API or service credential's secret (gtapi_…, gtsvc_…)."},
 	}
 	api := humago.New(mux, cfg)
-	a := &API{directory: svc.Directory, account: svc.Account, mfa: svc.MFA, access: svc.Access, credentials: svc.Credentials, apiCredentials: svc.APICredentials, audit: svc.Audit, settings: svc.Settings,
-		outbox: svc.Outbox, passkeys: svc.Passkeys, logins: svc.Logins, baseURL: svc.BaseURL}
+	a := &API{directory: svc.Directory, account: svc.Account, mfa: svc.MFA, access: svc.Access, credentials: svc.Credentials, apiCredentials: svc.APICredentials,
+		audit: svc.Audit, settings: svc.Settings, outbox: svc.Outbox, passkeys: svc.Passkeys, pats: svc.PATs, scimTokens: svc.SCIMTokens,
+		logins: svc.Logins, baseURL: svc.BaseURL}
 	api.UseMiddleware(refuseUntaggedIfMatch(api))
 	a.routes(api)
 	return api

@@ -169,7 +169,7 @@ func (a *API) totpConfirm(ctx context.Context, in *codeInput) (*empty, error) {
 }
 
 func (a *API) totpDisable(ctx context.Context, _ *struct{}) (*empty, error) {
-	p, err := permission.AuthenticatedUser(ctx)
+	p, err := permission.SessionUser(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -185,7 +185,7 @@ func (a *API) emailEnable(ctx context.Context, _ *struct{}) (*empty, error) {
 }
 
 func (a *API) emailDisable(ctx context.Context, _ *struct{}) (*empty, error) {
-	p, err := permission.AuthenticatedUser(ctx)
+	p, err := permission.SessionUser(ctx)
 	if err != nil {
 		return nil, err
 	}

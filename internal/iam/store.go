@@ -138,6 +138,8 @@ type Tx interface {
 	ServiceAccountStore
 	APICredentialStore
 	LeaseStore
+	PATStore
+	SCIMTokenStore
 }
 
 // Transactor runs fn in one transaction, committed if fn returns nil. A

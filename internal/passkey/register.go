@@ -177,7 +177,7 @@ var errPasskeyNotFound = iam.Errorf(iam.CodeNotFound, "passkey not found")
 // Rename gives one of the caller's passkeys a new display name. Errors:
 // CodeInvalid, CodeNotFound.
 func (s *Service) Rename(ctx context.Context, id, name string) (*Passkey, error) {
-	p, err := permission.AuthenticatedUser(ctx)
+	p, err := permission.SessionUser(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -210,7 +210,7 @@ func (s *Service) Rename(ctx context.Context, id, name string) (*Passkey, error)
 // Delete removes one of the caller's passkeys; it needs a recent second
 // factor. Errors: CodeNotFound, CodeMFAReauthRequired.
 func (s *Service) Delete(ctx context.Context, id string) error {
-	p, err := permission.AuthenticatedUser(ctx)
+	p, err := permission.SessionUser(ctx)
 	if err != nil {
 		return err
 	}

@@ -125,14 +125,30 @@ func Authenticated(ctx context.Context) (*iam.Principal, error) {
 	return p, nil
 }
 
-// Enrolling returns the caller of ctx if it is a signed-in user, or a user
-// whose enrollment token lets them enrol a second factor: the callers of
-// the enrolment steps.
+// Enrolling returns the caller of ctx if it is a user signed in with a
+// session, or a user whose enrollment token lets them enrol a second factor:
+// the callers of the enrolment steps.
 func Enrolling(ctx context.Context) (*iam.Principal, error) {
 	if p := iam.PrincipalFrom(ctx); p != nil && p.Kind == iam.PrincipalEnrollment {
 		return p, nil
 	}
-	return AuthenticatedUser(ctx)
+	return SessionUser(ctx)
+}
+
+// SessionUser returns the caller of ctx if it is a user signed in with a
+// session, for what guards the account itself (its password, email, second
+// factors, tokens and sessions): a user authenticated otherwise, by a
+// personal access token, is forbidden it.
+func SessionUser(ctx context.Context) (*iam.Principal, error) {
+	p, err := AuthenticatedUser(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if p.SessionID == "" {
+		return nil, &iam.Error{Code: iam.CodeForbidden, Message: "this needs a signed-in session; a personal access token may not do it",
+			Details: map[string]any{"session": "required"}}
+	}
+	return p, nil
 }
 
 // AuthenticatedUser returns the caller of ctx if it is a user, for what only

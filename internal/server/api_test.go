@@ -131,6 +131,14 @@ var managementRoutes = []struct {
 	{"GET", "/api/v1/mfa/webauthn", ""},
 	{"PATCH", "/api/v1/mfa/webauthn/{id}", ""},
 	{"DELETE", "/api/v1/mfa/webauthn/{id}", ""},
+	{"POST", "/api/v1/me/tokens", ""},
+	{"GET", "/api/v1/me/tokens", ""},
+	{"DELETE", "/api/v1/me/tokens/{id}", ""},
+	{"GET", "/api/v1/users/{id}/tokens", "credentials.read"},
+	{"DELETE", "/api/v1/users/{id}/tokens/{tid}", "credentials.write"},
+	{"POST", "/api/v1/scim/token", "scim.manage"},
+	{"GET", "/api/v1/scim/token", "scim.manage"},
+	{"DELETE", "/api/v1/scim/token", "scim.manage"},
 }
 
 var publicRoutes = []struct{ method, path string }{
@@ -216,6 +224,8 @@ func bodyFor(method, path string) any {
 		return map[string]any{"token": "x", "credential": map[string]any{}}
 	case method == "PATCH":
 		return map[string]any{"name": "x"}
+	case method == "POST" && path == "/api/v1/me/tokens":
+		return map[string]any{"name": "ci"}
 	}
 	return nil
 }
@@ -271,7 +281,7 @@ func TestManagementRoutesRefuseAnonymousAndUnprivileged(t *testing.T) {
 	h.createUser(admin, "plain@example.com", "Kq-21207-1fec7")
 	plain := h.login("plain@example.com", "Kq-21207-1fec7").AccessToken
 	for _, r := range managementRoutes {
-		path := strings.NewReplacer("{id}", someID, "{user_id}", someID, "{role_id}", someID, "{cid}", someID).Replace(r.path)
+		path := strings.NewReplacer("{id}", someID, "{user_id}", someID, "{role_id}", someID, "{cid}", someID, "{tid}", someID).Replace(r.path)
 		if r.path == "/api/v1/sessions" {
 			path += "?user_id=" + someID
 		}

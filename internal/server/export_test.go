@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"maps"
 	"net/http"
 	"strings"
 	"time"
@@ -17,9 +18,14 @@ import (
 // prefix with a, as the machine-identity capabilities will register theirs.
 // Call it before the server answers requests.
 func (s *Server) UseOpaqueVerifier(prefix string, a authn.Authenticator) {
-	verifiers := opaqueVerifiers(s.account, s.apiCredentials)
-	verifiers[prefix] = a
-	s.authn = authn.NewChain(s.account, verifiers)
+	opaque := maps.Clone(s.opaque)
+	opaque[prefix] = a
+	s.authn = authn.NewChain(s.account, opaque)
+}
+
+// AuthenticateSCIM is the SCIM token lookup the SCIM surface will use.
+func (s *Server) AuthenticateSCIM(ctx context.Context, raw string) (string, error) {
+	return s.scimTokens.AuthenticateSCIM(ctx, raw)
 }
 
 // Mux returns the mux of a surface ("rest", "oauth" or "ops"), so that a test

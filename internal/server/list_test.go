@@ -37,6 +37,8 @@ func listEndpoints(r *rbac, adminID string) []string {
 		"/api/v1/mfa/webauthn",
 		"/api/v1/api-credentials",
 		"/api/v1/service-credentials",
+		"/api/v1/me/tokens",
+		"/api/v1/users/" + adminID + "/tokens",
 	}
 }
 
@@ -76,6 +78,9 @@ func listFixture(t *testing.T) (*harness, *rbac, string) {
 	h.patchSettings(r.admin, map[string]any{"signup": map[string]any{"policy": "invite_only"}})
 	for _, to := range []string{"nina@example.com", "omar@example.com"} {
 		h.post("/api/v1/invitations", r.admin, map[string]any{"email": to}).want(http.StatusCreated)
+	}
+	for _, name := range []string{"ci", "laptop"} {
+		h.post("/api/v1/me/tokens", r.admin, map[string]any{"name": name}).want(http.StatusCreated)
 	}
 	r.admin = h.admin() // a second session
 	// Passkeys last: with them the admin's password alone no longer signs in.
@@ -205,7 +210,7 @@ func TestListsInTheOpenAPIDocument(t *testing.T) {
 	known := map[string]string{} // documented path -> a path to call
 	for _, p := range listEndpoints(r, me) {
 		path, _, _ := strings.Cut(p, "?")
-		path = strings.NewReplacer(r.alice, "{id}", r.finance, "{id}", "acme", "{id}").Replace(path)
+		path = strings.NewReplacer(r.alice, "{id}", r.finance, "{id}", "acme", "{id}", me, "{id}").Replace(path)
 		known[path] = p
 	}
 	lists := 0

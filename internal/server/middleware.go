@@ -210,7 +210,9 @@ func (s *Server) authenticate(next http.Handler, write errorWriter) http.Handler
 			write(w, r, iam.Errorf(iam.CodeInvalidToken, "the Authorization header must be: Bearer <token>"))
 			return
 		}
-		p, err := s.authn.Authenticate(r.Context(), strings.TrimSpace(raw))
+		// Only HTTP's own blanks around the token are dropped (RFC 9110
+		// §5.6.3): a secret followed by any other space is refused.
+		p, err := s.authn.Authenticate(r.Context(), strings.Trim(raw, " \t"))
 		if err != nil {
 			write(w, r, err)
 			return

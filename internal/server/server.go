@@ -32,6 +32,9 @@ import (
 	"github.com/gatehouse-iam/gatehouse/internal/mfa"
 	"github.com/gatehouse-iam/gatehouse/internal/passkey"
 	"github.com/gatehouse-iam/gatehouse/internal/password"
+	"github.com/gatehouse-iam/gatehouse/internal/pat"
+	"github.com/gatehouse-iam/gatehouse/internal/scimtoken"
+	"github.com/gatehouse-iam/gatehouse/internal/secret"
 	"github.com/gatehouse-iam/gatehouse/internal/settings"
 	"github.com/gatehouse-iam/gatehouse/internal/sqlstore"
 	"github.com/gatehouse-iam/gatehouse/internal/token"
@@ -56,12 +59,15 @@ type Server struct {
 	credentials *credential.Service
 	// apiCredentials runs API and service credentials.
 	apiCredentials *apicredential.Service
+	scimTokens     *scimtoken.Service
 	authn          *authn.Chain
-	hasher         *password.Hasher
-	sender         *mail.Sender
-	api            huma.API
-	mux            muxes
-	handler        http.Handler
+	// opaque are the bearer chain's verifiers of opaque secrets.
+	opaque  map[string]authn.Authenticator
+	hasher  *password.Hasher
+	sender  *mail.Sender
+	api     huma.API
+	mux     muxes
+	handler http.Handler
 }
 
 // Options are what a Server is built from. Now defaults to time.Now; tests
@@ -167,11 +173,20 @@ func wire(ctx context.Context, opts Options, store *sqlstore.Store) (*Server, er
 		ID: cfg.WebAuthnRPID, Origins: cfg.WebAuthnRPOrigins, MultiTenant: cfg.MultiTenant, BaseURL: baseURLs.Of}, StepUp: factors})
 	acc := account.New(account.Deps{Store: store, Hasher: hasher, Issuer: issuer, Settings: st,
 		Mailer: mailer, Factors: factors, BaseURL: baseURLs.Of, Passkeys: passkeys, Now: now})
+	pats := pat.New(pat.Deps{Store: store, Settings: st, StepUp: factors, Now: now})
 	apiCreds := apicredential.New(apicredential.Deps{Store: store, StepUp: factors, Mailer: mailer, Now: now})
-	bearer := authn.NewChain(acc, opaqueVerifiers(acc, apiCreds))
+	// Access tokens, enrollment tokens that may only enrol a second factor,
+	// and the opaque secrets of each capability, by their prefixes.
+	opaque := map[string]authn.Authenticator{
+		account.EnrollmentTokenPrefix:                   authn.Func(acc.AuthenticateEnrollment),
+		string(secret.PersonalAccessToken):              pats,
+		string(apicredential.APICredentials.Secret):     apiCreds.Authenticator(apicredential.APICredentials),
+		string(apicredential.ServiceCredentials.Secret): apiCreds.Authenticator(apicredential.ServiceCredentials),
+	}
+	bearer := authn.NewChain(acc, opaque)
 	authz := access.New(store, bearer, now)
 	tenants := newTenantResolver(store, cfg.MultiTenant, baseURLs.SystemHost())
-	dir := directory.New(store, hasher, caches{account: acc, tenants: tenants, access: authz}, st, baseURLs.SystemHost(), now)
+	dir := directory.New(store, hasher, caches{account: acc, pats: pats, tenants: tenants, access: authz}, st, baseURLs.SystemHost(), now)
 	system, created, err := dir.EnsureSystemTenant(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("system tenant: %w", err)
@@ -184,8 +199,8 @@ func wire(ctx context.Context, opts Options, store *sqlstore.Store) (*Server, er
 			return nil, err
 		}
 	}
-	s := &Server{cfg: cfg, build: build, log: log, store: store, keys: keys, account: acc, directory: dir, access: authz, authn: bearer, hasher: hasher,
-		apiCredentials: apiCreds}
+	s := &Server{cfg: cfg, build: build, log: log, store: store, keys: keys, account: acc, directory: dir, access: authz,
+		authn: bearer, opaque: opaque, hasher: hasher, apiCredentials: apiCreds}
 	if transport != nil {
 		s.sender = mail.NewSender(store, transport, now, log, mail.SenderOptions{})
 	} else {
@@ -194,28 +209,18 @@ func wire(ctx context.Context, opts Options, store *sqlstore.Store) (*Server, er
 	metrics := newMetrics()
 	s.mux = newMuxes()
 	s.credentials = credential.New(store, hasher, st, factors, now)
-	s.api = httpapi.New(s.mux.rest, build.Version, httpapi.Services{Directory: dir, Account: acc, MFA: factors, Access: authz, Credentials: s.credentials, APICredentials: apiCreds,
-		Audit: audit.NewLog(store), Settings: st, Outbox: mail.NewOutboxLog(store, func(ctx context.Context, p *iam.Principal, m *iam.Mail) (bool, error) {
+	s.scimTokens = scimtoken.New(store, now)
+	s.api = httpapi.New(s.mux.rest, build.Version, httpapi.Services{Directory: dir, Account: acc, MFA: factors, Access: authz, Credentials: s.credentials,
+		APICredentials: apiCreds,
+		Audit:          audit.NewLog(store), Settings: st, Outbox: mail.NewOutboxLog(store, func(ctx context.Context, p *iam.Principal, m *iam.Mail) (bool, error) {
 			return access.MayReadMail(ctx, store, p, m)
 		}),
-		Passkeys: passkeys, Logins: metrics, BaseURL: baseURLs.Of})
+		Passkeys: passkeys, PATs: pats, SCIMTokens: s.scimTokens, Logins: metrics, BaseURL: baseURLs.Of})
 	limiter := newIPLimiter(cfg.AuthRatePerSecond, cfg.AuthRateBurst, store, now)
 	s.routes(metrics)
 	metrics.watchHasher(hasher)
 	s.handler = s.surfaces(metrics, tenants, limiter)
 	return s, nil
-}
-
-// opaqueVerifiers are the verifiers of the opaque bearer secrets, by prefix:
-// enrollment tokens, that may only enrol a second factor, and API and
-// service credentials. The personal-access-token and SCIM capabilities
-// register their prefixes here.
-func opaqueVerifiers(acc *account.Service, apiCreds *apicredential.Service) map[string]authn.Authenticator {
-	return map[string]authn.Authenticator{
-		account.EnrollmentTokenPrefix:                   authn.Func(acc.AuthenticateEnrollment),
-		string(apicredential.APICredentials.Secret):     apiCreds.Authenticator(apicredential.APICredentials),
-		string(apicredential.ServiceCredentials.Secret): apiCreds.Authenticator(apicredential.ServiceCredentials),
-	}
 }
 
 func masterKey(cfg *config.Config, log *slog.Logger) (*token.MasterKey, error) {
@@ -357,17 +362,20 @@ func replicaID() string {
 // tenants change.
 type caches struct {
 	account *account.Service
+	pats    *pat.Service
 	tenants *tenantResolver
 	access  *access.Service
 }
 
 func (c caches) ForgetUser(userID string) {
 	c.account.ForgetUser(userID)
+	c.pats.ForgetUser(userID)
 	c.access.Invalidate()
 }
 
 func (c caches) ForgetAll() {
 	c.account.ForgetAll()
+	c.pats.ForgetAll()
 	c.tenants.forgetAll()
 	c.access.Invalidate()
 }

@@ -100,7 +100,11 @@ type Sessions struct {
 // Tokens are token lifetimes.
 type Tokens struct {
 	AccessTokenTTL Duration `json:"access_token_ttl"`
+	MaxPATLifetime Duration `json:"max_pat_lifetime" doc:"The longest a personal access token may live (1h to 87600h)"`
 }
+
+// DefaultMaxPATLifetime caps personal access tokens at a year.
+const DefaultMaxPATLifetime = 365 * 24 * time.Hour
 
 // Mail holds the tenant's overrides of mail templates, by message kind.
 type Mail struct {
@@ -128,7 +132,7 @@ func Defaults(accessTokenTTL time.Duration) Settings {
 			MinStrength: password.DefaultPolicy.MinStrength},
 		Lockout:  Lockout{MaxAttempts: 10, BackoffAfter: 3, LockDuration: Duration(15 * time.Minute)},
 		Sessions: Sessions{IdleTimeout: Duration(12 * time.Hour), RememberFor: Duration(30 * 24 * time.Hour), AbsoluteLifetime: Duration(30 * 24 * time.Hour)},
-		Tokens:   Tokens{AccessTokenTTL: Duration(accessTokenTTL)},
+		Tokens:   Tokens{AccessTokenTTL: Duration(accessTokenTTL), MaxPATLifetime: Duration(DefaultMaxPATLifetime)},
 		Mail:     Mail{Templates: map[string]MailTemplate{}},
 		MFA:      MFA{Policy: MFAOptional},
 	}
@@ -187,6 +191,9 @@ func (s *Settings) validate(checkTemplate func(kind string, t MailTemplate) erro
 	}
 	if ttl := s.Tokens.AccessTokenTTL.Std(); ttl < time.Minute || ttl > 24*time.Hour {
 		p["tokens.access_token_ttl"] = "must be between 1m and 24h"
+	}
+	if l := s.Tokens.MaxPATLifetime.Std(); l < time.Hour || l > 10*365*24*time.Hour {
+		p["tokens.max_pat_lifetime"] = "must be between 1h and 87600h"
 	}
 	for kind, t := range s.Mail.Templates {
 		if err := checkTemplate(kind, t); err != nil {

@@ -46,6 +46,8 @@ func TestApply(t *testing.T) {
 		{"wrong type", `{"lockout":{"max_attempts":"ten"}}`, []string{"lockout.max_attempts"}},
 		{"bad duration", `{"tokens":{"access_token_ttl":"soon"}}`, []string{"settings"}},
 		{"too long a token", `{"tokens":{"access_token_ttl":"48h"}}`, []string{"tokens.access_token_ttl"}},
+		{"too short a PAT cap", `{"tokens":{"max_pat_lifetime":"30m"}}`, []string{"tokens.max_pat_lifetime"}},
+		{"too long a PAT cap", `{"tokens":{"max_pat_lifetime":"87601h"}}`, []string{"tokens.max_pat_lifetime"}},
 	}
 	for _, tt := range tests {
 		var patch map[string]any

@@ -42,6 +42,8 @@ func Run(t *testing.T, newStore func(t *testing.T) iam.Store) {
 		{"Account", accountTests},
 		{"Settings", settingsTests},
 		{"Order", orderTests},
+		{"PAT", patTests},
+		{"SCIMToken", scimTokenTests},
 		{"Concurrency", concurrencyTests()},
 	}
 	for _, area := range areas {

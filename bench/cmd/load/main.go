@@ -31,7 +31,7 @@ func main() {
 	bare := flag.String("bare", "", "path to the bare baseline binary")
 	duration := flag.Duration("duration", 10*time.Second, "length of each load run")
 	conns := flag.Int("c", 16, "concurrent connections for the /me runs")
-	only := flag.String("only", "", `run only "me", "login" or "verify" (the credential-verification API); "authz" runs the authorization check on a seeded data set; "flood" the login flood; "startup" restarts on an existing SQLite file`)
+	only := flag.String("only", "", `run only "me", "login", "verify" (the credential-verification API) or "pat" (GET /api/v1/me with a personal access token against a JWT); "authz" runs the authorization check on a seeded data set; "flood" the login flood; "startup" restarts on an existing SQLite file`)
 	flag.Parse()
 	if *bin == "" || *bare == "" {
 		fmt.Fprintln(os.Stderr, "usage: load -gatehouse BIN -bare BIN [-duration 10s] [-c 16]")
@@ -83,8 +83,11 @@ func run(bin, bare string, d time.Duration, conns int, only string) error {
 	time.Sleep(2 * time.Second)
 	fmt.Printf("idle RSS after start-up: %s\n\n", rss(cmd.Process.Pid))
 
-	if only == "verify" {
+	switch only {
+	case "verify":
 		return measureVerify(cmd, d)
+	case "pat":
+		return measurePAT(cmd, d, conns)
 	}
 	if only != "login" {
 		if err := measureMe(cmd, bare, d, conns); err != nil {
@@ -235,16 +238,20 @@ type result struct {
 
 func (r result) rps() float64 { return float64(r.ok) / r.elapsed.Seconds() }
 
-func (r result) String() string {
-	slices.Sort(r.latencies)
-	pct := func(p float64) time.Duration {
-		if len(r.latencies) == 0 {
-			return 0
-		}
-		return r.latencies[int(p*float64(len(r.latencies)-1))]
+// pct is the latency at quantile p, 0 without any.
+func (r result) pct(p float64) time.Duration {
+	if len(r.latencies) == 0 {
+		return 0
 	}
+	slices.Sort(r.latencies)
+	return r.latencies[int(p*float64(len(r.latencies)-1))]
+}
+
+func (r result) p99() time.Duration { return r.pct(0.99) }
+
+func (r result) String() string {
 	return fmt.Sprintf("%.0f req/s (%d ok, %d failed), p50 %s, p99 %s", r.rps(), r.ok, r.failed,
-		pct(0.50).Round(time.Microsecond), pct(0.99).Round(time.Microsecond))
+		r.pct(0.50).Round(time.Microsecond), r.pct(0.99).Round(time.Microsecond))
 }
 
 // load runs fn from n goroutines, each with its own keep-alive connection,

@@ -1,0 +1,173 @@
+package scimtoken
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/gatehouse-iam/gatehouse/internal/audit"
+	"github.com/gatehouse-iam/gatehouse/internal/iam"
+	"github.com/gatehouse-iam/gatehouse/internal/permission"
+	"github.com/gatehouse-iam/gatehouse/internal/secret"
+)
+
+// Store is what the service reads outside transactions, and anything inside
+// them.
+type Store interface {
+	iam.Transactor
+	iam.SCIMTokenStore
+	iam.AuditStore
+}
+
+// Service manages SCIM tokens and authenticates them.
+type Service struct {
+	store Store
+	now   func() time.Time
+	uses  *secret.UseLimiter
+}
+
+// New returns a Service.
+func New(store Store, now func() time.Time) *Service {
+	return &Service{store: store, now: func() time.Time { return now().UTC().Truncate(time.Microsecond) }, uses: secret.NewUseLimiter()}
+}
+
+// Created is a new token and its secret, which is shown this once.
+type Created struct {
+	Token  *iam.SCIMToken
+	Secret string
+}
+
+func tokenRef(id string) iam.Ref { return iam.Ref{Type: "scim_token", ID: id} }
+
+// Create makes a new SCIM token for the caller's tenant, revoking the one
+// it held: of concurrent calls each replaces the one before, and the last
+// one's token is the tenant's. expiresAt nil never expires. Needs
+// scim.manage. Errors: CodeInvalid (expires_at).
+func (s *Service) Create(ctx context.Context, expiresAt *time.Time) (*Created, error) {
+	p, err := permission.Require(ctx, permission.SCIMManage)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	if expiresAt != nil {
+		e := expiresAt.UTC().Truncate(time.Microsecond)
+		if !e.After(now) {
+			return nil, iam.Invalid("the request has invalid fields", map[string]string{"expires_at": "must be in the future"})
+		}
+		expiresAt = &e
+	}
+	raw := secret.New(secret.SCIMToken)
+	tk := &iam.SCIMToken{ID: uuid.Must(uuid.NewV7()).String(), TenantID: p.TenantID, Hash: secret.Hash(raw), Display: secret.Display(raw),
+		CreatedBy: p.Ref(), CreatedAt: now, ExpiresAt: expiresAt}
+	err = s.store.InTx(ctx, func(tx iam.Tx) error {
+		// The tenant's lock orders concurrent re-creations: each revokes
+		// the token of the one before it.
+		if err := tx.LockTenant(ctx, p.TenantID); err != nil {
+			return err
+		}
+		details := map[string]any{}
+		old, err := tx.RevokeSCIMToken(ctx, p.TenantID, now)
+		switch {
+		case err == nil:
+			details["replaced"] = old.ID
+		case !iam.IsCode(err, iam.CodeNotFound):
+			return err
+		}
+		if tk.ExpiresAt != nil {
+			details["expires_at"] = tk.ExpiresAt.Format(time.RFC3339)
+		}
+		if err := tx.CreateSCIMToken(ctx, tk); err != nil {
+			return err
+		}
+		return tx.AppendAudit(ctx, audit.Event(ctx, now, p.TenantID, "scim_token.created", tokenRef(tk.ID), iam.ResultSuccess, details))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &Created{Token: tk, Secret: raw}, nil
+}
+
+var errNone = iam.Errorf(iam.CodeNotFound, "the tenant has no SCIM token")
+
+// Get describes the caller's tenant's token. Needs scim.manage. Errors:
+// CodeNotFound.
+func (s *Service) Get(ctx context.Context) (*iam.SCIMToken, error) {
+	p, err := permission.Require(ctx, permission.SCIMManage)
+	if err != nil {
+		return nil, err
+	}
+	tk, err := s.store.ActiveSCIMToken(ctx, p.TenantID)
+	if iam.IsCode(err, iam.CodeNotFound) {
+		return nil, errNone
+	}
+	return tk, err
+}
+
+// Revoke ends the caller's tenant's token. Needs scim.manage. Errors:
+// CodeNotFound.
+func (s *Service) Revoke(ctx context.Context) error {
+	p, err := permission.Require(ctx, permission.SCIMManage)
+	if err != nil {
+		return err
+	}
+	now := s.now()
+	return s.store.InTx(ctx, func(tx iam.Tx) error {
+		tk, err := tx.RevokeSCIMToken(ctx, p.TenantID, now)
+		if iam.IsCode(err, iam.CodeNotFound) {
+			return errNone
+		}
+		if err != nil {
+			return err
+		}
+		return tx.AppendAudit(ctx, audit.Event(ctx, now, p.TenantID, "scim_token.revoked", tokenRef(tk.ID), iam.ResultSuccess, nil))
+	})
+}
+
+var errInvalid = iam.Errorf(iam.CodeInvalidToken, "the SCIM token is invalid or expired")
+
+// AuthenticateSCIM returns the tenant whose SCIM token raw is. When ctx
+// carries a tenant (the request's), the token must be that tenant's. A
+// well-formed token that is revoked, expired or of another tenant is
+// audited with the reason; every refusal answers CodeInvalidToken alike.
+// Each request reads the store, which SCIM's provisioning pace allows; the
+// last use is written at most once a minute.
+func (s *Service) AuthenticateSCIM(ctx context.Context, raw string) (string, error) {
+	if k, ok := secret.Parse(raw); !ok || k != secret.SCIMToken {
+		return "", errInvalid
+	}
+	tk, err := s.store.SCIMTokenByHash(ctx, secret.Hash(raw))
+	if iam.IsCode(err, iam.CodeNotFound) {
+		return "", errInvalid
+	}
+	if err != nil {
+		return "", err
+	}
+	now := s.now()
+	reason := ""
+	t := iam.TenantFrom(ctx)
+	switch {
+	case t != nil && t.ID != tk.TenantID:
+		reason = "other_tenant"
+	case tk.RevokedAt != nil:
+		reason = "revoked"
+	case tk.ExpiresAt != nil && !now.Before(*tk.ExpiresAt):
+		reason = "expired"
+	}
+	if reason != "" {
+		details := map[string]any{"reason": reason}
+		if t != nil && t.ID != tk.TenantID {
+			details["presented_to_tenant"] = t.ID
+		}
+		if err := s.store.AppendAudit(ctx, audit.Event(ctx, now, tk.TenantID, "scim_token.refused", tokenRef(tk.ID), iam.ResultFailure, details)); err != nil {
+			return "", err
+		}
+		return "", errInvalid
+	}
+	if s.uses.Due(tk.ID, now) {
+		if err := s.store.RecordSCIMTokenUse(ctx, tk.TenantID, tk.ID, now); err != nil {
+			iam.RecordCause(ctx, err)
+		}
+	}
+	return tk.TenantID, nil
+}
