@@ -149,3 +149,41 @@ func TestF5ServiceCredentials(t *testing.T) {
 	}
 	wantF5Error(h.get(f5+"system/service_credentials", created.Data), http.StatusUnauthorized, 16)
 }
+
+func TestF5SCIMToken(t *testing.T) {
+	h := newHarness(t, nil)
+	admin := h.admin()
+	h.post("/api/v1/organizations", admin, map[string]any{"name": "Acme", "alias": "acme"}).want(http.StatusCreated)
+	h.createUser(admin, "bob@example.com", "Kq-5b775-e62f9")
+	bob := h.login("bob@example.com", "Kq-5b775-e62f9").AccessToken
+
+	wantF5Error(h.get(f5+"system/scim_token", admin), http.StatusNotFound, 5)
+	wantF5Error(h.post(f5+"system/scim_token", bob, map[string]any{}), http.StatusForbidden, 7)
+	wantF5Error(h.post(f5+"acme/scim_token", admin, map[string]any{}), http.StatusNotFound, 5)
+	var created struct {
+		Name                string `json:"name"`
+		Data                string `json:"data"`
+		Active              bool   `json:"active"`
+		ExpirationTimestamp string `json:"expiration_timestamp"`
+	}
+	h.post(f5+"system/scim_token", admin, map[string]any{"namespace": "system", "expiration_days": 30}).want(http.StatusOK).Decode(&created)
+	exp, err := time.Parse(time.RFC3339Nano, created.ExpirationTimestamp)
+	if err != nil || !strings.HasPrefix(created.Data, "gtscim_") || !created.Active || !exp.Equal(h.clock.Now().Add(720*time.Hour).Truncate(time.Microsecond)) {
+		t.Fatalf("created %+v (%v)", created, err)
+	}
+	var got struct {
+		Object struct {
+			Spec struct {
+				GCSpec map[string]any `json:"gc_spec"`
+			} `json:"spec"`
+		} `json:"object"`
+	}
+	h.get(f5+"system/scim_token", admin).want(http.StatusOK).Decode(&got)
+	if got.Object.Spec.GCSpec["type"] != "SCIM_API_TOKEN" || got.Object.Spec.GCSpec["expiration_timestamp"] != created.ExpirationTimestamp {
+		t.Fatalf("get %+v", got)
+	}
+	if h.post(f5+"system/revoke/scim_token", admin, map[string]any{"namespace": "system"}).want(http.StatusOK).JSON()["status"] != true {
+		t.Fatal("revoke status not true")
+	}
+	wantF5Error(h.post(f5+"system/revoke/scim_token", admin, map[string]any{}), http.StatusNotFound, 5)
+}

@@ -217,7 +217,7 @@ func wire(ctx context.Context, opts Options, store *sqlstore.Store) (*Server, er
 		}),
 		Passkeys: passkeys, PATs: pats, SCIMTokens: s.scimTokens, Logins: metrics, BaseURL: baseURLs.Of})
 	limiter := newIPLimiter(cfg.AuthRatePerSecond, cfg.AuthRateBurst, store, now)
-	s.routes(metrics)
+	s.routes(metrics, now)
 	metrics.watchHasher(hasher)
 	s.handler = s.surfaces(metrics, tenants, limiter)
 	return s, nil
