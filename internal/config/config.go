@@ -54,6 +54,11 @@ type Config struct {
 	// address cannot be a relying party id: passkeys are then unavailable.
 	WebAuthnRPID      string
 	WebAuthnRPOrigins []string
+	// CredentialExpiryWarning is how long before an API or service
+	// credential expires its owner is mailed a warning; 0 sends none.
+	// CredentialExpiryCheck is how often one replica looks for them.
+	CredentialExpiryWarning time.Duration
+	CredentialExpiryCheck   time.Duration
 }
 
 // setting is one configuration key: its flag (if any), default and help.
@@ -91,6 +96,8 @@ var settings = []setting{
 	{"smtp_from_name", "", "", "sender display name"},
 	{"webauthn_rp_id", "", "", "passkey relying party id: a domain name (default: the issuer's host)"},
 	{"webauthn_rp_origins", "", "", "comma-separated origins where passkeys are used (default: the issuer's origin)"},
+	{"credential_expiry_warning", "", "168h", "how long before an API or service credential expires its owner is warned by mail (0: never)"},
+	{"credential_expiry_check", "", "1h", "how often one replica looks for credentials to warn of"},
 }
 
 // Keys returns every key with its default and help, for documentation.
@@ -218,15 +225,17 @@ func parse(k *koanf.Koanf) (*Config, error) {
 		return n
 	}
 	c := &Config{
-		Listen:                 str("listen"),
-		DataDir:                str("data_dir"),
-		Database:               str("database"),
-		Issuer:                 strings.TrimSuffix(str("issuer"), "/"),
-		MasterKey:              strings.TrimSpace(raw("master_key", true)),
-		BootstrapAdminEmail:    str("bootstrap_admin_email"),
-		BootstrapAdminPassword: raw("bootstrap_admin_password", true),
-		AccessTokenTTL:         duration("access_token_ttl", time.Minute, 24*time.Hour),
-		ShutdownTimeout:        duration("shutdown_timeout", 0, 10*time.Minute),
+		Listen:                  str("listen"),
+		DataDir:                 str("data_dir"),
+		Database:                str("database"),
+		Issuer:                  strings.TrimSuffix(str("issuer"), "/"),
+		MasterKey:               strings.TrimSpace(raw("master_key", true)),
+		BootstrapAdminEmail:     str("bootstrap_admin_email"),
+		BootstrapAdminPassword:  raw("bootstrap_admin_password", true),
+		AccessTokenTTL:          duration("access_token_ttl", time.Minute, 24*time.Hour),
+		ShutdownTimeout:         duration("shutdown_timeout", 0, 10*time.Minute),
+		CredentialExpiryWarning: duration("credential_expiry_warning", 0, 366*24*time.Hour),
+		CredentialExpiryCheck:   duration("credential_expiry_check", time.Minute, 24*time.Hour),
 		Password: password.Params{
 			Time:      uint32(integer("password_time", 1, 100)),
 			MemoryKiB: uint32(integer("password_memory_kib", 64, 4*1024*1024)),

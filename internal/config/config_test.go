@@ -75,19 +75,21 @@ func configError(t *testing.T, err error) *Error {
 func TestDefaults(t *testing.T) {
 	c := mustLoad(t, source{})
 	want := Config{
-		Listen:            ":8080",
-		DataDir:           ".",
-		Database:          "sqlite://gatehouse.db",
-		Issuer:            "http://localhost:8080",
-		LogLevel:          slog.LevelInfo,
-		AccessTokenTTL:    10 * time.Minute,
-		Password:          password.Params{Time: 2, MemoryKiB: 19456, Threads: 1},
-		ShutdownTimeout:   30 * time.Second,
-		AuthRatePerSecond: 5,
-		AuthRateBurst:     20,
-		SMTP:              mail.SMTPConfig{Port: 587, TLS: mail.TLSStartTLS},
-		WebAuthnRPID:      "localhost",
-		WebAuthnRPOrigins: []string{"http://localhost:8080"},
+		Listen:                  ":8080",
+		DataDir:                 ".",
+		Database:                "sqlite://gatehouse.db",
+		Issuer:                  "http://localhost:8080",
+		LogLevel:                slog.LevelInfo,
+		AccessTokenTTL:          10 * time.Minute,
+		Password:                password.Params{Time: 2, MemoryKiB: 19456, Threads: 1},
+		ShutdownTimeout:         30 * time.Second,
+		AuthRatePerSecond:       5,
+		AuthRateBurst:           20,
+		SMTP:                    mail.SMTPConfig{Port: 587, TLS: mail.TLSStartTLS},
+		WebAuthnRPID:            "localhost",
+		WebAuthnRPOrigins:       []string{"http://localhost:8080"},
+		CredentialExpiryWarning: 168 * time.Hour,
+		CredentialExpiryCheck:   time.Hour,
 	}
 	if !reflect.DeepEqual(*c, want) {
 		t.Errorf("defaults:\n got %+v\nwant %+v", *c, want)
@@ -219,6 +221,9 @@ func TestValues(t *testing.T) {
 		{"argon2 from file as integers", source{file: "password_time: 3\npassword_memory_kib: 1024\n"},
 			func(c *Config) bool { return c.Password == password.Params{Time: 3, MemoryKiB: 1024, Threads: 1} }},
 		{"access_token_ttl", source{flags: []string{"--access-token-ttl=1h"}}, func(c *Config) bool { return c.AccessTokenTTL == time.Hour }},
+		{"credential_expiry_warning", source{env: map[string]string{"GATEHOUSE_CREDENTIAL_EXPIRY_WARNING": "72h"}}, func(c *Config) bool {
+			return c.CredentialExpiryWarning == 72*time.Hour && c.CredentialExpiryCheck == time.Hour
+		}},
 		{"postgres", source{env: map[string]string{"GATEHOUSE_DATABASE": "postgres://u@db/gatehouse"}},
 			func(c *Config) bool { return c.Database == "postgres://u@db/gatehouse" }},
 		{"bootstrap admin pair", source{env: map[string]string{
@@ -293,6 +298,8 @@ func TestInvalid(t *testing.T) {
 		{"password_threads", source{env: env("GATEHOUSE_PASSWORD_THREADS", "x")}, "password_threads"},
 		{"password_concurrency", source{env: env("GATEHOUSE_PASSWORD_CONCURRENCY", "-1")}, "password_concurrency"},
 		{"shutdown_timeout", source{env: env("GATEHOUSE_SHUTDOWN_TIMEOUT", "forever")}, "shutdown_timeout"},
+		{"credential_expiry_warning too long", source{env: env("GATEHOUSE_CREDENTIAL_EXPIRY_WARNING", "9000h")}, "credential_expiry_warning"},
+		{"credential_expiry_check too short", source{env: env("GATEHOUSE_CREDENTIAL_EXPIRY_CHECK", "1s")}, "credential_expiry_check"},
 		{"bootstrap email without password", source{env: env("GATEHOUSE_BOOTSTRAP_ADMIN_EMAIL", "a@example.com")}, "bootstrap_admin_email"},
 		{"bootstrap password without email", source{env: env("GATEHOUSE_BOOTSTRAP_ADMIN_PASSWORD", "pw-long-enough")}, "bootstrap_admin_password"},
 		{"smtp_host with port", source{env: env("GATEHOUSE_SMTP_HOST", "smtp.example.com:587", "GATEHOUSE_SMTP_FROM", "a@example.com")}, "smtp_host"},

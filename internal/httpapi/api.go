@@ -8,6 +8,7 @@ import (
 
 	"github.com/gatehouse-iam/gatehouse/internal/access"
 	"github.com/gatehouse-iam/gatehouse/internal/account"
+	"github.com/gatehouse-iam/gatehouse/internal/apicredential"
 	"github.com/gatehouse-iam/gatehouse/internal/audit"
 	"github.com/gatehouse-iam/gatehouse/internal/credential"
 	"github.com/gatehouse-iam/gatehouse/internal/directory"
@@ -31,10 +32,12 @@ type LoginObserver interface {
 
 // Services are what the REST handlers call.
 type Services struct {
-	Directory       *directory.Service
-	Account         *account.Service
-	Access          *access.Service
-	Credentials     *credential.Service
+	Directory   *directory.Service
+	Account     *account.Service
+	Access      *access.Service
+	Credentials *credential.Service
+	// APICredentials runs API and service credentials.
+	APICredentials  *apicredential.Service
 	MFA             *mfa.Service
 	Audit           *audit.Log
 	Settings        *settings.Service
@@ -55,6 +58,7 @@ type API struct {
 	account         *account.Service
 	access          *access.Service
 	credentials     *credential.Service
+	apiCredentials  *apicredential.Service
 	mfa             *mfa.Service
 	audit           *audit.Log
 	settings        *settings.Service
@@ -78,11 +82,12 @@ func New(mux *http.ServeMux, version string, svc Services) huma.API {
 	cfg.DocsPath = ""     // the server serves an embedded docs UI instead
 	cfg.SchemasPath = ""
 	cfg.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
-		"bearer": {Type: "http", Scheme: "bearer", Description: "An access token from /api/v1/auth/login, or a personal access token (gtpat_…) from /api/v1/me/tokens."},
+		"bearer": {Type: "http", Scheme: "bearer", Description: "An access token from /api/v1/auth/login, a personal access token (gtpat_…) from /api/v1/me/tokens, or an API or service credential's secret (gtapi_…, gtsvc_…)."},
 	}
 	api := humago.New(mux, cfg)
-	a := &API{directory: svc.Directory, account: svc.Account, mfa: svc.MFA, access: svc.Access, credentials: svc.Credentials, audit: svc.Audit, settings: svc.Settings,
-		outbox: svc.Outbox, passkeys: svc.Passkeys, pats: svc.PATs, scimTokens: svc.SCIMTokens, serviceAccounts: svc.ServiceAccounts, logins: svc.Logins, baseURL: svc.BaseURL}
+	a := &API{directory: svc.Directory, account: svc.Account, mfa: svc.MFA, access: svc.Access, credentials: svc.Credentials, apiCredentials: svc.APICredentials,
+		audit: svc.Audit, settings: svc.Settings, outbox: svc.Outbox, passkeys: svc.Passkeys, pats: svc.PATs, scimTokens: svc.SCIMTokens, serviceAccounts: svc.ServiceAccounts,
+		logins: svc.Logins, baseURL: svc.BaseURL}
 	api.UseMiddleware(refuseUntaggedIfMatch(api))
 	a.routes(api)
 	return api

@@ -4,6 +4,8 @@ import (
 	"net/http"
 
 	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/gatehouse-iam/gatehouse/internal/apicredential"
 )
 
 // routes registers every REST operation: the whole surface in one place.
@@ -58,6 +60,8 @@ func (a *API) routes(api huma.API) {
 	huma.Register(api, operation(http.MethodPost, v1+"/users/{id}/credentials", "create-credential", "Give a user a device or context password", "credentials", 201, true), a.createCredential)
 	huma.Register(api, operation(http.MethodPatch, v1+"/users/{id}/credentials/{cid}", "set-credential-state", "Set a credential's state", "credentials", 200, true), a.setCredentialState)
 	huma.Register(api, operation(http.MethodDelete, v1+"/users/{id}/credentials/{cid}", "delete-credential", "Delete a credential", "credentials", 204, true), a.deleteCredential)
+	a.apiCredentialRoutes(api, v1+"/api-credentials", "api-credential", apicredential.APICredentials)
+	a.apiCredentialRoutes(api, v1+"/service-credentials", "service-credential", apicredential.ServiceCredentials)
 	huma.Register(api, verifyOperation(operation(http.MethodPost, v1+"/users/{id}/credentials/verify", "verify-credential", "Verify a user's password or recovery code", "credentials", 200, true)), a.verifyCredential)
 	huma.Register(api, operation(http.MethodGet, v1+"/sessions", "list-sessions", "A user's active sessions", "sessions", 200, true), a.userSessions)
 	huma.Register(api, operation(http.MethodDelete, v1+"/sessions/{id}", "end-session", "End a session", "sessions", 204, true), a.endSession)

@@ -138,6 +138,8 @@ type Tx interface {
 	ServiceAccountStore
 	ServiceAccountKeyStore
 	ServiceAccountAccessStore
+	APICredentialStore
+	LeaseStore
 	PATStore
 	SCIMTokenStore
 }

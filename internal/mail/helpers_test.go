@@ -105,6 +105,8 @@ func dataFor(kind string) map[string]string {
 		d[mail.FieldNewEmail] = "ada.new@example.org"
 	case mail.KindMFACode:
 		d[mail.FieldCode], d[mail.FieldExpiresIn] = "042917", "10 minutes"
+	case mail.KindCredentialExpiring:
+		d[mail.FieldCredential], d[mail.FieldExpiresAt], d[mail.FieldExpiresIn] = "deploy-pipeline", "2026-12-24T09:00:00Z", "3 days"
 	case mail.KindInvitation:
 		d[mail.FieldLink], d[mail.FieldInviter], d[mail.FieldOrganization], d[mail.FieldExpiresIn] =
 			sampleLink, "Charles Babbage", "Analytical Engines", "7 days"

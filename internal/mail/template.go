@@ -40,6 +40,9 @@ const (
 	KindInvitation = "invitation"
 	// KindMFACode carries a sign-in or step-up code. Needs Code.
 	KindMFACode = "mfa_code"
+	// KindCredentialExpiring warns the owner of an API or service
+	// credential that it expires soon. Needs Credential and ExpiresAt.
+	KindCredentialExpiring = "credential_expiring"
 )
 
 // The data fields templates may read, as keys of the data map.
@@ -53,6 +56,8 @@ const (
 	FieldExpiresIn    = "ExpiresIn"    // how long Link works, e.g. "30 minutes" (see ExpiresIn)
 	FieldInviter      = "Inviter"      // who sent an invitation
 	FieldOrganization = "Organization" // the organization an invitation is for
+	FieldCredential   = "Credential"   // the name of an expiring credential
+	FieldExpiresAt    = "ExpiresAt"    // when it expires, RFC 3339 UTC
 )
 
 // fields lists every data field, each with the value ValidateTemplate renders
@@ -67,6 +72,8 @@ var fields = map[string]string{
 	FieldExpiresIn:    "30 minutes",
 	FieldInviter:      "Charles Babbage",
 	FieldOrganization: "Analytical Engines",
+	FieldCredential:   "deploy-pipeline",
+	FieldExpiresAt:    "2026-12-24T09:00:00Z",
 }
 
 // kinds maps every kind to the fields it cannot do without.
@@ -79,6 +86,7 @@ var kinds = map[string][]string{
 	KindEmailChangeNotice:  {FieldNewEmail},
 	KindInvitation:         {FieldLink},
 	KindMFACode:            {FieldCode},
+	KindCredentialExpiring: {FieldCredential, FieldExpiresAt},
 }
 
 // Kinds lists the message kinds, sorted.

@@ -12,7 +12,7 @@ import (
 )
 
 func TestKinds(t *testing.T) {
-	want := []string{"email_change_confirm", "email_change_notice", "invitation", "mfa_code", "password_changed", "password_reset", "signup_exists", "verify_email"}
+	want := []string{"credential_expiring", "email_change_confirm", "email_change_notice", "invitation", "mfa_code", "password_changed", "password_reset", "signup_exists", "verify_email"}
 	if got := mail.Kinds(); strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Errorf("Kinds() = %v, want %v", got, want)
 	}

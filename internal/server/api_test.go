@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 )
 
 // managementRoutes are every secured /api/v1 route with the permission it needs
@@ -115,6 +116,24 @@ var managementRoutes = []struct {
 	{"PATCH", "/api/v1/users/{id}/credentials/{cid}", "credentials.write"},
 	{"DELETE", "/api/v1/users/{id}/credentials/{cid}", "credentials.write"},
 	{"POST", "/api/v1/users/{id}/credentials/verify", "credentials.verify"},
+	{"POST", "/api/v1/api-credentials", ""},
+	{"GET", "/api/v1/api-credentials", ""},
+	{"GET", "/api/v1/api-credentials/{id}", ""},
+	{"PUT", "/api/v1/api-credentials/{id}", ""},
+	{"POST", "/api/v1/api-credentials/{id}/activate", ""},
+	{"POST", "/api/v1/api-credentials/{id}/deactivate", ""},
+	{"POST", "/api/v1/api-credentials/{id}/renew", ""},
+	{"POST", "/api/v1/api-credentials/{id}/revoke", ""},
+	{"POST", "/api/v1/api-credentials/bulk-revoke", ""},
+	{"POST", "/api/v1/service-credentials", "credentials.write"},
+	{"GET", "/api/v1/service-credentials", "credentials.read"},
+	{"GET", "/api/v1/service-credentials/{id}", ""},
+	{"PUT", "/api/v1/service-credentials/{id}", ""},
+	{"POST", "/api/v1/service-credentials/{id}/activate", ""},
+	{"POST", "/api/v1/service-credentials/{id}/deactivate", ""},
+	{"POST", "/api/v1/service-credentials/{id}/renew", ""},
+	{"POST", "/api/v1/service-credentials/{id}/revoke", ""},
+	{"POST", "/api/v1/service-credentials/bulk-revoke", "credentials.write"},
 	{"DELETE", "/api/v1/users/{id}/sessions", "sessions.write"},
 	{"GET", "/api/v1/sessions", "sessions.read"},
 	{"DELETE", "/api/v1/sessions/{id}", "sessions.write"},
@@ -191,6 +210,12 @@ func bodyFor(method, path string) any {
 		return map[string]any{"state": "disabled"}
 	case path == "/api/v1/users/{id}/credentials/verify":
 		return map[string]any{"type": "password", "password": "x"}
+	case strings.HasSuffix(path, "-credentials") && method == "POST", method == "PUT" && strings.Contains(path, "-credentials/"):
+		return map[string]any{"name": "deploy", "expires_at": time.Now().AddDate(1, 0, 0).Format(time.RFC3339)}
+	case strings.HasSuffix(path, "-credentials/{id}/renew"):
+		return map[string]any{"expires_at": time.Now().AddDate(1, 0, 0).Format(time.RFC3339)}
+	case strings.HasSuffix(path, "-credentials/bulk-revoke"):
+		return map[string]any{"owner_id": someID}
 	case path == "/api/v1/users/{id}/password":
 		return map[string]any{"send_reset_email": true}
 	case path == "/api/v1/invitations" && method == "POST":

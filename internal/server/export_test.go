@@ -34,6 +34,8 @@ func (s *Server) Mux(surface string) *http.ServeMux {
 		return s.mux.oauth
 	case "ops":
 		return s.mux.ops
+	case "f5":
+		return s.mux.f5
 	}
 	panic("no surface " + surface)
 }
@@ -50,3 +52,9 @@ func (s *Server) SessionMFAAt(ctx context.Context, tenantID, sessionID string) (
 // ServiceAccounts returns the service-account service, for the methods the
 // OAuth provider will call.
 func (s *Server) ServiceAccounts() *serviceaccount.Service { return s.serviceAccounts }
+
+// WarnExpiringCredentials runs one round of the expiry warnings as holder,
+// with the configured window and interval.
+func (s *Server) WarnExpiringCredentials(ctx context.Context, holder string) (bool, int, error) {
+	return s.apiCredentials.WarnRound(ctx, holder, s.cfg.CredentialExpiryWarning, s.cfg.CredentialExpiryCheck)
+}

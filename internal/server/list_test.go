@@ -39,6 +39,8 @@ func listEndpoints(r *rbac, adminID string) []string {
 		"/api/v1/service-accounts/" + r.robot + "/keys",
 		"/api/v1/service-accounts/" + r.robot + "/roles",
 		"/api/v1/service-accounts/" + r.robot + "/organizations",
+		"/api/v1/api-credentials",
+		"/api/v1/service-credentials",
 		"/api/v1/me/tokens",
 		"/api/v1/users/" + adminID + "/tokens",
 	}
@@ -60,12 +62,16 @@ func listFixture(t *testing.T) (*harness, *rbac, string) {
 		h.post("/api/v1/users/"+r.alice+"/credentials", r.admin, map[string]any{"type": "device_password", "credential_ext_id": device,
 			"password": "Kq-fern-4471-drum"}).want(http.StatusCreated)
 	}
+	r.robot = h.createServiceAccount(r.admin, "robot")
+	for _, name := range []string{"deploy", "backup"} {
+		h.createCred(apiCreds, r.admin, map[string]any{"name": name, "owner_id": r.alice})
+		h.createCred(svcCreds, r.admin, map[string]any{"name": name, "owner_id": r.robot})
+	}
 	put("/api/v1/groups/"+r.finance+"/roles/"+viewer, nil).want(http.StatusNoContent)
 	put("/api/v1/groups/"+r.finance+"/members/"+r.dan, nil).want(http.StatusNoContent)
 	put("/api/v1/organizations/acme/members/"+me, map[string]any{"roles": []string{r.auditor}}).want(http.StatusOK)
 	put("/api/v1/organizations/globex/members/"+me, map[string]any{"roles": []string{}}).want(http.StatusOK)
 	h.post("/api/v1/groups", r.admin, map[string]any{"name": "Sales"}).want(http.StatusCreated)
-	r.robot = id(h.post("/api/v1/service-accounts", r.admin, map[string]any{"name": "robot"}))
 	h.post("/api/v1/service-accounts", r.admin, map[string]any{"name": "other robot", "organization_id": "acme"}).want(http.StatusCreated)
 	for range 2 {
 		h.post("/api/v1/service-accounts/"+r.robot+"/keys", r.admin, map[string]any{"type": "secret"}).want(http.StatusCreated)

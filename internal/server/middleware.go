@@ -221,6 +221,25 @@ func (s *Server) authenticate(next http.Handler, write errorWriter) http.Handler
 	})
 }
 
+// requireToken authenticates every request of a surface that has no
+// anonymous operation: a bearer token, or F5 XC's "APIToken <token>".
+func (s *Server) requireToken(next http.Handler, write errorWriter) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		scheme, raw, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+		raw = strings.TrimSpace(raw)
+		if !ok || !(strings.EqualFold(scheme, "Bearer") || strings.EqualFold(scheme, "APIToken")) || raw == "" {
+			write(w, r, iam.Errorf(iam.CodeUnauthenticated, "authentication required: Authorization: Bearer <token> or APIToken <token>"))
+			return
+		}
+		p, err := s.authn.Authenticate(r.Context(), raw)
+		if err != nil {
+			write(w, r, err)
+			return
+		}
+		next.ServeHTTP(w, r.WithContext(iam.WithPrincipal(r.Context(), p)))
+	})
+}
+
 // nevisClient runs a request of the nevisIDM surface in the tenant its path
 // names by external id (nevisIDM's client), as the caller its bearer token
 // authenticates in that tenant. A token that does not authenticate there

@@ -370,18 +370,20 @@ func TestSCIMToken(t *testing.T) {
 	if second.ExpiresAt == nil {
 		t.Fatal("the expiry was not kept")
 	}
-	for name, c := range map[string]struct {
-		ctx context.Context
-		raw string
+	// In order: the newest refusal audited is the other tenant's.
+	for _, c := range []struct {
+		name string
+		ctx  context.Context
+		raw  string
 	}{
-		"the replaced token":      {ctx, first.Token},
-		"another tenant's":        {iam.WithTenant(ctx, &iam.Tenant{ID: someID}), second.Token},
-		"a bad checksum":          {ctx, second.Token[:len(second.Token)-1] + "!"},
-		"a personal access token": {ctx, "gtpat_" + strings.TrimPrefix(second.Token, "gtscim_")},
-		"a trailing space":        {ctx, second.Token + " "},
+		{"the replaced token", ctx, first.Token},
+		{"a bad checksum", ctx, second.Token[:len(second.Token)-1] + "!"},
+		{"a personal access token", ctx, "gtpat_" + strings.TrimPrefix(second.Token, "gtscim_")},
+		{"a trailing space", ctx, second.Token + " "},
+		{"another tenant's", iam.WithTenant(ctx, &iam.Tenant{ID: someID}), second.Token},
 	} {
 		if _, err := h.srv.AuthenticateSCIM(c.ctx, c.raw); !iam.IsCode(err, iam.CodeInvalidToken) {
-			t.Errorf("%s: %v, want invalid_token", name, err)
+			t.Errorf("%s: %v, want invalid_token", c.name, err)
 		}
 	}
 	h.wantAudited(admin, "scim_token.refused", "other_tenant")

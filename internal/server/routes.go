@@ -9,6 +9,7 @@ import (
 
 	swaggerfiles "github.com/swaggo/files/v2"
 
+	"github.com/gatehouse-iam/gatehouse/internal/f5xc"
 	"github.com/gatehouse-iam/gatehouse/internal/httpapi"
 	"github.com/gatehouse-iam/gatehouse/internal/iam"
 	"github.com/gatehouse-iam/gatehouse/internal/nevisidm"
@@ -17,11 +18,11 @@ import (
 
 // muxes hold the routes of each surface of the HTTP interface.
 type muxes struct {
-	rest, oauth, nevis, ops *http.ServeMux
+	rest, oauth, nevis, f5, ops *http.ServeMux
 }
 
 func newMuxes() muxes {
-	return muxes{rest: http.NewServeMux(), oauth: http.NewServeMux(), nevis: http.NewServeMux(), ops: http.NewServeMux()}
+	return muxes{rest: http.NewServeMux(), oauth: http.NewServeMux(), nevis: http.NewServeMux(), f5: http.NewServeMux(), ops: http.NewServeMux()}
 }
 
 // surface is one part of the HTTP interface: its routes, the middleware they
@@ -51,6 +52,8 @@ func (sf surface) handler(m *metrics) http.Handler {
 //   - OAuth (/oauth2/, /.well-known/): the RFC 6749 §5.2 error shape; tenant.
 //   - nevisIDM (/nevisidm/api/auth/v1/): nevisIDM's error shape; the tenant
 //     named by the path's client and bearer authentication in it.
+//   - F5 XC (/api/web/namespaces/): F5 Distributed Cloud's error shape;
+//     tenant, rate limit and bearer (or APIToken) authentication, required.
 //   - operations (/healthz, /readyz, /version, /metrics, the API docs) and
 //     unknown paths: the REST error shape, whatever the host.
 //
@@ -62,6 +65,8 @@ func (s *Server) surfaces(m *metrics, tenants *tenantResolver, limiter *ipLimite
 		middleware: []middleware{tenants.middleware, limiter.middleware, s.authenticate}}.handler(m)
 	oauth2 := surface{mux: s.mux.oauth, write: oauth.WriteError, middleware: []middleware{tenants.middleware}}.handler(m)
 	nevis := surface{mux: s.mux.nevis, write: nevisidm.WriteError, middleware: []middleware{s.nevisClient}}.handler(m)
+	f5 := surface{mux: s.mux.f5, write: f5xc.WriteError,
+		middleware: []middleware{tenants.middleware, limiter.middleware, s.requireToken}}.handler(m)
 	ops := surface{mux: s.mux.ops, write: httpapi.WriteError}.handler(m)
 	top := http.NewServeMux()
 	top.Handle("/api/", rest)
@@ -70,15 +75,17 @@ func (s *Server) surfaces(m *metrics, tenants *tenantResolver, limiter *ipLimite
 	top.Handle("/oauth2/", oauth2)
 	top.Handle("/.well-known/", oauth2)
 	top.Handle(nevisidm.Prefix, nevis)
+	top.Handle(f5xc.Prefix, f5)
 	top.Handle("/", ops)
 	return s.logRequests(top)
 }
 
-// routes registers every route that is not a REST operation: the OAuth
-// and nevisIDM surfaces', and the operational endpoints with the API docs.
-func (s *Server) routes(m *metrics) {
+// routes registers every route that is not a REST operation: the OAuth,
+// nevisIDM and F5 XC surfaces', and the operational endpoints with the API docs.
+func (s *Server) routes(m *metrics, now func() time.Time) {
 	oauth.Routes(s.mux.oauth, s.keys)
 	nevisidm.Routes(s.mux.nevis, s.credentials)
+	f5xc.Routes(s.mux.f5, s.apiCredentials, s.scimTokens, now)
 	s.mux.rest.HandleFunc("/", notFound(httpapi.WriteError))
 
 	ops := s.mux.ops

@@ -2,6 +2,8 @@ package server
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -18,6 +20,7 @@ import (
 
 	"github.com/gatehouse-iam/gatehouse/internal/access"
 	"github.com/gatehouse-iam/gatehouse/internal/account"
+	"github.com/gatehouse-iam/gatehouse/internal/apicredential"
 	"github.com/gatehouse-iam/gatehouse/internal/audit"
 	"github.com/gatehouse-iam/gatehouse/internal/authn"
 	"github.com/gatehouse-iam/gatehouse/internal/config"
@@ -46,15 +49,17 @@ type Build struct {
 
 // Server is a configured Gatehouse: store, services and HTTP handler.
 type Server struct {
-	cfg             *config.Config
-	build           Build
-	log             *slog.Logger
-	store           *sqlstore.Store
-	keys            *token.Keys
-	account         *account.Service
-	directory       *directory.Service
-	access          *access.Service
-	credentials     *credential.Service
+	cfg         *config.Config
+	build       Build
+	log         *slog.Logger
+	store       *sqlstore.Store
+	keys        *token.Keys
+	account     *account.Service
+	directory   *directory.Service
+	access      *access.Service
+	credentials *credential.Service
+	// apiCredentials runs API and service credentials.
+	apiCredentials  *apicredential.Service
 	scimTokens      *scimtoken.Service
 	serviceAccounts *serviceaccount.Service
 	authn           *authn.Chain
@@ -173,12 +178,15 @@ func wire(ctx context.Context, opts Options, store *sqlstore.Store) (*Server, er
 	pats := pat.New(pat.Deps{Store: store, Settings: st, StepUp: factors, Now: now})
 	var authz *access.Service
 	accounts := serviceaccount.New(store, factors, func() { authz.Invalidate() }, now)
+	apiCreds := apicredential.New(apicredential.Deps{Store: store, StepUp: factors, ServiceAccounts: accounts, Mailer: mailer, Now: now})
 	// Access tokens, enrollment tokens that may only enrol a second factor,
 	// and the opaque secrets of each capability, by their prefixes.
 	opaque := map[string]authn.Authenticator{
-		account.EnrollmentTokenPrefix:      authn.Func(acc.AuthenticateEnrollment),
-		string(secret.PersonalAccessToken): pats,
-		string(secret.ClientSecret):        accounts,
+		account.EnrollmentTokenPrefix:                   authn.Func(acc.AuthenticateEnrollment),
+		string(secret.PersonalAccessToken):              pats,
+		string(secret.ClientSecret):                     accounts,
+		string(apicredential.APICredentials.Secret):     apiCreds.Authenticator(apicredential.APICredentials),
+		string(apicredential.ServiceCredentials.Secret): apiCreds.Authenticator(apicredential.ServiceCredentials),
 	}
 	bearer := authn.NewChain(acc, opaque)
 	authz = access.New(store, bearer, now)
@@ -197,7 +205,7 @@ func wire(ctx context.Context, opts Options, store *sqlstore.Store) (*Server, er
 		}
 	}
 	s := &Server{cfg: cfg, build: build, log: log, store: store, keys: keys, account: acc, directory: dir, access: authz,
-		authn: bearer, opaque: opaque, hasher: hasher, serviceAccounts: accounts}
+		authn: bearer, opaque: opaque, hasher: hasher, serviceAccounts: accounts, apiCredentials: apiCreds}
 	if transport != nil {
 		s.sender = mail.NewSender(store, transport, now, log, mail.SenderOptions{})
 	} else {
@@ -208,12 +216,13 @@ func wire(ctx context.Context, opts Options, store *sqlstore.Store) (*Server, er
 	s.credentials = credential.New(store, hasher, st, factors, now)
 	s.scimTokens = scimtoken.New(store, now)
 	s.api = httpapi.New(s.mux.rest, build.Version, httpapi.Services{Directory: dir, Account: acc, MFA: factors, Access: authz, Credentials: s.credentials,
-		Audit: audit.NewLog(store), Settings: st, Outbox: mail.NewOutboxLog(store, func(ctx context.Context, p *iam.Principal, m *iam.Mail) (bool, error) {
+		APICredentials: apiCreds,
+		Audit:          audit.NewLog(store), Settings: st, Outbox: mail.NewOutboxLog(store, func(ctx context.Context, p *iam.Principal, m *iam.Mail) (bool, error) {
 			return access.MayReadMail(ctx, store, p, m)
 		}),
 		Passkeys: passkeys, PATs: pats, SCIMTokens: s.scimTokens, ServiceAccounts: accounts, Logins: metrics, BaseURL: baseURLs.Of})
 	limiter := newIPLimiter(cfg.AuthRatePerSecond, cfg.AuthRateBurst, store, now)
-	s.routes(metrics)
+	s.routes(metrics, now)
 	metrics.watchHasher(hasher)
 	s.handler = s.surfaces(metrics, tenants, limiter)
 	return s, nil
@@ -314,6 +323,18 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, banner io.Writer) e
 			}
 		}()
 	}
+	if s.cfg.CredentialExpiryWarning > 0 {
+		jobCtx, stopJob := context.WithCancel(context.WithoutCancel(ctx))
+		jobDone := make(chan struct{})
+		defer func() {
+			stopJob()
+			<-jobDone
+		}()
+		go func() {
+			defer close(jobDone)
+			s.apiCredentials.RunWarnings(jobCtx, replicaID(), s.cfg.CredentialExpiryWarning, s.cfg.CredentialExpiryCheck, s.log)
+		}()
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -331,6 +352,15 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, banner io.Writer) e
 		return err
 	}
 	return nil
+}
+
+// replicaID names this process as the holder of leases: its host and a
+// random suffix, so that two processes on one host differ.
+func replicaID() string {
+	host, _ := os.Hostname()
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	return host + "-" + hex.EncodeToString(b)
 }
 
 // caches are what the directory makes forget when users, memberships or

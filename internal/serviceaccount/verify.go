@@ -81,6 +81,29 @@ func (s *Service) Authenticate(ctx context.Context, raw string) (*iam.Principal,
 	if err != nil {
 		return nil, err
 	}
+	p, err := s.principal(ctx, a)
+	if err != nil {
+		return nil, err
+	}
+	p.TokenID = k.ID
+	if k.ExpiresAt != nil {
+		p.ExpiresAt = *k.ExpiresAt
+	}
+	return p, nil
+}
+
+// ServiceAccountPrincipal returns the service account id of the tenant as
+// a principal holding the permissions of its admin roles, for the secrets
+// other capabilities issue to it (service credentials). CodeNotFound.
+func (s *Service) ServiceAccountPrincipal(ctx context.Context, tenantID, id string) (*iam.Principal, error) {
+	a, err := s.store.GetServiceAccount(ctx, tenantID, id)
+	if err != nil {
+		return nil, err
+	}
+	return s.principal(ctx, a)
+}
+
+func (s *Service) principal(ctx context.Context, a *iam.ServiceAccount) (*iam.Principal, error) {
 	roles, err := s.store.ServiceAccountAdminRoles(ctx, a.TenantID, a.ID)
 	if err != nil {
 		return nil, err
@@ -89,11 +112,7 @@ func (s *Service) Authenticate(ctx context.Context, raw string) (*iam.Principal,
 	for _, r := range roles {
 		perms = append(perms, r.Permissions...)
 	}
-	p := &iam.Principal{Kind: iam.PrincipalServiceAccount, ID: a.ID, TenantID: a.TenantID, TokenID: k.ID, Permissions: perms}
-	if k.ExpiresAt != nil {
-		p.ExpiresAt = *k.ExpiresAt
-	}
-	return p, nil
+	return &iam.Principal{Kind: iam.PrincipalServiceAccount, ID: a.ID, TenantID: a.TenantID, Permissions: perms}, nil
 }
 
 // VerifyClientSecret checks a service account's client id and secret at the

@@ -25,6 +25,7 @@ func Run(t *testing.T, newStore func(t *testing.T) iam.Store) {
 		{"User", userTests},
 		{"Credential", credentialTests},
 		{"CredentialVerify", credentialVerifyTests},
+		{"APICredential", apiCredentialTests},
 		{"MFA", mfaTests},
 		{"Admin", adminTests},
 		{"Session", sessionTests},
