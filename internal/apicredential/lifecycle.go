@@ -12,6 +12,7 @@ import (
 	"github.com/gatehouse-iam/gatehouse/internal/audit"
 	"github.com/gatehouse-iam/gatehouse/internal/iam"
 	"github.com/gatehouse-iam/gatehouse/internal/permission"
+	"github.com/gatehouse-iam/gatehouse/internal/serviceaccount"
 	"github.com/gatehouse-iam/gatehouse/internal/secret"
 )
 
@@ -341,8 +342,8 @@ func (s *Service) BulkRevoke(ctx context.Context, k Kind, sel Selector) ([]iam.A
 		ids := make([]string, 0, len(picked))
 		for i := range picked {
 			c := &picked[i]
-			if k.Owner == iam.PrincipalUser && !guarded[c.OwnerID] && !(p.Kind == k.Owner && c.OwnerID == p.ID) {
-				if err := permission.GuardAdminTarget(ctx, tx, p, c.OwnerID); err != nil {
+			if !guarded[c.OwnerID] && !(p.Kind == k.Owner && c.OwnerID == p.ID) {
+				if err := guardOwner(ctx, tx, p, k, c.OwnerID); err != nil {
 					return err
 				}
 				guarded[c.OwnerID] = true
@@ -388,10 +389,8 @@ func (s *Service) change(ctx context.Context, k Kind, ref Ref, action string, fn
 			if !permission.Allowed(p.Permissions, permission.CredentialsWrite) {
 				return forbidden(permission.CredentialsWrite)
 			}
-			if k.Owner == iam.PrincipalUser {
-				if err := permission.GuardAdminTarget(ctx, tx, p, c.OwnerID); err != nil {
-					return err
-				}
+			if err := guardOwner(ctx, tx, p, k, c.OwnerID); err != nil {
+				return err
 			}
 		}
 		if c.RevokedAt != nil {
@@ -462,13 +461,24 @@ func (s *Service) lockOwner(ctx context.Context, tx iam.Tx, p *iam.Principal, k 
 				err = permission.GuardAdminTarget(ctx, tx, p, ownerID)
 			}
 		}
-	} else {
-		_, err = tx.GetServiceAccountForUpdate(ctx, p.TenantID, ownerID)
+	} else if _, err = tx.GetServiceAccountForUpdate(ctx, p.TenantID, ownerID); err == nil && !self {
+		err = serviceaccount.GuardAccount(ctx, tx, p, ownerID)
 	}
 	if iam.IsCode(err, iam.CodeNotFound) {
 		return ownerNotFound(k)
 	}
 	return err
+}
+
+// guardOwner lets a caller reach another's credential only if they could
+// change its owner: an admin only with admins.manage and everything the
+// admin holds, and a service account holding admin roles likewise, since
+// the credential acts with them.
+func guardOwner(ctx context.Context, tx iam.Tx, p *iam.Principal, k Kind, ownerID string) error {
+	if k.Owner == iam.PrincipalUser {
+		return permission.GuardAdminTarget(ctx, tx, p, ownerID)
+	}
+	return serviceaccount.GuardAccount(ctx, tx, p, ownerID)
 }
 
 // checkOrganization checks the organization a credential is to be kept

@@ -327,3 +327,28 @@ func TestServiceCredentialHoldsItsAccountsPermissions(t *testing.T) {
 	h.get("/api/v1/users", c.Secret).want(http.StatusOK)
 	h.get("/api/v1/admin-roles", c.Secret).wantError(http.StatusForbidden, "forbidden")
 }
+
+// TestServiceCredentialsOfAnAdminAccountAreGuarded: an admin who may write
+// credentials but not manage admins reaches no service account holding
+// admin roles, whose credentials would act with them.
+func TestServiceCredentialsOfAnAdminAccountAreGuarded(t *testing.T) {
+	h := newHarness(t, nil)
+	admin := h.admin()
+	h.post("/api/v1/admin-roles", admin, map[string]any{"name": "cred-writers", "permissions": []string{"credentials.read", "credentials.write"}}).
+		want(http.StatusCreated)
+	h.post("/api/v1/admins", admin, map[string]any{"email": "clerk@example.com", "name": "Clerk", "password": "Kq-fern-4471-drum",
+		"admin_roles": []string{"cred-writers"}}).want(http.StatusCreated)
+	clerk := h.login("clerk@example.com", "Kq-fern-4471-drum").AccessToken
+	robot := h.createServiceAccount(admin, "robot")
+	plain := h.createServiceAccount(admin, "plain")
+	h.put("/api/v1/service-accounts/"+robot+"/admin-roles", admin, map[string]any{"admin_roles": []string{"superadmin"}}).want(http.StatusOK)
+	body := func(owner string) map[string]any {
+		return map[string]any{"name": "ci-" + owner, "owner_id": owner, "expires_at": h.clock.Now().Add(24 * time.Hour)}
+	}
+	h.post(svcCreds, clerk, body(robot)).wantError(http.StatusForbidden, "forbidden")
+	h.post(svcCreds, clerk, body(plain)).want(http.StatusCreated)
+	c := h.createCred(svcCreds, admin, body(robot))
+	h.post(svcCreds+"/"+c.ID+"/revoke", clerk, nil).wantError(http.StatusForbidden, "forbidden")
+	h.post(svcCreds+"/bulk-revoke", clerk, map[string]any{"owner_id": robot}).wantError(http.StatusForbidden, "forbidden")
+	h.post(svcCreds+"/"+c.ID+"/revoke", admin, nil).want(http.StatusOK)
+}
