@@ -12,8 +12,8 @@ import (
 	"github.com/gatehouse-iam/gatehouse/internal/audit"
 	"github.com/gatehouse-iam/gatehouse/internal/iam"
 	"github.com/gatehouse-iam/gatehouse/internal/permission"
-	"github.com/gatehouse-iam/gatehouse/internal/serviceaccount"
 	"github.com/gatehouse-iam/gatehouse/internal/secret"
+	"github.com/gatehouse-iam/gatehouse/internal/serviceaccount"
 )
 
 const (
