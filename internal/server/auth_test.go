@@ -1,7 +1,9 @@
 package server_test
 
 import (
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"net/http"
 	"strings"
@@ -194,4 +196,28 @@ func TestAccessTokenExpires(t *testing.T) {
 	h.get("/api/v1/me", tk.AccessToken).want(http.StatusOK)
 	h.clock.Advance(2 * time.Minute)
 	h.get("/api/v1/me", tk.AccessToken).wantError(http.StatusUnauthorized, "invalid_token")
+}
+
+// TestRefreshTokenOfTheEarlierForm: a session opened before the one secret
+// format holds a ghr_ refresh token, which still refreshes; malformed ones
+// of either form do not.
+func TestRefreshTokenOfTheEarlierForm(t *testing.T) {
+	h, db := harnessWithDB(t)
+	tk := h.login(adminEmail, adminPassword)
+	if !strings.HasPrefix(tk.RefreshToken, "gtref_") {
+		t.Fatalf("refresh token %q is not of the one format", tk.RefreshToken)
+	}
+	old := "ghr_" + strings.Repeat("A", 43)
+	sum := sha256.Sum256([]byte(old))
+	if _, err := db.Exec(`UPDATE refresh_tokens SET token_hash = '`+hex.EncodeToString(sum[:])+`'`); err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range []string{old + "A", "ghr_short", tk.RefreshToken[:len(tk.RefreshToken)-1] + "x"} {
+		h.post("/api/v1/auth/refresh", "", map[string]any{"refresh_token": bad}).wantError(http.StatusUnauthorized, "invalid_token")
+	}
+	var next tokens
+	h.post("/api/v1/auth/refresh", "", map[string]any{"refresh_token": old}).want(http.StatusOK).Decode(&next)
+	if !strings.HasPrefix(next.RefreshToken, "gtref_") {
+		t.Fatalf("the rotated refresh token %q is not of the one format", next.RefreshToken)
+	}
 }
