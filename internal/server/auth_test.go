@@ -209,7 +209,7 @@ func TestRefreshTokenOfTheEarlierForm(t *testing.T) {
 	}
 	old := "ghr_" + strings.Repeat("A", 43)
 	sum := sha256.Sum256([]byte(old))
-	if _, err := db.Exec(`UPDATE refresh_tokens SET token_hash = '`+hex.EncodeToString(sum[:])+`'`); err != nil {
+	if _, err := db.Exec(`UPDATE refresh_tokens SET token_hash = '` + hex.EncodeToString(sum[:]) + `'`); err != nil {
 		t.Fatal(err)
 	}
 	for _, bad := range []string{old + "A", "ghr_short", tk.RefreshToken[:len(tk.RefreshToken)-1] + "x"} {
