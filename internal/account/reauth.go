@@ -24,8 +24,10 @@ type ReauthInput struct {
 	Assertion json.RawMessage
 }
 
-// reauthStep is what a session's pending step-up keeps: the mailed code.
+// reauthStep is what a session's pending step-up keeps: the mailed code and
+// how many were mailed, or a passkey ceremony.
 type reauthStep struct {
+	Mails     int             `json:"mails,omitempty"`
 	EmailCode *mfa.EmailCode  `json:"email_code,omitempty"`
 	WebAuthn  json.RawMessage `json:"webauthn,omitempty"`
 }
@@ -198,34 +200,54 @@ func (s *Service) BeginReauthPasskey(ctx context.Context) (json.RawMessage, erro
 	if err != nil {
 		return nil, err
 	}
-	b, err := json.Marshal(reauthStep{WebAuthn: state})
-	if err != nil {
-		return nil, iam.Internal(err)
-	}
-	return options, s.replaceReauthStep(ctx, p, b, s.now().Add(mfaStepTTL))
+	return options, s.replaceReauthStep(ctx, p, reauthStep{WebAuthn: state}, s.now().Add(mfaStepTTL))
 }
 
 // replaceReauthStep stores the session's pending step-up, in place of an
 // earlier one.
-func (s *Service) replaceReauthStep(ctx context.Context, p *iam.Principal, state []byte, expires time.Time) error {
+func (s *Service) replaceReauthStep(ctx context.Context, p *iam.Principal, step reauthStep, expires time.Time) error {
 	return s.store.InTx(ctx, func(tx iam.Tx) error {
-		return s.putReauthStep(ctx, tx, p, state, expires)
+		return s.putReauthStep(ctx, tx, p, step, expires)
 	})
 }
 
-func (s *Service) putReauthStep(ctx context.Context, tx iam.Tx, p *iam.Principal, state []byte, expires time.Time) error {
-	old, err := tx.MFAChallengeByHash(ctx, p.TenantID, reauthHash(p.SessionID))
-	switch {
-	case err == nil:
+func (s *Service) putReauthStep(ctx context.Context, tx iam.Tx, p *iam.Principal, step reauthStep, expires time.Time) error {
+	old, prev, err := s.reauthStepOf(ctx, tx, p)
+	if err != nil {
+		return err
+	}
+	if old != nil {
 		if err := tx.DeleteMFAChallenge(ctx, old.TenantID, old.ID); err != nil && !iam.IsCode(err, iam.CodeNotFound) {
 			return err
 		}
-	case !iam.IsCode(err, iam.CodeNotFound):
-		return err
+		step.Mails = max(step.Mails, prev.Mails)
+	}
+	state, err := json.Marshal(step)
+	if err != nil {
+		return iam.Internal(err)
 	}
 	c := &iam.MFAChallenge{ID: newID(), TenantID: p.TenantID, UserID: p.UserID, Purpose: iam.ChallengeReauth,
 		TokenHash: reauthHash(p.SessionID), State: state, CreatedAt: s.now(), ExpiresAt: expires}
 	return tx.CreateMFAChallenge(ctx, c)
+}
+
+// reauthStepOf returns the session's pending step-up and its state; a
+// step past its expiry counts as none but is returned for removal.
+func (s *Service) reauthStepOf(ctx context.Context, tx iam.Tx, p *iam.Principal) (*iam.MFAChallenge, reauthStep, error) {
+	var step reauthStep
+	c, err := tx.MFAChallengeByHash(ctx, p.TenantID, reauthHash(p.SessionID))
+	if iam.IsCode(err, iam.CodeNotFound) {
+		return nil, step, nil
+	}
+	if err != nil {
+		return nil, step, err
+	}
+	if s.now().Before(c.ExpiresAt) {
+		if err := json.Unmarshal(c.State, &step); err != nil {
+			return nil, step, iam.Internal(err)
+		}
+	}
+	return c, step, nil
 }
 
 // reauthPassword confirms a caller without a second factor by password.
@@ -277,15 +299,18 @@ func (s *Service) SendReauthCode(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+		_, prev, err := s.reauthStepOf(ctx, tx, p)
+		if err != nil {
+			return err
+		}
+		if prev.Mails >= mfaStepMails {
+			return iam.Errorf(iam.CodeRateLimited, "too many codes mailed for this session; wait for the last one to expire")
+		}
 		ec, err := s.factors.SendEmailCode(ctx, tx, u, t.Name)
 		if err != nil {
 			return err
 		}
-		state, err := json.Marshal(reauthStep{EmailCode: ec})
-		if err != nil {
-			return iam.Internal(err)
-		}
-		if err := s.putReauthStep(ctx, tx, p, state, ec.ExpiresAt); err != nil {
+		if err := s.putReauthStep(ctx, tx, p, reauthStep{EmailCode: ec, Mails: prev.Mails + 1}, ec.ExpiresAt); err != nil {
 			return err
 		}
 		now := s.now()

@@ -11,7 +11,7 @@ import (
 
 // MySessions lists the caller's active sessions, newest first.
 func (s *Service) MySessions(ctx context.Context, lp iam.ListParams) ([]iam.Session, int, error) {
-	p, err := permission.AuthenticatedUser(ctx)
+	p, err := permission.SessionUser(ctx)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -20,7 +20,7 @@ func (s *Service) MySessions(ctx context.Context, lp iam.ListParams) ([]iam.Sess
 
 // EndMySession ends one of the caller's sessions. Errors: CodeNotFound.
 func (s *Service) EndMySession(ctx context.Context, id string) error {
-	p, err := permission.AuthenticatedUser(ctx)
+	p, err := permission.SessionUser(ctx)
 	if err != nil {
 		return err
 	}

@@ -153,7 +153,7 @@ func (s *Service) Create(ctx context.Context, k Kind, in NewCredential) (*Create
 		return nil, err
 	}
 	if self && p.Kind == iam.PrincipalUser {
-		if err := s.stepUp.RequireRecent(ctx, p); err != nil {
+		if err := s.selfChange(ctx, p); err != nil {
 			return nil, err
 		}
 	}
@@ -368,6 +368,17 @@ func (s *Service) BulkRevoke(ctx context.Context, k Kind, sel Selector) ([]iam.A
 	return revoked, nil
 }
 
+// selfChange lets a user create, renew, reactivate or change their own
+// credential only from a signed-in session (not with a personal access
+// token or another credential, whose scopes a new one would escape) and,
+// when they have a second factor, within the step-up window.
+func (s *Service) selfChange(ctx context.Context, p *iam.Principal) error {
+	if _, err := permission.SessionUser(ctx); err != nil {
+		return err
+	}
+	return s.stepUp.RequireRecent(ctx, p)
+}
+
 // change runs a change of a live credential in one transaction with its row
 // held, once the caller may make it, and audits it as action.
 func (s *Service) change(ctx context.Context, k Kind, ref Ref, action string, fn func(ctx context.Context, p *iam.Principal, c *iam.APICredential) error) (*iam.APICredential, error) {
@@ -385,6 +396,16 @@ func (s *Service) change(ctx context.Context, k Kind, ref Ref, action string, fn
 			return notFound(k)
 		}
 		self := p.Kind == k.Owner && c.OwnerID == p.ID
+		// A credential may end itself, and nothing else: a leaked one
+		// must not renew, reactivate or re-scope itself.
+		if p.TokenID == c.ID && action != "revoked" {
+			return &iam.Error{Code: iam.CodeForbidden, Message: "a " + k.Noun + " cannot change itself; only revoke itself"}
+		}
+		if self && p.Kind == iam.PrincipalUser && action != "revoked" && action != "deactivated" {
+			if err := s.selfChange(ctx, p); err != nil {
+				return err
+			}
+		}
 		if !self {
 			if !permission.Allowed(p.Permissions, permission.CredentialsWrite) {
 				return forbidden(permission.CredentialsWrite)

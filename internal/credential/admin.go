@@ -216,7 +216,26 @@ func (s *Service) lockedCredential(ctx context.Context, tx iam.Tx, pr *iam.Princ
 	if !access.ValidID(id) {
 		return nil, iam.Errorf(iam.CodeNotFound, "credential not found")
 	}
-	return tx.GetCredentialByIDForUpdate(ctx, pr.TenantID, u.ID, id)
+	c, err := tx.GetCredentialByIDForUpdate(ctx, pr.TenantID, u.ID, id)
+	if err != nil {
+		return nil, err
+	}
+	if u.ID == pr.UserID && secondFactor(c.Type) {
+		// One's own second factors change under /api/v1/mfa, behind its
+		// step-up and policy, not around them here.
+		return nil, &iam.Error{Code: iam.CodeForbidden, Message: "change your own second factors under /api/v1/mfa",
+			Details: map[string]any{"type": string(c.Type)}}
+	}
+	return c, nil
+}
+
+// secondFactor reports whether credentials of typ are second factors.
+func secondFactor(typ iam.CredentialType) bool {
+	switch typ {
+	case iam.CredentialTOTP, iam.CredentialEmailOTP, iam.CredentialWebAuthn, iam.CredentialRecoveryCode:
+		return true
+	}
+	return false
 }
 
 func validState(state iam.CredentialState) bool { return slices.Contains(States, state) }

@@ -1,6 +1,7 @@
 package f5xc
 
 import (
+	"fmt"
 	"net/http"
 	"time"
 
@@ -76,8 +77,9 @@ func (h scimHandlers) recreate(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, r, err)
 		return
 	}
-	if b.ExpirationDays < 0 {
-		WriteError(w, r, iam.Invalid("the request has invalid fields", map[string]string{"expiration_days": "must not be negative"}))
+	if maxDays := int(apicredential.MaxLifetime / (24 * time.Hour)); b.ExpirationDays < 0 || b.ExpirationDays > maxDays {
+		WriteError(w, r, iam.Invalid("the request has invalid fields",
+			map[string]string{"expiration_days": fmt.Sprintf("must be between 0 (never) and %d", maxDays)}))
 		return
 	}
 	var expires *time.Time

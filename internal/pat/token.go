@@ -121,20 +121,27 @@ func check(in NewToken, held []string, now time.Time, maxLifetime time.Duration)
 	return &iam.PersonalAccessToken{Name: name, ExpiresAt: expires, Scopes: scopes}, nil
 }
 
-// List returns a page of the caller's tokens not revoked, newest first.
+// List returns a page of the caller's tokens not revoked, newest first. It
+// needs a session: a token does not see its siblings.
 func (s *Service) List(ctx context.Context, lp iam.ListParams) ([]iam.PersonalAccessToken, int, error) {
-	p, err := permission.AuthenticatedUser(ctx)
+	p, err := permission.SessionUser(ctx)
 	if err != nil {
 		return nil, 0, err
 	}
 	return s.store.ListPATs(ctx, p.TenantID, p.UserID, lp)
 }
 
-// Revoke ends one of the caller's tokens. Errors: CodeNotFound.
+// Revoke ends one of the caller's tokens: any of them from a session, or
+// the token the caller authenticated with itself. Errors: CodeNotFound.
 func (s *Service) Revoke(ctx context.Context, id string) error {
 	p, err := permission.AuthenticatedUser(ctx)
 	if err != nil {
 		return err
+	}
+	if p.SessionID == "" && p.TokenID != id {
+		if _, err := permission.SessionUser(ctx); err != nil {
+			return err
+		}
 	}
 	return s.revoke(ctx, p, p.UserID, id)
 }

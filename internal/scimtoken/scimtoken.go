@@ -20,16 +20,24 @@ type Store interface {
 	iam.AuditStore
 }
 
+// StepUp decides whether a user passed a second factor recently enough to
+// create a secret (mfa.Service.RequireRecent).
+type StepUp interface {
+	RequireRecent(ctx context.Context, p *iam.Principal) error
+}
+
 // Service manages SCIM tokens and authenticates them.
 type Service struct {
-	store Store
-	now   func() time.Time
-	uses  *secret.UseLimiter
+	store  Store
+	stepUp StepUp
+	now    func() time.Time
+	uses   *secret.UseLimiter
 }
 
 // New returns a Service.
-func New(store Store, now func() time.Time) *Service {
-	return &Service{store: store, now: func() time.Time { return now().UTC().Truncate(time.Microsecond) }, uses: secret.NewUseLimiter()}
+func New(store Store, stepUp StepUp, now func() time.Time) *Service {
+	return &Service{store: store, stepUp: stepUp, now: func() time.Time { return now().UTC().Truncate(time.Microsecond) },
+		uses: secret.NewUseLimiter()}
 }
 
 // Created is a new token and its secret, which is shown this once.
@@ -48,6 +56,11 @@ func (s *Service) Create(ctx context.Context, expiresAt *time.Time) (*Created, e
 	p, err := permission.Require(ctx, permission.SCIMManage)
 	if err != nil {
 		return nil, err
+	}
+	if p.Kind == iam.PrincipalUser {
+		if err := s.stepUp.RequireRecent(ctx, p); err != nil {
+			return nil, err
+		}
 	}
 	now := s.now()
 	if expiresAt != nil {

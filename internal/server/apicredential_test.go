@@ -260,8 +260,8 @@ func TestAPICredentialNeedsStepUp(t *testing.T) {
 	h.post(apiCreds, ada, map[string]any{"name": "x", "expires_at": h.clock.Now().Add(time.Hour)}).wantError(http.StatusForbidden, "mfa_reauth_required")
 	h.post("/api/v1/auth/reauth", ada, map[string]any{"method": "totp", "code": totpAt(t, secret, h.clock.Now())}).want(http.StatusNoContent)
 	c := h.createCred(apiCreds, ada, map[string]any{"name": "x"})
-	// Without a session, the credential cannot confirm a second factor.
-	h.post(apiCreds, c.Secret, map[string]any{"name": "y", "expires_at": h.clock.Now().Add(time.Hour)}).wantError(http.StatusForbidden, "mfa_reauth_required")
+	// A credential mints no other: it would escape its own life cycle.
+	h.post(apiCreds, c.Secret, map[string]any{"name": "y", "expires_at": h.clock.Now().Add(time.Hour)}).wantError(http.StatusForbidden, "forbidden")
 	// An admin creating one for the user needs no step-up of the user's.
 	h.createCred(apiCreds, h.admin(), map[string]any{"name": "y", "owner_id": c.OwnerID})
 }
@@ -351,4 +351,35 @@ func TestServiceCredentialsOfAnAdminAccountAreGuarded(t *testing.T) {
 	h.post(svcCreds+"/"+c.ID+"/revoke", clerk, nil).wantError(http.StatusForbidden, "forbidden")
 	h.post(svcCreds+"/bulk-revoke", clerk, map[string]any{"owner_id": robot}).wantError(http.StatusForbidden, "forbidden")
 	h.post(svcCreds+"/"+c.ID+"/revoke", admin, nil).want(http.StatusOK)
+}
+
+// TestTokensCannotOutgrowThemselves: neither a personal access token nor a
+// credential creates a credential for its owner, and a credential cannot
+// renew, reactivate or change itself, only revoke itself.
+func TestTokensCannotOutgrowThemselves(t *testing.T) {
+	h := newHarness(t, nil)
+	admin := h.admin()
+	var pat, sibling struct {
+		ID    string `json:"id"`
+		Token string `json:"token"`
+	}
+	h.post("/api/v1/me/tokens", admin, map[string]any{"name": "none", "scopes": []string{}}).want(http.StatusCreated).Decode(&pat)
+	h.post("/api/v1/me/tokens", admin, map[string]any{"name": "sibling"}).want(http.StatusCreated).Decode(&sibling)
+	h.delete("/api/v1/me/tokens/"+sibling.ID, pat.Token).wantError(http.StatusForbidden, "forbidden")
+	h.get("/api/v1/users", pat.Token).wantError(http.StatusForbidden, "forbidden")
+	h.post(apiCreds, pat.Token, map[string]any{"name": "x", "expires_at": h.clock.Now().Add(time.Hour)}).wantError(http.StatusForbidden, "forbidden")
+	h.send(request{method: http.MethodPost, path: "/api/web/namespaces/system/api_credentials",
+		header: map[string]string{"Authorization": "APIToken " + pat.Token},
+		body:   map[string]any{"name": "x", "spec": map[string]any{"type": "API_TOKEN"}, "expiration_days": 30}}).want(http.StatusForbidden)
+
+	c := h.createCred(apiCreds, admin, map[string]any{"name": "own"})
+	h.post(apiCreds+"/"+c.ID+"/renew", c.Secret, map[string]any{"expires_at": h.clock.Now().Add(4 * 365 * 24 * time.Hour)}).
+		wantError(http.StatusForbidden, "forbidden")
+	h.post(apiCreds+"/"+c.ID+"/deactivate", admin, nil).want(http.StatusOK)
+	h.post(apiCreds+"/"+c.ID+"/activate", pat.Token, nil).wantError(http.StatusForbidden, "forbidden")
+	other := h.createCred(apiCreds, admin, map[string]any{"name": "other"})
+	h.post(apiCreds+"/"+other.ID+"/revoke", other.Secret, nil).want(http.StatusOK)
+	// A token ends itself.
+	h.delete("/api/v1/me/tokens/"+pat.ID, pat.Token).want(http.StatusNoContent)
+	h.get("/api/v1/me", pat.Token).wantError(http.StatusUnauthorized, "invalid_token")
 }

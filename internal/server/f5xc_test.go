@@ -157,6 +157,9 @@ func TestF5SCIMToken(t *testing.T) {
 	wantF5Error(h.get(f5+"system/scim_token", admin), http.StatusNotFound, 5)
 	wantF5Error(h.post(f5+"system/scim_token", bob, map[string]any{}), http.StatusForbidden, 7)
 	wantF5Error(h.post(f5+"acme/scim_token", admin, map[string]any{}), http.StatusNotFound, 5)
+	for _, days := range []int{-1, 1831, 106752, 1 << 40} {
+		h.post(f5+"system/scim_token", admin, map[string]any{"namespace": "system", "expiration_days": days}).want(http.StatusBadRequest)
+	}
 	var created struct {
 		Name                string `json:"name"`
 		Data                string `json:"data"`

@@ -455,3 +455,45 @@ func TestRequiredPolicyKeepsTheLastFactor(t *testing.T) {
 	h.patchSettings(admin, map[string]any{"mfa": map[string]any{"policy": "optional"}})
 	h.delete("/api/v1/mfa/totp", ada).want(http.StatusNoContent)
 }
+
+// TestOwnSecondFactorsChangeOnlyUnderMFA: the admin credentials API does
+// not let an admin remove their own second factor around step-up.
+func TestOwnSecondFactorsChangeOnlyUnderMFA(t *testing.T) {
+	h := newHarness(t, nil)
+	admin := h.admin()
+	enrolTOTP(t, h, admin)
+	me := h.get("/api/v1/me", admin).want(http.StatusOK).JSON()["id"].(string)
+	var page struct {
+		Data []map[string]any `json:"data"`
+	}
+	h.get("/api/v1/users/"+me+"/credentials?type=totp", admin).want(http.StatusOK).Decode(&page)
+	if len(page.Data) != 1 {
+		t.Fatalf("%d TOTP credentials listed", len(page.Data))
+	}
+	id := page.Data[0]["id"].(string)
+	h.delete("/api/v1/users/"+me+"/credentials/"+id, admin).wantError(http.StatusForbidden, "forbidden")
+	h.patch("/api/v1/users/"+me+"/credentials/"+id, admin, map[string]any{"state": "disabled"}).wantError(http.StatusForbidden, "forbidden")
+	if h.get("/api/v1/mfa", admin).want(http.StatusOK).JSON()["totp"] != true {
+		t.Fatal("TOTP went off")
+	}
+}
+
+// TestStepUpLimits: a session mails at most five step-up codes while they
+// live, and a SCIM token, like every secret, needs a recent second factor.
+func TestStepUpLimits(t *testing.T) {
+	h := newHarness(t, nil)
+	admin := h.admin()
+	secret := enrolTOTP(t, h, admin)
+	h.post("/api/v1/scim/token", admin, map[string]any{}).wantError(http.StatusForbidden, "mfa_reauth_required")
+	h.clock.Advance(30 * time.Second)
+	h.post("/api/v1/auth/reauth", admin, map[string]any{"method": "totp", "code": totpAt(t, secret, h.clock.Now())}).want(http.StatusNoContent)
+	h.post("/api/v1/mfa/email", admin, nil).want(http.StatusNoContent)
+	h.post("/api/v1/scim/token", admin, map[string]any{}).want(http.StatusCreated)
+	for range 5 {
+		h.post("/api/v1/auth/reauth/email/send", admin, nil).want(http.StatusAccepted)
+	}
+	h.post("/api/v1/auth/reauth/email/send", admin, nil).wantError(http.StatusTooManyRequests, "rate_limited")
+	code := mailedCode(t, h, admin, adminEmail)
+	h.post("/api/v1/auth/reauth", admin, map[string]any{"method": "email", "code": code}).want(http.StatusNoContent)
+	h.post("/api/v1/auth/reauth/email/send", admin, nil).want(http.StatusAccepted)
+}

@@ -68,8 +68,8 @@ func TestPATLifecycle(t *testing.T) {
 	if strings.Contains(string(res.Body), ci.Token) || strings.Contains(string(res.Body), `"token"`) {
 		t.Fatalf("the list shows the secret: %s", res.Body)
 	}
-	if got := h.myPATs(ci.Token); len(got) != 1 || got[0].ID != ci.ID || got[0].Prefix != ci.Prefix || got[0].LastUsedAt == nil {
-		t.Fatalf("the token lists %+v; want itself, used", got)
+	if got := h.myPATs(ada); len(got) != 1 || got[0].ID != ci.ID || got[0].Prefix != ci.Prefix || got[0].LastUsedAt == nil {
+		t.Fatalf("the session lists %+v; want the token, used", got)
 	}
 
 	// A token may not do what guards the account: that needs a session.
@@ -84,6 +84,8 @@ func TestPATLifecycle(t *testing.T) {
 		{method: http.MethodPost, path: "/api/v1/auth/reauth", body: map[string]any{"method": "password", "password": adaPassword}},
 		{method: http.MethodPost, path: "/api/v1/auth/logout"},
 		{method: http.MethodDelete, path: "/api/v1/me/sessions"},
+		{method: http.MethodGet, path: "/api/v1/me/sessions"},
+		{method: http.MethodGet, path: "/api/v1/me/tokens"},
 	} {
 		r.token = ci.Token
 		h.send(r).wantError(http.StatusForbidden, "forbidden")

@@ -214,7 +214,7 @@ func wire(ctx context.Context, opts Options, store *sqlstore.Store) (*Server, er
 	metrics := newMetrics()
 	s.mux = newMuxes()
 	s.credentials = credential.New(store, hasher, st, factors, now)
-	s.scimTokens = scimtoken.New(store, now)
+	s.scimTokens = scimtoken.New(store, factors, now)
 	s.api = httpapi.New(s.mux.rest, build.Version, httpapi.Services{Directory: dir, Account: acc, MFA: factors, Access: authz, Credentials: s.credentials,
 		APICredentials: apiCreds,
 		Audit:          audit.NewLog(store), Settings: st, Outbox: mail.NewOutboxLog(store, func(ctx context.Context, p *iam.Principal, m *iam.Mail) (bool, error) {
