@@ -137,11 +137,38 @@ func (s *Service) ServiceAccountAdminRoles(ctx context.Context, accountID string
 	return a, roles, nil
 }
 
+// noLiveSecrets refuses to widen what a service account holds while it has
+// live keys or service credentials: whoever made them, perhaps with less
+// than the new roles, holds their secrets, which would act with the roles.
+func (s *Service) noLiveSecrets(ctx context.Context, tx iam.Tx, tenantID, accountID string) error {
+	keys, err := tx.ListServiceAccountKeys(ctx, tenantID, accountID)
+	if err != nil {
+		return err
+	}
+	now, live := s.now(), 0
+	for _, k := range keys {
+		if k.RevokedAt == nil && (k.ExpiresAt == nil || now.Before(*k.ExpiresAt)) {
+			live++
+		}
+	}
+	creds, err := tx.SelectAPICredentialsForUpdate(ctx, tenantID, iam.APICredentialSelector{OwnerKind: iam.PrincipalServiceAccount, OwnerID: accountID})
+	if err != nil {
+		return err
+	}
+	if live += len(creds); live > 0 {
+		return &iam.Error{Code: iam.CodeStateConflict,
+			Message: "the service account holds live keys or service credentials made before these roles: revoke them first, then make new ones",
+			Details: map[string]any{"live_secrets": live}}
+	}
+	return nil
+}
+
 // SetServiceAccountAdminRoles replaces the admin roles (ids or names) a
 // service account holds, if it meets pre; none leaves it without. Needs
 // admins.manage, and the caller must hold every permission of the roles
 // given and taken. Errors: CodeInvalid, CodeNotFound, CodeForbidden,
-// CodePreconditionFailed.
+// CodePreconditionFailed, CodeStateConflict (roles that widen what an
+// account with live secrets holds).
 func (s *Service) SetServiceAccountAdminRoles(ctx context.Context, accountID string, names []string, pre iam.Precondition) (*iam.ServiceAccount, []iam.AdminRole, error) {
 	p, err := permission.Require(ctx, permission.AdminsManage)
 	if err != nil {
@@ -170,6 +197,11 @@ func (s *Service) SetServiceAccountAdminRoles(ctx context.Context, accountID str
 		}
 		if err := requireCovers(p, slices.Concat(rolePermissions(roles), rolePermissions(held))); err != nil {
 			return err
+		}
+		if !permission.CoversAll(rolePermissions(held), rolePermissions(roles)) {
+			if err := s.noLiveSecrets(ctx, tx, p.TenantID, accountID); err != nil {
+				return err
+			}
 		}
 		if err := tx.SetServiceAccountAdminRoles(ctx, p.TenantID, accountID, roleIDs(roles)); err != nil {
 			return err

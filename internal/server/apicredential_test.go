@@ -315,17 +315,32 @@ func TestServiceCredentials(t *testing.T) {
 }
 
 // TestServiceCredentialHoldsItsAccountsPermissions: a service credential
-// acts with its service account's admin roles, and loses them with them.
+// acts with its service account's admin roles, and loses them with them;
+// roles that widen an account's reach wait until its live secrets are gone,
+// since whoever made them holds them.
 func TestServiceCredentialHoldsItsAccountsPermissions(t *testing.T) {
 	h := newHarness(t, nil)
 	admin := h.admin()
 	robot := h.createServiceAccount(admin, "robot")
-	c := h.createCred(svcCreds, admin, map[string]any{"name": "ci", "owner_id": robot})
-	h.get("/api/v1/users", c.Secret).wantError(http.StatusForbidden, "forbidden")
+	early := h.createCred(svcCreds, admin, map[string]any{"name": "early", "owner_id": robot})
+	h.get("/api/v1/users", early.Secret).wantError(http.StatusForbidden, "forbidden")
+	keyID, _ := h.accountSecret(admin, robot, nil)
 	h.post("/api/v1/admin-roles", admin, map[string]any{"name": "readers", "permissions": []string{"users.read"}}).want(http.StatusCreated)
-	h.put("/api/v1/service-accounts/"+robot+"/admin-roles", admin, map[string]any{"admin_roles": []string{"readers"}}).want(http.StatusOK)
+	grant := map[string]any{"admin_roles": []string{"readers"}}
+	res := h.put("/api/v1/service-accounts/"+robot+"/admin-roles", admin, grant)
+	if d := res.wantError(http.StatusUnprocessableEntity, "state_conflict")["details"].(map[string]any); d["live_secrets"] != float64(2) {
+		t.Fatalf("details %v, want 2 live secrets", d)
+	}
+	h.post(svcCreds+"/"+early.ID+"/revoke", admin, nil).want(http.StatusOK)
+	h.delete("/api/v1/service-accounts/"+robot+"/keys/"+keyID, admin).want(http.StatusNoContent)
+	h.put("/api/v1/service-accounts/"+robot+"/admin-roles", admin, grant).want(http.StatusOK)
+
+	c := h.createCred(svcCreds, admin, map[string]any{"name": "ci", "owner_id": robot})
 	h.get("/api/v1/users", c.Secret).want(http.StatusOK)
 	h.get("/api/v1/admin-roles", c.Secret).wantError(http.StatusForbidden, "forbidden")
+	// Narrowing needs nothing revoked.
+	h.put("/api/v1/service-accounts/"+robot+"/admin-roles", admin, map[string]any{"admin_roles": []string{}}).want(http.StatusOK)
+	h.get("/api/v1/users", c.Secret).wantError(http.StatusForbidden, "forbidden")
 }
 
 // TestServiceCredentialsOfAnAdminAccountAreGuarded: an admin who may write
