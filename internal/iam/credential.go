@@ -114,8 +114,4 @@ type CredentialStore interface {
 	// max, and returns the highest count among them (0 when none was
 	// active).
 	RecordRecoveryCodeFailure(ctx context.Context, tenantID, userID string, max int, at time.Time) (int, error)
-	// DeleteUserCredential removes the user's credential whose ID is id.
-	// CodeNotFound when the user holds none such in the tenant, so that of
-	// two racing removals only one succeeds.
-	DeleteUserCredential(ctx context.Context, tenantID, userID, id string) error
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/go-webauthn/webauthn/protocol"
 	"github.com/go-webauthn/webauthn/webauthn"
 
+	"github.com/gatehouse-iam/gatehouse/internal/access"
 	"github.com/gatehouse-iam/gatehouse/internal/iam"
 )
 
@@ -67,7 +68,7 @@ func (s *Service) FinishLogin(ctx context.Context, token string, assertion json.
 	// The user handle names the user (WebAuthn Level 3 §7.2 step 6); only
 	// users of the request's tenant are looked up.
 	handle := string(parsed.Response.UserHandle)
-	if !validID(handle) {
+	if !access.ValidID(handle) {
 		return nil, "", nil, s.refuse(ctx, t.ID, "", failedAction, "unknown_user_handle", errNotAccepted)
 	}
 	u, err = s.store.GetUser(ctx, t.ID, handle)

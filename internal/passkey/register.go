@@ -8,6 +8,7 @@ import (
 	"github.com/go-webauthn/webauthn/protocol"
 	"github.com/go-webauthn/webauthn/webauthn"
 
+	"github.com/gatehouse-iam/gatehouse/internal/access"
 	"github.com/gatehouse-iam/gatehouse/internal/audit"
 	"github.com/gatehouse-iam/gatehouse/internal/iam"
 	"github.com/gatehouse-iam/gatehouse/internal/permission"
@@ -231,7 +232,7 @@ func (s *Service) Delete(ctx context.Context, id string) error {
 		if err != nil {
 			return err
 		}
-		if err := tx.DeleteUserCredential(ctx, p.TenantID, p.UserID, c.ID); err != nil {
+		if err := tx.DeleteCredential(ctx, p.TenantID, p.UserID, c.ID); err != nil {
 			return err
 		}
 		if err := s.stepUp.KeepRequiredFactor(ctx, tx, p.TenantID, p.UserID); err != nil {
@@ -245,19 +246,11 @@ func (s *Service) Delete(ctx context.Context, id string) error {
 // lockPasskey reads the caller's passkey whose credential id is id and holds
 // its row until tx ends. CodeNotFound for an id of anything else.
 func lockPasskey(ctx context.Context, tx iam.Tx, p *iam.Principal, id string) (*iam.Credential, error) {
-	if !validID(id) {
+	if !access.ValidID(id) {
 		return nil, errPasskeyNotFound
 	}
-	held, err := tx.UserCredentials(ctx, p.TenantID, p.UserID, iam.CredentialWebAuthn)
-	if err != nil {
-		return nil, err
-	}
-	i := slices.IndexFunc(held, func(c iam.Credential) bool { return c.ID == id })
-	if i < 0 {
-		return nil, errPasskeyNotFound
-	}
-	c, err := tx.GetCredentialForUpdate(ctx, p.TenantID, p.UserID, iam.CredentialWebAuthn, held[i].Name)
-	if iam.IsCode(err, iam.CodeNotFound) {
+	c, err := tx.GetCredentialByIDForUpdate(ctx, p.TenantID, p.UserID, id)
+	if iam.IsCode(err, iam.CodeNotFound) || (err == nil && c.Type != iam.CredentialWebAuthn) {
 		return nil, errPasskeyNotFound
 	}
 	return c, err

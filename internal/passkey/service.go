@@ -116,12 +116,6 @@ func tenantOf(ctx context.Context) (*iam.Tenant, error) {
 
 func newID() string { return uuid.Must(uuid.NewV7()).String() }
 
-// validID reports whether id is a UUID in its canonical form.
-func validID(id string) bool {
-	_, err := uuid.Parse(id)
-	return err == nil && len(id) == 36
-}
-
 type constError string
 
 func (e constError) Error() string { return string(e) }

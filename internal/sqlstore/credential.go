@@ -177,8 +177,3 @@ func (q *queries) ConsumeRecoveryCode(ctx context.Context, tenantID, userID, sec
 		AND secret = $4 AND state = $5`, tenantID, userID, string(iam.CredentialRecoveryCode), secretHash, string(iam.CredentialActive))
 	return affected(res, err, "recovery code")
 }
-
-func (q *queries) DeleteUserCredential(ctx context.Context, tenantID, userID, id string) error {
-	res, err := q.w.ExecContext(ctx, `DELETE FROM credentials WHERE tenant_id = $1 AND user_id = $2 AND id = $3`, tenantID, userID, id)
-	return affected(res, err, "credential")
-}

@@ -280,11 +280,11 @@ func testCredentialDeleteOne(t *testing.T, s iam.Store) {
 	key2 := putCredential(t, s, newCredential(t, ada, iam.CredentialWebAuthn, "key-2"))
 	pw := putCredential(t, s, newCredential(t, ada, iam.CredentialPassword, ""))
 
-	wantCode(t, s.DeleteUserCredential(ctx, tn.ID, grace.ID, key1.ID), iam.CodeNotFound, "DeleteUserCredential of another user's credential")
-	wantCode(t, s.DeleteUserCredential(ctx, other.ID, ada.ID, key1.ID), iam.CodeNotFound, "DeleteUserCredential in another tenant")
-	wantCode(t, s.DeleteUserCredential(ctx, tn.ID, ada.ID, newID(t)), iam.CodeNotFound, "DeleteUserCredential of an unknown id")
-	must(t, s.DeleteUserCredential(ctx, tn.ID, ada.ID, key1.ID), "DeleteUserCredential")
-	wantCode(t, s.DeleteUserCredential(ctx, tn.ID, ada.ID, key1.ID), iam.CodeNotFound, "DeleteUserCredential twice")
+	wantCode(t, s.DeleteCredential(ctx, tn.ID, grace.ID, key1.ID), iam.CodeNotFound, "DeleteCredential of another user's credential")
+	wantCode(t, s.DeleteCredential(ctx, other.ID, ada.ID, key1.ID), iam.CodeNotFound, "DeleteCredential in another tenant")
+	wantCode(t, s.DeleteCredential(ctx, tn.ID, ada.ID, newID(t)), iam.CodeNotFound, "DeleteCredential of an unknown id")
+	must(t, s.DeleteCredential(ctx, tn.ID, ada.ID, key1.ID), "DeleteCredential")
+	wantCode(t, s.DeleteCredential(ctx, tn.ID, ada.ID, key1.ID), iam.CodeNotFound, "DeleteCredential twice")
 
 	_, err := s.GetCredential(ctx, tn.ID, ada.ID, iam.CredentialWebAuthn, "key-1")
 	wantCode(t, err, iam.CodeNotFound, "GetCredential of the deleted credential")
@@ -302,11 +302,11 @@ func testCredentialConcurrentDeleteOne(t *testing.T, s iam.Store) {
 	const n = 6
 	won, errs := make([]bool, n), make([]error, n)
 	raceN(n, func(i int) {
-		err := s.DeleteUserCredential(ctx, tn.ID, ada.ID, key.ID)
+		err := s.DeleteCredential(ctx, tn.ID, ada.ID, key.ID)
 		won[i] = err == nil
 		if err != nil && !iam.IsCode(err, iam.CodeNotFound) {
 			errs[i] = err
 		}
 	})
-	singleWinner(t, "DeleteUserCredential", won, errs)
+	singleWinner(t, "DeleteCredential", won, errs)
 }
