@@ -63,7 +63,7 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (*LoginResult, error
 	case !match:
 		return nil, s.loginFailed(ctx, st, t.ID, u.ID, email, f, "wrong_password")
 	case !pw.Usable(s.now()):
-		return nil, s.loginFailed(ctx, st, t.ID, u.ID, email, f, "password_"+unusable(pw))
+		return nil, s.loginFailed(ctx, st, t.ID, u.ID, email, f, "password_"+pw.Unusable())
 	case u.Status != iam.UserActive:
 		return nil, s.loginFailed(ctx, st, t.ID, u.ID, email, f, "user_"+string(u.Status))
 	case (st.Signup.RequireVerifiedEmail || st.Signup.Policy == settings.SignupDomainAllowlist) && !u.EmailVerified:
@@ -94,15 +94,6 @@ func (s *Service) verifyPassword(ctx context.Context, u *iam.User, pw string) (*
 		return nil, false, iam.Internal(err)
 	}
 	return c, match, nil
-}
-
-// unusable names why a credential that is not Usable is not: its state, or
-// "expired" when an active one has passed its expiry.
-func unusable(c *iam.Credential) string {
-	if c.State == iam.CredentialActive {
-		return string(iam.CredentialExpired)
-	}
-	return string(c.State)
 }
 
 // admit decides whether a password check for email may run: not during a

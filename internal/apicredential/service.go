@@ -39,8 +39,6 @@ type Store interface {
 	GetOrganization(ctx context.Context, tenantID, id string) (*iam.Organization, error)
 	GetOrganizationByAlias(ctx context.Context, tenantID, alias string) (*iam.Organization, error)
 	GetMember(ctx context.Context, tenantID, orgID, userID string) (*iam.Member, error)
-	GetServiceAccount(ctx context.Context, tenantID, id string) (*iam.ServiceAccount, error)
-	GetTenant(ctx context.Context, id string) (*iam.Tenant, error)
 }
 
 // StepUp checks that a user caller confirmed a second factor recently

@@ -147,7 +147,7 @@ func (s *Service) noLiveSecrets(ctx context.Context, tx iam.Tx, tenantID, accoun
 	}
 	now, live := s.now(), 0
 	for _, k := range keys {
-		if k.RevokedAt == nil && (k.ExpiresAt == nil || now.Before(*k.ExpiresAt)) {
+		if k.Usable(now) {
 			live++
 		}
 	}

@@ -60,6 +60,15 @@ func (c *Credential) Usable(now time.Time) bool {
 	return c.State == CredentialActive && (c.ExpiresAt == nil || now.Before(*c.ExpiresAt))
 }
 
+// Unusable names why a credential that is not Usable is not: its state, or
+// "expired" when an active one has passed its expiry.
+func (c *Credential) Unusable() string {
+	if c.State == CredentialActive {
+		return string(CredentialExpired)
+	}
+	return string(c.State)
+}
+
 // CredentialStore persists users' credentials.
 type CredentialStore interface {
 	// CreateCredential inserts c. CodeConflict when its user already holds

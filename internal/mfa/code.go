@@ -2,8 +2,6 @@ package mfa
 
 import (
 	"crypto/rand"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"math/big"
 
@@ -41,14 +39,6 @@ func newDigits() string {
 func randIndex(n int) int {
 	i, _ := rand.Int(rand.Reader, big.NewInt(int64(n))) // crypto/rand never fails (Go 1.24+).
 	return int(i.Int64())
-}
-
-// hashCode is the stored form of a short-lived code. It needs no slow hash:
-// a code dies after a few tries and minutes, so its hash is worth nothing
-// once it leaks.
-func hashCode(code string) string {
-	sum := sha256.Sum256([]byte(code))
-	return hex.EncodeToString(sum[:])
 }
 
 // errWrongCode is the one answer for every wrong second factor.

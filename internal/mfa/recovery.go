@@ -2,11 +2,10 @@ package mfa
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"strings"
 
 	"github.com/gatehouse-iam/gatehouse/internal/iam"
+	"github.com/gatehouse-iam/gatehouse/internal/token"
 )
 
 const (
@@ -35,7 +34,7 @@ func (s *Service) NewRecoveryCodes(ctx context.Context, p *iam.Principal) ([]str
 			raw := randomCode()
 			codes[i] = raw[0:4] + "-" + raw[4:8] + "-" + raw[8:12] + "-" + raw[12:16]
 			c := &iam.Credential{ID: newID(), TenantID: p.TenantID, UserID: p.UserID, Type: iam.CredentialRecoveryCode,
-				Name: newID(), State: iam.CredentialActive, Secret: hashRecoveryCode(raw), CreatedAt: now, UpdatedAt: now}
+				Name: newID(), State: iam.CredentialActive, Secret: token.HashOpaque(raw), CreatedAt: now, UpdatedAt: now}
 			if err := tx.PutCredential(ctx, c); err != nil {
 				return err
 			}
@@ -67,11 +66,6 @@ func NormalizeRecoveryCode(field, code string) (string, error) {
 	return norm, nil
 }
 
-func hashRecoveryCode(norm string) string {
-	sum := sha256.Sum256([]byte(norm))
-	return hex.EncodeToString(sum[:])
-}
-
 // UseRecoveryCode spends one of the user's recovery codes, in tx:
 // CodeInvalidCredentials when it is not one of theirs or was used.
 func (s *Service) UseRecoveryCode(ctx context.Context, tx iam.Tx, tenantID, userID, code string) error {
@@ -79,7 +73,7 @@ func (s *Service) UseRecoveryCode(ctx context.Context, tx iam.Tx, tenantID, user
 	if err != nil {
 		return err
 	}
-	err = tx.ConsumeRecoveryCode(ctx, tenantID, userID, hashRecoveryCode(norm))
+	err = tx.ConsumeRecoveryCode(ctx, tenantID, userID, token.HashOpaque(norm))
 	if iam.IsCode(err, iam.CodeNotFound) {
 		return errWrongCode
 	}

@@ -172,7 +172,7 @@ func (s *Service) verify(ctx context.Context, wa *webauthn.WebAuthn, u *iam.User
 			return err
 		}
 		if !c.Usable(now) {
-			return refusal("passkey_" + unusable(c))
+			return refusal("passkey_" + c.Unusable())
 		}
 		held, err := tx.UserCredentials(ctx, u.TenantID, u.ID, iam.CredentialWebAuthn)
 		if err != nil {
@@ -226,12 +226,4 @@ func (s *Service) verify(ctx context.Context, wa *webauthn.WebAuthn, u *iam.User
 		return nil, nil, err
 	}
 	return stored, verified, nil
-}
-
-// unusable names why a credential that is not Usable is not.
-func unusable(c *iam.Credential) string {
-	if c.State == iam.CredentialActive {
-		return string(iam.CredentialExpired)
-	}
-	return string(c.State)
 }

@@ -11,11 +11,11 @@ package secret
 
 import (
 	"crypto/rand"
-	"crypto/sha256"
-	"encoding/hex"
 	"hash/crc32"
 	"math/big"
 	"strings"
+
+	"github.com/gatehouse-iam/gatehouse/internal/token"
 )
 
 // Kind is a kind of secret, named by its prefix.
@@ -66,10 +66,7 @@ func Parse(raw string) (Kind, bool) {
 }
 
 // Hash is the stored form of a secret.
-func Hash(raw string) string {
-	sum := sha256.Sum256([]byte(raw))
-	return hex.EncodeToString(sum[:])
-}
+func Hash(raw string) string { return token.HashOpaque(raw) }
 
 // Display is the part of a secret that may be shown to tell secrets apart:
 // its prefix and the first four random characters.
