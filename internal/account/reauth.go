@@ -35,25 +35,12 @@ type reauthStep struct {
 // reauthHash names a session's step-up: a session has at most one.
 func reauthHash(sessionID string) string { return token.HashOpaque("reauth/" + sessionID) }
 
-// sessionCaller is the signed-in user of ctx with the session the step-up
-// is for; other callers have no session to confirm.
-func sessionCaller(ctx context.Context) (*iam.Principal, error) {
-	p, err := permission.AuthenticatedUser(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if p.SessionID == "" {
-		return nil, iam.Errorf(iam.CodeForbidden, "only a session signed in with a password can be confirmed")
-	}
-	return p, nil
-}
-
 // Reauth confirms the caller with a second factor, or with their password
 // when they have none, and records it on their session, which then may do
 // for StepUpWindow what needs a recent second factor. Wrong answers count
 // against the account's lockout, as at login.
 func (s *Service) Reauth(ctx context.Context, in ReauthInput) error {
-	p, err := sessionCaller(ctx)
+	p, err := permission.SessionUser(ctx)
 	if err != nil {
 		return err
 	}
@@ -188,7 +175,7 @@ func (s *Service) reauthPasskey(ctx context.Context, p *iam.Principal, u *iam.Us
 // that confirm the caller's session with one of their passkeys. Asking
 // again replaces the session's earlier step-up.
 func (s *Service) BeginReauthPasskey(ctx context.Context) (json.RawMessage, error) {
-	p, err := sessionCaller(ctx)
+	p, err := permission.SessionUser(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -203,24 +190,26 @@ func (s *Service) BeginReauthPasskey(ctx context.Context) (json.RawMessage, erro
 	return options, s.replaceReauthStep(ctx, p, reauthStep{WebAuthn: state}, s.now().Add(mfaStepTTL))
 }
 
-// replaceReauthStep stores the session's pending step-up, in place of an
-// earlier one.
+// replaceReauthStep stores the session's pending step-up in place of an
+// earlier one, keeping its count of mailed codes.
 func (s *Service) replaceReauthStep(ctx context.Context, p *iam.Principal, step reauthStep, expires time.Time) error {
 	return s.store.InTx(ctx, func(tx iam.Tx) error {
-		return s.putReauthStep(ctx, tx, p, step, expires)
+		old, prev, err := s.reauthStepOf(ctx, tx, p)
+		if err != nil {
+			return err
+		}
+		step.Mails = prev.Mails
+		return s.putReauthStep(ctx, tx, p, old, step, expires)
 	})
 }
 
-func (s *Service) putReauthStep(ctx context.Context, tx iam.Tx, p *iam.Principal, step reauthStep, expires time.Time) error {
-	old, prev, err := s.reauthStepOf(ctx, tx, p)
-	if err != nil {
-		return err
-	}
+// putReauthStep stores step as the session's pending step-up in tx, in
+// place of old (the session's earlier one, if any).
+func (s *Service) putReauthStep(ctx context.Context, tx iam.Tx, p *iam.Principal, old *iam.MFAChallenge, step reauthStep, expires time.Time) error {
 	if old != nil {
 		if err := tx.DeleteMFAChallenge(ctx, old.TenantID, old.ID); err != nil && !iam.IsCode(err, iam.CodeNotFound) {
 			return err
 		}
-		step.Mails = max(step.Mails, prev.Mails)
 	}
 	state, err := json.Marshal(step)
 	if err != nil {
@@ -286,7 +275,7 @@ func (s *Service) confirmed(ctx context.Context, tx iam.Tx, p *iam.Principal, u 
 // SendReauthCode mails the caller a code to confirm their session with. A
 // new code replaces the session's earlier one.
 func (s *Service) SendReauthCode(ctx context.Context) error {
-	p, err := sessionCaller(ctx)
+	p, err := permission.SessionUser(ctx)
 	if err != nil {
 		return err
 	}
@@ -299,7 +288,7 @@ func (s *Service) SendReauthCode(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		_, prev, err := s.reauthStepOf(ctx, tx, p)
+		old, prev, err := s.reauthStepOf(ctx, tx, p)
 		if err != nil {
 			return err
 		}
@@ -310,7 +299,7 @@ func (s *Service) SendReauthCode(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		if err := s.putReauthStep(ctx, tx, p, reauthStep{EmailCode: ec, Mails: prev.Mails + 1}, ec.ExpiresAt); err != nil {
+		if err := s.putReauthStep(ctx, tx, p, old, reauthStep{EmailCode: ec, Mails: prev.Mails + 1}, ec.ExpiresAt); err != nil {
 			return err
 		}
 		now := s.now()

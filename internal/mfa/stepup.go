@@ -17,15 +17,12 @@ const StepUpWindow = 10 * time.Minute
 // their session passed one within StepUpWindow; otherwise 403
 // mfa_reauth_required naming the methods that refresh it.
 func (s *Service) RequireRecent(ctx context.Context, p *iam.Principal) error {
-	st, err := s.StatusOf(ctx, p.TenantID, p.UserID)
-	if err != nil {
-		return err
-	}
-	if !st.Enabled() {
-		return nil
-	}
 	recent, err := s.recentlyConfirmed(ctx, p)
 	if err != nil || recent {
+		return err
+	}
+	st, err := s.StatusOf(ctx, p.TenantID, p.UserID)
+	if err != nil || !st.Enabled() {
 		return err
 	}
 	return reauthRequired("confirm with a second factor first (POST /api/v1/auth/reauth)", st.Methods())
