@@ -92,7 +92,7 @@ func (s *Service) secondStep(ctx context.Context, st *settings.Settings, u *iam.
 		}
 		return &LoginResult{MFA: &MFAStep{Token: raw, Methods: status.Methods(), ExpiresIn: int(mfaStepTTL.Seconds())}}, nil
 	}
-	required, err := s.mfaRequired(ctx, st, u)
+	required, err := s.factors.Required(ctx, s.store, u.TenantID, u.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -113,15 +113,6 @@ func (s *Service) secondStep(ctx context.Context, st *settings.Settings, u *iam.
 		return nil, err
 	}
 	return &LoginResult{Tokens: t}, nil
-}
-
-// mfaRequired reports whether policy makes u have a second factor: the
-// tenant's, or that of any organization u is a member of.
-func (s *Service) mfaRequired(ctx context.Context, st *settings.Settings, u *iam.User) (bool, error) {
-	if st.MFA.Policy == settings.MFARequired {
-		return true, nil
-	}
-	return s.store.UserInMFAOrganization(ctx, u.TenantID, u.ID)
 }
 
 // newChallenge stores a step for u and audits it, and returns its token.

@@ -67,6 +67,23 @@ func reauthRequired(message string, methods []string) error {
 	return &iam.Error{Code: iam.CodeMFAReauthRequired, Message: message, Details: map[string]any{"methods": methods}}
 }
 
+// Required reports whether policy makes the user have a second factor:
+// the tenant's, or that of any organization they belong to, read through
+// orgs (the store, or a transaction).
+func (s *Service) Required(ctx context.Context, orgs MFAOrganizations, tenantID, userID string) (bool, error) {
+	policy, err := s.settings.For(ctx, tenantID)
+	if err != nil || policy.MFA.Policy == settings.MFARequired {
+		return err == nil, err
+	}
+	return orgs.UserInMFAOrganization(ctx, tenantID, userID)
+}
+
+// MFAOrganizations tells whether a user belongs to an organization that
+// requires a second factor.
+type MFAOrganizations interface {
+	UserInMFAOrganization(ctx context.Context, tenantID, userID string) (bool, error)
+}
+
 // KeepRequiredFactor refuses, in tx, a change that left the user without a
 // second factor when policy (the tenant's, or an organization's of theirs)
 // requires one. Call it after the change, having locked the user's row
@@ -76,15 +93,9 @@ func (s *Service) KeepRequiredFactor(ctx context.Context, tx iam.Tx, tenantID, u
 	if err != nil || st.Enabled() {
 		return err
 	}
-	policy, err := s.settings.For(ctx, tenantID)
+	required, err := s.Required(ctx, tx, tenantID, userID)
 	if err != nil {
 		return err
-	}
-	required := policy.MFA.Policy == settings.MFARequired
-	if !required {
-		if required, err = tx.UserInMFAOrganization(ctx, tenantID, userID); err != nil {
-			return err
-		}
 	}
 	if required {
 		return iam.Errorf(iam.CodeStateConflict, "policy requires a second factor: turn another on before this one off")

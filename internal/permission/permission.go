@@ -211,12 +211,21 @@ type AdminRoles interface {
 // that users.write never reaches an admin.
 func GuardAdminTarget(ctx context.Context, store AdminRoles, p *iam.Principal, userID string) error {
 	held, err := store.UserAdminRoles(ctx, p.TenantID, userID)
-	if err != nil || len(held) == 0 {
+	if err != nil {
 		return err
 	}
+	return GuardHeld(p, held, "this user is an admin; changing them needs admins.manage")
+}
+
+// GuardHeld lets p change what holds the admin roles held only if p holds
+// admins.manage and every permission of those roles; refused says why
+// without it. Nothing is guarded when held is empty.
+func GuardHeld(p *iam.Principal, held []iam.AdminRole, refused string) error {
+	if len(held) == 0 {
+		return nil
+	}
 	if !Allowed(p.Permissions, AdminsManage) {
-		return &iam.Error{Code: iam.CodeForbidden, Message: "this user is an admin; changing them needs admins.manage",
-			Details: map[string]any{"permission": AdminsManage}}
+		return &iam.Error{Code: iam.CodeForbidden, Message: refused, Details: map[string]any{"permission": AdminsManage}}
 	}
 	var perms []string
 	for _, r := range held {

@@ -269,19 +269,8 @@ func lockedAccount(ctx context.Context, tx iam.Tx, p *iam.Principal, id string, 
 // account more than they hold.
 func GuardAccount(ctx context.Context, store iam.ServiceAccountAccessStore, p *iam.Principal, accountID string) error {
 	held, err := store.ServiceAccountAdminRoles(ctx, p.TenantID, accountID)
-	if err != nil || len(held) == 0 {
+	if err != nil {
 		return err
 	}
-	if !permission.Allowed(p.Permissions, permission.AdminsManage) {
-		return &iam.Error{Code: iam.CodeForbidden, Message: "this service account holds admin roles; changing it needs admins.manage",
-			Details: map[string]any{"permission": permission.AdminsManage}}
-	}
-	var perms []string
-	for _, r := range held {
-		perms = append(perms, r.Permissions...)
-	}
-	if !permission.CoversAll(p.Permissions, perms) {
-		return iam.Errorf(iam.CodeForbidden, "you cannot grant, change or remove permissions you do not hold")
-	}
-	return nil
+	return permission.GuardHeld(p, held, "this service account holds admin roles; changing it needs admins.manage")
 }
