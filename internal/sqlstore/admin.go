@@ -101,11 +101,17 @@ func (q *queries) DeleteAdminRole(ctx context.Context, tenantID, id string) erro
 	return affected(res, err, "admin role")
 }
 
-// bumpHolders moves the version of every user holding the admin role: an
-// admin is the user with the roles it holds, so its ETag changes with them.
+// bumpHolders moves the version of every user and service account holding
+// the admin role: each is shown with the roles it holds, so its ETag changes
+// with them.
 func (q *queries) bumpHolders(ctx context.Context, tenantID, roleID string) error {
 	_, err := q.w.ExecContext(ctx, `UPDATE users SET version = version + 1 WHERE tenant_id = $1
 		AND id IN (SELECT user_id FROM user_admin_roles WHERE tenant_id = $1 AND role_id = $2)`, tenantID, roleID)
+	if err != nil {
+		return storeErr(err, "admin role holders", nil)
+	}
+	_, err = q.w.ExecContext(ctx, `UPDATE service_accounts SET version = version + 1 WHERE tenant_id = $1
+		AND id IN (SELECT service_account_id FROM service_account_admin_roles WHERE tenant_id = $1 AND role_id = $2)`, tenantID, roleID)
 	return storeErr(err, "admin role holders", nil)
 }
 

@@ -9,6 +9,7 @@ import (
 )
 
 var serviceAccountAccessTests = []test{
+	{"AdminRoleChangesMoveVersion", testServiceAccountAdminRoleChangesMoveVersion},
 	{"Roles", testAccountRoles},
 	{"Members", testAccountMembers},
 	{"AdminRoles", testAccountAdminRoles},
@@ -189,5 +190,36 @@ func testAccountAccessDeleteAccount(t *testing.T, s iam.Store) {
 	must(t, err, "ServiceAccountGrants")
 	if len(roles)+len(ms)+len(admins)+len(grants) != 0 {
 		t.Errorf("after deletion: roles %v, memberships %v, admin roles %v, grants %v; want none", roles, ms, admins, grants)
+	}
+}
+
+// testServiceAccountAdminRoleChangesMoveVersion: a service account is shown
+// with the admin roles it holds, so changing or deleting one of them moves
+// its version (its ETag), as it does a user's.
+func testServiceAccountAdminRoleChangesMoveVersion(t *testing.T, s iam.Store) {
+	ctx := t.Context()
+	tn := createTenant(t, s)
+	r := createRole(t, s, tn.ID, "Readers", "users.read")
+	held := createServiceAccount(t, s, tn.ID, "held")
+	other := createServiceAccount(t, s, tn.ID, "other")
+	must(t, s.SetServiceAccountAdminRoles(ctx, tn.ID, held.ID, []string{r.ID}), "SetServiceAccountAdminRoles")
+	version := func(id string) int64 {
+		t.Helper()
+		a, err := s.GetServiceAccount(ctx, tn.ID, id)
+		must(t, err, "GetServiceAccount")
+		return a.Version
+	}
+	before, otherBefore := version(held.ID), version(other.ID)
+	r.Name = "Auditors"
+	must(t, s.UpdateAdminRole(ctx, r), "UpdateAdminRole")
+	if got := version(held.ID); got != before+1 {
+		t.Errorf("version after the held role changed = %d, want %d", got, before+1)
+	}
+	must(t, s.DeleteAdminRole(ctx, tn.ID, r.ID), "DeleteAdminRole")
+	if got := version(held.ID); got != before+2 {
+		t.Errorf("version after the held role was deleted = %d, want %d", got, before+2)
+	}
+	if got := version(other.ID); got != otherBefore {
+		t.Errorf("the version of an account holding no role moved to %d from %d", got, otherBefore)
 	}
 }
