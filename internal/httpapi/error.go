@@ -40,6 +40,10 @@ var classStatus = map[iam.Class]int{
 	iam.ClassPreconditionFailed: http.StatusPreconditionFailed,
 }
 
+// StatusOf is the HTTP status of a class of errors, for every surface that
+// answers with the REST API's statuses.
+func StatusOf(c iam.Class) int { return classStatus[c] }
+
 // fromError turns any error into the body and status the client sees. Causes
 // are recorded in ctx for the request log and never shown.
 func fromError(ctx context.Context, err error) *ErrorBody {

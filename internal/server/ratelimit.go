@@ -84,9 +84,14 @@ func (l *ipLimiter) sweep(now time.Time) {
 }
 
 // limited are the paths whose POSTs are limited: the public auth endpoints
-// and the ones that check the caller's password.
+// and pages, and the ones that check the caller's password.
 func limited(path string) bool {
-	return strings.HasPrefix(path, "/api/v1/auth/") || path == "/api/v1/me/password" || path == "/api/v1/me/email"
+	switch path {
+	case "/api/v1/me/password", "/api/v1/me/email",
+		"/login", "/signup", "/forgot", "/reset-password", "/verify-email", "/account/password", "/account/email":
+		return true
+	}
+	return strings.HasPrefix(path, "/api/v1/auth/") || strings.HasPrefix(path, "/login/")
 }
 
 // bucketKey is the client a bucket belongs to: the IPv4 address, or the /64

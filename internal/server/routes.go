@@ -14,15 +14,16 @@ import (
 	"github.com/gatehouse-iam/gatehouse/internal/iam"
 	"github.com/gatehouse-iam/gatehouse/internal/nevisidm"
 	"github.com/gatehouse-iam/gatehouse/internal/oauth"
+	"github.com/gatehouse-iam/gatehouse/internal/pages"
 )
 
 // muxes hold the routes of each surface of the HTTP interface.
 type muxes struct {
-	rest, oauth, nevis, f5, ops *http.ServeMux
+	rest, oauth, nevis, f5, pages, ops *http.ServeMux
 }
 
 func newMuxes() muxes {
-	return muxes{rest: http.NewServeMux(), oauth: http.NewServeMux(), nevis: http.NewServeMux(), f5: http.NewServeMux(), ops: http.NewServeMux()}
+	return muxes{rest: http.NewServeMux(), oauth: http.NewServeMux(), nevis: http.NewServeMux(), f5: http.NewServeMux(), pages: http.NewServeMux(), ops: http.NewServeMux()}
 }
 
 // surface is one part of the HTTP interface: its routes, the middleware they
@@ -54,10 +55,13 @@ func (sf surface) handler(m *metrics) http.Handler {
 //     named by the path's client and bearer authentication in it.
 //   - F5 XC (/api/web/namespaces/): F5 Distributed Cloud's error shape;
 //     tenant, rate limit and bearer (or APIToken) authentication, required.
+//   - HTML pages (/login, /signup, /account and the pages mails link to):
+//     an HTML error page; security headers on every answer; tenant, rate
+//     limit, cross-origin refusal and the browser session.
 //   - operations (/healthz, /readyz, /version, /metrics, the API docs) and
 //     unknown paths: the REST error shape, whatever the host.
 //
-// SCIM (/scim/v2, RFC 7644 §3.12 errors), the HTML pages and the other
+// SCIM (/scim/v2, RFC 7644 §3.12 errors) and the other
 // seed-compatible paths join here as surfaces of their own when they are
 // served, each with its own mux, writer and middleware list.
 func (s *Server) surfaces(m *metrics, tenants *tenantResolver, limiter *ipLimiter) http.Handler {
@@ -67,6 +71,8 @@ func (s *Server) surfaces(m *metrics, tenants *tenantResolver, limiter *ipLimite
 	nevis := surface{mux: s.mux.nevis, write: nevisidm.WriteError, middleware: []middleware{s.nevisClient}}.handler(m)
 	f5 := surface{mux: s.mux.f5, write: f5xc.WriteError,
 		middleware: []middleware{tenants.middleware, limiter.middleware, s.requireToken}}.handler(m)
+	html := pages.Headers(surface{mux: s.mux.pages, write: s.pages.WriteError,
+		middleware: []middleware{tenants.middleware, limiter.middleware, s.crossOrigin}}.handler(m))
 	ops := surface{mux: s.mux.ops, write: httpapi.WriteError}.handler(m)
 	top := http.NewServeMux()
 	top.Handle("/api/", rest)
@@ -76,6 +82,10 @@ func (s *Server) surfaces(m *metrics, tenants *tenantResolver, limiter *ipLimite
 	top.Handle("/.well-known/", oauth2)
 	top.Handle(nevisidm.Prefix, nevis)
 	top.Handle(f5xc.Prefix, f5)
+	for _, prefix := range pages.Prefixes {
+		top.Handle(prefix, html)
+	}
+	top.Handle("GET /{$}", html)
 	top.Handle("/", ops)
 	return s.logRequests(top)
 }
@@ -86,6 +96,7 @@ func (s *Server) routes(m *metrics, now func() time.Time) {
 	oauth.Routes(s.mux.oauth, s.keys)
 	nevisidm.Routes(s.mux.nevis, s.credentials)
 	f5xc.Routes(s.mux.f5, s.apiCredentials, s.scimTokens, now)
+	s.pages.Routes(s.mux.pages)
 	s.mux.rest.HandleFunc("/", notFound(httpapi.WriteError))
 
 	ops := s.mux.ops
@@ -111,6 +122,12 @@ func (s *Server) routes(m *metrics, now func() time.Time) {
 	})
 	ops.Handle("GET /docs/", http.StripPrefix("/docs/", http.FileServerFS(docsFS())))
 	ops.HandleFunc("/", notFound(httpapi.WriteError))
+}
+
+// crossOrigin refuses forms posted from other origins, answering with the
+// pages' own error page.
+func (s *Server) crossOrigin(next http.Handler, _ errorWriter) http.Handler {
+	return s.pages.CrossOrigin(next)
 }
 
 func notFound(write errorWriter) http.HandlerFunc {

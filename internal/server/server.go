@@ -30,6 +30,7 @@ import (
 	"github.com/gatehouse-iam/gatehouse/internal/iam"
 	"github.com/gatehouse-iam/gatehouse/internal/mail"
 	"github.com/gatehouse-iam/gatehouse/internal/mfa"
+	"github.com/gatehouse-iam/gatehouse/internal/pages"
 	"github.com/gatehouse-iam/gatehouse/internal/passkey"
 	"github.com/gatehouse-iam/gatehouse/internal/password"
 	"github.com/gatehouse-iam/gatehouse/internal/pat"
@@ -62,6 +63,7 @@ type Server struct {
 	apiCredentials  *apicredential.Service
 	scimTokens      *scimtoken.Service
 	serviceAccounts *serviceaccount.Service
+	pages           *pages.Pages
 	authn           *authn.Chain
 	// opaque are the bearer chain's verifiers of opaque secrets.
 	opaque  map[string]authn.Authenticator
@@ -221,6 +223,10 @@ func wire(ctx context.Context, opts Options, store *sqlstore.Store) (*Server, er
 			return access.MayReadMail(ctx, store, p, m)
 		}),
 		Passkeys: passkeys, PATs: pats, SCIMTokens: s.scimTokens, ServiceAccounts: accounts, Logins: metrics, BaseURL: baseURLs.Of})
+	if s.pages, err = pages.New(pages.Deps{Account: acc, MFA: factors, Passkeys: passkeys, PATs: pats, Settings: st,
+		Audit: store, BaseURL: baseURLs.Of, Now: now}); err != nil {
+		return nil, err
+	}
 	limiter := newIPLimiter(cfg.AuthRatePerSecond, cfg.AuthRateBurst, store, now)
 	s.routes(metrics, now)
 	metrics.watchHasher(hasher)

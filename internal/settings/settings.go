@@ -5,8 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"net/url"
+	"regexp"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/gatehouse-iam/gatehouse/internal/password"
 )
@@ -51,6 +55,7 @@ type Settings struct {
 	Tokens   Tokens   `json:"tokens"`
 	Mail     Mail     `json:"mail"`
 	MFA      MFA      `json:"mfa"`
+	Branding Branding `json:"branding"`
 	// Version is the stored document's version: 0 before the first change,
 	// one more with each. The REST API shows it as the ETag.
 	Version int64 `json:"-"`
@@ -65,6 +70,13 @@ const (
 // MFA is whether users must have a second factor.
 type MFA struct {
 	Policy string `json:"policy" enum:"optional,required" doc:"optional, or required: a user without a second factor who signs in may only enrol one"`
+}
+
+// Branding is how the hosted pages show the tenant.
+type Branding struct {
+	DisplayName string `json:"display_name" maxLength:"100" doc:"Name shown on the hosted pages; empty shows the tenant's name"`
+	LogoURL     string `json:"logo_url" maxLength:"2048" doc:"https URL of a logo shown on the hosted pages; empty shows none"`
+	AccentColor string `json:"accent_color" doc:"Colour of buttons and links on the hosted pages, #rrggbb; empty keeps the default"`
 }
 
 // Signup is who may register.
@@ -195,6 +207,9 @@ func (s *Settings) validate(checkTemplate func(kind string, t MailTemplate) erro
 	if l := s.Tokens.MaxPATLifetime.Std(); l < time.Hour || l > 10*365*24*time.Hour {
 		p["tokens.max_pat_lifetime"] = "must be between 1h and 87600h"
 	}
+	for field, problem := range s.Branding.problems() {
+		p["branding."+field] = problem
+	}
 	for kind, t := range s.Mail.Templates {
 		if err := checkTemplate(kind, t); err != nil {
 			p["mail.templates."+kind] = err.Error()
@@ -202,3 +217,25 @@ func (s *Settings) validate(checkTemplate func(kind string, t MailTemplate) erro
 	}
 	return p
 }
+
+// problems checks what the pages will show: a logo from an https URL (the
+// pages' Content-Security-Policy admits no other) and a plain hex colour.
+func (b *Branding) problems() map[string]string {
+	p := map[string]string{}
+	b.DisplayName = strings.TrimSpace(b.DisplayName)
+	if utf8.RuneCountInString(b.DisplayName) > 100 || strings.IndexFunc(b.DisplayName, unicode.IsControl) >= 0 {
+		p["display_name"] = "must be at most 100 characters, without control characters"
+	}
+	if b.LogoURL != "" {
+		u, err := url.Parse(b.LogoURL)
+		if err != nil || u.Scheme != "https" || u.Host == "" || u.User != nil || len(b.LogoURL) > 2048 {
+			p["logo_url"] = "must be an https URL of at most 2048 characters"
+		}
+	}
+	if b.AccentColor != "" && !accentColor.MatchString(b.AccentColor) {
+		p["accent_color"] = "must be a colour such as #1a5fb4"
+	}
+	return p
+}
+
+var accentColor = regexp.MustCompile(`^#[0-9a-fA-F]{6}$`)

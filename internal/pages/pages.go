@@ -1,0 +1,129 @@
+package pages
+
+import (
+	"context"
+	"embed"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gatehouse-iam/gatehouse/internal/account"
+	"github.com/gatehouse-iam/gatehouse/internal/iam"
+	"github.com/gatehouse-iam/gatehouse/internal/mfa"
+	"github.com/gatehouse-iam/gatehouse/internal/passkey"
+	"github.com/gatehouse-iam/gatehouse/internal/pat"
+	"github.com/gatehouse-iam/gatehouse/internal/settings"
+)
+
+//go:embed templates assets messages
+var files embed.FS
+
+// Auditor records the security-relevant refusals of this surface.
+type Auditor interface {
+	AppendAudit(ctx context.Context, e *iam.AuditEvent) error
+}
+
+// Deps are the services the pages call: the same ones as the REST API.
+type Deps struct {
+	Account  *account.Service
+	MFA      *mfa.Service
+	Passkeys *passkey.Service
+	PATs     *pat.Service
+	Settings *settings.Service
+	Audit    Auditor
+	// BaseURL is a tenant's public base URL; an https one makes every
+	// cookie Secure and __Host- prefixed.
+	BaseURL func(*iam.Tenant) string
+	Now     func() time.Time
+}
+
+// Pages serves the hosted pages.
+type Pages struct {
+	Deps
+	templates map[string]*template.Template
+	catalog   catalog
+}
+
+// New parses the embedded templates and message catalog.
+func New(d Deps) (*Pages, error) {
+	cat, err := loadCatalog(files)
+	if err != nil {
+		return nil, err
+	}
+	tmpl, err := parseTemplates(files)
+	if err != nil {
+		return nil, err
+	}
+	return &Pages{Deps: d, templates: tmpl, catalog: cat}, nil
+}
+
+// Prefixes are the paths the pages own, for the server's router.
+var Prefixes = []string{
+	"/login", "/login/", "/signup", "/forgot", "/reset-password", "/verify-email", "/confirm-email",
+	"/logout", "/account", "/account/", "/assets/",
+}
+
+// Routes registers every page on mux. Handlers of forms answer POST;
+// everything else is GET.
+func (p *Pages) Routes(mux *http.ServeMux) {
+	assets, _ := fs.Sub(files, "assets")
+	mux.Handle("GET /assets/theme.css", http.HandlerFunc(p.theme))
+	mux.Handle("GET /assets/", http.StripPrefix("/assets/", cacheAssets(http.FileServerFS(assets))))
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/account", http.StatusSeeOther)
+	})
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		p.WriteError(w, r, iam.Errorf(iam.CodeNotFound, "no such page"))
+	})
+}
+
+// cacheAssets lets browsers keep the embedded files for a day: they change
+// only with the binary.
+func cacheAssets(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "public, max-age=86400")
+		next.ServeHTTP(w, r)
+	})
+}
+
+// contentSecurityPolicy admits no inline script or style: the pages' only
+// script and stylesheets are files of this origin; logos may come from any
+// https origin (branding.logo_url), QR codes are data: images.
+const contentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: https:; " +
+	"connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+
+// Headers sets the headers every answer of this surface carries. Pages
+// are never cached: they hold CSRF tokens, and some show secrets once; links
+// carry tokens, so no page sends a Referer.
+func Headers(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", contentSecurityPolicy)
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		h.Set("Cache-Control", "no-store")
+		next.ServeHTTP(w, r)
+	})
+}
+
+// CrossOrigin refuses a form posted from another origin, as browsers tell
+// with Sec-Fetch-Site and Origin, before any handler reads it; the CSRF
+// token then covers browsers that send neither.
+func (p *Pages) CrossOrigin(next http.Handler) http.Handler {
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p.auditRefusal(r, "cross_origin")
+		p.WriteError(w, r, errCSRF)
+	}))
+	return cop.Handler(next)
+}
+
+// secure reports whether the request's tenant is served over https.
+func (p *Pages) secure(r *http.Request) bool {
+	t := iam.TenantFrom(r.Context())
+	return t != nil && strings.HasPrefix(p.BaseURL(t), "https://")
+}

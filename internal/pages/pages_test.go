@@ -1,0 +1,92 @@
+package pages
+
+import (
+	"io/fs"
+	"regexp"
+	"slices"
+	"testing"
+)
+
+func TestCatalogComplete(t *testing.T) {
+	cat, err := loadCatalog(files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := func(lang string) []string {
+		var out []string
+		for k, v := range cat[lang] {
+			if v == "" {
+				t.Errorf("%s: %q is empty", lang, k)
+			}
+			out = append(out, k)
+		}
+		slices.Sort(out)
+		return out
+	}
+	en := keys("en")
+	for _, tag := range languages[1:] {
+		other := keys(tag.String())
+		for _, k := range en {
+			if _, ok := cat[tag.String()][k]; !ok {
+				t.Errorf("%s lacks %q", tag, k)
+			}
+		}
+		for _, k := range other {
+			if _, ok := cat["en"][k]; !ok {
+				t.Errorf("%s has %q, which en lacks", tag, k)
+			}
+		}
+	}
+	// Every key a template names literally is in the catalog.
+	literal := regexp.MustCompile(`\.T "([^"]+)"|"([a-z_]+\.[a-z_.]+)"`)
+	tmpl, _ := fs.Glob(files, "templates/*.html")
+	for _, f := range tmpl {
+		b, _ := fs.ReadFile(files, f)
+		for _, m := range literal.FindAllStringSubmatch(string(b), -1) {
+			k := m[1] + m[2]
+			if _, ok := cat["en"][k]; !ok {
+				t.Errorf("%s names %q, which the catalog lacks", f, k)
+			}
+		}
+	}
+}
+
+func TestTemplatesParse(t *testing.T) {
+	if _, err := New(Deps{}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestSafeReturn(t *testing.T) {
+	for raw, want := range map[string]string{
+		"/account":                "/account",
+		"/account?tab=sessions#x": "/account?tab=sessions#x",
+		"":                        "/f",
+		"//evil.example":          "/f",
+		"/\\evil.example":         "/f",
+		"/\t/evil.example":        "/f",
+		"https://evil.example/":   "/f",
+		"javascript:alert(1)":     "/f",
+		"evil.example":            "/f",
+		"/%0a/evil":               "/%0a/evil",
+		"/account\n":              "/f",
+		"http:/evil.example":      "/f",
+		"/ok/../../x":             "/ok/../../x",
+	} {
+		if got := safeReturn(raw, "/f"); got != want {
+			t.Errorf("safeReturn(%q) = %q, want %q", raw, got, want)
+		}
+	}
+}
+
+func TestContrast(t *testing.T) {
+	if c := contrast("#000000", "#ffffff"); c < 20.9 || c > 21.1 {
+		t.Errorf("black on white = %v, want 21", c)
+	}
+	if contrast(defaultAccent, "#ffffff") < 4.5 {
+		t.Errorf("the default accent must read on white")
+	}
+	if contrast("#ffff00", "#ffffff") >= 4.5 {
+		t.Errorf("yellow must not pass on white")
+	}
+}

@@ -1,0 +1,233 @@
+package pages
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"path"
+	"sort"
+	"strings"
+
+	"github.com/gatehouse-iam/gatehouse/internal/httpapi"
+	"github.com/gatehouse-iam/gatehouse/internal/iam"
+)
+
+// parseTemplates builds one template set per page: the layout and shared
+// parts, and the page's own file, which defines "content".
+func parseTemplates(fsys fs.FS) (map[string]*template.Template, error) {
+	pagesFiles, err := fs.Glob(fsys, "templates/*.html")
+	if err != nil {
+		return nil, err
+	}
+	shared := []string{"templates/layout.html", "templates/parts.html"}
+	out := map[string]*template.Template{}
+	for _, f := range pagesFiles {
+		if f == shared[0] || f == shared[1] {
+			continue
+		}
+		name := strings.TrimSuffix(path.Base(f), ".html")
+		t, err := template.New(name).Funcs(funcs).ParseFS(fsys, append(shared, f)...)
+		if err != nil {
+			return nil, fmt.Errorf("template %s: %w", name, err)
+		}
+		out[name] = t
+	}
+	return out, nil
+}
+
+// funcs are the helpers every template may call.
+var funcs = template.FuncMap{
+	// field builds the arguments of the "field" template.
+	"field": func(v *view, name, typ, label, autocomplete string) fieldArgs {
+		return fieldArgs{V: v, Name: name, Type: typ, Label: label, Autocomplete: autocomplete}
+	},
+}
+
+// fieldArgs are one form control with its label and error.
+type fieldArgs struct {
+	V                               *view
+	Name, Type, Label, Autocomplete string
+}
+
+// Value is what the visitor typed, shown again; never a password.
+func (f fieldArgs) Value() string {
+	if f.Type == "password" || f.V.Form == nil {
+		return ""
+	}
+	return f.V.Form.Get(f.Name)
+}
+
+// Error is the field's error, translated.
+func (f fieldArgs) Error() string { return f.V.Errors[f.Name] }
+
+// First reports whether the field holds the page's first error, which
+// takes the focus.
+func (f fieldArgs) First() bool { return f.V.firstError == f.Name }
+
+// brand is how the tenant shows on its pages.
+type brand struct {
+	Name    string
+	LogoURL string
+}
+
+// view is what every page template gets.
+type view struct {
+	L     *locale
+	Brand brand
+	// Title is the message key of the page's title.
+	Title string
+	CSRF  string
+	// User is the signed-in user, nil for a visitor.
+	User *iam.User
+	// Alert is an error about the whole form, Notice a success; both
+	// translated.
+	Alert, Notice string
+	// Errors are the translated errors of fields, by field name.
+	Errors     map[string]string
+	firstError string
+	// Form is what was posted, shown again when the page has errors.
+	Form   url.Values
+	Langs  []langLink
+	Status int
+	// Data is the page's own.
+	Data any
+}
+
+// setErrors records field errors; fields lists the form's fields in
+// order, so that the first error in the form takes the focus.
+func (v *view) setErrors(errs map[string]string, fields ...string) {
+	v.Errors = errs
+	v.firstError = ""
+	for _, f := range fields {
+		if _, ok := errs[f]; ok {
+			v.firstError = f
+			return
+		}
+	}
+	names := make([]string, 0, len(errs))
+	for n := range errs {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	if len(names) > 0 {
+		v.firstError = names[0]
+	}
+}
+
+// newView starts the view of a page: the tenant's look, the visitor's
+// language and the CSRF token every form carries.
+func (p *Pages) newView(w http.ResponseWriter, r *http.Request, title string) *view {
+	l := p.locale(w, r)
+	v := &view{L: l, Title: title, Brand: p.brand(r), Langs: p.langLinks(r, l.Lang), Status: http.StatusOK}
+	if pr := iam.PrincipalFrom(r.Context()); pr != nil {
+		v.User = pr.User
+	}
+	v.CSRF = p.csrfToken(w, r)
+	return v
+}
+
+// brand reads the tenant's branding settings; a tenant that set none shows
+// its name.
+func (p *Pages) brand(r *http.Request) brand {
+	t := iam.TenantFrom(r.Context())
+	if t == nil {
+		return brand{Name: "Gatehouse"}
+	}
+	b := brand{Name: t.Name}
+	if st, err := p.Settings.For(r.Context(), t.ID); err == nil {
+		if st.Branding.DisplayName != "" {
+			b.Name = st.Branding.DisplayName
+		}
+		b.LogoURL = st.Branding.LogoURL
+	}
+	return b
+}
+
+// render writes the page, or the error page if it cannot be rendered.
+// Rendering into a buffer first means a template error never leaves half
+// a page.
+func (p *Pages) render(w http.ResponseWriter, r *http.Request, name string, v *view) {
+	t, ok := p.templates[name]
+	if !ok {
+		p.WriteError(w, r, iam.Internal(fmt.Errorf("no template %q", name)))
+		return
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {
+		p.WriteError(w, r, iam.Internal(err))
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(v.Status)
+	_, _ = buf.WriteTo(w)
+}
+
+// statusOf is the HTTP status of a service error, as the REST API answers.
+func statusOf(err error) int { return httpapi.StatusOf(codeOf(err).Class()) }
+
+// codeOf is the service error's code, internal for anything else.
+func codeOf(err error) iam.Code {
+	var e *iam.Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return iam.CodeInternal
+}
+
+// fieldProblems are the fields a validation error names.
+func fieldProblems(err error) map[string]string {
+	var e *iam.Error
+	if !errors.As(err, &e) || e.Details == nil {
+		return nil
+	}
+	switch f := e.Details["fields"].(type) {
+	case map[string]string:
+		return f
+	case map[string]any:
+		out := make(map[string]string, len(f))
+		for k, v := range f {
+			out[k] = fmt.Sprint(v)
+		}
+		return out
+	}
+	return nil
+}
+
+// errorText is the translated message of a service error: a text of the
+// catalog by the error's code, or by its class when the code has none.
+func (l *locale) errorText(err error) string {
+	if errors.Is(err, errCSRF) {
+		return l.T("error.csrf")
+	}
+	code := codeOf(err)
+	if _, ok := l.fallback["error."+string(code)]; ok {
+		return l.T("error." + string(code))
+	}
+	return l.T(classKey(code.Class()))
+}
+
+func classKey(c iam.Class) string {
+	switch c {
+	case iam.ClassInvalid:
+		return "error.class.invalid"
+	case iam.ClassUnauthenticated:
+		return "error.class.unauthenticated"
+	case iam.ClassForbidden:
+		return "error.class.forbidden"
+	case iam.ClassNotFound:
+		return "error.class.not_found"
+	case iam.ClassConflict, iam.ClassStateConflict:
+		return "error.class.conflict"
+	case iam.ClassRateLimited:
+		return "error.class.rate_limited"
+	case iam.ClassUnavailable:
+		return "error.class.unavailable"
+	case iam.ClassTooLarge:
+		return "error.class.too_large"
+	}
+	return "error.class.internal"
+}
