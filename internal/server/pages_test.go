@@ -1,0 +1,60 @@
+package server_test
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+)
+
+func TestPagesHeadersAndErrors(t *testing.T) {
+	h := newHarness(t, nil)
+	b := h.browser()
+	p := b.get("/account/nothing-here").want(t, http.StatusNotFound)
+	if ct := p.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/html") {
+		t.Fatalf("a missing page answers %q, want HTML", ct)
+	}
+	csp := p.Header.Get("Content-Security-Policy")
+	for _, want := range []string{"script-src 'self'", "frame-ancestors 'none'", "default-src 'none'"} {
+		if !strings.Contains(csp, want) {
+			t.Errorf("CSP %q lacks %q", csp, want)
+		}
+	}
+	if strings.Contains(csp, "unsafe-inline") {
+		t.Errorf("CSP admits inline code: %q", csp)
+	}
+	for k, want := range map[string]string{"Referrer-Policy": "no-referrer", "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"} {
+		if got := p.Header.Get(k); got != want {
+			t.Errorf("%s = %q, want %q", k, got, want)
+		}
+	}
+	if !strings.Contains(p.text(), "Page not found") {
+		t.Errorf("404 page: %s", p.text())
+	}
+	de := b.get("/account/nothing-here?lang=de").want(t, http.StatusNotFound)
+	if !strings.Contains(de.text(), "Seite nicht gefunden") {
+		t.Errorf("the German 404 page reads: %s", de.text())
+	}
+	if !strings.Contains(b.get("/account/nothing-here").text(), "Seite nicht gefunden") {
+		t.Errorf("the language switch is not remembered")
+	}
+}
+
+func TestPagesRefuseCrossOriginForms(t *testing.T) {
+	h := newHarness(t, nil)
+	b := h.browser()
+	b.get("/account/x")
+	form := url.Values{"csrf": {b.cookie("gatehouse-csrf")}}
+	p := b.postRaw("/logout", form, map[string]string{"Sec-Fetch-Site": "cross-site", "Origin": "https://evil.example"}).want(t, http.StatusForbidden)
+	if !strings.Contains(p.text(), "expired or was sent from another page") {
+		t.Errorf("the refusal reads: %s", p.text())
+	}
+	admin := h.admin()
+	found := false
+	for _, e := range h.auditEvents(admin, "action=pages.form_refused") {
+		found = found || e["action"] == "pages.form_refused"
+	}
+	if !found {
+		t.Error("the refused form is not audited")
+	}
+}
