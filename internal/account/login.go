@@ -17,6 +17,16 @@ type LoginInput struct {
 	Email        string
 	Password     string
 	KeepLoggedIn bool
+	// Browser opens a browser session instead of API tokens.
+	Browser bool
+}
+
+// sessionOptions is how a sign-in wants its session: kept for the tenant's
+// remember-me period instead of an idle timeout, and carried by a
+// browser's cookie instead of API tokens.
+type sessionOptions struct {
+	keep    bool
+	browser bool
 }
 
 var errInvalidCredentials = iam.Errorf(iam.CodeInvalidCredentials, "the email or password is wrong")
@@ -74,7 +84,7 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (*LoginResult, error
 		}
 		return nil, iam.Errorf(iam.CodeEmailNotVerified, "verify your email address before signing in")
 	}
-	return s.secondStep(ctx, st, u, email, pw.ID, in.KeepLoggedIn)
+	return s.secondStep(ctx, st, u, email, pw.ID, sessionOptions{keep: in.KeepLoggedIn, browser: in.Browser})
 }
 
 // verifyPassword checks pw against the user's password credential, which is
@@ -181,36 +191,47 @@ func failureEvent(ctx context.Context, now time.Time, tenantID, userID, email, r
 }
 
 // openSession opens a session of u as startSession does, in a transaction
-// of its own, and answers its tokens.
-func (s *Service) openSession(ctx context.Context, st *settings.Settings, u *iam.User, email, credentialID string, keep bool, amr []string) (*Tokens, error) {
+// of its own, and answers it.
+func (s *Service) openSession(ctx context.Context, st *settings.Settings, u *iam.User, email, credentialID string, opts sessionOptions, amr []string) (*Tokens, error) {
 	var (
-		sess    *iam.Session
-		refresh string
+		sess *iam.Session
+		raw  string
 	)
 	err := s.store.InTx(ctx, func(tx iam.Tx) error {
 		var err error
-		sess, refresh, err = s.startSession(ctx, tx, st, u, email, credentialID, keep, amr)
+		sess, raw, err = s.startSession(ctx, tx, st, u, email, credentialID, opts, amr)
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	return s.tokens(ctx, st, sess, refresh)
+	return s.answer(ctx, st, sess, raw)
 }
 
 // startSession clears the failed logins of email, records the use of the
 // credential that signed in, and opens a session of u with its audit event,
-// in tx. A session whose amr holds "mfa" passed its second factor now.
-func (s *Service) startSession(ctx context.Context, tx iam.Tx, st *settings.Settings, u *iam.User, email, credentialID string, keep bool, amr []string) (*iam.Session, string, error) {
+// in tx. A session whose amr holds "mfa" passed its second factor now. It
+// returns the session's secret, shown once: a browser's cookie secret, or
+// the refresh token of a session of API tokens.
+func (s *Service) startSession(ctx context.Context, tx iam.Tx, st *settings.Settings, u *iam.User, email, credentialID string, opts sessionOptions, amr []string) (*iam.Session, string, error) {
 	now := s.now()
 	meta := iam.RequestMetaFrom(ctx)
 	sess := &iam.Session{ID: newID(), TenantID: u.TenantID, UserID: u.ID, CreatedAt: now, LastSeenAt: now,
-		IP: meta.IP, UserAgent: meta.UserAgent, KeepLoggedIn: keep, AMR: amr}
+		IP: meta.IP, UserAgent: meta.UserAgent, KeepLoggedIn: opts.keep, AMR: amr}
 	if slices.Contains(amr, amrMFA) {
 		sess.MFAAt = &now
 	}
-	sess.ExpiresAt = expiry(st, sess.CreatedAt, now, keep)
-	refresh, rt := s.newRefreshToken(sess, now)
+	sess.ExpiresAt = expiry(st, sess.CreatedAt, now, opts.keep)
+	var (
+		raw string
+		rt  *iam.RefreshToken
+	)
+	if opts.browser {
+		raw = secret.New(secret.BrowserSession)
+		sess.BrowserHash = secret.Hash(raw)
+	} else {
+		raw, rt = s.newRefreshToken(sess, now)
+	}
 	if err := tx.ClearLoginFailures(ctx, u.TenantID, email); err != nil {
 		return nil, "", err
 	}
@@ -220,16 +241,28 @@ func (s *Service) startSession(ctx context.Context, tx iam.Tx, st *settings.Sett
 	if err := tx.CreateSession(ctx, sess); err != nil {
 		return nil, "", err
 	}
-	if err := tx.CreateRefreshToken(ctx, rt); err != nil {
-		return nil, "", err
+	if rt != nil {
+		if err := tx.CreateRefreshToken(ctx, rt); err != nil {
+			return nil, "", err
+		}
 	}
 	e := audit.Event(ctx, now, u.TenantID, "auth.login.succeeded", iam.Ref{Type: "user", ID: u.ID}, iam.ResultSuccess,
-		map[string]any{"session_id": sess.ID, "amr": amr})
+		map[string]any{"session_id": sess.ID, "amr": amr, "browser": opts.browser})
 	e.Actor = iam.Ref{Type: audit.ActorUser, ID: u.ID}
 	if err := tx.AppendAudit(ctx, e); err != nil {
 		return nil, "", err
 	}
-	return sess, refresh, nil
+	return sess, raw, nil
+}
+
+// answer is what a sign-in answers for its new session sess, whose secret
+// raw is: the cookie of a browser's session, else tokens with raw as their
+// refresh token.
+func (s *Service) answer(ctx context.Context, st *settings.Settings, sess *iam.Session, raw string) (*Tokens, error) {
+	if sess.BrowserHash != "" {
+		return &Tokens{Browser: browserSessionOf(sess, raw)}, nil
+	}
+	return s.tokens(ctx, st, sess, raw)
 }
 
 // expiry is when a session last seen at lastSeen ends: an idle timeout that

@@ -62,6 +62,7 @@ type loginStep struct {
 	Email        string          `json:"email"`
 	PasswordID   string          `json:"password_id"`
 	KeepLoggedIn bool            `json:"keep_logged_in"`
+	Browser      bool            `json:"browser,omitempty"`
 	Mails        int             `json:"mails,omitempty"`
 	EmailCode    *mfa.EmailCode  `json:"email_code,omitempty"`
 	WebAuthn     json.RawMessage `json:"webauthn,omitempty"`
@@ -69,7 +70,7 @@ type loginStep struct {
 
 // secondStep ends a login whose password passed: it opens the session, or
 // asks for a second factor, or for enrolling one when policy requires it.
-func (s *Service) secondStep(ctx context.Context, st *settings.Settings, u *iam.User, email, passwordID string, keep bool) (*LoginResult, error) {
+func (s *Service) secondStep(ctx context.Context, st *settings.Settings, u *iam.User, email, passwordID string, opts sessionOptions) (*LoginResult, error) {
 	status, err := s.factors.StatusOf(ctx, u.TenantID, u.ID)
 	if err != nil {
 		return nil, err
@@ -82,7 +83,7 @@ func (s *Service) secondStep(ctx context.Context, st *settings.Settings, u *iam.
 		if err := s.store.ReleaseLoginAttempt(ctx, u.TenantID, email); err != nil {
 			return nil, err
 		}
-		state, err := json.Marshal(loginStep{Email: email, PasswordID: passwordID, KeepLoggedIn: keep})
+		state, err := json.Marshal(loginStep{Email: email, PasswordID: passwordID, KeepLoggedIn: opts.keep, Browser: opts.browser})
 		if err != nil {
 			return nil, iam.Internal(err)
 		}
@@ -108,7 +109,7 @@ func (s *Service) secondStep(ctx context.Context, st *settings.Settings, u *iam.
 		}
 		return &LoginResult{EnrollmentToken: raw}, nil
 	}
-	t, err := s.openSession(ctx, st, u, email, passwordID, keep, []string{amrPassword})
+	t, err := s.openSession(ctx, st, u, email, passwordID, opts, []string{amrPassword})
 	if err != nil {
 		return nil, err
 	}
@@ -174,7 +175,8 @@ type MFAVerifyInput struct {
 }
 
 // VerifyMFA completes a login's second step with a code: the session opens
-// and its tokens are answered. A wrong code counts against the step (five
+// and its tokens are answered, or its cookie when a browser's login began
+// the step. A wrong code counts against the step (five
 // end it) and against the account's lockout, as a wrong password does.
 func (s *Service) VerifyMFA(ctx context.Context, in MFAVerifyInput) (*Tokens, error) {
 	c, err := s.challenge(ctx, in.Token, iam.ChallengeLogin, errInvalidMFAToken)
@@ -292,9 +294,9 @@ func (s *Service) completeStep(ctx context.Context, c *iam.MFAChallenge, u *iam.
 		return nil, s.mfaFailed(ctx, u, "locked", errWrongCode)
 	}
 	var (
-		sess    *iam.Session
-		refresh string
-		wrong   error
+		sess  *iam.Session
+		raw   string
+		wrong error
 	)
 	err = s.store.InTx(ctx, func(tx iam.Tx) error {
 		var state loginStep
@@ -319,8 +321,8 @@ func (s *Service) completeStep(ctx context.Context, c *iam.MFAChallenge, u *iam.
 		if err := tx.DeleteMFAChallenge(ctx, cur.TenantID, cur.ID); err != nil {
 			return err
 		}
-		sess, refresh, err = s.startSession(ctx, tx, st, u, state.Email, state.PasswordID, state.KeepLoggedIn,
-			[]string{amrPassword, amr, amrMFA})
+		sess, raw, err = s.startSession(ctx, tx, st, u, state.Email, state.PasswordID,
+			sessionOptions{keep: state.KeepLoggedIn, browser: state.Browser}, []string{amrPassword, amr, amrMFA})
 		return err
 	})
 	if err != nil {
@@ -329,7 +331,7 @@ func (s *Service) completeStep(ctx context.Context, c *iam.MFAChallenge, u *iam.
 	if wrong != nil {
 		return nil, s.loginFailed(ctx, st, u.TenantID, u.ID, step.Email, f, "wrong_second_factor")
 	}
-	return s.tokens(ctx, st, sess, refresh)
+	return s.answer(ctx, st, sess, raw)
 }
 
 // countWrong records a wrong answer to the step cur in tx; the fifth ends it.

@@ -25,6 +25,8 @@ type PasskeyLoginInput struct {
 	Token        string
 	Assertion    json.RawMessage
 	KeepLoggedIn bool
+	// Browser opens a browser session instead of API tokens.
+	Browser bool
 }
 
 // PasskeyLogin opens a session for the user whose passkey signed in without
@@ -51,5 +53,5 @@ func (s *Service) PasskeyLogin(ctx context.Context, in PasskeyLoginInput) (*Toke
 		}
 		return nil, iam.Errorf(iam.CodeEmailNotVerified, "verify your email address before signing in")
 	}
-	return s.openSession(ctx, st, u, u.Email, credentialID, in.KeepLoggedIn, amr)
+	return s.openSession(ctx, st, u, u.Email, credentialID, sessionOptions{keep: in.KeepLoggedIn, browser: in.Browser}, amr)
 }

@@ -94,6 +94,9 @@ type Tokens struct {
 	AccessToken  string
 	ExpiresIn    int
 	RefreshToken string
+	// Browser is set, and the tokens above empty, when the sign-in was a
+	// browser's.
+	Browser *BrowserSession
 }
 
 func tenantOf(ctx context.Context) (*iam.Tenant, error) {

@@ -81,6 +81,9 @@ type Session struct {
 	AMR          []string
 	// MFAAt is when the session last passed a second factor, nil if never.
 	MFAAt *time.Time
+	// BrowserHash is the SHA-256 of a browser session's cookie secret;
+	// empty for a session of API tokens.
+	BrowserHash string
 }
 
 // Active reports whether the session may still be used at now.

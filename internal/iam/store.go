@@ -100,6 +100,13 @@ type SessionStore interface {
 	TouchSession(ctx context.Context, tenantID, id string, lastSeen, expires time.Time) error
 	RevokeSession(ctx context.Context, tenantID, id string, at time.Time) error
 	RevokeUserSessions(ctx context.Context, tenantID, userID string, at time.Time) error
+	// SessionByBrowserHash returns the tenant's session whose cookie secret
+	// hashes to hash, revoked or expired ones too. CodeNotFound.
+	SessionByBrowserHash(ctx context.Context, tenantID, hash string) (*Session, error)
+	// RotateBrowserHash replaces the session's cookie hash oldHash with
+	// newHash and reports whether it did: false when the session's hash is
+	// no longer oldHash, so that of two concurrent rotations exactly one wins.
+	RotateBrowserHash(ctx context.Context, tenantID, sessionID, oldHash, newHash string) (bool, error)
 	CreateRefreshToken(ctx context.Context, t *RefreshToken) error
 	RefreshTokenByHash(ctx context.Context, hash string) (*RefreshToken, error)
 	// MarkRefreshTokenRotated sets RotatedAt if it is unset and reports whether

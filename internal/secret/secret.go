@@ -1,6 +1,6 @@
 // Package secret is the one format of Gatehouse's machine secrets: personal
 // access tokens, API and service credentials, service-account client
-// secrets, SCIM tokens and refresh tokens.
+// secrets, SCIM tokens, refresh tokens and browser-session cookies.
 //
 // A secret is <prefix><43 base62 characters: 256 random bits><6 base62
 // characters: CRC-32 of what precedes>. The prefix names the kind, so that
@@ -30,6 +30,7 @@ const (
 	ClientSecret        Kind = "gtcli_"
 	SCIMToken           Kind = "gtscim_"
 	RefreshToken        Kind = "gtref_"
+	BrowserSession      Kind = "gtses_"
 )
 
 const (
@@ -38,7 +39,7 @@ const (
 	checksumLen = 6  // 62^6 > 2^32
 )
 
-var kinds = []Kind{PersonalAccessToken, APICredential, ServiceCredential, ClientSecret, SCIMToken, RefreshToken}
+var kinds = []Kind{PersonalAccessToken, APICredential, ServiceCredential, ClientSecret, SCIMToken, RefreshToken, BrowserSession}
 
 // New returns a new secret of kind k.
 func New(k Kind) string {

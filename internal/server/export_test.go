@@ -6,7 +6,9 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/gatehouse-iam/gatehouse/internal/account"
 	"github.com/gatehouse-iam/gatehouse/internal/authn"
+	"github.com/gatehouse-iam/gatehouse/internal/iam"
 	"github.com/gatehouse-iam/gatehouse/internal/serviceaccount"
 )
 
@@ -57,4 +59,26 @@ func (s *Server) ServiceAccounts() *serviceaccount.Service { return s.serviceAcc
 // with the configured window and interval.
 func (s *Server) WarnExpiringCredentials(ctx context.Context, holder string) (bool, int, error) {
 	return s.apiCredentials.WarnRound(ctx, holder, s.cfg.CredentialExpiryWarning, s.cfg.CredentialExpiryCheck)
+}
+
+// Account returns the account service, for the calls the hosted pages make
+// to it directly.
+func (s *Server) Account() *account.Service { return s.account }
+
+// TenantContext returns ctx carrying the tenant serving hostname, or the
+// system tenant for "", as a request's context carries it.
+func (s *Server) TenantContext(ctx context.Context, hostname string) (context.Context, error) {
+	var (
+		t   *iam.Tenant
+		err error
+	)
+	if hostname == "" {
+		t, err = s.store.SystemTenant(ctx)
+	} else {
+		t, err = s.store.TenantByHostname(ctx, hostname)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return iam.WithTenant(ctx, t), nil
 }

@@ -9,14 +9,18 @@ import (
 	"github.com/gatehouse-iam/gatehouse/internal/iam"
 )
 
-const sessionColumns = `id, tenant_id, user_id, created_at, last_seen_at, expires_at, revoked_at, ip, user_agent, keep_logged_in, amr, mfa_at`
+const sessionColumns = `id, tenant_id, user_id, created_at, last_seen_at, expires_at, revoked_at, ip, user_agent, keep_logged_in, amr, mfa_at, browser_hash`
 
 func (q *queries) CreateSession(ctx context.Context, s *iam.Session) error {
-	_, err := q.w.ExecContext(ctx, `INSERT INTO sessions (`+sessionColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+	_, err := q.w.ExecContext(ctx, `INSERT INTO sessions (`+sessionColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
 		s.ID, s.TenantID, s.UserID, ts(s.CreatedAt), ts(s.LastSeenAt), ts(s.ExpiresAt), nullTime(s.RevokedAt),
-		s.IP, s.UserAgent, s.KeepLoggedIn, marshalStrings(s.AMR), nullTime(s.MFAAt))
-	return storeErr(err, "session", nil)
+		s.IP, s.UserAgent, s.KeepLoggedIn, marshalStrings(s.AMR), nullTime(s.MFAAt), nullString(s.BrowserHash))
+	return storeErr(err, "session", conflict)
 }
+
+// conflict answers CodeConflict for any unique violation: of a session's id
+// or of its cookie hash.
+func conflict(string) iam.Code { return iam.CodeConflict }
 
 func scanSession(row scanner) (*iam.Session, error) {
 	var (
@@ -24,21 +28,40 @@ func scanSession(row scanner) (*iam.Session, error) {
 		revoked sql.NullTime
 		mfaAt   sql.NullTime
 		amr     string
+		browser sql.NullString
 	)
-	if err := row.Scan(&s.ID, &s.TenantID, &s.UserID, &s.CreatedAt, &s.LastSeenAt, &s.ExpiresAt, &revoked, &s.IP, &s.UserAgent, &s.KeepLoggedIn, &amr, &mfaAt); err != nil {
+	if err := row.Scan(&s.ID, &s.TenantID, &s.UserID, &s.CreatedAt, &s.LastSeenAt, &s.ExpiresAt, &revoked, &s.IP, &s.UserAgent, &s.KeepLoggedIn, &amr, &mfaAt, &browser); err != nil {
 		return nil, err
 	}
 	if err := json.Unmarshal([]byte(amr), &s.AMR); err != nil {
 		return nil, err
 	}
 	s.CreatedAt, s.LastSeenAt, s.ExpiresAt, s.RevokedAt = s.CreatedAt.UTC(), s.LastSeenAt.UTC(), s.ExpiresAt.UTC(), timePtr(revoked)
-	s.MFAAt = timePtr(mfaAt)
+	s.MFAAt, s.BrowserHash = timePtr(mfaAt), browser.String
 	return &s, nil
 }
 
 func (q *queries) GetSession(ctx context.Context, tenantID, id string) (*iam.Session, error) {
 	s, err := scanSession(q.r.QueryRowContext(ctx, `SELECT `+sessionColumns+` FROM sessions WHERE tenant_id = $1 AND id = $2`, tenantID, id))
 	return s, storeErr(err, "session", nil)
+}
+
+func (q *queries) SessionByBrowserHash(ctx context.Context, tenantID, hash string) (*iam.Session, error) {
+	s, err := scanSession(q.r.QueryRowContext(ctx, `SELECT `+sessionColumns+` FROM sessions WHERE browser_hash = $1 AND tenant_id = $2`, hash, tenantID))
+	return s, storeErr(err, "session", nil)
+}
+
+func (q *queries) RotateBrowserHash(ctx context.Context, tenantID, sessionID, oldHash, newHash string) (bool, error) {
+	res, err := q.w.ExecContext(ctx, `UPDATE sessions SET browser_hash = $1 WHERE tenant_id = $2 AND id = $3 AND browser_hash = $4`,
+		nullString(newHash), tenantID, sessionID, oldHash)
+	if err != nil {
+		return false, storeErr(err, "session", conflict)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, iam.Internal(err)
+	}
+	return n == 1, nil
 }
 
 func (q *queries) TouchSession(ctx context.Context, tenantID, id string, lastSeen, expires time.Time) error {

@@ -29,6 +29,7 @@ func Run(t *testing.T, newStore func(t *testing.T) iam.Store) {
 		{"MFA", mfaTests},
 		{"Admin", adminTests},
 		{"Session", sessionTests},
+		{"BrowserSession", browserSessionTests},
 		{"Audit", auditTests},
 		{"Key", keyTests},
 		{"Tx", txTests},
