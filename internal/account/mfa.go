@@ -172,6 +172,10 @@ type MFAVerifyInput struct {
 	Method    string
 	Code      string
 	Assertion json.RawMessage
+	// Browser finishes a step a browser's sign-in began; the step of an
+	// API sign-in finishes only without it, and the other way round, so
+	// that neither surface completes the other's.
+	Browser bool
 }
 
 // VerifyMFA completes a login's second step with a code: the session opens
@@ -186,6 +190,9 @@ func (s *Service) VerifyMFA(ctx context.Context, in MFAVerifyInput) (*Tokens, er
 	var step loginStep
 	if err := json.Unmarshal(c.State, &step); err != nil {
 		return nil, iam.Internal(err)
+	}
+	if step.Browser != in.Browser {
+		return nil, errInvalidMFAToken
 	}
 	u, err := s.store.GetUser(ctx, c.TenantID, c.UserID)
 	if err != nil {

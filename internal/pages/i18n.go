@@ -18,22 +18,35 @@ var matcher = language.NewMatcher(languages)
 // langCookie remembers the language picked with the switch on the page.
 const langCookie = "gatehouse-lang"
 
-// catalog holds every text of the pages, by language and key.
+// catalog holds every text of the pages, by language and key: the files
+// messages/<lang>/*.json, one per group of pages.
 type catalog map[string]map[string]string
 
 func loadCatalog(fsys fs.FS) (catalog, error) {
 	c := catalog{}
 	for _, tag := range languages {
-		name := tag.String()
-		b, err := fs.ReadFile(fsys, path.Join("messages", name+".json"))
+		lang := tag.String()
+		names, err := fs.Glob(fsys, path.Join("messages", lang, "*.json"))
 		if err != nil {
 			return nil, err
 		}
-		m := map[string]string{}
-		if err := json.Unmarshal(b, &m); err != nil {
-			return nil, fmt.Errorf("messages/%s.json: %w", name, err)
+		c[lang] = map[string]string{}
+		for _, name := range names {
+			b, err := fs.ReadFile(fsys, name)
+			if err != nil {
+				return nil, err
+			}
+			m := map[string]string{}
+			if err := json.Unmarshal(b, &m); err != nil {
+				return nil, fmt.Errorf("%s: %w", name, err)
+			}
+			for k, v := range m {
+				if _, dup := c[lang][k]; dup {
+					return nil, fmt.Errorf("%s: %q is also in another file", name, k)
+				}
+				c[lang][k] = v
+			}
 		}
-		c[name] = m
 	}
 	return c, nil
 }

@@ -71,6 +71,7 @@ func (p *Pages) Routes(mux *http.ServeMux) {
 	assets, _ := fs.Sub(files, "assets")
 	mux.Handle("GET /assets/theme.css", http.HandlerFunc(p.theme))
 	mux.Handle("GET /assets/", http.StripPrefix("/assets/", cacheAssets(http.FileServerFS(assets))))
+	p.loginRoutes(mux)
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/account", http.StatusSeeOther)
 	})

@@ -38,12 +38,12 @@ func TestCatalogComplete(t *testing.T) {
 		}
 	}
 	// Every key a template names literally is in the catalog.
-	literal := regexp.MustCompile(`\.T "([^"]+)"|"([a-z_]+\.[a-z_.]+)"`)
+	literal := regexp.MustCompile(`"([a-z_]+(?:\.[a-z_]+)+)"`)
 	tmpl, _ := fs.Glob(files, "templates/*.html")
 	for _, f := range tmpl {
 		b, _ := fs.ReadFile(files, f)
 		for _, m := range literal.FindAllStringSubmatch(string(b), -1) {
-			k := m[1] + m[2]
+			k := m[1]
 			if _, ok := cat["en"][k]; !ok {
 				t.Errorf("%s names %q, which the catalog lacks", f, k)
 			}

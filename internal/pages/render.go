@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 
@@ -17,20 +18,29 @@ import (
 )
 
 // parseTemplates builds one template set per page: the layout and shared
-// parts, and the page's own file, which defines "content".
+// parts, and the page's own file, which defines "content" (and may define
+// "head").
 func parseTemplates(fsys fs.FS) (map[string]*template.Template, error) {
-	pagesFiles, err := fs.Glob(fsys, "templates/*.html")
+	all, err := fs.Glob(fsys, "templates/*.html")
 	if err != nil {
 		return nil, err
 	}
-	shared := []string{"templates/layout.html", "templates/parts.html"}
-	out := map[string]*template.Template{}
-	for _, f := range pagesFiles {
-		if f == shared[0] || f == shared[1] {
-			continue
+	// Shared are the layout and the files of parts, parts*.html.
+	shared := []string{"templates/layout.html"}
+	var own []string
+	for _, f := range all {
+		switch base := path.Base(f); {
+		case base == "layout.html":
+		case strings.HasPrefix(base, "parts"):
+			shared = append(shared, f)
+		default:
+			own = append(own, f)
 		}
+	}
+	out := map[string]*template.Template{}
+	for _, f := range own {
 		name := strings.TrimSuffix(path.Base(f), ".html")
-		t, err := template.New(name).Funcs(funcs).ParseFS(fsys, append(shared, f)...)
+		t, err := template.New(name).Funcs(funcs).ParseFS(fsys, append(slices.Clone(shared), f)...)
 		if err != nil {
 			return nil, fmt.Errorf("template %s: %w", name, err)
 		}
@@ -42,6 +52,7 @@ func parseTemplates(fsys fs.FS) (map[string]*template.Template, error) {
 // funcs are the helpers every template may call.
 var funcs = template.FuncMap{
 	// field builds the arguments of the "field" template.
+	"join": func(s []string) string { return strings.Join(s, " ") },
 	"field": func(v *view, name, typ, label, autocomplete string) fieldArgs {
 		return fieldArgs{V: v, Name: name, Type: typ, Label: label, Autocomplete: autocomplete}
 	},
@@ -178,23 +189,44 @@ func codeOf(err error) iam.Code {
 	return iam.CodeInternal
 }
 
-// fieldProblems are the fields a validation error names.
-func fieldProblems(err error) map[string]string {
+// fieldErrors are the translated errors of the fields a service error
+// names: a validation error's fields, or the rules a password broke. A
+// field without a text of its own in the catalog shows the service's.
+func (l *locale) fieldErrors(err error) map[string]string {
 	var e *iam.Error
 	if !errors.As(err, &e) || e.Details == nil {
 		return nil
 	}
-	switch f := e.Details["fields"].(type) {
-	case map[string]string:
-		return f
-	case map[string]any:
-		out := make(map[string]string, len(f))
-		for k, v := range f {
-			out[k] = fmt.Sprint(v)
+	out := map[string]string{}
+	if field, ok := e.Details["field"].(string); ok && e.Code == iam.CodePasswordPolicy {
+		var texts []string
+		if rules, ok := e.Details["violations"].([]map[string]string); ok {
+			for _, v := range rules {
+				texts = append(texts, l.orElse("password.rule."+v["rule"], v["message"]))
+			}
 		}
+		out[field] = strings.Join(texts, " ")
 		return out
 	}
-	return nil
+	switch f := e.Details["fields"].(type) {
+	case map[string]string:
+		for k, v := range f {
+			out[k] = l.orElse("field."+k, v)
+		}
+	case map[string]any:
+		for k, v := range f {
+			out[k] = l.orElse("field."+k, fmt.Sprint(v))
+		}
+	}
+	return out
+}
+
+// orElse is the text of key, or text when the catalog has none.
+func (l *locale) orElse(key, text string) string {
+	if _, ok := l.fallback[key]; ok {
+		return l.T(key)
+	}
+	return text
 }
 
 // errorText is the translated message of a service error: a text of the
@@ -204,10 +236,7 @@ func (l *locale) errorText(err error) string {
 		return l.T("error.csrf")
 	}
 	code := codeOf(err)
-	if _, ok := l.fallback["error."+string(code)]; ok {
-		return l.T("error." + string(code))
-	}
-	return l.T(classKey(code.Class()))
+	return l.orElse("error."+string(code), l.T(classKey(code.Class())))
 }
 
 func classKey(c iam.Class) string {

@@ -325,7 +325,7 @@ func TestBrowserLoginWithSecondFactor(t *testing.T) {
 	if err != nil || r.MFA == nil || r.Tokens != nil {
 		t.Fatalf("browser login with a second factor = %+v, %v; want the second step", r, err)
 	}
-	tk, err := pg.acc.VerifyMFA(pg.ctx, account.MFAVerifyInput{Token: r.MFA.Token, Method: "totp", Code: totpAt(t, totpSeed, h.clock.Now())})
+	tk, err := pg.acc.VerifyMFA(pg.ctx, account.MFAVerifyInput{Token: r.MFA.Token, Method: "totp", Code: totpAt(t, totpSeed, h.clock.Now()), Browser: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -341,17 +341,26 @@ func TestBrowserLoginWithSecondFactor(t *testing.T) {
 		t.Errorf("the session's second factor = %v, %v; want it recorded", mfaAt, err)
 	}
 
+	// The REST API cannot finish a browser's step.
+	h.clock.Advance(30 * time.Second)
+	r, err = pg.acc.Login(pg.ctx, account.LoginInput{Email: "ada@example.com", Password: adaPassword, Browser: true})
+	if err != nil || r.MFA == nil {
+		t.Fatalf("browser login = %+v, %v", r, err)
+	}
+	h.post("/api/v1/auth/mfa/verify", "", map[string]any{"mfa_token": r.MFA.Token, "method": "totp", "code": totpAt(t, totpSeed, h.clock.Now())}).
+		wantError(http.StatusUnauthorized, "invalid_token")
+
 	// A wrong code counts as at an API login, and the step stays a browser's.
 	h.clock.Advance(30 * time.Second)
 	r, err = pg.acc.Login(pg.ctx, account.LoginInput{Email: "ada@example.com", Password: adaPassword, Browser: true})
 	if err != nil || r.MFA == nil {
 		t.Fatalf("second browser login = %+v, %v", r, err)
 	}
-	_, err = pg.acc.VerifyMFA(pg.ctx, account.MFAVerifyInput{Token: r.MFA.Token, Method: "totp", Code: "000000"})
+	_, err = pg.acc.VerifyMFA(pg.ctx, account.MFAVerifyInput{Token: r.MFA.Token, Method: "totp", Code: "000000", Browser: true})
 	if !iam.IsCode(err, iam.CodeInvalidCredentials) {
 		t.Fatalf("wrong code: %v, want invalid_credentials", err)
 	}
-	tk, err = pg.acc.VerifyMFA(pg.ctx, account.MFAVerifyInput{Token: r.MFA.Token, Method: "totp", Code: totpAt(t, totpSeed, h.clock.Now())})
+	tk, err = pg.acc.VerifyMFA(pg.ctx, account.MFAVerifyInput{Token: r.MFA.Token, Method: "totp", Code: totpAt(t, totpSeed, h.clock.Now()), Browser: true})
 	if err != nil {
 		t.Fatal(err)
 	}

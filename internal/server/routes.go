@@ -72,7 +72,7 @@ func (s *Server) surfaces(m *metrics, tenants *tenantResolver, limiter *ipLimite
 	f5 := surface{mux: s.mux.f5, write: f5xc.WriteError,
 		middleware: []middleware{tenants.middleware, limiter.middleware, s.requireToken}}.handler(m)
 	html := pages.Headers(surface{mux: s.mux.pages, write: s.pages.WriteError,
-		middleware: []middleware{tenants.middleware, limiter.middleware, s.crossOrigin}}.handler(m))
+		middleware: []middleware{tenants.middleware, limiter.middleware, s.crossOrigin, s.browserSession}}.handler(m))
 	ops := surface{mux: s.mux.ops, write: httpapi.WriteError}.handler(m)
 	top := http.NewServeMux()
 	top.Handle("/api/", rest)
@@ -128,6 +128,11 @@ func (s *Server) routes(m *metrics, now func() time.Time) {
 // pages' own error page.
 func (s *Server) crossOrigin(next http.Handler, _ errorWriter) http.Handler {
 	return s.pages.CrossOrigin(next)
+}
+
+// browserSession attaches the user of the browser's session cookie.
+func (s *Server) browserSession(next http.Handler, _ errorWriter) http.Handler {
+	return s.pages.Session(next)
 }
 
 func notFound(write errorWriter) http.HandlerFunc {
