@@ -10,6 +10,7 @@ import (
 	"github.com/gatehouse-iam/gatehouse/internal/account"
 	"github.com/gatehouse-iam/gatehouse/internal/iam"
 	"github.com/gatehouse-iam/gatehouse/internal/mfa"
+	"github.com/gatehouse-iam/gatehouse/internal/settings"
 )
 
 func (p *Pages) loginRoutes(mux *http.ServeMux) {
@@ -28,6 +29,9 @@ func (p *Pages) loginRoutes(mux *http.ServeMux) {
 // loginData is what the sign-in page shows besides the form.
 type loginData struct {
 	ReturnTo string
+	// Signup shows the link to /signup, where the tenant's policy lets
+	// people register.
+	Signup bool
 }
 
 func (p *Pages) loginPage(w http.ResponseWriter, r *http.Request) {
@@ -38,8 +42,18 @@ func (p *Pages) loginPage(w http.ResponseWriter, r *http.Request) {
 	}
 	v := p.newView(w, r, "login.title")
 	v.Form = url.Values{"email": {r.URL.Query().Get("login_hint")}}
-	v.Data = loginData{ReturnTo: returnTo}
+	v.Data = p.loginData(r, returnTo)
 	p.render(w, r, "login", v)
+}
+
+func (p *Pages) loginData(r *http.Request, returnTo string) loginData {
+	d := loginData{ReturnTo: returnTo}
+	if t := iam.TenantFrom(r.Context()); t != nil {
+		if st, err := p.Settings.For(r.Context(), t.ID); err == nil {
+			d.Signup = st.Signup.Policy != settings.SignupClosed
+		}
+	}
+	return d
 }
 
 // login checks the email and password: the browser is signed in, or goes
@@ -55,7 +69,7 @@ func (p *Pages) login(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		v := p.newView(w, r, "login.title")
 		v.Form = url.Values{"email": {r.PostFormValue("email")}}
-		v.Data = loginData{ReturnTo: returnTo}
+		v.Data = p.loginData(r, returnTo)
 		p.formError(r, v, err, "email", "password")
 		p.render(w, r, "login", v)
 		return
@@ -156,7 +170,7 @@ func (p *Pages) startOver(w http.ResponseWriter, r *http.Request) {
 	v := p.newView(w, r, "login.title")
 	v.Alert = v.L.T("login.expired")
 	v.Status = http.StatusUnauthorized
-	v.Data = loginData{ReturnTo: safeReturn(r.URL.Query().Get("return_to"), "/account")}
+	v.Data = p.loginData(r, safeReturn(r.URL.Query().Get("return_to"), "/account"))
 	p.render(w, r, "login", v)
 }
 
@@ -249,7 +263,7 @@ func (p *Pages) passkeyLogin(w http.ResponseWriter, r *http.Request) {
 	p.clearCookie(w, r, stepCookie)
 	if err != nil {
 		v := p.newView(w, r, "login.title")
-		v.Data = loginData{ReturnTo: returnTo}
+		v.Data = p.loginData(r, returnTo)
 		p.formError(r, v, err)
 		p.render(w, r, "login", v)
 		return
