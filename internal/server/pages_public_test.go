@@ -459,3 +459,44 @@ func TestPublicLinksOfAnotherTenant(t *testing.T) {
 		t.Fatal("the invitation does not work on its own tenant")
 	}
 }
+
+// Two browsers posting the same link at once: exactly one uses it.
+func TestVerifyLinkUsedOnce(t *testing.T) {
+	h := newHarness(t, nil)
+	admin := h.admin()
+	openSignup(h, admin)
+	register(h, "uno@example.com", goodPassword, "Uno", nil).want(http.StatusCreated)
+	tok := h.linkToken(admin, "uno@example.com", "verify_email")
+	reqs := make([]*http.Request, 2)
+	clients := make([]*http.Client, 2)
+	for i := range reqs {
+		b := h.browser()
+		b.get("/verify-email?token="+url.QueryEscape(tok)).want(t, http.StatusOK)
+		form := url.Values{"csrf": {b.last.input("csrf")}, "token": {tok}}
+		r, err := http.NewRequest(http.MethodPost, h.ts.URL+"/verify-email", strings.NewReader(form.Encode()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		reqs[i], clients[i] = r, b.client
+	}
+	statuses := make(chan int, len(reqs))
+	for i := range reqs {
+		go func() {
+			res, err := clients[i].Do(reqs[i])
+			if err != nil {
+				statuses <- 0
+				return
+			}
+			res.Body.Close()
+			statuses <- res.StatusCode
+		}()
+	}
+	got := map[int]int{}
+	for range reqs {
+		got[<-statuses]++
+	}
+	if got[http.StatusOK] != 1 || got[http.StatusUnauthorized] != 1 {
+		t.Fatalf("statuses %v, want one 200 and one 401", got)
+	}
+}
