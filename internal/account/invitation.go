@@ -3,6 +3,7 @@ package account
 import (
 	"context"
 	"slices"
+	"strings"
 
 	"github.com/gatehouse-iam/gatehouse/internal/access"
 	"github.com/gatehouse-iam/gatehouse/internal/audit"
@@ -96,6 +97,32 @@ func (s *Service) Invite(ctx context.Context, in InvitationInput) (*iam.Invitati
 		return nil, err
 	}
 	return inv, nil
+}
+
+// InvitationEmail is the address an invitation link was sent to, for the
+// signup page to show and fix; it does not use the invitation up.
+// Errors: CodeInvalidToken (unknown, withdrawn, expired, used, or of another
+// tenant: all alike).
+func (s *Service) InvitationEmail(ctx context.Context, raw string) (string, error) {
+	t, err := tenantOf(ctx)
+	if err != nil {
+		return "", err
+	}
+	bad := iam.Errorf(iam.CodeInvalidToken, "the invitation is invalid, expired or already used")
+	if !strings.HasPrefix(raw, invitationPrefix) || len(raw) > 128 {
+		return "", bad
+	}
+	inv, err := s.store.InvitationByHash(ctx, token.HashOpaque(raw))
+	if iam.IsCode(err, iam.CodeNotFound) {
+		return "", bad
+	}
+	if err != nil {
+		return "", err
+	}
+	if inv.TenantID != t.ID || inv.AcceptedAt != nil || !s.now().Before(inv.ExpiresAt) {
+		return "", bad
+	}
+	return inv.Email, nil
 }
 
 func findOrganization(ctx context.Context, tx iam.Tx, tenantID, ref string) (*iam.Organization, error) {

@@ -314,18 +314,3 @@ func (p *Pages) logout(w http.ResponseWriter, r *http.Request) {
 	p.endSession(w, r)
 	http.Redirect(w, r, "/logout", http.StatusSeeOther)
 }
-
-// formError shows a service's refusal on the form: next to the fields it
-// names, or above the form. fields lists the form's fields in order.
-func (p *Pages) formError(r *http.Request, v *view, err error, fields ...string) {
-	v.Status = statusOf(err)
-	if v.Status >= http.StatusInternalServerError {
-		iam.RecordCause(r.Context(), err)
-	}
-	errs := v.L.fieldErrors(err)
-	if len(errs) == 0 {
-		v.Alert = v.L.errorText(err)
-		return
-	}
-	v.setErrors(errs, fields...)
-}

@@ -75,6 +75,9 @@ func (p *Pages) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/account", http.StatusSeeOther)
 	})
+	p.signupRoutes(mux)
+	p.passwordRoutes(mux)
+	p.emailRoutes(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		p.WriteError(w, r, iam.Errorf(iam.CodeNotFound, "no such page"))
 	})

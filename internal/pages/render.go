@@ -189,34 +189,31 @@ func codeOf(err error) iam.Code {
 	return iam.CodeInternal
 }
 
-// fieldErrors are the translated errors of the fields a service error
-// names: a validation error's fields, or the rules a password broke. A
-// field without a text of its own in the catalog shows the service's.
+// fieldErrors are the translated errors of the fields a validation error
+// names; a field without a text of its own in the catalog gets the general
+// one, so that no service text in English shows on a German page.
 func (l *locale) fieldErrors(err error) map[string]string {
 	var e *iam.Error
 	if !errors.As(err, &e) || e.Details == nil {
 		return nil
 	}
-	out := map[string]string{}
-	if field, ok := e.Details["field"].(string); ok && e.Code == iam.CodePasswordPolicy {
-		var texts []string
-		if rules, ok := e.Details["violations"].([]map[string]string); ok {
-			for _, v := range rules {
-				texts = append(texts, l.orElse("password.rule."+v["rule"], v["message"]))
-			}
-		}
-		out[field] = strings.Join(texts, " ")
-		return out
-	}
+	var names []string
 	switch f := e.Details["fields"].(type) {
 	case map[string]string:
-		for k, v := range f {
-			out[k] = l.orElse("field."+k, v)
+		for k := range f {
+			names = append(names, k)
 		}
 	case map[string]any:
-		for k, v := range f {
-			out[k] = l.orElse("field."+k, fmt.Sprint(v))
+		for k := range f {
+			names = append(names, k)
 		}
+	}
+	if len(names) == 0 {
+		return nil
+	}
+	out := make(map[string]string, len(names))
+	for _, name := range names {
+		out[name] = l.orElse("field."+name, l.T("error.class.invalid"))
 	}
 	return out
 }

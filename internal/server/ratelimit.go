@@ -88,7 +88,7 @@ func (l *ipLimiter) sweep(now time.Time) {
 func limited(path string) bool {
 	switch path {
 	case "/api/v1/me/password", "/api/v1/me/email",
-		"/login", "/signup", "/forgot", "/reset-password", "/verify-email", "/account/password", "/account/email":
+		"/login", "/signup", "/forgot", "/reset-password", "/verify-email", "/confirm-email", "/account/password", "/account/email":
 		return true
 	}
 	return strings.HasPrefix(path, "/api/v1/auth/") || strings.HasPrefix(path, "/login/")
