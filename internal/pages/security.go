@@ -30,6 +30,7 @@ func (p *Pages) securityRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /account/security/passkeys", p.registerPasskey)
 	mux.HandleFunc("POST /account/security/passkeys/{id}/rename", p.renamePasskey)
 	mux.HandleFunc("POST /account/security/passkeys/{id}/delete", p.deletePasskey)
+	p.enrollRoutes(mux)
 }
 
 // registerCookie carries a passkey registration's token from its begin to

@@ -286,6 +286,90 @@ func TestPagesSecurityCSRF(t *testing.T) {
 	}
 }
 
+func TestPagesEnrollment(t *testing.T) {
+	h := newHarness(t, nil)
+	admin := h.admin()
+	h.post("/api/v1/users", admin, map[string]any{"email": "ada@example.com", "name": "Ada", "password": adaPassword,
+		"email_verified": true}).want(http.StatusCreated)
+	h.patchSettings(admin, map[string]any{"mfa": map[string]any{"policy": "required"}})
+
+	b := h.browser()
+	if p := b.get("/login/enroll"); p.Status != http.StatusUnauthorized || !strings.Contains(p.text(), "start again") {
+		t.Fatalf("the enrolment page without a sign-in: %d %s", p.Status, p.text())
+	}
+	b.get("/login")
+	p := b.post("/login", url.Values{"email": {"ada@example.com"}, "password": {adaPassword}})
+	if p.Status != http.StatusSeeOther || p.Header.Get("Location") != "/login/enroll" || !strings.HasPrefix(b.cookie("gatehouse-step"), "ghe_") ||
+		b.cookie("gatehouse") != "" {
+		t.Fatalf("sign-in under a required policy: %d to %q", p.Status, p.Header.Get("Location"))
+	}
+	choice := b.get("/login/enroll").want(t, http.StatusOK)
+	if !strings.Contains(choice.text(), "requires a second factor") || !strings.Contains(choice.text(), "Turn on codes by email") {
+		t.Fatalf("the enrolment page: %s", choice.text())
+	}
+	secret := enrolTOTPPage(t, h, b, "/login/enroll/totp", "/login/enroll/totp/confirm")
+	if loc := b.last.Header.Get("Location"); loc != "/login/enroll/done" || b.cookie("gatehouse-step") != "" || b.cookie("gatehouse") != "" {
+		t.Fatalf("after enrolling: to %q, step cookie %q", loc, b.cookie("gatehouse-step"))
+	}
+	done := b.get("/login/enroll/done").want(t, http.StatusOK)
+	if !strings.Contains(done.text(), "sign in again") || !strings.Contains(done.Body, `href="/login"`) {
+		t.Fatalf("the enrolment's end: %s", done.text())
+	}
+	if p := b.post("/login/enroll/email", url.Values{"csrf": {b.cookie("gatehouse-csrf")}}); p.Status != http.StatusUnauthorized {
+		t.Fatalf("the enrolment after its end: %d", p.Status)
+	}
+
+	passwordStep(t, b, "ada@example.com")
+	h.clock.Advance(30 * time.Second)
+	secondStep(b, "totp", totpAt(t, secret, h.clock.Now())).want(t, http.StatusSeeOther)
+	if b.cookie("gatehouse") == "" {
+		t.Fatal("no session after signing in with the enrolled factor")
+	}
+
+	// The policy keeps the last factor, even in a fresh session.
+	b.get("/account/security")
+	off := b.post("/account/security/totp/disable", url.Values{})
+	if off.Status != http.StatusUnprocessableEntity || !strings.Contains(off.text(), "Your organization requires a second factor") {
+		t.Fatalf("turning off the last required factor: %d %s", off.Status, off.text())
+	}
+	if !strings.Contains(b.get("/account/security").text(), "Turn off the authenticator app") {
+		t.Fatal("the required factor went off")
+	}
+}
+
+func TestPagesEnrollmentEmail(t *testing.T) {
+	h := newHarness(t, nil)
+	admin := h.admin()
+	h.createUser(admin, "bob@example.com", adaPassword)
+	h.post("/api/v1/users", admin, map[string]any{"email": "ada@example.com", "name": "Ada", "password": adaPassword,
+		"email_verified": true}).want(http.StatusCreated)
+	h.patchSettings(admin, map[string]any{"mfa": map[string]any{"policy": "required"}})
+
+	// Bob's address is not verified: email codes are not offered, and
+	// refused when asked for.
+	bob := h.browser()
+	bob.get("/login")
+	bob.post("/login", url.Values{"email": {"bob@example.com"}, "password": {adaPassword}}).want(t, http.StatusSeeOther)
+	if p := bob.get("/login/enroll"); strings.Contains(p.text(), "Turn on codes by email") {
+		t.Fatalf("email codes offered to an unverified address: %s", p.text())
+	}
+	if p := bob.post("/login/enroll/email", url.Values{}); p.Status != http.StatusForbidden || !strings.Contains(p.text(), "verify your email address first") {
+		t.Fatalf("email codes for an unverified address: %d %s", p.Status, p.text())
+	}
+
+	b := h.browser()
+	b.get("/login")
+	b.post("/login", url.Values{"email": {"ada@example.com"}, "password": {adaPassword}}).want(t, http.StatusSeeOther)
+	b.get("/login/enroll")
+	if p := b.post("/login/enroll/email", url.Values{}); p.Header.Get("Location") != "/login/enroll/done" {
+		t.Fatalf("enrolling email codes: %d to %q", p.Status, p.Header.Get("Location"))
+	}
+	step := passwordStep(t, b, "ada@example.com")
+	if step.input("method") != "email" {
+		t.Fatalf("the second step offers %q, want email", step.input("method"))
+	}
+}
+
 func TestPagesSecurityPasskeys(t *testing.T) {
 	h := passkeyHarness(t, nil)
 	b := h.browser()
