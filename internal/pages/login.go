@@ -198,6 +198,11 @@ func (p *Pages) verifyMFA(w http.ResponseWriter, r *http.Request) {
 		v := p.newView(w, r, "mfa.title")
 		v.Data = d
 		p.formError(r, v, err, "code")
+		if iam.IsCode(err, iam.CodeInvalidCredentials) {
+			// At this step the only credential asked for is the code.
+			v.Alert = ""
+			v.setErrors(map[string]string{"code": v.L.T("mfa.wrong_code")}, "code")
+		}
 		p.render(w, r, "mfa", v)
 	default:
 		p.clearCookie(w, r, stepCookie)
