@@ -141,3 +141,10 @@ func jsString(s string) string {
 	quoted, _ := json.Marshal(s) // a string always encodes
 	return string(quoted)
 }
+
+// Eval evaluates the JavaScript expression expr in the page and returns its
+// value, for what a journey reads that the helpers above do not.
+func Eval[T any](tab *Tab, expr string) T {
+	tab.t.Helper()
+	return run(tab, "evaluating "+expr, chromedp.Evaluate[T](expr))
+}

@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gatehouse-iam/gatehouse/internal/browsertest"
 )
@@ -16,6 +17,28 @@ func visit(tab *browsertest.Tab, name string) {
 	tab.Axe()
 	tab.Screenshot(name)
 	tab.CheckReflow(name)
+}
+
+// signInTab signs a tab in with a password, without a second factor.
+func signInTab(t *testing.T, h *harness, tab *browsertest.Tab, email, password string) {
+	t.Helper()
+	tab.Open(h.ts.URL + "/login")
+	tab.Fill("Email address", email)
+	tab.Fill("Password", password)
+	tab.Press("Sign in")
+	if !strings.HasSuffix(tab.URL(), "/account") {
+		t.Fatalf("after sign-in the browser is at %s: %s", tab.URL(), tab.Text())
+	}
+}
+
+// signOutTab signs a tab out through the confirmation page.
+func signOutTab(t *testing.T, h *harness, tab *browsertest.Tab) {
+	t.Helper()
+	tab.Open(h.ts.URL + "/logout")
+	tab.Press("Sign out")
+	if !strings.Contains(tab.Text(), "You are signed out.") {
+		t.Fatalf("sign-out: %s", tab.Text())
+	}
 }
 
 // TestPageJourneys drives the hosted pages in headless Chromium, as people
@@ -61,6 +84,60 @@ func TestPageJourneys(t *testing.T) {
 		tab.Press("Sign in")
 		if !strings.HasSuffix(tab.URL(), "/account") {
 			t.Fatalf("after sign-in the browser is at %s", tab.URL())
+		}
+	})
+
+	t.Run("authenticator app, then sign in with it and with a recovery code", func(t *testing.T) {
+		tab := chromium.Tab(t)
+		signInTab(t, h, tab, grace, gracePassword)
+		tab.Open(h.ts.URL + "/account/security")
+		visit(tab, "security")
+		tab.Press("Set up an authenticator app")
+		visit(tab, "security-totp")
+		secret := strings.ReplaceAll(browsertest.Eval[string](tab, `document.getElementById("totp-secret").textContent`), " ", "")
+		tab.Fill("Code from the app", "000000")
+		tab.Press("Turn on the authenticator app")
+		wantText(t, tab, "This code is not right")
+		visit(tab, "security-totp-error")
+		tab.Fill("Code from the app", totpAt(t, secret, h.clock.Now()))
+		tab.Press("Turn on the authenticator app")
+		wantText(t, tab, "The authenticator app is on.")
+
+		signOutTab(t, h, tab)
+		h.clock.Advance(30 * time.Second)
+		tab.Open(h.ts.URL + "/login")
+		tab.Fill("Email address", grace)
+		tab.Fill("Password", gracePassword)
+		tab.Press("Sign in")
+		wantText(t, tab, "Enter the 6-digit code from your authenticator app.")
+		visit(tab, "mfa-totp")
+		tab.Fill("Code", totpAt(t, secret, h.clock.Now()))
+		tab.Press("Continue")
+		if !strings.HasSuffix(tab.URL(), "/account") {
+			t.Fatalf("after the second step the browser is at %s: %s", tab.URL(), tab.Text())
+		}
+
+		// Fresh from a second factor, the session may create recovery codes.
+		tab.Open(h.ts.URL + "/account/security")
+		tab.Press("Create recovery codes")
+		wantText(t, tab, "They are shown only now.")
+		visit(tab, "security-recovery-codes")
+		codes := browsertest.Eval[[]string](tab, `[...document.querySelectorAll("main code")].map(e => e.textContent.trim()).filter(s => /^[a-z0-9]{4}(-[a-z0-9]{4}){3}$/.test(s))`)
+		if len(codes) != 10 {
+			t.Fatalf("recovery codes on the page: %v", codes)
+		}
+
+		signOutTab(t, h, tab)
+		tab.Open(h.ts.URL + "/login")
+		tab.Fill("Email address", grace)
+		tab.Fill("Password", gracePassword)
+		tab.Press("Sign in")
+		tab.Press("Recovery code")
+		visit(tab, "mfa-recovery-code")
+		tab.Fill("Recovery code", codes[0])
+		tab.Press("Continue")
+		if !strings.HasSuffix(tab.URL(), "/account") {
+			t.Fatalf("after a recovery code the browser is at %s: %s", tab.URL(), tab.Text())
 		}
 	})
 
