@@ -1,11 +1,13 @@
 package server_test
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -423,5 +425,42 @@ func TestPagesAccountGerman(t *testing.T) {
 	}
 	if strings.Contains(p.text(), "account.") {
 		t.Errorf("a key shows instead of its text: %s", p.text())
+	}
+}
+
+// TestRenamingOneselfWhileAnAdminChangesTheEmailLosesNeither has ten users
+// rename themselves while an admin changes their addresses, all at once:
+// every user ends with both changes.
+func TestRenamingOneselfWhileAnAdminChangesTheEmailLosesNeither(t *testing.T) {
+	h := newHarness(t, nil)
+	admin := h.admin()
+	const users = 10
+	ids, sessions := make([]string, users), make([]string, users)
+	for i := range ids {
+		email := fmt.Sprintf("self%d@example.com", i)
+		ids[i] = h.createUser(admin, email, adaPassword)
+		sessions[i] = h.login(email, adaPassword).AccessToken
+	}
+	var wg sync.WaitGroup
+	statuses := make([]int, 2*users)
+	for i, id := range ids {
+		wg.Go(func() {
+			statuses[2*i] = h.patch("/api/v1/users/"+id, admin, map[string]any{"email": fmt.Sprintf("moved%d@example.com", i)}).Status
+		})
+		wg.Go(func() {
+			statuses[2*i+1] = h.patch("/api/v1/me", sessions[i], map[string]any{"name": fmt.Sprintf("Self %d", i)}).Status
+		})
+	}
+	wg.Wait()
+	for i, s := range statuses {
+		if s != http.StatusOK {
+			t.Errorf("change %d answered %d", i, s)
+		}
+	}
+	for i, id := range ids {
+		u := h.get("/api/v1/users/"+id, admin).want(http.StatusOK).JSON()
+		if u["email"] != fmt.Sprintf("moved%d@example.com", i) || u["name"] != fmt.Sprintf("Self %d", i) {
+			t.Errorf("user %d after both changes: email %v, name %v", i, u["email"], u["name"])
+		}
 	}
 }
