@@ -180,11 +180,7 @@ func (p *Pages) deleteToken(w http.ResponseWriter, r *http.Request) {
 	if _, ok := p.postedBy(w, r); !ok {
 		return
 	}
-	err := p.PATs.Revoke(r.Context(), r.PathValue("id"))
-	if p.needReauth(w, r, err) {
-		return
-	}
-	if err != nil {
+	if err := p.PATs.Revoke(r.Context(), r.PathValue("id")); err != nil {
 		p.WriteError(w, r, err)
 		return
 	}
