@@ -42,6 +42,14 @@ func (f fieldErrors) email(field, s string) string {
 	return e
 }
 
+// NormalizeName trims a user's name and checks it as every surface that
+// sets one does; the error names field.
+func NormalizeName(field, s string) (string, error) {
+	f := fieldErrors{}
+	name := f.text(field, s, maxNameLen, false)
+	return name, f.err()
+}
+
 func (f fieldErrors) text(field, s string, maxLen int, required bool) string {
 	s = strings.TrimSpace(s)
 	switch {

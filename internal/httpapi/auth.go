@@ -120,6 +120,20 @@ func (a *API) me(ctx context.Context, _ *struct{}) (*meOutput, error) {
 	return &meOutput{Body: MeBody{UserBody: userBody(u), Permissions: iam.PrincipalFrom(ctx).Permissions}}, nil
 }
 
+type updateMeInput struct {
+	Body struct {
+		Name string `json:"name" maxLength:"200" doc:"The caller's name; empty clears it"`
+	}
+}
+
+func (a *API) updateMe(ctx context.Context, in *updateMeInput) (*meOutput, error) {
+	u, err := a.account.UpdateMyName(ctx, in.Body.Name)
+	if err != nil {
+		return nil, err
+	}
+	return &meOutput{Body: MeBody{UserBody: userBody(u), Permissions: iam.PrincipalFrom(ctx).Permissions}}, nil
+}
+
 func (a *API) deleteMe(ctx context.Context, _ *struct{}) (*empty, error) {
 	return noContent(a.directory.DeleteOwnAccount(ctx))
 }

@@ -15,6 +15,7 @@ func (a *API) routes(api huma.API) {
 	huma.Register(api, operation(http.MethodPost, v1+"/auth/refresh", "refresh", "Exchange a refresh token for new tokens", "auth", 200, false), a.refresh)
 	huma.Register(api, operation(http.MethodPost, v1+"/auth/logout", "logout", "End the caller's session", "auth", 204, true), a.logout)
 	huma.Register(api, operation(http.MethodGet, v1+"/me", "get-me", "The caller's profile", "me", 200, true), a.me)
+	huma.Register(api, operation(http.MethodPatch, v1+"/me", "update-me", "Change the caller's name (needs a session, not a token)", "me", 200, true), a.updateMe)
 	huma.Register(api, operation(http.MethodDelete, v1+"/me", "delete-me", "Delete the caller's own account (after /auth/reauth)", "me", 204, true), a.deleteMe)
 	huma.Register(api, operation(http.MethodPost, v1+"/auth/register", "register", "Sign up under the tenant's signup policy", "auth", 201, false), a.register)
 	huma.Register(api, operation(http.MethodPost, v1+"/auth/email/verify", "verify-email", "Verify an email address with the link's token", "auth", 204, false), a.verifyEmail)

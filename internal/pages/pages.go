@@ -73,6 +73,7 @@ func (p *Pages) Routes(mux *http.ServeMux) {
 	mux.Handle("GET /assets/", http.StripPrefix("/assets/", cacheAssets(http.FileServerFS(assets))))
 	p.loginRoutes(mux)
 	p.securityRoutes(mux)
+	p.accountRoutes(mux)
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/account", http.StatusSeeOther)
 	})

@@ -122,20 +122,6 @@ func (p *Pages) securityForm(w http.ResponseWriter, r *http.Request) *iam.Princi
 	return pr
 }
 
-// pageOf is the page a request came from: itself for a GET, and for a
-// form the page that holds it, the first two segments of its path
-// (/account/security/totp is posted from /account/security).
-func pageOf(r *http.Request) string {
-	if r.Method == http.MethodGet {
-		return r.URL.RequestURI()
-	}
-	segments := strings.SplitN(strings.TrimPrefix(r.URL.Path, "/"), "/", 3)
-	if len(segments) > 2 {
-		segments = segments[:2]
-	}
-	return "/" + strings.Join(segments, "/")
-}
-
 // changed answers a change of the user's factors: back to the overview
 // with what was done, to the step-up page when the change needs it, or
 // the overview with the refusal.

@@ -16,6 +16,7 @@ var managementRoutes = []struct {
 }{
 	{"POST", "/api/v1/auth/logout", ""},
 	{"GET", "/api/v1/me", ""},
+	{"PATCH", "/api/v1/me", ""},
 	{"DELETE", "/api/v1/me", ""},
 	{"POST", "/api/v1/auth/reauth", ""},
 	{"POST", "/api/v1/auth/reauth/email/send", ""},
