@@ -201,6 +201,7 @@ func (p *Pages) sessionsPage(w http.ResponseWriter, r *http.Request) {
 
 // showSessions renders the sessions page with the user's sessions.
 func (p *Pages) showSessions(w http.ResponseWriter, r *http.Request, pr *iam.Principal, v *view) {
+	v.Wide = true
 	sessions, total, err := p.Account.MySessions(r.Context(), iam.ListParams{Page: 1, Limit: iam.MaxLimit})
 	if err != nil {
 		p.WriteError(w, r, err)

@@ -104,6 +104,8 @@ type view struct {
 	Form   url.Values
 	Langs  []langLink
 	Status int
+	// Wide pages hold tables.
+	Wide bool
 	// Data is the page's own.
 	Data any
 }

@@ -116,6 +116,7 @@ func (p *Pages) createToken(w http.ResponseWriter, r *http.Request) {
 		var c *pat.Created
 		if c, err = p.PATs.Create(r.Context(), in); err == nil {
 			v := p.newView(w, r, "account.tokens.title")
+			v.Wide = true
 			d := newTokenForm(pr, url.Values{})
 			row := tokenRowOf(c.Token)
 			d.Created, d.Secret = &row, c.Secret
@@ -127,6 +128,7 @@ func (p *Pages) createToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := p.newView(w, r, "account.tokens.title")
+	v.Wide = true
 	v.Form = url.Values{"name": {r.PostFormValue("name")}}
 	p.formError(r, v, err, "name", "expires", "scopes")
 	tokenFieldErrors(v)

@@ -203,4 +203,70 @@ func TestPageJourneys(t *testing.T) {
 			t.Fatalf("German login page: %s", tab.Text())
 		}
 	})
+
+	t.Run("account: name, email change from the mail, a token, sessions ended from another browser", func(t *testing.T) {
+		const ivy = "ivy@example.com"
+		tab, other := chromium.Tab(t), chromium.Tab(t)
+		signInTab(t, h, tab, ivy, gracePassword)
+		signInTab(t, h, other, ivy, gracePassword)
+		visit(tab, "account")
+		tab.Fill("Name", "Ivy <i>Baker</i> Priest")
+		tab.Press("Save name")
+		wantText(t, tab, "Ivy <i>Baker</i> Priest")
+		tab.Open(h.ts.URL + "/account/password")
+		visit(tab, "account-password")
+
+		tab.Open(h.ts.URL + "/account/email")
+		visit(tab, "account-email")
+		tab.Fill("New email address", "ivy.priest@example.com")
+		tab.Fill("Your password", gracePassword)
+		tab.Press("Send confirmation link")
+		wantText(t, tab, "Check your new mailbox")
+		tab.Open(link("/confirm-email", "ivy.priest@example.com", "email_change_confirm"))
+		visit(tab, "confirm-email")
+		tab.Press("Confirm my new email")
+		wantText(t, tab, "Your account now uses your new email address.")
+		visit(tab, "confirm-email-done")
+
+		tab.Open(h.ts.URL + "/account/tokens")
+		visit(tab, "account-tokens")
+		tab.Fill("Name", "deploy script")
+		tab.Press("Create token")
+		secret := browsertest.Eval[string](tab, `document.getElementById("new-token").textContent.trim()`)
+		visit(tab, "account-tokens-created")
+		h.get("/api/v1/me", secret).want(http.StatusOK)
+
+		tab.Open(h.ts.URL + "/account/sessions")
+		visit(tab, "account-sessions")
+		wantText(t, tab, "This session")
+		tab.Press("Sign out all other sessions")
+		wantText(t, tab, "All your other sessions were signed out.")
+		other.Open(h.ts.URL + "/account")
+		if !strings.Contains(other.URL(), "/login?return_to=") {
+			t.Fatalf("the other browser's session lives on: %s", other.URL())
+		}
+		visit(other, "login-after-session-ended")
+	})
+
+	t.Run("error pages", func(t *testing.T) {
+		tab := chromium.Tab(t)
+		if status := tab.Open(h.ts.URL + "/account/no-such-page"); status != http.StatusNotFound {
+			t.Fatalf("a missing page answers %d", status)
+		}
+		wantText(t, tab, "Page not found")
+		visit(tab, "not-found")
+	})
+
+	t.Run("enrolment required by the tenant", func(t *testing.T) {
+		h.patchSettings(admin, map[string]any{"mfa": map[string]any{"policy": "required"}})
+		h.post("/api/v1/users", admin, map[string]any{"email": "otto@example.com", "name": "Otto", "password": gracePassword,
+			"email_verified": true}).want(http.StatusCreated)
+		tab := chromium.Tab(t)
+		tab.Open(h.ts.URL + "/login")
+		tab.Fill("Email address", "otto@example.com")
+		tab.Fill("Password", gracePassword)
+		tab.Press("Sign in")
+		wantText(t, tab, "Your organization requires a second factor")
+		visit(tab, "enroll")
+	})
 }
