@@ -9,6 +9,7 @@ import (
 
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/webauthn"
 	"github.com/chromedp/chromedp"
 )
 
@@ -147,4 +148,21 @@ func jsString(s string) string {
 func Eval[T any](tab *Tab, expr string) T {
 	tab.t.Helper()
 	return run(tab, "evaluating "+expr, chromedp.Evaluate[T](expr))
+}
+
+// VirtualAuthenticator gives the tab a platform authenticator that holds
+// discoverable passkeys and verifies its user without asking, so that the
+// pages' passkey script runs its ceremonies as with a real one.
+func (tab *Tab) VirtualAuthenticator() {
+	tab.t.Helper()
+	run(tab, "adding a virtual authenticator", chromedp.Action[chromedp.Void](func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
+		if _, err := cdp.Call(ctx, t, webauthn.Enable, webauthn.EnableParams{}); err != nil {
+			return chromedp.Void{}, err
+		}
+		_, err := cdp.Call(ctx, t, webauthn.AddVirtualAuthenticator, webauthn.AddVirtualAuthenticatorParams{
+			Options: &webauthn.VirtualAuthenticatorOptions{Protocol: webauthn.AuthenticatorProtocolCtap2, Ctap2version: webauthn.Ctap2versionCtap21,
+				Transport: webauthn.AuthenticatorTransportInternal, HasResidentKey: true, HasUserVerification: true,
+				IsUserVerified: true, AutomaticPresenceSimulation: true}})
+		return chromedp.Void{}, err
+	}))
 }

@@ -6,11 +6,13 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -45,6 +47,11 @@ type harness struct {
 // SQLite; CI runs both.
 const httpStoreEnv = "GATEHOUSE_TEST_HTTP_STORE"
 
+// portPlaceholder in a value of newHarness's env is the server's port, as in
+// GATEHOUSE_ISSUER=http://localhost:{port}, for browsers that need the real
+// origin (passkeys).
+const portPlaceholder = "{port}"
+
 // newHarness starts a server; env adds or overrides GATEHOUSE_* settings.
 func newHarness(t *testing.T, env map[string]string) *harness {
 	t.Helper()
@@ -67,8 +74,13 @@ func newHarness(t *testing.T, env map[string]string) *harness {
 		}
 		vars["GATEHOUSE_DATABASE"] = postgresPool.Schema(t)
 	}
+	// The listener comes first, so that an issuer may name its port.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
 	for k, v := range env {
-		vars[k] = v
+		vars[k] = strings.ReplaceAll(v, portPlaceholder, strconv.Itoa(ln.Addr().(*net.TCPAddr).Port))
 	}
 	fs := pflag.NewFlagSet("test", pflag.ContinueOnError)
 	config.RegisterFlags(fs)
@@ -85,7 +97,10 @@ func newHarness(t *testing.T, env map[string]string) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts := httptest.NewServer(srv.Handler())
+	ts := httptest.NewUnstartedServer(srv.Handler())
+	ts.Listener.Close()
+	ts.Listener = ln
+	ts.Start()
 	t.Cleanup(func() {
 		ts.Close()
 		srv.Close()

@@ -269,4 +269,33 @@ func TestPageJourneys(t *testing.T) {
 		wantText(t, tab, "Your organization requires a second factor")
 		visit(tab, "enroll")
 	})
+
+	t.Run("passkey: added on the account page, then a sign-in without password", func(t *testing.T) {
+		// WebAuthn needs the page's real origin as the relying party's.
+		local := newHarness(t, map[string]string{"GATEHOUSE_ISSUER": "http://localhost:" + portPlaceholder})
+		base := strings.Replace(local.ts.URL, "127.0.0.1", "localhost", 1)
+		local.post("/api/v1/users", local.admin(), map[string]any{"email": "pia@example.com", "name": "Pia", "password": gracePassword,
+			"email_verified": true}).want(http.StatusCreated)
+		tab := chromium.Tab(t)
+		tab.VirtualAuthenticator()
+		tab.Open(base + "/login")
+		tab.Fill("Email address", "pia@example.com")
+		tab.Fill("Password", gracePassword)
+		tab.Press("Sign in")
+		tab.Open(base + "/account/security")
+		tab.Fill("Name of the new passkey (optional)", "Laptop")
+		tab.Press("Add a passkey")
+		wantText(t, tab, "The passkey was added.")
+		wantText(t, tab, "Laptop")
+		visit(tab, "security-passkey")
+
+		tab.Open(base + "/logout")
+		tab.Press("Sign out")
+		tab.Open(base + "/login")
+		tab.Press("Sign in with a passkey")
+		if !strings.HasSuffix(tab.URL(), "/account") {
+			t.Fatalf("after the passkey sign-in the browser is at %s: %s", tab.URL(), tab.Text())
+		}
+		wantText(t, tab, "pia@example.com")
+	})
 }
