@@ -39,7 +39,7 @@ func (p *Pages) WriteError(w http.ResponseWriter, r *http.Request, err error) {
 		page.Next, page.Link, page.LinkText = "error.next.wait", r.URL.Path, "error.link.retry"
 	}
 	v.Data = page
-	t, ok := p.templates["error"]
+	t, ok := p.templates[v.L.Lang]["error"]
 	if !ok {
 		http.Error(w, http.StatusText(v.Status), v.Status)
 		return

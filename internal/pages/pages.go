@@ -42,7 +42,8 @@ type Deps struct {
 // Pages serves the hosted pages.
 type Pages struct {
 	Deps
-	templates map[string]*template.Template
+	// templates are by language, then by page.
+	templates map[string]map[string]*template.Template
 	catalog   catalog
 }
 
@@ -52,7 +53,7 @@ func New(d Deps) (*Pages, error) {
 	if err != nil {
 		return nil, err
 	}
-	tmpl, err := parseTemplates(files)
+	tmpl, err := parseTemplates(files, cat)
 	if err != nil {
 		return nil, err
 	}

@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"html"
 	"html/template"
 	"io/fs"
 	"net/http"
 	"net/url"
 	"path"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -17,36 +19,66 @@ import (
 	"github.com/gatehouse-iam/gatehouse/internal/iam"
 )
 
-// parseTemplates builds one template set per page: the layout and shared
-// parts, and the page's own file, which defines "content" (and may define
-// "head").
-func parseTemplates(fsys fs.FS) (map[string]*template.Template, error) {
+// parseTemplates builds one template set per language and page: the
+// layout and shared parts, and the page's own file, which defines "content"
+// (and may define "head"). Each text a template names without arguments
+// ({{.L.T "key"}}) is written into that language's set as it is parsed, so
+// that rendering does not look it up for every page.
+func parseTemplates(fsys fs.FS, cat catalog) (map[string]map[string]*template.Template, error) {
 	all, err := fs.Glob(fsys, "templates/*.html")
 	if err != nil {
 		return nil, err
 	}
+	sources := map[string]string{}
+	for _, f := range all {
+		b, err := fs.ReadFile(fsys, f)
+		if err != nil {
+			return nil, err
+		}
+		sources[path.Base(f)] = string(b)
+	}
 	// Shared are the layout and the files of parts, parts*.html.
-	shared := []string{"templates/layout.html"}
+	shared := []string{"layout.html"}
 	var own []string
 	for _, f := range all {
 		switch base := path.Base(f); {
 		case base == "layout.html":
 		case strings.HasPrefix(base, "parts"):
-			shared = append(shared, f)
+			shared = append(shared, base)
 		default:
-			own = append(own, f)
+			own = append(own, base)
 		}
 	}
-	out := map[string]*template.Template{}
-	for _, f := range own {
-		name := strings.TrimSuffix(path.Base(f), ".html")
-		t, err := template.New(name).Funcs(funcs).ParseFS(fsys, append(slices.Clone(shared), f)...)
-		if err != nil {
-			return nil, fmt.Errorf("template %s: %w", name, err)
+	out := map[string]map[string]*template.Template{}
+	for lang, texts := range cat {
+		out[lang] = map[string]*template.Template{}
+		for _, f := range own {
+			name := strings.TrimSuffix(f, ".html")
+			t := template.New(name).Funcs(funcs)
+			for _, src := range append(slices.Clone(shared), f) {
+				if _, err := t.New(src).Parse(fixedTexts(sources[src], texts)); err != nil {
+					return nil, fmt.Errorf("template %s: %w", src, err)
+				}
+			}
+			out[lang][name] = t
 		}
-		out[name] = t
 	}
 	return out, nil
+}
+
+// fixedText is a text without arguments that a template names.
+var fixedText = regexp.MustCompile(`\{\{\$?\.L\.T "([^"]+)"\}\}`)
+
+// fixedTexts writes the catalog's texts into a template's source, escaped
+// for HTML; a key the catalog lacks stays a call, which shows the key.
+func fixedTexts(src string, texts map[string]string) string {
+	return fixedText.ReplaceAllStringFunc(src, func(call string) string {
+		text, ok := texts[fixedText.FindStringSubmatch(call)[1]]
+		if !ok {
+			return call
+		}
+		return html.EscapeString(text)
+	})
 }
 
 // funcs are the helpers every template may call.
@@ -164,7 +196,7 @@ func (p *Pages) brand(r *http.Request) brand {
 // Rendering into a buffer first means a template error never leaves half
 // a page.
 func (p *Pages) render(w http.ResponseWriter, r *http.Request, name string, v *view) {
-	t, ok := p.templates[name]
+	t, ok := p.templates[v.L.Lang][name]
 	if !ok {
 		p.WriteError(w, r, iam.Internal(fmt.Errorf("no template %q", name)))
 		return
