@@ -146,6 +146,7 @@ func (s *Service) ConfirmEmailChange(ctx context.Context, raw string) error {
 	})
 	if err == nil {
 		s.cache.ForgetUser(userID)
+		s.userChanged(userID)
 	}
 	return err
 }

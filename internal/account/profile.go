@@ -40,5 +40,6 @@ func (s *Service) UpdateMyName(ctx context.Context, name string) (*iam.User, err
 		return nil, err
 	}
 	s.cache.ForgetUser(u.ID)
+	s.userChanged(u.ID)
 	return u, nil
 }

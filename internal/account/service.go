@@ -56,7 +56,11 @@ type Deps struct {
 	BaseURL func(*iam.Tenant) string
 	// Passkeys verifies passwordless sign-ins with a passkey.
 	Passkeys PasskeyVerifier
-	Now      func() time.Time
+	// UserChanged tells the server's other caches of users (personal
+	// access tokens, decisions) that a user's name or address changed;
+	// nil when there are none.
+	UserChanged func(userID string)
+	Now         func() time.Time
 }
 
 // Service signs users in and out, runs their self-service account life
@@ -70,7 +74,9 @@ type Service struct {
 	factors  *mfa.Service
 	baseURL  func(*iam.Tenant) string
 	passkeys PasskeyVerifier
-	now      func() time.Time
+	// userChanged is Deps.UserChanged, never nil.
+	userChanged func(userID string)
+	now         func() time.Time
 	// cache remembers session states by session id for principalTTL; a
 	// nil principal records an inactive session.
 	cache *cache.ByUser[*iam.Principal]
@@ -79,8 +85,13 @@ type Service struct {
 // New returns a Service.
 func New(d Deps) *Service {
 	utc := func() time.Time { return d.Now().UTC().Truncate(time.Microsecond) }
-	return &Service{store: d.Store, hasher: d.Hasher, issuer: d.Issuer, settings: d.Settings, mailer: d.Mailer, factors: d.Factors,
-		baseURL: d.BaseURL, passkeys: d.Passkeys, now: utc, cache: cache.NewByUser[*iam.Principal](principalTTL, maxPrincipals)}
+	s := &Service{store: d.Store, hasher: d.Hasher, issuer: d.Issuer, settings: d.Settings, mailer: d.Mailer, factors: d.Factors,
+		baseURL: d.BaseURL, passkeys: d.Passkeys, userChanged: d.UserChanged, now: utc,
+		cache: cache.NewByUser[*iam.Principal](principalTTL, maxPrincipals)}
+	if s.userChanged == nil {
+		s.userChanged = func(string) {}
+	}
+	return s
 }
 
 // ForgetUser drops cached sessions of a user so that changes to them apply at once.

@@ -113,12 +113,18 @@ func TestPagesAccountName(t *testing.T) {
 func TestUpdateMe(t *testing.T) {
 	h := newHarness(t, nil)
 	admin := h.admin()
+	pat := h.createPAT(admin, map[string]any{"name": "script"}).Token
+	h.get("/api/v1/me", pat).want(http.StatusOK)
 	me := h.patch("/api/v1/me", admin, map[string]any{"name": " Grace Hopper "}).want(http.StatusOK).JSON()
 	if me["name"] != "Grace Hopper" || me["email"] != adminEmail || me["permissions"] == nil {
 		t.Fatalf("PATCH /me answered %v", me)
 	}
 	if got := h.get("/api/v1/me", admin).JSON()["name"]; got != "Grace Hopper" {
 		t.Errorf("GET /me after the change: %q", got)
+	}
+	// A personal access token's caller shows the change at once too.
+	if got := h.get("/api/v1/me", pat).JSON()["name"]; got != "Grace Hopper" {
+		t.Errorf("GET /me with a token after the change: %q", got)
 	}
 	h.patch("/api/v1/me", admin, map[string]any{"name": "Grace\x07"}).wantError(http.StatusBadRequest, "invalid_request")
 	h.patch("/api/v1/me", admin, map[string]any{"name": strings.Repeat("n", 201)}).wantError(http.StatusBadRequest, "invalid_request")

@@ -175,8 +175,12 @@ func wire(ctx context.Context, opts Options, store *sqlstore.Store) (*Server, er
 	factors := mfa.New(mfa.Deps{Store: store, Master: master, Mailer: mailer, Settings: st, Issuer: "Gatehouse", Now: now})
 	passkeys := passkey.New(passkey.Deps{Store: store, Now: now, RelyingParties: passkey.RelyingParties{
 		ID: cfg.WebAuthnRPID, Origins: cfg.WebAuthnRPOrigins, MultiTenant: cfg.MultiTenant, BaseURL: baseURLs.Of}, StepUp: factors})
+	// The caches the directory clears exist only after the account
+	// service; a user's own changes reach them through this.
+	var userCaches caches
 	acc := account.New(account.Deps{Store: store, Hasher: hasher, Issuer: issuer, Settings: st,
-		Mailer: mailer, Factors: factors, BaseURL: baseURLs.Of, Passkeys: passkeys, Now: now})
+		Mailer: mailer, Factors: factors, BaseURL: baseURLs.Of, Passkeys: passkeys, Now: now,
+		UserChanged: func(userID string) { userCaches.ForgetUser(userID) }})
 	pats := pat.New(pat.Deps{Store: store, Settings: st, StepUp: factors, Now: now})
 	var authz *access.Service
 	accounts := serviceaccount.New(store, factors, func() { authz.Invalidate() }, now)
@@ -193,7 +197,8 @@ func wire(ctx context.Context, opts Options, store *sqlstore.Store) (*Server, er
 	bearer := authn.NewChain(acc, opaque)
 	authz = access.New(store, bearer, now)
 	tenants := newTenantResolver(store, cfg.MultiTenant, baseURLs.SystemHost())
-	dir := directory.New(store, hasher, caches{account: acc, pats: pats, tenants: tenants, access: authz}, st, baseURLs.SystemHost(), factors, now)
+	userCaches = caches{account: acc, pats: pats, tenants: tenants, access: authz}
+	dir := directory.New(store, hasher, userCaches, st, baseURLs.SystemHost(), factors, now)
 	system, created, err := dir.EnsureSystemTenant(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("system tenant: %w", err)
