@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gatehouse-iam/gatehouse/internal/audit"
@@ -45,7 +46,8 @@ func wellFormedCSRF(v string) bool {
 // checkCSRF reports whether a posted form carries the browser's token. A
 // refusal is audited: it is a forged request, or a form left open across a
 // sign-out.
-func (p *Pages) checkCSRF(r *http.Request) bool {
+func (p *Pages) checkCSRF(w http.ResponseWriter, r *http.Request) bool {
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
 	c, err := r.Cookie(p.cookieName(r, csrfCookie))
 	sent := r.PostFormValue(csrfField)
 	if sent == "" {
@@ -65,7 +67,11 @@ func (p *Pages) auditRefusal(r *http.Request, reason string) {
 	if t == nil {
 		return
 	}
-	e := audit.Event(r.Context(), p.Now(), t.ID, "pages.form_refused", iam.Ref{Type: "page", ID: r.URL.Path}, iam.ResultFailure,
+	path := r.URL.Path
+	if len(path) > 128 {
+		path = path[:128]
+	}
+	e := audit.Event(r.Context(), p.Now(), t.ID, "pages.form_refused", iam.Ref{Type: "page", ID: strings.ToValidUTF8(path, "")}, iam.ResultFailure,
 		map[string]any{"reason": reason})
 	if pr := iam.PrincipalFrom(r.Context()); pr != nil {
 		e.Actor = pr.Ref()

@@ -39,7 +39,7 @@ func (p *Pages) readForm(w http.ResponseWriter, r *http.Request) error {
 			}
 		}
 	}
-	if !p.checkCSRF(r) {
+	if !p.checkCSRF(w, r) {
 		return errCSRF
 	}
 	return nil

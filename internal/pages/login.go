@@ -240,7 +240,7 @@ func (p *Pages) sendMFACode(w http.ResponseWriter, r *http.Request) {
 // passkeyOptions starts a passwordless sign-in for the page's script; the
 // ceremony's token waits in the step cookie.
 func (p *Pages) passkeyOptions(w http.ResponseWriter, r *http.Request) {
-	if !p.checkCSRF(r) {
+	if !p.checkCSRF(w, r) {
 		p.WriteError(w, r, errCSRF)
 		return
 	}
@@ -280,7 +280,7 @@ func (p *Pages) passkeyLogin(w http.ResponseWriter, r *http.Request) {
 // mfaPasskeyOptions asks the passkeys of the user in the second step for
 // an assertion, for the page's script.
 func (p *Pages) mfaPasskeyOptions(w http.ResponseWriter, r *http.Request) {
-	if !p.checkCSRF(r) {
+	if !p.checkCSRF(w, r) {
 		p.WriteError(w, r, errCSRF)
 		return
 	}

@@ -165,7 +165,7 @@ func (p *Pages) reauthPasskeyOptions(w http.ResponseWriter, r *http.Request) {
 		p.WriteError(w, r, iam.Errorf(iam.CodeUnauthenticated, "sign in first"))
 		return
 	}
-	if !p.checkCSRF(r) {
+	if !p.checkCSRF(w, r) {
 		p.WriteError(w, r, errCSRF)
 		return
 	}

@@ -313,7 +313,11 @@ func (p *Pages) newRecoveryCodes(w http.ResponseWriter, r *http.Request) {
 // passkeyRegistrationOptions starts registering a passkey for the page's
 // script; the ceremony's token waits in a cookie of its own.
 func (p *Pages) passkeyRegistrationOptions(w http.ResponseWriter, r *http.Request) {
-	if !p.checkCSRF(r) {
+	if iam.PrincipalFrom(r.Context()) == nil || browserSession(r) == nil {
+		p.WriteError(w, r, iam.Errorf(iam.CodeUnauthenticated, "sign in first"))
+		return
+	}
+	if !p.checkCSRF(w, r) {
 		p.WriteError(w, r, errCSRF)
 		return
 	}

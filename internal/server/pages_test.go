@@ -58,3 +58,29 @@ func TestPagesRefuseCrossOriginForms(t *testing.T) {
 		t.Error("the refused form is not audited")
 	}
 }
+
+// Every form of the pages is rate limited per client address, the step-up
+// and a refused form included: each checks a secret, mails, or is audited.
+func TestPagesRateLimit(t *testing.T) {
+	h := newHarness(t, map[string]string{"GATEHOUSE_AUTH_RATE_PER_SECOND": "1", "GATEHOUSE_AUTH_RATE_BURST": "3"})
+	b := h.browser()
+	signIn(t, b, adminEmail, adminPassword)
+	b.get("/account/reauth")
+	statuses := []int{}
+	for range 4 {
+		statuses = append(statuses, b.post("/account/reauth", url.Values{"method": {"password"}, "password": {"wrong-password-1"}}).Status)
+	}
+	if statuses[3] != http.StatusTooManyRequests {
+		t.Fatalf("four wrong step-up passwords from one address: %v, want the fourth refused with 429", statuses)
+	}
+	if p := b.last; !strings.HasPrefix(p.Header.Get("Content-Type"), "text/html") || p.Header.Get("Retry-After") == "" {
+		t.Errorf("the refusal is %q with Retry-After %q, want an HTML page and a Retry-After", p.Header.Get("Content-Type"), p.Header.Get("Retry-After"))
+	}
+	// Forged forms use up the same allowance instead of filling the audit log.
+	other := h.browser()
+	other.get("/login")
+	forged := other.postRaw("/logout", url.Values{}, map[string]string{"Sec-Fetch-Site": "cross-site"})
+	if forged.Status != http.StatusTooManyRequests {
+		t.Errorf("a forged form after the allowance: %d, want 429", forged.Status)
+	}
+}

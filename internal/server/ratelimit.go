@@ -83,15 +83,10 @@ func (l *ipLimiter) sweep(now time.Time) {
 	}
 }
 
-// limited are the paths whose POSTs are limited: the public auth endpoints
-// and pages, and the ones that check the caller's password.
+// limited are the REST API's paths whose POSTs are limited: the public
+// auth endpoints and the ones that check the caller's password.
 func limited(path string) bool {
-	switch path {
-	case "/api/v1/me/password", "/api/v1/me/email",
-		"/login", "/signup", "/forgot", "/reset-password", "/verify-email", "/confirm-email", "/account/password", "/account/email":
-		return true
-	}
-	return strings.HasPrefix(path, "/api/v1/auth/") || strings.HasPrefix(path, "/login/")
+	return strings.HasPrefix(path, "/api/v1/auth/") || path == "/api/v1/me/password" || path == "/api/v1/me/email"
 }
 
 // bucketKey is the client a bucket belongs to: the IPv4 address, or the /64
@@ -106,6 +101,17 @@ func bucketKey(ip string) string {
 
 // middleware limits POSTs to the limited paths by client IP.
 func (l *ipLimiter) middleware(next http.Handler, write errorWriter) http.Handler {
+	return l.limitPosts(next, write, limited)
+}
+
+// everyPost limits every POST by client IP: on the hosted pages each form
+// checks a password or a code, mails, or changes the account, and a refused
+// form is audited.
+func (l *ipLimiter) everyPost(next http.Handler, write errorWriter) http.Handler {
+	return l.limitPosts(next, write, func(string) bool { return true })
+}
+
+func (l *ipLimiter) limitPosts(next http.Handler, write errorWriter, limited func(path string) bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if l.limit <= 0 || r.Method != http.MethodPost || !limited(r.URL.Path) {
 			next.ServeHTTP(w, r)

@@ -57,7 +57,7 @@ func (sf surface) handler(m *metrics) http.Handler {
 //     tenant, rate limit and bearer (or APIToken) authentication, required.
 //   - HTML pages (/login, /signup, /account and the pages mails link to):
 //     an HTML error page; security headers on every answer; tenant, rate
-//     limit, cross-origin refusal and the browser session.
+//     limit on every POST, cross-origin refusal and the browser session.
 //   - operations (/healthz, /readyz, /version, /metrics, the API docs) and
 //     unknown paths: the REST error shape, whatever the host.
 //
@@ -72,7 +72,7 @@ func (s *Server) surfaces(m *metrics, tenants *tenantResolver, limiter *ipLimite
 	f5 := surface{mux: s.mux.f5, write: f5xc.WriteError,
 		middleware: []middleware{tenants.middleware, limiter.middleware, s.requireToken}}.handler(m)
 	html := pages.Headers(surface{mux: s.mux.pages, write: s.pages.WriteError,
-		middleware: []middleware{tenants.middleware, limiter.middleware, s.crossOrigin, s.browserSession}}.handler(m))
+		middleware: []middleware{tenants.middleware, limiter.everyPost, s.crossOrigin, s.browserSession}}.handler(m))
 	ops := surface{mux: s.mux.ops, write: httpapi.WriteError}.handler(m)
 	top := http.NewServeMux()
 	top.Handle("/api/", rest)
