@@ -83,7 +83,7 @@ func (p *Pages) login(w http.ResponseWriter, r *http.Request) {
 		p.setStep(w, r, res.EnrollmentToken, int(enrollmentTTL.Seconds()))
 		http.Redirect(w, r, "/login/enroll", http.StatusSeeOther)
 	default:
-		p.setSession(w, r, res.Tokens.Browser)
+		p.signIn(w, r, res.Tokens.Browser)
 		http.Redirect(w, r, returnTo, http.StatusSeeOther)
 	}
 }
@@ -205,8 +205,7 @@ func (p *Pages) verifyMFA(w http.ResponseWriter, r *http.Request) {
 		}
 		p.render(w, r, "mfa", v)
 	default:
-		p.clearCookie(w, r, stepCookie)
-		p.setSession(w, r, tokens.Browser)
+		p.signIn(w, r, tokens.Browser)
 		http.Redirect(w, r, d.ReturnTo, http.StatusSeeOther)
 	}
 }
@@ -273,7 +272,7 @@ func (p *Pages) passkeyLogin(w http.ResponseWriter, r *http.Request) {
 		p.render(w, r, "login", v)
 		return
 	}
-	p.setSession(w, r, tokens.Browser)
+	p.signIn(w, r, tokens.Browser)
 	http.Redirect(w, r, returnTo, http.StatusSeeOther)
 }
 

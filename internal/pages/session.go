@@ -72,6 +72,19 @@ func (p *Pages) setSession(w http.ResponseWriter, r *http.Request, bs *account.B
 	p.newCSRF(w, r)
 }
 
+// signIn hands the browser the session it just signed in to. A session
+// the browser held before ends, so that a sign-in on a shared computer
+// leaves no earlier one alive and out of reach.
+func (p *Pages) signIn(w http.ResponseWriter, r *http.Request, bs *account.BrowserSession) {
+	if browserSession(r) != nil {
+		if err := p.Account.Logout(r.Context(), false); err != nil {
+			iam.RecordCause(r.Context(), err)
+		}
+	}
+	p.clearCookie(w, r, stepCookie)
+	p.setSession(w, r, bs)
+}
+
 // endSession removes the session cookie and the CSRF token after sign-out.
 func (p *Pages) endSession(w http.ResponseWriter, r *http.Request) {
 	p.clearCookie(w, r, sessionCookie)

@@ -150,3 +150,24 @@ func TestPagesSessionEndedElsewhere(t *testing.T) {
 		t.Error("the dead session cookie was not removed")
 	}
 }
+
+// A sign-in over a browser's session ends that session: on a shared
+// computer the earlier user's session must not live on out of reach.
+func TestPagesSignInEndsTheBrowsersEarlierSession(t *testing.T) {
+	h := newHarness(t, nil)
+	admin := h.admin()
+	h.createUser(admin, "bob@example.com", goodPassword)
+	b := h.browser()
+	signIn(t, b, adminEmail, adminPassword)
+	earlier := b.cookie("gatehouse")
+	// A second tab's sign-in form, opened before the first sign-in.
+	p := b.post("/login", url.Values{"email": {"bob@example.com"}, "password": {goodPassword}, "csrf": {b.cookie("gatehouse-csrf")}})
+	if p.Status != http.StatusSeeOther || b.cookie("gatehouse") == earlier {
+		t.Fatalf("second sign-in: %d", p.Status)
+	}
+	stale := h.browser()
+	stale.client.Jar.SetCookies(mustURL(t, h.ts.URL), []*http.Cookie{{Name: "gatehouse", Value: earlier, Path: "/"}})
+	if p := stale.get("/account"); p.Status != http.StatusSeeOther || !strings.HasPrefix(p.Header.Get("Location"), "/login") {
+		t.Fatalf("the earlier session's cookie still signs in: %d %s", p.Status, p.Header.Get("Location"))
+	}
+}
