@@ -1,11 +1,13 @@
 package pages
 
 import (
+	"bytes"
 	"context"
 	"embed"
 	"html/template"
 	"io/fs"
 	"net/http"
+	"path"
 	"strings"
 	"time"
 
@@ -69,9 +71,8 @@ var Prefixes = []string{
 // Routes registers every page on mux. Handlers of forms answer POST;
 // everything else is GET.
 func (p *Pages) Routes(mux *http.ServeMux) {
-	assets, _ := fs.Sub(files, "assets")
-	mux.Handle("GET /assets/theme.css", http.HandlerFunc(p.theme))
-	mux.Handle("GET /assets/", http.StripPrefix("/assets/", cacheAssets(http.FileServerFS(assets))))
+	mux.HandleFunc("GET /assets/theme.css", p.theme)
+	mux.HandleFunc("GET /assets/{file}", p.asset)
 	p.loginRoutes(mux)
 	p.securityRoutes(mux)
 	p.accountRoutes(mux)
@@ -86,13 +87,17 @@ func (p *Pages) Routes(mux *http.ServeMux) {
 	})
 }
 
-// cacheAssets lets browsers keep the embedded files for a day: they change
-// only with the binary.
-func cacheAssets(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Cache-Control", "public, max-age=86400")
-		next.ServeHTTP(w, r)
-	})
+// asset serves one of the embedded files, which browsers may keep for a
+// day: they change only with the binary. Anything else is the 404 page.
+func (p *Pages) asset(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("file")
+	b, err := fs.ReadFile(files, path.Join("assets", name))
+	if err != nil || strings.HasPrefix(name, ".") {
+		p.WriteError(w, r, iam.Errorf(iam.CodeNotFound, "no such file"))
+		return
+	}
+	w.Header().Set("Cache-Control", "public, max-age=86400")
+	http.ServeContent(w, r, name, time.Time{}, bytes.NewReader(b))
 }
 
 // contentSecurityPolicy admits no inline script or style: the pages' only

@@ -84,3 +84,21 @@ func TestPagesRateLimit(t *testing.T) {
 		t.Errorf("a forged form after the allowance: %d, want 429", forged.Status)
 	}
 }
+
+func TestPagesAssets(t *testing.T) {
+	h := newHarness(t, nil)
+	b := h.browser()
+	css := b.get("/assets/style.css").want(t, http.StatusOK)
+	if ct := css.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/css") || css.Header.Get("Cache-Control") != "public, max-age=86400" {
+		t.Errorf("style.css: %q, %q", ct, css.Header.Get("Cache-Control"))
+	}
+	if ct := b.get("/assets/passkey.js").want(t, http.StatusOK).Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/javascript") {
+		t.Errorf("passkey.js: %q", ct)
+	}
+	for _, path := range []string{"/assets/", "/assets/nope.js", "/assets/../go.mod", "/assets/%2e%2e%2fgo.mod"} {
+		p := b.get(path)
+		if p.Status == http.StatusOK || (p.Status == http.StatusNotFound && !strings.HasPrefix(p.Header.Get("Content-Type"), "text/html")) {
+			t.Errorf("%s: %d %q", path, p.Status, p.Header.Get("Content-Type"))
+		}
+	}
+}
