@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/subtle"
+	"encoding/base32"
 	"encoding/base64"
 	"encoding/json"
 	"image/png"
@@ -55,18 +56,13 @@ func (s *Service) BeginTOTP(ctx context.Context, p *iam.Principal) (*TOTPEnrollm
 	case err != nil && !iam.IsCode(err, iam.CodeNotFound):
 		return nil, err
 	}
-	key, err := totp.Generate(totp.GenerateOpts{Issuer: s.issuer, AccountName: p.User.Email, Period: totpPeriod,
-		SecretSize: 20, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
+	key, err := s.totpKey(p.User.Email, nil)
 	if err != nil {
-		return nil, iam.Internal(err)
+		return nil, err
 	}
-	img, err := key.Image(qrSize, qrSize)
+	e, err := enrollmentOf(key)
 	if err != nil {
-		return nil, iam.Internal(err)
-	}
-	var qr bytes.Buffer
-	if err := png.Encode(&qr, img); err != nil {
-		return nil, iam.Internal(err)
+		return nil, err
 	}
 	now := s.now()
 	c := &iam.Credential{ID: newID(), TenantID: p.TenantID, UserID: p.UserID, Type: iam.CredentialTOTP,
@@ -76,6 +72,59 @@ func (s *Service) BeginTOTP(ctx context.Context, p *iam.Principal) (*TOTPEnrollm
 	}
 	if err := s.store.PutCredential(ctx, c); err != nil {
 		return nil, err
+	}
+	return e, nil
+}
+
+// PendingTOTP is the caller's enrolment still waiting for its
+// confirmation, for a page to show again after a wrong code: the seed is
+// the server's, never one a form sends back. Errors: CodeStateConflict
+// when none waits.
+func (s *Service) PendingTOTP(ctx context.Context, p *iam.Principal) (*TOTPEnrollment, error) {
+	c, err := s.store.GetCredential(ctx, p.TenantID, p.UserID, iam.CredentialTOTP, "")
+	if err != nil && !iam.IsCode(err, iam.CodeNotFound) {
+		return nil, err
+	}
+	if err != nil || !pending(c, s.now()) {
+		return nil, errNoEnrolment
+	}
+	st, err := s.openTOTP(c)
+	if err != nil {
+		return nil, err
+	}
+	seed, err := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(st.Seed)
+	if err != nil {
+		return nil, iam.Internal(err)
+	}
+	key, err := s.totpKey(p.User.Email, seed)
+	if err != nil {
+		return nil, err
+	}
+	return enrollmentOf(key)
+}
+
+var errNoEnrolment = iam.Errorf(iam.CodeStateConflict, "no TOTP enrolment is waiting; begin one first")
+
+// totpKey is the authenticator key of an account: a new random seed when
+// seed is nil.
+func (s *Service) totpKey(email string, seed []byte) (*otp.Key, error) {
+	key, err := totp.Generate(totp.GenerateOpts{Issuer: s.issuer, AccountName: email, Period: totpPeriod,
+		SecretSize: 20, Secret: seed, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
+	if err != nil {
+		return nil, iam.Internal(err)
+	}
+	return key, nil
+}
+
+// enrollmentOf is what an authenticator app needs of key, its QR code drawn.
+func enrollmentOf(key *otp.Key) (*TOTPEnrollment, error) {
+	img, err := key.Image(qrSize, qrSize)
+	if err != nil {
+		return nil, iam.Internal(err)
+	}
+	var qr bytes.Buffer
+	if err := png.Encode(&qr, img); err != nil {
+		return nil, iam.Internal(err)
 	}
 	return &TOTPEnrollment{Secret: key.Secret(), OTPAuthURI: key.URL(), QRPNG: qr.Bytes()}, nil
 }
@@ -92,7 +141,7 @@ func (s *Service) ConfirmTOTP(ctx context.Context, p *iam.Principal, code string
 			return err
 		}
 		if err != nil || !pending(c, s.now()) {
-			return iam.Errorf(iam.CodeStateConflict, "no TOTP enrolment is waiting; begin one first")
+			return errNoEnrolment
 		}
 		st, err := s.openTOTP(c)
 		if err != nil {

@@ -78,12 +78,10 @@ func (p *Pages) enrollBeginTOTP(w http.ResponseWriter, r *http.Request) {
 	}
 	v := p.newView(w, r, "enroll.title")
 	d := enrollData{EmailVerified: pr.User.EmailVerified}
-	e, err := p.MFA.BeginTOTP(r.Context(), pr)
-	if err == nil {
-		d.Setup, err = newTOTPSetup(e.OTPAuthURI, enrollConfirmPath, "/login/enroll")
-	}
-	if err != nil {
+	if e, err := p.MFA.BeginTOTP(r.Context(), pr); err != nil {
 		p.formError(r, v, err)
+	} else {
+		d.Setup = newTOTPSetup(e, enrollConfirmPath, "/login/enroll")
 	}
 	v.Data = d
 	p.render(w, r, "enroll", v)
@@ -101,10 +99,10 @@ func (p *Pages) enrollConfirmTOTP(w http.ResponseWriter, r *http.Request) {
 	}
 	v := p.newView(w, r, "enroll.title")
 	d := enrollData{EmailVerified: pr.User.EmailVerified}
-	// Without the enrolment's URI, or once it expired, the user begins
-	// again from the choice of methods.
-	if setup, serr := newTOTPSetup(r.PostFormValue("otpauth_uri"), enrollConfirmPath, "/login/enroll"); serr == nil && !iam.IsCode(err, iam.CodeStateConflict) {
-		d.Setup = setup
+	// Once the enrolment expired, the user begins again from the choice
+	// of methods.
+	if pending, perr := p.MFA.PendingTOTP(r.Context(), pr); perr == nil {
+		d.Setup = newTOTPSetup(pending, enrollConfirmPath, "/login/enroll")
 	}
 	p.codeRefused(r, v, err)
 	v.Data = d

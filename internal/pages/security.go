@@ -1,17 +1,13 @@
 package pages
 
 import (
-	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"html/template"
-	"image/png"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
-
-	"github.com/pquerna/otp"
 
 	"github.com/gatehouse-iam/gatehouse/internal/iam"
 	"github.com/gatehouse-iam/gatehouse/internal/mfa"
@@ -168,9 +164,6 @@ type totpData struct {
 // totpSetup is what the user's authenticator app needs, and where its code
 // goes.
 type totpSetup struct {
-	// URI is the otpauth:// URI of the seed; the form carries it, so that
-	// a wrong code can show the same enrolment again.
-	URI    string
 	Secret string
 	QR     template.URL
 	Action string
@@ -189,28 +182,12 @@ func (s *totpSetup) Grouped() string {
 	return b.String()
 }
 
-// qrPixels is the QR code's size; the stylesheet scales it.
-const qrPixels = 200
-
-// newTOTPSetup reads an enrolment from its otpauth:// URI and draws its QR
-// code, a PNG the page holds as a data: URL.
-func newTOTPSetup(uri, action, cancel string) (*totpSetup, error) {
-	key, err := otp.NewKeyFromURL(uri)
-	if err != nil || key.Type() != "totp" || key.Secret() == "" {
-		return nil, iam.Errorf(iam.CodeInvalid, "the authenticator enrolment could not be read")
-	}
-	img, err := key.Image(qrPixels, qrPixels)
-	if err != nil {
-		return nil, iam.Internal(err)
-	}
-	var buf bytes.Buffer
-	if err := png.Encode(&buf, img); err != nil {
-		return nil, iam.Internal(err)
-	}
-	// The URL is built here from the PNG's bytes: nothing of the request
-	// reaches it but the seed the QR code encodes.
-	qr := template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(buf.Bytes()))
-	return &totpSetup{URI: uri, Secret: key.Secret(), QR: qr, Action: action, Cancel: cancel}, nil
+// newTOTPSetup is the page of an enrolment: its QR code, a PNG the page
+// holds as a data: URL, and its secret for typing in.
+func newTOTPSetup(e *mfa.TOTPEnrollment, action, cancel string) *totpSetup {
+	// The URL is built here from the PNG's bytes, which the service drew.
+	qr := template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(e.QRPNG))
+	return &totpSetup{Secret: e.Secret, QR: qr, Action: action, Cancel: cancel}
 }
 
 // codeRefused shows on a TOTP enrolment's page why its code was refused:
@@ -244,7 +221,7 @@ func (p *Pages) beginTOTP(w http.ResponseWriter, r *http.Request) {
 		p.refused(w, r, pr, err)
 		return
 	}
-	setup, err := newTOTPSetup(e.OTPAuthURI, totpConfirmPath, securityPath)
+	setup := newTOTPSetup(e, totpConfirmPath, securityPath)
 	if err != nil {
 		p.WriteError(w, r, err)
 		return
@@ -264,13 +241,13 @@ func (p *Pages) confirmTOTP(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/account/security?done=totp_on", http.StatusSeeOther)
 		return
 	}
-	setup, serr := newTOTPSetup(r.PostFormValue("otpauth_uri"), totpConfirmPath, securityPath)
-	if serr != nil {
+	pending, perr := p.MFA.PendingTOTP(r.Context(), pr)
+	if perr != nil {
 		p.securityRefused(w, r, pr, err, map[iam.Code]string{iam.CodeInvalid: "security.totp.wrong", iam.CodeStateConflict: "security.totp.expired"})
 		return
 	}
 	v := p.newView(w, r, "security.totp.title")
-	v.Data = totpData{Setup: setup}
+	v.Data = totpData{Setup: newTOTPSetup(pending, totpConfirmPath, securityPath)}
 	p.codeRefused(r, v, err)
 	p.render(w, r, "security_totp", v)
 }
