@@ -167,7 +167,9 @@ func tokenFieldErrors(v *view) {
 		switch {
 		case field == "name":
 			errs["name"] = v.L.T("account.tokens.name_invalid")
-		case field == "expires" || field == "expires_at":
+		case field == "expires":
+			errs["expires"] = v.L.T("account.tokens.expiry_choice")
+		case field == "expires_at":
 			errs["expires"] = v.L.T("account.tokens.expiry_invalid")
 		case strings.HasPrefix(field, "scopes"):
 			errs["scopes"] = v.L.T("account.tokens.scopes_invalid")

@@ -260,7 +260,12 @@ func TestPagesAccountTokens(t *testing.T) {
 	if !strings.Contains(empty.Body, `aria-describedby="e-name"`) {
 		t.Errorf("a token without a name: %s", empty.text())
 	}
-	b.post("/account/tokens", url.Values{"name": {"ci"}, "expires": {"12"}}).want(t, http.StatusBadRequest)
+	for _, bad := range []string{"12", "abc"} {
+		p := b.post("/account/tokens", url.Values{"name": {"ci"}, "expires": {bad}}).want(t, http.StatusBadRequest)
+		if !strings.Contains(p.text(), "Choose one of the lifetimes offered.") {
+			t.Errorf("expires=%s: %s", bad, p.text())
+		}
+	}
 
 	created := b.post("/account/tokens", url.Values{"name": {"ci"}, "expires": {"7"}, "scope_mode": {"some"}, "scopes": {"users.read"}}).
 		want(t, http.StatusOK)
