@@ -174,14 +174,23 @@ func (p *Pages) startOver(w http.ResponseWriter, r *http.Request) {
 	p.render(w, r, "login", v)
 }
 
-func (p *Pages) verifyMFA(w http.ResponseWriter, r *http.Request) {
+// stepForm reads a form of the second step, and answers the step's token;
+// "" when the form was answered or the step is gone.
+func (p *Pages) stepForm(w http.ResponseWriter, r *http.Request) string {
 	if err := p.readForm(w, r); err != nil {
 		p.WriteError(w, r, err)
-		return
+		return ""
 	}
 	token := p.step(r)
 	if token == "" {
 		p.startOver(w, r)
+	}
+	return token
+}
+
+func (p *Pages) verifyMFA(w http.ResponseWriter, r *http.Request) {
+	token := p.stepForm(w, r)
+	if token == "" {
 		return
 	}
 	in := account.MFAVerifyInput{Token: token, Method: r.PostFormValue("method"), Code: strings.TrimSpace(r.PostFormValue("code")), Browser: true}
@@ -211,13 +220,8 @@ func (p *Pages) verifyMFA(w http.ResponseWriter, r *http.Request) {
 }
 
 func (p *Pages) sendMFACode(w http.ResponseWriter, r *http.Request) {
-	if err := p.readForm(w, r); err != nil {
-		p.WriteError(w, r, err)
-		return
-	}
-	token := p.step(r)
+	token := p.stepForm(w, r)
 	if token == "" {
-		p.startOver(w, r)
 		return
 	}
 	q := url.Values{"return_to": {r.PostFormValue("return_to")}, "methods": {r.PostFormValue("methods")}, "method": {mfa.MethodEmail}}
