@@ -1,10 +1,16 @@
 package pages
 
 import (
+	"errors"
 	"io/fs"
+	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"slices"
+	"strings"
 	"testing"
+
+	"github.com/gatehouse-iam/gatehouse/internal/iam"
 )
 
 func TestCatalogComplete(t *testing.T) {
@@ -88,5 +94,31 @@ func TestContrast(t *testing.T) {
 	}
 	if contrast("#ffff00", "#ffffff") >= 4.5 {
 		t.Errorf("yellow must not pass on white")
+	}
+}
+
+func TestInternalErrorPage(t *testing.T) {
+	p, err := New(Deps{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := httptest.NewRecorder()
+	req := httptest.NewRequest(http.MethodGet, "/account", nil)
+	ctx, causes := iam.WithCauses(req.Context())
+	p.WriteError(rec, req.WithContext(ctx), iam.Internal(errors.New("database on fire at 10.0.0.7")))
+	body := rec.Body.String()
+	if rec.Code != http.StatusInternalServerError || !strings.HasPrefix(rec.Header().Get("Content-Type"), "text/html") {
+		t.Fatalf("an internal error answers %d %q", rec.Code, rec.Header().Get("Content-Type"))
+	}
+	if strings.Contains(body, "on fire") || strings.Contains(body, "10.0.0.7") {
+		t.Errorf("the page shows the cause: %s", body)
+	}
+	for _, want := range []string{"Something went wrong on our side. Nothing was changed.", "Try again in a moment", `href="/account"`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the page lacks %q", want)
+		}
+	}
+	if causes() == nil {
+		t.Error("the cause is not kept for the log")
 	}
 }
