@@ -73,6 +73,8 @@ func TestPageJourneys(t *testing.T) {
 		tab.Press("Create account")
 		wantText(t, tab, "We sent a message to "+grace)
 		visit(tab, "signup-sent")
+		tab.Open(h.ts.URL + "/verify-email")
+		visit(tab, "verify-email-resend")
 		tab.Open(link("/verify-email", grace, "verify_email"))
 		visit(tab, "verify-email")
 		tab.Press("Verify my email")
@@ -228,6 +230,9 @@ func TestPageJourneys(t *testing.T) {
 		wantText(t, tab, "Your account now uses your new email address.")
 		visit(tab, "confirm-email-done")
 
+		tab.Open(h.ts.URL + "/account/reauth?return_to=/account/tokens")
+		wantText(t, tab, "Enter your password.")
+		visit(tab, "reauth")
 		tab.Open(h.ts.URL + "/account/tokens")
 		visit(tab, "account-tokens")
 		tab.Fill("Name", "deploy script")
