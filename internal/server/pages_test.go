@@ -38,6 +38,12 @@ func TestPagesHeadersAndErrors(t *testing.T) {
 	if !strings.Contains(b.get("/account/nothing-here").text(), "Seite nicht gefunden") {
 		t.Errorf("the language switch is not remembered")
 	}
+	for header, want := range map[string]string{"de-CH, en;q=0.5": "Anmelden", "fr, en;q=0.8": "Sign in", "xx": "Sign in"} {
+		res := h.send(request{method: http.MethodGet, path: "/login", header: map[string]string{"Accept-Language": header}})
+		if !strings.Contains(string(res.Body), "<h1>"+want+"</h1>") {
+			t.Errorf("Accept-Language %q: the page is not in the language of %q", header, want)
+		}
+	}
 }
 
 func TestPagesRefuseCrossOriginForms(t *testing.T) {
