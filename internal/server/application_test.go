@@ -193,7 +193,7 @@ func TestApplicationVerifyClientSecretRefusesEveryMismatch(t *testing.T) {
 		"a wrong checksum":        {clientID, secret[:len(secret)-2] + "00"},
 		"no secret":               {clientID, ""},
 		"an unknown client":       {"app_unknown", secret},
-		"the hash of the secret":  {clientID, "gtapp_" + strings.Repeat("0", 49)},
+		"a secret never issued":   {clientID, "gtapp_" + strings.Repeat("0", 49)},
 	} {
 		if _, err := h.srv.Applications().VerifyClientSecret(ctx, call[0], call[1]); !iam.IsCode(err, iam.CodeInvalidCredentials) {
 			t.Errorf("VerifyClientSecret with %s = %v, want invalid_credentials", name, err)

@@ -196,12 +196,15 @@ func (q *queries) CreateAppRoleMapping(ctx context.Context, m *iam.AppRoleMappin
 	if n == 0 {
 		return iam.Errorf(iam.CodeNotFound, "application role not found")
 	}
-	subjects := []struct{ table, what, id string }{{"users", "user", m.UserID}, {"groups", "group", m.GroupID}, {"organizations", "organization", m.OrganizationID}}
-	set := slices.DeleteFunc(slices.Clone(subjects), func(s struct{ table, what, id string }) bool { return s.id == "" })
-	if len(set) != 1 {
-		return iam.Errorf(iam.CodeInvalid, "a role mapping names exactly one subject")
+	// The table's CHECK holds it to exactly one subject.
+	table, what, id := "users", "user", m.UserID
+	switch {
+	case m.GroupID != "":
+		table, what, id = "groups", "group", m.GroupID
+	case m.OrganizationID != "":
+		table, what, id = "organizations", "organization", m.OrganizationID
 	}
-	if err := q.inTenant(ctx, set[0].table, set[0].what, m.TenantID, set[0].id); err != nil {
+	if err := q.inTenant(ctx, table, what, m.TenantID, id); err != nil {
 		return err
 	}
 	_, err := q.w.ExecContext(ctx, `INSERT INTO application_role_mappings
