@@ -9,6 +9,7 @@ import (
 	"github.com/gatehouse-iam/gatehouse/internal/access"
 	"github.com/gatehouse-iam/gatehouse/internal/account"
 	"github.com/gatehouse-iam/gatehouse/internal/apicredential"
+	"github.com/gatehouse-iam/gatehouse/internal/application"
 	"github.com/gatehouse-iam/gatehouse/internal/audit"
 	"github.com/gatehouse-iam/gatehouse/internal/credential"
 	"github.com/gatehouse-iam/gatehouse/internal/directory"
@@ -46,6 +47,7 @@ type Services struct {
 	PATs            *pat.Service
 	SCIMTokens      *scimtoken.Service
 	ServiceAccounts *serviceaccount.Service
+	Applications    *application.Service
 	Logins          LoginObserver
 	// BaseURL returns a tenant's public base URL, for discovery documents
 	// and tenant answers.
@@ -67,6 +69,7 @@ type API struct {
 	pats            *pat.Service
 	scimTokens      *scimtoken.Service
 	serviceAccounts *serviceaccount.Service
+	applications    *application.Service
 	logins          LoginObserver
 	baseURL         func(*iam.Tenant) string
 }
@@ -87,7 +90,7 @@ func New(mux *http.ServeMux, version string, svc Services) huma.API {
 	api := humago.New(mux, cfg)
 	a := &API{directory: svc.Directory, account: svc.Account, mfa: svc.MFA, access: svc.Access, credentials: svc.Credentials, apiCredentials: svc.APICredentials,
 		audit: svc.Audit, settings: svc.Settings, outbox: svc.Outbox, passkeys: svc.Passkeys, pats: svc.PATs, scimTokens: svc.SCIMTokens, serviceAccounts: svc.ServiceAccounts,
-		logins: svc.Logins, baseURL: svc.BaseURL}
+		applications: svc.Applications, logins: svc.Logins, baseURL: svc.BaseURL}
 	api.UseMiddleware(refuseUntaggedIfMatch(api))
 	a.routes(api)
 	return api

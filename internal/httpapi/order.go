@@ -32,6 +32,7 @@ type (
 	groupOrder          string
 	groupMemberOrder    string
 	serviceAccountOrder string
+	applicationOrder    string
 )
 
 func (userOrder) Schema(huma.Registry) *huma.Schema       { return orderSchema(iam.UserOrder) }
@@ -49,3 +50,4 @@ func (groupMemberOrder) Schema(huma.Registry) *huma.Schema { return orderSchema(
 func (serviceAccountOrder) Schema(huma.Registry) *huma.Schema {
 	return orderSchema(iam.ServiceAccountOrder)
 }
+func (applicationOrder) Schema(huma.Registry) *huma.Schema { return orderSchema(iam.ApplicationOrder) }

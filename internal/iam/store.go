@@ -149,6 +149,8 @@ type Tx interface {
 	LeaseStore
 	PATStore
 	SCIMTokenStore
+	ApplicationStore
+	ApplicationRoleStore
 }
 
 // Transactor runs fn in one transaction, committed if fn returns nil. A

@@ -1,6 +1,6 @@
 // Package secret is the one format of Gatehouse's machine secrets: personal
-// access tokens, API and service credentials, service-account client
-// secrets, SCIM tokens, refresh tokens and browser-session cookies.
+// access tokens, API and service credentials, service-account and
+// application client secrets, SCIM tokens, refresh tokens and browser-session cookies.
 //
 // A secret is <prefix><43 base62 characters: 256 random bits><6 base62
 // characters: CRC-32 of what precedes>. The prefix names the kind, so that
@@ -31,6 +31,7 @@ const (
 	SCIMToken           Kind = "gtscim_"
 	RefreshToken        Kind = "gtref_"
 	BrowserSession      Kind = "gtses_"
+	ApplicationSecret   Kind = "gtapp_"
 )
 
 const (
@@ -39,7 +40,7 @@ const (
 	checksumLen = 6  // 62^6 > 2^32
 )
 
-var kinds = []Kind{PersonalAccessToken, APICredential, ServiceCredential, ClientSecret, SCIMToken, RefreshToken, BrowserSession}
+var kinds = []Kind{PersonalAccessToken, APICredential, ServiceCredential, ClientSecret, SCIMToken, RefreshToken, BrowserSession, ApplicationSecret}
 
 // New returns a new secret of kind k.
 func New(k Kind) string {

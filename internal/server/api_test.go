@@ -87,6 +87,18 @@ var managementRoutes = []struct {
 	{"DELETE", "/api/v1/organizations/{id}/service-accounts/{account_id}", "orgs.write"},
 	{"GET", "/api/v1/service-accounts/{id}/admin-roles", "admins.manage"},
 	{"PUT", "/api/v1/service-accounts/{id}/admin-roles", "admins.manage"},
+	{"POST", "/api/v1/applications", "apps.write"},
+	{"GET", "/api/v1/applications", "apps.read"},
+	{"GET", "/api/v1/applications/{id}", "apps.read"},
+	{"PATCH", "/api/v1/applications/{id}", "apps.write"},
+	{"DELETE", "/api/v1/applications/{id}", "apps.write"},
+	{"POST", "/api/v1/applications/{id}/secret", "apps.write"},
+	{"GET", "/api/v1/applications/{id}/roles", "apps.read"},
+	{"POST", "/api/v1/applications/{id}/roles", "apps.write"},
+	{"DELETE", "/api/v1/applications/{id}/roles/{role}", "apps.write"},
+	{"POST", "/api/v1/app-mappings", "roles.write"},
+	{"GET", "/api/v1/app-mappings", "roles.read"},
+	{"DELETE", "/api/v1/app-mappings/{id}", "roles.write"},
 	{"POST", "/api/v1/permissions", "roles.write"},
 	{"GET", "/api/v1/permissions", "roles.read"},
 	{"GET", "/api/v1/permissions/{id}", "roles.read"},
@@ -237,6 +249,12 @@ func bodyFor(method, path string) any {
 		return map[string]any{"roles": []string{}}
 	case method == "PUT" && path == "/api/v1/service-accounts/{id}/admin-roles":
 		return map[string]any{"admin_roles": []string{}}
+	case method == "POST" && path == "/api/v1/applications":
+		return map[string]any{"name": "portal", "type": "web", "redirect_uris": []string{"https://portal.example.com/cb"}}
+	case method == "POST" && path == "/api/v1/applications/{id}/roles":
+		return map[string]any{"name": "editor"}
+	case method == "POST" && path == "/api/v1/app-mappings":
+		return map[string]any{"application_id": someID, "role": "editor", "user_id": someID}
 	case method == "POST" && path == "/api/v1/permissions":
 		return map[string]any{"name": "invoices.read"}
 	case method == "POST" && path == "/api/v1/roles":
@@ -310,7 +328,7 @@ func TestManagementRoutesRefuseAnonymousAndUnprivileged(t *testing.T) {
 	plain := h.login("plain@example.com", "Kq-21207-1fec7").AccessToken
 	for _, r := range managementRoutes {
 		path := strings.NewReplacer("{id}", someID, "{user_id}", someID, "{role_id}", someID, "{cid}", someID,
-			"{account_id}", someID, "{key_id}", someID, "{tid}", someID).Replace(r.path)
+			"{account_id}", someID, "{key_id}", someID, "{tid}", someID, "{role}", "editor").Replace(r.path)
 		if r.path == "/api/v1/sessions" {
 			path += "?user_id=" + someID
 		}

@@ -15,6 +15,7 @@ type rbac struct {
 	finance                string // group id
 	alice, bob, carol, dan string // user ids
 	robot                  string // a service account's id, in the list fixture
+	app                    string // an application's id, in the list fixture
 }
 
 func newRBAC(t *testing.T, h *harness) *rbac {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/gatehouse-iam/gatehouse/internal/account"
+	"github.com/gatehouse-iam/gatehouse/internal/application"
 	"github.com/gatehouse-iam/gatehouse/internal/authn"
 	"github.com/gatehouse-iam/gatehouse/internal/iam"
 	"github.com/gatehouse-iam/gatehouse/internal/serviceaccount"
@@ -54,6 +55,10 @@ func (s *Server) SessionMFAAt(ctx context.Context, tenantID, sessionID string) (
 // ServiceAccounts returns the service-account service, for the methods the
 // OAuth provider will call.
 func (s *Server) ServiceAccounts() *serviceaccount.Service { return s.serviceAccounts }
+
+// Applications returns the application service, for the methods the OAuth
+// provider will call.
+func (s *Server) Applications() *application.Service { return s.applications }
 
 // WarnExpiringCredentials runs one round of the expiry warnings as holder,
 // with the configured window and interval.

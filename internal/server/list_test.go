@@ -43,6 +43,9 @@ func listEndpoints(r *rbac, adminID string) []string {
 		"/api/v1/service-credentials",
 		"/api/v1/me/tokens",
 		"/api/v1/users/" + adminID + "/tokens",
+		"/api/v1/applications",
+		"/api/v1/applications/" + r.app + "/roles",
+		"/api/v1/app-mappings",
 	}
 }
 
@@ -80,6 +83,12 @@ func listFixture(t *testing.T) (*harness, *rbac, string) {
 	put("/api/v1/service-accounts/"+r.robot+"/roles/"+r.billing, nil).want(http.StatusNoContent)
 	put("/api/v1/organizations/acme/service-accounts/"+r.robot, map[string]any{"roles": []string{r.auditor}}).want(http.StatusOK)
 	put("/api/v1/organizations/globex/service-accounts/"+r.robot, map[string]any{"roles": []string{}}).want(http.StatusOK)
+	r.app = h.createApplication(r.admin, webApp("portal"))["id"].(string)
+	h.createApplication(r.admin, webApp("billing"))
+	for _, role := range []string{"editor", "viewer"} {
+		h.post("/api/v1/applications/"+r.app+"/roles", r.admin, map[string]any{"name": role}).want(http.StatusCreated)
+		h.post("/api/v1/app-mappings", r.admin, map[string]any{"application_id": r.app, "role": role, "user_id": r.alice}).want(http.StatusCreated)
+	}
 	h.post("/api/v1/admin-roles", r.admin, map[string]any{"name": "readers", "permissions": []string{"users.read"}}).want(http.StatusCreated)
 	h.post("/api/v1/admins", r.admin, map[string]any{"email": "second@example.com", "name": "Second", "password": "Kq-c5330-b1344",
 		"admin_roles": []string{"superadmin"}}).want(http.StatusCreated)
@@ -219,7 +228,7 @@ func TestListsInTheOpenAPIDocument(t *testing.T) {
 	known := map[string]string{} // documented path -> a path to call
 	for _, p := range listEndpoints(r, me) {
 		path, _, _ := strings.Cut(p, "?")
-		path = strings.NewReplacer(r.alice, "{id}", r.finance, "{id}", r.robot, "{id}", "acme", "{id}", me, "{id}").Replace(path)
+		path = strings.NewReplacer(r.alice, "{id}", r.finance, "{id}", r.robot, "{id}", r.app, "{id}", "acme", "{id}", me, "{id}").Replace(path)
 		known[path] = p
 	}
 	lists := 0

@@ -21,6 +21,7 @@ import (
 	"github.com/gatehouse-iam/gatehouse/internal/access"
 	"github.com/gatehouse-iam/gatehouse/internal/account"
 	"github.com/gatehouse-iam/gatehouse/internal/apicredential"
+	"github.com/gatehouse-iam/gatehouse/internal/application"
 	"github.com/gatehouse-iam/gatehouse/internal/audit"
 	"github.com/gatehouse-iam/gatehouse/internal/authn"
 	"github.com/gatehouse-iam/gatehouse/internal/config"
@@ -63,6 +64,7 @@ type Server struct {
 	apiCredentials  *apicredential.Service
 	scimTokens      *scimtoken.Service
 	serviceAccounts *serviceaccount.Service
+	applications    *application.Service
 	pages           *pages.Pages
 	authn           *authn.Chain
 	// opaque are the bearer chain's verifiers of opaque secrets.
@@ -222,12 +224,13 @@ func wire(ctx context.Context, opts Options, store *sqlstore.Store) (*Server, er
 	s.mux = newMuxes()
 	s.credentials = credential.New(store, hasher, st, factors, now)
 	s.scimTokens = scimtoken.New(store, factors, now)
+	s.applications = application.New(store, now)
 	s.api = httpapi.New(s.mux.rest, build.Version, httpapi.Services{Directory: dir, Account: acc, MFA: factors, Access: authz, Credentials: s.credentials,
 		APICredentials: apiCreds,
 		Audit:          audit.NewLog(store), Settings: st, Outbox: mail.NewOutboxLog(store, func(ctx context.Context, p *iam.Principal, m *iam.Mail) (bool, error) {
 			return access.MayReadMail(ctx, store, p, m)
 		}),
-		Passkeys: passkeys, PATs: pats, SCIMTokens: s.scimTokens, ServiceAccounts: accounts, Logins: metrics, BaseURL: baseURLs.Of})
+		Passkeys: passkeys, PATs: pats, SCIMTokens: s.scimTokens, ServiceAccounts: accounts, Applications: s.applications, Logins: metrics, BaseURL: baseURLs.Of})
 	if s.pages, err = pages.New(pages.Deps{Account: acc, MFA: factors, Passkeys: passkeys, PATs: pats, Settings: st,
 		Audit: store, BaseURL: baseURLs.Of, Now: now}); err != nil {
 		return nil, err

@@ -47,6 +47,8 @@ func Run(t *testing.T, newStore func(t *testing.T) iam.Store) {
 		{"Order", orderTests},
 		{"PAT", patTests},
 		{"SCIMToken", scimTokenTests},
+		{"Application", applicationTests},
+		{"ApplicationRole", applicationRoleTests},
 		{"Concurrency", concurrencyTests()},
 	}
 	for _, area := range areas {

@@ -1,0 +1,288 @@
+package application
+
+import (
+	"context"
+	"crypto/rand"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/gatehouse-iam/gatehouse/internal/access"
+	"github.com/gatehouse-iam/gatehouse/internal/audit"
+	"github.com/gatehouse-iam/gatehouse/internal/iam"
+	"github.com/gatehouse-iam/gatehouse/internal/permission"
+	"github.com/gatehouse-iam/gatehouse/internal/secret"
+)
+
+// Store is what the service reads outside transactions, and anything inside
+// them.
+type Store interface {
+	iam.Transactor
+	iam.ApplicationStore
+	iam.ApplicationRoleStore
+	iam.AuditStore
+}
+
+// Service manages applications, their secrets, roles and role mappings.
+type Service struct {
+	store Store
+	now   func() time.Time
+}
+
+// New returns a Service.
+func New(store Store, now func() time.Time) *Service {
+	return &Service{store: store, now: func() time.Time { return now().UTC().Truncate(time.Microsecond) }}
+}
+
+func newID() string { return uuid.Must(uuid.NewV7()).String() }
+
+func appRef(id string) iam.Ref { return iam.Ref{Type: string(iam.PrincipalApplication), ID: id} }
+
+func notFound() error { return iam.Errorf(iam.CodeNotFound, "application not found") }
+
+func invalid(field, problem string) error {
+	return iam.Invalid("the request has invalid fields", map[string]string{field: problem})
+}
+
+// clientIDPrefix starts every application's client id, so that a client id
+// tells an application from a service account (sa_) at a glance.
+const clientIDPrefix = "app_"
+
+// newClientID is a random client id: 128 bits, not derived from the row id,
+// so that it says nothing about the application.
+func newClientID() string { return clientIDPrefix + strings.ToLower(rand.Text()) }
+
+// Patch holds the settings to change; nil leaves one as it is (on create:
+// at its default). Setting JWKS clears JWKSURI and the other way round, and
+// leaving private_key_jwt clears both, so that a change needs name only
+// what it changes.
+type Patch struct {
+	Name                     *string
+	RedirectURIs             []string
+	PostLogoutRedirectURIs   []string
+	GrantTypes               []string
+	TokenEndpointAuthMethod  *string
+	JWKS                     *string
+	JWKSURI                  *string
+	AllowedScopes            []string
+	AccessTokenFormat        *string
+	AccessTokenTTL           *time.Duration
+	RefreshTokenTTL          *time.Duration
+	IDTokenSignedResponseAlg *string
+	RequireConsent           *bool
+}
+
+func (p *Patch) apply(a *iam.Application) {
+	set := func(dst *string, src *string) {
+		if src != nil {
+			*dst = *src
+		}
+	}
+	if p.Name != nil {
+		a.Name = strings.TrimSpace(*p.Name)
+	}
+	for _, l := range []struct{ dst, src *[]string }{
+		{&a.RedirectURIs, &p.RedirectURIs}, {&a.PostLogoutRedirectURIs, &p.PostLogoutRedirectURIs},
+		{&a.GrantTypes, &p.GrantTypes}, {&a.AllowedScopes, &p.AllowedScopes},
+	} {
+		if *l.src != nil {
+			*l.dst = *l.src
+		}
+	}
+	set(&a.TokenEndpointAuthMethod, p.TokenEndpointAuthMethod)
+	if p.JWKS != nil {
+		a.JWKS, a.JWKSURI = *p.JWKS, ""
+	}
+	if p.JWKSURI != nil {
+		a.JWKSURI = *p.JWKSURI
+		if p.JWKS == nil {
+			a.JWKS = ""
+		}
+	}
+	if p.TokenEndpointAuthMethod != nil && *p.TokenEndpointAuthMethod != iam.AuthPrivateKeyJWT && p.JWKS == nil && p.JWKSURI == nil {
+		a.JWKS, a.JWKSURI = "", ""
+	}
+	set(&a.AccessTokenFormat, p.AccessTokenFormat)
+	set(&a.IDTokenSignedResponseAlg, p.IDTokenSignedResponseAlg)
+	if p.AccessTokenTTL != nil {
+		a.AccessTokenTTL = *p.AccessTokenTTL
+	}
+	if p.RefreshTokenTTL != nil {
+		a.RefreshTokenTTL = *p.RefreshTokenTTL
+	}
+	if p.RequireConsent != nil {
+		a.RequireConsent = *p.RequireConsent
+	}
+}
+
+// WithSecret is an application with the client secret just issued to it,
+// which is shown this once and never again (empty when its method uses
+// none).
+type WithSecret struct {
+	Application  *iam.Application
+	ClientSecret string
+}
+
+// Create adds an application of type typ (web, spa, native, machine) with
+// the settings in p, the others at their defaults, and a client secret if
+// its method uses one. Needs apps.write. Errors: CodeInvalid, CodeNameTaken.
+func (s *Service) Create(ctx context.Context, typ string, p Patch) (*WithSecret, error) {
+	pr, err := permission.Require(ctx, permission.AppsWrite)
+	if err != nil {
+		return nil, err
+	}
+	if _, ok := grantsByType[iam.ApplicationType(typ)]; !ok {
+		return nil, invalid("type", "must be one of web, spa, native, machine")
+	}
+	a := defaults(iam.ApplicationType(typ))
+	p.apply(a)
+	if err := validate(a); err != nil {
+		return nil, err
+	}
+	now := s.now()
+	a.ID, a.TenantID, a.ClientID, a.CreatedAt, a.UpdatedAt = newID(), pr.TenantID, newClientID(), now, now
+	out := &WithSecret{Application: a}
+	if iam.UsesSecret(a.TokenEndpointAuthMethod) {
+		out.ClientSecret = secret.New(secret.ApplicationSecret)
+		a.SecretHash = secret.Hash(out.ClientSecret)
+	}
+	err = s.store.InTx(ctx, func(tx iam.Tx) error {
+		if err := tx.CreateApplication(ctx, a); err != nil {
+			return err
+		}
+		return tx.AppendAudit(ctx, audit.Event(ctx, now, pr.TenantID, "application.created", appRef(a.ID), iam.ResultSuccess,
+			map[string]any{"name": a.Name, "type": string(a.Type), "client_id": a.ClientID}))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// Get returns an application. Needs apps.read.
+func (s *Service) Get(ctx context.Context, id string) (*iam.Application, error) {
+	p, err := permission.Require(ctx, permission.AppsRead)
+	if err != nil {
+		return nil, err
+	}
+	if !access.ValidID(id) {
+		return nil, notFound()
+	}
+	return s.store.GetApplication(ctx, p.TenantID, id)
+}
+
+// List lists applications, of one type if q names one. Needs apps.read.
+func (s *Service) List(ctx context.Context, q iam.ApplicationQuery) ([]iam.Application, int, error) {
+	p, err := permission.Require(ctx, permission.AppsRead)
+	if err != nil {
+		return nil, 0, err
+	}
+	if _, ok := grantsByType[q.Type]; q.Type != "" && !ok {
+		return nil, 0, invalid("type", "must be one of web, spa, native, machine")
+	}
+	return s.store.ListApplications(ctx, p.TenantID, q)
+}
+
+// Update changes an application's settings, if it meets pre; the result is
+// validated whole. Leaving a method that uses a secret drops the secret;
+// coming to one leaves the application without one until RotateSecret.
+// Needs apps.write. Errors: CodeInvalid, CodeNotFound, CodeNameTaken,
+// CodePreconditionFailed.
+func (s *Service) Update(ctx context.Context, id string, patch Patch, pre iam.Precondition) (*iam.Application, error) {
+	p, err := permission.Require(ctx, permission.AppsWrite)
+	if err != nil {
+		return nil, err
+	}
+	if !access.ValidID(id) {
+		return nil, notFound()
+	}
+	var a *iam.Application
+	err = s.store.InTx(ctx, func(tx iam.Tx) error {
+		if a, err = locked(ctx, tx, p.TenantID, id, pre); err != nil {
+			return err
+		}
+		patch.apply(a)
+		if err := validate(a); err != nil {
+			return err
+		}
+		if !iam.UsesSecret(a.TokenEndpointAuthMethod) {
+			a.SecretHash = ""
+		}
+		a.UpdatedAt = s.now()
+		if err := tx.UpdateApplication(ctx, a); err != nil {
+			return err
+		}
+		return tx.AppendAudit(ctx, audit.Event(ctx, a.UpdatedAt, p.TenantID, "application.updated", appRef(id), iam.ResultSuccess,
+			map[string]any{"name": a.Name, "client_id": a.ClientID}))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// Delete removes an application, if it meets pre, with its roles and their
+// mappings. Needs apps.write.
+func (s *Service) Delete(ctx context.Context, id string, pre iam.Precondition) error {
+	p, err := permission.Require(ctx, permission.AppsWrite)
+	if err != nil {
+		return err
+	}
+	if !access.ValidID(id) {
+		return notFound()
+	}
+	return s.store.InTx(ctx, func(tx iam.Tx) error {
+		a, err := locked(ctx, tx, p.TenantID, id, pre)
+		if err != nil {
+			return err
+		}
+		if err := tx.DeleteApplication(ctx, p.TenantID, id); err != nil {
+			return err
+		}
+		return tx.AppendAudit(ctx, audit.Event(ctx, s.now(), p.TenantID, "application.deleted", appRef(id), iam.ResultSuccess,
+			map[string]any{"name": a.Name, "client_id": a.ClientID}))
+	})
+}
+
+// RotateSecret issues the application a new client secret; the one before
+// stops working at once. Needs apps.write. Errors: CodeNotFound,
+// CodeStateConflict when its method uses no secret.
+func (s *Service) RotateSecret(ctx context.Context, id string) (*WithSecret, error) {
+	p, err := permission.Require(ctx, permission.AppsWrite)
+	if err != nil {
+		return nil, err
+	}
+	if !access.ValidID(id) {
+		return nil, notFound()
+	}
+	raw := secret.New(secret.ApplicationSecret)
+	var a *iam.Application
+	err = s.store.InTx(ctx, func(tx iam.Tx) error {
+		if a, err = locked(ctx, tx, p.TenantID, id, iam.Precondition{}); err != nil {
+			return err
+		}
+		if !iam.UsesSecret(a.TokenEndpointAuthMethod) {
+			return iam.Errorf(iam.CodeStateConflict, "this application authenticates with %s, not a client secret", a.TokenEndpointAuthMethod)
+		}
+		a.SecretHash, a.UpdatedAt = secret.Hash(raw), s.now()
+		if err := tx.UpdateApplication(ctx, a); err != nil {
+			return err
+		}
+		return tx.AppendAudit(ctx, audit.Event(ctx, a.UpdatedAt, p.TenantID, "application.secret_rotated", appRef(id), iam.ResultSuccess,
+			map[string]any{"client_id": a.ClientID}))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &WithSecret{Application: a, ClientSecret: raw}, nil
+}
+
+// locked reads the application with its row held and checks pre.
+func locked(ctx context.Context, tx iam.Tx, tenantID, id string, pre iam.Precondition) (*iam.Application, error) {
+	a, err := tx.GetApplicationForUpdate(ctx, tenantID, id)
+	if err != nil {
+		return nil, err
+	}
+	return a, pre.Check(a.Version)
+}
