@@ -148,7 +148,7 @@ func wire(ctx context.Context, opts Options, store *sqlstore.Store) (*Server, er
 	if err != nil {
 		return nil, err
 	}
-	keys, err := token.LoadKeys(ctx, store, master, now)
+	keys, err := token.LoadKeys(ctx, store, master, now, token.Timing{})
 	if err != nil {
 		return nil, err
 	}
