@@ -1,11 +1,22 @@
 package sqlstore_test
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
 	"database/sql"
+	"encoding/json"
+	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/go-jose/go-jose/v4"
+	"github.com/go-jose/go-jose/v4/jwt"
+
 	"github.com/gatehouse-iam/gatehouse/internal/sqlstore"
+	"github.com/gatehouse-iam/gatehouse/internal/testclock"
+	"github.com/gatehouse-iam/gatehouse/internal/token"
 )
 
 // TestSigningKeyRotationMigration chains the keys of each algorithm in the
@@ -60,4 +71,95 @@ func TestSigningKeyRotationMigration(t *testing.T) {
 			t.Error("the succeeds column is still there after migrating down")
 		}
 	})
+}
+
+// TestTokensOfEarlierKeysVerifyAfterMigration: ES256 keys and tokens written
+// before migration 00021 — when the newest key signed and every key verified
+// — still verify after it, and the newest key goes on signing.
+func TestTokensOfEarlierKeysVerifyAfterMigration(t *testing.T) {
+	eachBackend(t, func(t *testing.T, s *sqlstore.Store) {
+		ctx := t.Context()
+		if err := s.MigrateUpTo(ctx, 19); err != nil {
+			t.Fatal(err)
+		}
+		master, _, err := token.LoadOrCreateMasterKey(filepath.Join(t.TempDir(), token.MasterKeyFile))
+		if err != nil {
+			t.Fatal(err)
+		}
+		clk := testclock.New(time.Now().UTC().Truncate(time.Second))
+		older := writeV19Key(t, s.DB(), master, clk.Now().Add(-2*time.Hour))
+		newest := writeV19Key(t, s.DB(), master, clk.Now().Add(-time.Hour))
+		// The older key stopped signing an hour ago, when the newest came.
+		byOlder := v19Token(t, older, 24*time.Hour, clk.Now().Add(-time.Hour-time.Minute))
+		byNewest := v19Token(t, newest, 10*time.Minute, clk.Now())
+
+		if _, err := s.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		keys, err := token.LoadKeys(ctx, s, master, clk.Now, token.Timing{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		iss := token.NewIssuer(keys, clk.Now)
+		for what, raw := range map[string]string{"the newest key": byNewest, "the older key": byOlder} {
+			if _, err := iss.Verify(ctx, raw, "https://id"); err != nil {
+				t.Errorf("a token of %s written before the migration: %v", what, err)
+			}
+		}
+		raw, err := iss.Issue("https://id", "t", "u", "s", nil, time.Minute)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tok, err := jwt.ParseSigned(raw, []jose.SignatureAlgorithm{jose.ES256})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := tok.Headers[0].KeyID; got != newest.KeyID {
+			t.Errorf("after the migration the key %s signs, want the newest key %s", got, newest.KeyID)
+		}
+	})
+}
+
+// writeV19Key stores an ES256 key as Gatehouse wrote it before migration
+// 00021 and returns its private half.
+func writeV19Key(t *testing.T, db *sql.DB, master *token.MasterKey, created time.Time) jose.JSONWebKey {
+	t.Helper()
+	priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kid := created.Format("20060102T150405")
+	der, err := x509.MarshalPKCS8PrivateKey(priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealed, err := master.Seal(der, []byte("signing-key:"+kid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, err := json.Marshal(jose.JSONWebKey{Key: &priv.PublicKey, KeyID: kid, Algorithm: string(jose.ES256), Use: "sig"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.ExecContext(t.Context(), `INSERT INTO signing_keys (id, algorithm, private_key, public_jwk, created_at, retired_at)
+		VALUES ($1, $2, $3, $4, $5, NULL)`, kid, string(jose.ES256), sealed, string(pub), created); err != nil {
+		t.Fatal(err)
+	}
+	return jose.JSONWebKey{Key: priv, KeyID: kid}
+}
+
+// v19Token is an access token as Gatehouse signed it before migration 00021.
+func v19Token(t *testing.T, key jose.JSONWebKey, ttl time.Duration, issued time.Time) string {
+	t.Helper()
+	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.ES256, Key: key}, (&jose.SignerOptions{}).WithType("at+jwt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := jwt.Signed(signer).Claims(token.AccessClaims{Claims: jwt.Claims{Issuer: "https://id", Subject: "u",
+		Audience: jwt.Audience{"https://id"}, IssuedAt: jwt.NewNumericDate(issued), Expiry: jwt.NewNumericDate(issued.Add(ttl))},
+		TenantID: "t", SessionID: "s"}).Serialize()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return raw
 }
