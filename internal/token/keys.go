@@ -96,6 +96,9 @@ type Keys struct {
 	now    func() time.Time
 	timing Timing
 
+	// reloading makes reloads take turns, so that a slow one cannot put
+	// back what a later one replaced.
+	reloading  sync.Mutex
 	mu         sync.RWMutex
 	keys       []*key // by algorithm, then activation
 	lastReload time.Time
@@ -164,10 +167,14 @@ func (k *Keys) Rotate(ctx context.Context, alg jose.SignatureAlgorithm, immediat
 	}
 	now := k.now()
 	tip := k.tip(alg)
+	raced := iam.Errorf(iam.CodeConflict, "another rotation of the %s keys came first", alg)
 	var id string
 	switch {
 	case tip == nil:
 		sk, err := k.create(ctx, alg, "", now)
+		if iam.IsCode(err, iam.CodeConflict) {
+			return KeyInfo{}, raced
+		}
 		if err != nil {
 			return KeyInfo{}, err
 		}
@@ -181,7 +188,7 @@ func (k *Keys) Rotate(ctx context.Context, alg jose.SignatureAlgorithm, immediat
 			return KeyInfo{}, err
 		}
 		if !ok {
-			return KeyInfo{}, iam.Errorf(iam.CodeConflict, "another rotation of the %s keys came first", alg)
+			return KeyInfo{}, raced
 		}
 		id = tip.info.ID
 	default:
@@ -191,7 +198,7 @@ func (k *Keys) Rotate(ctx context.Context, alg jose.SignatureAlgorithm, immediat
 		}
 		sk, err := k.create(ctx, alg, tip.info.ID, activates)
 		if iam.IsCode(err, iam.CodeConflict) {
-			return KeyInfo{}, iam.Errorf(iam.CodeConflict, "another rotation of the %s keys came first", alg)
+			return KeyInfo{}, raced
 		}
 		if err != nil {
 			return KeyInfo{}, err
@@ -299,6 +306,8 @@ func (k *Keys) active(alg jose.SignatureAlgorithm) *key {
 // reload reads the keys not retired from the store. Private keys are opened
 // only for keys that may still sign, once per key.
 func (k *Keys) reload(ctx context.Context) error {
+	k.reloading.Lock()
+	defer k.reloading.Unlock()
 	stored, err := k.store.ListSigningKeys(ctx)
 	if err != nil {
 		return err
