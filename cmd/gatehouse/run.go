@@ -9,16 +9,20 @@ import (
 	"log/slog"
 	"net"
 	"runtime/debug"
+	"slices"
 	"sort"
 	"strings"
 	"text/tabwriter"
+	"time"
 
+	"github.com/go-jose/go-jose/v4"
 	"github.com/spf13/cobra"
 
 	"github.com/gatehouse-iam/gatehouse/internal/config"
 	"github.com/gatehouse-iam/gatehouse/internal/directory"
 	"github.com/gatehouse-iam/gatehouse/internal/iam"
 	"github.com/gatehouse-iam/gatehouse/internal/server"
+	"github.com/gatehouse-iam/gatehouse/internal/token"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -182,6 +186,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	}
 	root.AddCommand(admin)
 
+	root.AddCommand(keysCommand(ctx, open, stdout))
+
 	root.AddCommand(&cobra.Command{
 		Use:   "version",
 		Short: "Print the version",
@@ -194,6 +200,83 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	})
 
 	return describe(root.ExecuteContext(ctx))
+}
+
+// keysCommand is "gatehouse keys": rotate and list the token signing keys.
+func keysCommand(ctx context.Context, open func(*cobra.Command) (*config.Config, *server.Server, error), stdout io.Writer) *cobra.Command {
+	keys := &cobra.Command{Use: "keys", Short: "Rotate and list the token signing keys"}
+	var (
+		alg         string
+		immediately bool
+	)
+	rotate := &cobra.Command{
+		Use:   "rotate",
+		Short: "Publish the next signing key of an algorithm; it signs after the lead time (signing_key_lead)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			a := jose.SignatureAlgorithm(strings.ToUpper(alg))
+			if !slices.Contains(token.Algorithms, a) {
+				return usageError{fmt.Errorf("--alg must be ES256 or RS256, got %q", alg)}
+			}
+			_, srv, err := open(cmd)
+			if err != nil {
+				return err
+			}
+			defer srv.Close()
+			k, err := srv.Keys().Rotate(ctx, a, immediately)
+			if err != nil {
+				return err
+			}
+			if k.State == token.KeyNext {
+				fmt.Fprintf(stdout, "%s key %s is next: published in the JWKS now, it signs from %s\n",
+					k.Algorithm, k.ID, k.ActivatesAt.Format(time.RFC3339))
+				return nil
+			}
+			fmt.Fprintf(stdout, "%s key %s signs now\n", k.Algorithm, k.ID)
+			if immediately {
+				fmt.Fprintln(stdout, "warning: clients that fetched the JWKS before now refuse tokens of this key until they fetch it again;"+
+					" other replicas sign with it within a minute")
+			}
+			return nil
+		},
+	}
+	rotate.Flags().StringVar(&alg, "alg", string(jose.ES256), "the algorithm: ES256 (access tokens) or RS256 (ID tokens)")
+	rotate.Flags().BoolVar(&immediately, "now", false, "sign with the new key at once (emergencies: clients that cached the JWKS refuse its tokens until they refetch)")
+	list := &cobra.Command{
+		Use:   "list",
+		Short: "List the signing keys not yet retired: id, algorithm, state and times",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			_, srv, err := open(cmd)
+			if err != nil {
+				return err
+			}
+			defer srv.Close()
+			infos, err := srv.Keys().List(ctx)
+			if err != nil {
+				return err
+			}
+			return printKeys(stdout, infos)
+		},
+	}
+	keys.AddCommand(rotate, list)
+	return keys
+}
+
+// printKeys writes one line per signing key; a key that no later key
+// replaces yet has no retirement time.
+func printKeys(stdout io.Writer, infos []token.KeyInfo) error {
+	w := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(w, "ID\tALG\tSTATE\tCREATED\tACTIVATES\tRETIRES")
+	for _, k := range infos {
+		retires := "-"
+		if !k.RetiresAt.IsZero() {
+			retires = k.RetiresAt.Format(time.RFC3339)
+		}
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", k.ID, k.Algorithm, k.State,
+			k.CreatedAt.Format(time.RFC3339), k.ActivatesAt.Format(time.RFC3339), retires)
+	}
+	return w.Flush()
 }
 
 // printAdmins writes one line per admin, under a header naming the tenant.

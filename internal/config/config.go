@@ -59,6 +59,11 @@ type Config struct {
 	// CredentialExpiryCheck is how often one replica looks for them.
 	CredentialExpiryWarning time.Duration
 	CredentialExpiryCheck   time.Duration
+	// SigningKeyRotation is how often one replica rotates the signing keys
+	// of each algorithm; 0 leaves it to gatehouse keys rotate. SigningKeys
+	// is each key's lead and retention time.
+	SigningKeyRotation time.Duration
+	SigningKeys        token.Timing
 }
 
 // setting is one configuration key: its flag (if any), default and help.
@@ -98,6 +103,9 @@ var settings = []setting{
 	{"webauthn_rp_origins", "", "", "comma-separated origins where passkeys are used (default: the issuer's origin)"},
 	{"credential_expiry_warning", "", "168h", "how long before an API or service credential expires its owner is warned by mail (0: never)"},
 	{"credential_expiry_check", "", "1h", "how often one replica looks for credentials to warn of"},
+	{"signing_key_rotation", "", "2160h", "how often the token signing keys rotate (0: only by gatehouse keys rotate)"},
+	{"signing_key_lead", "", "1h", "how long a new signing key is published in the JWKS before it signs; longer than clients cache the JWKS"},
+	{"signing_key_retention", "", "25h", "how long a replaced signing key keeps verifying: the longest token lifetime (24h) plus clock skew"},
 }
 
 // Keys returns every key with its default and help, for documentation.
@@ -236,6 +244,12 @@ func parse(k *koanf.Koanf) (*Config, error) {
 		ShutdownTimeout:         duration("shutdown_timeout", 0, 10*time.Minute),
 		CredentialExpiryWarning: duration("credential_expiry_warning", 0, 366*24*time.Hour),
 		CredentialExpiryCheck:   duration("credential_expiry_check", time.Minute, 24*time.Hour),
+		SigningKeyRotation:      duration("signing_key_rotation", 0, 10*366*24*time.Hour),
+		SigningKeys: token.Timing{
+			Lead: duration("signing_key_lead", 5*token.RefreshInterval, 30*24*time.Hour),
+			// Tokens last up to 24 hours (a tenant's access_token_ttl).
+			Retention: duration("signing_key_retention", 24*time.Hour, 366*24*time.Hour),
+		},
 		Password: password.Params{
 			Time:      uint32(integer("password_time", 1, 100)),
 			MemoryKiB: uint32(integer("password_memory_kib", 64, 4*1024*1024)),
@@ -301,6 +315,9 @@ func parse(k *koanf.Koanf) (*Config, error) {
 			prefix = netip.PrefixFrom(addr, addr.BitLen())
 		}
 		c.TrustedProxies = append(c.TrustedProxies, prefix.Masked())
+	}
+	if c.SigningKeyRotation > 0 && c.SigningKeyRotation <= c.SigningKeys.Lead {
+		bad("signing_key_rotation", "must be 0 or longer than signing_key_lead (%s), got %s", c.SigningKeys.Lead, c.SigningKeyRotation)
 	}
 	c.AuthRateBurst = integer("auth_rate_burst", 1, 1_000_000)
 	c.WebAuthnRPID, c.WebAuthnRPOrigins = parseWebAuthn(c.Issuer, str("webauthn_rp_id"), str("webauthn_rp_origins"), bad)

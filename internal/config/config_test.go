@@ -16,6 +16,7 @@ import (
 
 	"github.com/gatehouse-iam/gatehouse/internal/mail"
 	"github.com/gatehouse-iam/gatehouse/internal/password"
+	"github.com/gatehouse-iam/gatehouse/internal/token"
 )
 
 // source is one configuration as the three layers above the defaults give it.
@@ -90,6 +91,8 @@ func TestDefaults(t *testing.T) {
 		WebAuthnRPOrigins:       []string{"http://localhost:8080"},
 		CredentialExpiryWarning: 168 * time.Hour,
 		CredentialExpiryCheck:   time.Hour,
+		SigningKeyRotation:      90 * 24 * time.Hour,
+		SigningKeys:             token.Timing{Lead: time.Hour, Retention: 25 * time.Hour},
 	}
 	if !reflect.DeepEqual(*c, want) {
 		t.Errorf("defaults:\n got %+v\nwant %+v", *c, want)
@@ -224,6 +227,9 @@ func TestValues(t *testing.T) {
 		{"credential_expiry_warning", source{env: map[string]string{"GATEHOUSE_CREDENTIAL_EXPIRY_WARNING": "72h"}}, func(c *Config) bool {
 			return c.CredentialExpiryWarning == 72*time.Hour && c.CredentialExpiryCheck == time.Hour
 		}},
+		{"signing keys", source{file: "signing_key_rotation: 0s\nsigning_key_lead: 10m\nsigning_key_retention: 48h\n"}, func(c *Config) bool {
+			return c.SigningKeyRotation == 0 && c.SigningKeys == token.Timing{Lead: 10 * time.Minute, Retention: 48 * time.Hour}
+		}},
 		{"postgres", source{env: map[string]string{"GATEHOUSE_DATABASE": "postgres://u@db/gatehouse"}},
 			func(c *Config) bool { return c.Database == "postgres://u@db/gatehouse" }},
 		{"bootstrap admin pair", source{env: map[string]string{
@@ -300,6 +306,10 @@ func TestInvalid(t *testing.T) {
 		{"shutdown_timeout", source{env: env("GATEHOUSE_SHUTDOWN_TIMEOUT", "forever")}, "shutdown_timeout"},
 		{"credential_expiry_warning too long", source{env: env("GATEHOUSE_CREDENTIAL_EXPIRY_WARNING", "9000h")}, "credential_expiry_warning"},
 		{"credential_expiry_check too short", source{env: env("GATEHOUSE_CREDENTIAL_EXPIRY_CHECK", "1s")}, "credential_expiry_check"},
+		{"signing_key_rotation negative", source{env: env("GATEHOUSE_SIGNING_KEY_ROTATION", "-1h")}, "signing_key_rotation"},
+		{"signing_key_rotation within the lead", source{env: env("GATEHOUSE_SIGNING_KEY_ROTATION", "2h", "GATEHOUSE_SIGNING_KEY_LEAD", "3h")}, "signing_key_rotation"},
+		{"signing_key_lead shorter than a refresh", source{env: env("GATEHOUSE_SIGNING_KEY_LEAD", "1m")}, "signing_key_lead"},
+		{"signing_key_retention shorter than a token", source{env: env("GATEHOUSE_SIGNING_KEY_RETENTION", "23h")}, "signing_key_retention"},
 		{"bootstrap email without password", source{env: env("GATEHOUSE_BOOTSTRAP_ADMIN_EMAIL", "a@example.com")}, "bootstrap_admin_email"},
 		{"bootstrap password without email", source{env: env("GATEHOUSE_BOOTSTRAP_ADMIN_PASSWORD", "pw-long-enough")}, "bootstrap_admin_password"},
 		{"smtp_host with port", source{env: env("GATEHOUSE_SMTP_HOST", "smtp.example.com:587", "GATEHOUSE_SMTP_FROM", "a@example.com")}, "smtp_host"},

@@ -129,12 +129,18 @@ const (
 )
 
 // SigningKey is a token signing key. PrivateKey is sealed with the master key;
-// PublicJWK is the public half as a JSON Web Key.
+// PublicJWK is the public half as a JSON Web Key. The key signs its
+// algorithm's tokens from ActivatesAt until a later key activates; Succeeds is
+// the key of its algorithm it follows ("" for the first). RetiredAt is set
+// once no token it signed can still be valid: it then neither signs nor
+// verifies.
 type SigningKey struct {
-	ID         string
-	Algorithm  string
-	PrivateKey []byte
-	PublicJWK  []byte
-	CreatedAt  time.Time
-	RetiredAt  *time.Time
+	ID          string
+	Algorithm   string
+	PrivateKey  []byte
+	PublicJWK   []byte
+	Succeeds    string
+	CreatedAt   time.Time
+	ActivatesAt time.Time
+	RetiredAt   *time.Time
 }

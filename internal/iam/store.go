@@ -121,11 +121,21 @@ type AuditStore interface {
 	ListAudit(ctx context.Context, tenantID string, q AuditQuery) ([]AuditEvent, int, error)
 }
 
-// KeyStore persists token signing keys.
+// KeyStore persists token signing keys. The keys of one algorithm form a
+// chain, each naming the key it succeeds, which rotation extends.
 type KeyStore interface {
+	// CreateSigningKey stores k. Each key has at most one successor and each
+	// algorithm one first key (Succeeds ""): of concurrent creations that
+	// follow the same key, one is stored and the others are CodeConflict.
 	CreateSigningKey(ctx context.Context, k *SigningKey) error
 	// ListSigningKeys returns keys not retired, newest first.
 	ListSigningKeys(ctx context.Context) ([]SigningKey, error)
+	// ActivateSigningKey moves key id's ActivatesAt to at if that is later
+	// than at, and reports whether it did: of concurrent callers one does.
+	ActivateSigningKey(ctx context.Context, id string, at time.Time) (bool, error)
+	// RetireSigningKey sets key id's RetiredAt to at if it is unset, and
+	// reports whether it did.
+	RetireSigningKey(ctx context.Context, id string, at time.Time) (bool, error)
 }
 
 // Tx is everything a store does, inside one transaction.

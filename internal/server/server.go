@@ -150,7 +150,7 @@ func wire(ctx context.Context, opts Options, store *sqlstore.Store) (*Server, er
 	if err != nil {
 		return nil, err
 	}
-	keys, err := token.LoadKeys(ctx, store, master, now)
+	keys, err := token.LoadKeys(ctx, store, master, now, cfg.SigningKeys)
 	if err != nil {
 		return nil, err
 	}
@@ -284,6 +284,9 @@ func (s *Server) OpenAPI() *huma.OpenAPI { return s.api.OpenAPI() }
 // Directory is the directory service, for the CLI and bench seeding.
 func (s *Server) Directory() *directory.Service { return s.directory }
 
+// Keys are the token signing keys, for the command line.
+func (s *Server) Keys() *token.Keys { return s.keys }
+
 // Access is the access service, for bench seeding.
 func (s *Server) Access() *access.Service { return s.access }
 
@@ -337,18 +340,15 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, banner io.Writer) e
 			}
 		}()
 	}
+	holder := replicaID()
 	if s.cfg.CredentialExpiryWarning > 0 {
-		jobCtx, stopJob := context.WithCancel(context.WithoutCancel(ctx))
-		jobDone := make(chan struct{})
-		defer func() {
-			stopJob()
-			<-jobDone
-		}()
-		go func() {
-			defer close(jobDone)
-			s.apiCredentials.RunWarnings(jobCtx, replicaID(), s.cfg.CredentialExpiryWarning, s.cfg.CredentialExpiryCheck, s.log)
-		}()
+		defer startJob(ctx, func(ctx context.Context) {
+			s.apiCredentials.RunWarnings(ctx, holder, s.cfg.CredentialExpiryWarning, s.cfg.CredentialExpiryCheck, s.log)
+		})()
 	}
+	// Every replica rereads the signing keys, to publish a next key and sign
+	// with it when it activates; one at a time rotates them.
+	defer startJob(ctx, func(ctx context.Context) { s.keys.Run(ctx, holder, s.cfg.SigningKeyRotation, s.log) })()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -366,6 +366,21 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, banner io.Writer) e
 		return err
 	}
 	return nil
+}
+
+// startJob runs job in the background until Serve returns, and returns the
+// function that stops it and waits for it to end.
+func startJob(ctx context.Context, job func(context.Context)) func() {
+	jobCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		job(jobCtx)
+	}()
+	return func() {
+		stop()
+		<-done
+	}
 }
 
 // replicaID names this process as the holder of leases: its host and a

@@ -19,7 +19,7 @@ import (
 func TestIssuerPerTenant(t *testing.T) {
 	ctx := context.Background()
 	clk := testclock.New(time.Now())
-	keys, err := token.LoadKeys(ctx, newStore(t), masterKey(t), clk.Now)
+	keys, err := token.LoadKeys(ctx, newStore(t), masterKey(t), clk.Now, token.Timing{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-jose/go-jose/v4"
+
 	"github.com/gatehouse-iam/gatehouse/internal/iam"
 	"github.com/gatehouse-iam/gatehouse/internal/sqlstore"
 	"github.com/gatehouse-iam/gatehouse/internal/testclock"
@@ -76,7 +78,7 @@ func TestParseMasterKey(t *testing.T) {
 func TestIssueAndVerify(t *testing.T) {
 	ctx := context.Background()
 	clk := testclock.New(time.Now())
-	keys, err := token.LoadKeys(ctx, newStore(t), masterKey(t), clk.Now)
+	keys, err := token.LoadKeys(ctx, newStore(t), masterKey(t), clk.Now, token.Timing{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,18 +109,18 @@ func TestKeysFollowRotationOnAnotherReplica(t *testing.T) {
 	ctx := context.Background()
 	store, master := newStore(t), masterKey(t)
 	clk := testclock.New(time.Now())
-	a, err := token.LoadKeys(ctx, store, master, clk.Now)
+	a, err := token.LoadKeys(ctx, store, master, clk.Now, token.Timing{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := token.LoadKeys(ctx, store, master, clk.Now)
+	b, err := token.LoadKeys(ctx, store, master, clk.Now, token.Timing{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(a.JWKS().Keys) != 1 || a.JWKS().Keys[0].KeyID != b.JWKS().Keys[0].KeyID {
 		t.Fatal("two replicas on one store created different first keys")
 	}
-	if err := a.Rotate(ctx); err != nil {
+	if _, err := a.Rotate(ctx, jose.ES256, true); err != nil {
 		t.Fatal(err)
 	}
 	raw, err := token.NewIssuer(a, clk.Now).Issue("https://id", "t", "u", "s", nil, time.Hour)
@@ -132,7 +134,7 @@ func TestKeysFollowRotationOnAnotherReplica(t *testing.T) {
 	if len(b.JWKS().Keys) != 2 {
 		t.Fatalf("replica b publishes %d keys, want both", len(b.JWKS().Keys))
 	}
-	if _, err := token.LoadKeys(ctx, store, masterKey(t), clk.Now); err == nil {
+	if _, err := token.LoadKeys(ctx, store, masterKey(t), clk.Now, token.Timing{}); err == nil {
 		t.Fatal("keys loaded with the wrong master key")
 	}
 }

@@ -21,8 +21,9 @@ func TestVerifyRequiresAccessTokenType(t *testing.T) {
 		t.Fatal(err)
 	}
 	now := time.Now()
-	keys := &Keys{now: func() time.Time { return now }, lastReload: now,
-		public: map[string]jose.JSONWebKey{"k1": {Key: &priv.PublicKey, KeyID: "k1", Algorithm: "ES256"}}}
+	keys := &Keys{now: func() time.Time { return now }, lastReload: now, keys: []*key{{
+		info:   KeyInfo{ID: "k1", Algorithm: jose.ES256, ActivatesAt: now},
+		public: jose.JSONWebKey{Key: &priv.PublicKey, KeyID: "k1", Algorithm: "ES256"}}}}
 	iss := NewIssuer(keys, keys.now)
 	claims := AccessClaims{Claims: jwt.Claims{Issuer: "https://id", Subject: "u", Audience: jwt.Audience{"https://id"},
 		Expiry: jwt.NewNumericDate(now.Add(time.Hour))}, TenantID: "t", SessionID: "s"}
