@@ -87,7 +87,8 @@ type AccountStore interface {
 	LockLogin(ctx context.Context, tenantID, email string, until time.Time) error
 	ClearLoginFailures(ctx context.Context, tenantID, email string) error
 
-	// ListSessions lists a user's sessions active at now, newest first.
+	// ListSessions lists a user's sessions active at now, newest first:
+	// their sign-ins, not their OAuth grants.
 	ListSessions(ctx context.Context, tenantID, userID string, now time.Time, p ListParams) ([]Session, int, error)
 	// RevokeOtherSessions revokes every session of the user but keep.
 	RevokeOtherSessions(ctx context.Context, tenantID, userID, keep string, at time.Time) error

@@ -84,6 +84,21 @@ type Session struct {
 	// BrowserHash is the SHA-256 of a browser session's cookie secret;
 	// empty for a session of API tokens.
 	BrowserHash string
+	// ApplicationID is set on an OAuth grant: the session of a user with
+	// that application, holding the scopes granted to it.
+	ApplicationID string
+	Scopes        []string
+	// AuthTime is when the user last authenticated for the session, nil
+	// where that is CreatedAt.
+	AuthTime *time.Time
+}
+
+// AuthenticatedAt is when the user last authenticated for the session.
+func (s *Session) AuthenticatedAt() time.Time {
+	if s.AuthTime != nil {
+		return *s.AuthTime
+	}
+	return s.CreatedAt
 }
 
 // Active reports whether the session may still be used at now.

@@ -161,6 +161,7 @@ type Tx interface {
 	SCIMTokenStore
 	ApplicationStore
 	ApplicationRoleStore
+	OAuthStore
 }
 
 // Transactor runs fn in one transaction, committed if fn returns nil. A

@@ -158,7 +158,7 @@ func (q *queries) ClearLoginFailures(ctx context.Context, tenantID, email string
 }
 
 func (q *queries) ListSessions(ctx context.Context, tenantID, userID string, now time.Time, p iam.ListParams) ([]iam.Session, int, error) {
-	where := ` WHERE tenant_id = $1 AND user_id = $2 AND revoked_at IS NULL AND expires_at > $3`
+	where := ` WHERE tenant_id = $1 AND user_id = $2 AND revoked_at IS NULL AND expires_at > $3 AND application_id IS NULL`
 	args := []any{tenantID, userID, ts(now)}
 	return list(ctx, q, listing{what: "sessions", columns: sessionColumns, from: "sessions", where: where, args: args,
 		order: iam.Order{"created_at"}}, newestFirst(p), scanSession)

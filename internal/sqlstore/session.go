@@ -9,12 +9,13 @@ import (
 	"github.com/gatehouse-iam/gatehouse/internal/iam"
 )
 
-const sessionColumns = `id, tenant_id, user_id, created_at, last_seen_at, expires_at, revoked_at, ip, user_agent, keep_logged_in, amr, mfa_at, browser_hash`
+const sessionColumns = `id, tenant_id, user_id, created_at, last_seen_at, expires_at, revoked_at, ip, user_agent, keep_logged_in, amr, mfa_at, browser_hash, application_id, scopes, auth_time`
 
 func (q *queries) CreateSession(ctx context.Context, s *iam.Session) error {
-	_, err := q.w.ExecContext(ctx, `INSERT INTO sessions (`+sessionColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+	_, err := q.w.ExecContext(ctx, `INSERT INTO sessions (`+sessionColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
 		s.ID, s.TenantID, s.UserID, ts(s.CreatedAt), ts(s.LastSeenAt), ts(s.ExpiresAt), nullTime(s.RevokedAt),
-		s.IP, s.UserAgent, s.KeepLoggedIn, marshalStrings(s.AMR), nullTime(s.MFAAt), nullString(s.BrowserHash))
+		s.IP, s.UserAgent, s.KeepLoggedIn, marshalStrings(s.AMR), nullTime(s.MFAAt), nullString(s.BrowserHash),
+		nullString(s.ApplicationID), marshalStrings(s.Scopes), nullTime(s.AuthTime))
 	return storeErr(err, "session", conflict)
 }
 
@@ -29,13 +30,21 @@ func scanSession(row scanner) (*iam.Session, error) {
 		mfaAt   sql.NullTime
 		amr     string
 		browser sql.NullString
+		app     sql.NullString
+		scopes  string
+		auth    sql.NullTime
 	)
-	if err := row.Scan(&s.ID, &s.TenantID, &s.UserID, &s.CreatedAt, &s.LastSeenAt, &s.ExpiresAt, &revoked, &s.IP, &s.UserAgent, &s.KeepLoggedIn, &amr, &mfaAt, &browser); err != nil {
+	if err := row.Scan(&s.ID, &s.TenantID, &s.UserID, &s.CreatedAt, &s.LastSeenAt, &s.ExpiresAt, &revoked, &s.IP, &s.UserAgent,
+		&s.KeepLoggedIn, &amr, &mfaAt, &browser, &app, &scopes, &auth); err != nil {
 		return nil, err
 	}
 	if err := json.Unmarshal([]byte(amr), &s.AMR); err != nil {
 		return nil, err
 	}
+	if err := json.Unmarshal([]byte(scopes), &s.Scopes); err != nil {
+		return nil, err
+	}
+	s.ApplicationID, s.AuthTime = app.String, timePtr(auth)
 	s.CreatedAt, s.LastSeenAt, s.ExpiresAt, s.RevokedAt = s.CreatedAt.UTC(), s.LastSeenAt.UTC(), s.ExpiresAt.UTC(), timePtr(revoked)
 	s.MFAAt, s.BrowserHash = timePtr(mfaAt), browser.String
 	return &s, nil

@@ -49,6 +49,7 @@ func Run(t *testing.T, newStore func(t *testing.T) iam.Store) {
 		{"SCIMToken", scimTokenTests},
 		{"Application", applicationTests},
 		{"ApplicationRole", applicationRoleTests},
+		{"OAuth", oauthTests},
 		{"Concurrency", concurrencyTests()},
 	}
 	for _, area := range areas {

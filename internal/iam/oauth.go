@@ -1,0 +1,52 @@
+package iam
+
+import (
+	"context"
+	"time"
+)
+
+// AuthRequest is an OAuth authorization request (RFC 6749 §4.1.1) on its
+// way from /oauth2/authorize to the token endpoint. Request is the
+// validated request as the OAuth package encodes it; the store keeps it
+// whole. UserID, BrowserSessionID, AuthTime and AMR are set once the user
+// has signed in, CodeHash once a code was issued, and GrantSessionID by the
+// one exchange of that code.
+type AuthRequest struct {
+	ID               string
+	TenantID         string
+	ApplicationID    string
+	Request          []byte
+	UserID           string
+	BrowserSessionID string
+	AuthTime         *time.Time
+	AMR              []string
+	CodeHash         string
+	GrantSessionID   string
+	CreatedAt        time.Time
+	ExpiresAt        time.Time
+}
+
+// OAuthStore persists authorization requests.
+type OAuthStore interface {
+	CreateAuthRequest(ctx context.Context, r *AuthRequest) error
+	// GetAuthRequest returns the tenant's request. CodeNotFound.
+	GetAuthRequest(ctx context.Context, tenantID, id string) (*AuthRequest, error)
+	// AuthRequestByCodeHash finds the request whose code hashes to hash, in
+	// any tenant. CodeNotFound.
+	AuthRequestByCodeHash(ctx context.Context, hash string) (*AuthRequest, error)
+	// CompleteAuthRequest records who signed in for the request, unless
+	// someone already did, and reports whether it did.
+	CompleteAuthRequest(ctx context.Context, tenantID, id, userID, browserSessionID string, authTime time.Time, amr []string) (bool, error)
+	// SetAuthRequestCode records the hash of the request's code and its
+	// new expiry, once: it reports false when the request has a code
+	// already or nobody signed in for it.
+	SetAuthRequestCode(ctx context.Context, tenantID, id, codeHash string, expires time.Time) (bool, error)
+	// ClaimAuthRequest sets the grant session of the request's code unless
+	// one is set, and reports whether it did: of concurrent exchanges of
+	// one code exactly one wins.
+	ClaimAuthRequest(ctx context.Context, tenantID, id, grantSessionID string) (bool, error)
+	DeleteAuthRequest(ctx context.Context, tenantID, id string) error
+	// DeleteExpiredAuthRequests removes requests that expired before t and
+	// reports how many.
+	DeleteExpiredAuthRequests(ctx context.Context, t time.Time) (int, error)
+}

@@ -1,0 +1,97 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"time"
+
+	"github.com/gatehouse-iam/gatehouse/internal/iam"
+)
+
+const authRequestColumns = `id, tenant_id, application_id, request, user_id, browser_session_id, auth_time, amr, code_hash, grant_session_id, created_at, expires_at`
+
+func (q *queries) CreateAuthRequest(ctx context.Context, r *iam.AuthRequest) error {
+	_, err := q.w.ExecContext(ctx, `INSERT INTO oauth_auth_requests (`+authRequestColumns+`)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+		r.ID, r.TenantID, r.ApplicationID, string(r.Request), nullString(r.UserID), nullString(r.BrowserSessionID),
+		nullTime(r.AuthTime), marshalStrings(r.AMR), nullString(r.CodeHash), nullString(r.GrantSessionID), ts(r.CreatedAt), ts(r.ExpiresAt))
+	return storeErr(err, "authorization request", nil)
+}
+
+func scanAuthRequest(row scanner) (*iam.AuthRequest, error) {
+	var (
+		r                                 iam.AuthRequest
+		request, amr                      string
+		user, browser, code, grantSession sql.NullString
+		auth                              sql.NullTime
+	)
+	if err := row.Scan(&r.ID, &r.TenantID, &r.ApplicationID, &request, &user, &browser, &auth, &amr, &code, &grantSession,
+		&r.CreatedAt, &r.ExpiresAt); err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal([]byte(amr), &r.AMR); err != nil {
+		return nil, err
+	}
+	r.Request, r.UserID, r.BrowserSessionID, r.AuthTime = []byte(request), user.String, browser.String, timePtr(auth)
+	r.CodeHash, r.GrantSessionID = code.String, grantSession.String
+	r.CreatedAt, r.ExpiresAt = r.CreatedAt.UTC(), r.ExpiresAt.UTC()
+	return &r, nil
+}
+
+func (q *queries) GetAuthRequest(ctx context.Context, tenantID, id string) (*iam.AuthRequest, error) {
+	r, err := scanAuthRequest(q.r.QueryRowContext(ctx, `SELECT `+authRequestColumns+` FROM oauth_auth_requests
+		WHERE tenant_id = $1 AND id = $2`, tenantID, id))
+	return r, storeErr(err, "authorization request", nil)
+}
+
+func (q *queries) AuthRequestByCodeHash(ctx context.Context, hash string) (*iam.AuthRequest, error) {
+	r, err := scanAuthRequest(q.r.QueryRowContext(ctx, `SELECT `+authRequestColumns+` FROM oauth_auth_requests
+		WHERE code_hash = $1`, hash))
+	return r, storeErr(err, "authorization request", nil)
+}
+
+func (q *queries) CompleteAuthRequest(ctx context.Context, tenantID, id, userID, browserSessionID string, authTime time.Time, amr []string) (bool, error) {
+	res, err := q.w.ExecContext(ctx, `UPDATE oauth_auth_requests SET user_id = $1, browser_session_id = $2, auth_time = $3, amr = $4
+		WHERE tenant_id = $5 AND id = $6 AND user_id IS NULL`, userID, browserSessionID, ts(authTime), marshalStrings(amr), tenantID, id)
+	return changedOne(res, err, "authorization request")
+}
+
+func (q *queries) SetAuthRequestCode(ctx context.Context, tenantID, id, codeHash string, expires time.Time) (bool, error) {
+	res, err := q.w.ExecContext(ctx, `UPDATE oauth_auth_requests SET code_hash = $1, expires_at = $2
+		WHERE tenant_id = $3 AND id = $4 AND code_hash IS NULL AND user_id IS NOT NULL`, codeHash, ts(expires), tenantID, id)
+	return changedOne(res, err, "authorization request")
+}
+
+func (q *queries) ClaimAuthRequest(ctx context.Context, tenantID, id, grantSessionID string) (bool, error) {
+	res, err := q.w.ExecContext(ctx, `UPDATE oauth_auth_requests SET grant_session_id = $1
+		WHERE tenant_id = $2 AND id = $3 AND grant_session_id IS NULL AND code_hash IS NOT NULL`, grantSessionID, tenantID, id)
+	return changedOne(res, err, "authorization request")
+}
+
+func (q *queries) DeleteAuthRequest(ctx context.Context, tenantID, id string) error {
+	res, err := q.w.ExecContext(ctx, `DELETE FROM oauth_auth_requests WHERE tenant_id = $1 AND id = $2`, tenantID, id)
+	return affected(res, err, "authorization request")
+}
+
+func (q *queries) DeleteExpiredAuthRequests(ctx context.Context, t time.Time) (int, error) {
+	res, err := q.w.ExecContext(ctx, `DELETE FROM oauth_auth_requests WHERE expires_at < $1`, ts(t))
+	if err != nil {
+		return 0, storeErr(err, "authorization requests", nil)
+	}
+	n, err := res.RowsAffected()
+	return int(n), err
+}
+
+// changedOne reports whether an update guarded by its WHERE clause changed
+// its row.
+func changedOne(res sql.Result, err error, what string) (bool, error) {
+	if err != nil {
+		return false, storeErr(err, what, nil)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, iam.Internal(err)
+	}
+	return n == 1, nil
+}

@@ -1,0 +1,234 @@
+package storetest
+
+import (
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gatehouse-iam/gatehouse/internal/iam"
+)
+
+var oauthTests = []test{
+	{"AuthRequestLifecycle", testAuthRequestLifecycle},
+	{"AuthRequestSteps", testAuthRequestStepsOnce},
+	{"ClaimConcurrently", testClaimAuthRequestConcurrently},
+	{"DeleteExpired", testDeleteExpiredAuthRequests},
+	{"Grant", testOAuthGrantSession},
+}
+
+func createAuthRequest(t *testing.T, s iam.Tx, a *iam.Application, mods ...func(*iam.AuthRequest)) *iam.AuthRequest {
+	t.Helper()
+	r := &iam.AuthRequest{ID: newID(t), TenantID: a.TenantID, ApplicationID: a.ID, Request: []byte(`{"scope":"openid"}`),
+		CreatedAt: t0, ExpiresAt: at(10 * time.Minute)}
+	for _, m := range mods {
+		m(r)
+	}
+	must(t, s.CreateAuthRequest(t.Context(), r), "CreateAuthRequest")
+	return r
+}
+
+// testAuthRequestLifecycle: a request is read back as written, in its own
+// tenant only; sign-in, code and claim each show on it; its code finds it
+// from any tenant; deleted, it is gone.
+func testAuthRequestLifecycle(t *testing.T, s iam.Store) {
+	ctx := t.Context()
+	tn, other := createTenant(t, s), createTenant(t, s)
+	u := createUser(t, s, tn.ID, "ada@example.com")
+	a := createApplication(t, s, tn.ID, "portal")
+	r := createAuthRequest(t, s, a)
+
+	got, err := s.GetAuthRequest(ctx, tn.ID, r.ID)
+	must(t, err, "GetAuthRequest")
+	check(t, "GetAuthRequest", got, r)
+	_, err = s.GetAuthRequest(ctx, other.ID, r.ID)
+	wantCode(t, err, iam.CodeNotFound, "GetAuthRequest from another tenant")
+
+	ok, err := s.CompleteAuthRequest(ctx, tn.ID, r.ID, u.ID, "browser-1", at(time.Minute), []string{"pwd", "otp"})
+	if err != nil || !ok {
+		t.Fatalf("CompleteAuthRequest = %v, %v; want true", ok, err)
+	}
+	ok, err = s.SetAuthRequestCode(ctx, tn.ID, r.ID, "code-hash-1", at(2*time.Minute))
+	if err != nil || !ok {
+		t.Fatalf("SetAuthRequestCode = %v, %v; want true", ok, err)
+	}
+	r.UserID, r.BrowserSessionID, r.AuthTime, r.AMR = u.ID, "browser-1", ptr(at(time.Minute)), []string{"pwd", "otp"}
+	r.CodeHash, r.ExpiresAt = "code-hash-1", at(2*time.Minute)
+	got, err = s.AuthRequestByCodeHash(ctx, "code-hash-1")
+	must(t, err, "AuthRequestByCodeHash")
+	check(t, "AuthRequestByCodeHash", got, r)
+	for _, hash := range []string{"code-hash-2", "", "code-hash"} {
+		_, err = s.AuthRequestByCodeHash(ctx, hash)
+		wantCode(t, err, iam.CodeNotFound, "AuthRequestByCodeHash of "+hash)
+	}
+
+	ok, err = s.ClaimAuthRequest(ctx, tn.ID, r.ID, "grant-1")
+	if err != nil || !ok {
+		t.Fatalf("ClaimAuthRequest = %v, %v; want true", ok, err)
+	}
+	r.GrantSessionID = "grant-1"
+	got, err = s.GetAuthRequest(ctx, tn.ID, r.ID)
+	must(t, err, "GetAuthRequest after the claim")
+	check(t, "GetAuthRequest after the claim", got, r)
+
+	wantCode(t, s.DeleteAuthRequest(ctx, other.ID, r.ID), iam.CodeNotFound, "DeleteAuthRequest from another tenant")
+	must(t, s.DeleteAuthRequest(ctx, tn.ID, r.ID), "DeleteAuthRequest")
+	_, err = s.GetAuthRequest(ctx, tn.ID, r.ID)
+	wantCode(t, err, iam.CodeNotFound, "GetAuthRequest after DeleteAuthRequest")
+	wantCode(t, s.DeleteAuthRequest(ctx, tn.ID, r.ID), iam.CodeNotFound, "DeleteAuthRequest twice")
+}
+
+// testAuthRequestStepsOnce: each step happens once and in order: no code
+// before sign-in, no second sign-in or code, no claim before a code, one
+// claim; and none from another tenant.
+func testAuthRequestStepsOnce(t *testing.T, s iam.Store) {
+	ctx := t.Context()
+	tn, other := createTenant(t, s), createTenant(t, s)
+	u := createUser(t, s, tn.ID, "ada@example.com")
+	eve := createUser(t, s, tn.ID, "eve@example.com")
+	a := createApplication(t, s, tn.ID, "portal")
+	r := createAuthRequest(t, s, a)
+
+	step := func(name string, want bool, ok bool, err error) {
+		t.Helper()
+		if err != nil || ok != want {
+			t.Errorf("%s = %v, %v; want %v", name, ok, err, want)
+		}
+	}
+	ok, err := s.SetAuthRequestCode(ctx, tn.ID, r.ID, "early", at(time.Minute))
+	step("SetAuthRequestCode before sign-in", false, ok, err)
+	ok, err = s.ClaimAuthRequest(ctx, tn.ID, r.ID, "grant-0")
+	step("ClaimAuthRequest before a code", false, ok, err)
+	ok, err = s.CompleteAuthRequest(ctx, other.ID, r.ID, u.ID, "b", t0, nil)
+	step("CompleteAuthRequest from another tenant", false, ok, err)
+	ok, err = s.CompleteAuthRequest(ctx, tn.ID, r.ID, u.ID, "b", t0, []string{"pwd"})
+	step("CompleteAuthRequest", true, ok, err)
+	ok, err = s.CompleteAuthRequest(ctx, tn.ID, r.ID, eve.ID, "b2", t0, []string{"pwd"})
+	step("CompleteAuthRequest for someone else after", false, ok, err)
+	ok, err = s.SetAuthRequestCode(ctx, other.ID, r.ID, "h0", at(time.Minute))
+	step("SetAuthRequestCode from another tenant", false, ok, err)
+	ok, err = s.SetAuthRequestCode(ctx, tn.ID, r.ID, "h1", at(time.Minute))
+	step("SetAuthRequestCode", true, ok, err)
+	ok, err = s.SetAuthRequestCode(ctx, tn.ID, r.ID, "h2", at(time.Minute))
+	step("SetAuthRequestCode again", false, ok, err)
+	ok, err = s.ClaimAuthRequest(ctx, other.ID, r.ID, "grant-0")
+	step("ClaimAuthRequest from another tenant", false, ok, err)
+	ok, err = s.ClaimAuthRequest(ctx, tn.ID, r.ID, "grant-1")
+	step("ClaimAuthRequest", true, ok, err)
+	ok, err = s.ClaimAuthRequest(ctx, tn.ID, r.ID, "grant-2")
+	step("ClaimAuthRequest again", false, ok, err)
+
+	got, err := s.GetAuthRequest(ctx, tn.ID, r.ID)
+	must(t, err, "GetAuthRequest")
+	if got.UserID != u.ID || got.CodeHash != "h1" || got.GrantSessionID != "grant-1" {
+		t.Errorf("request holds user %s, code %s, grant %s; want the first of each: %s, h1, grant-1", got.UserID, got.CodeHash, got.GrantSessionID, u.ID)
+	}
+	_, err = s.AuthRequestByCodeHash(ctx, "h2")
+	wantCode(t, err, iam.CodeNotFound, "AuthRequestByCodeHash of the refused code")
+}
+
+// testClaimAuthRequestConcurrently: of many exchanges of one code at once,
+// exactly one claims it.
+func testClaimAuthRequestConcurrently(t *testing.T, s iam.Store) {
+	ctx := t.Context()
+	tn := createTenant(t, s)
+	u := createUser(t, s, tn.ID, "ada@example.com")
+	a := createApplication(t, s, tn.ID, "portal")
+	r := createAuthRequest(t, s, a)
+	if ok, err := s.CompleteAuthRequest(ctx, tn.ID, r.ID, u.ID, "b", t0, []string{"pwd"}); !ok || err != nil {
+		t.Fatalf("CompleteAuthRequest = %v, %v", ok, err)
+	}
+	if ok, err := s.SetAuthRequestCode(ctx, tn.ID, r.ID, "h", at(time.Minute)); !ok || err != nil {
+		t.Fatalf("SetAuthRequestCode = %v, %v", ok, err)
+	}
+	const n = 8
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		wins []string
+	)
+	for i := range n {
+		wg.Go(func() {
+			grant := newID(t)
+			ok, err := s.ClaimAuthRequest(ctx, tn.ID, r.ID, grant)
+			if err != nil {
+				t.Errorf("ClaimAuthRequest %d: %v", i, err)
+			}
+			if ok {
+				mu.Lock()
+				wins = append(wins, grant)
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	if len(wins) != 1 {
+		t.Fatalf("%d of %d concurrent claims won, want exactly 1", len(wins), n)
+	}
+	got, err := s.GetAuthRequest(ctx, tn.ID, r.ID)
+	must(t, err, "GetAuthRequest")
+	if got.GrantSessionID != wins[0] {
+		t.Errorf("grant session %q, want the winner's %q", got.GrantSessionID, wins[0])
+	}
+}
+
+// testDeleteExpiredAuthRequests: only requests that expired before the
+// time are removed, in every tenant.
+func testDeleteExpiredAuthRequests(t *testing.T, s iam.Store) {
+	ctx := t.Context()
+	tn, other := createTenant(t, s), createTenant(t, s)
+	a := createApplication(t, s, tn.ID, "portal")
+	b := createApplication(t, s, other.ID, "portal")
+	old := createAuthRequest(t, s, a, func(r *iam.AuthRequest) { r.ExpiresAt = at(time.Minute) })
+	oldOther := createAuthRequest(t, s, b, func(r *iam.AuthRequest) { r.ExpiresAt = at(2 * time.Minute) })
+	live := createAuthRequest(t, s, a, func(r *iam.AuthRequest) { r.ExpiresAt = at(time.Hour) })
+
+	n, err := s.DeleteExpiredAuthRequests(ctx, at(30*time.Minute))
+	must(t, err, "DeleteExpiredAuthRequests")
+	if n != 2 {
+		t.Errorf("DeleteExpiredAuthRequests removed %d, want 2", n)
+	}
+	for _, r := range []*iam.AuthRequest{old, oldOther} {
+		_, err := s.GetAuthRequest(ctx, r.TenantID, r.ID)
+		wantCode(t, err, iam.CodeNotFound, "GetAuthRequest of an expired request")
+	}
+	_, err = s.GetAuthRequest(ctx, tn.ID, live.ID)
+	must(t, err, "GetAuthRequest of a live request")
+}
+
+// testOAuthGrantSession: a grant is a session that keeps its application,
+// scopes and authentication time; it is not among the user's sign-ins, is
+// revoked with the user's other sessions, and goes with its application.
+func testOAuthGrantSession(t *testing.T, s iam.Store) {
+	ctx := t.Context()
+	tn := createTenant(t, s)
+	u := createUser(t, s, tn.ID, "ada@example.com")
+	a := createApplication(t, s, tn.ID, "portal")
+	signIn := createSession(t, s, tn.ID, u.ID)
+	grant := createSession(t, s, tn.ID, u.ID, func(se *iam.Session) {
+		se.ApplicationID, se.Scopes, se.AuthTime = a.ID, []string{"openid", "offline_access"}, ptr(at(-time.Hour))
+	})
+
+	got, err := s.GetSession(ctx, tn.ID, grant.ID)
+	must(t, err, "GetSession of the grant")
+	check(t, "GetSession of the grant", got, grant)
+	if !got.AuthenticatedAt().Equal(at(-time.Hour).Truncate(time.Microsecond)) {
+		t.Errorf("grant AuthenticatedAt %v, want its auth time", got.AuthenticatedAt())
+	}
+	got, err = s.GetSession(ctx, tn.ID, signIn.ID)
+	must(t, err, "GetSession of the sign-in")
+	if got.ApplicationID != "" || len(got.Scopes) != 0 || got.AuthTime != nil || !got.AuthenticatedAt().Equal(t0.Truncate(time.Microsecond)) {
+		t.Errorf("sign-in session has application %q, scopes %v, auth time %v", got.ApplicationID, got.Scopes, got.AuthTime)
+	}
+
+	list, total, err := s.ListSessions(ctx, tn.ID, u.ID, t0, iam.ListParams{Page: 1, Limit: 10})
+	must(t, err, "ListSessions")
+	if total != 1 || len(list) != 1 || list[0].ID != signIn.ID {
+		t.Errorf("ListSessions = %d sessions (total %d), want only the sign-in %s", len(list), total, signIn.ID)
+	}
+
+	must(t, s.DeleteApplication(ctx, tn.ID, a.ID), "DeleteApplication")
+	_, err = s.GetSession(ctx, tn.ID, grant.ID)
+	wantCode(t, err, iam.CodeNotFound, "GetSession of the grant after its application was deleted")
+	_, err = s.GetSession(ctx, tn.ID, signIn.ID)
+	must(t, err, "GetSession of the sign-in after the application was deleted")
+}
