@@ -28,7 +28,9 @@ func (s *Service) Authenticate(ctx context.Context, raw string) (*iam.Principal,
 	if err != nil {
 		return nil, err
 	}
-	if claims.TenantID != t.ID {
+	// A token without a session is an application's own (client
+	// credentials): it acts for no user here.
+	if claims.TenantID != t.ID || claims.SessionID == "" {
 		return nil, errInvalidAccess
 	}
 	base, err := s.sessionState(ctx, t.ID, claims.SessionID)

@@ -14,11 +14,26 @@ type KeySet interface {
 }
 
 // Routes registers every OAuth and discovery endpoint on mux: the whole
-// surface in one place.
-func Routes(mux *http.ServeMux, keys KeySet) {
+// surface in one place. session puts the browser's sign-in on a request,
+// for the end of an authorization request's sign-in.
+func Routes(mux *http.ServeMux, keys KeySet, p *Provider, session func(http.Handler) http.Handler) {
+	// The key set is served here, not by the library, so that it holds the
+	// next keys before they sign (see token.Keys).
 	mux.HandleFunc("GET /oauth2/keys", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "public, max-age=60")
 		writeJSON(w, http.StatusOK, keys.JWKS())
+	})
+	mux.Handle("GET /oauth2/login", session(http.HandlerFunc(p.Login)))
+	for _, path := range []string{"/oauth2/authorize", "/oauth2/token", "/oauth2/introspect", "/oauth2/userinfo",
+		"/oauth2/revoke", "/oauth2/end_session", "/.well-known/openid-configuration"} {
+		mux.Handle(path, p)
+	}
+	// RFC 8414's metadata is the OpenID document: every field it names
+	// means the same there.
+	mux.HandleFunc("GET /.well-known/oauth-authorization-server", func(w http.ResponseWriter, r *http.Request) {
+		r2 := r.Clone(r.Context())
+		r2.URL.Path = "/.well-known/openid-configuration"
+		p.ServeHTTP(w, r2)
 	})
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, r, iam.Errorf(iam.CodeNotFound, "no such endpoint: %s %s", r.Method, r.URL.Path))

@@ -36,7 +36,10 @@ type loginData struct {
 
 func (p *Pages) loginPage(w http.ResponseWriter, r *http.Request) {
 	returnTo := safeReturn(r.URL.Query().Get("return_to"), "/account")
-	if browserSession(r) != nil {
+	// prompt=login is an application asking for a sign-in made now
+	// (OpenID Connect's prompt and max_age): the form is shown even to a
+	// browser signed in already, whose session the new sign-in replaces.
+	if browserSession(r) != nil && r.URL.Query().Get("prompt") != "login" {
 		http.Redirect(w, r, returnTo, http.StatusSeeOther)
 		return
 	}

@@ -93,7 +93,7 @@ func (s *Server) surfaces(m *metrics, tenants *tenantResolver, limiter *ipLimite
 // routes registers every route that is not a REST operation: the OAuth,
 // nevisIDM and F5 XC surfaces', and the operational endpoints with the API docs.
 func (s *Server) routes(m *metrics, now func() time.Time) {
-	oauth.Routes(s.mux.oauth, s.keys)
+	oauth.Routes(s.mux.oauth, s.keys, s.oauth, s.pages.Session)
 	nevisidm.Routes(s.mux.nevis, s.credentials)
 	f5xc.Routes(s.mux.f5, s.apiCredentials, s.scimTokens, now)
 	s.pages.Routes(s.mux.pages)

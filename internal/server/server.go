@@ -31,6 +31,7 @@ import (
 	"github.com/gatehouse-iam/gatehouse/internal/iam"
 	"github.com/gatehouse-iam/gatehouse/internal/mail"
 	"github.com/gatehouse-iam/gatehouse/internal/mfa"
+	"github.com/gatehouse-iam/gatehouse/internal/oauth"
 	"github.com/gatehouse-iam/gatehouse/internal/pages"
 	"github.com/gatehouse-iam/gatehouse/internal/passkey"
 	"github.com/gatehouse-iam/gatehouse/internal/password"
@@ -65,6 +66,7 @@ type Server struct {
 	scimTokens      *scimtoken.Service
 	serviceAccounts *serviceaccount.Service
 	applications    *application.Service
+	oauth           *oauth.Provider
 	pages           *pages.Pages
 	authn           *authn.Chain
 	// opaque are the bearer chain's verifiers of opaque secrets.
@@ -225,6 +227,10 @@ func wire(ctx context.Context, opts Options, store *sqlstore.Store) (*Server, er
 	s.credentials = credential.New(store, hasher, st, factors, now)
 	s.scimTokens = scimtoken.New(store, factors, now)
 	s.applications = application.New(store, now)
+	if s.oauth, err = oauth.New(oauth.Deps{Store: store, Apps: s.applications, Keys: keys, Issuer: issuer, Bearer: bearer,
+		BaseURL: baseURLs.Of, Now: now}); err != nil {
+		return nil, err
+	}
 	s.api = httpapi.New(s.mux.rest, build.Version, httpapi.Services{Directory: dir, Account: acc, MFA: factors, Access: authz, Credentials: s.credentials,
 		APICredentials: apiCreds,
 		Audit:          audit.NewLog(store), Settings: st, Outbox: mail.NewOutboxLog(store, func(ctx context.Context, p *iam.Principal, m *iam.Mail) (bool, error) {

@@ -63,7 +63,9 @@ func TestEachSurfaceAnswersInItsOwnShape(t *testing.T) {
 
 		{"the key set ignores a bearer token", request{method: "GET", path: "/oauth2/keys", header: garbage}, 200, "", ""},
 		{"unknown OAuth path", request{method: "GET", path: "/oauth2/nope"}, 404, "oauth", "not_found"},
-		{"discovery document not served yet", request{method: "GET", path: "/.well-known/openid-configuration"}, 404, "oauth", "not_found"},
+		{"unknown well-known document", request{method: "GET", path: "/.well-known/nope"}, 404, "oauth", "not_found"},
+		{"token endpoint without a grant", request{method: "POST", path: "/oauth2/token", body: "x=1",
+			header: map[string]string{"Content-Type": "application/x-www-form-urlencoded"}}, 400, "oauth", "invalid_request"},
 		{"query not UTF-8 on OAuth", request{method: "GET", path: "/oauth2/keys?x=%ff"}, 400, "oauth", "invalid_request"},
 		{"body too large on OAuth", request{method: "POST", path: "/oauth2/token", body: tooLarge}, 413, "oauth", "invalid_request"},
 		{"panic on OAuth", request{method: "GET", path: "/oauth2/test/panic"}, 500, "oauth", "server_error"},

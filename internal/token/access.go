@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -15,12 +16,36 @@ import (
 	"github.com/gatehouse-iam/gatehouse/internal/iam"
 )
 
-// AccessClaims are the claims of an access token.
+// AccessClaims are the claims of an access token. SessionID names the
+// session or OAuth grant the token belongs to, empty for a token of a
+// client's own (client credentials). The OAuth claims (RFC 9068 §2.2) are
+// set on tokens issued to applications.
 type AccessClaims struct {
 	jwt.Claims
 	TenantID  string   `json:"tid"`
-	SessionID string   `json:"sid"`
+	SessionID string   `json:"sid,omitempty"`
 	AMR       []string `json:"amr,omitempty"`
+	ClientID  string   `json:"client_id,omitempty"`
+	Scope     string   `json:"scope,omitempty"`
+	AuthTime  int64    `json:"auth_time,omitempty"`
+	Roles     []string `json:"roles,omitempty"`
+}
+
+// Grant is what an access token issued to an OAuth client says (RFC 9068).
+// Audience is whom it is for: the client itself unless the request named a
+// resource (RFC 8707). AuthTime is zero for a token without a user.
+type Grant struct {
+	Issuer    string
+	TenantID  string
+	Subject   string
+	SessionID string
+	ClientID  string
+	Audience  []string
+	Scopes    []string
+	AMR       []string
+	Roles     []string
+	AuthTime  time.Time
+	TTL       time.Duration
 }
 
 // accessTokenType is the JWT "typ" of access tokens (RFC 9068).
@@ -73,6 +98,41 @@ func (i *Issuer) Issue(issuer, tenantID, userID, sessionID string, amr []string,
 	return i.keys.sign(payload)
 }
 
+// IssueGrant signs an access token for an OAuth client and returns it with
+// its expiry.
+func (i *Issuer) IssueGrant(g Grant) (string, time.Time, error) {
+	if g.Issuer == "" || g.ClientID == "" || g.Subject == "" || len(g.Audience) == 0 {
+		return "", time.Time{}, errors.New("token: incomplete grant")
+	}
+	now := i.now()
+	exp := now.Add(g.TTL)
+	claims := AccessClaims{
+		Claims: jwt.Claims{
+			Issuer:   g.Issuer,
+			Subject:  g.Subject,
+			Audience: jwt.Audience(g.Audience),
+			Expiry:   jwt.NewNumericDate(exp),
+			IssuedAt: jwt.NewNumericDate(now),
+			ID:       uuid.Must(uuid.NewV7()).String(),
+		},
+		TenantID:  g.TenantID,
+		SessionID: g.SessionID,
+		AMR:       g.AMR,
+		ClientID:  g.ClientID,
+		Scope:     strings.Join(g.Scopes, " "),
+		Roles:     g.Roles,
+	}
+	if !g.AuthTime.IsZero() {
+		claims.AuthTime = g.AuthTime.Unix()
+	}
+	payload, err := json.Marshal(claims)
+	if err != nil {
+		return "", time.Time{}, err
+	}
+	raw, err := i.keys.sign(payload)
+	return raw, exp, err
+}
+
 var errInvalid = &iam.Error{Code: iam.CodeInvalidToken, Message: "the access token is invalid or expired"}
 
 // Verify checks an access token's signature (ES256 only), lifetime, and that
@@ -80,6 +140,21 @@ var errInvalid = &iam.Error{Code: iam.CodeInvalidToken, Message: "the access tok
 // and audience. Signatures already checked are answered from memory until
 // the token expires; the issuer is checked on every use.
 func (i *Issuer) Verify(ctx context.Context, raw, issuer string) (*AccessClaims, error) {
+	c, err := i.VerifyIssued(ctx, raw, issuer)
+	if err != nil {
+		return nil, err
+	}
+	if !c.Audience.Contains(issuer) {
+		return nil, &iam.Error{Code: errInvalid.Code, Message: errInvalid.Message,
+			Err: fmt.Errorf("issued for %q, presented to %q", c.Audience, issuer)}
+	}
+	return c, nil
+}
+
+// VerifyIssued checks an access token like Verify but for its audience: a
+// token issued by issuer to any audience passes, as introspection and the
+// userinfo endpoint of that issuer need.
+func (i *Issuer) VerifyIssued(ctx context.Context, raw, issuer string) (*AccessClaims, error) {
 	c, err := i.signed(ctx, raw)
 	if err != nil {
 		return nil, err
@@ -87,9 +162,9 @@ func (i *Issuer) Verify(ctx context.Context, raw, issuer string) (*AccessClaims,
 	// RFC 9068 §4: the issuer must be the one expected, and the token meant
 	// for it. The cache is shared by every tenant, so this is checked after
 	// it: a token of one tenant is refused at another's base URL.
-	if issuer == "" || c.Issuer != issuer || !c.Audience.Contains(issuer) {
+	if issuer == "" || c.Issuer != issuer {
 		return nil, &iam.Error{Code: errInvalid.Code, Message: errInvalid.Message,
-			Err: fmt.Errorf("issued by %q for %q, presented to %q", c.Issuer, c.Audience, issuer)}
+			Err: fmt.Errorf("issued by %q, presented to %q", c.Issuer, issuer)}
 	}
 	return c, nil
 }
@@ -139,7 +214,7 @@ func (i *Issuer) verify(ctx context.Context, raw string, now time.Time) (*Access
 	if err := tok.Claims(jwk.Key, &c); err != nil {
 		return nil, err
 	}
-	if c.Expiry == nil || c.TenantID == "" || c.SessionID == "" || c.Subject == "" {
+	if c.Expiry == nil || c.TenantID == "" || c.Subject == "" {
 		return nil, errors.New("missing claims")
 	}
 	if err := c.ValidateWithLeeway(jwt.Expected{Time: now}, 0); err != nil {

@@ -1,0 +1,400 @@
+package oauth
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/zitadel/oidc/v3/pkg/oidc"
+
+	"github.com/gatehouse-iam/gatehouse/internal/audit"
+	"github.com/gatehouse-iam/gatehouse/internal/iam"
+	"github.com/gatehouse-iam/gatehouse/internal/secret"
+	"github.com/gatehouse-iam/gatehouse/internal/token"
+)
+
+var errInvalidRefresh = oidc.ErrInvalidGrant().WithDescription("the refresh token is invalid or expired")
+
+// issued audits a grant's tokens in tx.
+func issued(ctx context.Context, tx iam.Tx, now time.Time, app *iam.Application, action, grantType, subject, sessionID string, scopes []string) error {
+	details := map[string]any{"grant_type": grantType, "client_id": app.ClientID, "scopes": scopes, "subject": subject}
+	if sessionID != "" {
+		details["session_id"] = sessionID
+	}
+	e := audit.Event(ctx, now, app.TenantID, action, iam.Ref{Type: string(iam.PrincipalApplication), ID: app.ID}, iam.ResultSuccess, details)
+	e.Actor = iam.Ref{Type: string(iam.PrincipalApplication), ID: app.ID}
+	return tx.AppendAudit(ctx, e)
+}
+
+// openGrant opens the grant of an exchanged code: a session of its user
+// with the application, named by the id its exchange claimed, with a
+// refresh token when the request asked for offline access.
+func (s storage) openGrant(ctx context.Context, r *authRequest, withRefresh bool) (string, string, time.Time, error) {
+	app, err := s.application(ctx, r.ClientID)
+	if err != nil {
+		return "", "", time.Time{}, err
+	}
+	now := s.now()
+	meta := iam.RequestMetaFrom(ctx)
+	ttl := app.AccessTokenTTL
+	if withRefresh {
+		ttl = app.RefreshTokenTTL
+	}
+	grant := &iam.Session{ID: r.stored.GrantSessionID, TenantID: app.TenantID, UserID: r.stored.UserID, CreatedAt: now,
+		LastSeenAt: now, ExpiresAt: now.Add(ttl), IP: meta.IP, UserAgent: meta.UserAgent, AMR: r.stored.AMR,
+		ApplicationID: app.ID, Scopes: r.Scopes, AuthTime: r.stored.AuthTime}
+	var refresh string
+	err = s.store.InTx(ctx, func(tx iam.Tx) error {
+		u, err := tx.GetUser(ctx, app.TenantID, grant.UserID)
+		if err != nil || u.Status != iam.UserActive {
+			return errNoRequest
+		}
+		if err := tx.CreateSession(ctx, grant); err != nil {
+			return err
+		}
+		if withRefresh {
+			var rt *iam.RefreshToken
+			refresh, rt = newRefreshToken(grant, now)
+			if err := tx.CreateRefreshToken(ctx, rt); err != nil {
+				return err
+			}
+		}
+		return issued(ctx, tx, now, app, "oauth.token.issued", string(oidc.GrantTypeCode), grant.UserID, grant.ID, grant.Scopes)
+	})
+	if err != nil {
+		return "", "", time.Time{}, asOAuth(err)
+	}
+	access, exp, err := s.accessToken(ctx, app, grant, grant.Scopes)
+	return access, refresh, exp, err
+}
+
+func newRefreshToken(grant *iam.Session, now time.Time) (string, *iam.RefreshToken) {
+	raw := secret.New(secret.RefreshToken)
+	return raw, &iam.RefreshToken{ID: newID(), TenantID: grant.TenantID, SessionID: grant.ID,
+		Hash: secret.Hash(raw), CreatedAt: now, ExpiresAt: grant.ExpiresAt}
+}
+
+// accessToken signs an access token of a user's grant.
+func (s storage) accessToken(ctx context.Context, app *iam.Application, grant *iam.Session, scopes []string) (string, time.Time, error) {
+	t, err := tenantOf(ctx)
+	if err != nil {
+		return "", time.Time{}, err
+	}
+	roles, err := s.store.ApplicationRolesFor(ctx, t.ID, app.ID, grant.UserID)
+	if err != nil {
+		return "", time.Time{}, oidc.ErrServerError().WithParent(err)
+	}
+	access, exp, err := s.issuer.IssueGrant(token.Grant{Issuer: s.baseURL(t), TenantID: t.ID, Subject: grant.UserID,
+		SessionID: grant.ID, ClientID: app.ClientID, Audience: []string{app.ClientID}, Scopes: scopes, AMR: grant.AMR,
+		Roles: roles, AuthTime: grant.AuthenticatedAt(), TTL: app.AccessTokenTTL})
+	if err != nil {
+		return "", time.Time{}, oidc.ErrServerError().WithParent(err)
+	}
+	return access, exp, nil
+}
+
+// clientToken signs an application's own access token (client
+// credentials): its subject is the client, and no user stands behind it.
+func (s storage) clientToken(ctx context.Context, r *clientRequest) (string, time.Time, error) {
+	t, err := tenantOf(ctx)
+	if err != nil {
+		return "", time.Time{}, err
+	}
+	now := s.now()
+	err = s.store.InTx(ctx, func(tx iam.Tx) error {
+		return issued(ctx, tx, now, r.app, "oauth.token.issued", string(oidc.GrantTypeClientCredentials), r.app.ClientID, "", r.scopes)
+	})
+	if err != nil {
+		return "", time.Time{}, asOAuth(err)
+	}
+	access, exp, err := s.issuer.IssueGrant(token.Grant{Issuer: s.baseURL(t), TenantID: t.ID, Subject: r.app.ClientID,
+		ClientID: r.app.ClientID, Audience: []string{r.app.ClientID}, Scopes: r.scopes, TTL: r.app.AccessTokenTTL})
+	if err != nil {
+		return "", time.Time{}, oidc.ErrServerError().WithParent(err)
+	}
+	return access, exp, nil
+}
+
+// refreshGrant finds the live grant of a refresh token presented to this
+// tenant. A token already rotated is a sign of theft: the grant ends (RFC
+// 9700 §4.14.2).
+func (s storage) refreshGrant(ctx context.Context, raw string) (*iam.RefreshToken, *iam.Session, *iam.Application, error) {
+	t, err := tenantOf(ctx)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if k, ok := secret.Parse(raw); !ok || k != secret.RefreshToken {
+		return nil, nil, nil, errInvalidRefresh
+	}
+	rt, err := s.store.RefreshTokenByHash(ctx, secret.Hash(raw))
+	if iam.IsCode(err, iam.CodeNotFound) || (err == nil && rt.TenantID != t.ID) {
+		return nil, nil, nil, errInvalidRefresh
+	}
+	if err != nil {
+		return nil, nil, nil, oidc.ErrServerError().WithParent(err)
+	}
+	grant, err := s.store.GetSession(ctx, t.ID, rt.SessionID)
+	if err != nil || grant.ApplicationID == "" {
+		// A sign-in's refresh token is for /api/v1/auth/refresh only.
+		return nil, nil, nil, errInvalidRefresh
+	}
+	if rt.RotatedAt != nil {
+		return nil, nil, nil, s.refreshReused(ctx, rt)
+	}
+	now := s.now()
+	if !now.Before(rt.ExpiresAt) || !grant.Active(now) {
+		return nil, nil, nil, errInvalidRefresh
+	}
+	app, err := s.store.GetApplication(ctx, t.ID, grant.ApplicationID)
+	if err != nil {
+		return nil, nil, nil, errInvalidRefresh
+	}
+	return rt, grant, app, nil
+}
+
+func (s storage) refreshReused(ctx context.Context, rt *iam.RefreshToken) error {
+	now := s.now()
+	err := s.store.InTx(ctx, func(tx iam.Tx) error { return endReused(ctx, tx, rt, now) })
+	if err != nil {
+		return oidc.ErrServerError().WithParent(err)
+	}
+	return errInvalidRefresh
+}
+
+func endReused(ctx context.Context, tx iam.Tx, rt *iam.RefreshToken, now time.Time) error {
+	if err := tx.RevokeSession(ctx, rt.TenantID, rt.SessionID, now); err != nil {
+		return err
+	}
+	return tx.AppendAudit(ctx, audit.Event(ctx, now, rt.TenantID, "oauth.refresh.reuse_detected",
+		iam.Ref{Type: "session", ID: rt.SessionID}, iam.ResultFailure, map[string]any{"refresh_token_id": rt.ID}))
+}
+
+// refresh rotates a grant's refresh token. Of two uses of one token only
+// one rotates it; the other is reuse and ends the grant, the winner's
+// tokens with it.
+func (s storage) refresh(ctx context.Context, r *refreshRequest) (string, string, time.Time, error) {
+	app, err := s.application(ctx, r.clientID)
+	if err != nil {
+		return "", "", time.Time{}, err
+	}
+	now := s.now()
+	var (
+		refresh string
+		reused  bool
+		grant   *iam.Session
+	)
+	err = s.store.InTx(ctx, func(tx iam.Tx) error {
+		if err := tx.LockSession(ctx, app.TenantID, r.grant.ID); err != nil {
+			return err
+		}
+		won, err := tx.MarkRefreshTokenRotated(ctx, r.token.ID, now)
+		if err != nil {
+			return err
+		}
+		if !won {
+			reused = true
+			return endReused(ctx, tx, r.token, now)
+		}
+		if grant, err = tx.GetSession(ctx, app.TenantID, r.grant.ID); err != nil {
+			return err
+		}
+		u, err := tx.GetUser(ctx, app.TenantID, grant.UserID)
+		if err != nil || u.Status != iam.UserActive || !grant.Active(now) {
+			return errInvalidRefresh
+		}
+		grant.LastSeenAt, grant.ExpiresAt = now, now.Add(app.RefreshTokenTTL)
+		if err := tx.TouchSession(ctx, app.TenantID, grant.ID, grant.LastSeenAt, grant.ExpiresAt); err != nil {
+			return err
+		}
+		var rt *iam.RefreshToken
+		refresh, rt = newRefreshToken(grant, now)
+		if err := tx.CreateRefreshToken(ctx, rt); err != nil {
+			return err
+		}
+		return issued(ctx, tx, now, app, "oauth.token.refreshed", string(oidc.GrantTypeRefreshToken), grant.UserID, grant.ID, r.scopes)
+	})
+	if err != nil {
+		return "", "", time.Time{}, asOAuth(err)
+	}
+	if reused {
+		return "", "", time.Time{}, errInvalidRefresh
+	}
+	access, exp, err := s.accessToken(ctx, app, grant, r.scopes)
+	return access, refresh, exp, err
+}
+
+// inspection is what a presented access token stands for.
+type inspection struct {
+	tenantID string
+	claims   *token.AccessClaims // nil for an opaque token
+	app      *iam.Application    // nil for a token of no application
+	user     *iam.User           // nil for a client's own token
+	scopes   []string
+	opaque   *iam.Principal
+}
+
+var errInactive = oidc.ErrInvalidRequest().WithDescription("the token is not active")
+
+// inspect verifies a token presented to this tenant's issuer: an access
+// token of a grant, a client or a sign-in, whose session and user are
+// still active; or any opaque token Gatehouse issues (personal access
+// tokens, API credentials).
+func (s storage) inspect(ctx context.Context, raw string) (*inspection, error) {
+	t, err := tenantOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if strings.Count(raw, ".") != 2 {
+		p, err := s.bearer.Authenticate(ctx, raw)
+		if err != nil {
+			return nil, errInactive
+		}
+		in := &inspection{tenantID: t.ID, opaque: p, user: p.User}
+		return in, nil
+	}
+	c, err := s.issuer.VerifyIssued(ctx, raw, s.baseURL(t))
+	if err != nil || c.TenantID != t.ID {
+		return nil, errInactive
+	}
+	in := &inspection{tenantID: t.ID, claims: c, scopes: strings.Fields(c.Scope)}
+	if c.ClientID != "" {
+		if in.app, err = s.application(ctx, c.ClientID); err != nil {
+			return nil, errInactive
+		}
+	}
+	if c.SessionID == "" {
+		if in.app == nil || c.Subject != in.app.ClientID {
+			return nil, errInactive
+		}
+		return in, nil
+	}
+	now := s.now()
+	grant, err := s.store.GetSession(ctx, t.ID, c.SessionID)
+	if err != nil || !grant.Active(now) || grant.UserID != c.Subject {
+		return nil, errInactive
+	}
+	if in.user, err = s.store.GetUser(ctx, t.ID, grant.UserID); err != nil || in.user.Status != iam.UserActive {
+		return nil, errInactive
+	}
+	return in, nil
+}
+
+// describe fills an introspection answer (RFC 7662 §2.2).
+func (in *inspection) describe(resp *oidc.IntrospectionResponse) {
+	resp.TokenType = oidc.BearerToken
+	if in.user != nil {
+		resp.Username = in.user.Email
+	}
+	if p := in.opaque; p != nil {
+		resp.Subject = p.ID
+		if p.UserID != "" {
+			resp.Subject = p.UserID
+		}
+		if !p.ExpiresAt.IsZero() {
+			resp.Expiration = oidc.FromTime(p.ExpiresAt)
+		}
+		return
+	}
+	c := in.claims
+	resp.Scope = in.scopes
+	resp.ClientID = c.ClientID
+	resp.Subject = c.Subject
+	resp.Issuer = c.Issuer
+	resp.Audience = oidc.Audience(c.Audience)
+	resp.Expiration = oidc.FromTime(c.Expiry.Time())
+	resp.IssuedAt = oidc.FromTime(c.IssuedAt.Time())
+	resp.JWTID = c.ID
+	if len(c.Roles) > 0 {
+		resp.Claims = map[string]any{"roles": c.Roles}
+	}
+}
+
+// revoke ends what a token of clientID grants (RFC 7009): the whole grant
+// of a refresh token or of a grant's access token. A token that is not
+// active, or not of Gatehouse, needs no revoking; an access token of a
+// client's own lives out its short life.
+func (s storage) revoke(ctx context.Context, raw, clientID string) *oidc.Error {
+	t := iam.TenantFrom(ctx)
+	if t == nil {
+		return oidc.ErrServerError()
+	}
+	var sessionID string
+	if k, ok := secret.Parse(raw); ok && k == secret.RefreshToken {
+		rt, err := s.store.RefreshTokenByHash(ctx, secret.Hash(raw))
+		if err != nil || rt.TenantID != t.ID {
+			return nil
+		}
+		sessionID = rt.SessionID
+	} else {
+		c, err := s.issuer.VerifyIssued(ctx, raw, s.baseURL(t))
+		if err != nil || c.TenantID != t.ID {
+			return nil
+		}
+		if c.ClientID != clientID {
+			return oidc.ErrUnauthorizedClient().WithDescription("the token was not issued to this client")
+		}
+		sessionID = c.SessionID
+	}
+	if sessionID == "" {
+		return nil
+	}
+	grant, err := s.store.GetSession(ctx, t.ID, sessionID)
+	if err != nil || grant.ApplicationID == "" {
+		return nil
+	}
+	app, err := s.application(ctx, clientID)
+	if err != nil || app.ID != grant.ApplicationID {
+		return oidc.ErrUnauthorizedClient().WithDescription("the token was not issued to this client")
+	}
+	now := s.now()
+	err = s.store.InTx(ctx, func(tx iam.Tx) error {
+		if err := tx.RevokeSession(ctx, t.ID, grant.ID, now); err != nil {
+			return err
+		}
+		e := audit.Event(ctx, now, t.ID, "oauth.token.revoked", iam.Ref{Type: "session", ID: grant.ID}, iam.ResultSuccess,
+			map[string]any{"client_id": clientID, "user_id": grant.UserID})
+		e.Actor = iam.Ref{Type: string(iam.PrincipalApplication), ID: app.ID}
+		return tx.AppendAudit(ctx, e)
+	})
+	if err != nil {
+		return oidc.ErrServerError().WithParent(err)
+	}
+	return nil
+}
+
+// userinfo sets the claims the scopes ask for (OpenID Connect Core §5.4)
+// and the roles the user holds in the application.
+func (s storage) userinfo(ctx context.Context, info *oidc.UserInfo, tenantID string, app *iam.Application, userID string, scopes []string) error {
+	u, err := s.store.GetUser(ctx, tenantID, userID)
+	if err != nil {
+		return oidc.ErrServerError().WithParent(err)
+	}
+	info.Subject = u.ID
+	if slices.Contains(scopes, oidc.ScopeProfile) && u.Name != "" {
+		info.Name = u.Name
+	}
+	if slices.Contains(scopes, oidc.ScopeEmail) {
+		info.Email = u.Email
+		info.EmailVerified = oidc.Bool(u.EmailVerified)
+	}
+	if app == nil {
+		return nil
+	}
+	roles, err := s.store.ApplicationRolesFor(ctx, tenantID, app.ID, u.ID)
+	if err != nil {
+		return oidc.ErrServerError().WithParent(err)
+	}
+	if len(roles) > 0 {
+		info.AppendClaims("roles", roles)
+	}
+	return nil
+}
+
+// asOAuth passes an OAuth error on and turns any other into server_error.
+func asOAuth(err error) error {
+	if e, ok := err.(*oidc.Error); ok {
+		return e
+	}
+	return oidc.ErrServerError().WithParent(err)
+}

@@ -1,0 +1,114 @@
+package oauth
+
+import (
+	"net/http"
+	"net/url"
+	"slices"
+	"time"
+
+	"github.com/zitadel/oidc/v3/pkg/oidc"
+	"github.com/zitadel/oidc/v3/pkg/op"
+
+	"github.com/gatehouse-iam/gatehouse/internal/iam"
+)
+
+// Login answers loginPath?id=…, where an authorization request waits for
+// its user. The browser's session answers it (the pages' session
+// middleware puts it on the request), unless the client asked for a fresh
+// sign-in (prompt=login or select_account, or max_age passed); then the
+// browser goes to the sign-in page and comes back here. prompt=none
+// without a session answers login_required to the client.
+func (p *Provider) Login(w http.ResponseWriter, r *http.Request) {
+	r = r.WithContext(p.contextFor(r))
+	ctx := r.Context()
+	st := storage{p}
+	t, err := tenantOf(ctx)
+	if err != nil {
+		WriteError(w, r, iam.Internal(err))
+		return
+	}
+	id := r.URL.Query().Get("id")
+	found, err := st.AuthRequestByID(ctx, id)
+	if err != nil {
+		WriteError(w, r, iam.Errorf(iam.CodeInvalid, "the authorization request is invalid or expired: start again from the application"))
+		return
+	}
+	req := found.(*authRequest)
+	sess, err := p.browserSession(r, t.ID)
+	if err != nil {
+		WriteError(w, r, err)
+		return
+	}
+	fresh := freshSignIn(req)
+	if sess != nil && !p.satisfies(sess, req) {
+		sess = nil
+	}
+	if sess == nil {
+		if slices.Contains(req.Prompt, oidc.PromptNone) {
+			op.AuthRequestError(w, r, req, oidc.ErrLoginRequired(), p.op)
+			return
+		}
+		q := url.Values{"return_to": {loginPath + "?id=" + id}}
+		if req.LoginHint != "" {
+			q.Set("login_hint", req.LoginHint)
+		}
+		if fresh {
+			q.Set("prompt", oidc.PromptLogin)
+		}
+		http.Redirect(w, r, "/login?"+q.Encode(), http.StatusSeeOther)
+		return
+	}
+	done, err := p.store.CompleteAuthRequest(ctx, t.ID, req.stored.ID, sess.UserID, sess.ID, sess.AuthenticatedAt(), sess.AMR)
+	if err != nil {
+		WriteError(w, r, err)
+		return
+	}
+	if !done {
+		op.AuthRequestError(w, r, req, oidc.ErrInvalidRequest().WithDescription("the authorization request was answered already"), p.op)
+		return
+	}
+	auth := sess.AuthenticatedAt()
+	req.stored.UserID, req.stored.BrowserSessionID, req.stored.AuthTime, req.stored.AMR = sess.UserID, sess.ID, &auth, sess.AMR
+	op.AuthResponse(req, p.op, w, r)
+}
+
+// freshSignIn reports whether the client asked for a sign-in made for this
+// request, not an earlier one (max_age=0 asks for it too).
+func freshSignIn(req *authRequest) bool {
+	return slices.Contains(req.Prompt, oidc.PromptLogin) || slices.Contains(req.Prompt, oidc.PromptSelectAccount) ||
+		(req.MaxAge != nil && *req.MaxAge == 0)
+}
+
+// satisfies reports whether the browser's sign-in is good enough for req:
+// one made after it always is; an earlier one only if no fresh one was
+// asked for and it is no older than max_age.
+func (p *Provider) satisfies(sess *iam.Session, req *authRequest) bool {
+	auth := sess.AuthenticatedAt()
+	if auth.After(req.stored.CreatedAt) {
+		return true
+	}
+	if freshSignIn(req) {
+		return false
+	}
+	return req.MaxAge == nil || p.now().Sub(auth) <= time.Duration(*req.MaxAge)*time.Second
+}
+
+// browserSession is the live session of the browser's sign-in, nil when
+// the browser is not signed in.
+func (p *Provider) browserSession(r *http.Request, tenantID string) (*iam.Session, error) {
+	pr := iam.PrincipalFrom(r.Context())
+	if pr == nil || pr.Kind != iam.PrincipalUser || pr.SessionID == "" {
+		return nil, nil
+	}
+	sess, err := p.store.GetSession(r.Context(), tenantID, pr.SessionID)
+	if iam.IsCode(err, iam.CodeNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !sess.Active(p.now()) || sess.BrowserHash == "" {
+		return nil, nil
+	}
+	return sess, nil
+}

@@ -1,0 +1,152 @@
+package oauth
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/rs/cors"
+	"github.com/zitadel/oidc/v3/pkg/oidc"
+	"github.com/zitadel/oidc/v3/pkg/op"
+	"golang.org/x/text/language"
+
+	"github.com/gatehouse-iam/gatehouse/internal/authn"
+	"github.com/gatehouse-iam/gatehouse/internal/iam"
+	"github.com/gatehouse-iam/gatehouse/internal/token"
+)
+
+// Store is what the provider keeps and reads.
+type Store interface {
+	iam.Transactor
+	iam.OAuthStore
+	iam.SessionStore
+	iam.UserStore
+	iam.ApplicationStore
+	iam.ApplicationRoleStore
+	iam.AuditStore
+	Ping(ctx context.Context) error
+}
+
+// ClientVerifier checks an application's client secret (RFC 6749 §2.3.1).
+type ClientVerifier interface {
+	VerifyClientSecret(ctx context.Context, clientID, raw string) (*iam.Application, error)
+}
+
+// Deps are what the provider is built on.
+type Deps struct {
+	Store  Store
+	Apps   ClientVerifier
+	Keys   *token.Keys
+	Issuer *token.Issuer
+	// Bearer verifies the opaque tokens introspection is asked about.
+	Bearer authn.Authenticator
+	// BaseURL is a tenant's public base URL: its OpenID issuer.
+	BaseURL func(*iam.Tenant) string
+	Now     func() time.Time
+}
+
+// Provider is the OAuth 2.0 authorization server and OpenID provider of
+// every tenant, each the issuer at its own base URL.
+type Provider struct {
+	store   Store
+	apps    ClientVerifier
+	keys    *token.Keys
+	issuer  *token.Issuer
+	bearer  authn.Authenticator
+	baseURL func(*iam.Tenant) string
+	now     func() time.Time
+
+	op      *op.Provider
+	handler http.Handler
+}
+
+// endpoints are the paths of the OAuth surface.
+var endpoints = op.Endpoints{
+	Authorization:       op.NewEndpoint("oauth2/authorize"),
+	Token:               op.NewEndpoint("oauth2/token"),
+	Introspection:       op.NewEndpoint("oauth2/introspect"),
+	Userinfo:            op.NewEndpoint("oauth2/userinfo"),
+	Revocation:          op.NewEndpoint("oauth2/revoke"),
+	EndSession:          op.NewEndpoint("oauth2/end_session"),
+	JwksURI:             op.NewEndpoint("oauth2/keys"),
+	DeviceAuthorization: op.NewEndpoint("oauth2/device_authorization"),
+}
+
+// corsOptions let any web origin call the endpoints a browser application
+// calls (token, userinfo, discovery, keys, revocation), never with
+// credentials: the library's default would allow them from any origin.
+var corsOptions = cors.Options{
+	AllowedOrigins:   []string{"*"},
+	AllowedMethods:   []string{http.MethodGet, http.MethodPost},
+	AllowedHeaders:   []string{"Authorization", "Content-Type"},
+	AllowCredentials: false,
+	MaxAge:           600,
+}
+
+// New builds the provider.
+func New(d Deps) (*Provider, error) {
+	p := &Provider{store: d.Store, apps: d.Apps, keys: d.Keys, issuer: d.Issuer, bearer: d.Bearer, baseURL: d.BaseURL, now: d.Now}
+	cfg := &op.Config{
+		CodeMethodS256:          true,
+		AuthMethodPost:          true,
+		AuthMethodPrivateKeyJWT: true,
+		GrantTypeRefreshToken:   true,
+		SupportedUILocales:      []language.Tag{language.English, language.German},
+		SupportedScopes:         []string{oidc.ScopeOpenID, oidc.ScopeProfile, oidc.ScopeEmail, oidc.ScopeOfflineAccess},
+		SupportedClaims: []string{"sub", "aud", "exp", "iat", "iss", "auth_time", "nonce", "acr", "amr", "c_hash", "at_hash",
+			"azp", "sid", "name", "email", "email_verified", "roles"},
+	}
+	issuer := func(bool) (op.IssuerFromRequest, error) { return p.issuerOf, nil }
+	var err error
+	p.op, err = op.NewProvider(cfg, storage{p}, issuer, op.WithCrypto(codec{}), op.WithCORSOptions(&corsOptions))
+	if err != nil {
+		return nil, err
+	}
+	opts := corsOptions
+	p.handler = op.RegisterServer(server{op.NewLegacyServer(p.op, endpoints), p}, endpoints,
+		op.WithHTTPMiddleware(p.requestContext), op.WithServerCORSOptions(&opts))
+	return p, nil
+}
+
+// issuerOf is the issuer a request is for: its tenant's base URL.
+func (p *Provider) issuerOf(r *http.Request) string {
+	if t := iam.TenantFrom(r.Context()); t != nil {
+		return p.baseURL(t)
+	}
+	return ""
+}
+
+// requestContext gives the library the request's issuer, and storage a
+// place to keep the application the request is for.
+func (p *Provider) requestContext(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(w, r.WithContext(p.contextFor(r)))
+	})
+}
+
+func (p *Provider) contextFor(r *http.Request) context.Context {
+	ctx := op.ContextWithIssuer(r.Context(), p.issuerOf(r))
+	return context.WithValue(ctx, stateKey{}, &requestState{})
+}
+
+// requestState is what one request's storage calls share: the library
+// asks for the client, then later for a signing key without saying whose.
+type requestState struct{ app *iam.Application }
+
+type stateKey struct{}
+
+func stateOf(ctx context.Context) *requestState {
+	st, _ := ctx.Value(stateKey{}).(*requestState)
+	return st
+}
+
+// ServeHTTP serves the endpoints of the library's router. Their answers
+// carry tokens or say what a token is worth, and are never cached (RFC 6749
+// §5.1, RFC 7662 §4); the discovery document may be.
+func (p *Provider) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !strings.HasPrefix(r.URL.Path, "/.well-known/") {
+		w.Header().Set("Cache-Control", "no-store")
+	}
+	p.handler.ServeHTTP(w, r)
+}

@@ -1,0 +1,446 @@
+package oauth
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"slices"
+	"time"
+
+	"github.com/go-jose/go-jose/v4"
+	"github.com/google/uuid"
+	"github.com/zitadel/oidc/v3/pkg/oidc"
+	"github.com/zitadel/oidc/v3/pkg/op"
+
+	"github.com/gatehouse-iam/gatehouse/internal/audit"
+	"github.com/gatehouse-iam/gatehouse/internal/iam"
+	"github.com/gatehouse-iam/gatehouse/internal/secret"
+	"github.com/gatehouse-iam/gatehouse/internal/token"
+)
+
+// loginWindow is how long an authorization request waits for its user to
+// sign in; codeTTL how long its code may then be exchanged.
+const (
+	loginWindow = 30 * time.Minute
+	codeTTL     = time.Minute
+)
+
+// storage is Gatehouse's stores as zitadel/oidc's op.Storage: the library
+// parses and checks the protocol, storage answers from the tenant of the
+// request in ctx and decides what is granted.
+type storage struct{ *Provider }
+
+var (
+	_ op.Storage                        = storage{}
+	_ op.ClientCredentialsStorage       = storage{}
+	_ op.CanSetUserinfoFromRequest      = storage{}
+	_ op.CanGetPrivateClaimsFromRequest = storage{}
+)
+
+func newID() string { return uuid.Must(uuid.NewV7()).String() }
+
+var errNoTenant = errors.New("oauth: no tenant in the request")
+
+func tenantOf(ctx context.Context) (*iam.Tenant, error) {
+	t := iam.TenantFrom(ctx)
+	if t == nil {
+		return nil, oidc.ErrServerError().WithParent(errNoTenant)
+	}
+	return t, nil
+}
+
+// application finds the tenant's application with clientID and remembers
+// it for the request (see requestState).
+func (s storage) application(ctx context.Context, clientID string) (*iam.Application, error) {
+	if st := stateOf(ctx); st != nil && st.app != nil && st.app.ClientID == clientID {
+		return st.app, nil
+	}
+	t, err := tenantOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	app, err := s.store.GetApplicationByClientID(ctx, t.ID, clientID)
+	if iam.IsCode(err, iam.CodeNotFound) {
+		return nil, oidc.ErrInvalidClient().WithDescription("unknown client")
+	}
+	if err != nil {
+		return nil, oidc.ErrServerError().WithParent(err)
+	}
+	if st := stateOf(ctx); st != nil {
+		st.app = app
+	}
+	return app, nil
+}
+
+func (s storage) GetClientByClientID(ctx context.Context, clientID string) (op.Client, error) {
+	app, err := s.application(ctx, clientID)
+	if err != nil {
+		return nil, err
+	}
+	return client{app}, nil
+}
+
+func (s storage) AuthorizeClientIDSecret(ctx context.Context, clientID, clientSecret string) error {
+	app, err := s.apps.VerifyClientSecret(ctx, clientID, clientSecret)
+	if iam.IsCode(err, iam.CodeInvalidCredentials) {
+		return oidc.ErrInvalidClient().WithDescription("client authentication failed")
+	}
+	if err != nil {
+		return oidc.ErrServerError().WithParent(err)
+	}
+	if st := stateOf(ctx); st != nil {
+		st.app = app
+	}
+	return nil
+}
+
+// CreateAuthRequest keeps a request the library has checked against the
+// client (redirect URI, response type) after Gatehouse's own rules: the
+// application's scopes only, and PKCE with S256 where it is required or
+// used at all (RFC 9700 §2.1.1).
+func (s storage) CreateAuthRequest(ctx context.Context, req *oidc.AuthRequest, _ string) (op.AuthRequest, error) {
+	t, err := tenantOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	app, err := s.application(ctx, req.ClientID)
+	if err != nil {
+		return nil, err
+	}
+	for _, sc := range req.Scopes {
+		if !slices.Contains(app.AllowedScopes, sc) {
+			return nil, oidc.ErrInvalidScope().WithDescription("scope %s is not allowed for this client", sc)
+		}
+	}
+	switch {
+	case req.CodeChallenge == "" && app.RequirePKCE:
+		return nil, oidc.ErrInvalidRequest().WithDescription("this client must use PKCE (code_challenge with S256)")
+	case req.CodeChallenge != "" && req.CodeChallengeMethod != oidc.CodeChallengeMethodS256:
+		return nil, oidc.ErrInvalidRequest().WithDescription("code_challenge_method must be S256")
+	}
+	encoded, err := json.Marshal(req)
+	if err != nil {
+		return nil, oidc.ErrServerError().WithParent(err)
+	}
+	now := s.now()
+	stored := &iam.AuthRequest{ID: newID(), TenantID: t.ID, ApplicationID: app.ID, Request: encoded,
+		CreatedAt: now, ExpiresAt: now.Add(loginWindow)}
+	if err := s.store.CreateAuthRequest(ctx, stored); err != nil {
+		return nil, oidc.ErrServerError().WithParent(err)
+	}
+	return &authRequest{stored: stored, AuthRequest: *req}, nil
+}
+
+// errNoRequest is every answer about an authorization request or code that
+// is unknown, of another tenant, expired or used.
+var errNoRequest = oidc.ErrInvalidGrant().WithDescription("the authorization request or code is invalid or expired")
+
+func (s storage) AuthRequestByID(ctx context.Context, id string) (op.AuthRequest, error) {
+	t, err := tenantOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if uuid.Validate(id) != nil {
+		return nil, errNoRequest
+	}
+	stored, err := s.store.GetAuthRequest(ctx, t.ID, id)
+	if iam.IsCode(err, iam.CodeNotFound) {
+		return nil, errNoRequest
+	}
+	if err != nil {
+		return nil, oidc.ErrServerError().WithParent(err)
+	}
+	if !s.now().Before(stored.ExpiresAt) || stored.CodeHash != "" {
+		return nil, errNoRequest
+	}
+	return decodeAuthRequest(stored)
+}
+
+// AuthRequestByCode claims a code for the one exchange it allows. A code
+// presented again ends the grant its first exchange opened (RFC 6749
+// §4.1.2): whoever holds it now may have stolen it.
+func (s storage) AuthRequestByCode(ctx context.Context, code string) (op.AuthRequest, error) {
+	t, err := tenantOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	stored, err := s.store.AuthRequestByCodeHash(ctx, secret.Hash(code))
+	if iam.IsCode(err, iam.CodeNotFound) || (err == nil && stored.TenantID != t.ID) {
+		return nil, errNoRequest
+	}
+	if err != nil {
+		return nil, oidc.ErrServerError().WithParent(err)
+	}
+	if stored.GrantSessionID != "" {
+		return nil, s.codeReused(ctx, stored)
+	}
+	if !s.now().Before(stored.ExpiresAt) {
+		return nil, errNoRequest
+	}
+	grant := newID()
+	won, err := s.store.ClaimAuthRequest(ctx, t.ID, stored.ID, grant)
+	if err != nil {
+		return nil, oidc.ErrServerError().WithParent(err)
+	}
+	if !won {
+		stored, err = s.store.GetAuthRequest(ctx, t.ID, stored.ID)
+		if err != nil {
+			return nil, oidc.ErrServerError().WithParent(err)
+		}
+		return nil, s.codeReused(ctx, stored)
+	}
+	stored.GrantSessionID = grant
+	return decodeAuthRequest(stored)
+}
+
+// codeReused ends what the first exchange of a code issued, and audits it.
+func (s storage) codeReused(ctx context.Context, stored *iam.AuthRequest) error {
+	now := s.now()
+	err := s.store.InTx(ctx, func(tx iam.Tx) error {
+		err := tx.RevokeSession(ctx, stored.TenantID, stored.GrantSessionID, now)
+		if err != nil && !iam.IsCode(err, iam.CodeNotFound) {
+			return err
+		}
+		return tx.AppendAudit(ctx, audit.Event(ctx, now, stored.TenantID, "oauth.code.reused",
+			iam.Ref{Type: "session", ID: stored.GrantSessionID}, iam.ResultFailure,
+			map[string]any{"application_id": stored.ApplicationID, "user_id": stored.UserID}))
+	})
+	if err != nil {
+		return oidc.ErrServerError().WithParent(err)
+	}
+	return errNoRequest
+}
+
+func (s storage) SaveAuthCode(ctx context.Context, id, code string) error {
+	t, err := tenantOf(ctx)
+	if err != nil {
+		return err
+	}
+	ok, err := s.store.SetAuthRequestCode(ctx, t.ID, id, secret.Hash(code), s.now().Add(codeTTL))
+	if err != nil {
+		return oidc.ErrServerError().WithParent(err)
+	}
+	if !ok {
+		return errNoRequest
+	}
+	return nil
+}
+
+// DeleteAuthRequest forgets a request, except one whose code was
+// exchanged: that one stays until it expires, so that a second use of the
+// code is known for what it is.
+func (s storage) DeleteAuthRequest(ctx context.Context, id string) error {
+	t, err := tenantOf(ctx)
+	if err != nil {
+		return err
+	}
+	stored, err := s.store.GetAuthRequest(ctx, t.ID, id)
+	if iam.IsCode(err, iam.CodeNotFound) {
+		return nil
+	}
+	if err != nil {
+		return oidc.ErrServerError().WithParent(err)
+	}
+	if stored.GrantSessionID != "" {
+		return nil
+	}
+	if err := s.store.DeleteAuthRequest(ctx, t.ID, id); err != nil && !iam.IsCode(err, iam.CodeNotFound) {
+		return oidc.ErrServerError().WithParent(err)
+	}
+	return nil
+}
+
+func (s storage) CreateAccessToken(ctx context.Context, req op.TokenRequest) (string, time.Time, error) {
+	switch r := req.(type) {
+	case *authRequest:
+		access, _, exp, err := s.openGrant(ctx, r, false)
+		return access, exp, err
+	case *clientRequest:
+		return s.clientToken(ctx, r)
+	}
+	return "", time.Time{}, oidc.ErrUnsupportedGrantType()
+}
+
+func (s storage) CreateAccessAndRefreshTokens(ctx context.Context, req op.TokenRequest, _ string) (string, string, time.Time, error) {
+	switch r := req.(type) {
+	case *authRequest:
+		return s.openGrant(ctx, r, true)
+	case *refreshRequest:
+		return s.refresh(ctx, r)
+	}
+	return "", "", time.Time{}, oidc.ErrUnsupportedGrantType()
+}
+
+func (s storage) TokenRequestByRefreshToken(ctx context.Context, raw string) (op.RefreshTokenRequest, error) {
+	rt, grant, app, err := s.refreshGrant(ctx, raw)
+	if err != nil {
+		return nil, err
+	}
+	return &refreshRequest{token: rt, grant: grant, clientID: app.ClientID, scopes: grant.Scopes}, nil
+}
+
+// TerminateSession is not reached: end_session is answered by
+// TerminateSessionFromRequest.
+func (s storage) TerminateSession(context.Context, string, string) error {
+	return oidc.ErrServerError().WithDescription("end_session is not served by this method")
+}
+
+func (s storage) RevokeToken(ctx context.Context, tok, _, clientID string) *oidc.Error {
+	return s.revoke(ctx, tok, clientID)
+}
+
+func (s storage) GetRefreshTokenInfo(ctx context.Context, _ string, raw string) (string, string, error) {
+	t, err := tenantOf(ctx)
+	if err != nil {
+		return "", "", err
+	}
+	if k, ok := secret.Parse(raw); !ok || k != secret.RefreshToken {
+		return "", "", op.ErrInvalidRefreshToken
+	}
+	rt, err := s.store.RefreshTokenByHash(ctx, secret.Hash(raw))
+	if iam.IsCode(err, iam.CodeNotFound) || (err == nil && rt.TenantID != t.ID) {
+		return "", "", op.ErrInvalidRefreshToken
+	}
+	if err != nil {
+		return "", "", err
+	}
+	grant, err := s.store.GetSession(ctx, t.ID, rt.SessionID)
+	if err != nil {
+		return "", "", op.ErrInvalidRefreshToken
+	}
+	return grant.UserID, raw, nil
+}
+
+// SigningKey signs ID tokens: RS256 unless the request's application
+// asked for another algorithm (id_token_signed_response_alg).
+func (s storage) SigningKey(ctx context.Context) (op.SigningKey, error) {
+	alg := jose.RS256
+	if st := stateOf(ctx); st != nil && st.app != nil && st.app.IDTokenSignedResponseAlg != "" {
+		alg = jose.SignatureAlgorithm(st.app.IDTokenSignedResponseAlg)
+	}
+	return s.keys.SigningKey(ctx, alg)
+}
+
+func (s storage) SignatureAlgorithms(context.Context) ([]jose.SignatureAlgorithm, error) {
+	return token.Algorithms, nil
+}
+
+func (s storage) KeySet(context.Context) ([]op.Key, error) {
+	set := s.keys.JWKS()
+	out := make([]op.Key, len(set.Keys))
+	for i, k := range set.Keys {
+		out[i] = publicKey{k}
+	}
+	return out, nil
+}
+
+// publicKey is a published key as op.Key.
+type publicKey struct{ jose.JSONWebKey }
+
+func (k publicKey) ID() string { return k.KeyID }
+func (k publicKey) Algorithm() jose.SignatureAlgorithm {
+	return jose.SignatureAlgorithm(k.JSONWebKey.Algorithm)
+}
+func (k publicKey) Use() string { return k.JSONWebKey.Use }
+func (k publicKey) Key() any    { return k.JSONWebKey.Key }
+
+// SetUserinfoFromScopes is deprecated in the library, which asks
+// SetUserinfoFromRequest instead.
+func (s storage) SetUserinfoFromScopes(context.Context, *oidc.UserInfo, string, string, []string) error {
+	return nil
+}
+
+func (s storage) SetUserinfoFromRequest(ctx context.Context, info *oidc.UserInfo, req op.IDTokenRequest, scopes []string) error {
+	t, err := tenantOf(ctx)
+	if err != nil {
+		return err
+	}
+	app, err := s.application(ctx, req.GetClientID())
+	if err != nil {
+		return err
+	}
+	return s.userinfo(ctx, info, t.ID, app, req.GetSubject(), scopes)
+}
+
+func (s storage) SetUserinfoFromToken(ctx context.Context, info *oidc.UserInfo, tok, _, _ string) error {
+	in, err := s.inspect(ctx, tok)
+	if err != nil {
+		return err
+	}
+	if in.user == nil || !slices.Contains(in.scopes, oidc.ScopeOpenID) {
+		return oidc.ErrAccessDenied().WithDescription("the access token has no openid scope for a user")
+	}
+	return s.userinfo(ctx, info, in.tenantID, in.app, in.user.ID, in.scopes)
+}
+
+func (s storage) SetIntrospectionFromToken(ctx context.Context, resp *oidc.IntrospectionResponse, tok, _, _ string) error {
+	in, err := s.inspect(ctx, tok)
+	if err != nil {
+		return err
+	}
+	in.describe(resp)
+	return nil
+}
+
+// GetPrivateClaimsFromScopes is not reached: Gatehouse signs its access
+// tokens itself, and the library's JWT profile grant is not offered yet.
+func (s storage) GetPrivateClaimsFromScopes(context.Context, string, string, []string) (map[string]any, error) {
+	return nil, nil
+}
+
+func (s storage) GetPrivateClaimsFromRequest(context.Context, op.TokenRequest, []string) (map[string]any, error) {
+	return nil, nil
+}
+
+// GetKeyByIDAndClientID finds a key of an application's JWKS, for its
+// private_key_jwt client assertions (RFC 7523 §2.2).
+func (s storage) GetKeyByIDAndClientID(ctx context.Context, keyID, clientID string) (*jose.JSONWebKey, error) {
+	app, err := s.application(ctx, clientID)
+	if err != nil {
+		return nil, err
+	}
+	if app.TokenEndpointAuthMethod != iam.AuthPrivateKeyJWT || app.JWKS == "" {
+		return nil, oidc.ErrInvalidClient().WithDescription("the client has no keys")
+	}
+	var set jose.JSONWebKeySet
+	if err := json.Unmarshal([]byte(app.JWKS), &set); err != nil {
+		return nil, oidc.ErrServerError().WithParent(err)
+	}
+	for _, k := range set.Key(keyID) {
+		if k.IsPublic() {
+			return &k, nil
+		}
+	}
+	return nil, oidc.ErrInvalidClient().WithDescription("unknown key id")
+}
+
+// ValidateJWTProfileScopes refuses the JWT bearer grant until service
+// accounts' keys serve it.
+func (s storage) ValidateJWTProfileScopes(context.Context, string, []string) ([]string, error) {
+	return nil, oidc.ErrUnsupportedGrantType()
+}
+
+func (s storage) Health(ctx context.Context) error { return s.store.Ping(ctx) }
+
+func (s storage) ClientCredentials(ctx context.Context, clientID, clientSecret string) (op.Client, error) {
+	if err := s.AuthorizeClientIDSecret(ctx, clientID, clientSecret); err != nil {
+		return nil, err
+	}
+	return s.GetClientByClientID(ctx, clientID)
+}
+
+func (s storage) ClientCredentialsTokenRequest(ctx context.Context, clientID string, scopes []string) (op.TokenRequest, error) {
+	app, err := s.application(ctx, clientID)
+	if err != nil {
+		return nil, err
+	}
+	if !allows(app, oidc.GrantTypeClientCredentials) {
+		return nil, oidc.ErrUnauthorizedClient().WithDescription("the client may not use client_credentials")
+	}
+	for _, sc := range scopes {
+		if !slices.Contains(app.AllowedScopes, sc) || sc == oidc.ScopeOpenID || sc == oidc.ScopeOfflineAccess {
+			return nil, oidc.ErrInvalidScope().WithDescription("scope %s is not allowed for this client", sc)
+		}
+	}
+	return &clientRequest{app: app, scopes: scopes}, nil
+}

@@ -1,0 +1,190 @@
+package server_test
+
+import (
+	"crypto/rand"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/coreos/go-oidc/v3/oidc"
+	"golang.org/x/oauth2"
+)
+
+// tokenRequest posts form to the token endpoint as the client and returns
+// the status and the decoded answer.
+func (rp *relyingParty) tokenRequest(form url.Values) (int, map[string]any) {
+	rp.t.Helper()
+	r, err := http.NewRequest(http.MethodPost, rp.h.ts.URL+"/oauth2/token", strings.NewReader(form.Encode()))
+	if err != nil {
+		rp.t.Fatal(err)
+	}
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if rp.conf.ClientSecret != "" {
+		r.SetBasicAuth(url.QueryEscape(rp.conf.ClientID), url.QueryEscape(rp.conf.ClientSecret))
+	}
+	res, err := rp.h.ts.Client().Do(r)
+	if err != nil {
+		rp.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var out map[string]any
+	_ = json.NewDecoder(res.Body).Decode(&out)
+	if res.StatusCode >= 500 {
+		rp.t.Errorf("token endpoint answered %d: %v", res.StatusCode, out)
+	}
+	return res.StatusCode, out
+}
+
+// code runs an authorization request to its code, in a browser signed in
+// as ada, with the options given.
+func (rp *relyingParty) code(b *browser, opts ...oauth2.AuthCodeOption) string {
+	rp.t.Helper()
+	state := rand.Text()
+	q := rp.authorize(b, rp.conf.AuthCodeURL(state, opts...), "ada@example.com", "correct horse 7 battery")
+	if q.Get("code") == "" {
+		rp.t.Fatalf("no code: %v", q)
+	}
+	return q.Get("code")
+}
+
+// TestOAuthRefusesBadRequests: what RFC 6749, RFC 7636 and RFC 9700 refuse
+// is refused, and a refused authorization request never leaves for a
+// redirect URI the client did not register.
+func TestOAuthRefusesBadRequests(t *testing.T) {
+	h := oauthHarness(t)
+	admin := h.admin()
+	h.createUser(admin, "ada@example.com", "correct horse 7 battery")
+	rp := h.newRelyingParty(admin, map[string]any{"name": "portal", "type": "web", "redirect_uris": []string{rpCallback}})
+	other := h.newRelyingParty(admin, map[string]any{"name": "other", "type": "web", "redirect_uris": []string{rpCallback}})
+	spa := h.newRelyingParty(admin, map[string]any{"name": "spa", "type": "spa", "redirect_uris": []string{rpCallback}})
+	b := h.browser()
+
+	t.Run("redirect URIs that are not the registered one", func(t *testing.T) {
+		for _, uri := range []string{rpCallback + "/", rpCallback + "x", rpCallback + "#frag", "https://evil.example/callback",
+			"https://rp.example.com/Callback", rpCallback + "?x=1", "//evil.example/callback", "javascript:alert(1)"} {
+			conf := rp.conf
+			conf.RedirectURL = uri
+			p := b.get(strings.TrimPrefix(conf.AuthCodeURL("s"), h.ts.URL))
+			if loc := p.Header.Get("Location"); p.Status < 400 || loc != "" {
+				t.Errorf("redirect_uri %q: status %d, Location %q; want a refusal that goes nowhere", uri, p.Status, loc)
+			}
+		}
+	})
+
+	t.Run("a public client without PKCE", func(t *testing.T) {
+		q := spa.authorize(b, spa.conf.AuthCodeURL("s"), "ada@example.com", "correct horse 7 battery")
+		if q.Get("error") != "invalid_request" || q.Get("code") != "" {
+			t.Errorf("callback %v, want invalid_request and no code", q)
+		}
+		q = spa.authorize(b, spa.conf.AuthCodeURL("s", oauth2.SetAuthURLParam("code_challenge", "abc"),
+			oauth2.SetAuthURLParam("code_challenge_method", "plain")), "ada@example.com", "correct horse 7 battery")
+		if q.Get("error") != "invalid_request" {
+			t.Errorf("plain PKCE: callback %v, want invalid_request", q)
+		}
+	})
+
+	t.Run("a scope the client may not ask for", func(t *testing.T) {
+		conf := rp.conf
+		conf.Scopes = []string{"openid", "phone"}
+		q := rp.authorize(b, conf.AuthCodeURL("s"), "ada@example.com", "correct horse 7 battery")
+		if q.Get("error") != "invalid_scope" {
+			t.Errorf("callback %v, want invalid_scope", q)
+		}
+	})
+
+	verifier := oauth2.GenerateVerifier()
+	t.Run("a missing or wrong PKCE verifier", func(t *testing.T) {
+		code := rp.code(b, oauth2.S256ChallengeOption(verifier))
+		status, body := rp.tokenRequest(url.Values{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {rpCallback}})
+		if status != http.StatusBadRequest || body["error"] != "invalid_grant" {
+			t.Errorf("without a verifier: %d %v, want invalid_grant", status, body)
+		}
+		code = rp.code(b, oauth2.S256ChallengeOption(verifier))
+		status, body = rp.tokenRequest(url.Values{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {rpCallback},
+			"code_verifier": {oauth2.GenerateVerifier()}})
+		if status != http.StatusBadRequest || body["error"] != "invalid_grant" {
+			t.Errorf("with another verifier: %d %v, want invalid_grant", status, body)
+		}
+	})
+
+	t.Run("a code used twice ends what its first use issued", func(t *testing.T) {
+		code := rp.code(b, oauth2.S256ChallengeOption(verifier))
+		form := url.Values{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {rpCallback}, "code_verifier": {verifier}}
+		status, first := rp.tokenRequest(form)
+		if status != http.StatusOK {
+			t.Fatalf("first use: %d %v", status, first)
+		}
+		status, second := rp.tokenRequest(form)
+		if status != http.StatusBadRequest || second["error"] != "invalid_grant" {
+			t.Errorf("second use: %d %v, want invalid_grant", status, second)
+		}
+		if got := rp.introspect(first["access_token"].(string)); got["active"] != false {
+			t.Errorf("the first use's access token after the second use: %v", got)
+		}
+		status, refreshed := rp.tokenRequest(url.Values{"grant_type": {"refresh_token"}, "refresh_token": {first["refresh_token"].(string)}})
+		if status != http.StatusBadRequest || refreshed["error"] != "invalid_grant" {
+			t.Errorf("the first use's refresh token after the second use: %d %v", status, refreshed)
+		}
+		h.wantAudit(admin, "oauth.code.reused")
+	})
+
+	t.Run("a code of another client or with another redirect URI", func(t *testing.T) {
+		code := rp.code(b, oauth2.S256ChallengeOption(verifier))
+		status, body := other.tokenRequest(url.Values{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {rpCallback},
+			"code_verifier": {verifier}})
+		if status != http.StatusBadRequest || body["error"] != "invalid_grant" {
+			t.Errorf("another client's code: %d %v, want invalid_grant", status, body)
+		}
+		code = rp.code(b, oauth2.S256ChallengeOption(verifier))
+		status, body = rp.tokenRequest(url.Values{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {rpCallback + "/"},
+			"code_verifier": {verifier}})
+		if status != http.StatusBadRequest || body["error"] != "invalid_grant" {
+			t.Errorf("another redirect URI: %d %v, want invalid_grant", status, body)
+		}
+	})
+
+	t.Run("unknown grants and codes", func(t *testing.T) {
+		for _, form := range []url.Values{
+			{"grant_type": {"password"}, "username": {"ada@example.com"}, "password": {"x"}},
+			{"grant_type": {"implicit"}},
+			{"grant_type": {"authorization_code"}, "code": {"not-a-code"}, "redirect_uri": {rpCallback}},
+			{"grant_type": {"refresh_token"}, "refresh_token": {"gtref_nope"}},
+			{"grant_type": {"refresh_token"}, "refresh_token": {h.login("ada@example.com", "correct horse 7 battery").RefreshToken}},
+		} {
+			status, body := rp.tokenRequest(form)
+			if status != http.StatusBadRequest || (body["error"] != "unsupported_grant_type" && body["error"] != "invalid_grant") {
+				t.Errorf("%v: %d %v, want unsupported_grant_type or invalid_grant", form, status, body)
+			}
+		}
+	})
+
+	t.Run("prompt=none without a session", func(t *testing.T) {
+		q := rp.authorize(h.browser(), rp.conf.AuthCodeURL("s", oauth2.SetAuthURLParam("prompt", "none")), "", "")
+		if q.Get("error") != "login_required" || q.Get("state") != "s" {
+			t.Errorf("callback %v, want login_required with the state", q)
+		}
+	})
+
+	t.Run("prompt=login asks again", func(t *testing.T) {
+		signedIn := h.browser()
+		rp.code(signedIn)
+		p := signedIn.get(strings.TrimPrefix(rp.conf.AuthCodeURL("s", oauth2.SetAuthURLParam("prompt", "login")), h.ts.URL))
+		p = signedIn.get(strings.TrimPrefix(p.Header.Get("Location"), h.ts.URL))
+		if loc := p.Header.Get("Location"); !strings.HasPrefix(loc, "/login?") || !strings.Contains(loc, "prompt=login") {
+			t.Fatalf("prompt=login sent the signed-in browser to %q, want the sign-in page", loc)
+		}
+		if page := signedIn.get(p.Header.Get("Location")); page.Status != http.StatusOK || !strings.Contains(page.Body, `name="password"`) {
+			t.Errorf("prompt=login: the signed-in browser gets %d without the sign-in form", page.Status)
+		}
+	})
+
+	t.Run("the ID token is for its client only", func(t *testing.T) {
+		tok, _ := rp.signIn(b, "ada@example.com", "correct horse 7 battery")
+		raw, _ := tok.Extra("id_token").(string)
+		if _, err := other.provider.Verifier(&oidc.Config{ClientID: other.conf.ClientID}).Verify(other.ctx, raw); err == nil {
+			t.Error("another client accepts the ID token")
+		}
+	})
+}

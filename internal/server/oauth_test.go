@@ -1,0 +1,307 @@
+package server_test
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coreos/go-oidc/v3/oidc"
+	"github.com/go-jose/go-jose/v4"
+	"golang.org/x/oauth2"
+	"golang.org/x/oauth2/clientcredentials"
+)
+
+// oauthHarness starts a server whose issuer is its real address, as an
+// OpenID client library needs: it fetches the discovery document there and
+// checks the issuer it names.
+func oauthHarness(t *testing.T) *harness {
+	t.Helper()
+	return newHarness(t, map[string]string{"GATEHOUSE_ISSUER": "http://127.0.0.1:" + portPlaceholder})
+}
+
+// relyingParty is an application as a client library sees it.
+type relyingParty struct {
+	t        *testing.T
+	h        *harness
+	ctx      context.Context
+	provider *oidc.Provider
+	conf     oauth2.Config
+	appID    string
+}
+
+const rpCallback = "https://rp.example.com/callback"
+
+// newRelyingParty registers a web application and discovers the provider.
+func (h *harness) newRelyingParty(admin string, body map[string]any) *relyingParty {
+	h.t.Helper()
+	app := h.createApplication(admin, body)
+	ctx := oidc.ClientContext(h.t.Context(), h.ts.Client())
+	provider, err := oidc.NewProvider(ctx, h.ts.URL)
+	if err != nil {
+		h.t.Fatalf("discovery: %v", err)
+	}
+	secret, _ := app["client_secret"].(string)
+	return &relyingParty{t: h.t, h: h, ctx: ctx, provider: provider, appID: app["id"].(string), conf: oauth2.Config{
+		ClientID: app["client_id"].(string), ClientSecret: secret, Endpoint: provider.Endpoint(),
+		RedirectURL: rpCallback, Scopes: []string{oidc.ScopeOpenID, "profile", "email", oidc.ScopeOfflineAccess},
+	}}
+}
+
+// authorize follows an authorization request in b until it leaves for the
+// client's redirect URI, signing in on the way with password when the
+// sign-in page shows; it returns the query the client receives.
+func (rp *relyingParty) authorize(b *browser, authURL, email, password string) url.Values {
+	rp.t.Helper()
+	next := strings.TrimPrefix(authURL, rp.h.ts.URL)
+	for range 10 {
+		p := b.get(next)
+		if p.Status == http.StatusOK && strings.Contains(p.Body, `name="password"`) {
+			// A person takes a moment to sign in; the server's clock stands
+			// still otherwise.
+			rp.h.clock.Advance(time.Second)
+			p = b.post("/login", url.Values{"email": {email}, "password": {password}, "return_to": {p.input("return_to")}})
+		}
+		if p.Status != http.StatusFound && p.Status != http.StatusSeeOther {
+			rp.t.Fatalf("GET %s: status %d: %s", next, p.Status, p.Body)
+		}
+		loc := p.Header.Get("Location")
+		if strings.HasPrefix(loc, rpCallback) {
+			u, err := url.Parse(loc)
+			if err != nil {
+				rp.t.Fatal(err)
+			}
+			return u.Query()
+		}
+		next = strings.TrimPrefix(loc, rp.h.ts.URL)
+	}
+	rp.t.Fatalf("no redirect to the client after 10 steps from %s", authURL)
+	return nil
+}
+
+// signIn runs the code flow with PKCE and returns the tokens.
+func (rp *relyingParty) signIn(b *browser, email, password string, opts ...oauth2.AuthCodeOption) (*oauth2.Token, string) {
+	rp.t.Helper()
+	verifier, state, nonce := oauth2.GenerateVerifier(), rand.Text(), rand.Text()
+	opts = append(opts, oidc.Nonce(nonce), oauth2.S256ChallengeOption(verifier))
+	q := rp.authorize(b, rp.conf.AuthCodeURL(state, opts...), email, password)
+	if q.Get("state") != state || q.Get("code") == "" {
+		rp.t.Fatalf("callback %v, want a code and state %s", q, state)
+	}
+	tok, err := rp.conf.Exchange(rp.ctx, q.Get("code"), oauth2.VerifierOption(verifier))
+	if err != nil {
+		rp.t.Fatalf("code exchange: %v", err)
+	}
+	return tok, nonce
+}
+
+// introspect asks the introspection endpoint about tok as the client.
+func (rp *relyingParty) introspect(tok string) map[string]any {
+	rp.t.Helper()
+	r, err := http.NewRequest(http.MethodPost, rp.h.ts.URL+"/oauth2/introspect", strings.NewReader(url.Values{"token": {tok}}.Encode()))
+	if err != nil {
+		rp.t.Fatal(err)
+	}
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	r.SetBasicAuth(url.QueryEscape(rp.conf.ClientID), url.QueryEscape(rp.conf.ClientSecret))
+	res, err := rp.h.ts.Client().Do(r)
+	if err != nil {
+		rp.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var out map[string]any
+	if res.StatusCode != http.StatusOK {
+		rp.t.Fatalf("introspection: status %d", res.StatusCode)
+	}
+	if err := json.NewDecoder(res.Body).Decode(&out); err != nil {
+		rp.t.Fatal(err)
+	}
+	return out
+}
+
+// revoke revokes tok as the client (RFC 7009) and returns the status.
+func (rp *relyingParty) revoke(tok string) int {
+	rp.t.Helper()
+	r, err := http.NewRequest(http.MethodPost, rp.h.ts.URL+"/oauth2/revoke", strings.NewReader(url.Values{"token": {tok}}.Encode()))
+	if err != nil {
+		rp.t.Fatal(err)
+	}
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	r.SetBasicAuth(url.QueryEscape(rp.conf.ClientID), url.QueryEscape(rp.conf.ClientSecret))
+	res, err := rp.h.ts.Client().Do(r)
+	if err != nil {
+		rp.t.Fatal(err)
+	}
+	res.Body.Close()
+	return res.StatusCode
+}
+
+// jwtHeader is the protected header of a compact JWS.
+func jwtHeader(t *testing.T, raw string) jose.Header {
+	t.Helper()
+	sig, err := jose.ParseSigned(raw, []jose.SignatureAlgorithm{jose.RS256, jose.ES256})
+	if err != nil {
+		t.Fatalf("not a JWS: %v", err)
+	}
+	return sig.Signatures[0].Header
+}
+
+// TestOAuthCodeFlowWithRealClients: golang.org/x/oauth2 and coreos/go-oidc
+// sign a user in with the code flow and PKCE, verify the ID token against
+// the published keys, call userinfo, refresh, introspect and revoke; the
+// browser's session then signs in again without a password (SSO).
+func TestOAuthCodeFlowWithRealClients(t *testing.T) {
+	h := oauthHarness(t)
+	admin := h.admin()
+	userID := h.createUser(admin, "ada@example.com", "correct horse 7 battery")
+	rp := h.newRelyingParty(admin, map[string]any{"name": "portal", "type": "web", "redirect_uris": []string{rpCallback}})
+	h.post("/api/v1/applications/"+rp.appID+"/roles", admin, map[string]any{"name": "editor"}).want(http.StatusCreated)
+	h.post("/api/v1/app-mappings", admin, map[string]any{"application_id": rp.appID, "role": "editor", "user_id": userID}).
+		want(http.StatusCreated)
+
+	b := h.browser()
+	tok, nonce := rp.signIn(b, "ada@example.com", "correct horse 7 battery")
+
+	rawID, _ := tok.Extra("id_token").(string)
+	idToken, err := rp.provider.Verifier(&oidc.Config{ClientID: rp.conf.ClientID}).Verify(rp.ctx, rawID)
+	if err != nil {
+		t.Fatalf("ID token: %v", err)
+	}
+	var idClaims struct {
+		Nonce         string   `json:"nonce"`
+		Email         string   `json:"email"`
+		EmailVerified bool     `json:"email_verified"`
+		Name          string   `json:"name"`
+		Roles         []string `json:"roles"`
+		AMR           []string `json:"amr"`
+		AuthTime      int64    `json:"auth_time"`
+		AtHash        string   `json:"at_hash"`
+	}
+	if err := idToken.Claims(&idClaims); err != nil {
+		t.Fatal(err)
+	}
+	if idToken.Subject != userID || idClaims.Nonce != nonce || idClaims.Email != "ada@example.com" ||
+		idClaims.Name != "User ada@example.com" || !slices.Equal(idClaims.Roles, []string{"editor"}) ||
+		!slices.Contains(idClaims.AMR, "pwd") || idClaims.AuthTime == 0 {
+		t.Errorf("ID token claims %+v (sub %s), want ada's with the nonce, editor role, pwd and auth_time", idClaims, idToken.Subject)
+	}
+	if err := idToken.VerifyAccessToken(tok.AccessToken); err != nil {
+		t.Errorf("at_hash: %v", err)
+	}
+	if alg := jwtHeader(t, rawID).Algorithm; alg != "RS256" {
+		t.Errorf("ID token alg %s, want RS256", alg)
+	}
+
+	// The access token is an RFC 9068 JWT for this client.
+	head := jwtHeader(t, tok.AccessToken)
+	if head.Algorithm != "ES256" || head.ExtraHeaders[jose.HeaderType] != "at+jwt" {
+		t.Errorf("access token header %+v, want ES256 and typ at+jwt", head)
+	}
+	var at map[string]any
+	jwtClaims(t, tok.AccessToken, &at)
+	if at["client_id"] != rp.conf.ClientID || at["aud"] != rp.conf.ClientID || at["sub"] != userID ||
+		at["scope"] != "openid profile email offline_access" || at["iss"] != h.ts.URL || at["sid"] == nil {
+		t.Errorf("access token claims %v", at)
+	}
+	// It is not a token of Gatehouse's own API.
+	h.get("/api/v1/me", tok.AccessToken).wantError(http.StatusUnauthorized, "invalid_token")
+
+	info, err := rp.provider.UserInfo(rp.ctx, oauth2.StaticTokenSource(tok))
+	if err != nil {
+		t.Fatalf("userinfo: %v", err)
+	}
+	if info.Subject != userID || info.Email != "ada@example.com" || !info.EmailVerified == idClaims.EmailVerified {
+		t.Errorf("userinfo %+v", info)
+	}
+
+	got := rp.introspect(tok.AccessToken)
+	if got["active"] != true || got["client_id"] != rp.conf.ClientID || got["sub"] != userID || got["username"] != "ada@example.com" {
+		t.Errorf("introspection of the access token: %v", got)
+	}
+
+	// Refresh rotates the refresh token.
+	tok.Expiry = tok.Expiry.Add(-24 * 60 * 60 * 1e9)
+	refreshed, err := rp.conf.TokenSource(rp.ctx, tok).Token()
+	if err != nil {
+		t.Fatalf("refresh: %v", err)
+	}
+	if refreshed.RefreshToken == "" || refreshed.RefreshToken == tok.RefreshToken || refreshed.AccessToken == tok.AccessToken {
+		t.Fatalf("refresh gave refresh token %q and a new access token: %v", refreshed.RefreshToken, refreshed.AccessToken != tok.AccessToken)
+	}
+	if rawID, _ := refreshed.Extra("id_token").(string); rawID == "" {
+		t.Error("no ID token on refresh")
+	}
+
+	// The same browser signs in again without a password: single sign-on.
+	again, _ := rp.signIn(b, "nobody@example.com", "no password is asked")
+	if again.AccessToken == "" {
+		t.Fatal("no token on the second sign-in")
+	}
+
+	// Revoking the refresh token ends its grant: its access tokens stop.
+	if status := rp.revoke(refreshed.RefreshToken); status != http.StatusOK {
+		t.Fatalf("revoke: status %d", status)
+	}
+	if got := rp.introspect(refreshed.AccessToken); got["active"] != false {
+		t.Errorf("introspection after revocation: %v", got)
+	}
+	if _, err := rp.provider.UserInfo(rp.ctx, oauth2.StaticTokenSource(refreshed)); err == nil {
+		t.Error("userinfo answers with a revoked grant's token")
+	}
+	// The other grant (the second sign-in) lives on.
+	if got := rp.introspect(again.AccessToken); got["active"] != true {
+		t.Errorf("introspection of the other grant's token: %v", got)
+	}
+	h.wantAudit(admin, "oauth.token.issued", "oauth.token.refreshed", "oauth.token.revoked")
+}
+
+// wantAudit fails the test unless each action is in the audit log.
+func (h *harness) wantAudit(admin string, actions ...string) {
+	h.t.Helper()
+	for _, action := range actions {
+		if len(h.auditEvents(admin, "action="+action)) == 0 {
+			h.t.Errorf("no %s event in the audit log", action)
+		}
+	}
+}
+
+// TestOAuthClientCredentials: a machine application gets its own token with
+// clientcredentials, which introspection knows for the client's.
+func TestOAuthClientCredentials(t *testing.T) {
+	h := oauthHarness(t)
+	admin := h.admin()
+	app := h.createApplication(admin, map[string]any{"name": "worker", "type": "machine", "allowed_scopes": []string{"reports.read"}})
+	ctx := oidc.ClientContext(t.Context(), h.ts.Client())
+	cc := clientcredentials.Config{ClientID: app["client_id"].(string), ClientSecret: app["client_secret"].(string),
+		TokenURL: h.ts.URL + "/oauth2/token", Scopes: []string{"reports.read"}}
+	tok, err := cc.Token(ctx)
+	if err != nil {
+		t.Fatalf("client credentials: %v", err)
+	}
+	var at map[string]any
+	jwtClaims(t, tok.AccessToken, &at)
+	if at["sub"] != cc.ClientID || at["client_id"] != cc.ClientID || at["scope"] != "reports.read" || at["sid"] != nil {
+		t.Errorf("access token claims %v", at)
+	}
+	rp := &relyingParty{t: t, h: h, conf: oauth2.Config{ClientID: cc.ClientID, ClientSecret: cc.ClientSecret}}
+	if got := rp.introspect(tok.AccessToken); got["active"] != true || got["sub"] != cc.ClientID {
+		t.Errorf("introspection: %v", got)
+	}
+
+	bad := cc
+	bad.ClientSecret = "gtapp_wrong"
+	if _, err := bad.Token(ctx); err == nil || !strings.Contains(err.Error(), "invalid_client") {
+		t.Errorf("a wrong secret: %v, want invalid_client", err)
+	}
+	other := cc
+	other.Scopes = []string{"admin"}
+	if _, err := other.Token(ctx); err == nil || !strings.Contains(err.Error(), "invalid_scope") {
+		t.Errorf("a scope not allowed: %v, want invalid_scope", err)
+	}
+	h.wantAudit(admin, "oauth.token.issued", "application.secret_rejected")
+}
