@@ -26,8 +26,9 @@ type Store interface {
 
 // Service manages applications, their secrets, roles and role mappings.
 type Service struct {
-	store Store
-	now   func() time.Time
+	store   Store
+	now     func() time.Time
+	clients clientCache
 }
 
 // New returns a Service.
@@ -219,6 +220,7 @@ func (s *Service) Update(ctx context.Context, id string, patch Patch, pre iam.Pr
 	if err != nil {
 		return nil, err
 	}
+	s.clients.forgetAll()
 	return a, nil
 }
 
@@ -232,7 +234,7 @@ func (s *Service) Delete(ctx context.Context, id string, pre iam.Precondition) e
 	if !access.ValidID(id) {
 		return notFound()
 	}
-	return s.store.InTx(ctx, func(tx iam.Tx) error {
+	err = s.store.InTx(ctx, func(tx iam.Tx) error {
 		a, err := locked(ctx, tx, p.TenantID, id, pre)
 		if err != nil {
 			return err
@@ -243,10 +245,14 @@ func (s *Service) Delete(ctx context.Context, id string, pre iam.Precondition) e
 		return tx.AppendAudit(ctx, audit.Event(ctx, s.now(), p.TenantID, "application.deleted", appRef(id), iam.ResultSuccess,
 			map[string]any{"name": a.Name, "client_id": a.ClientID}))
 	})
+	if err == nil {
+		s.clients.forgetAll()
+	}
+	return err
 }
 
 // RotateSecret issues the application a new client secret; the one before
-// stops working at once. Needs apps.write. Errors: CodeNotFound,
+// stops working at once on this replica, within clientTTL on the others. Needs apps.write. Errors: CodeNotFound,
 // CodeStateConflict when its method uses no secret.
 func (s *Service) RotateSecret(ctx context.Context, id string) (*WithSecret, error) {
 	p, err := permission.Require(ctx, permission.AppsWrite)
@@ -275,6 +281,7 @@ func (s *Service) RotateSecret(ctx context.Context, id string) (*WithSecret, err
 	if err != nil {
 		return nil, err
 	}
+	s.clients.forgetAll()
 	return &WithSecret{Application: a, ClientSecret: raw}, nil
 }
 

@@ -28,7 +28,7 @@ func (s *Service) VerifyClientSecret(ctx context.Context, clientID, raw string) 
 	if tenant == nil {
 		return nil, fail("no tenant")
 	}
-	a, err := s.store.GetApplicationByClientID(ctx, tenant.ID, clientID)
+	a, err := s.ByClientID(ctx, tenant.ID, clientID)
 	if err != nil && !iam.IsCode(err, iam.CodeNotFound) {
 		return nil, err
 	}

@@ -18,13 +18,17 @@ var errInvalidRefresh = oidc.ErrInvalidGrant().WithDescription("the refresh toke
 
 // issued audits a grant's tokens in tx.
 func issued(ctx context.Context, tx iam.Tx, now time.Time, app *iam.Application, action, grantType, subject, sessionID string, scopes []string) error {
+	return tx.AppendAudit(ctx, issuedEvent(ctx, now, app, action, grantType, subject, sessionID, scopes))
+}
+
+func issuedEvent(ctx context.Context, now time.Time, app *iam.Application, action, grantType, subject, sessionID string, scopes []string) *iam.AuditEvent {
 	details := map[string]any{"grant_type": grantType, "client_id": app.ClientID, "scopes": scopes, "subject": subject}
 	if sessionID != "" {
 		details["session_id"] = sessionID
 	}
 	e := audit.Event(ctx, now, app.TenantID, action, iam.Ref{Type: string(iam.PrincipalApplication), ID: app.ID}, iam.ResultSuccess, details)
 	e.Actor = iam.Ref{Type: string(iam.PrincipalApplication), ID: app.ID}
-	return tx.AppendAudit(ctx, e)
+	return e
 }
 
 // openGrant opens the grant of an exchanged code: a session of its user
@@ -101,11 +105,8 @@ func (s storage) clientToken(ctx context.Context, r *clientRequest) (string, tim
 	if err != nil {
 		return "", time.Time{}, err
 	}
-	now := s.now()
-	err = s.store.InTx(ctx, func(tx iam.Tx) error {
-		return issued(ctx, tx, now, r.app, "oauth.token.issued", string(oidc.GrantTypeClientCredentials), r.app.ClientID, "", r.scopes)
-	})
-	if err != nil {
+	e := issuedEvent(ctx, s.now(), r.app, "oauth.token.issued", string(oidc.GrantTypeClientCredentials), r.app.ClientID, "", r.scopes)
+	if err := s.audit.Append(ctx, e); err != nil {
 		return "", time.Time{}, asOAuth(err)
 	}
 	access, exp, err := s.issuer.IssueGrant(token.Grant{Issuer: s.baseURL(t), TenantID: t.ID, Subject: r.app.ClientID,

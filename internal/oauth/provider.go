@@ -28,15 +28,24 @@ type Store interface {
 	Ping(ctx context.Context) error
 }
 
-// ClientVerifier checks an application's client secret (RFC 6749 §2.3.1).
-type ClientVerifier interface {
+// Applications finds applications by client id and checks their client
+// secrets (RFC 6749 §2.3.1).
+type Applications interface {
+	ByClientID(ctx context.Context, tenantID, clientID string) (*iam.Application, error)
 	VerifyClientSecret(ctx context.Context, clientID, raw string) (*iam.Application, error)
+}
+
+// AuditWriter appends audit events outside a transaction of the caller's.
+type AuditWriter interface {
+	Append(ctx context.Context, e *iam.AuditEvent) error
 }
 
 // Deps are what the provider is built on.
 type Deps struct {
-	Store  Store
-	Apps   ClientVerifier
+	Store Store
+	// Audit writes the events of grants that change nothing else.
+	Audit  AuditWriter
+	Apps   Applications
 	Keys   *token.Keys
 	Issuer *token.Issuer
 	// Bearer verifies the opaque tokens introspection is asked about.
@@ -50,7 +59,8 @@ type Deps struct {
 // every tenant, each the issuer at its own base URL.
 type Provider struct {
 	store   Store
-	apps    ClientVerifier
+	audit   AuditWriter
+	apps    Applications
 	keys    *token.Keys
 	issuer  *token.Issuer
 	bearer  authn.Authenticator
@@ -86,7 +96,7 @@ var corsOptions = cors.Options{
 
 // New builds the provider.
 func New(d Deps) (*Provider, error) {
-	p := &Provider{store: d.Store, apps: d.Apps, keys: d.Keys, issuer: d.Issuer, bearer: d.Bearer, baseURL: d.BaseURL, now: d.Now}
+	p := &Provider{store: d.Store, audit: d.Audit, apps: d.Apps, keys: d.Keys, issuer: d.Issuer, bearer: d.Bearer, baseURL: d.BaseURL, now: d.Now}
 	cfg := &op.Config{
 		CodeMethodS256:          true,
 		AuthMethodPost:          true,

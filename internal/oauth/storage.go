@@ -59,7 +59,7 @@ func (s storage) application(ctx context.Context, clientID string) (*iam.Applica
 	if err != nil {
 		return nil, err
 	}
-	app, err := s.store.GetApplicationByClientID(ctx, t.ID, clientID)
+	app, err := s.apps.ByClientID(ctx, t.ID, clientID)
 	if iam.IsCode(err, iam.CodeNotFound) {
 		return nil, oidc.ErrInvalidClient().WithDescription("unknown client")
 	}

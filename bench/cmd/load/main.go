@@ -31,7 +31,7 @@ func main() {
 	bare := flag.String("bare", "", "path to the bare baseline binary")
 	duration := flag.Duration("duration", 10*time.Second, "length of each load run")
 	conns := flag.Int("c", 16, "concurrent connections for the /me runs")
-	only := flag.String("only", "", `run only "me", "login", "verify" (the credential-verification API) or "pat" (GET /api/v1/me with a personal access token against a JWT); "authz" runs the authorization check on a seeded data set; "flood" the login flood; "startup" restarts on an existing SQLite file`)
+	only := flag.String("only", "", `run only "me", "login", "verify" (the credential-verification API) "pat" (GET /api/v1/me with a personal access token against a JWT) or "oauth" (client credentials and introspection at 4 and 32 connections); "authz" runs the authorization check on a seeded data set; "flood" the login flood; "startup" restarts on an existing SQLite file`)
 	flag.Parse()
 	if *bin == "" || *bare == "" {
 		fmt.Fprintln(os.Stderr, "usage: load -gatehouse BIN -bare BIN [-duration 10s] [-c 16]")
@@ -88,6 +88,8 @@ func run(bin, bare string, d time.Duration, conns int, only string) error {
 		return measureVerify(cmd, d)
 	case "pat":
 		return measurePAT(cmd, d, conns)
+	case "oauth":
+		return measureOAuth(cmd, bare, d)
 	}
 	if only != "login" {
 		if err := measureMe(cmd, bare, d, conns); err != nil {

@@ -1,0 +1,82 @@
+package audit
+
+import (
+	"context"
+	"sync"
+
+	"github.com/gatehouse-iam/gatehouse/internal/iam"
+)
+
+// Batcher appends audit events of frequent operations (token grants) with
+// group commit: each caller waits until its event is committed, and the
+// events that arrive while one transaction commits share the next. One
+// transaction per event would hold SQLite's single writer for each grant.
+type Batcher struct {
+	store iam.Transactor
+
+	mu      sync.Mutex
+	pending []*batched
+	leading bool
+}
+
+// batched is one waiting event: done receives the commit's outcome, lead
+// makes its caller commit the next batch.
+type batched struct {
+	event *iam.AuditEvent
+	done  chan error
+	lead  chan struct{}
+}
+
+// NewBatcher returns a Batcher writing to store.
+func NewBatcher(store iam.Transactor) *Batcher { return &Batcher{store: store} }
+
+// Append commits e, with whatever other events wait with it, and returns
+// once it is committed or failed.
+func (b *Batcher) Append(ctx context.Context, e *iam.AuditEvent) error {
+	it := &batched{event: e, done: make(chan error, 1), lead: make(chan struct{}, 1)}
+	b.mu.Lock()
+	b.pending = append(b.pending, it)
+	if b.leading {
+		b.mu.Unlock()
+		select {
+		case err := <-it.done:
+			return err
+		case <-it.lead:
+		}
+	} else {
+		b.leading = true
+		b.mu.Unlock()
+	}
+	b.commit(ctx)
+	return <-it.done
+}
+
+// commit writes every pending event in one transaction, then hands the
+// lead to the first event that came meanwhile, if any.
+func (b *Batcher) commit(ctx context.Context) {
+	b.mu.Lock()
+	batch := b.pending
+	b.pending = nil
+	b.mu.Unlock()
+	// The batch carries other callers' events: one caller going away does
+	// not take them with it.
+	ctx = context.WithoutCancel(ctx)
+	err := b.store.InTx(ctx, func(tx iam.Tx) error {
+		for _, it := range batch {
+			if err := tx.AppendAudit(ctx, it.event); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	for _, it := range batch {
+		it.done <- err
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if len(b.pending) == 0 {
+		b.leading = false
+		return
+	}
+	b.pending[0].lead <- struct{}{}
+}
