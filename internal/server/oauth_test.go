@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -291,6 +292,21 @@ func TestOAuthClientCredentials(t *testing.T) {
 	rp := &relyingParty{t: t, h: h, conf: oauth2.Config{ClientID: cc.ClientID, ClientSecret: cc.ClientSecret}}
 	if got := rp.introspect(tok.AccessToken); got["active"] != true || got["sub"] != cc.ClientID {
 		t.Errorf("introspection: %v", got)
+	}
+
+	// Grants at once are each audited, committed in shared transactions.
+	const parallel = 16
+	var wg sync.WaitGroup
+	for range parallel {
+		wg.Go(func() {
+			if _, err := cc.Token(ctx); err != nil {
+				t.Errorf("concurrent client credentials: %v", err)
+			}
+		})
+	}
+	wg.Wait()
+	if got := len(h.auditEvents(admin, "action=oauth.token.issued")); got != parallel+1 {
+		t.Errorf("%d oauth.token.issued events, want %d", got, parallel+1)
 	}
 
 	bad := cc
