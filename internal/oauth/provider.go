@@ -52,7 +52,9 @@ type Deps struct {
 	Bearer authn.Authenticator
 	// BaseURL is a tenant's public base URL: its OpenID issuer.
 	BaseURL func(*iam.Tenant) string
-	Now     func() time.Time
+	// Sealer is the master key: it seals post-logout URIs in links.
+	Sealer Sealer
+	Now    func() time.Time
 }
 
 // Provider is the OAuth 2.0 authorization server and OpenID provider of
@@ -65,6 +67,7 @@ type Provider struct {
 	issuer  *token.Issuer
 	bearer  authn.Authenticator
 	baseURL func(*iam.Tenant) string
+	sealer  Sealer
 	now     func() time.Time
 
 	op      *op.Provider
@@ -96,14 +99,15 @@ var corsOptions = cors.Options{
 
 // New builds the provider.
 func New(d Deps) (*Provider, error) {
-	p := &Provider{store: d.Store, audit: d.Audit, apps: d.Apps, keys: d.Keys, issuer: d.Issuer, bearer: d.Bearer, baseURL: d.BaseURL, now: d.Now}
+	p := &Provider{store: d.Store, audit: d.Audit, apps: d.Apps, keys: d.Keys, issuer: d.Issuer, bearer: d.Bearer, baseURL: d.BaseURL, sealer: d.Sealer, now: d.Now}
 	cfg := &op.Config{
-		CodeMethodS256:          true,
-		AuthMethodPost:          true,
-		AuthMethodPrivateKeyJWT: true,
-		GrantTypeRefreshToken:   true,
-		SupportedUILocales:      []language.Tag{language.English, language.German},
-		SupportedScopes:         []string{oidc.ScopeOpenID, oidc.ScopeProfile, oidc.ScopeEmail, oidc.ScopeOfflineAccess},
+		DefaultLogoutRedirectURI: "/logout",
+		CodeMethodS256:           true,
+		AuthMethodPost:           true,
+		AuthMethodPrivateKeyJWT:  true,
+		GrantTypeRefreshToken:    true,
+		SupportedUILocales:       []language.Tag{language.English, language.German},
+		SupportedScopes:          []string{oidc.ScopeOpenID, oidc.ScopeProfile, oidc.ScopeEmail, oidc.ScopeOfflineAccess},
 		SupportedClaims: []string{"sub", "aud", "exp", "iat", "iss", "auth_time", "nonce", "acr", "amr", "c_hash", "at_hash",
 			"azp", "sid", "name", "email", "email_verified", "roles"},
 	}

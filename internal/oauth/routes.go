@@ -24,8 +24,11 @@ func Routes(mux *http.ServeMux, keys KeySet, p *Provider, session func(http.Hand
 		writeJSON(w, http.StatusOK, keys.JWKS())
 	})
 	mux.Handle("GET /oauth2/login", session(http.HandlerFunc(p.Login)))
+	mux.HandleFunc("GET /oauth2/logout/continue", p.ContinueLogout)
+	// Ending a session needs to know the browser's.
+	mux.Handle("/oauth2/end_session", session(p))
 	for _, path := range []string{"/oauth2/authorize", "/oauth2/token", "/oauth2/introspect", "/oauth2/userinfo",
-		"/oauth2/revoke", "/oauth2/end_session", "/.well-known/openid-configuration"} {
+		"/oauth2/revoke", "/.well-known/openid-configuration"} {
 		mux.Handle(path, p)
 	}
 	// RFC 8414's metadata is the OpenID document: every field it names

@@ -279,8 +279,8 @@ func (s storage) TokenRequestByRefreshToken(ctx context.Context, raw string) (op
 	return &refreshRequest{token: rt, grant: grant, clientID: app.ClientID, scopes: grant.Scopes}, nil
 }
 
-// TerminateSession is not reached: end_session is answered by
-// TerminateSessionFromRequest.
+// TerminateSession is not reached: the library asks
+// TerminateSessionFromRequest instead.
 func (s storage) TerminateSession(context.Context, string, string) error {
 	return oidc.ErrServerError().WithDescription("end_session is not served by this method")
 }

@@ -305,8 +305,18 @@ func writeOptions(w http.ResponseWriter, options []byte) {
 	_, _ = w.Write(options)
 }
 
+// logoutData is the sign-out page's: where to go once signed out (an
+// application's post-logout page, through the OAuth surface), "" to stay.
+type logoutData struct{ ReturnTo string }
+
 func (p *Pages) logoutPage(w http.ResponseWriter, r *http.Request) {
+	returnTo := safeReturn(r.URL.Query().Get("return_to"), "")
+	if returnTo != "" && browserSession(r) == nil {
+		http.Redirect(w, r, returnTo, http.StatusSeeOther)
+		return
+	}
 	v := p.newView(w, r, "logout.title")
+	v.Data = logoutData{ReturnTo: returnTo}
 	p.render(w, r, "logout", v)
 }
 
@@ -323,5 +333,5 @@ func (p *Pages) logout(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	p.endSession(w, r)
-	http.Redirect(w, r, "/logout", http.StatusSeeOther)
+	http.Redirect(w, r, safeReturn(r.PostFormValue("return_to"), "/logout"), http.StatusSeeOther)
 }

@@ -321,3 +321,75 @@ func TestOAuthClientCredentials(t *testing.T) {
 	}
 	h.wantAudit(admin, "oauth.token.issued", "application.secret_rejected")
 }
+
+// TestOAuthLogout: RP-initiated logout ends the browser's session and
+// returns to the application's registered post-logout URI with its state;
+// without an id_token_hint the person confirms first; an unregistered URI
+// or a tampered link goes nowhere.
+func TestOAuthLogout(t *testing.T) {
+	h := oauthHarness(t)
+	admin := h.admin()
+	h.createUser(admin, "ada@example.com", "correct horse 7 battery")
+	const bye = "https://rp.example.com/bye"
+	rp := h.newRelyingParty(admin, map[string]any{"name": "portal", "type": "web", "redirect_uris": []string{rpCallback},
+		"post_logout_redirect_uris": []string{bye}})
+	endSession := func(b *browser, q url.Values) *page {
+		t.Helper()
+		return b.get("/oauth2/end_session?" + q.Encode())
+	}
+	signedOut := func(b *browser) bool {
+		t.Helper()
+		p := b.get("/account")
+		return p.Status == http.StatusSeeOther && strings.HasPrefix(p.Header.Get("Location"), "/login")
+	}
+
+	b := h.browser()
+	tok, _ := rp.signIn(b, "ada@example.com", "correct horse 7 battery")
+	idToken, _ := tok.Extra("id_token").(string)
+	p := endSession(b, url.Values{"id_token_hint": {idToken}, "post_logout_redirect_uri": {bye}, "state": {"s1"}})
+	if loc := p.Header.Get("Location"); loc != bye+"?state=s1" {
+		t.Fatalf("end_session with id_token_hint: %d to %q, want %s?state=s1", p.Status, loc, bye)
+	}
+	if !signedOut(b) {
+		t.Error("the browser is still signed in after end_session")
+	}
+	h.wantAudit(admin, "auth.logout")
+
+	// Without a hint, the person confirms on the sign-out page.
+	b = h.browser()
+	rp.signIn(b, "ada@example.com", "correct horse 7 battery")
+	p = endSession(b, url.Values{"client_id": {rp.conf.ClientID}, "post_logout_redirect_uri": {bye}, "state": {"s2"}})
+	loc := p.Header.Get("Location")
+	if !strings.HasPrefix(loc, "/logout?") || signedOut(b) {
+		t.Fatalf("end_session without a hint: %d to %q, want the sign-out page and still signed in", p.Status, loc)
+	}
+	confirm := b.get(loc).want(t, http.StatusOK)
+	returnTo := confirm.input("return_to")
+	if !strings.HasPrefix(returnTo, "/oauth2/logout/continue?") {
+		t.Fatalf("the sign-out page returns to %q", returnTo)
+	}
+	p = b.post("/logout", url.Values{"return_to": {returnTo}})
+	p = b.get(strings.TrimPrefix(p.Header.Get("Location"), h.ts.URL))
+	if loc := p.Header.Get("Location"); loc != bye+"?state=s2" {
+		t.Errorf("after confirming: %d to %q, want %s?state=s2", p.Status, loc, bye)
+	}
+	if !signedOut(b) {
+		t.Error("still signed in after confirming")
+	}
+
+	// Nothing leads to a URI the client did not register.
+	for _, q := range []url.Values{
+		{"client_id": {rp.conf.ClientID}, "post_logout_redirect_uri": {"https://evil.example/bye"}},
+		{"id_token_hint": {idToken}, "post_logout_redirect_uri": {bye + "/"}},
+		{"id_token_hint": {"not-a-token"}, "post_logout_redirect_uri": {bye}},
+	} {
+		p := endSession(h.browser(), q)
+		if loc := p.Header.Get("Location"); strings.Contains(loc, "evil") || strings.HasPrefix(loc, bye) || p.Status >= 500 {
+			t.Errorf("end_session %v: %d to %q", q, p.Status, loc)
+		}
+	}
+	tampered := strings.Replace(returnTo, "?r=", "?r=A", 1)
+	if p := h.browser().get(tampered); p.Status != http.StatusBadRequest || p.Header.Get("Location") != "" {
+		t.Errorf("a tampered sign-out link: %d to %q", p.Status, p.Header.Get("Location"))
+	}
+}

@@ -1,0 +1,115 @@
+package oauth
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/zitadel/oidc/v3/pkg/oidc"
+	"github.com/zitadel/oidc/v3/pkg/op"
+
+	"github.com/gatehouse-iam/gatehouse/internal/audit"
+	"github.com/gatehouse-iam/gatehouse/internal/iam"
+)
+
+// logoutPath is where a browser goes once signed out for an application:
+// it carries the application's post-logout URI, sealed, so that only a URI
+// the library checked against the client's registered ones is followed.
+const logoutPath = "/oauth2/logout/continue"
+
+// logoutTTL bounds how long a person may take on the sign-out page.
+const logoutTTL = 30 * time.Minute
+
+// sealedPurpose binds sealed post-logout URIs to this use of the key.
+var sealedPurpose = []byte("oauth:post-logout-redirect")
+
+// Sealer seals and opens small values with the master key.
+type Sealer interface {
+	Seal(plaintext, associated []byte) ([]byte, error)
+	Open(sealed, associated []byte) ([]byte, error)
+}
+
+type logoutTarget struct {
+	URI     string `json:"u"`
+	Tenant  string `json:"t"`
+	Expires int64  `json:"e"`
+}
+
+var _ op.CanTerminateSessionFromRequest = storage{}
+
+// TerminateSessionFromRequest ends the browser's session for RP-initiated
+// logout. With an id_token_hint of the signed-in user the session ends at
+// once and the browser goes to the post-logout URI, as Keycloak does;
+// otherwise the person confirms on the sign-out page first, so that no
+// other site can sign them out. A browser not signed in goes on at once.
+func (s storage) TerminateSessionFromRequest(ctx context.Context, req *op.EndSessionRequest) (string, error) {
+	t, err := tenantOf(ctx)
+	if err != nil {
+		return "", err
+	}
+	target := req.RedirectURI
+	p := iam.PrincipalFrom(ctx)
+	if p == nil || p.Kind != iam.PrincipalUser || p.SessionID == "" {
+		return target, nil
+	}
+	if req.UserID != "" && req.UserID == p.UserID {
+		if err := s.endBrowserSession(ctx, t.ID, p, req.ClientID); err != nil {
+			return "", err
+		}
+		return target, nil
+	}
+	sealed, err := s.sealTarget(t.ID, target)
+	if err != nil {
+		return "", oidc.ErrServerError().WithParent(err)
+	}
+	return "/logout?" + url.Values{"return_to": {logoutPath + "?r=" + sealed}}.Encode(), nil
+}
+
+func (s storage) endBrowserSession(ctx context.Context, tenantID string, p *iam.Principal, clientID string) error {
+	now := s.now()
+	err := s.store.InTx(ctx, func(tx iam.Tx) error {
+		if err := tx.RevokeSession(ctx, tenantID, p.SessionID, now); err != nil {
+			return err
+		}
+		return tx.AppendAudit(ctx, audit.Event(ctx, now, tenantID, "auth.logout", iam.Ref{Type: "session", ID: p.SessionID},
+			iam.ResultSuccess, map[string]any{"client_id": clientID, "end_session": true}))
+	})
+	if err != nil {
+		return oidc.ErrServerError().WithParent(err)
+	}
+	return nil
+}
+
+func (s storage) sealTarget(tenantID, uri string) (string, error) {
+	plain, err := json.Marshal(logoutTarget{URI: uri, Tenant: tenantID, Expires: s.now().Add(logoutTTL).Unix()})
+	if err != nil {
+		return "", err
+	}
+	sealed, err := s.sealer.Seal(plain, sealedPurpose)
+	if err != nil {
+		return "", err
+	}
+	return base64.RawURLEncoding.EncodeToString(sealed), nil
+}
+
+// ContinueLogout sends a signed-out browser on to the application's
+// post-logout URI sealed in its link.
+func (p *Provider) ContinueLogout(w http.ResponseWriter, r *http.Request) {
+	t := iam.TenantFrom(r.Context())
+	sealed, err := base64.RawURLEncoding.DecodeString(r.URL.Query().Get("r"))
+	var target logoutTarget
+	if err == nil {
+		var plain []byte
+		if plain, err = p.sealer.Open(sealed, sealedPurpose); err == nil {
+			err = json.Unmarshal(plain, &target)
+		}
+	}
+	if err != nil || t == nil || target.Tenant != t.ID || p.now().Unix() > target.Expires {
+		WriteError(w, r, iam.Errorf(iam.CodeInvalid, "the sign-out link is invalid or expired"))
+		return
+	}
+	http.Redirect(w, r, target.URI, http.StatusSeeOther)
+}
