@@ -26,7 +26,18 @@ type AuthRequest struct {
 	ExpiresAt        time.Time
 }
 
-// OAuthStore persists authorization requests.
+// Consent is what a user granted an application: its scopes, and when
+// they first consented to it.
+type Consent struct {
+	TenantID        string
+	UserID          string
+	ApplicationID   string
+	ApplicationName string
+	Scopes          []string
+	CreatedAt       time.Time
+}
+
+// OAuthStore persists authorization requests and consents.
 type OAuthStore interface {
 	CreateAuthRequest(ctx context.Context, r *AuthRequest) error
 	// GetAuthRequest returns the tenant's request. CodeNotFound.
@@ -49,4 +60,19 @@ type OAuthStore interface {
 	// DeleteExpiredAuthRequests removes requests that expired before t and
 	// reports how many.
 	DeleteExpiredAuthRequests(ctx context.Context, t time.Time) (int, error)
+
+	// GrantConsent adds scopes to the user's consent to the application;
+	// scopes granted before stay as they were.
+	GrantConsent(ctx context.Context, tenantID, userID, applicationID string, scopes []string, at time.Time) error
+	// ConsentedScopes lists the scopes the user granted the application,
+	// sorted; none when they never consented.
+	ConsentedScopes(ctx context.Context, tenantID, userID, applicationID string) ([]string, error)
+	// ListConsents lists the user's consents by application name.
+	ListConsents(ctx context.Context, tenantID, userID string) ([]Consent, error)
+	// RevokeConsent removes the user's consent to the application and
+	// reports whether there was one.
+	RevokeConsent(ctx context.Context, tenantID, userID, applicationID string) (bool, error)
+	// RevokeApplicationGrants revokes every live grant of the user to the
+	// application.
+	RevokeApplicationGrants(ctx context.Context, tenantID, userID, applicationID string, at time.Time) error
 }

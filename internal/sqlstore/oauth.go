@@ -95,3 +95,84 @@ func changedOne(res sql.Result, err error, what string) (bool, error) {
 	}
 	return n == 1, nil
 }
+
+func (q *queries) GrantConsent(ctx context.Context, tenantID, userID, applicationID string, scopes []string, at time.Time) error {
+	for _, sc := range scopes {
+		_, err := q.w.ExecContext(ctx, `INSERT INTO oauth_consents (tenant_id, user_id, application_id, scope, created_at)
+			SELECT $1, $2, $3, $4, $5 WHERE EXISTS (SELECT 1 FROM applications WHERE id = $3 AND tenant_id = $1)
+			ON CONFLICT (user_id, application_id, scope) DO NOTHING`, tenantID, userID, applicationID, sc, ts(at))
+		if err != nil {
+			return storeErr(err, "consent", nil)
+		}
+	}
+	return nil
+}
+
+func (q *queries) ConsentedScopes(ctx context.Context, tenantID, userID, applicationID string) ([]string, error) {
+	rows, err := q.r.QueryContext(ctx, `SELECT scope FROM oauth_consents WHERE tenant_id = $1 AND user_id = $2 AND application_id = $3
+		ORDER BY scope`, tenantID, userID, applicationID)
+	if err != nil {
+		return nil, storeErr(err, "consent", nil)
+	}
+	defer rows.Close()
+	scopes := []string{}
+	for rows.Next() {
+		var sc string
+		if err := rows.Scan(&sc); err != nil {
+			return nil, storeErr(err, "consent", nil)
+		}
+		scopes = append(scopes, sc)
+	}
+	return scopes, storeErr(rows.Err(), "consent", nil)
+}
+
+func (q *queries) ListConsents(ctx context.Context, tenantID, userID string) ([]iam.Consent, error) {
+	rows, err := q.r.QueryContext(ctx, `SELECT c.application_id, a.name, c.scope, c.created_at
+		FROM oauth_consents c JOIN applications a ON a.id = c.application_id
+		WHERE c.tenant_id = $1 AND c.user_id = $2 ORDER BY a.name, c.application_id, c.scope`, tenantID, userID)
+	if err != nil {
+		return nil, storeErr(err, "consents", nil)
+	}
+	defer rows.Close()
+	out := []iam.Consent{}
+	for rows.Next() {
+		var (
+			appID, name, scope string
+			created            time.Time
+		)
+		if err := rows.Scan(&appID, &name, &scope, &created); err != nil {
+			return nil, storeErr(err, "consents", nil)
+		}
+		created = created.UTC()
+		if n := len(out); n > 0 && out[n-1].ApplicationID == appID {
+			c := &out[n-1]
+			c.Scopes = append(c.Scopes, scope)
+			if created.Before(c.CreatedAt) {
+				c.CreatedAt = created
+			}
+			continue
+		}
+		out = append(out, iam.Consent{TenantID: tenantID, UserID: userID, ApplicationID: appID, ApplicationName: name,
+			Scopes: []string{scope}, CreatedAt: created})
+	}
+	return out, storeErr(rows.Err(), "consents", nil)
+}
+
+func (q *queries) RevokeConsent(ctx context.Context, tenantID, userID, applicationID string) (bool, error) {
+	res, err := q.w.ExecContext(ctx, `DELETE FROM oauth_consents WHERE tenant_id = $1 AND user_id = $2 AND application_id = $3`,
+		tenantID, userID, applicationID)
+	if err != nil {
+		return false, storeErr(err, "consent", nil)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, iam.Internal(err)
+	}
+	return n > 0, nil
+}
+
+func (q *queries) RevokeApplicationGrants(ctx context.Context, tenantID, userID, applicationID string, at time.Time) error {
+	_, err := q.w.ExecContext(ctx, `UPDATE sessions SET revoked_at = $1
+		WHERE tenant_id = $2 AND user_id = $3 AND application_id = $4 AND revoked_at IS NULL`, ts(at), tenantID, userID, applicationID)
+	return storeErr(err, "sessions", nil)
+}

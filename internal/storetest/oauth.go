@@ -14,6 +14,9 @@ var oauthTests = []test{
 	{"ClaimConcurrently", testClaimAuthRequestConcurrently},
 	{"DeleteExpired", testDeleteExpiredAuthRequests},
 	{"Grant", testOAuthGrantSession},
+	{"Consent", testConsent},
+	{"ConsentConcurrently", testConsentConcurrently},
+	{"RevokeApplicationGrants", testRevokeApplicationGrants},
 }
 
 func createAuthRequest(t *testing.T, s iam.Tx, a *iam.Application, mods ...func(*iam.AuthRequest)) *iam.AuthRequest {
@@ -231,4 +234,116 @@ func testOAuthGrantSession(t *testing.T, s iam.Store) {
 	wantCode(t, err, iam.CodeNotFound, "GetSession of the grant after its application was deleted")
 	_, err = s.GetSession(ctx, tn.ID, signIn.ID)
 	must(t, err, "GetSession of the sign-in after the application was deleted")
+}
+
+// testConsent: scopes granted add up, each once; a consent is the user's
+// in its tenant only, listed with its application's name, and revoked
+// whole.
+func testConsent(t *testing.T, s iam.Store) {
+	ctx := t.Context()
+	tn, other := createTenant(t, s), createTenant(t, s)
+	ada := createUser(t, s, tn.ID, "ada@example.com")
+	bob := createUser(t, s, tn.ID, "bob@example.com")
+	portal := createApplication(t, s, tn.ID, "portal")
+	wiki := createApplication(t, s, tn.ID, "wiki")
+	foreign := createApplication(t, s, other.ID, "portal")
+
+	scopes := func(user, app string) []string {
+		t.Helper()
+		got, err := s.ConsentedScopes(ctx, tn.ID, user, app)
+		must(t, err, "ConsentedScopes")
+		return got
+	}
+	if got := scopes(ada.ID, portal.ID); len(got) != 0 {
+		t.Errorf("scopes before any consent: %v", got)
+	}
+	must(t, s.GrantConsent(ctx, tn.ID, ada.ID, portal.ID, []string{"openid", "profile"}, t0), "GrantConsent")
+	must(t, s.GrantConsent(ctx, tn.ID, ada.ID, portal.ID, []string{"openid", "email"}, at(time.Hour)), "GrantConsent again")
+	must(t, s.GrantConsent(ctx, tn.ID, ada.ID, wiki.ID, []string{"openid"}, at(time.Hour)), "GrantConsent to wiki")
+	must(t, s.GrantConsent(ctx, other.ID, ada.ID, foreign.ID, []string{"openid"}, t0), "GrantConsent in another tenant")
+	must(t, s.GrantConsent(ctx, tn.ID, ada.ID, foreign.ID, []string{"openid"}, t0), "GrantConsent to another tenant's application")
+	check(t, "ada's portal scopes", scopes(ada.ID, portal.ID), []string{"email", "openid", "profile"})
+	if got := scopes(bob.ID, portal.ID); len(got) != 0 {
+		t.Errorf("bob's scopes: %v", got)
+	}
+	if got, err := s.ConsentedScopes(ctx, other.ID, ada.ID, portal.ID); err != nil || len(got) != 0 {
+		t.Errorf("ada's portal scopes from another tenant: %v, %v", got, err)
+	}
+
+	list, err := s.ListConsents(ctx, tn.ID, ada.ID)
+	must(t, err, "ListConsents")
+	check(t, "ListConsents", list, []iam.Consent{
+		{TenantID: tn.ID, UserID: ada.ID, ApplicationID: portal.ID, ApplicationName: "portal", Scopes: []string{"email", "openid", "profile"}, CreatedAt: t0},
+		{TenantID: tn.ID, UserID: ada.ID, ApplicationID: wiki.ID, ApplicationName: "wiki", Scopes: []string{"openid"}, CreatedAt: at(time.Hour)},
+	})
+
+	ok, err := s.RevokeConsent(ctx, other.ID, ada.ID, portal.ID)
+	if err != nil || ok {
+		t.Errorf("RevokeConsent from another tenant = %v, %v; want false", ok, err)
+	}
+	ok, err = s.RevokeConsent(ctx, tn.ID, ada.ID, portal.ID)
+	if err != nil || !ok {
+		t.Errorf("RevokeConsent = %v, %v; want true", ok, err)
+	}
+	if got := scopes(ada.ID, portal.ID); len(got) != 0 {
+		t.Errorf("scopes after RevokeConsent: %v", got)
+	}
+	ok, err = s.RevokeConsent(ctx, tn.ID, ada.ID, portal.ID)
+	if err != nil || ok {
+		t.Errorf("RevokeConsent twice = %v, %v; want false", ok, err)
+	}
+	check(t, "wiki scopes after revoking portal", scopes(ada.ID, wiki.ID), []string{"openid"})
+}
+
+// testConsentConcurrently: consents to different scopes at once all stay.
+func testConsentConcurrently(t *testing.T, s iam.Store) {
+	ctx := t.Context()
+	tn := createTenant(t, s)
+	ada := createUser(t, s, tn.ID, "ada@example.com")
+	portal := createApplication(t, s, tn.ID, "portal")
+	all := []string{"a", "b", "c", "d", "e", "f", "g", "h"}
+	var wg sync.WaitGroup
+	for _, sc := range all {
+		wg.Go(func() {
+			if err := s.GrantConsent(ctx, tn.ID, ada.ID, portal.ID, []string{"openid", sc}, t0); err != nil {
+				t.Errorf("GrantConsent %s: %v", sc, err)
+			}
+		})
+	}
+	wg.Wait()
+	got, err := s.ConsentedScopes(ctx, tn.ID, ada.ID, portal.ID)
+	must(t, err, "ConsentedScopes")
+	check(t, "scopes after concurrent consents", got, append(all, "openid"))
+}
+
+// testRevokeApplicationGrants: the user's grants to the application end;
+// their sign-ins, other users' grants and grants to other applications
+// live on.
+func testRevokeApplicationGrants(t *testing.T, s iam.Store) {
+	ctx := t.Context()
+	tn := createTenant(t, s)
+	ada := createUser(t, s, tn.ID, "ada@example.com")
+	bob := createUser(t, s, tn.ID, "bob@example.com")
+	portal := createApplication(t, s, tn.ID, "portal")
+	wiki := createApplication(t, s, tn.ID, "wiki")
+	grant := func(u *iam.User, a *iam.Application) *iam.Session {
+		return createSession(t, s, tn.ID, u.ID, func(se *iam.Session) { se.ApplicationID = a.ID })
+	}
+	gone := []*iam.Session{grant(ada, portal), grant(ada, portal)}
+	kept := []*iam.Session{grant(ada, wiki), grant(bob, portal), createSession(t, s, tn.ID, ada.ID)}
+	must(t, s.RevokeApplicationGrants(ctx, tn.ID, ada.ID, portal.ID, at(time.Minute)), "RevokeApplicationGrants")
+	for _, se := range gone {
+		got, err := s.GetSession(ctx, tn.ID, se.ID)
+		must(t, err, "GetSession")
+		if got.RevokedAt == nil {
+			t.Errorf("grant %s of ada to portal not revoked", se.ID)
+		}
+	}
+	for _, se := range kept {
+		got, err := s.GetSession(ctx, tn.ID, se.ID)
+		must(t, err, "GetSession")
+		if got.RevokedAt != nil {
+			t.Errorf("session %s (application %q) revoked", se.ID, se.ApplicationID)
+		}
+	}
 }
