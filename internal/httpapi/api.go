@@ -48,7 +48,9 @@ type Services struct {
 	SCIMTokens      *scimtoken.Service
 	ServiceAccounts *serviceaccount.Service
 	Applications    *application.Service
-	Logins          LoginObserver
+	// OAuth holds the caller's consents to applications.
+	OAuth  Consents
+	Logins LoginObserver
 	// BaseURL returns a tenant's public base URL, for discovery documents
 	// and tenant answers.
 	BaseURL func(*iam.Tenant) string
@@ -70,6 +72,7 @@ type API struct {
 	scimTokens      *scimtoken.Service
 	serviceAccounts *serviceaccount.Service
 	applications    *application.Service
+	consents        Consents
 	logins          LoginObserver
 	baseURL         func(*iam.Tenant) string
 }
@@ -90,7 +93,7 @@ func New(mux *http.ServeMux, version string, svc Services) huma.API {
 	api := humago.New(mux, cfg)
 	a := &API{directory: svc.Directory, account: svc.Account, mfa: svc.MFA, access: svc.Access, credentials: svc.Credentials, apiCredentials: svc.APICredentials,
 		audit: svc.Audit, settings: svc.Settings, outbox: svc.Outbox, passkeys: svc.Passkeys, pats: svc.PATs, scimTokens: svc.SCIMTokens, serviceAccounts: svc.ServiceAccounts,
-		applications: svc.Applications, logins: svc.Logins, baseURL: svc.BaseURL}
+		applications: svc.Applications, consents: svc.OAuth, logins: svc.Logins, baseURL: svc.BaseURL}
 	api.UseMiddleware(refuseUntaggedIfMatch(api))
 	a.routes(api)
 	return api

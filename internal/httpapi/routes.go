@@ -30,6 +30,9 @@ func (a *API) routes(api huma.API) {
 	huma.Register(api, operation(http.MethodGet, v1+"/me/sessions", "my-sessions", "The caller's active sessions", "me", 200, true), a.mySessions)
 	huma.Register(api, operation(http.MethodDelete, v1+"/me/sessions/{id}", "end-my-session", "End one of the caller's sessions", "me", 204, true), a.endMySession)
 	huma.Register(api, operation(http.MethodDelete, v1+"/me/sessions", "end-my-other-sessions", "End all the caller's sessions but this one", "me", 204, true), a.endMyOtherSessions)
+	huma.Register(api, operation(http.MethodGet, v1+"/me/consents", "my-consents", "The applications the caller allowed, and their scopes", "me", 200, true), a.myConsents)
+	huma.Register(api, operation(http.MethodDelete, v1+"/me/consents/{application_id}", "revoke-my-consent",
+		"Withdraw the caller's consent to an application and end its grants", "me", 204, true), a.revokeMyConsent)
 	huma.Register(api, operation(http.MethodPost, v1+"/me/tokens", "create-my-token", "Create a personal access token (needs a session, not a token)", "tokens", 201, true), a.createPAT)
 	huma.Register(api, operation(http.MethodGet, v1+"/me/tokens", "list-my-tokens", "The caller's personal access tokens, newest first", "tokens", 200, true), a.listMyPATs)
 	huma.Register(api, operation(http.MethodDelete, v1+"/me/tokens/{id}", "revoke-my-token", "Revoke one of the caller's personal access tokens", "tokens", 204, true), a.revokeMyPAT)

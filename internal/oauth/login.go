@@ -58,6 +58,20 @@ func (p *Provider) Login(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/login?"+q.Encode(), http.StatusSeeOther)
 		return
 	}
+	app, err := st.application(ctx, req.ClientID)
+	if err != nil {
+		op.AuthRequestError(w, r, req, err, p.op)
+		return
+	}
+	consent, err := p.needsConsent(ctx, app, sess.UserID, req)
+	if err != nil {
+		WriteError(w, r, err)
+		return
+	}
+	if consent && slices.Contains(req.Prompt, oidc.PromptNone) {
+		op.AuthRequestError(w, r, req, errConsentRequired, p.op)
+		return
+	}
 	done, err := p.store.CompleteAuthRequest(ctx, t.ID, req.stored.ID, sess.UserID, sess.ID, sess.AuthenticatedAt(), sess.AMR)
 	if err != nil {
 		WriteError(w, r, err)
@@ -67,10 +81,17 @@ func (p *Provider) Login(w http.ResponseWriter, r *http.Request) {
 		op.AuthRequestError(w, r, req, oidc.ErrInvalidRequest().WithDescription("the authorization request was answered already"), p.op)
 		return
 	}
+	if consent {
+		// The consent page answers the request, for this user only.
+		http.Redirect(w, r, consentPath+"?"+url.Values{"id": {id}}.Encode(), http.StatusSeeOther)
+		return
+	}
 	auth := sess.AuthenticatedAt()
 	req.stored.UserID, req.stored.BrowserSessionID, req.stored.AuthTime, req.stored.AMR = sess.UserID, sess.ID, &auth, sess.AMR
 	op.AuthResponse(req, p.op, w, r)
 }
+
+var errConsentRequired = &oidc.Error{ErrorType: "consent_required", Description: "the user must consent first"}
 
 // freshSignIn reports whether the client asked for a sign-in made for this
 // request, not an earlier one (max_age=0 asks for it too).

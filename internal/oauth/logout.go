@@ -95,20 +95,36 @@ func (s storage) sealTarget(tenantID, uri string) (string, error) {
 	return base64.RawURLEncoding.EncodeToString(sealed), nil
 }
 
+var errLogoutLink = iam.Errorf(iam.CodeInvalid, "the sign-out link is invalid or expired")
+
+// openTarget opens a sealed post-logout URI of tenantID.
+func (p *Provider) openTarget(raw, tenantID string) (*logoutTarget, error) {
+	sealed, err := base64.RawURLEncoding.DecodeString(raw)
+	if err != nil {
+		return nil, errLogoutLink
+	}
+	plain, err := p.sealer.Open(sealed, sealedPurpose)
+	if err != nil {
+		return nil, errLogoutLink
+	}
+	var target logoutTarget
+	if err := json.Unmarshal(plain, &target); err != nil || target.Tenant != tenantID || p.now().Unix() > target.Expires {
+		return nil, errLogoutLink
+	}
+	return &target, nil
+}
+
 // ContinueLogout sends a signed-out browser on to the application's
 // post-logout URI sealed in its link.
 func (p *Provider) ContinueLogout(w http.ResponseWriter, r *http.Request) {
 	t := iam.TenantFrom(r.Context())
-	sealed, err := base64.RawURLEncoding.DecodeString(r.URL.Query().Get("r"))
-	var target logoutTarget
-	if err == nil {
-		var plain []byte
-		if plain, err = p.sealer.Open(sealed, sealedPurpose); err == nil {
-			err = json.Unmarshal(plain, &target)
-		}
+	if t == nil {
+		WriteError(w, r, errLogoutLink)
+		return
 	}
-	if err != nil || t == nil || target.Tenant != t.ID || p.now().Unix() > target.Expires {
-		WriteError(w, r, iam.Errorf(iam.CodeInvalid, "the sign-out link is invalid or expired"))
+	target, err := p.openTarget(r.URL.Query().Get("r"), t.ID)
+	if err != nil {
+		WriteError(w, r, err)
 		return
 	}
 	http.Redirect(w, r, target.URI, http.StatusSeeOther)

@@ -111,7 +111,9 @@ func New(d Deps) (*Provider, error) {
 		SupportedClaims: []string{"sub", "aud", "exp", "iat", "iss", "auth_time", "nonce", "acr", "amr", "c_hash", "at_hash",
 			"azp", "sid", "name", "email", "email_verified", "roles"},
 	}
-	issuer := func(bool) (op.IssuerFromRequest, error) { return p.issuerOf, nil }
+	issuer := func(bool) (op.IssuerFromRequest, error) {
+		return func(r *http.Request) string { return p.issuerOf(r.Context()) }, nil
+	}
 	var err error
 	p.op, err = op.NewProvider(cfg, storage{p}, issuer, op.WithCrypto(codec{}), op.WithCORSOptions(&corsOptions))
 	if err != nil {
@@ -124,8 +126,8 @@ func New(d Deps) (*Provider, error) {
 }
 
 // issuerOf is the issuer a request is for: its tenant's base URL.
-func (p *Provider) issuerOf(r *http.Request) string {
-	if t := iam.TenantFrom(r.Context()); t != nil {
+func (p *Provider) issuerOf(ctx context.Context) string {
+	if t := iam.TenantFrom(ctx); t != nil {
 		return p.baseURL(t)
 	}
 	return ""
@@ -140,7 +142,7 @@ func (p *Provider) requestContext(next http.Handler) http.Handler {
 }
 
 func (p *Provider) contextFor(r *http.Request) context.Context {
-	ctx := op.ContextWithIssuer(r.Context(), p.issuerOf(r))
+	ctx := op.ContextWithIssuer(r.Context(), p.issuerOf(r.Context()))
 	return context.WithValue(ctx, stateKey{}, &requestState{})
 }
 

@@ -3,6 +3,7 @@ package pages
 import (
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/gatehouse-iam/gatehouse/internal/iam"
@@ -188,7 +189,14 @@ type sessionRow struct {
 type sessionsData struct {
 	Sessions []sessionRow
 	Total    int
+	// Apps are the applications the user allowed, shown where the server
+	// has an OAuth provider.
+	Apps     []appRow
+	ShowApps bool
 }
+
+// appRow is an application the user consented to.
+type appRow struct{ ID, Name, Scopes string }
 
 func (p *Pages) sessionsPage(w http.ResponseWriter, r *http.Request) {
 	pr, ok := p.signedIn(w, r)
@@ -211,6 +219,17 @@ func (p *Pages) showSessions(w http.ResponseWriter, r *http.Request, pr *iam.Pri
 	for _, s := range sessions {
 		d.Sessions = append(d.Sessions, sessionRow{ID: s.ID, Created: when(s.CreatedAt), LastSeen: when(s.LastSeenAt),
 			IP: s.IP, UserAgent: s.UserAgent, Current: s.ID == pr.SessionID})
+	}
+	if p.OAuth != nil {
+		consents, err := p.OAuth.MyConsents(r.Context())
+		if err != nil {
+			p.WriteError(w, r, err)
+			return
+		}
+		d.ShowApps = true
+		for _, c := range consents {
+			d.Apps = append(d.Apps, appRow{ID: c.ApplicationID, Name: c.ApplicationName, Scopes: strings.Join(c.Scopes, ", ")})
+		}
 	}
 	v.Data = d
 	p.render(w, r, "account_sessions", v)

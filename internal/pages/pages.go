@@ -38,7 +38,24 @@ type Deps struct {
 	// BaseURL is a tenant's public base URL; an https one makes every
 	// cookie Secure and __Host- prefixed.
 	BaseURL func(*iam.Tenant) string
-	Now     func() time.Time
+	// OAuth answers the pages of authorization requests (consent) and
+	// lists the user's consents; nil serves neither.
+	OAuth Authorizations
+	Now   func() time.Time
+}
+
+// Authorizations are the OAuth provider's answers the pages need.
+type Authorizations interface {
+	// ConsentPrompt names the application of a request waiting for the
+	// signed-in user's consent, and the scopes it asks for.
+	ConsentPrompt(ctx context.Context, requestID string) (application string, scopes []string, err error)
+	// Consent records the answer and returns where the browser goes next.
+	Consent(ctx context.Context, requestID string, allow bool) (string, error)
+	MyConsents(ctx context.Context) ([]iam.Consent, error)
+	RevokeMyConsent(ctx context.Context, applicationID string) error
+	// FormTargets are the origins a form's redirects may end at when it
+	// returns to returnTo: an application's, for the pages of its sign-in.
+	FormTargets(ctx context.Context, returnTo string) []string
 }
 
 // Pages serves the hosted pages.
@@ -65,7 +82,7 @@ func New(d Deps) (*Pages, error) {
 // Prefixes are the paths the pages own, for the server's router.
 var Prefixes = []string{
 	"/login", "/login/", "/signup", "/forgot", "/reset-password", "/verify-email", "/confirm-email",
-	"/logout", "/account", "/account/", "/assets/",
+	"/logout", "/consent", "/account", "/account/", "/assets/",
 }
 
 // Routes registers every page on mux. Handlers of forms answer POST;
@@ -76,6 +93,7 @@ func (p *Pages) Routes(mux *http.ServeMux) {
 	p.loginRoutes(mux)
 	p.securityRoutes(mux)
 	p.accountRoutes(mux)
+	p.consentRoutes(mux)
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/account", http.StatusSeeOther)
 	})
@@ -105,6 +123,13 @@ func (p *Pages) asset(w http.ResponseWriter, r *http.Request) {
 // https origin (branding.logo_url), QR codes are data: images.
 const contentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: https:; " +
 	"connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+
+// policyWithFormTargets is the policy of a page whose form leads on to an
+// application: browsers apply form-action to each redirect after the form
+// is sent, up to the application's redirect URI.
+func policyWithFormTargets(targets []string) string {
+	return strings.Replace(contentSecurityPolicy, "form-action 'self'", "form-action 'self' "+strings.Join(targets, " "), 1)
+}
 
 // Headers sets the headers every answer of this surface carries. Pages
 // are never cached: they hold CSRF tokens, and some show secrets once; links

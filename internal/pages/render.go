@@ -140,6 +140,9 @@ type view struct {
 	Wide bool
 	// Data is the page's own.
 	Data any
+	// formReturn is where the page's form goes on to, when that is not its
+	// return_to.
+	formReturn string
 }
 
 // setErrors records field errors; fields lists the form's fields in
@@ -206,9 +209,31 @@ func (p *Pages) render(w http.ResponseWriter, r *http.Request, name string, v *v
 		p.WriteError(w, r, iam.Internal(err))
 		return
 	}
+	p.allowFormTargets(w, r, v)
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(v.Status)
 	_, _ = buf.WriteTo(w)
+}
+
+// allowFormTargets widens the page's form-action to the application its
+// form leads on to, if any.
+func (p *Pages) allowFormTargets(w http.ResponseWriter, r *http.Request, v *view) {
+	if p.OAuth == nil {
+		return
+	}
+	next := v.formReturn
+	if next == "" {
+		next = r.URL.Query().Get("return_to")
+	}
+	if next == "" && r.PostForm != nil {
+		next = r.PostForm.Get("return_to")
+	}
+	if next = safeReturn(next, ""); next == "" {
+		return
+	}
+	if targets := p.OAuth.FormTargets(r.Context(), next); len(targets) > 0 {
+		w.Header().Set("Content-Security-Policy", policyWithFormTargets(targets))
+	}
 }
 
 // statusOf is the HTTP status of a service error, as the REST API answers.

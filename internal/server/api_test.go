@@ -122,6 +122,8 @@ var managementRoutes = []struct {
 	{"GET", "/api/v1/me/sessions", ""},
 	{"DELETE", "/api/v1/me/sessions/{id}", ""},
 	{"DELETE", "/api/v1/me/sessions", ""},
+	{"GET", "/api/v1/me/consents", ""},
+	{"DELETE", "/api/v1/me/consents/{application_id}", ""},
 	{"POST", "/api/v1/users/{id}/password", "users.write"},
 	{"POST", "/api/v1/users/{id}/unlock", "users.write"},
 	{"GET", "/api/v1/users/{id}/credentials", "credentials.read"},

@@ -23,6 +23,7 @@ func listEndpoints(r *rbac, adminID string) []string {
 		"/api/v1/tenants",
 		"/api/v1/sessions?user_id=" + adminID,
 		"/api/v1/me/sessions",
+		"/api/v1/me/consents",
 		"/api/v1/me/organizations",
 		"/api/v1/invitations",
 		"/api/v1/outbox",
@@ -84,6 +85,10 @@ func listFixture(t *testing.T) (*harness, *rbac, string) {
 	put("/api/v1/organizations/acme/service-accounts/"+r.robot, map[string]any{"roles": []string{r.auditor}}).want(http.StatusOK)
 	put("/api/v1/organizations/globex/service-accounts/"+r.robot, map[string]any{"roles": []string{}}).want(http.StatusOK)
 	r.app = h.createApplication(r.admin, webApp("portal"))["id"].(string)
+	signedIn := h.browser()
+	for _, name := range []string{"wiki", "chat"} {
+		h.consentTo(signedIn, r.admin, name)
+	}
 	h.createApplication(r.admin, webApp("billing"))
 	for _, role := range []string{"editor", "viewer"} {
 		h.post("/api/v1/applications/"+r.app+"/roles", r.admin, map[string]any{"name": role}).want(http.StatusCreated)

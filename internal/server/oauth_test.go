@@ -34,6 +34,9 @@ type relyingParty struct {
 	provider *oidc.Provider
 	conf     oauth2.Config
 	appID    string
+	// consent is what authorize answers on the consent page: "allow",
+	// "deny", or "" to fail the test there.
+	consent string
 }
 
 const rpCallback = "https://rp.example.com/callback"
@@ -67,6 +70,12 @@ func (rp *relyingParty) authorize(b *browser, authURL, email, password string) u
 			// still otherwise.
 			rp.h.clock.Advance(time.Second)
 			p = b.post("/login", url.Values{"email": {email}, "password": {password}, "return_to": {p.input("return_to")}})
+		}
+		if p.Status == http.StatusOK && strings.Contains(p.Body, `action="/consent"`) {
+			if rp.consent == "" {
+				rp.t.Fatalf("the consent page shows for %s", next)
+			}
+			p = b.post("/consent", url.Values{"id": {p.input("id")}, "decision": {rp.consent}})
 		}
 		if p.Status != http.StatusFound && p.Status != http.StatusSeeOther {
 			rp.t.Fatalf("GET %s: status %d: %s", next, p.Status, p.Body)
@@ -391,5 +400,102 @@ func TestOAuthLogout(t *testing.T) {
 	tampered := strings.Replace(returnTo, "?r=", "?r=A", 1)
 	if p := h.browser().get(tampered); p.Status != http.StatusBadRequest || p.Header.Get("Location") != "" {
 		t.Errorf("a tampered sign-out link: %d to %q", p.Status, p.Header.Get("Location"))
+	}
+}
+
+// TestOAuthConsent: an application that requires consent gets it once per
+// scope, remembered; the person sees and withdraws it, which ends the
+// application's grants; denying answers access_denied; prompt=none without
+// consent answers consent_required.
+func TestOAuthConsent(t *testing.T) {
+	h := oauthHarness(t)
+	admin := h.admin()
+	h.createUser(admin, "ada@example.com", "correct horse 7 battery")
+	h.createUser(admin, "bob@example.com", "correct horse 7 battery")
+	rp := h.newRelyingParty(admin, map[string]any{"name": "Portal <b>", "type": "web", "redirect_uris": []string{rpCallback},
+		"require_consent": true})
+	b := h.browser()
+
+	// The first request stops at the consent page, which names the
+	// application and the scopes in plain words.
+	p := b.get(strings.TrimPrefix(rp.conf.AuthCodeURL("s1"), h.ts.URL))
+	for i := 0; i < 6 && p.Status != http.StatusOK; i++ {
+		p = b.get(strings.TrimPrefix(p.Header.Get("Location"), h.ts.URL))
+	}
+	h.clock.Advance(time.Second)
+	p = b.post("/login", url.Values{"email": {"ada@example.com"}, "password": {"correct horse 7 battery"}, "return_to": {p.input("return_to")}})
+	for i := 0; i < 6 && p.Status != http.StatusOK; i++ {
+		p = b.get(strings.TrimPrefix(p.Header.Get("Location"), h.ts.URL))
+	}
+	if !strings.Contains(p.Body, `action="/consent"`) || !strings.Contains(p.Body, "Portal &lt;b&gt;") ||
+		!strings.Contains(p.Body, "See your email address") {
+		t.Fatalf("want the consent page naming the application and its scopes: %d %s", p.Status, p.Body)
+	}
+	if csp := p.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "form-action 'self' https://rp.example.com;") {
+		t.Errorf("consent page CSP %q, want the client's origin in form-action", csp)
+	}
+	requestID := p.input("id")
+	// Nobody else answers it.
+	bob := h.browser()
+	rp.consent = "allow"
+	rp.authorize(bob, rp.conf.AuthCodeURL("sb"), "bob@example.com", "correct horse 7 battery")
+	if other := bob.get("/consent?id=" + requestID); other.Status != http.StatusNotFound {
+		t.Errorf("bob opens ada's consent page: %d", other.Status)
+	}
+	p = b.post("/consent", url.Values{"id": {requestID}, "decision": {"allow"}})
+	u, _ := url.Parse(p.Header.Get("Location"))
+	if !strings.HasPrefix(u.String(), rpCallback) || u.Query().Get("code") == "" || u.Query().Get("state") != "s1" {
+		t.Fatalf("after allowing: %d to %q, want a code and state s1", p.Status, u)
+	}
+
+	// Consent is remembered: the next sign-in goes straight through.
+	rp.consent = ""
+	tok, _ := rp.signIn(b, "ada@example.com", "correct horse 7 battery")
+	ada := h.login("ada@example.com", "correct horse 7 battery").AccessToken
+	var consents struct {
+		Data []map[string]any `json:"data"`
+	}
+	h.get("/api/v1/me/consents", ada).want(http.StatusOK).Decode(&consents)
+	if len(consents.Data) != 1 || consents.Data[0]["application_id"] != rp.appID || consents.Data[0]["application_name"] != "Portal <b>" {
+		t.Fatalf("my consents: %v", consents.Data)
+	}
+	if page := b.get("/account/sessions"); !strings.Contains(page.Body, "Portal &lt;b&gt;") || !strings.Contains(page.Body, "/account/apps/"+rp.appID+"/revoke") {
+		t.Errorf("the sessions page does not list the application with a way to withdraw it")
+	}
+
+	// Withdrawing it ends the application's grants.
+	h.delete("/api/v1/me/consents/"+rp.appID, ada).want(http.StatusNoContent)
+	if got := rp.introspect(tok.AccessToken); got["active"] != false {
+		t.Errorf("introspection after withdrawing consent: %v", got)
+	}
+	status, body := rp.tokenRequest(url.Values{"grant_type": {"refresh_token"}, "refresh_token": {tok.RefreshToken}})
+	if status != http.StatusBadRequest || body["error"] != "invalid_grant" {
+		t.Errorf("refresh after withdrawing consent: %d %v", status, body)
+	}
+	h.delete("/api/v1/me/consents/"+rp.appID, ada).wantError(http.StatusNotFound, "not_found")
+	h.wantAudit(admin, "oauth.consent.granted", "oauth.consent.revoked")
+
+	// prompt=none cannot ask; the person may deny.
+	q := rp.authorize(b, rp.conf.AuthCodeURL("s2", oauth2.SetAuthURLParam("prompt", "none")), "", "")
+	if q.Get("error") != "consent_required" || q.Get("state") != "s2" {
+		t.Errorf("prompt=none without consent: %v", q)
+	}
+	rp.consent = "deny"
+	q = rp.authorize(b, rp.conf.AuthCodeURL("s3"), "", "")
+	if q.Get("error") != "access_denied" || q.Get("state") != "s3" || q.Get("code") != "" {
+		t.Errorf("after denying: %v", q)
+	}
+	h.wantAudit(admin, "oauth.consent.denied")
+}
+
+// consentTo registers an application named name that requires consent,
+// and has the bootstrap admin allow it in browser b.
+func (h *harness) consentTo(b *browser, admin, name string) {
+	h.t.Helper()
+	app := h.createApplication(admin, map[string]any{"name": name, "type": "web", "redirect_uris": []string{rpCallback}, "require_consent": true})
+	rp := &relyingParty{t: h.t, h: h, consent: "allow", conf: oauth2.Config{ClientID: app["client_id"].(string),
+		RedirectURL: rpCallback, Scopes: []string{"openid"}, Endpoint: oauth2.Endpoint{AuthURL: h.ts.URL + "/oauth2/authorize"}}}
+	if q := rp.authorize(b, rp.conf.AuthCodeURL("s", oauth2.S256ChallengeOption(oauth2.GenerateVerifier())), adminEmail, adminPassword); q.Get("code") == "" {
+		h.t.Fatalf("consent to %s: %v", name, q)
 	}
 }

@@ -1,0 +1,84 @@
+package pages
+
+import (
+	"net/http"
+
+	"github.com/gatehouse-iam/gatehouse/internal/iam"
+)
+
+func (p *Pages) consentRoutes(mux *http.ServeMux) {
+	if p.OAuth == nil {
+		return
+	}
+	mux.HandleFunc("GET /consent", p.consentPage)
+	mux.HandleFunc("POST /consent", p.consent)
+	mux.HandleFunc("POST /account/apps/{id}/revoke", p.revokeConsent)
+}
+
+// scopeRow is one scope an application asks for, in plain words.
+type scopeRow struct{ Name, Text string }
+
+// consentData is the consent page: whose request, and what it asks.
+type consentData struct {
+	ID          string
+	Application string
+	Scopes      []scopeRow
+}
+
+// scopeTexts name the standard scopes' message keys; other scopes show
+// by name.
+var scopeTexts = map[string]string{
+	"openid": "consent.scope.openid", "profile": "consent.scope.profile",
+	"email": "consent.scope.email", "offline_access": "consent.scope.offline_access",
+}
+
+func (p *Pages) consentPage(w http.ResponseWriter, r *http.Request) {
+	if _, ok := p.signedIn(w, r); !ok {
+		return
+	}
+	id := r.URL.Query().Get("id")
+	app, scopes, err := p.OAuth.ConsentPrompt(r.Context(), id)
+	if err != nil {
+		p.WriteError(w, r, err)
+		return
+	}
+	v := p.newView(w, r, "consent.title")
+	d := consentData{ID: id, Application: app}
+	for _, sc := range scopes {
+		text := v.L.T("consent.scope.other", sc)
+		if key, ok := scopeTexts[sc]; ok {
+			text = v.L.T(key)
+		}
+		d.Scopes = append(d.Scopes, scopeRow{Name: sc, Text: text})
+	}
+	v.Data = d
+	v.formReturn = "/oauth2/login?id=" + id
+	p.render(w, r, "consent", v)
+}
+
+// consent records the person's answer and sends the browser on: to the
+// application with a code, or back to it with access_denied.
+func (p *Pages) consent(w http.ResponseWriter, r *http.Request) {
+	if _, ok := p.postedBy(w, r); !ok {
+		return
+	}
+	next, err := p.OAuth.Consent(r.Context(), r.PostFormValue("id"), r.PostFormValue("decision") == "allow")
+	if err != nil {
+		p.WriteError(w, r, err)
+		return
+	}
+	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+// revokeConsent withdraws the user's consent to an application.
+func (p *Pages) revokeConsent(w http.ResponseWriter, r *http.Request) {
+	if _, ok := p.postedBy(w, r); !ok {
+		return
+	}
+	err := p.OAuth.RevokeMyConsent(r.Context(), r.PathValue("id"))
+	if err != nil && !iam.IsCode(err, iam.CodeNotFound) {
+		p.WriteError(w, r, err)
+		return
+	}
+	done(w, r, "/account/sessions", "consent_revoked")
+}
