@@ -37,7 +37,36 @@ type Consent struct {
 	CreatedAt       time.Time
 }
 
-// OAuthStore persists authorization requests and consents.
+// DeviceState is where a device authorization stands.
+type DeviceState string
+
+// The device authorization states.
+const (
+	DevicePending  DeviceState = "pending"
+	DeviceApproved DeviceState = "approved"
+	DeviceDenied   DeviceState = "denied"
+	DeviceUsed     DeviceState = "used"
+)
+
+// DeviceAuthorization is a device's authorization request (RFC 8628):
+// CodeHash is its device code's SHA-256, UserCode what the person types.
+// UserID, AuthTime and AMR are set when they decide.
+type DeviceAuthorization struct {
+	CodeHash      string
+	TenantID      string
+	ApplicationID string
+	UserCode      string
+	Scopes        []string
+	State         DeviceState
+	UserID        string
+	AuthTime      *time.Time
+	AMR           []string
+	CreatedAt     time.Time
+	ExpiresAt     time.Time
+}
+
+// OAuthStore persists authorization requests, device authorizations and
+// consents.
 type OAuthStore interface {
 	CreateAuthRequest(ctx context.Context, r *AuthRequest) error
 	// GetAuthRequest returns the tenant's request. CodeNotFound.
@@ -72,6 +101,22 @@ type OAuthStore interface {
 	// RevokeConsent removes the user's consent to the application and
 	// reports whether there was one.
 	RevokeConsent(ctx context.Context, tenantID, userID, applicationID string) (bool, error)
+	// CreateDeviceAuthorization inserts d. CodeConflict when its user code
+	// is taken in its tenant.
+	CreateDeviceAuthorization(ctx context.Context, d *DeviceAuthorization) error
+	// DeviceAuthorizationByCodeHash finds a device authorization by its
+	// device code's hash, in any tenant. CodeNotFound.
+	DeviceAuthorizationByCodeHash(ctx context.Context, hash string) (*DeviceAuthorization, error)
+	// DeviceAuthorizationByUserCode finds the tenant's device authorization
+	// with that user code. CodeNotFound.
+	DeviceAuthorizationByUserCode(ctx context.Context, tenantID, userCode string) (*DeviceAuthorization, error)
+	// DecideDeviceAuthorization moves a pending authorization to approved or
+	// denied, recording who decided, and reports whether it did.
+	DecideDeviceAuthorization(ctx context.Context, tenantID, hash, userID string, authTime time.Time, amr []string, approve bool) (bool, error)
+	// UseDeviceAuthorization moves an approved authorization to used and
+	// reports whether it did: its tokens are issued once.
+	UseDeviceAuthorization(ctx context.Context, hash string) (bool, error)
+
 	// RevokeApplicationGrants revokes every live grant of the user to the
 	// application.
 	RevokeApplicationGrants(ctx context.Context, tenantID, userID, applicationID string, at time.Time) error

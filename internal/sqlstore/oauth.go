@@ -176,3 +176,63 @@ func (q *queries) RevokeApplicationGrants(ctx context.Context, tenantID, userID,
 		WHERE tenant_id = $2 AND user_id = $3 AND application_id = $4 AND revoked_at IS NULL`, ts(at), tenantID, userID, applicationID)
 	return storeErr(err, "sessions", nil)
 }
+
+const deviceColumns = `device_code_hash, tenant_id, application_id, user_code, scopes, state, user_id, auth_time, amr, created_at, expires_at`
+
+func (q *queries) CreateDeviceAuthorization(ctx context.Context, d *iam.DeviceAuthorization) error {
+	_, err := q.w.ExecContext(ctx, `INSERT INTO oauth_device_authorizations (`+deviceColumns+`)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+		d.CodeHash, d.TenantID, d.ApplicationID, d.UserCode, marshalStrings(d.Scopes), string(d.State), nullString(d.UserID),
+		nullTime(d.AuthTime), marshalStrings(d.AMR), ts(d.CreatedAt), ts(d.ExpiresAt))
+	return storeErr(err, "device authorization", conflict)
+}
+
+func scanDevice(row scanner) (*iam.DeviceAuthorization, error) {
+	var (
+		d               iam.DeviceAuthorization
+		scopes, amr, st string
+		user            sql.NullString
+		auth            sql.NullTime
+	)
+	if err := row.Scan(&d.CodeHash, &d.TenantID, &d.ApplicationID, &d.UserCode, &scopes, &st, &user, &auth, &amr,
+		&d.CreatedAt, &d.ExpiresAt); err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal([]byte(scopes), &d.Scopes); err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal([]byte(amr), &d.AMR); err != nil {
+		return nil, err
+	}
+	d.State, d.UserID, d.AuthTime = iam.DeviceState(st), user.String, timePtr(auth)
+	d.CreatedAt, d.ExpiresAt = d.CreatedAt.UTC(), d.ExpiresAt.UTC()
+	return &d, nil
+}
+
+func (q *queries) DeviceAuthorizationByCodeHash(ctx context.Context, hash string) (*iam.DeviceAuthorization, error) {
+	d, err := scanDevice(q.r.QueryRowContext(ctx, `SELECT `+deviceColumns+` FROM oauth_device_authorizations WHERE device_code_hash = $1`, hash))
+	return d, storeErr(err, "device authorization", nil)
+}
+
+func (q *queries) DeviceAuthorizationByUserCode(ctx context.Context, tenantID, userCode string) (*iam.DeviceAuthorization, error) {
+	d, err := scanDevice(q.r.QueryRowContext(ctx, `SELECT `+deviceColumns+` FROM oauth_device_authorizations
+		WHERE tenant_id = $1 AND user_code = $2`, tenantID, userCode))
+	return d, storeErr(err, "device authorization", nil)
+}
+
+func (q *queries) DecideDeviceAuthorization(ctx context.Context, tenantID, hash, userID string, authTime time.Time, amr []string, approve bool) (bool, error) {
+	state := iam.DeviceDenied
+	if approve {
+		state = iam.DeviceApproved
+	}
+	res, err := q.w.ExecContext(ctx, `UPDATE oauth_device_authorizations SET state = $1, user_id = $2, auth_time = $3, amr = $4
+		WHERE tenant_id = $5 AND device_code_hash = $6 AND state = $7`,
+		string(state), userID, ts(authTime), marshalStrings(amr), tenantID, hash, string(iam.DevicePending))
+	return changedOne(res, err, "device authorization")
+}
+
+func (q *queries) UseDeviceAuthorization(ctx context.Context, hash string) (bool, error) {
+	res, err := q.w.ExecContext(ctx, `UPDATE oauth_device_authorizations SET state = $1 WHERE device_code_hash = $2 AND state = $3`,
+		string(iam.DeviceUsed), hash, string(iam.DeviceApproved))
+	return changedOne(res, err, "device authorization")
+}

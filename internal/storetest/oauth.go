@@ -17,6 +17,8 @@ var oauthTests = []test{
 	{"Consent", testConsent},
 	{"ConsentConcurrently", testConsentConcurrently},
 	{"RevokeApplicationGrants", testRevokeApplicationGrants},
+	{"DeviceLifecycle", testDeviceAuthorization},
+	{"DeviceUseConcurrently", testUseDeviceAuthorizationConcurrently},
 }
 
 func createAuthRequest(t *testing.T, s iam.Tx, a *iam.Application, mods ...func(*iam.AuthRequest)) *iam.AuthRequest {
@@ -345,5 +347,111 @@ func testRevokeApplicationGrants(t *testing.T, s iam.Store) {
 		if got.RevokedAt != nil {
 			t.Errorf("session %s (application %q) revoked", se.ID, se.ApplicationID)
 		}
+	}
+}
+
+func createDeviceAuthorization(t *testing.T, s iam.Tx, a *iam.Application, hash, userCode string) *iam.DeviceAuthorization {
+	t.Helper()
+	d := &iam.DeviceAuthorization{CodeHash: hash, TenantID: a.TenantID, ApplicationID: a.ID, UserCode: userCode,
+		Scopes: []string{"openid", "offline_access"}, State: iam.DevicePending, CreatedAt: t0, ExpiresAt: at(10 * time.Minute)}
+	must(t, s.CreateDeviceAuthorization(t.Context(), d), "CreateDeviceAuthorization")
+	return d
+}
+
+// testDeviceAuthorization: found by device code anywhere and by user code
+// in its tenant; user codes are unique per tenant; decided once, used once
+// and only once approved.
+func testDeviceAuthorization(t *testing.T, s iam.Store) {
+	ctx := t.Context()
+	tn, other := createTenant(t, s), createTenant(t, s)
+	ada := createUser(t, s, tn.ID, "ada@example.com")
+	tv := createApplication(t, s, tn.ID, "tv")
+	otherTV := createApplication(t, s, other.ID, "tv")
+	d := createDeviceAuthorization(t, s, tv, "hash-1", "BCDFGHJK")
+	createDeviceAuthorization(t, s, otherTV, "hash-2", "BCDFGHJK")
+	err := s.CreateDeviceAuthorization(ctx, &iam.DeviceAuthorization{CodeHash: "hash-3", TenantID: tn.ID, ApplicationID: tv.ID,
+		UserCode: "BCDFGHJK", State: iam.DevicePending, CreatedAt: t0, ExpiresAt: at(time.Minute)})
+	wantCode(t, err, iam.CodeConflict, "CreateDeviceAuthorization with a taken user code")
+
+	got, err := s.DeviceAuthorizationByCodeHash(ctx, "hash-1")
+	must(t, err, "DeviceAuthorizationByCodeHash")
+	check(t, "DeviceAuthorizationByCodeHash", got, d)
+	got, err = s.DeviceAuthorizationByUserCode(ctx, tn.ID, "BCDFGHJK")
+	must(t, err, "DeviceAuthorizationByUserCode")
+	check(t, "DeviceAuthorizationByUserCode", got, d)
+	_, err = s.DeviceAuthorizationByUserCode(ctx, tn.ID, "BCDFGHJX")
+	wantCode(t, err, iam.CodeNotFound, "DeviceAuthorizationByUserCode of an unknown code")
+
+	ok, err := s.UseDeviceAuthorization(ctx, "hash-1")
+	if err != nil || ok {
+		t.Errorf("UseDeviceAuthorization while pending = %v, %v; want false", ok, err)
+	}
+	ok, err = s.DecideDeviceAuthorization(ctx, other.ID, "hash-1", ada.ID, t0, []string{"pwd"}, true)
+	if err != nil || ok {
+		t.Errorf("DecideDeviceAuthorization from another tenant = %v, %v; want false", ok, err)
+	}
+	ok, err = s.DecideDeviceAuthorization(ctx, tn.ID, "hash-1", ada.ID, at(time.Minute), []string{"pwd"}, true)
+	if err != nil || !ok {
+		t.Fatalf("DecideDeviceAuthorization = %v, %v; want true", ok, err)
+	}
+	ok, err = s.DecideDeviceAuthorization(ctx, tn.ID, "hash-1", ada.ID, at(time.Minute), []string{"pwd"}, false)
+	if err != nil || ok {
+		t.Errorf("DecideDeviceAuthorization again = %v, %v; want false", ok, err)
+	}
+	d.State, d.UserID, d.AuthTime, d.AMR = iam.DeviceApproved, ada.ID, ptr(at(time.Minute)), []string{"pwd"}
+	got, err = s.DeviceAuthorizationByCodeHash(ctx, "hash-1")
+	must(t, err, "DeviceAuthorizationByCodeHash after approval")
+	check(t, "after approval", got, d)
+	ok, err = s.UseDeviceAuthorization(ctx, "hash-1")
+	if err != nil || !ok {
+		t.Errorf("UseDeviceAuthorization = %v, %v; want true", ok, err)
+	}
+	ok, err = s.UseDeviceAuthorization(ctx, "hash-1")
+	if err != nil || ok {
+		t.Errorf("UseDeviceAuthorization twice = %v, %v; want false", ok, err)
+	}
+
+	ok, err = s.DecideDeviceAuthorization(ctx, other.ID, "hash-2", ada.ID, t0, nil, false)
+	if err != nil || !ok {
+		t.Errorf("DecideDeviceAuthorization deny = %v, %v; want true", ok, err)
+	}
+	ok, err = s.UseDeviceAuthorization(ctx, "hash-2")
+	if err != nil || ok {
+		t.Errorf("UseDeviceAuthorization of a denied one = %v, %v; want false", ok, err)
+	}
+}
+
+// testUseDeviceAuthorizationConcurrently: of many polls at once after the
+// approval, exactly one gets the tokens.
+func testUseDeviceAuthorizationConcurrently(t *testing.T, s iam.Store) {
+	ctx := t.Context()
+	tn := createTenant(t, s)
+	ada := createUser(t, s, tn.ID, "ada@example.com")
+	tv := createApplication(t, s, tn.ID, "tv")
+	createDeviceAuthorization(t, s, tv, "hash-1", "BCDFGHJK")
+	if ok, err := s.DecideDeviceAuthorization(ctx, tn.ID, "hash-1", ada.ID, t0, nil, true); !ok || err != nil {
+		t.Fatalf("DecideDeviceAuthorization = %v, %v", ok, err)
+	}
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		wins int
+	)
+	for range 8 {
+		wg.Go(func() {
+			ok, err := s.UseDeviceAuthorization(ctx, "hash-1")
+			if err != nil {
+				t.Errorf("UseDeviceAuthorization: %v", err)
+			}
+			if ok {
+				mu.Lock()
+				wins++
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	if wins != 1 {
+		t.Errorf("%d of 8 concurrent uses won, want 1", wins)
 	}
 }
