@@ -31,11 +31,23 @@ func issuedEvent(ctx context.Context, now time.Time, app *iam.Application, actio
 	return e
 }
 
-// openGrant opens the grant of an exchanged code: a session of its user
-// with the application, named by the id its exchange claimed, with a
-// refresh token when the request asked for offline access.
-func (s storage) openGrant(ctx context.Context, r *authRequest, withRefresh bool) (string, string, time.Time, error) {
-	app, err := s.application(ctx, r.ClientID)
+// grantRequest is a user's grant about to open: an exchanged code or an
+// approved device.
+type grantRequest struct {
+	clientID  string
+	grantType string
+	sessionID string
+	userID    string
+	scopes    []string
+	amr       []string
+	authTime  *time.Time
+}
+
+// openGrant opens a user's grant: a session of the user with the
+// application, with a refresh token when the request asked for offline
+// access.
+func (s storage) openGrant(ctx context.Context, r grantRequest, withRefresh bool) (string, string, time.Time, error) {
+	app, err := s.application(ctx, r.clientID)
 	if err != nil {
 		return "", "", time.Time{}, err
 	}
@@ -45,9 +57,9 @@ func (s storage) openGrant(ctx context.Context, r *authRequest, withRefresh bool
 	if withRefresh {
 		ttl = app.RefreshTokenTTL
 	}
-	grant := &iam.Session{ID: r.stored.GrantSessionID, TenantID: app.TenantID, UserID: r.stored.UserID, CreatedAt: now,
-		LastSeenAt: now, ExpiresAt: now.Add(ttl), IP: meta.IP, UserAgent: meta.UserAgent, AMR: r.stored.AMR,
-		ApplicationID: app.ID, Scopes: r.Scopes, AuthTime: r.stored.AuthTime}
+	grant := &iam.Session{ID: r.sessionID, TenantID: app.TenantID, UserID: r.userID, CreatedAt: now,
+		LastSeenAt: now, ExpiresAt: now.Add(ttl), IP: meta.IP, UserAgent: meta.UserAgent, AMR: r.amr,
+		ApplicationID: app.ID, Scopes: r.scopes, AuthTime: r.authTime}
 	var refresh string
 	err = s.store.InTx(ctx, func(tx iam.Tx) error {
 		u, err := tx.GetUser(ctx, app.TenantID, grant.UserID)
@@ -64,13 +76,20 @@ func (s storage) openGrant(ctx context.Context, r *authRequest, withRefresh bool
 				return err
 			}
 		}
-		return issued(ctx, tx, now, app, "oauth.token.issued", string(oidc.GrantTypeCode), grant.UserID, grant.ID, grant.Scopes)
+		return issued(ctx, tx, now, app, "oauth.token.issued", r.grantType, grant.UserID, grant.ID, grant.Scopes)
 	})
 	if err != nil {
 		return "", "", time.Time{}, asOAuth(err)
 	}
 	access, exp, err := s.accessToken(ctx, app, grant, grant.Scopes)
 	return access, refresh, exp, err
+}
+
+// codeGrant is the grant an exchanged code opens, under the id its
+// exchange claimed.
+func codeGrant(r *authRequest) grantRequest {
+	return grantRequest{clientID: r.ClientID, grantType: string(oidc.GrantTypeCode), sessionID: r.stored.GrantSessionID,
+		userID: r.stored.UserID, scopes: r.Scopes, amr: r.stored.AMR, authTime: r.stored.AuthTime}
 }
 
 func newRefreshToken(grant *iam.Session, now time.Time) (string, *iam.RefreshToken) {

@@ -28,7 +28,7 @@ func Routes(mux *http.ServeMux, keys KeySet, p *Provider, session func(http.Hand
 	// Ending a session needs to know the browser's.
 	mux.Handle("/oauth2/end_session", session(p))
 	for _, path := range []string{"/oauth2/authorize", "/oauth2/token", "/oauth2/introspect", "/oauth2/userinfo",
-		"/oauth2/revoke", "/.well-known/openid-configuration"} {
+		"/oauth2/revoke", "/oauth2/device_authorization", "/.well-known/openid-configuration"} {
 		mux.Handle(path, p)
 	}
 	// RFC 8414's metadata is the OpenID document: every field it names

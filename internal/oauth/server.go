@@ -21,7 +21,7 @@ type server struct {
 }
 
 // grantTypes are the grants the token endpoint serves.
-var grantTypes = []oidc.GrantType{oidc.GrantTypeCode, oidc.GrantTypeRefreshToken, oidc.GrantTypeClientCredentials}
+var grantTypes = []oidc.GrantType{oidc.GrantTypeCode, oidc.GrantTypeRefreshToken, oidc.GrantTypeClientCredentials, oidc.GrantTypeDeviceCode}
 
 // Discovery names only what is served: the code flow (no implicit, RFC
 // 9700 §2.1.2) and the grants above.

@@ -253,7 +253,10 @@ func (s storage) DeleteAuthRequest(ctx context.Context, id string) error {
 func (s storage) CreateAccessToken(ctx context.Context, req op.TokenRequest) (string, time.Time, error) {
 	switch r := req.(type) {
 	case *authRequest:
-		access, _, exp, err := s.openGrant(ctx, r, false)
+		access, _, exp, err := s.openGrant(ctx, codeGrant(r), false)
+		return access, exp, err
+	case *op.DeviceAuthorizationState:
+		access, _, exp, err := s.openGrant(ctx, deviceGrant(r), false)
 		return access, exp, err
 	case *clientRequest:
 		return s.clientToken(ctx, r)
@@ -264,7 +267,9 @@ func (s storage) CreateAccessToken(ctx context.Context, req op.TokenRequest) (st
 func (s storage) CreateAccessAndRefreshTokens(ctx context.Context, req op.TokenRequest, _ string) (string, string, time.Time, error) {
 	switch r := req.(type) {
 	case *authRequest:
-		return s.openGrant(ctx, r, true)
+		return s.openGrant(ctx, codeGrant(r), true)
+	case *op.DeviceAuthorizationState:
+		return s.openGrant(ctx, deviceGrant(r), true)
 	case *refreshRequest:
 		return s.refresh(ctx, r)
 	}

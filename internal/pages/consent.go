@@ -32,6 +32,14 @@ var scopeTexts = map[string]string{
 	"email": "consent.scope.email", "offline_access": "consent.scope.offline_access",
 }
 
+// scopeText is a scope in plain words.
+func (l *locale) scopeText(scope string) string {
+	if key, ok := scopeTexts[scope]; ok {
+		return l.T(key)
+	}
+	return l.T("consent.scope.other", scope)
+}
+
 func (p *Pages) consentPage(w http.ResponseWriter, r *http.Request) {
 	if _, ok := p.signedIn(w, r); !ok {
 		return
@@ -45,11 +53,7 @@ func (p *Pages) consentPage(w http.ResponseWriter, r *http.Request) {
 	v := p.newView(w, r, "consent.title")
 	d := consentData{ID: id, Application: app}
 	for _, sc := range scopes {
-		text := v.L.T("consent.scope.other", sc)
-		if key, ok := scopeTexts[sc]; ok {
-			text = v.L.T(key)
-		}
-		d.Scopes = append(d.Scopes, scopeRow{Name: sc, Text: text})
+		d.Scopes = append(d.Scopes, scopeRow{Name: sc, Text: v.L.scopeText(sc)})
 	}
 	v.Data = d
 	v.formReturn = "/oauth2/login?id=" + id

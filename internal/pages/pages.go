@@ -51,6 +51,10 @@ type Authorizations interface {
 	ConsentPrompt(ctx context.Context, requestID string) (application string, scopes []string, err error)
 	// Consent records the answer and returns where the browser goes next.
 	Consent(ctx context.Context, requestID string, allow bool) (string, error)
+	// DevicePrompt names the application of a device's user code and the
+	// scopes it asks for; DecideDevice records the answer.
+	DevicePrompt(ctx context.Context, userCode string) (application string, scopes []string, err error)
+	DecideDevice(ctx context.Context, userCode string, allow bool) error
 	MyConsents(ctx context.Context) ([]iam.Consent, error)
 	RevokeMyConsent(ctx context.Context, applicationID string) error
 	// FormTargets are the origins a form's redirects may end at when it
@@ -82,7 +86,7 @@ func New(d Deps) (*Pages, error) {
 // Prefixes are the paths the pages own, for the server's router.
 var Prefixes = []string{
 	"/login", "/login/", "/signup", "/forgot", "/reset-password", "/verify-email", "/confirm-email",
-	"/logout", "/consent", "/account", "/account/", "/assets/",
+	"/logout", "/consent", "/device", "/device/", "/account", "/account/", "/assets/",
 }
 
 // Routes registers every page on mux. Handlers of forms answer POST;
@@ -94,6 +98,7 @@ func (p *Pages) Routes(mux *http.ServeMux) {
 	p.securityRoutes(mux)
 	p.accountRoutes(mux)
 	p.consentRoutes(mux)
+	p.deviceRoutes(mux)
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/account", http.StatusSeeOther)
 	})

@@ -499,3 +499,73 @@ func (h *harness) consentTo(b *browser, admin, name string) {
 		h.t.Fatalf("consent to %s: %v", name, q)
 	}
 }
+
+// TestOAuthDeviceFlow: a device (golang.org/x/oauth2's DeviceAuth) gets a
+// user code; the person enters it on /device and allows it; the device's
+// next poll gets tokens, once. A denied device gets access_denied, and a
+// wrong code is refused on the page.
+func TestOAuthDeviceFlow(t *testing.T) {
+	h := oauthHarness(t)
+	admin := h.admin()
+	userID := h.createUser(admin, "ada@example.com", "correct horse 7 battery")
+	rp := h.newRelyingParty(admin, map[string]any{"name": "Living room TV", "type": "native", "redirect_uris": []string{},
+		"grant_types": []string{"urn:ietf:params:oauth:grant-type:device_code", "refresh_token"}})
+	poll := func(deviceCode string) (int, map[string]any) {
+		return rp.tokenRequest(url.Values{"grant_type": {"urn:ietf:params:oauth:grant-type:device_code"},
+			"device_code": {deviceCode}, "client_id": {rp.conf.ClientID}})
+	}
+	b := h.browser()
+	b.get("/login")
+	b.post("/login", url.Values{"email": {"ada@example.com"}, "password": {"correct horse 7 battery"}}).want(t, http.StatusSeeOther)
+
+	auth, err := rp.conf.DeviceAuth(rp.ctx)
+	if err != nil {
+		t.Fatalf("device authorization: %v", err)
+	}
+	if auth.VerificationURI != h.ts.URL+"/device" || !strings.Contains(auth.VerificationURIComplete, "user_code=") || len(auth.UserCode) != 9 {
+		t.Errorf("device authorization %+v", auth)
+	}
+	if status, body := poll(auth.DeviceCode); status != http.StatusBadRequest || body["error"] != "authorization_pending" {
+		t.Errorf("poll before approval: %d %v", status, body)
+	}
+
+	page := b.get(strings.TrimPrefix(auth.VerificationURIComplete, h.ts.URL)).want(t, http.StatusOK)
+	if page.input("user_code") != auth.UserCode {
+		t.Errorf("the device page is not filled in with %s", auth.UserCode)
+	}
+	wrong := b.post("/device", url.Values{"user_code": {"BBBB-BBBB"}})
+	if wrong.Status != http.StatusBadRequest || !strings.Contains(wrong.Body, "wrong or has expired") {
+		t.Errorf("a wrong code: %d", wrong.Status)
+	}
+	confirm := b.post("/device", url.Values{"user_code": {strings.ToLower(strings.ReplaceAll(auth.UserCode, "-", ""))}}).want(t, http.StatusOK)
+	if !strings.Contains(confirm.Body, "Living room TV") || !strings.Contains(confirm.Body, "Stay connected") {
+		t.Fatalf("the confirmation does not name the device and its scopes: %s", confirm.Body)
+	}
+	b.post("/device/decide", url.Values{"user_code": {confirm.input("user_code")}, "decision": {"allow"}}).want(t, http.StatusOK)
+
+	status, tok := poll(auth.DeviceCode)
+	if status != http.StatusOK || tok["access_token"] == nil || tok["refresh_token"] == nil || tok["id_token"] == nil {
+		t.Fatalf("poll after approval: %d %v", status, tok)
+	}
+	var at map[string]any
+	jwtClaims(t, tok["access_token"].(string), &at)
+	if at["sub"] != userID || at["client_id"] != rp.conf.ClientID {
+		t.Errorf("access token claims %v", at)
+	}
+	// zitadel/oidc answers every refused poll access_denied.
+	if status, body := poll(auth.DeviceCode); status != http.StatusBadRequest || body["error"] != "access_denied" {
+		t.Errorf("a second poll after the tokens: %d %v", status, body)
+	}
+
+	denied, err := rp.conf.DeviceAuth(rp.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.get("/device")
+	b.post("/device", url.Values{"user_code": {denied.UserCode}}).want(t, http.StatusOK)
+	b.post("/device/decide", url.Values{"user_code": {denied.UserCode}, "decision": {"deny"}}).want(t, http.StatusOK)
+	if status, body := poll(denied.DeviceCode); status != http.StatusBadRequest || body["error"] != "access_denied" {
+		t.Errorf("poll after denial: %d %v", status, body)
+	}
+	h.wantAudit(admin, "oauth.device.approved", "oauth.device.denied")
+}
