@@ -86,8 +86,8 @@ type OAuthStore interface {
 	// one code exactly one wins.
 	ClaimAuthRequest(ctx context.Context, tenantID, id, grantSessionID string) (bool, error)
 	DeleteAuthRequest(ctx context.Context, tenantID, id string) error
-	// DeleteExpiredAuthRequests removes requests that expired before t and
-	// reports how many.
+	// DeleteExpiredAuthRequests removes requests, device authorizations
+	// and used assertion ids that expired before t, and reports how many.
 	DeleteExpiredAuthRequests(ctx context.Context, t time.Time) (int, error)
 
 	// GrantConsent adds scopes to the user's consent to the application;
@@ -116,6 +116,10 @@ type OAuthStore interface {
 	// UseDeviceAuthorization moves an approved authorization to used and
 	// reports whether it did: its tokens are issued once.
 	UseDeviceAuthorization(ctx context.Context, hash string) (bool, error)
+
+	// UseAssertion records the id of a client's assertion until it expires
+	// and reports whether it was new: an id already recorded is a replay.
+	UseAssertion(ctx context.Context, tenantID, clientID, jti string, expires time.Time) (bool, error)
 
 	// RevokeApplicationGrants revokes every live grant of the user to the
 	// application.

@@ -75,12 +75,25 @@ func (q *queries) DeleteAuthRequest(ctx context.Context, tenantID, id string) er
 }
 
 func (q *queries) DeleteExpiredAuthRequests(ctx context.Context, t time.Time) (int, error) {
-	res, err := q.w.ExecContext(ctx, `DELETE FROM oauth_auth_requests WHERE expires_at < $1`, ts(t))
-	if err != nil {
-		return 0, storeErr(err, "authorization requests", nil)
+	total := 0
+	for _, table := range []string{"oauth_auth_requests", "oauth_device_authorizations", "oauth_used_assertions"} {
+		res, err := q.w.ExecContext(ctx, `DELETE FROM `+table+` WHERE expires_at < $1`, ts(t))
+		if err != nil {
+			return 0, storeErr(err, table, nil)
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return 0, iam.Internal(err)
+		}
+		total += int(n)
 	}
-	n, err := res.RowsAffected()
-	return int(n), err
+	return total, nil
+}
+
+func (q *queries) UseAssertion(ctx context.Context, tenantID, clientID, jti string, expires time.Time) (bool, error) {
+	res, err := q.w.ExecContext(ctx, `INSERT INTO oauth_used_assertions (tenant_id, client_id, jti, expires_at) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (tenant_id, client_id, jti) DO NOTHING`, tenantID, clientID, jti, ts(expires))
+	return changedOne(res, err, "assertion")
 }
 
 // changedOne reports whether an update guarded by its WHERE clause changed

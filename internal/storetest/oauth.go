@@ -19,6 +19,7 @@ var oauthTests = []test{
 	{"RevokeApplicationGrants", testRevokeApplicationGrants},
 	{"DeviceLifecycle", testDeviceAuthorization},
 	{"DeviceUseConcurrently", testUseDeviceAuthorizationConcurrently},
+	{"AssertionOnce", testUseAssertionOnce},
 }
 
 func createAuthRequest(t *testing.T, s iam.Tx, a *iam.Application, mods ...func(*iam.AuthRequest)) *iam.AuthRequest {
@@ -453,5 +454,54 @@ func testUseDeviceAuthorizationConcurrently(t *testing.T, s iam.Store) {
 	wg.Wait()
 	if wins != 1 {
 		t.Errorf("%d of 8 concurrent uses won, want 1", wins)
+	}
+}
+
+// testUseAssertionOnce: an assertion id is accepted once per client and
+// tenant, also when presented many times at once, and forgotten once it
+// expired and was purged.
+func testUseAssertionOnce(t *testing.T, s iam.Store) {
+	ctx := t.Context()
+	tn, other := createTenant(t, s), createTenant(t, s)
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		wins int
+	)
+	for range 8 {
+		wg.Go(func() {
+			ok, err := s.UseAssertion(ctx, tn.ID, "app_1", "jti-1", at(time.Minute))
+			if err != nil {
+				t.Errorf("UseAssertion: %v", err)
+			}
+			if ok {
+				mu.Lock()
+				wins++
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	if wins != 1 {
+		t.Errorf("%d of 8 concurrent uses of one jti won, want 1", wins)
+	}
+	for name, args := range map[string][3]string{
+		"another client": {tn.ID, "app_2", "jti-1"},
+		"another tenant": {other.ID, "app_1", "jti-1"},
+		"another jti":    {tn.ID, "app_1", "jti-2"},
+	} {
+		ok, err := s.UseAssertion(ctx, args[0], args[1], args[2], at(time.Minute))
+		if err != nil || !ok {
+			t.Errorf("UseAssertion of %s = %v, %v; want true", name, ok, err)
+		}
+	}
+	n, err := s.DeleteExpiredAuthRequests(ctx, at(2*time.Minute))
+	must(t, err, "DeleteExpiredAuthRequests")
+	if n != 4 {
+		t.Errorf("DeleteExpiredAuthRequests removed %d, want the 4 assertion ids", n)
+	}
+	ok, err := s.UseAssertion(ctx, tn.ID, "app_1", "jti-1", at(time.Hour))
+	if err != nil || !ok {
+		t.Errorf("UseAssertion after the purge = %v, %v; want true", ok, err)
 	}
 }
