@@ -26,8 +26,12 @@ func issuedEvent(ctx context.Context, now time.Time, app *iam.Application, actio
 	if sessionID != "" {
 		details["session_id"] = sessionID
 	}
-	e := audit.Event(ctx, now, app.TenantID, action, iam.Ref{Type: string(iam.PrincipalApplication), ID: app.ID}, iam.ResultSuccess, details)
-	e.Actor = iam.Ref{Type: string(iam.PrincipalApplication), ID: app.ID}
+	client := iam.Ref{Type: string(iam.PrincipalApplication), ID: app.ID}
+	if serviceAccountClient(app.ClientID) {
+		client.Type = string(iam.PrincipalServiceAccount)
+	}
+	e := audit.Event(ctx, now, app.TenantID, action, client, iam.ResultSuccess, details)
+	e.Actor = client
 	return e
 }
 
@@ -124,7 +128,7 @@ func (s storage) clientToken(ctx context.Context, r *clientRequest) (string, tim
 	if err != nil {
 		return "", time.Time{}, err
 	}
-	e := issuedEvent(ctx, s.now(), r.app, "oauth.token.issued", string(oidc.GrantTypeClientCredentials), r.app.ClientID, "", r.scopes)
+	e := issuedEvent(ctx, s.now(), r.app, "oauth.token.issued", string(r.grantType), r.app.ClientID, "", r.scopes)
 	if err := s.audit.Append(ctx, e); err != nil {
 		return "", time.Time{}, asOAuth(err)
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/gatehouse-iam/gatehouse/internal/authn"
 	"github.com/gatehouse-iam/gatehouse/internal/iam"
+	"github.com/gatehouse-iam/gatehouse/internal/serviceaccount"
 	"github.com/gatehouse-iam/gatehouse/internal/token"
 )
 
@@ -40,14 +41,23 @@ type AuditWriter interface {
 	Append(ctx context.Context, e *iam.AuditEvent) error
 }
 
+// ServiceAccounts check service accounts' client secrets and publish
+// their keys: a service account is a client of its own.
+type ServiceAccounts interface {
+	VerifyClientSecret(ctx context.Context, clientID, raw string) (*iam.ServiceAccount, error)
+	PublicKeys(ctx context.Context, clientID string) (*iam.ServiceAccount, []serviceaccount.PublicKey, error)
+}
+
 // Deps are what the provider is built on.
 type Deps struct {
 	Store Store
 	// Audit writes the events of grants that change nothing else.
-	Audit  AuditWriter
-	Apps   Applications
-	Keys   *token.Keys
-	Issuer *token.Issuer
+	Audit AuditWriter
+	Apps  Applications
+	// ServiceAccounts are clients too: client credentials and JWT-bearer.
+	ServiceAccounts ServiceAccounts
+	Keys            *token.Keys
+	Issuer          *token.Issuer
 	// Bearer verifies the opaque tokens introspection is asked about.
 	Bearer authn.Authenticator
 	// BaseURL is a tenant's public base URL: its OpenID issuer.
@@ -63,6 +73,7 @@ type Provider struct {
 	store   Store
 	audit   AuditWriter
 	apps    Applications
+	sas     ServiceAccounts
 	keys    *token.Keys
 	issuer  *token.Issuer
 	bearer  authn.Authenticator
@@ -99,7 +110,7 @@ var corsOptions = cors.Options{
 
 // New builds the provider.
 func New(d Deps) (*Provider, error) {
-	p := &Provider{store: d.Store, audit: d.Audit, apps: d.Apps, keys: d.Keys, issuer: d.Issuer, bearer: d.Bearer, baseURL: d.BaseURL, sealer: d.Sealer, now: d.Now}
+	p := &Provider{store: d.Store, audit: d.Audit, apps: d.Apps, sas: d.ServiceAccounts, keys: d.Keys, issuer: d.Issuer, bearer: d.Bearer, baseURL: d.BaseURL, sealer: d.Sealer, now: d.Now}
 	cfg := &op.Config{
 		DefaultLogoutRedirectURI: "/logout",
 		CodeMethodS256:           true,

@@ -74,11 +74,12 @@ func (r *refreshRequest) GetScopes() []string         { return r.scopes }
 func (r *refreshRequest) GetSubject() string          { return r.grant.UserID }
 func (r *refreshRequest) SetCurrentScopes(s []string) { r.scopes = s }
 
-// clientRequest is a client credentials grant: the application acts for
-// itself.
+// clientRequest is a grant of a client for itself: client credentials, or
+// a JWT-bearer assertion of its own.
 type clientRequest struct {
-	app    *iam.Application
-	scopes []string
+	app       *iam.Application
+	scopes    []string
+	grantType oidc.GrantType
 }
 
 func (r *clientRequest) GetSubject() string    { return r.app.ClientID }

@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"slices"
 
+	"github.com/go-jose/go-jose/v4"
 	"github.com/zitadel/oidc/v3/pkg/oidc"
 	"github.com/zitadel/oidc/v3/pkg/op"
 
@@ -21,7 +23,8 @@ type server struct {
 }
 
 // grantTypes are the grants the token endpoint serves.
-var grantTypes = []oidc.GrantType{oidc.GrantTypeCode, oidc.GrantTypeRefreshToken, oidc.GrantTypeClientCredentials, oidc.GrantTypeDeviceCode}
+var grantTypes = []oidc.GrantType{oidc.GrantTypeCode, oidc.GrantTypeRefreshToken, oidc.GrantTypeClientCredentials,
+	oidc.GrantTypeDeviceCode, oidc.GrantTypeBearer}
 
 // Discovery names only what is served: the code flow (no implicit, RFC
 // 9700 §2.1.2) and the grants above.
@@ -34,6 +37,7 @@ func (s server) Discovery(ctx context.Context, r *op.Request[struct{}]) (*op.Res
 		doc.ResponseTypesSupported = []string{string(oidc.ResponseTypeCode)}
 		doc.ResponseModesSupported = []string{string(oidc.ResponseModeQuery)}
 		doc.GrantTypesSupported = grantTypes
+		doc.TokenEndpointAuthSigningAlgValuesSupported = algorithmNames(assertionAlgorithms)
 	}
 	return resp, nil
 }
@@ -89,4 +93,70 @@ func (s server) UserInfo(ctx context.Context, r *op.Request[oidc.UserInfoRequest
 		return nil, op.NewStatusError(invalidToken, http.StatusUnauthorized)
 	}
 	return resp, err
+}
+
+func algorithmNames(algs []jose.SignatureAlgorithm) []string {
+	out := make([]string, len(algs))
+	for i, a := range algs {
+		out[i] = string(a)
+	}
+	return out
+}
+
+// VerifyClient authenticates the client of a token request. Client
+// assertions (private_key_jwt) are verified here, for every grant: the
+// library takes RS256 only, skips them for client credentials, and lets a
+// jti be replayed.
+func (s server) VerifyClient(ctx context.Context, r *op.Request[op.ClientCredentials]) (op.Client, error) {
+	if r.Data.ClientAssertionType == "" && r.Data.ClientAssertion == "" {
+		return s.LegacyServer.VerifyClient(ctx, r)
+	}
+	if r.Data.ClientAssertionType != oidc.ClientAssertionTypeJWTAssertion {
+		return nil, oidc.ErrInvalidClient().WithDescription("unsupported client_assertion_type")
+	}
+	st := storage{s.p}
+	clientID, err := st.verifyAssertion(ctx, r.Data.ClientAssertion)
+	if err != nil {
+		return nil, err
+	}
+	if r.Data.ClientID != "" && r.Data.ClientID != clientID {
+		return nil, errAssertion
+	}
+	client, err := st.GetClientByClientID(ctx, clientID)
+	if err != nil {
+		return nil, err
+	}
+	if client.AuthMethod() != oidc.AuthMethodPrivateKeyJWT {
+		return nil, oidc.ErrInvalidClient().WithDescription("this client does not authenticate with private_key_jwt")
+	}
+	return client, nil
+}
+
+// JWTProfile answers the JWT-bearer grant (RFC 7523 §2.1) for a client's
+// own assertion: a service account, or an application allowed the grant,
+// gets a token for itself.
+func (s server) JWTProfile(ctx context.Context, r *op.Request[oidc.JWTProfileGrantRequest]) (*op.Response, error) {
+	st := storage{s.p}
+	clientID, err := st.verifyAssertion(ctx, r.Data.Assertion)
+	if err != nil {
+		return nil, oidc.ErrInvalidGrant().WithDescription("the assertion is invalid")
+	}
+	app, err := st.application(ctx, clientID)
+	if err != nil {
+		return nil, err
+	}
+	if !allows(app, oidc.GrantTypeBearer) {
+		return nil, oidc.ErrUnauthorizedClient().WithDescription("the client may not use the JWT-bearer grant")
+	}
+	for _, sc := range r.Data.Scope {
+		if !slices.Contains(app.AllowedScopes, sc) {
+			return nil, oidc.ErrInvalidScope().WithDescription("scope %s is not allowed for this client", sc)
+		}
+	}
+	access, exp, err := st.clientToken(ctx, &clientRequest{app: app, scopes: r.Data.Scope, grantType: oidc.GrantTypeBearer})
+	if err != nil {
+		return nil, err
+	}
+	return op.NewResponse(&oidc.AccessTokenResponse{AccessToken: access, TokenType: oidc.BearerToken,
+		ExpiresIn: uint64(exp.Sub(s.p.now()).Seconds()), Scope: r.Data.Scope}), nil
 }

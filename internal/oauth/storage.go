@@ -59,7 +59,15 @@ func (s storage) application(ctx context.Context, clientID string) (*iam.Applica
 	if err != nil {
 		return nil, err
 	}
-	app, err := s.apps.ByClientID(ctx, t.ID, clientID)
+	var app *iam.Application
+	if serviceAccountClient(clientID) {
+		var sa *iam.ServiceAccount
+		if sa, _, err = s.sas.PublicKeys(ctx, clientID); err == nil {
+			app = asApplication(sa)
+		}
+	} else {
+		app, err = s.apps.ByClientID(ctx, t.ID, clientID)
+	}
 	if iam.IsCode(err, iam.CodeNotFound) {
 		return nil, oidc.ErrInvalidClient().WithDescription("unknown client")
 	}
@@ -81,7 +89,18 @@ func (s storage) GetClientByClientID(ctx context.Context, clientID string) (op.C
 }
 
 func (s storage) AuthorizeClientIDSecret(ctx context.Context, clientID, clientSecret string) error {
-	app, err := s.apps.VerifyClientSecret(ctx, clientID, clientSecret)
+	var (
+		app *iam.Application
+		err error
+	)
+	if serviceAccountClient(clientID) {
+		var sa *iam.ServiceAccount
+		if sa, err = s.sas.VerifyClientSecret(ctx, clientID, clientSecret); err == nil {
+			app = asApplication(sa)
+		}
+	} else {
+		app, err = s.apps.VerifyClientSecret(ctx, clientID, clientSecret)
+	}
 	if iam.IsCode(err, iam.CodeInvalidCredentials) {
 		return oidc.ErrInvalidClient().WithDescription("client authentication failed")
 	}
@@ -397,9 +416,21 @@ func (s storage) GetPrivateClaimsFromRequest(context.Context, op.TokenRequest, [
 	return nil, nil
 }
 
-// GetKeyByIDAndClientID finds a key of an application's JWKS, for its
-// private_key_jwt client assertions (RFC 7523 §2.2).
+// GetKeyByIDAndClientID finds a public key of a client: of an
+// application's JWKS, or of a service account's keys.
 func (s storage) GetKeyByIDAndClientID(ctx context.Context, keyID, clientID string) (*jose.JSONWebKey, error) {
+	if serviceAccountClient(clientID) {
+		_, keys, err := s.sas.PublicKeys(ctx, clientID)
+		if err != nil {
+			return nil, oidc.ErrInvalidClient().WithDescription("unknown client")
+		}
+		for _, k := range keys {
+			if k.ID == keyID {
+				return &jose.JSONWebKey{Key: k.Key, KeyID: k.ID, Algorithm: k.Algorithm, Use: "sig"}, nil
+			}
+		}
+		return nil, oidc.ErrInvalidClient().WithDescription("unknown key id")
+	}
 	app, err := s.application(ctx, clientID)
 	if err != nil {
 		return nil, err
@@ -407,20 +438,15 @@ func (s storage) GetKeyByIDAndClientID(ctx context.Context, keyID, clientID stri
 	if app.TokenEndpointAuthMethod != iam.AuthPrivateKeyJWT || app.JWKS == "" {
 		return nil, oidc.ErrInvalidClient().WithDescription("the client has no keys")
 	}
-	var set jose.JSONWebKeySet
-	if err := json.Unmarshal([]byte(app.JWKS), &set); err != nil {
-		return nil, oidc.ErrServerError().WithParent(err)
+	k, err := keyOf(app.JWKS, keyID)
+	if err != nil {
+		return nil, oidc.ErrInvalidClient().WithDescription("unknown key id")
 	}
-	for _, k := range set.Key(keyID) {
-		if k.IsPublic() {
-			return &k, nil
-		}
-	}
-	return nil, oidc.ErrInvalidClient().WithDescription("unknown key id")
+	return k, nil
 }
 
-// ValidateJWTProfileScopes refuses the JWT bearer grant until service
-// accounts' keys serve it.
+// ValidateJWTProfileScopes is not reached: the server answers the
+// JWT-bearer grant itself (server.JWTProfile).
 func (s storage) ValidateJWTProfileScopes(context.Context, string, []string) ([]string, error) {
 	return nil, oidc.ErrUnsupportedGrantType()
 }
@@ -447,5 +473,5 @@ func (s storage) ClientCredentialsTokenRequest(ctx context.Context, clientID str
 			return nil, oidc.ErrInvalidScope().WithDescription("scope %s is not allowed for this client", sc)
 		}
 	}
-	return &clientRequest{app: app, scopes: scopes}, nil
+	return &clientRequest{app: app, scopes: scopes, grantType: oidc.GrantTypeClientCredentials}, nil
 }

@@ -154,7 +154,7 @@ func (rp *relyingParty) revoke(tok string) int {
 // jwtHeader is the protected header of a compact JWS.
 func jwtHeader(t *testing.T, raw string) jose.Header {
 	t.Helper()
-	sig, err := jose.ParseSigned(raw, []jose.SignatureAlgorithm{jose.RS256, jose.ES256})
+	sig, err := jose.ParseSignedCompact(raw, []jose.SignatureAlgorithm{jose.RS256, jose.ES256})
 	if err != nil {
 		t.Fatalf("not a JWS: %v", err)
 	}

@@ -1,0 +1,176 @@
+package server_test
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/json"
+	"encoding/pem"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/go-jose/go-jose/v4"
+	"github.com/go-jose/go-jose/v4/jwt"
+	"golang.org/x/oauth2"
+)
+
+// assertion signs claims as a client assertion (RFC 7523) with key, kid
+// in its header.
+func assertion(t *testing.T, key *ecdsa.PrivateKey, kid string, c jwt.Claims) string {
+	t.Helper()
+	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.ES256, Key: key}, (&jose.SignerOptions{}).WithHeader("kid", kid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := jwt.Signed(signer).Claims(c).Serialize()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return raw
+}
+
+// forged is a JWT with alg "none", or HS256 keyed with secret.
+func forged(t *testing.T, alg string, secret []byte, c jwt.Claims) string {
+	t.Helper()
+	head, _ := json.Marshal(map[string]string{"alg": alg, "kid": "k1", "typ": "JWT"})
+	body, _ := json.Marshal(c)
+	enc := base64.RawURLEncoding
+	signing := enc.EncodeToString(head) + "." + enc.EncodeToString(body)
+	if alg == "none" {
+		return signing + "."
+	}
+	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.HS256, Key: secret}, (&jose.SignerOptions{}).WithHeader("kid", "k1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := jwt.Signed(signer).Claims(c).Serialize()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return raw
+}
+
+// publicBytes is the public key as bytes, the "secret" of an HS256 forgery.
+func publicBytes(t *testing.T, key *ecdsa.PrivateKey) []byte {
+	t.Helper()
+	pk, err := key.PublicKey.ECDH()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pk.Bytes()
+}
+
+// TestOAuthPrivateKeyJWTAndJWTBearer: an application authenticates with
+// its key (private_key_jwt) for client credentials; a service account gets
+// a token for itself with the JWT-bearer grant and with its secret. Forged,
+// expired, early, long-lived, misaddressed and replayed assertions are
+// refused.
+func TestOAuthPrivateKeyJWTAndJWTBearer(t *testing.T) {
+	h := oauthHarness(t)
+	admin := h.admin()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, _ := json.Marshal(jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: &key.PublicKey, KeyID: "k1", Algorithm: "ES256", Use: "sig"}}})
+	var jwks map[string]any
+	_ = json.Unmarshal(pub, &jwks)
+	app := h.createApplication(admin, map[string]any{"name": "signer", "type": "machine", "token_endpoint_auth_method": "private_key_jwt",
+		"jwks": jwks, "allowed_scopes": []string{"reports.read"}})
+	clientID := app["client_id"].(string)
+	rp := &relyingParty{t: t, h: h, conf: oauth2.Config{ClientID: clientID}}
+	now := h.clock.Now()
+	claims := func(mod func(*jwt.Claims)) jwt.Claims {
+		c := jwt.Claims{Issuer: clientID, Subject: clientID, Audience: jwt.Audience{h.ts.URL + "/oauth2/token"}, ID: rand.Text(),
+			IssuedAt: jwt.NewNumericDate(now), Expiry: jwt.NewNumericDate(now.Add(5 * time.Minute))}
+		if mod != nil {
+			mod(&c)
+		}
+		return c
+	}
+	grant := func(assertion string) (int, map[string]any) {
+		return rp.tokenRequest(url.Values{"grant_type": {"client_credentials"}, "scope": {"reports.read"},
+			"client_assertion_type": {"urn:ietf:params:oauth:client-assertion-type:jwt-bearer"}, "client_assertion": {assertion}})
+	}
+
+	good := assertion(t, key, "k1", claims(nil))
+	status, tok := grant(good)
+	if status != http.StatusOK || tok["access_token"] == nil {
+		t.Fatalf("client credentials with private_key_jwt: %d %v", status, tok)
+	}
+	var at map[string]any
+	jwtClaims(t, tok["access_token"].(string), &at)
+	if at["sub"] != clientID || at["scope"] != "reports.read" {
+		t.Errorf("access token claims %v", at)
+	}
+	other, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	for name, raw := range map[string]string{
+		"the same assertion again":        good,
+		"alg none":                        forged(t, "none", nil, claims(nil)),
+		"HS256 keyed with the public key": forged(t, "HS256", publicBytes(t, key), claims(nil)),
+		"another key":                     assertion(t, other, "k1", claims(nil)),
+		"an unknown key id":               assertion(t, key, "k2", claims(nil)),
+		"expired":                         assertion(t, key, "k1", claims(func(c *jwt.Claims) { c.Expiry = jwt.NewNumericDate(now.Add(-time.Minute)) })),
+		"not yet valid":                   assertion(t, key, "k1", claims(func(c *jwt.Claims) { c.NotBefore = jwt.NewNumericDate(now.Add(time.Hour)) })),
+		"living a day":                    assertion(t, key, "k1", claims(func(c *jwt.Claims) { c.Expiry = jwt.NewNumericDate(now.Add(24 * time.Hour)) })),
+		"for another server":              assertion(t, key, "k1", claims(func(c *jwt.Claims) { c.Audience = jwt.Audience{"https://evil.example/token"} })),
+		"without a jti":                   assertion(t, key, "k1", claims(func(c *jwt.Claims) { c.ID = "" })),
+		"sub not the client":              assertion(t, key, "k1", claims(func(c *jwt.Claims) { c.Subject = "someone" })),
+	} {
+		if status, body := grant(raw); status == http.StatusOK || (body["error"] != "invalid_client" && body["error"] != "invalid_request") {
+			t.Errorf("%s: %d %v, want invalid_client", name, status, body)
+		}
+	}
+
+	// A service account: a generated key for the JWT-bearer grant, and a
+	// secret for client credentials.
+	saID := h.createServiceAccount(admin, "deployer")
+	sa := h.get("/api/v1/service-accounts/"+saID, admin).want(http.StatusOK).JSON()
+	saClient := sa["client_id"].(string)
+	gen := h.post("/api/v1/service-accounts/"+saID+"/keys", admin, map[string]any{"type": "generated", "algorithm": "ES256"}).
+		want(http.StatusCreated).JSON()
+	block, _ := pem.Decode([]byte(gen["private_key_pem"].(string)))
+	parsed, err := x509.ParsePKCS8PrivateKey(block.Bytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	saKey := parsed.(*ecdsa.PrivateKey)
+	bearer := func(raw string) (int, map[string]any) {
+		return rp.tokenRequest(url.Values{"grant_type": {"urn:ietf:params:oauth:grant-type:jwt-bearer"}, "assertion": {raw}})
+	}
+	saClaims := jwt.Claims{Issuer: saClient, Subject: saClient, Audience: jwt.Audience{h.ts.URL}, ID: rand.Text(),
+		IssuedAt: jwt.NewNumericDate(now), Expiry: jwt.NewNumericDate(now.Add(5 * time.Minute))}
+	signed := assertion(t, saKey, gen["key_id"].(string), saClaims)
+	status, tok = bearer(signed)
+	if status != http.StatusOK || tok["access_token"] == nil {
+		t.Fatalf("JWT-bearer grant: %d %v", status, tok)
+	}
+	jwtClaims(t, tok["access_token"].(string), &at)
+	if at["sub"] != saClient || at["client_id"] != saClient {
+		t.Errorf("service account token claims %v", at)
+	}
+	if status, body := bearer(signed); status != http.StatusBadRequest || body["error"] != "invalid_grant" {
+		t.Errorf("the same JWT-bearer assertion again: %d %v", status, body)
+	}
+	_, secret := h.accountSecret(admin, saID, nil)
+	saRP := &relyingParty{t: t, h: h, conf: oauth2.Config{ClientID: saClient, ClientSecret: secret}}
+	if status, body := saRP.tokenRequest(url.Values{"grant_type": {"client_credentials"}}); status != http.StatusOK || body["access_token"] == nil {
+		t.Errorf("client credentials with a service account's secret: %d %v", status, body)
+	}
+	events := h.auditEvents(admin, "action=oauth.token.issued")
+	var bearerEvent bool
+	for _, e := range events {
+		if d, _ := e["details"].(map[string]any); d["grant_type"] == "urn:ietf:params:oauth:grant-type:jwt-bearer" &&
+			strings.Contains(jsonString(e["actor"]), "service_account") {
+			bearerEvent = true
+		}
+	}
+	if !bearerEvent {
+		t.Error("no audit event of the service account's JWT-bearer grant")
+	}
+}
