@@ -24,7 +24,7 @@ type server struct {
 
 // grantTypes are the grants the token endpoint serves.
 var grantTypes = []oidc.GrantType{oidc.GrantTypeCode, oidc.GrantTypeRefreshToken, oidc.GrantTypeClientCredentials,
-	oidc.GrantTypeDeviceCode, oidc.GrantTypeBearer}
+	oidc.GrantTypeDeviceCode, oidc.GrantTypeBearer, oidc.GrantTypeTokenExchange}
 
 // Discovery names only what is served: the code flow (no implicit, RFC
 // 9700 §2.1.2) and the grants above.

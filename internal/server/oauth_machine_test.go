@@ -174,3 +174,84 @@ func TestOAuthPrivateKeyJWTAndJWTBearer(t *testing.T) {
 		t.Error("no audit event of the service account's JWT-bearer grant")
 	}
 }
+
+// TestOAuthTokenExchange: a web application trades a user's token for one
+// meant for its backend (RFC 8693); the backend trades that for one for a
+// downstream service, acting for the user (act); revoking the user's grant
+// ends every exchanged token. Broader scopes, unknown audiences and tokens
+// of other clients are refused.
+func TestOAuthTokenExchange(t *testing.T) {
+	h := oauthHarness(t)
+	admin := h.admin()
+	userID := h.createUser(admin, "ada@example.com", "correct horse 7 battery")
+	exchange := "urn:ietf:params:oauth:grant-type:token-exchange"
+	front := h.newRelyingParty(admin, map[string]any{"name": "front", "type": "web", "redirect_uris": []string{rpCallback},
+		"grant_types": []string{"authorization_code", "refresh_token", exchange}})
+	backApp := h.createApplication(admin, map[string]any{"name": "back", "type": "machine",
+		"grant_types": []string{"client_credentials", exchange}, "allowed_scopes": []string{"jobs.run"}})
+	downApp := h.createApplication(admin, map[string]any{"name": "down", "type": "machine"})
+	back := &relyingParty{t: t, h: h, conf: oauth2.Config{ClientID: backApp["client_id"].(string), ClientSecret: backApp["client_secret"].(string)}}
+	downID := downApp["client_id"].(string)
+
+	tok, _ := front.signIn(h.browser(), "ada@example.com", "correct horse 7 battery")
+	trade := func(rp *relyingParty, subject string, extra url.Values) (int, map[string]any) {
+		form := url.Values{"grant_type": {exchange}, "subject_token": {subject},
+			"subject_token_type": {"urn:ietf:params:oauth:token-type:access_token"}}
+		for k, v := range extra {
+			form[k] = v
+		}
+		return rp.tokenRequest(form)
+	}
+	status, forBack := trade(front, tok.AccessToken, url.Values{"audience": {back.conf.ClientID}, "scope": {"openid email"}})
+	if status != http.StatusOK || forBack["issued_token_type"] != "urn:ietf:params:oauth:token-type:access_token" {
+		t.Fatalf("front's exchange: %d %v", status, forBack)
+	}
+	var c map[string]any
+	jwtClaims(t, forBack["access_token"].(string), &c)
+	if c["sub"] != userID || c["aud"] != back.conf.ClientID || c["client_id"] != front.conf.ClientID || c["scope"] != "openid email" || c["act"] != nil {
+		t.Errorf("exchanged token claims %v", c)
+	}
+
+	// The backend acts for the user towards the downstream service.
+	_, own := back.tokenRequest(url.Values{"grant_type": {"client_credentials"}})
+	status, forDown := trade(back, forBack["access_token"].(string), url.Values{"audience": {downID},
+		"actor_token": {own["access_token"].(string)}, "actor_token_type": {"urn:ietf:params:oauth:token-type:access_token"}})
+	if status != http.StatusOK {
+		t.Fatalf("back's delegation: %d %v", status, forDown)
+	}
+	jwtClaims(t, forDown["access_token"].(string), &c)
+	act, _ := c["act"].(map[string]any)
+	if c["sub"] != userID || c["aud"] != downID || act["sub"] != back.conf.ClientID {
+		t.Errorf("delegated token claims %v", c)
+	}
+
+	for name, tc := range map[string]struct {
+		rp    *relyingParty
+		token string
+		extra url.Values
+		want  string
+	}{
+		"broader scopes":           {front, tok.AccessToken, url.Values{"scope": {"openid offline_access jobs.run"}}, "invalid_scope"},
+		"an unknown audience":      {front, tok.AccessToken, url.Values{"audience": {"https://evil.example"}}, "invalid_target"},
+		"a resource":               {front, tok.AccessToken, url.Values{"resource": {"https://api.example"}}, "invalid_target"},
+		"another client's token":   {back, tok.AccessToken, nil, "invalid_request"},
+		"a token that is no token": {front, "gtref_nope", nil, "invalid_request"},
+		"someone else's actor":     {back, forBack["access_token"].(string), url.Values{"actor_token": {tok.AccessToken}, "actor_token_type": {"urn:ietf:params:oauth:token-type:access_token"}}, "invalid_request"},
+	} {
+		if status, body := trade(tc.rp, tc.token, tc.extra); status != http.StatusBadRequest || body["error"] != tc.want {
+			t.Errorf("%s: %d %v, want %s", name, status, body, tc.want)
+		}
+	}
+	if status, body := trade(&relyingParty{t: t, h: h, conf: front.conf}, tok.AccessToken, nil); status != http.StatusOK {
+		t.Errorf("exchange without an audience: %d %v", status, body)
+	}
+
+	// Revoking the user's grant ends what was exchanged from it.
+	if status := front.revoke(tok.RefreshToken); status != http.StatusOK {
+		t.Fatalf("revoke: %d", status)
+	}
+	if got := back.introspect(forDown["access_token"].(string)); got["active"] != false {
+		t.Errorf("the delegated token after the grant was revoked: %v", got)
+	}
+	h.wantAudit(admin, "oauth.token.exchanged")
+}

@@ -355,6 +355,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, banner io.Writer) e
 	// Every replica rereads the signing keys, to publish a next key and sign
 	// with it when it activates; one at a time rotates them.
 	defer startJob(ctx, func(ctx context.Context) { s.keys.Run(ctx, holder, s.cfg.SigningKeyRotation, s.log) })()
+	defer startJob(ctx, func(ctx context.Context) { s.oauth.Run(ctx, s.log) })()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

@@ -29,6 +29,14 @@ type AccessClaims struct {
 	Scope     string   `json:"scope,omitempty"`
 	AuthTime  int64    `json:"auth_time,omitempty"`
 	Roles     []string `json:"roles,omitempty"`
+	Actor     *Actor   `json:"act,omitempty"`
+}
+
+// Actor is who acts for the subject of a token obtained by delegation
+// (RFC 8693 §4.1): its own act names who acted for it before.
+type Actor struct {
+	Subject string `json:"sub"`
+	Actor   *Actor `json:"act,omitempty"`
 }
 
 // Grant is what an access token issued to an OAuth client says (RFC 9068).
@@ -46,6 +54,8 @@ type Grant struct {
 	Roles     []string
 	AuthTime  time.Time
 	TTL       time.Duration
+	// Actor is set on a token of delegation.
+	Actor *Actor
 }
 
 // accessTokenType is the JWT "typ" of access tokens (RFC 9068).
@@ -121,6 +131,7 @@ func (i *Issuer) IssueGrant(g Grant) (string, time.Time, error) {
 		ClientID:  g.ClientID,
 		Scope:     strings.Join(g.Scopes, " "),
 		Roles:     g.Roles,
+		Actor:     g.Actor,
 	}
 	if !g.AuthTime.IsZero() {
 		claims.AuthTime = g.AuthTime.Unix()

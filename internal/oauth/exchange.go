@@ -1,0 +1,110 @@
+package oauth
+
+import (
+	"context"
+	"slices"
+	"time"
+
+	"github.com/zitadel/oidc/v3/pkg/oidc"
+	"github.com/zitadel/oidc/v3/pkg/op"
+
+	"github.com/gatehouse-iam/gatehouse/internal/iam"
+	"github.com/gatehouse-iam/gatehouse/internal/token"
+)
+
+// TokenExchange answers RFC 8693's grant: a client trades an access token
+// it received (one issued to it or meant for it) for another, for a client
+// of this tenant named in audience, with the same or fewer scopes, never
+// outliving the token it trades. With an actor token of the client's own
+// (client credentials) the new token says so in act: delegation, not
+// impersonation. It belongs to the same grant, so revoking that grant ends
+// it too.
+func (s server) TokenExchange(ctx context.Context, r *op.ClientRequest[oidc.TokenExchangeRequest]) (*op.Response, error) {
+	st := storage{s.p}
+	t, err := tenantOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	app, err := st.application(ctx, r.Client.GetID())
+	if err != nil {
+		return nil, err
+	}
+	if !allows(app, oidc.GrantTypeTokenExchange) {
+		return nil, oidc.ErrUnauthorizedClient().WithDescription("the client may not exchange tokens")
+	}
+	req := r.Data
+	switch {
+	case req.SubjectTokenType != oidc.AccessTokenType:
+		return nil, oidc.ErrInvalidRequest().WithDescription("only access tokens are exchanged (subject_token_type)")
+	case req.RequestedTokenType != "" && req.RequestedTokenType != oidc.AccessTokenType:
+		return nil, oidc.ErrInvalidRequest().WithDescription("only access tokens are issued (requested_token_type)")
+	case len(req.Resource) > 0:
+		return nil, oidc.ErrInvalidTarget().WithDescription("name the target with audience: a client id of this tenant")
+	}
+	subject, err := st.inspect(ctx, req.SubjectToken)
+	if err != nil || subject.claims == nil {
+		return nil, oidc.ErrInvalidRequest().WithDescription("subject_token is invalid")
+	}
+	sc := subject.claims
+	if sc.ClientID != app.ClientID && !sc.Audience.Contains(app.ClientID) {
+		return nil, oidc.ErrInvalidRequest().WithDescription("subject_token was not issued to this client or meant for it")
+	}
+	var actor *token.Actor
+	if req.ActorToken != "" {
+		if req.ActorTokenType != oidc.AccessTokenType {
+			return nil, oidc.ErrInvalidRequest().WithDescription("only access tokens act (actor_token_type)")
+		}
+		a, err := st.inspect(ctx, req.ActorToken)
+		if err != nil || a.claims == nil || a.claims.SessionID != "" || a.claims.Subject != app.ClientID {
+			return nil, oidc.ErrInvalidRequest().WithDescription("actor_token must be the client's own token")
+		}
+		actor = &token.Actor{Subject: app.ClientID, Actor: sc.Actor}
+	}
+	scopes := []string(req.Scopes)
+	if len(scopes) == 0 {
+		scopes = subject.scopes
+	}
+	for _, s := range scopes {
+		if !slices.Contains(subject.scopes, s) {
+			return nil, oidc.ErrInvalidScope().WithDescription("scope %s is not in the subject token", s)
+		}
+	}
+	audience := []string(req.Audience)
+	if len(audience) == 0 {
+		audience = []string{app.ClientID}
+	}
+	var target *iam.Application
+	for i, aud := range audience {
+		a, err := s.p.apps.ByClientID(ctx, t.ID, aud)
+		if err != nil {
+			return nil, oidc.ErrInvalidTarget().WithDescription("audience %s is not a client of this tenant", aud)
+		}
+		if i == 0 {
+			target = a
+		}
+	}
+	now := s.p.now()
+	ttl := min(app.AccessTokenTTL, sc.Expiry.Time().Sub(now))
+	g := token.Grant{Issuer: s.p.baseURL(t), TenantID: t.ID, Subject: sc.Subject, SessionID: sc.SessionID, ClientID: app.ClientID,
+		Audience: audience, Scopes: scopes, AMR: sc.AMR, TTL: ttl, Actor: actor}
+	if sc.AuthTime != 0 {
+		g.AuthTime = time.Unix(sc.AuthTime, 0)
+	}
+	if subject.user != nil {
+		if g.Roles, err = s.p.store.ApplicationRolesFor(ctx, t.ID, target.ID, subject.user.ID); err != nil {
+			return nil, oidc.ErrServerError().WithParent(err)
+		}
+	}
+	e := issuedEvent(ctx, now, app, "oauth.token.exchanged", string(oidc.GrantTypeTokenExchange), sc.Subject, sc.SessionID, scopes)
+	e.Details["audience"] = audience
+	e.Details["delegation"] = actor != nil
+	if err := s.p.audit.Append(ctx, e); err != nil {
+		return nil, oidc.ErrServerError().WithParent(err)
+	}
+	access, exp, err := s.p.issuer.IssueGrant(g)
+	if err != nil {
+		return nil, oidc.ErrServerError().WithParent(err)
+	}
+	return op.NewResponse(&oidc.TokenExchangeResponse{AccessToken: access, IssuedTokenType: oidc.AccessTokenType,
+		TokenType: oidc.BearerToken, ExpiresIn: uint64(exp.Sub(now).Seconds()), Scopes: scopes}), nil
+}
