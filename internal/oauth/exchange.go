@@ -101,7 +101,7 @@ func (s server) TokenExchange(ctx context.Context, r *op.ClientRequest[oidc.Toke
 	if err := s.p.audit.Append(ctx, e); err != nil {
 		return nil, oidc.ErrServerError().WithParent(err)
 	}
-	access, exp, err := s.p.issuer.IssueGrant(g)
+	access, exp, err := st.issue(app, g)
 	if err != nil {
 		return nil, oidc.ErrServerError().WithParent(err)
 	}

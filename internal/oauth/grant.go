@@ -2,6 +2,7 @@ package oauth
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strings"
 	"time"
@@ -112,13 +113,22 @@ func (s storage) accessToken(ctx context.Context, app *iam.Application, grant *i
 	if err != nil {
 		return "", time.Time{}, oidc.ErrServerError().WithParent(err)
 	}
-	access, exp, err := s.issuer.IssueGrant(token.Grant{Issuer: s.baseURL(t), TenantID: t.ID, Subject: grant.UserID,
+	access, exp, err := s.issue(app, token.Grant{Issuer: s.baseURL(t), TenantID: t.ID, Subject: grant.UserID,
 		SessionID: grant.ID, ClientID: app.ClientID, Audience: []string{app.ClientID}, Scopes: scopes, AMR: grant.AMR,
 		Roles: roles, AuthTime: grant.AuthenticatedAt(), TTL: app.AccessTokenTTL})
 	if err != nil {
 		return "", time.Time{}, oidc.ErrServerError().WithParent(err)
 	}
 	return access, exp, nil
+}
+
+// issue makes g's access token in the application's format: a JWT
+// (RFC 9068), or opaque, sealed with the master key.
+func (s storage) issue(app *iam.Application, g token.Grant) (string, time.Time, error) {
+	if app.AccessTokenFormat == "opaque" {
+		return s.issuer.SealGrant(g, s.sealer)
+	}
+	return s.issuer.IssueGrant(g)
 }
 
 // clientToken signs an application's own access token (client
@@ -132,7 +142,7 @@ func (s storage) clientToken(ctx context.Context, r *clientRequest) (string, tim
 	if err := s.audit.Append(ctx, e); err != nil {
 		return "", time.Time{}, asOAuth(err)
 	}
-	access, exp, err := s.issuer.IssueGrant(token.Grant{Issuer: s.baseURL(t), TenantID: t.ID, Subject: r.app.ClientID,
+	access, exp, err := s.issue(r.app, token.Grant{Issuer: s.baseURL(t), TenantID: t.ID, Subject: r.app.ClientID,
 		ClientID: r.app.ClientID, Audience: []string{r.app.ClientID}, Scopes: r.scopes, TTL: r.app.AccessTokenTTL})
 	if err != nil {
 		return "", time.Time{}, oidc.ErrServerError().WithParent(err)
@@ -269,15 +279,14 @@ func (s storage) inspect(ctx context.Context, raw string) (*inspection, error) {
 	if err != nil {
 		return nil, err
 	}
-	if strings.Count(raw, ".") != 2 {
+	c, err := s.accessClaims(ctx, t, raw)
+	if errors.Is(err, errNotAccessToken) {
 		p, err := s.bearer.Authenticate(ctx, raw)
 		if err != nil {
 			return nil, errInactive
 		}
-		in := &inspection{tenantID: t.ID, opaque: p, user: p.User}
-		return in, nil
+		return &inspection{tenantID: t.ID, opaque: p, user: p.User}, nil
 	}
-	c, err := s.issuer.VerifyIssued(ctx, raw, s.baseURL(t))
 	if err != nil || c.TenantID != t.ID {
 		return nil, errInactive
 	}
@@ -302,6 +311,20 @@ func (s storage) inspect(ctx context.Context, raw string) (*inspection, error) {
 		return nil, errInactive
 	}
 	return in, nil
+}
+
+var errNotAccessToken = errors.New("not an access token of an OAuth grant")
+
+// accessClaims verifies an access token issued by t's issuer: a JWT or an
+// opaque sealed one. errNotAccessToken for another kind of token.
+func (s storage) accessClaims(ctx context.Context, t *iam.Tenant, raw string) (*token.AccessClaims, error) {
+	switch {
+	case strings.HasPrefix(raw, token.OpaquePrefix):
+		return s.issuer.OpenSealed(raw, s.baseURL(t), s.sealer)
+	case strings.Count(raw, ".") == 2:
+		return s.issuer.VerifyIssued(ctx, raw, s.baseURL(t))
+	}
+	return nil, errNotAccessToken
 }
 
 // describe fills an introspection answer (RFC 7662 §2.2).
@@ -351,7 +374,7 @@ func (s storage) revoke(ctx context.Context, raw, clientID string) *oidc.Error {
 		}
 		sessionID = rt.SessionID
 	} else {
-		c, err := s.issuer.VerifyIssued(ctx, raw, s.baseURL(t))
+		c, err := s.accessClaims(ctx, t, raw)
 		if err != nil || c.TenantID != t.ID {
 			return nil
 		}

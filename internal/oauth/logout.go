@@ -26,12 +26,6 @@ const logoutTTL = 30 * time.Minute
 // sealedPurpose binds sealed post-logout URIs to this use of the key.
 var sealedPurpose = []byte("oauth:post-logout-redirect")
 
-// Sealer seals and opens small values with the master key.
-type Sealer interface {
-	Seal(plaintext, associated []byte) ([]byte, error)
-	Open(sealed, associated []byte) ([]byte, error)
-}
-
 type logoutTarget struct {
 	URI     string `json:"u"`
 	Tenant  string `json:"t"`

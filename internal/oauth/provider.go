@@ -62,8 +62,9 @@ type Deps struct {
 	Bearer authn.Authenticator
 	// BaseURL is a tenant's public base URL: its OpenID issuer.
 	BaseURL func(*iam.Tenant) string
-	// Sealer is the master key: it seals post-logout URIs in links.
-	Sealer Sealer
+	// Sealer is the master key: it seals post-logout URIs in links and the
+	// claims of opaque access tokens.
+	Sealer token.Sealer
 	Now    func() time.Time
 }
 
@@ -78,7 +79,7 @@ type Provider struct {
 	issuer  *token.Issuer
 	bearer  authn.Authenticator
 	baseURL func(*iam.Tenant) string
-	sealer  Sealer
+	sealer  token.Sealer
 	now     func() time.Time
 
 	op      *op.Provider

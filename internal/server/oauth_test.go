@@ -569,3 +569,38 @@ func TestOAuthDeviceFlow(t *testing.T) {
 	}
 	h.wantAudit(admin, "oauth.device.approved", "oauth.device.denied")
 }
+
+// TestOAuthOpaqueAccessTokens: an application whose access_token_format is
+// opaque gets tokens no client can read, which introspection and userinfo
+// read, and which revoking the grant ends.
+func TestOAuthOpaqueAccessTokens(t *testing.T) {
+	h := oauthHarness(t)
+	admin := h.admin()
+	userID := h.createUser(admin, "ada@example.com", "correct horse 7 battery")
+	rp := h.newRelyingParty(admin, map[string]any{"name": "portal", "type": "web", "redirect_uris": []string{rpCallback},
+		"access_token_format": "opaque"})
+	tok, _ := rp.signIn(h.browser(), "ada@example.com", "correct horse 7 battery")
+	if !strings.HasPrefix(tok.AccessToken, "gtat_") || strings.Count(tok.AccessToken, ".") != 0 {
+		t.Fatalf("access token %q, want an opaque gtat_ token", tok.AccessToken)
+	}
+	if strings.Contains(tok.AccessToken, userID) {
+		t.Error("the opaque token shows the user's id")
+	}
+	if got := rp.introspect(tok.AccessToken); got["active"] != true || got["sub"] != userID || got["client_id"] != rp.conf.ClientID {
+		t.Errorf("introspection: %v", got)
+	}
+	info, err := rp.provider.UserInfo(rp.ctx, oauth2.StaticTokenSource(tok))
+	if err != nil || info.Subject != userID {
+		t.Fatalf("userinfo: %v, %v", info, err)
+	}
+	tampered := tok.AccessToken[:len(tok.AccessToken)-2] + "AA"
+	if got := rp.introspect(tampered); got["active"] != false {
+		t.Errorf("introspection of a tampered token: %v", got)
+	}
+	if status := rp.revoke(tok.AccessToken); status != http.StatusOK {
+		t.Fatalf("revoke: %d", status)
+	}
+	if got := rp.introspect(tok.AccessToken); got["active"] != false {
+		t.Errorf("introspection after revocation: %v", got)
+	}
+}
