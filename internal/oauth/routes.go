@@ -27,7 +27,9 @@ func Routes(mux *http.ServeMux, keys KeySet, p *Provider, session func(http.Hand
 	mux.HandleFunc("GET /oauth2/logout/continue", p.ContinueLogout)
 	// Ending a session needs to know the browser's.
 	mux.Handle("/oauth2/end_session", session(p))
-	for _, path := range []string{"/oauth2/authorize", "/oauth2/token", "/oauth2/introspect", "/oauth2/userinfo",
+	mux.HandleFunc("POST "+parPath, p.PushAuthorization)
+	mux.Handle("/oauth2/authorize", p.unpush(p))
+	for _, path := range []string{"/oauth2/token", "/oauth2/introspect", "/oauth2/userinfo",
 		"/oauth2/revoke", "/oauth2/device_authorization", "/.well-known/openid-configuration"} {
 		mux.Handle(path, p)
 	}

@@ -26,8 +26,15 @@ type server struct {
 var grantTypes = []oidc.GrantType{oidc.GrantTypeCode, oidc.GrantTypeRefreshToken, oidc.GrantTypeClientCredentials,
 	oidc.GrantTypeDeviceCode, oidc.GrantTypeBearer, oidc.GrantTypeTokenExchange}
 
+// discovery is the OpenID document with what the library's type lacks.
+type discovery struct {
+	*oidc.DiscoveryConfiguration
+	// PushedAuthorizationRequestEndpoint is RFC 9126's.
+	PushedAuthorizationRequestEndpoint string `json:"pushed_authorization_request_endpoint"`
+}
+
 // Discovery names only what is served: the code flow (no implicit, RFC
-// 9700 §2.1.2) and the grants above.
+// 9700 §2.1.2), the grants above, and pushed authorization requests.
 func (s server) Discovery(ctx context.Context, r *op.Request[struct{}]) (*op.Response, error) {
 	resp, err := s.LegacyServer.Discovery(ctx, r)
 	if err != nil {
@@ -38,6 +45,7 @@ func (s server) Discovery(ctx context.Context, r *op.Request[struct{}]) (*op.Res
 		doc.ResponseModesSupported = []string{string(oidc.ResponseModeQuery)}
 		doc.GrantTypesSupported = grantTypes
 		doc.TokenEndpointAuthSigningAlgValuesSupported = algorithmNames(assertionAlgorithms)
+		resp.Data = discovery{DiscoveryConfiguration: doc, PushedAuthorizationRequestEndpoint: doc.Issuer + parPath}
 	}
 	return resp, nil
 }

@@ -604,3 +604,71 @@ func TestOAuthOpaqueAccessTokens(t *testing.T) {
 		t.Errorf("introspection after revocation: %v", got)
 	}
 }
+
+// TestOAuthPushedAuthorizationRequests: a client pushes its request (RFC
+// 9126) and the browser carries only the request_uri; a request_uri of
+// another client, a tampered or an expired one goes nowhere, and an
+// unregistered redirect URI is refused when pushed.
+func TestOAuthPushedAuthorizationRequests(t *testing.T) {
+	h := oauthHarness(t)
+	admin := h.admin()
+	h.createUser(admin, "ada@example.com", "correct horse 7 battery")
+	rp := h.newRelyingParty(admin, map[string]any{"name": "portal", "type": "web", "redirect_uris": []string{rpCallback}})
+	other := h.newRelyingParty(admin, map[string]any{"name": "other", "type": "web", "redirect_uris": []string{rpCallback}})
+	var doc map[string]any
+	h.get("/.well-known/openid-configuration", "").want(http.StatusOK).Decode(&doc)
+	if doc["pushed_authorization_request_endpoint"] != h.ts.URL+"/oauth2/par" {
+		t.Errorf("discovery names %v as the PAR endpoint", doc["pushed_authorization_request_endpoint"])
+	}
+	verifier := oauth2.GenerateVerifier()
+	push := func(rp *relyingParty, redirect string) (int, map[string]any) {
+		t.Helper()
+		form := url.Values{"response_type": {"code"}, "redirect_uri": {redirect}, "scope": {"openid email"}, "state": {"pushed"},
+			"code_challenge": {oauth2.S256ChallengeFromVerifier(verifier)}, "code_challenge_method": {"S256"}}
+		r, _ := http.NewRequest(http.MethodPost, h.ts.URL+"/oauth2/par", strings.NewReader(form.Encode()))
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		r.SetBasicAuth(url.QueryEscape(rp.conf.ClientID), url.QueryEscape(rp.conf.ClientSecret))
+		res, err := h.ts.Client().Do(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		var out map[string]any
+		_ = json.NewDecoder(res.Body).Decode(&out)
+		return res.StatusCode, out
+	}
+	status, pushed := push(rp, rpCallback)
+	requestURI, _ := pushed["request_uri"].(string)
+	if status != http.StatusCreated || !strings.HasPrefix(requestURI, "urn:ietf:params:oauth:request_uri:") || pushed["expires_in"] != 60.0 {
+		t.Fatalf("PAR: %d %v", status, pushed)
+	}
+	authorizeWith := func(clientID, uri string) string {
+		return "/oauth2/authorize?" + url.Values{"client_id": {clientID}, "request_uri": {uri}}.Encode()
+	}
+	b := h.browser()
+	q := rp.authorize(b, authorizeWith(rp.conf.ClientID, requestURI), "ada@example.com", "correct horse 7 battery")
+	if q.Get("state") != "pushed" || q.Get("code") == "" {
+		t.Fatalf("callback %v, want a code and the pushed state", q)
+	}
+	if _, err := rp.conf.Exchange(rp.ctx, q.Get("code"), oauth2.VerifierOption(verifier)); err != nil {
+		t.Fatalf("exchange: %v", err)
+	}
+
+	if status, body := push(rp, "https://evil.example/cb"); status != http.StatusBadRequest || body["error"] != "invalid_request" {
+		t.Errorf("pushing an unregistered redirect URI: %d %v", status, body)
+	}
+	_, fresh := push(rp, rpCallback)
+	uri := fresh["request_uri"].(string)
+	for name, path := range map[string]string{
+		"another client's": authorizeWith(other.conf.ClientID, uri),
+		"a tampered one":   authorizeWith(rp.conf.ClientID, uri[:len(uri)-2]+"AA"),
+	} {
+		if p := b.get(path); p.Status != http.StatusBadRequest || p.Header.Get("Location") != "" {
+			t.Errorf("%s request_uri: %d to %q", name, p.Status, p.Header.Get("Location"))
+		}
+	}
+	h.clock.Advance(61 * time.Second)
+	if p := b.get(authorizeWith(rp.conf.ClientID, uri)); p.Status != http.StatusBadRequest {
+		t.Errorf("an expired request_uri: %d", p.Status)
+	}
+}
