@@ -138,21 +138,52 @@ func (s *Service) Create(ctx context.Context, typ string, p Patch) (*WithSecret,
 	}
 	a := defaults(iam.ApplicationType(typ))
 	p.apply(a)
+	return s.create(ctx, pr.TenantID, a, "application.created")
+}
+
+// Register adds an application that registered itself (RFC 7591) at the
+// tenant in ctx, whose policy lets anyone do so: it needs no permission,
+// so it may only be a client of users' sign-ins (web, spa or native, the
+// code flow), and its users must consent to it. Errors: CodeInvalid,
+// CodeNameTaken.
+func (s *Service) Register(ctx context.Context, typ iam.ApplicationType, p Patch) (*WithSecret, error) {
+	t := iam.TenantFrom(ctx)
+	if t == nil {
+		return nil, iam.Errorf(iam.CodeTenantNotFound, "no tenant")
+	}
+	if typ != iam.AppWeb && typ != iam.AppSPA && typ != iam.AppNative {
+		return nil, invalid("type", "a registered client is web, spa or native")
+	}
+	for _, g := range p.GrantTypes {
+		if g != GrantAuthorizationCode && g != GrantRefreshToken {
+			return nil, invalid("grant_types", "a registered client uses authorization_code and refresh_token only")
+		}
+	}
+	consent, format := true, "jwt"
+	p.RequireConsent, p.AccessTokenFormat = &consent, &format
+	a := defaults(typ)
+	p.apply(a)
+	return s.create(ctx, t.ID, a, "application.registered")
+}
+
+// create validates and inserts a new application of tenantID, with a
+// client secret if its method uses one, and audits it as action.
+func (s *Service) create(ctx context.Context, tenantID string, a *iam.Application, action string) (*WithSecret, error) {
 	if err := validate(a); err != nil {
 		return nil, err
 	}
 	now := s.now()
-	a.ID, a.TenantID, a.ClientID, a.CreatedAt, a.UpdatedAt = newID(), pr.TenantID, newClientID(), now, now
+	a.ID, a.TenantID, a.ClientID, a.CreatedAt, a.UpdatedAt = newID(), tenantID, newClientID(), now, now
 	out := &WithSecret{Application: a}
 	if iam.UsesSecret(a.TokenEndpointAuthMethod) {
 		out.ClientSecret = secret.New(secret.ApplicationSecret)
 		a.SecretHash = secret.Hash(out.ClientSecret)
 	}
-	err = s.store.InTx(ctx, func(tx iam.Tx) error {
+	err := s.store.InTx(ctx, func(tx iam.Tx) error {
 		if err := tx.CreateApplication(ctx, a); err != nil {
 			return err
 		}
-		return tx.AppendAudit(ctx, audit.Event(ctx, now, pr.TenantID, "application.created", appRef(a.ID), iam.ResultSuccess,
+		return tx.AppendAudit(ctx, audit.Event(ctx, now, tenantID, action, appRef(a.ID), iam.ResultSuccess,
 			map[string]any{"name": a.Name, "type": string(a.Type), "client_id": a.ClientID}))
 	})
 	if err != nil {

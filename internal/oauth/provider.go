@@ -56,8 +56,12 @@ type Deps struct {
 	Apps  Applications
 	// ServiceAccounts are clients too: client credentials and JWT-bearer.
 	ServiceAccounts ServiceAccounts
-	Keys            *token.Keys
-	Issuer          *token.Issuer
+	// Registrar registers clients that register themselves, where a
+	// tenant's Policies allow it.
+	Registrar Registrar
+	Policies  Policies
+	Keys      *token.Keys
+	Issuer    *token.Issuer
 	// Bearer verifies the opaque tokens introspection is asked about.
 	Bearer authn.Authenticator
 	// BaseURL is a tenant's public base URL: its OpenID issuer.
@@ -71,16 +75,18 @@ type Deps struct {
 // Provider is the OAuth 2.0 authorization server and OpenID provider of
 // every tenant, each the issuer at its own base URL.
 type Provider struct {
-	store   Store
-	audit   AuditWriter
-	apps    Applications
-	sas     ServiceAccounts
-	keys    *token.Keys
-	issuer  *token.Issuer
-	bearer  authn.Authenticator
-	baseURL func(*iam.Tenant) string
-	sealer  token.Sealer
-	now     func() time.Time
+	store     Store
+	audit     AuditWriter
+	apps      Applications
+	sas       ServiceAccounts
+	registrar Registrar
+	policies  Policies
+	keys      *token.Keys
+	issuer    *token.Issuer
+	bearer    authn.Authenticator
+	baseURL   func(*iam.Tenant) string
+	sealer    token.Sealer
+	now       func() time.Time
 
 	op      *op.Provider
 	handler http.Handler
@@ -111,7 +117,7 @@ var corsOptions = cors.Options{
 
 // New builds the provider.
 func New(d Deps) (*Provider, error) {
-	p := &Provider{store: d.Store, audit: d.Audit, apps: d.Apps, sas: d.ServiceAccounts, keys: d.Keys, issuer: d.Issuer, bearer: d.Bearer, baseURL: d.BaseURL, sealer: d.Sealer, now: d.Now}
+	p := &Provider{store: d.Store, audit: d.Audit, apps: d.Apps, sas: d.ServiceAccounts, registrar: d.Registrar, policies: d.Policies, keys: d.Keys, issuer: d.Issuer, bearer: d.Bearer, baseURL: d.BaseURL, sealer: d.Sealer, now: d.Now}
 	cfg := &op.Config{
 		DefaultLogoutRedirectURI: "/logout",
 		CodeMethodS256:           true,

@@ -13,6 +13,7 @@ import (
 
 	"github.com/gatehouse-iam/gatehouse/internal/iam"
 	"github.com/gatehouse-iam/gatehouse/internal/secret"
+	"github.com/gatehouse-iam/gatehouse/internal/settings"
 )
 
 // server is the library's server over storage, with Gatehouse's answers
@@ -45,6 +46,11 @@ func (s server) Discovery(ctx context.Context, r *op.Request[struct{}]) (*op.Res
 		doc.ResponseModesSupported = []string{string(oidc.ResponseModeQuery)}
 		doc.GrantTypesSupported = grantTypes
 		doc.TokenEndpointAuthSigningAlgValuesSupported = algorithmNames(assertionAlgorithms)
+		if t := iam.TenantFrom(ctx); t != nil {
+			if st, err := s.p.policies.For(ctx, t.ID); err == nil && st.OAuth.DynamicRegistration == settings.RegistrationOpen {
+				doc.RegistrationEndpoint = doc.Issuer + registerPath
+			}
+		}
 		resp.Data = discovery{DiscoveryConfiguration: doc, PushedAuthorizationRequestEndpoint: doc.Issuer + parPath}
 	}
 	return resp, nil

@@ -672,3 +672,81 @@ func TestOAuthPushedAuthorizationRequests(t *testing.T) {
 		t.Errorf("an expired request_uri: %d", p.Status)
 	}
 }
+
+// TestOAuthDynamicRegistration: off by default; where the tenant opens it,
+// a client registers itself (RFC 7591) and signs users in only with their
+// consent; machine grants and bad redirect URIs are refused.
+func TestOAuthDynamicRegistration(t *testing.T) {
+	h := oauthHarness(t)
+	admin := h.admin()
+	h.createUser(admin, "ada@example.com", "correct horse 7 battery")
+	register := func(body any) (int, map[string]any) {
+		t.Helper()
+		res := h.post("/oauth2/register", "", body)
+		var out map[string]any
+		_ = json.Unmarshal(res.Body, &out)
+		return res.Status, out
+	}
+	mcp := map[string]any{"client_name": "Agent", "redirect_uris": []string{"http://127.0.0.1:8976/callback"},
+		"token_endpoint_auth_method": "none", "grant_types": []string{"authorization_code", "refresh_token"}}
+	if status, body := register(mcp); status != http.StatusForbidden || body["error"] != "access_denied" {
+		t.Errorf("registration while off: %d %v", status, body)
+	}
+	var doc map[string]any
+	h.get("/.well-known/openid-configuration", "").Decode(&doc)
+	if doc["registration_endpoint"] != nil {
+		t.Errorf("discovery names a registration endpoint while it is off: %v", doc["registration_endpoint"])
+	}
+
+	h.patchSettings(admin, map[string]any{"oauth": map[string]any{"dynamic_registration": "open"}})
+	h.get("/.well-known/openid-configuration", "").Decode(&doc)
+	if doc["registration_endpoint"] != h.ts.URL+"/oauth2/register" {
+		t.Errorf("discovery's registration endpoint: %v", doc["registration_endpoint"])
+	}
+	status, client := register(mcp)
+	if status != http.StatusCreated || client["client_id"] == nil || client["client_secret"] != nil ||
+		client["token_endpoint_auth_method"] != "none" || client["scope"] != "openid profile email offline_access" {
+		t.Fatalf("registering a public client: %d %v", status, client)
+	}
+	// Its users must consent.
+	rp := &relyingParty{t: t, h: h, conf: oauth2.Config{ClientID: client["client_id"].(string), RedirectURL: "http://127.0.0.1:8976/callback",
+		Scopes: []string{"openid"}, Endpoint: oauth2.Endpoint{AuthURL: h.ts.URL + "/oauth2/authorize"}}}
+	b := h.browser()
+	p := b.get(strings.TrimPrefix(rp.conf.AuthCodeURL("s", oauth2.S256ChallengeOption(oauth2.GenerateVerifier())), h.ts.URL))
+	for i := 0; i < 6 && p.Status != http.StatusOK; i++ {
+		p = b.get(strings.TrimPrefix(p.Header.Get("Location"), h.ts.URL))
+	}
+	h.clock.Advance(time.Second)
+	p = b.post("/login", url.Values{"email": {"ada@example.com"}, "password": {"correct horse 7 battery"}, "return_to": {p.input("return_to")}})
+	for i := 0; i < 6 && p.Status != http.StatusOK; i++ {
+		p = b.get(strings.TrimPrefix(p.Header.Get("Location"), h.ts.URL))
+	}
+	if !strings.Contains(p.Body, `action="/consent"`) || !strings.Contains(p.Body, "Agent") {
+		t.Errorf("a registered client's sign-in does not ask for consent: %d", p.Status)
+	}
+
+	if status, again := register(mcp); status != http.StatusCreated || again["client_name"] == "Agent" || !strings.HasPrefix(again["client_name"].(string), "Agent (") {
+		t.Errorf("registering the same name again: %d %v", status, again)
+	}
+	status, web := register(map[string]any{"client_name": "Site", "redirect_uris": []string{"https://site.example/cb"}})
+	if status != http.StatusCreated || web["client_secret"] == nil || web["client_secret_expires_at"] != 0.0 {
+		t.Errorf("registering a confidential client: %d %v", status, web)
+	}
+	for name, tc := range map[string]struct {
+		body any
+		want string
+	}{
+		"a machine grant":    {map[string]any{"redirect_uris": []string{"https://site.example/cb"}, "grant_types": []string{"client_credentials"}}, "invalid_client_metadata"},
+		"no redirect URI":    {map[string]any{"client_name": "x"}, "invalid_client_metadata"},
+		"plain http":         {map[string]any{"redirect_uris": []string{"http://site.example/cb"}}, "invalid_redirect_uri"},
+		"a fragment":         {map[string]any{"redirect_uris": []string{"https://site.example/cb#x"}}, "invalid_redirect_uri"},
+		"a scope of its own": {map[string]any{"redirect_uris": []string{"https://site.example/cb"}, "scope": "openid admin"}, "invalid_client_metadata"},
+		"the implicit flow":  {map[string]any{"redirect_uris": []string{"https://site.example/cb"}, "response_types": []string{"token"}}, "invalid_client_metadata"},
+		"not JSON":           {"{", "invalid_client_metadata"},
+	} {
+		if status, body := register(tc.body); status != http.StatusBadRequest || body["error"] != tc.want {
+			t.Errorf("%s: %d %v, want %s", name, status, body, tc.want)
+		}
+	}
+	h.wantAudit(admin, "application.registered")
+}

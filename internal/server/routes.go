@@ -67,7 +67,11 @@ func (sf surface) handler(m *metrics) http.Handler {
 func (s *Server) surfaces(m *metrics, tenants *tenantResolver, limiter *ipLimiter) http.Handler {
 	rest := surface{mux: s.mux.rest, write: httpapi.WriteError,
 		middleware: []middleware{tenants.middleware, limiter.middleware, s.authenticate}}.handler(m)
-	oauth2 := surface{mux: s.mux.oauth, write: oauth.WriteError, middleware: []middleware{tenants.middleware}}.handler(m)
+	// Registering a client needs no credentials: it is limited like a sign-in.
+	registrations := func(next http.Handler, write errorWriter) http.Handler {
+		return limiter.limitPosts(next, write, func(path string) bool { return path == "/oauth2/register" })
+	}
+	oauth2 := surface{mux: s.mux.oauth, write: oauth.WriteError, middleware: []middleware{tenants.middleware, registrations}}.handler(m)
 	nevis := surface{mux: s.mux.nevis, write: nevisidm.WriteError, middleware: []middleware{s.nevisClient}}.handler(m)
 	f5 := surface{mux: s.mux.f5, write: f5xc.WriteError,
 		middleware: []middleware{tenants.middleware, limiter.middleware, s.requireToken}}.handler(m)

@@ -227,7 +227,8 @@ func wire(ctx context.Context, opts Options, store *sqlstore.Store) (*Server, er
 	s.credentials = credential.New(store, hasher, st, factors, now)
 	s.scimTokens = scimtoken.New(store, factors, now)
 	s.applications = application.New(store, now)
-	if s.oauth, err = oauth.New(oauth.Deps{Store: store, Audit: audit.NewBatcher(store), Apps: s.applications, ServiceAccounts: accounts, Keys: keys, Issuer: issuer, Bearer: bearer,
+	if s.oauth, err = oauth.New(oauth.Deps{Store: store, Audit: audit.NewBatcher(store), Apps: s.applications, ServiceAccounts: accounts,
+		Registrar: s.applications, Policies: st, Keys: keys, Issuer: issuer, Bearer: bearer,
 		BaseURL: baseURLs.Of, Sealer: master, Now: now}); err != nil {
 		return nil, err
 	}

@@ -56,6 +56,7 @@ type Settings struct {
 	Mail     Mail     `json:"mail"`
 	MFA      MFA      `json:"mfa"`
 	Branding Branding `json:"branding"`
+	OAuth    OAuth    `json:"oauth"`
 	// Version is the stored document's version: 0 before the first change,
 	// one more with each. The REST API shows it as the ETag.
 	Version int64 `json:"-"`
@@ -70,6 +71,17 @@ const (
 // MFA is whether users must have a second factor.
 type MFA struct {
 	Policy string `json:"policy" enum:"optional,required" doc:"optional, or required: a user without a second factor who signs in may only enrol one"`
+}
+
+// Dynamic client registration policies.
+const (
+	RegistrationOff  = "off"
+	RegistrationOpen = "open"
+)
+
+// OAuth is the tenant's policy for OAuth clients.
+type OAuth struct {
+	DynamicRegistration string `json:"dynamic_registration" enum:"off,open" doc:"off, or open: anyone may register an OAuth client at /oauth2/register (RFC 7591), as MCP clients do; such clients sign users in only with their consent"`
 }
 
 // Branding is how the hosted pages show the tenant.
@@ -147,6 +159,7 @@ func Defaults(accessTokenTTL time.Duration) Settings {
 		Tokens:   Tokens{AccessTokenTTL: Duration(accessTokenTTL), MaxPATLifetime: Duration(DefaultMaxPATLifetime)},
 		Mail:     Mail{Templates: map[string]MailTemplate{}},
 		MFA:      MFA{Policy: MFAOptional},
+		OAuth:    OAuth{DynamicRegistration: RegistrationOff},
 	}
 }
 
@@ -160,6 +173,9 @@ func (s *Settings) validate(checkTemplate func(kind string, t MailTemplate) erro
 	}
 	if s.MFA.Policy != MFAOptional && s.MFA.Policy != MFARequired {
 		p["mfa.policy"] = "must be optional or required"
+	}
+	if s.OAuth.DynamicRegistration != RegistrationOff && s.OAuth.DynamicRegistration != RegistrationOpen {
+		p["oauth.dynamic_registration"] = "must be off or open"
 	}
 	for i, d := range s.Signup.Domains {
 		d = strings.ToLower(strings.TrimSpace(d))
