@@ -72,6 +72,8 @@ type Patch struct {
 	RefreshTokenTTL          *time.Duration
 	IDTokenSignedResponseAlg *string
 	RequireConsent           *bool
+	// ResourceURI names the application as a resource server; "" clears it.
+	ResourceURI *string
 }
 
 func (p *Patch) apply(a *iam.Application) {
@@ -115,6 +117,7 @@ func (p *Patch) apply(a *iam.Application) {
 	if p.RequireConsent != nil {
 		a.RequireConsent = *p.RequireConsent
 	}
+	set(&a.ResourceURI, p.ResourceURI)
 }
 
 // WithSecret is an application with the client secret just issued to it,
@@ -181,7 +184,7 @@ func (s *Service) create(ctx context.Context, tenantID string, a *iam.Applicatio
 	}
 	err := s.store.InTx(ctx, func(tx iam.Tx) error {
 		if err := tx.CreateApplication(ctx, a); err != nil {
-			return err
+			return resourceTaken(err)
 		}
 		return tx.AppendAudit(ctx, audit.Event(ctx, now, tenantID, action, appRef(a.ID), iam.ResultSuccess,
 			map[string]any{"name": a.Name, "type": string(a.Type), "client_id": a.ClientID}))
@@ -243,7 +246,7 @@ func (s *Service) Update(ctx context.Context, id string, patch Patch, pre iam.Pr
 		}
 		a.UpdatedAt = s.now()
 		if err := tx.UpdateApplication(ctx, a); err != nil {
-			return err
+			return resourceTaken(err)
 		}
 		return tx.AppendAudit(ctx, audit.Event(ctx, a.UpdatedAt, p.TenantID, "application.updated", appRef(id), iam.ResultSuccess,
 			map[string]any{"name": a.Name, "client_id": a.ClientID}))
@@ -314,6 +317,17 @@ func (s *Service) RotateSecret(ctx context.Context, id string) (*WithSecret, err
 	}
 	s.clients.forgetAll()
 	return &WithSecret{Application: a, ClientSecret: raw}, nil
+}
+
+// resourceTaken names the conflict of a resource URI that another
+// application holds (a client id conflict being out of reach: 128 random
+// bits).
+func resourceTaken(err error) error {
+	if iam.IsCode(err, iam.CodeConflict) {
+		return &iam.Error{Code: iam.CodeConflict, Message: "another application of this tenant has that resource_uri",
+			Details: map[string]any{"fields": map[string]string{"resource_uri": "is another application's"}}, Err: err}
+	}
+	return err
 }
 
 // locked reads the application with its row held and checks pre.

@@ -119,6 +119,7 @@ func validate(a *iam.Application) error {
 		p.add("post_logout_redirect_uris", "machine applications sign nobody out")
 	}
 	checkScopes(p, a.AllowedScopes)
+	checkResource(p, a.ResourceURI)
 	if a.AccessTokenFormat != "jwt" && a.AccessTokenFormat != "opaque" {
 		p.add("access_token_format", "must be jwt or opaque")
 	}
@@ -180,6 +181,25 @@ func checkAuthMethod(p problems, a *iam.Application) {
 		checkJWKS(p, a.JWKS)
 	default:
 		checkJWKSURI(p, a.JWKSURI)
+	}
+}
+
+// checkResource accepts a resource server's URI (RFC 8707 §2): absolute
+// https, without a fragment or user information.
+func checkResource(p problems, raw string) {
+	if raw == "" {
+		return
+	}
+	u, err := url.Parse(raw)
+	switch {
+	case len(raw) > 2000:
+		p.add("resource_uri", "is longer than 2000 characters")
+	case err != nil || !u.IsAbs() || u.Host == "":
+		p.add("resource_uri", "must be an absolute URI")
+	case u.Scheme != "https":
+		p.add("resource_uri", "must be https")
+	case u.Fragment != "" || strings.Contains(raw, "#") || u.User != nil:
+		p.add("resource_uri", "must have no fragment and no user information")
 	}
 }
 

@@ -63,6 +63,10 @@ type Application struct {
 	// RequirePKCE is true for public clients: their code grants must carry
 	// a PKCE verifier (RFC 7636, RFC 9700 §2.1.1).
 	RequirePKCE bool
+	// ResourceURI names the application as a resource server (RFC 8707):
+	// tokens asked for with resource=ResourceURI are meant for it. Empty
+	// for an application that is no resource server.
+	ResourceURI string
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
 	// Version is 1 at creation and grows by one with each update,
@@ -83,7 +87,7 @@ var ApplicationOrder = Order{"created_at", "name"}
 // ApplicationStore persists applications.
 type ApplicationStore interface {
 	// CreateApplication inserts a and sets a.Version to 1. CodeNameTaken;
-	// CodeConflict when the client id is taken.
+	// CodeConflict when the client id or the resource URI is taken.
 	CreateApplication(ctx context.Context, a *Application) error
 	GetApplication(ctx context.Context, tenantID, id string) (*Application, error)
 	// GetApplicationForUpdate reads like GetApplication and holds the row
@@ -92,12 +96,15 @@ type ApplicationStore interface {
 	// GetApplicationByClientID finds the tenant's application with that
 	// client id. CodeNotFound.
 	GetApplicationByClientID(ctx context.Context, tenantID, clientID string) (*Application, error)
+	// GetApplicationByResource finds the tenant's application whose
+	// resource URI is uri. CodeNotFound.
+	GetApplicationByResource(ctx context.Context, tenantID, uri string) (*Application, error)
 	// ListApplications searches names, sorted by ApplicationOrder.
 	// CodeInvalid for another order.
 	ListApplications(ctx context.Context, tenantID string, q ApplicationQuery) ([]Application, int, error)
 	// UpdateApplication writes every field but the type, the client id and
 	// the creation time, and sets a.Version to the incremented version.
-	// CodeNameTaken.
+	// CodeNameTaken; CodeConflict when the resource URI is taken.
 	UpdateApplication(ctx context.Context, a *Application) error
 	// DeleteApplication removes the application with its roles and their
 	// mappings.

@@ -88,6 +88,9 @@ type Session struct {
 	// that application, holding the scopes granted to it.
 	ApplicationID string
 	Scopes        []string
+	// Resources are the resource URIs (RFC 8707) the grant's access tokens
+	// are meant for; none for tokens meant for the application itself.
+	Resources []string
 	// AuthTime is when the user last authenticated for the session, nil
 	// where that is CreatedAt.
 	AuthTime *time.Time

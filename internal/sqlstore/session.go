@@ -9,13 +9,13 @@ import (
 	"github.com/gatehouse-iam/gatehouse/internal/iam"
 )
 
-const sessionColumns = `id, tenant_id, user_id, created_at, last_seen_at, expires_at, revoked_at, ip, user_agent, keep_logged_in, amr, mfa_at, browser_hash, application_id, scopes, auth_time`
+const sessionColumns = `id, tenant_id, user_id, created_at, last_seen_at, expires_at, revoked_at, ip, user_agent, keep_logged_in, amr, mfa_at, browser_hash, application_id, scopes, auth_time, resources`
 
 func (q *queries) CreateSession(ctx context.Context, s *iam.Session) error {
-	_, err := q.w.ExecContext(ctx, `INSERT INTO sessions (`+sessionColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
+	_, err := q.w.ExecContext(ctx, `INSERT INTO sessions (`+sessionColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
 		s.ID, s.TenantID, s.UserID, ts(s.CreatedAt), ts(s.LastSeenAt), ts(s.ExpiresAt), nullTime(s.RevokedAt),
 		s.IP, s.UserAgent, s.KeepLoggedIn, marshalStrings(s.AMR), nullTime(s.MFAAt), nullString(s.BrowserHash),
-		nullString(s.ApplicationID), marshalStrings(s.Scopes), nullTime(s.AuthTime))
+		nullString(s.ApplicationID), marshalStrings(s.Scopes), nullTime(s.AuthTime), marshalStrings(s.Resources))
 	return storeErr(err, "session", conflict)
 }
 
@@ -33,15 +33,19 @@ func scanSession(row scanner) (*iam.Session, error) {
 		app     sql.NullString
 		scopes  string
 		auth    sql.NullTime
+		res     string
 	)
 	if err := row.Scan(&s.ID, &s.TenantID, &s.UserID, &s.CreatedAt, &s.LastSeenAt, &s.ExpiresAt, &revoked, &s.IP, &s.UserAgent,
-		&s.KeepLoggedIn, &amr, &mfaAt, &browser, &app, &scopes, &auth); err != nil {
+		&s.KeepLoggedIn, &amr, &mfaAt, &browser, &app, &scopes, &auth, &res); err != nil {
 		return nil, err
 	}
 	if err := json.Unmarshal([]byte(amr), &s.AMR); err != nil {
 		return nil, err
 	}
 	if err := json.Unmarshal([]byte(scopes), &s.Scopes); err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal([]byte(res), &s.Resources); err != nil {
 		return nil, err
 	}
 	s.ApplicationID, s.AuthTime = app.String, timePtr(auth)

@@ -10,6 +10,7 @@ import (
 )
 
 var applicationTests = []test{
+	{"Resource", testApplicationResource},
 	{"CreateGet", testApplicationCreateGet},
 	{"NotFound", testApplicationNotFound},
 	{"NameTaken", testApplicationNameTaken},
@@ -310,4 +311,43 @@ var applicationConcurrency = concurrentKind{
 		}
 		return a.PostLogoutRedirectURIs, nil
 	},
+}
+
+// testApplicationResource: an application is found by its resource URI in
+// its tenant only; a URI is one application's per tenant; it changes and
+// clears with the application.
+func testApplicationResource(t *testing.T, s iam.Store) {
+	ctx := t.Context()
+	tn, other := createTenant(t, s), createTenant(t, s)
+	const uri = "https://api.example.com/mcp"
+	api := createApplication(t, s, tn.ID, "api", func(a *iam.Application) { a.ResourceURI = uri })
+	createApplication(t, s, other.ID, "api", func(a *iam.Application) { a.ResourceURI = uri })
+	plain := createApplication(t, s, tn.ID, "plain")
+	got, err := s.GetApplicationByResource(ctx, tn.ID, uri)
+	must(t, err, "GetApplicationByResource")
+	check(t, "GetApplicationByResource", got, api)
+	_, err = s.GetApplicationByResource(ctx, tn.ID, uri+"/")
+	wantCode(t, err, iam.CodeNotFound, "GetApplicationByResource of another URI")
+	_, err = s.GetApplicationByResource(ctx, tn.ID, "")
+	wantCode(t, err, iam.CodeNotFound, "GetApplicationByResource of the empty URI")
+
+	taken := *plain
+	taken.ResourceURI = uri
+	wantCode(t, s.UpdateApplication(ctx, &taken), iam.CodeConflict, "UpdateApplication to a taken resource URI")
+	err = s.CreateApplication(ctx, &iam.Application{ID: newID(t), TenantID: tn.ID, Name: "copy", Type: iam.AppMachine, ClientID: "app_" + newID(t),
+		GrantTypes: []string{"client_credentials"}, TokenEndpointAuthMethod: iam.AuthClientSecretBasic, AccessTokenFormat: "jwt",
+		IDTokenSignedResponseAlg: "RS256", ResourceURI: uri, CreatedAt: t0, UpdatedAt: t0})
+	wantCode(t, err, iam.CodeConflict, "CreateApplication with a taken resource URI")
+
+	api.ResourceURI = ""
+	must(t, s.UpdateApplication(ctx, api), "UpdateApplication clearing the URI")
+	_, err = s.GetApplicationByResource(ctx, tn.ID, uri)
+	wantCode(t, err, iam.CodeNotFound, "GetApplicationByResource after clearing")
+	plain.ResourceURI = uri
+	must(t, s.UpdateApplication(ctx, plain), "UpdateApplication to the freed URI")
+	got, err = s.GetApplicationByResource(ctx, tn.ID, uri)
+	must(t, err, "GetApplicationByResource after the move")
+	if got.ID != plain.ID {
+		t.Errorf("the URI names %s, want %s", got.ID, plain.ID)
+	}
 }

@@ -212,6 +212,7 @@ func testOAuthGrantSession(t *testing.T, s iam.Store) {
 	signIn := createSession(t, s, tn.ID, u.ID)
 	grant := createSession(t, s, tn.ID, u.ID, func(se *iam.Session) {
 		se.ApplicationID, se.Scopes, se.AuthTime = a.ID, []string{"openid", "offline_access"}, ptr(at(-time.Hour))
+		se.Resources = []string{"https://api.example.com"}
 	})
 
 	got, err := s.GetSession(ctx, tn.ID, grant.ID)
