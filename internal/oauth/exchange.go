@@ -38,8 +38,6 @@ func (s server) TokenExchange(ctx context.Context, r *op.ClientRequest[oidc.Toke
 		return nil, oidc.ErrInvalidRequest().WithDescription("only access tokens are exchanged (subject_token_type)")
 	case req.RequestedTokenType != "" && req.RequestedTokenType != oidc.AccessTokenType:
 		return nil, oidc.ErrInvalidRequest().WithDescription("only access tokens are issued (requested_token_type)")
-	case len(req.Resource) > 0:
-		return nil, oidc.ErrInvalidTarget().WithDescription("name the target with audience: a client id of this tenant")
 	}
 	subject, err := st.inspect(ctx, req.SubjectToken)
 	if err != nil || subject.claims == nil {
@@ -69,19 +67,34 @@ func (s server) TokenExchange(ctx context.Context, r *op.ClientRequest[oidc.Toke
 			return nil, oidc.ErrInvalidScope().WithDescription("scope %s is not in the subject token", s)
 		}
 	}
-	audience := []string(req.Audience)
+	// The new token is for the clients named in audience and the resource
+	// servers named in resource (RFC 8707); for the client itself when
+	// neither is given. Its roles are those of the first.
+	resources, err := st.resolveResources(ctx, req.Resource)
+	if err != nil {
+		return nil, err
+	}
+	audience := append([]string(req.Audience), resources...)
 	if len(audience) == 0 {
 		audience = []string{app.ClientID}
 	}
 	var target *iam.Application
-	for i, aud := range audience {
+	for _, aud := range req.Audience {
 		a, err := s.p.apps.ByClientID(ctx, t.ID, aud)
 		if err != nil {
 			return nil, oidc.ErrInvalidTarget().WithDescription("audience %s is not a client of this tenant", aud)
 		}
-		if i == 0 {
+		if target == nil {
 			target = a
 		}
+	}
+	if target == nil && len(resources) > 0 {
+		if target, err = s.p.store.GetApplicationByResource(ctx, t.ID, resources[0]); err != nil {
+			return nil, oidc.ErrServerError().WithParent(err)
+		}
+	}
+	if target == nil {
+		target = app
 	}
 	now := s.p.now()
 	ttl := min(app.AccessTokenTTL, sc.Expiry.Time().Sub(now))

@@ -44,6 +44,7 @@ type grantRequest struct {
 	sessionID string
 	userID    string
 	scopes    []string
+	resources []string
 	amr       []string
 	authTime  *time.Time
 }
@@ -64,7 +65,7 @@ func (s storage) openGrant(ctx context.Context, r grantRequest, withRefresh bool
 	}
 	grant := &iam.Session{ID: r.sessionID, TenantID: app.TenantID, UserID: r.userID, CreatedAt: now,
 		LastSeenAt: now, ExpiresAt: now.Add(ttl), IP: meta.IP, UserAgent: meta.UserAgent, AMR: r.amr,
-		ApplicationID: app.ID, Scopes: r.scopes, AuthTime: r.authTime}
+		ApplicationID: app.ID, Scopes: r.scopes, Resources: r.resources, AuthTime: r.authTime}
 	var refresh string
 	err = s.store.InTx(ctx, func(tx iam.Tx) error {
 		u, err := tx.GetUser(ctx, app.TenantID, grant.UserID)
@@ -94,7 +95,7 @@ func (s storage) openGrant(ctx context.Context, r grantRequest, withRefresh bool
 // exchange claimed.
 func codeGrant(r *authRequest) grantRequest {
 	return grantRequest{clientID: r.ClientID, grantType: string(oidc.GrantTypeCode), sessionID: r.stored.GrantSessionID,
-		userID: r.stored.UserID, scopes: r.Scopes, amr: r.stored.AMR, authTime: r.stored.AuthTime}
+		userID: r.stored.UserID, scopes: r.Scopes, resources: r.Resources, amr: r.stored.AMR, authTime: r.stored.AuthTime}
 }
 
 func newRefreshToken(grant *iam.Session, now time.Time) (string, *iam.RefreshToken) {
@@ -109,12 +110,22 @@ func (s storage) accessToken(ctx context.Context, app *iam.Application, grant *i
 	if err != nil {
 		return "", time.Time{}, err
 	}
-	roles, err := s.store.ApplicationRolesFor(ctx, t.ID, app.ID, grant.UserID)
+	// The roles are those the user holds in the application the token is
+	// for: the first resource asked for, or else the client.
+	target := app.ID
+	if len(grant.Resources) > 0 {
+		res, err := s.store.GetApplicationByResource(ctx, t.ID, grant.Resources[0])
+		if err != nil {
+			return "", time.Time{}, oidc.ErrInvalidTarget().WithDescription("resource %q is gone", grant.Resources[0])
+		}
+		target = res.ID
+	}
+	roles, err := s.store.ApplicationRolesFor(ctx, t.ID, target, grant.UserID)
 	if err != nil {
 		return "", time.Time{}, oidc.ErrServerError().WithParent(err)
 	}
 	access, exp, err := s.issue(app, token.Grant{Issuer: s.baseURL(t), TenantID: t.ID, Subject: grant.UserID,
-		SessionID: grant.ID, ClientID: app.ClientID, Audience: []string{app.ClientID}, Scopes: scopes, AMR: grant.AMR,
+		SessionID: grant.ID, ClientID: app.ClientID, Audience: audienceOf(app, grant.Resources), Scopes: scopes, AMR: grant.AMR,
 		Roles: roles, AuthTime: grant.AuthenticatedAt(), TTL: app.AccessTokenTTL})
 	if err != nil {
 		return "", time.Time{}, oidc.ErrServerError().WithParent(err)
@@ -143,7 +154,7 @@ func (s storage) clientToken(ctx context.Context, r *clientRequest) (string, tim
 		return "", time.Time{}, asOAuth(err)
 	}
 	access, exp, err := s.issue(r.app, token.Grant{Issuer: s.baseURL(t), TenantID: t.ID, Subject: r.app.ClientID,
-		ClientID: r.app.ClientID, Audience: []string{r.app.ClientID}, Scopes: r.scopes, TTL: r.app.AccessTokenTTL})
+		ClientID: r.app.ClientID, Audience: audienceOf(r.app, r.resources), Scopes: r.scopes, TTL: r.app.AccessTokenTTL})
 	if err != nil {
 		return "", time.Time{}, oidc.ErrServerError().WithParent(err)
 	}

@@ -43,12 +43,12 @@ const maxPushedForm = 16 << 10
 // token endpoint, and its request is checked for what the authorization
 // endpoint cannot ask the browser about (a registered redirect URI).
 func (p *Provider) PushAuthorization(w http.ResponseWriter, r *http.Request) {
-	r = r.WithContext(p.contextFor(r))
 	r.Body = http.MaxBytesReader(w, r.Body, maxPushedForm)
 	if err := r.ParseForm(); err != nil {
 		op.WriteError(w, r, oidc.ErrInvalidRequest().WithDescription("the request body is not a form"), nil)
 		return
 	}
+	r = r.WithContext(p.contextFor(r))
 	ctx := r.Context()
 	t, err := tenantOf(ctx)
 	if err != nil {

@@ -162,12 +162,22 @@ func (p *Provider) requestContext(next http.Handler) http.Handler {
 
 func (p *Provider) contextFor(r *http.Request) context.Context {
 	ctx := op.ContextWithIssuer(r.Context(), p.issuerOf(r.Context()))
-	return context.WithValue(ctx, stateKey{}, &requestState{})
+	// The library drops the resource parameter (RFC 8707); it is read here.
+	// ParseForm leaves the form parsed for the library.
+	var resources []string
+	if err := r.ParseForm(); err == nil {
+		resources = r.Form["resource"]
+	}
+	return context.WithValue(ctx, stateKey{}, &requestState{resources: resources})
 }
 
 // requestState is what one request's storage calls share: the library
-// asks for the client, then later for a signing key without saying whose.
-type requestState struct{ app *iam.Application }
+// asks for the client, then later for a signing key without saying whose;
+// and the resources the request names, which the library does not read.
+type requestState struct {
+	app       *iam.Application
+	resources []string
+}
 
 type stateKey struct{}
 

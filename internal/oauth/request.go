@@ -14,14 +14,21 @@ import (
 // the request as the client sent it (validated) and who signed in for it.
 type authRequest struct {
 	stored *iam.AuthRequest
+	storedRequest
+}
+
+// storedRequest is a request as the store keeps it: the library's fields
+// and the resources (RFC 8707) it names.
+type storedRequest struct {
 	oidc.AuthRequest
+	Resources []string `json:"resources,omitempty"`
 }
 
 var _ op.AuthRequest = (*authRequest)(nil)
 
 func decodeAuthRequest(stored *iam.AuthRequest) (*authRequest, error) {
 	r := &authRequest{stored: stored}
-	if err := json.Unmarshal(stored.Request, &r.AuthRequest); err != nil {
+	if err := json.Unmarshal(stored.Request, &r.storedRequest); err != nil {
 		return nil, iam.Internal(err)
 	}
 	return r, nil
@@ -80,8 +87,9 @@ type clientRequest struct {
 	app       *iam.Application
 	scopes    []string
 	grantType oidc.GrantType
+	resources []string
 }
 
 func (r *clientRequest) GetSubject() string    { return r.app.ClientID }
-func (r *clientRequest) GetAudience() []string { return []string{r.app.ClientID} }
+func (r *clientRequest) GetAudience() []string { return audienceOf(r.app, r.resources) }
 func (r *clientRequest) GetScopes() []string   { return r.scopes }

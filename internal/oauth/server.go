@@ -167,7 +167,13 @@ func (s server) JWTProfile(ctx context.Context, r *op.Request[oidc.JWTProfileGra
 			return nil, oidc.ErrInvalidScope().WithDescription("scope %s is not allowed for this client", sc)
 		}
 	}
-	access, exp, err := st.clientToken(ctx, &clientRequest{app: app, scopes: r.Data.Scope, grantType: oidc.GrantTypeBearer})
+	var resources []string
+	if rs := stateOf(ctx); rs != nil {
+		if resources, err = st.resolveResources(ctx, rs.resources); err != nil {
+			return nil, err
+		}
+	}
+	access, exp, err := st.clientToken(ctx, &clientRequest{app: app, scopes: r.Data.Scope, grantType: oidc.GrantTypeBearer, resources: resources})
 	if err != nil {
 		return nil, err
 	}

@@ -137,7 +137,14 @@ func (s storage) CreateAuthRequest(ctx context.Context, req *oidc.AuthRequest, _
 	case req.CodeChallenge != "" && req.CodeChallengeMethod != oidc.CodeChallengeMethodS256:
 		return nil, oidc.ErrInvalidRequest().WithDescription("code_challenge_method must be S256")
 	}
-	encoded, err := json.Marshal(req)
+	var resources []string
+	if st := stateOf(ctx); st != nil {
+		if resources, err = s.resolveResources(ctx, st.resources); err != nil {
+			return nil, err
+		}
+	}
+	sr := storedRequest{AuthRequest: *req, Resources: resources}
+	encoded, err := json.Marshal(sr)
 	if err != nil {
 		return nil, oidc.ErrServerError().WithParent(err)
 	}
@@ -147,7 +154,43 @@ func (s storage) CreateAuthRequest(ctx context.Context, req *oidc.AuthRequest, _
 	if err := s.store.CreateAuthRequest(ctx, stored); err != nil {
 		return nil, oidc.ErrServerError().WithParent(err)
 	}
-	return &authRequest{stored: stored, AuthRequest: *req}, nil
+	return &authRequest{stored: stored, storedRequest: sr}, nil
+}
+
+// resolveResources checks the resources a request names (RFC 8707): each
+// must be the resource URI of an application of the tenant. It returns
+// them once each, in order.
+func (s storage) resolveResources(ctx context.Context, uris []string) ([]string, error) {
+	if len(uris) == 0 {
+		return nil, nil
+	}
+	t, err := tenantOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, 0, len(uris))
+	for _, uri := range uris {
+		if slices.Contains(out, uri) {
+			continue
+		}
+		if _, err := s.store.GetApplicationByResource(ctx, t.ID, uri); err != nil {
+			if iam.IsCode(err, iam.CodeNotFound) {
+				return nil, oidc.ErrInvalidTarget().WithDescription("resource %q is not a resource server of this tenant", uri)
+			}
+			return nil, oidc.ErrServerError().WithParent(err)
+		}
+		out = append(out, uri)
+	}
+	return out, nil
+}
+
+// audienceOf is whom an access token of app is for: the resources asked
+// for, or else the application itself.
+func audienceOf(app *iam.Application, resources []string) []string {
+	if len(resources) > 0 {
+		return resources
+	}
+	return []string{app.ClientID}
 }
 
 // errNoRequest is every answer about an authorization request or code that
@@ -473,5 +516,11 @@ func (s storage) ClientCredentialsTokenRequest(ctx context.Context, clientID str
 			return nil, oidc.ErrInvalidScope().WithDescription("scope %s is not allowed for this client", sc)
 		}
 	}
-	return &clientRequest{app: app, scopes: scopes, grantType: oidc.GrantTypeClientCredentials}, nil
+	var resources []string
+	if st := stateOf(ctx); st != nil {
+		if resources, err = s.resolveResources(ctx, st.resources); err != nil {
+			return nil, err
+		}
+	}
+	return &clientRequest{app: app, scopes: scopes, grantType: oidc.GrantTypeClientCredentials, resources: resources}, nil
 }

@@ -750,3 +750,65 @@ func TestOAuthDynamicRegistration(t *testing.T) {
 	}
 	h.wantAudit(admin, "application.registered")
 }
+
+// TestOAuthResourceIndicators: resource=<uri> (RFC 8707) makes the access
+// token's audience a resource server of the tenant, with the user's roles
+// there, through the code flow, refresh and client credentials; an unknown
+// resource answers invalid_target.
+func TestOAuthResourceIndicators(t *testing.T) {
+	h := oauthHarness(t)
+	admin := h.admin()
+	userID := h.createUser(admin, "ada@example.com", "correct horse 7 battery")
+	const resource = "https://mcp.example.com/mcp"
+	server := h.createApplication(admin, map[string]any{"name": "tools", "type": "machine", "resource_uri": resource})
+	if server["resource_uri"] != resource {
+		t.Errorf("the application's resource_uri: %v", server["resource_uri"])
+	}
+	h.post("/api/v1/applications/"+server["id"].(string)+"/roles", admin, map[string]any{"name": "reader"}).want(http.StatusCreated)
+	h.post("/api/v1/app-mappings", admin, map[string]any{"application_id": server["id"], "role": "reader", "user_id": userID}).
+		want(http.StatusCreated)
+	h.post("/api/v1/applications", admin, map[string]any{"name": "copy", "type": "machine", "resource_uri": resource}).
+		wantError(http.StatusConflict, "conflict")
+	for _, bad := range []string{"http://mcp.example.com", "mcp.example.com", "https://mcp.example.com/#x", "https://user@mcp.example.com/"} {
+		h.post("/api/v1/applications", admin, map[string]any{"name": "bad", "type": "machine", "resource_uri": bad}).
+			wantError(http.StatusBadRequest, "invalid_request")
+	}
+
+	rp := h.newRelyingParty(admin, map[string]any{"name": "agent", "type": "web", "redirect_uris": []string{rpCallback}})
+	b := h.browser()
+	tok, _ := rp.signIn(b, "ada@example.com", "correct horse 7 battery", oauth2.SetAuthURLParam("resource", resource))
+	var c map[string]any
+	jwtClaims(t, tok.AccessToken, &c)
+	roles, _ := c["roles"].([]any)
+	if c["aud"] != resource || c["client_id"] != rp.conf.ClientID || len(roles) != 1 || roles[0] != "reader" {
+		t.Errorf("access token for the resource: %v", c)
+	}
+	tok.Expiry = time.Now().Add(-time.Hour)
+	refreshed, err := rp.conf.TokenSource(rp.ctx, tok).Token()
+	if err != nil {
+		t.Fatal(err)
+	}
+	jwtClaims(t, refreshed.AccessToken, &c)
+	if c["aud"] != resource {
+		t.Errorf("a refreshed token's audience: %v", c["aud"])
+	}
+	q := rp.authorize(b, rp.conf.AuthCodeURL("s", oauth2.S256ChallengeOption(oauth2.GenerateVerifier()),
+		oauth2.SetAuthURLParam("resource", "https://unknown.example/")), "ada@example.com", "correct horse 7 battery")
+	if q.Get("error") != "invalid_target" {
+		t.Errorf("an unknown resource: %v", q)
+	}
+
+	worker := h.createApplication(admin, map[string]any{"name": "worker", "type": "machine"})
+	ccp := &relyingParty{t: t, h: h, conf: oauth2.Config{ClientID: worker["client_id"].(string), ClientSecret: worker["client_secret"].(string)}}
+	status, body := ccp.tokenRequest(url.Values{"grant_type": {"client_credentials"}, "resource": {resource}})
+	if status != http.StatusOK {
+		t.Fatalf("client credentials for a resource: %d %v", status, body)
+	}
+	jwtClaims(t, body["access_token"].(string), &c)
+	if c["aud"] != resource || c["sub"] != ccp.conf.ClientID {
+		t.Errorf("client token for the resource: %v", c)
+	}
+	if status, body := ccp.tokenRequest(url.Values{"grant_type": {"client_credentials"}, "resource": {"https://unknown.example/"}}); status != http.StatusBadRequest || body["error"] != "invalid_target" {
+		t.Errorf("client credentials for an unknown resource: %d %v", status, body)
+	}
+}
