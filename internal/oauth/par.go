@@ -14,13 +14,14 @@ import (
 	"github.com/zitadel/oidc/v3/pkg/op"
 
 	"github.com/gatehouse-iam/gatehouse/internal/iam"
+	"github.com/gatehouse-iam/gatehouse/internal/secret"
 )
 
 // Pushed authorization requests (RFC 9126): a client posts its request to
 // parPath and sends the browser to /oauth2/authorize with the request_uri
 // it gets, so that the request's parameters never travel through the
 // browser. The request_uri carries them sealed with the master key, bound
-// to the tenant and the client, for parTTL.
+// to the tenant and the client, for parTTL, and is used once.
 const (
 	parPath      = "/oauth2/par"
 	parURIPrefix = "urn:ietf:params:oauth:request_uri:"
@@ -159,8 +160,20 @@ func (p *Provider) unpush(next http.Handler) http.Handler {
 			}
 		}
 		t := iam.TenantFrom(r.Context())
+		errGone := iam.Errorf(iam.CodeInvalid, "request_uri is invalid, expired or used: start again from the application")
 		if err != nil || t == nil || req.Tenant != t.ID || req.Client != q.Get("client_id") || p.now().Unix() > req.Expires {
-			WriteError(w, r, iam.Errorf(iam.CodeInvalid, "request_uri is invalid or expired: start again from the application"))
+			WriteError(w, r, errGone)
+			return
+		}
+		// Each request_uri is used once (RFC 9126 §4), remembered as an
+		// assertion id of its client until it expires.
+		fresh, err := p.store.UseAssertion(r.Context(), t.ID, req.Client, "par:"+secret.Hash(ref), time.Unix(req.Expires, 0))
+		if err != nil {
+			WriteError(w, r, err)
+			return
+		}
+		if !fresh {
+			WriteError(w, r, errGone)
 			return
 		}
 		r2 := r.Clone(r.Context())

@@ -653,6 +653,9 @@ func TestOAuthPushedAuthorizationRequests(t *testing.T) {
 	if _, err := rp.conf.Exchange(rp.ctx, q.Get("code"), oauth2.VerifierOption(verifier)); err != nil {
 		t.Fatalf("exchange: %v", err)
 	}
+	if p := b.get(authorizeWith(rp.conf.ClientID, requestURI)); p.Status != http.StatusBadRequest || p.Header.Get("Location") != "" {
+		t.Errorf("a request_uri used twice: %d to %q", p.Status, p.Header.Get("Location"))
+	}
 
 	if status, body := push(rp, "https://evil.example/cb"); status != http.StatusBadRequest || body["error"] != "invalid_request" {
 		t.Errorf("pushing an unregistered redirect URI: %d %v", status, body)
