@@ -30,7 +30,8 @@ func Routes(mux *http.ServeMux, keys KeySet, p *Provider, session func(http.Hand
 	mux.HandleFunc("POST "+parPath, p.PushAuthorization)
 	mux.HandleFunc("POST "+registerPath, p.Register)
 	mux.Handle("/oauth2/authorize", p.unpush(p))
-	for _, path := range []string{"/oauth2/token", "/oauth2/introspect", "/oauth2/userinfo",
+	mux.Handle("/oauth2/token", p.auditRefusals(p))
+	for _, path := range []string{"/oauth2/introspect", "/oauth2/userinfo",
 		"/oauth2/revoke", "/oauth2/device_authorization", "/.well-known/openid-configuration"} {
 		mux.Handle(path, p)
 	}

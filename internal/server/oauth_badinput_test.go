@@ -3,6 +3,7 @@ package server_test
 import (
 	"crypto/rand"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -157,6 +158,24 @@ func TestOAuthRefusesBadRequests(t *testing.T) {
 			if status != http.StatusBadRequest || (body["error"] != "unsupported_grant_type" && body["error"] != "invalid_grant") {
 				t.Errorf("%v: %d %v, want unsupported_grant_type or invalid_grant", form, status, body)
 			}
+		}
+		// Each refusal is in the audit log, and no secret is.
+		refused := h.auditEvents(admin, "action=oauth.token.refused")
+		grants := map[string]bool{}
+		for _, e := range refused {
+			d, _ := e["details"].(map[string]any)
+			grants[fmt.Sprint(d["grant_type"])] = true
+			if d["client_id"] != rp.conf.ClientID && d["client_id"] != other.conf.ClientID {
+				t.Errorf("a refusal names client %v", d["client_id"])
+			}
+		}
+		for _, g := range []string{"password", "implicit", "authorization_code", "refresh_token"} {
+			if !grants[g] {
+				t.Errorf("no oauth.token.refused event for grant %s", g)
+			}
+		}
+		if strings.Contains(jsonString(refused), rp.conf.ClientSecret) || strings.Contains(jsonString(refused), "gtref_") {
+			t.Error("a refusal event holds a secret or token")
 		}
 	})
 
