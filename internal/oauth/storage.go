@@ -440,6 +440,8 @@ func (s storage) SetUserinfoFromToken(ctx context.Context, info *oidc.UserInfo, 
 	return s.userinfo(ctx, info, in.tenantID, in.app, in.user.ID, in.scopes)
 }
 
+// SetIntrospectionFromToken is not reached: the server answers
+// introspection itself (server.Introspect); it answers the same.
 func (s storage) SetIntrospectionFromToken(ctx context.Context, resp *oidc.IntrospectionResponse, tok, _, _ string) error {
 	in, err := s.inspect(ctx, tok)
 	if err != nil {

@@ -255,3 +255,49 @@ func TestOAuthTokenExchange(t *testing.T) {
 	}
 	h.wantAudit(admin, "oauth.token.exchanged")
 }
+
+// TestOAuthIntrospectionWithAnAssertion: a resource server authenticates
+// to introspection with an ES256 assertion of its key, once per jti; a
+// client without credentials is refused.
+func TestOAuthIntrospectionWithAnAssertion(t *testing.T) {
+	h := oauthHarness(t)
+	admin := h.admin()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, _ := json.Marshal(jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: &key.PublicKey, KeyID: "k1", Algorithm: "ES256", Use: "sig"}}})
+	var jwks map[string]any
+	_ = json.Unmarshal(pub, &jwks)
+	api := h.createApplication(admin, map[string]any{"name": "api", "type": "machine", "token_endpoint_auth_method": "private_key_jwt",
+		"jwks": jwks})
+	worker := h.createApplication(admin, map[string]any{"name": "worker", "type": "machine"})
+	cc := &relyingParty{t: t, h: h, conf: oauth2.Config{ClientID: worker["client_id"].(string), ClientSecret: worker["client_secret"].(string)}}
+	_, tok := cc.tokenRequest(url.Values{"grant_type": {"client_credentials"}})
+	now := h.clock.Now()
+	signed := assertion(t, key, "k1", jwt.Claims{Issuer: api["client_id"].(string), Subject: api["client_id"].(string),
+		Audience: jwt.Audience{h.ts.URL}, ID: rand.Text(), IssuedAt: jwt.NewNumericDate(now), Expiry: jwt.NewNumericDate(now.Add(time.Minute))})
+	introspect := func(form url.Values) (int, map[string]any) {
+		r, _ := http.NewRequest(http.MethodPost, h.ts.URL+"/oauth2/introspect", strings.NewReader(form.Encode()))
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		res, err := h.ts.Client().Do(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		var out map[string]any
+		_ = json.NewDecoder(res.Body).Decode(&out)
+		return res.StatusCode, out
+	}
+	form := url.Values{"token": {tok["access_token"].(string)}, "client_assertion": {signed},
+		"client_assertion_type": {"urn:ietf:params:oauth:client-assertion-type:jwt-bearer"}}
+	if status, body := introspect(form); status != http.StatusOK || body["active"] != true || body["sub"] != cc.conf.ClientID {
+		t.Errorf("introspection with an assertion: %d %v", status, body)
+	}
+	if status, body := introspect(form); status == http.StatusOK && body["active"] == true {
+		t.Errorf("introspection with the same assertion again: %d %v", status, body)
+	}
+	if status, _ := introspect(url.Values{"token": {tok["access_token"].(string)}, "client_id": {cc.conf.ClientID}}); status == http.StatusOK {
+		t.Error("introspection without client credentials answers 200")
+	}
+}
