@@ -74,6 +74,8 @@ type Patch struct {
 	RequireConsent           *bool
 	// ResourceURI names the application as a resource server; "" clears it.
 	ResourceURI *string
+	// APIAccess lets its users' tokens call Gatehouse's API as them.
+	APIAccess *bool
 }
 
 func (p *Patch) apply(a *iam.Application) {
@@ -118,6 +120,22 @@ func (p *Patch) apply(a *iam.Application) {
 		a.RequireConsent = *p.RequireConsent
 	}
 	set(&a.ResourceURI, p.ResourceURI)
+	if p.APIAccess != nil {
+		a.APIAccess = *p.APIAccess
+	}
+}
+
+// errAPIAccess refuses api_access to a caller who does not hold every
+// permission: the application's tokens would act with all of its users'.
+var errAPIAccess = &iam.Error{Code: iam.CodeForbidden, Message: "only a caller holding every permission (*) may give an application api_access",
+	Details: map[string]any{"permission": permission.All}}
+
+// mayGrantAPIAccess checks that the caller may turn api_access on.
+func mayGrantAPIAccess(pr *iam.Principal, p Patch) error {
+	if p.APIAccess != nil && *p.APIAccess && !permission.CoversPattern(pr.Permissions, permission.All) {
+		return errAPIAccess
+	}
+	return nil
 }
 
 // WithSecret is an application with the client secret just issued to it,
@@ -138,6 +156,9 @@ func (s *Service) Create(ctx context.Context, typ string, p Patch) (*WithSecret,
 	}
 	if _, ok := grantsByType[iam.ApplicationType(typ)]; !ok {
 		return nil, invalid("type", "must be one of web, spa, native, machine")
+	}
+	if err := mayGrantAPIAccess(pr, p); err != nil {
+		return nil, err
 	}
 	a := defaults(iam.ApplicationType(typ))
 	p.apply(a)
@@ -162,8 +183,8 @@ func (s *Service) Register(ctx context.Context, typ iam.ApplicationType, p Patch
 			return nil, invalid("grant_types", "a registered client uses authorization_code and refresh_token only")
 		}
 	}
-	consent, format := true, "jwt"
-	p.RequireConsent, p.AccessTokenFormat = &consent, &format
+	consent, format, api := true, "jwt", false
+	p.RequireConsent, p.AccessTokenFormat, p.APIAccess = &consent, &format, &api
 	a := defaults(typ)
 	p.apply(a)
 	return s.create(ctx, t.ID, a, "application.registered")
@@ -231,6 +252,9 @@ func (s *Service) Update(ctx context.Context, id string, patch Patch, pre iam.Pr
 	}
 	if !access.ValidID(id) {
 		return nil, notFound()
+	}
+	if err := mayGrantAPIAccess(p, patch); err != nil {
+		return nil, err
 	}
 	var a *iam.Application
 	err = s.store.InTx(ctx, func(tx iam.Tx) error {

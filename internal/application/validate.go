@@ -120,6 +120,9 @@ func validate(a *iam.Application) error {
 	}
 	checkScopes(p, a.AllowedScopes)
 	checkResource(p, a.ResourceURI)
+	if a.APIAccess && !slices.Contains(a.GrantTypes, GrantAuthorizationCode) {
+		p.add("api_access", "is for applications people sign in to (authorization_code)")
+	}
 	if a.AccessTokenFormat != "jwt" && a.AccessTokenFormat != "opaque" {
 		p.add("access_token_format", "must be jwt or opaque")
 	}

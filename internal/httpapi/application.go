@@ -30,6 +30,7 @@ type ApplicationBody struct {
 	RequireConsent           bool           `json:"require_consent"`
 	RequirePKCE              bool           `json:"require_pkce" doc:"True for public clients (spa, native): their code grants need PKCE"`
 	ResourceURI              string         `json:"resource_uri,omitempty" doc:"The URI naming it as a resource server (RFC 8707)"`
+	APIAccess                bool           `json:"api_access" doc:"Its users' access tokens also call Gatehouse's own API as them (an admin console)"`
 	CreatedAt                time.Time      `json:"created_at"`
 	UpdatedAt                time.Time      `json:"updated_at"`
 }
@@ -40,7 +41,7 @@ func applicationBody(a *iam.Application) ApplicationBody {
 		TokenEndpointAuthMethod: a.TokenEndpointAuthMethod, JWKSURI: a.JWKSURI, AllowedScopes: a.AllowedScopes,
 		AccessTokenFormat: a.AccessTokenFormat, AccessTokenTTL: int(a.AccessTokenTTL / time.Second),
 		RefreshTokenTTL: int(a.RefreshTokenTTL / time.Second), IDTokenSignedResponseAlg: a.IDTokenSignedResponseAlg,
-		RequireConsent: a.RequireConsent, RequirePKCE: a.RequirePKCE, ResourceURI: a.ResourceURI, CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt}
+		RequireConsent: a.RequireConsent, RequirePKCE: a.RequirePKCE, ResourceURI: a.ResourceURI, APIAccess: a.APIAccess, CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt}
 	if a.JWKS != "" {
 		// Stored only after it parsed as a key set.
 		_ = json.Unmarshal([]byte(a.JWKS), &b.JWKS)
@@ -97,13 +98,14 @@ type applicationSettings struct {
 	IDTokenSignedResponseAlg *string        `json:"id_token_signed_response_alg,omitempty" enum:"RS256,ES256"`
 	RequireConsent           *bool          `json:"require_consent,omitempty"`
 	ResourceURI              *string        `json:"resource_uri,omitempty" maxLength:"2000" doc:"Names it as a resource server (RFC 8707): clients ask for tokens meant for it with resource=<this URI>; https, no fragment; empty clears it"`
+	APIAccess                *bool          `json:"api_access,omitempty" doc:"Its users' access tokens also call Gatehouse's own API as them, with all their permissions (an admin console); only a caller holding * may turn it on"`
 }
 
 func (s *applicationSettings) patch() application.Patch {
 	p := application.Patch{Name: s.Name, RedirectURIs: s.RedirectURIs, PostLogoutRedirectURIs: s.PostLogoutRedirectURIs,
 		GrantTypes: s.GrantTypes, TokenEndpointAuthMethod: s.TokenEndpointAuthMethod, JWKSURI: s.JWKSURI,
 		AllowedScopes: s.AllowedScopes, AccessTokenFormat: s.AccessTokenFormat, IDTokenSignedResponseAlg: s.IDTokenSignedResponseAlg,
-		RequireConsent: s.RequireConsent, ResourceURI: s.ResourceURI}
+		RequireConsent: s.RequireConsent, ResourceURI: s.ResourceURI, APIAccess: s.APIAccess}
 	if s.JWKS != nil {
 		b, _ := json.Marshal(s.JWKS) // decoded from JSON, so it encodes
 		jwks := string(b)
@@ -139,6 +141,7 @@ type createApplicationBody struct {
 	IDTokenSignedResponseAlg *string        `json:"id_token_signed_response_alg,omitempty" enum:"RS256,ES256"`
 	RequireConsent           *bool          `json:"require_consent,omitempty"`
 	ResourceURI              *string        `json:"resource_uri,omitempty" maxLength:"2000" doc:"Names it as a resource server (RFC 8707): clients ask for tokens meant for it with resource=<this URI>; https, no fragment; empty clears it"`
+	APIAccess                *bool          `json:"api_access,omitempty" doc:"Its users' access tokens also call Gatehouse's own API as them, with all their permissions (an admin console); only a caller holding * may turn it on"`
 }
 
 type createApplicationInput struct {
@@ -151,7 +154,7 @@ func (a *API) createApplication(ctx context.Context, in *createApplicationInput)
 		GrantTypes: b.GrantTypes, TokenEndpointAuthMethod: b.TokenEndpointAuthMethod, JWKS: b.JWKS, JWKSURI: b.JWKSURI,
 		AllowedScopes: b.AllowedScopes, AccessTokenFormat: b.AccessTokenFormat, AccessTokenTTL: b.AccessTokenTTL,
 		RefreshTokenTTL: b.RefreshTokenTTL, IDTokenSignedResponseAlg: b.IDTokenSignedResponseAlg, RequireConsent: b.RequireConsent,
-		ResourceURI: b.ResourceURI}
+		ResourceURI: b.ResourceURI, APIAccess: b.APIAccess}
 	return newApplicationSecretOut(a.applications.Create(ctx, b.Type, settings.patch()))
 }
 

@@ -67,6 +67,9 @@ type Application struct {
 	// tokens asked for with resource=ResourceURI are meant for it. Empty
 	// for an application that is no resource server.
 	ResourceURI string
+	// APIAccess lets the access tokens of the application's users call
+	// Gatehouse's own API as those users: an admin console.
+	APIAccess bool
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
 	// Version is 1 at creation and grows by one with each update,

@@ -134,6 +134,7 @@ func (p *Provider) RevokeMyConsent(ctx context.Context, applicationID string) er
 		return err
 	}
 	now := p.now()
+	defer p.sessionsEnded(pr.UserID)
 	return p.store.InTx(ctx, func(tx iam.Tx) error {
 		found, err := tx.RevokeConsent(ctx, pr.TenantID, pr.UserID, applicationID)
 		if err != nil {

@@ -124,8 +124,13 @@ func (s storage) accessToken(ctx context.Context, app *iam.Application, grant *i
 	if err != nil {
 		return "", time.Time{}, oidc.ErrServerError().WithParent(err)
 	}
+	audience := audienceOf(app, grant.Resources)
+	if app.APIAccess {
+		// Gatehouse's own API takes tokens meant for its issuer.
+		audience = append(audience, s.baseURL(t))
+	}
 	access, exp, err := s.issue(app, token.Grant{Issuer: s.baseURL(t), TenantID: t.ID, Subject: grant.UserID,
-		SessionID: grant.ID, ClientID: app.ClientID, Audience: audienceOf(app, grant.Resources), Scopes: scopes, AMR: grant.AMR,
+		SessionID: grant.ID, ClientID: app.ClientID, Audience: audience, Scopes: scopes, AMR: grant.AMR,
 		Roles: roles, AuthTime: grant.AuthenticatedAt(), TTL: app.AccessTokenTTL})
 	if err != nil {
 		return "", time.Time{}, oidc.ErrServerError().WithParent(err)
@@ -185,7 +190,7 @@ func (s storage) refreshGrant(ctx context.Context, raw string) (*iam.RefreshToke
 		return nil, nil, nil, errInvalidRefresh
 	}
 	if rt.RotatedAt != nil {
-		return nil, nil, nil, s.refreshReused(ctx, rt)
+		return nil, nil, nil, s.refreshReused(ctx, rt, grant.UserID)
 	}
 	now := s.now()
 	if !now.Before(rt.ExpiresAt) || !grant.Active(now) {
@@ -198,12 +203,13 @@ func (s storage) refreshGrant(ctx context.Context, raw string) (*iam.RefreshToke
 	return rt, grant, app, nil
 }
 
-func (s storage) refreshReused(ctx context.Context, rt *iam.RefreshToken) error {
+func (s storage) refreshReused(ctx context.Context, rt *iam.RefreshToken, userID string) error {
 	now := s.now()
 	err := s.store.InTx(ctx, func(tx iam.Tx) error { return endReused(ctx, tx, rt, now) })
 	if err != nil {
 		return oidc.ErrServerError().WithParent(err)
 	}
+	s.sessionsEnded(userID)
 	return errInvalidRefresh
 }
 
@@ -263,6 +269,7 @@ func (s storage) refresh(ctx context.Context, r *refreshRequest) (string, string
 		return "", "", time.Time{}, asOAuth(err)
 	}
 	if reused {
+		s.sessionsEnded(r.grant.UserID)
 		return "", "", time.Time{}, errInvalidRefresh
 	}
 	access, exp, err := s.accessToken(ctx, app, grant, r.scopes)
@@ -418,6 +425,7 @@ func (s storage) revoke(ctx context.Context, raw, clientID string) *oidc.Error {
 	if err != nil {
 		return oidc.ErrServerError().WithParent(err)
 	}
+	s.sessionsEnded(grant.UserID)
 	return nil
 }
 

@@ -74,6 +74,7 @@ func (s storage) endBrowserSession(ctx context.Context, tenantID string, p *iam.
 	if err != nil {
 		return oidc.ErrServerError().WithParent(err)
 	}
+	s.sessionsEnded(p.UserID)
 	return nil
 }
 

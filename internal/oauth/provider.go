@@ -66,6 +66,10 @@ type Deps struct {
 	Bearer authn.Authenticator
 	// BaseURL is a tenant's public base URL: its OpenID issuer.
 	BaseURL func(*iam.Tenant) string
+	// SessionsEnded tells the caches of sign-ins that a user's session (a
+	// grant or a browser's) ended here, so that its tokens stop at once on
+	// this replica.
+	SessionsEnded func(userID string)
 	// Sealer is the master key: it seals post-logout URIs in links and the
 	// claims of opaque access tokens.
 	Sealer token.Sealer
@@ -86,6 +90,7 @@ type Provider struct {
 	bearer    authn.Authenticator
 	baseURL   func(*iam.Tenant) string
 	sealer    token.Sealer
+	ended     func(userID string)
 	now       func() time.Time
 
 	op      *op.Provider
@@ -117,7 +122,7 @@ var corsOptions = cors.Options{
 
 // New builds the provider.
 func New(d Deps) (*Provider, error) {
-	p := &Provider{store: d.Store, audit: d.Audit, apps: d.Apps, sas: d.ServiceAccounts, registrar: d.Registrar, policies: d.Policies, keys: d.Keys, issuer: d.Issuer, bearer: d.Bearer, baseURL: d.BaseURL, sealer: d.Sealer, now: d.Now}
+	p := &Provider{store: d.Store, audit: d.Audit, apps: d.Apps, sas: d.ServiceAccounts, registrar: d.Registrar, policies: d.Policies, keys: d.Keys, issuer: d.Issuer, bearer: d.Bearer, baseURL: d.BaseURL, sealer: d.Sealer, ended: d.SessionsEnded, now: d.Now}
 	cfg := &op.Config{
 		DefaultLogoutRedirectURI: "/logout",
 		CodeMethodS256:           true,
@@ -142,6 +147,13 @@ func New(d Deps) (*Provider, error) {
 	p.handler = op.RegisterServer(server{op.NewLegacyServer(p.op, endpoints), p}, endpoints,
 		op.WithHTTPMiddleware(p.requestContext), op.WithServerCORSOptions(&opts))
 	return p, nil
+}
+
+// sessionsEnded passes on that a session of userID ended.
+func (p *Provider) sessionsEnded(userID string) {
+	if p.ended != nil && userID != "" {
+		p.ended(userID)
+	}
 }
 
 // issuerOf is the issuer a request is for: its tenant's base URL.

@@ -270,6 +270,7 @@ func (s storage) codeReused(ctx context.Context, stored *iam.AuthRequest) error 
 	if err != nil {
 		return oidc.ErrServerError().WithParent(err)
 	}
+	s.sessionsEnded(stored.UserID)
 	return errNoRequest
 }
 

@@ -815,3 +815,48 @@ func TestOAuthResourceIndicators(t *testing.T) {
 		t.Errorf("client credentials for an unknown resource: %d %v", status, body)
 	}
 }
+
+// TestOAuthConsoleApplication: an application with api_access (an admin
+// console) signs its users in with the code flow, and their access tokens
+// call /api/v1 as them; revoking the grant stops them at once. Only a
+// caller holding every permission turns api_access on.
+func TestOAuthConsoleApplication(t *testing.T) {
+	h := oauthHarness(t)
+	super := h.admin()
+	writer, _ := limitedAdmin(t, h, super, "writer@example.com", "apps.*")
+	console := map[string]any{"name": "console", "type": "spa", "redirect_uris": []string{rpCallback}, "api_access": true}
+	h.post("/api/v1/applications", writer, console).wantError(http.StatusForbidden, "forbidden")
+	plain := h.createApplication(writer, map[string]any{"name": "plain", "type": "spa", "redirect_uris": []string{rpCallback}})
+	h.patch("/api/v1/applications/"+plain["id"].(string), writer, map[string]any{"api_access": true}).wantError(http.StatusForbidden, "forbidden")
+	h.post("/api/v1/applications", super, map[string]any{"name": "machine", "type": "machine", "api_access": true}).
+		wantError(http.StatusBadRequest, "invalid_request")
+
+	rp := h.newRelyingParty(super, console)
+	if rp.conf.ClientSecret != "" {
+		t.Fatal("a spa got a secret")
+	}
+	tok, _ := rp.signIn(h.browser(), adminEmail, adminPassword)
+	me := h.get("/api/v1/me", tok.AccessToken).want(http.StatusOK).JSON()
+	if me["email"] != adminEmail {
+		t.Errorf("/api/v1/me with the console's token: %v", me)
+	}
+	h.get("/api/v1/users", tok.AccessToken).want(http.StatusOK)
+	// The revocation endpoint of a public client: client_id in the form.
+	r, _ := http.NewRequest(http.MethodPost, h.ts.URL+"/oauth2/revoke", strings.NewReader(url.Values{"token": {tok.RefreshToken},
+		"client_id": {rp.conf.ClientID}}.Encode()))
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	res, err := h.ts.Client().Do(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("revoke: %d", res.StatusCode)
+	}
+	h.get("/api/v1/me", tok.AccessToken).wantError(http.StatusUnauthorized, "invalid_token")
+
+	// Another application's token stays out of /api/v1.
+	other := h.newRelyingParty(super, map[string]any{"name": "other", "type": "web", "redirect_uris": []string{rpCallback}})
+	otherTok, _ := other.signIn(h.browser(), adminEmail, adminPassword)
+	h.get("/api/v1/me", otherTok.AccessToken).wantError(http.StatusUnauthorized, "invalid_token")
+}

@@ -21,7 +21,7 @@ func applicationUnique(constraint string) iam.Code {
 
 const applicationColumns = `id, tenant_id, name, type, client_id, secret_hash, redirect_uris, post_logout_redirect_uris, grant_types,
 	token_endpoint_auth_method, jwks, jwks_uri, allowed_scopes, access_token_format, access_token_ttl_seconds, refresh_token_ttl_seconds,
-	id_token_signed_response_alg, require_consent, require_pkce, created_at, updated_at, version, resource_uri`
+	id_token_signed_response_alg, require_consent, require_pkce, created_at, updated_at, version, resource_uri, api_access`
 
 // stringList is a list of strings kept as a JSON array in one column.
 func stringList(values []string) string {
@@ -43,7 +43,7 @@ func scanApplication(row scanner) (*iam.Application, error) {
 	)
 	if err := row.Scan(&a.ID, &a.TenantID, &a.Name, &typ, &a.ClientID, &hash, &redirects, &logouts, &grants,
 		&a.TokenEndpointAuthMethod, &a.JWKS, &a.JWKSURI, &scopes, &a.AccessTokenFormat, &accessSeconds, &refreshSeconds,
-		&a.IDTokenSignedResponseAlg, &a.RequireConsent, &a.RequirePKCE, &a.CreatedAt, &a.UpdatedAt, &a.Version, &resource); err != nil {
+		&a.IDTokenSignedResponseAlg, &a.RequireConsent, &a.RequirePKCE, &a.CreatedAt, &a.UpdatedAt, &a.Version, &resource, &a.APIAccess); err != nil {
 		return nil, err
 	}
 	for _, l := range []struct {
@@ -63,12 +63,12 @@ func scanApplication(row scanner) (*iam.Application, error) {
 func (q *queries) CreateApplication(ctx context.Context, a *iam.Application) error {
 	a.Version = 1
 	_, err := q.w.ExecContext(ctx, `INSERT INTO applications (`+applicationColumns+`, name_folded)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24)`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25)`,
 		a.ID, a.TenantID, a.Name, string(a.Type), a.ClientID, nullString(a.SecretHash), stringList(a.RedirectURIs),
 		stringList(a.PostLogoutRedirectURIs), stringList(a.GrantTypes), a.TokenEndpointAuthMethod, a.JWKS, a.JWKSURI,
 		stringList(a.AllowedScopes), a.AccessTokenFormat, int64(a.AccessTokenTTL/time.Second), int64(a.RefreshTokenTTL/time.Second),
 		a.IDTokenSignedResponseAlg, a.RequireConsent, a.RequirePKCE, ts(a.CreatedAt), ts(a.UpdatedAt), a.Version,
-		nullString(a.ResourceURI), fold(a.Name))
+		nullString(a.ResourceURI), a.APIAccess, fold(a.Name))
 	return storeErr(err, "application", applicationUnique)
 }
 
@@ -114,12 +114,12 @@ func (q *queries) UpdateApplication(ctx context.Context, a *iam.Application) err
 	err := q.w.QueryRowContext(ctx, `UPDATE applications SET name = $1, name_folded = $2, secret_hash = $3, redirect_uris = $4,
 		post_logout_redirect_uris = $5, grant_types = $6, token_endpoint_auth_method = $7, jwks = $8, jwks_uri = $9, allowed_scopes = $10,
 		access_token_format = $11, access_token_ttl_seconds = $12, refresh_token_ttl_seconds = $13, id_token_signed_response_alg = $14,
-		require_consent = $15, require_pkce = $16, updated_at = $17, resource_uri = $18, version = version + 1
-		WHERE tenant_id = $19 AND id = $20 RETURNING version`,
+		require_consent = $15, require_pkce = $16, updated_at = $17, resource_uri = $18, api_access = $19, version = version + 1
+		WHERE tenant_id = $20 AND id = $21 RETURNING version`,
 		a.Name, fold(a.Name), nullString(a.SecretHash), stringList(a.RedirectURIs), stringList(a.PostLogoutRedirectURIs),
 		stringList(a.GrantTypes), a.TokenEndpointAuthMethod, a.JWKS, a.JWKSURI, stringList(a.AllowedScopes), a.AccessTokenFormat,
 		int64(a.AccessTokenTTL/time.Second), int64(a.RefreshTokenTTL/time.Second), a.IDTokenSignedResponseAlg, a.RequireConsent,
-		a.RequirePKCE, ts(a.UpdatedAt), nullString(a.ResourceURI), a.TenantID, a.ID).Scan(&a.Version)
+		a.RequirePKCE, ts(a.UpdatedAt), nullString(a.ResourceURI), a.APIAccess, a.TenantID, a.ID).Scan(&a.Version)
 	return storeErr(err, "application", applicationUnique)
 }
 

@@ -320,7 +320,7 @@ func testApplicationResource(t *testing.T, s iam.Store) {
 	ctx := t.Context()
 	tn, other := createTenant(t, s), createTenant(t, s)
 	const uri = "https://api.example.com/mcp"
-	api := createApplication(t, s, tn.ID, "api", func(a *iam.Application) { a.ResourceURI = uri })
+	api := createApplication(t, s, tn.ID, "api", func(a *iam.Application) { a.ResourceURI, a.APIAccess = uri, true })
 	createApplication(t, s, other.ID, "api", func(a *iam.Application) { a.ResourceURI = uri })
 	plain := createApplication(t, s, tn.ID, "plain")
 	got, err := s.GetApplicationByResource(ctx, tn.ID, uri)
@@ -339,8 +339,11 @@ func testApplicationResource(t *testing.T, s iam.Store) {
 		IDTokenSignedResponseAlg: "RS256", ResourceURI: uri, CreatedAt: t0, UpdatedAt: t0})
 	wantCode(t, err, iam.CodeConflict, "CreateApplication with a taken resource URI")
 
-	api.ResourceURI = ""
+	api.ResourceURI, api.APIAccess = "", false
 	must(t, s.UpdateApplication(ctx, api), "UpdateApplication clearing the URI")
+	got, err = s.GetApplication(ctx, tn.ID, api.ID)
+	must(t, err, "GetApplication after clearing")
+	check(t, "after clearing", got, api)
 	_, err = s.GetApplicationByResource(ctx, tn.ID, uri)
 	wantCode(t, err, iam.CodeNotFound, "GetApplicationByResource after clearing")
 	plain.ResourceURI = uri
