@@ -70,8 +70,8 @@ type Application struct {
 	// APIAccess lets the access tokens of the application's users call
 	// Gatehouse's own API as those users: an admin console.
 	APIAccess bool
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	CreatedAt time.Time
+	UpdatedAt time.Time
 	// Version is 1 at creation and grows by one with each update,
 	// a secret rotation included.
 	Version int64

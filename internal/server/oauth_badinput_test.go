@@ -2,7 +2,6 @@ package server_test
 
 import (
 	"crypto/rand"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -13,29 +12,10 @@ import (
 	"golang.org/x/oauth2"
 )
 
-// tokenRequest posts form to the token endpoint as the client and returns
-// the status and the decoded answer.
+// tokenRequest posts form to the token endpoint as the client.
 func (rp *relyingParty) tokenRequest(form url.Values) (int, map[string]any) {
 	rp.t.Helper()
-	r, err := http.NewRequest(http.MethodPost, rp.h.ts.URL+"/oauth2/token", strings.NewReader(form.Encode()))
-	if err != nil {
-		rp.t.Fatal(err)
-	}
-	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	if rp.conf.ClientSecret != "" {
-		r.SetBasicAuth(url.QueryEscape(rp.conf.ClientID), url.QueryEscape(rp.conf.ClientSecret))
-	}
-	res, err := rp.h.ts.Client().Do(r)
-	if err != nil {
-		rp.t.Fatal(err)
-	}
-	defer res.Body.Close()
-	var out map[string]any
-	_ = json.NewDecoder(res.Body).Decode(&out)
-	if res.StatusCode >= 500 {
-		rp.t.Errorf("token endpoint answered %d: %v", res.StatusCode, out)
-	}
-	return res.StatusCode, out
+	return rp.postForm("/oauth2/token", form)
 }
 
 // code runs an authorization request to its code, in a browser signed in

@@ -55,6 +55,22 @@ func forged(t *testing.T, alg string, secret []byte, c jwt.Claims) string {
 	return raw
 }
 
+// signingKey is a new P-256 key and the JWKS body of its public half as
+// key k1, for an application's private_key_jwt.
+func signingKey(t *testing.T) (*ecdsa.PrivateKey, map[string]any) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, _ := json.Marshal(jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: &key.PublicKey, KeyID: "k1", Algorithm: "ES256", Use: "sig"}}})
+	var jwks map[string]any
+	if err := json.Unmarshal(pub, &jwks); err != nil {
+		t.Fatal(err)
+	}
+	return key, jwks
+}
+
 // publicBytes is the public key as bytes, the "secret" of an HS256 forgery.
 func publicBytes(t *testing.T, key *ecdsa.PrivateKey) []byte {
 	t.Helper()
@@ -73,13 +89,7 @@ func publicBytes(t *testing.T, key *ecdsa.PrivateKey) []byte {
 func TestOAuthPrivateKeyJWTAndJWTBearer(t *testing.T) {
 	h := oauthHarness(t)
 	admin := h.admin()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pub, _ := json.Marshal(jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: &key.PublicKey, KeyID: "k1", Algorithm: "ES256", Use: "sig"}}})
-	var jwks map[string]any
-	_ = json.Unmarshal(pub, &jwks)
+	key, jwks := signingKey(t)
 	app := h.createApplication(admin, map[string]any{"name": "signer", "type": "machine", "token_endpoint_auth_method": "private_key_jwt",
 		"jwks": jwks, "allowed_scopes": []string{"reports.read"}})
 	clientID := app["client_id"].(string)
@@ -262,13 +272,7 @@ func TestOAuthTokenExchange(t *testing.T) {
 func TestOAuthIntrospectionWithAnAssertion(t *testing.T) {
 	h := oauthHarness(t)
 	admin := h.admin()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pub, _ := json.Marshal(jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: &key.PublicKey, KeyID: "k1", Algorithm: "ES256", Use: "sig"}}})
-	var jwks map[string]any
-	_ = json.Unmarshal(pub, &jwks)
+	key, jwks := signingKey(t)
 	api := h.createApplication(admin, map[string]any{"name": "api", "type": "machine", "token_endpoint_auth_method": "private_key_jwt",
 		"jwks": jwks})
 	worker := h.createApplication(admin, map[string]any{"name": "worker", "type": "machine"})
@@ -277,18 +281,8 @@ func TestOAuthIntrospectionWithAnAssertion(t *testing.T) {
 	now := h.clock.Now()
 	signed := assertion(t, key, "k1", jwt.Claims{Issuer: api["client_id"].(string), Subject: api["client_id"].(string),
 		Audience: jwt.Audience{h.ts.URL}, ID: rand.Text(), IssuedAt: jwt.NewNumericDate(now), Expiry: jwt.NewNumericDate(now.Add(time.Minute))})
-	introspect := func(form url.Values) (int, map[string]any) {
-		r, _ := http.NewRequest(http.MethodPost, h.ts.URL+"/oauth2/introspect", strings.NewReader(form.Encode()))
-		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		res, err := h.ts.Client().Do(r)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer res.Body.Close()
-		var out map[string]any
-		_ = json.NewDecoder(res.Body).Decode(&out)
-		return res.StatusCode, out
-	}
+	anonymous := &relyingParty{t: t, h: h}
+	introspect := func(form url.Values) (int, map[string]any) { return anonymous.postForm("/oauth2/introspect", form) }
 	form := url.Values{"token": {tok["access_token"].(string)}, "client_assertion": {signed},
 		"client_assertion_type": {"urn:ietf:params:oauth:client-assertion-type:jwt-bearer"}}
 	if status, body := introspect(form); status != http.StatusOK || body["active"] != true || body["sub"] != cc.conf.ClientID {

@@ -110,26 +110,37 @@ func (rp *relyingParty) signIn(b *browser, email, password string, opts ...oauth
 	return tok, nonce
 }
 
-// introspect asks the introspection endpoint about tok as the client.
-func (rp *relyingParty) introspect(tok string) map[string]any {
+// postForm posts form to path as the client (HTTP Basic when it has a
+// secret) and returns the status and the decoded answer.
+func (rp *relyingParty) postForm(path string, form url.Values) (int, map[string]any) {
 	rp.t.Helper()
-	r, err := http.NewRequest(http.MethodPost, rp.h.ts.URL+"/oauth2/introspect", strings.NewReader(url.Values{"token": {tok}}.Encode()))
+	r, err := http.NewRequest(http.MethodPost, rp.h.ts.URL+path, strings.NewReader(form.Encode()))
 	if err != nil {
 		rp.t.Fatal(err)
 	}
 	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	r.SetBasicAuth(url.QueryEscape(rp.conf.ClientID), url.QueryEscape(rp.conf.ClientSecret))
+	if rp.conf.ClientSecret != "" {
+		r.SetBasicAuth(url.QueryEscape(rp.conf.ClientID), url.QueryEscape(rp.conf.ClientSecret))
+	}
 	res, err := rp.h.ts.Client().Do(r)
 	if err != nil {
 		rp.t.Fatal(err)
 	}
 	defer res.Body.Close()
 	var out map[string]any
-	if res.StatusCode != http.StatusOK {
-		rp.t.Fatalf("introspection: status %d", res.StatusCode)
+	_ = json.NewDecoder(res.Body).Decode(&out)
+	if res.StatusCode >= http.StatusInternalServerError {
+		rp.t.Errorf("POST %s answered %d: %v", path, res.StatusCode, out)
 	}
-	if err := json.NewDecoder(res.Body).Decode(&out); err != nil {
-		rp.t.Fatal(err)
+	return res.StatusCode, out
+}
+
+// introspect asks the introspection endpoint about tok as the client.
+func (rp *relyingParty) introspect(tok string) map[string]any {
+	rp.t.Helper()
+	status, out := rp.postForm("/oauth2/introspect", url.Values{"token": {tok}})
+	if status != http.StatusOK {
+		rp.t.Fatalf("introspection: status %d", status)
 	}
 	return out
 }
@@ -137,18 +148,8 @@ func (rp *relyingParty) introspect(tok string) map[string]any {
 // revoke revokes tok as the client (RFC 7009) and returns the status.
 func (rp *relyingParty) revoke(tok string) int {
 	rp.t.Helper()
-	r, err := http.NewRequest(http.MethodPost, rp.h.ts.URL+"/oauth2/revoke", strings.NewReader(url.Values{"token": {tok}}.Encode()))
-	if err != nil {
-		rp.t.Fatal(err)
-	}
-	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	r.SetBasicAuth(url.QueryEscape(rp.conf.ClientID), url.QueryEscape(rp.conf.ClientSecret))
-	res, err := rp.h.ts.Client().Do(r)
-	if err != nil {
-		rp.t.Fatal(err)
-	}
-	res.Body.Close()
-	return res.StatusCode
+	status, _ := rp.postForm("/oauth2/revoke", url.Values{"token": {tok}})
+	return status
 }
 
 // jwtHeader is the protected header of a compact JWS.
@@ -623,19 +624,8 @@ func TestOAuthPushedAuthorizationRequests(t *testing.T) {
 	verifier := oauth2.GenerateVerifier()
 	push := func(rp *relyingParty, redirect string) (int, map[string]any) {
 		t.Helper()
-		form := url.Values{"response_type": {"code"}, "redirect_uri": {redirect}, "scope": {"openid email"}, "state": {"pushed"},
-			"code_challenge": {oauth2.S256ChallengeFromVerifier(verifier)}, "code_challenge_method": {"S256"}}
-		r, _ := http.NewRequest(http.MethodPost, h.ts.URL+"/oauth2/par", strings.NewReader(form.Encode()))
-		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		r.SetBasicAuth(url.QueryEscape(rp.conf.ClientID), url.QueryEscape(rp.conf.ClientSecret))
-		res, err := h.ts.Client().Do(r)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer res.Body.Close()
-		var out map[string]any
-		_ = json.NewDecoder(res.Body).Decode(&out)
-		return res.StatusCode, out
+		return rp.postForm("/oauth2/par", url.Values{"response_type": {"code"}, "redirect_uri": {redirect}, "scope": {"openid email"},
+			"state": {"pushed"}, "code_challenge": {oauth2.S256ChallengeFromVerifier(verifier)}, "code_challenge_method": {"S256"}})
 	}
 	status, pushed := push(rp, rpCallback)
 	requestURI, _ := pushed["request_uri"].(string)
@@ -841,17 +831,9 @@ func TestOAuthConsoleApplication(t *testing.T) {
 		t.Errorf("/api/v1/me with the console's token: %v", me)
 	}
 	h.get("/api/v1/users", tok.AccessToken).want(http.StatusOK)
-	// The revocation endpoint of a public client: client_id in the form.
-	r, _ := http.NewRequest(http.MethodPost, h.ts.URL+"/oauth2/revoke", strings.NewReader(url.Values{"token": {tok.RefreshToken},
-		"client_id": {rp.conf.ClientID}}.Encode()))
-	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	res, err := h.ts.Client().Do(r)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res.Body.Close()
-	if res.StatusCode != http.StatusOK {
-		t.Fatalf("revoke: %d", res.StatusCode)
+	// A public client revokes with its client_id in the form.
+	if status, body := rp.postForm("/oauth2/revoke", url.Values{"token": {tok.RefreshToken}, "client_id": {rp.conf.ClientID}}); status != http.StatusOK {
+		t.Fatalf("revoke: %d %v", status, body)
 	}
 	h.get("/api/v1/me", tok.AccessToken).wantError(http.StatusUnauthorized, "invalid_token")
 

@@ -22,6 +22,32 @@ var oauthTests = []test{
 	{"AssertionOnce", testUseAssertionOnce},
 }
 
+// wins runs fn from n goroutines at once and returns how many reported
+// true; an error fails the test.
+func wins(t *testing.T, n int, step string, fn func() (bool, error)) int {
+	t.Helper()
+	var (
+		wg  sync.WaitGroup
+		mu  sync.Mutex
+		won int
+	)
+	for range n {
+		wg.Go(func() {
+			ok, err := fn()
+			if err != nil {
+				t.Errorf("%s: %v", step, err)
+			}
+			if ok {
+				mu.Lock()
+				won++
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	return won
+}
+
 func createAuthRequest(t *testing.T, s iam.Tx, a *iam.Application, mods ...func(*iam.AuthRequest)) *iam.AuthRequest {
 	t.Helper()
 	r := &iam.AuthRequest{ID: newID(t), TenantID: a.TenantID, ApplicationID: a.ID, Request: []byte(`{"scope":"openid"}`),
@@ -434,27 +460,8 @@ func testUseDeviceAuthorizationConcurrently(t *testing.T, s iam.Store) {
 	if ok, err := s.DecideDeviceAuthorization(ctx, tn.ID, "hash-1", ada.ID, t0, nil, true); !ok || err != nil {
 		t.Fatalf("DecideDeviceAuthorization = %v, %v", ok, err)
 	}
-	var (
-		wg   sync.WaitGroup
-		mu   sync.Mutex
-		wins int
-	)
-	for range 8 {
-		wg.Go(func() {
-			ok, err := s.UseDeviceAuthorization(ctx, "hash-1")
-			if err != nil {
-				t.Errorf("UseDeviceAuthorization: %v", err)
-			}
-			if ok {
-				mu.Lock()
-				wins++
-				mu.Unlock()
-			}
-		})
-	}
-	wg.Wait()
-	if wins != 1 {
-		t.Errorf("%d of 8 concurrent uses won, want 1", wins)
+	if n := wins(t, 8, "UseDeviceAuthorization", func() (bool, error) { return s.UseDeviceAuthorization(ctx, "hash-1") }); n != 1 {
+		t.Errorf("%d of 8 concurrent uses won, want 1", n)
 	}
 }
 
@@ -464,27 +471,9 @@ func testUseDeviceAuthorizationConcurrently(t *testing.T, s iam.Store) {
 func testUseAssertionOnce(t *testing.T, s iam.Store) {
 	ctx := t.Context()
 	tn, other := createTenant(t, s), createTenant(t, s)
-	var (
-		wg   sync.WaitGroup
-		mu   sync.Mutex
-		wins int
-	)
-	for range 8 {
-		wg.Go(func() {
-			ok, err := s.UseAssertion(ctx, tn.ID, "app_1", "jti-1", at(time.Minute))
-			if err != nil {
-				t.Errorf("UseAssertion: %v", err)
-			}
-			if ok {
-				mu.Lock()
-				wins++
-				mu.Unlock()
-			}
-		})
-	}
-	wg.Wait()
-	if wins != 1 {
-		t.Errorf("%d of 8 concurrent uses of one jti won, want 1", wins)
+	use := func() (bool, error) { return s.UseAssertion(ctx, tn.ID, "app_1", "jti-1", at(time.Minute)) }
+	if n := wins(t, 8, "UseAssertion", use); n != 1 {
+		t.Errorf("%d of 8 concurrent uses of one jti won, want 1", n)
 	}
 	for name, args := range map[string][3]string{
 		"another client": {tn.ID, "app_2", "jti-1"},

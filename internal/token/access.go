@@ -112,11 +112,7 @@ func (i *Issuer) Issue(issuer, tenantID, userID, sessionID string, amr []string,
 // IssueGrant signs an access token for an OAuth client and returns it with
 // its expiry.
 func (i *Issuer) IssueGrant(g Grant) (string, time.Time, error) {
-	claims, exp, err := i.grantClaims(g)
-	if err != nil {
-		return "", time.Time{}, err
-	}
-	payload, err := json.Marshal(claims)
+	payload, exp, err := i.grantPayload(g)
 	if err != nil {
 		return "", time.Time{}, err
 	}
@@ -139,11 +135,7 @@ var opaquePurpose = []byte("access-token")
 
 // SealGrant issues g as an opaque access token sealed by s.
 func (i *Issuer) SealGrant(g Grant, s Sealer) (string, time.Time, error) {
-	claims, exp, err := i.grantClaims(g)
-	if err != nil {
-		return "", time.Time{}, err
-	}
-	payload, err := json.Marshal(claims)
+	payload, exp, err := i.grantPayload(g)
 	if err != nil {
 		return "", time.Time{}, err
 	}
@@ -179,8 +171,9 @@ func (i *Issuer) OpenSealed(raw, issuer string, s Sealer) (*AccessClaims, error)
 	return &c, nil
 }
 
-// grantClaims are the claims of an access token for g, and its expiry.
-func (i *Issuer) grantClaims(g Grant) (*AccessClaims, time.Time, error) {
+// grantPayload is the JSON claims of an access token for g, and its
+// expiry.
+func (i *Issuer) grantPayload(g Grant) ([]byte, time.Time, error) {
 	if g.Issuer == "" || g.ClientID == "" || g.Subject == "" || len(g.Audience) == 0 {
 		return nil, time.Time{}, errors.New("token: incomplete grant")
 	}
@@ -206,7 +199,8 @@ func (i *Issuer) grantClaims(g Grant) (*AccessClaims, time.Time, error) {
 	if !g.AuthTime.IsZero() {
 		claims.AuthTime = g.AuthTime.Unix()
 	}
-	return &claims, exp, nil
+	payload, err := json.Marshal(claims)
+	return payload, exp, err
 }
 
 var errInvalid = &iam.Error{Code: iam.CodeInvalidToken, Message: "the access token is invalid or expired"}
