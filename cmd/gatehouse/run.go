@@ -71,6 +71,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 			return nil, nil, err
 		}
 		log := slog.New(slog.NewJSONHandler(stdout, &slog.HandlerOptions{Level: cfg.LogLevel}))
+		// Libraries that log (zitadel/oidc) write to slog's default logger:
+		// the same stream, at the same level.
+		slog.SetDefault(log)
 		return cfg, log, nil
 	}
 	open := func(cmd *cobra.Command) (*config.Config, *server.Server, error) {

@@ -55,6 +55,13 @@ func (p *Provider) Login(w http.ResponseWriter, r *http.Request) {
 		if fresh {
 			q.Set("prompt", oidc.PromptLogin)
 		}
+		// The pages speak the first of ui_locales they know.
+		for _, tag := range req.UILocales {
+			if base, _ := tag.Base(); base.String() == "de" || base.String() == "en" {
+				q.Set("lang", base.String())
+				break
+			}
+		}
 		http.Redirect(w, r, "/login?"+q.Encode(), http.StatusSeeOther)
 		return
 	}

@@ -166,6 +166,16 @@ func TestOAuthRefusesBadRequests(t *testing.T) {
 		}
 	})
 
+	t.Run("ui_locales chooses the sign-in page's language", func(t *testing.T) {
+		fresh := h.browser()
+		p := fresh.get(strings.TrimPrefix(rp.conf.AuthCodeURL("s", oauth2.SetAuthURLParam("ui_locales", "fr de-CH en")), h.ts.URL))
+		p = fresh.get(strings.TrimPrefix(p.Header.Get("Location"), h.ts.URL))
+		page := fresh.get(p.Header.Get("Location"))
+		if page.Status != http.StatusOK || !strings.Contains(page.Body, `<html lang="de"`) {
+			t.Errorf("the sign-in page for ui_locales=fr de-CH en: %d, %s", page.Status, p.Header.Get("Location"))
+		}
+	})
+
 	t.Run("prompt=login asks again", func(t *testing.T) {
 		signedIn := h.browser()
 		rp.code(signedIn)
