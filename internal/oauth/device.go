@@ -53,13 +53,8 @@ func (s storage) StoreDeviceAuthorization(ctx context.Context, clientID, deviceC
 	if err != nil {
 		return err
 	}
-	if !allows(app, oidc.GrantTypeDeviceCode) {
-		return oidc.ErrUnauthorizedClient().WithDescription("the client may not use the device flow")
-	}
-	for _, sc := range scopes {
-		if !slices.Contains(app.AllowedScopes, sc) {
-			return oidc.ErrInvalidScope().WithDescription("scope %s is not allowed for this client", sc)
-		}
+	if err := deviceAllowed(app, scopes); err != nil {
+		return err
 	}
 	err = s.store.CreateDeviceAuthorization(ctx, &iam.DeviceAuthorization{CodeHash: secret.Hash(deviceCode), TenantID: app.TenantID,
 		ApplicationID: app.ID, UserCode: normalUserCode(userCode), Scopes: scopes, State: iam.DevicePending,
@@ -177,4 +172,31 @@ func (p *Provider) DecideDevice(ctx context.Context, userCode string, allow bool
 		return tx.AppendAudit(ctx, audit.Event(ctx, now, pr.TenantID, action, iam.Ref{Type: string(iam.PrincipalApplication), ID: app.ID},
 			result, map[string]any{"client_id": app.ClientID, "scopes": d.Scopes}))
 	})
+}
+
+// DeviceAuthorization checks the client and its scopes before the library
+// stores the request: the library answers any error of storage with 500.
+func (s server) DeviceAuthorization(ctx context.Context, r *op.ClientRequest[oidc.DeviceAuthorizationRequest]) (*op.Response, error) {
+	app, err := storage{s.p}.application(ctx, r.Client.GetID())
+	if err != nil {
+		return nil, err
+	}
+	if err := deviceAllowed(app, r.Data.Scopes); err != nil {
+		return nil, err
+	}
+	return s.LegacyServer.DeviceAuthorization(ctx, r)
+}
+
+// deviceAllowed refuses a client the device flow is not for, or scopes it
+// may not ask for.
+func deviceAllowed(app *iam.Application, scopes []string) error {
+	if !allows(app, oidc.GrantTypeDeviceCode) {
+		return oidc.ErrUnauthorizedClient().WithDescription("the client may not use the device flow")
+	}
+	for _, sc := range scopes {
+		if !slices.Contains(app.AllowedScopes, sc) {
+			return oidc.ErrInvalidScope().WithDescription("scope %s is not allowed for this client", sc)
+		}
+	}
+	return nil
 }
