@@ -176,19 +176,21 @@ func (p *Provider) contextFor(r *http.Request) context.Context {
 	ctx := op.ContextWithIssuer(r.Context(), p.issuerOf(r.Context()))
 	// The library drops the resource parameter (RFC 8707); it is read here.
 	// ParseForm leaves the form parsed for the library.
-	var resources []string
+	st := &requestState{}
 	if err := r.ParseForm(); err == nil {
-		resources = r.Form["resource"]
+		st.resources, st.scope = r.Form["resource"], r.Form.Get("scope")
 	}
-	return context.WithValue(ctx, stateKey{}, &requestState{resources: resources})
+	return context.WithValue(ctx, stateKey{}, st)
 }
 
 // requestState is what one request's storage calls share: the library
 // asks for the client, then later for a signing key without saying whose;
-// and the resources the request names, which the library does not read.
+// and what the request names that the library drops: its resources, and
+// the scopes it does not know.
 type requestState struct {
 	app       *iam.Application
 	resources []string
+	scope     string
 }
 
 type stateKey struct{}

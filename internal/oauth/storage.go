@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
@@ -126,7 +127,13 @@ func (s storage) CreateAuthRequest(ctx context.Context, req *oidc.AuthRequest, _
 	if err != nil {
 		return nil, err
 	}
-	for _, sc := range req.Scopes {
+	// The library has dropped the scopes it does not know; they are
+	// refused here like the ones the client may not ask for.
+	requested := req.Scopes
+	if st := stateOf(ctx); st != nil && st.scope != "" {
+		requested = strings.Fields(st.scope)
+	}
+	for _, sc := range requested {
 		if !slices.Contains(app.AllowedScopes, sc) {
 			return nil, oidc.ErrInvalidScope().WithDescription("scope %s is not allowed for this client", sc)
 		}

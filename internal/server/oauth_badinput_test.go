@@ -66,12 +66,14 @@ func TestOAuthRefusesBadRequests(t *testing.T) {
 		}
 	})
 
-	t.Run("a scope the client may not ask for", func(t *testing.T) {
-		conf := rp.conf
-		conf.Scopes = []string{"openid", "phone"}
-		q := rp.authorize(b, conf.AuthCodeURL("s"), "ada@example.com", "correct horse 7 battery")
-		if q.Get("error") != "invalid_scope" {
-			t.Errorf("callback %v, want invalid_scope", q)
+	t.Run("a scope the client may not ask for, or nobody knows", func(t *testing.T) {
+		for _, scope := range []string{"phone", "admin:everything"} {
+			conf := rp.conf
+			conf.Scopes = []string{"openid", scope}
+			q := rp.authorize(b, conf.AuthCodeURL("s"), "ada@example.com", "correct horse 7 battery")
+			if q.Get("error") != "invalid_scope" {
+				t.Errorf("scope %s: callback %v, want invalid_scope", scope, q)
+			}
 		}
 	})
 
