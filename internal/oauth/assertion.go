@@ -3,7 +3,6 @@ package oauth
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"strings"
 	"time"
 
@@ -86,12 +85,10 @@ func keyOf(jwks, id string) (*jose.JSONWebKey, error) {
 	if err := json.Unmarshal([]byte(jwks), &set); err != nil {
 		return nil, err
 	}
-	for _, k := range set.Key(id) {
-		if k.IsPublic() && (k.Use == "" || k.Use == "sig") {
-			return &k, nil
-		}
+	if k := publicSigningKey(set, id); k != nil {
+		return k, nil
 	}
-	return nil, errors.New("unknown key id")
+	return nil, errUnknownKey
 }
 
 // serviceAccountClient is a service account's client id: its keys and

@@ -70,6 +70,9 @@ type Deps struct {
 	// grant or a browser's) ended here, so that its tokens stop at once on
 	// this replica.
 	SessionsEnded func(userID string)
+	// Outbound fetches other parties' documents (jwks_uri); nil is
+	// OutboundClient.
+	Outbound *http.Client
 	// Sealer is the master key: it seals post-logout URIs in links and the
 	// claims of opaque access tokens.
 	Sealer token.Sealer
@@ -91,6 +94,7 @@ type Provider struct {
 	baseURL   func(*iam.Tenant) string
 	sealer    token.Sealer
 	ended     func(userID string)
+	remote    *remoteKeys
 	now       func() time.Time
 
 	op      *op.Provider
@@ -123,6 +127,11 @@ var corsOptions = cors.Options{
 // New builds the provider.
 func New(d Deps) (*Provider, error) {
 	p := &Provider{store: d.Store, audit: d.Audit, apps: d.Apps, sas: d.ServiceAccounts, registrar: d.Registrar, policies: d.Policies, keys: d.Keys, issuer: d.Issuer, bearer: d.Bearer, baseURL: d.BaseURL, sealer: d.Sealer, ended: d.SessionsEnded, now: d.Now}
+	outbound := d.Outbound
+	if outbound == nil {
+		outbound = OutboundClient()
+	}
+	p.remote = newRemoteKeys(outbound, d.Now)
 	cfg := &op.Config{
 		DefaultLogoutRedirectURI: "/logout",
 		CodeMethodS256:           true,

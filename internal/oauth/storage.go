@@ -488,8 +488,16 @@ func (s storage) GetKeyByIDAndClientID(ctx context.Context, keyID, clientID stri
 	if err != nil {
 		return nil, err
 	}
-	if app.TokenEndpointAuthMethod != iam.AuthPrivateKeyJWT || app.JWKS == "" {
+	if app.TokenEndpointAuthMethod != iam.AuthPrivateKeyJWT || (app.JWKS == "" && app.JWKSURI == "") {
 		return nil, oidc.ErrInvalidClient().WithDescription("the client has no keys")
+	}
+	if app.JWKS == "" {
+		k, err := s.remote.key(ctx, app.JWKSURI, keyID)
+		if err != nil {
+			iam.RecordCause(ctx, err)
+			return nil, oidc.ErrInvalidClient().WithDescription("the key is not in the client's jwks_uri")
+		}
+		return k, nil
 	}
 	k, err := keyOf(app.JWKS, keyID)
 	if err != nil {

@@ -55,6 +55,13 @@ const portPlaceholder = "{port}"
 // newHarness starts a server; env adds or overrides GATEHOUSE_* settings.
 func newHarness(t *testing.T, env map[string]string) *harness {
 	t.Helper()
+	return newHarnessWith(t, env, nil)
+}
+
+// newHarnessWith is newHarness with options the configuration does not
+// hold set by opts, when not nil.
+func newHarnessWith(t *testing.T, env map[string]string, opts func(*server.Options)) *harness {
+	t.Helper()
 	vars := map[string]string{
 		"GATEHOUSE_DATA_DIR":                 t.TempDir(),
 		"GATEHOUSE_PASSWORD_TIME":            "1",
@@ -90,10 +97,14 @@ func newHarness(t *testing.T, env map[string]string) *harness {
 	}
 	logs := &bytes.Buffer{}
 	clk := testclock.New(time.Now().UTC())
-	srv, err := server.Open(context.Background(), server.Options{
+	o := server.Options{
 		Config: cfg, Build: server.Build{Version: "test", Commit: "abc"},
 		Log: slog.New(slog.NewJSONHandler(&lockedWriter{w: logs}, nil)), Now: clk.Now,
-	})
+	}
+	if opts != nil {
+		opts(&o)
+	}
+	srv, err := server.Open(context.Background(), o)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,14 +9,18 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
 	"github.com/go-jose/go-jose/v4/jwt"
 	"golang.org/x/oauth2"
+
+	"github.com/gatehouse-iam/gatehouse/internal/server"
 )
 
 // assertion signs claims as a client assertion (RFC 7523) with key, kid
@@ -293,5 +297,60 @@ func TestOAuthIntrospectionWithAnAssertion(t *testing.T) {
 	}
 	if status, _ := introspect(url.Values{"token": {tok["access_token"].(string)}, "client_id": {cc.conf.ClientID}}); status == http.StatusOK {
 		t.Error("introspection without client credentials answers 200")
+	}
+}
+
+// TestOAuthPrivateKeyJWTFromJWKSURI: an application whose keys are
+// published at its jwks_uri (a real https server here, the outside world)
+// authenticates with them; a key rotated in is found once the set is read
+// again, an unknown key id does not make Gatehouse fetch in a loop.
+func TestOAuthPrivateKeyJWTFromJWKSURI(t *testing.T) {
+	first, firstSet := signingKey(t)
+	second, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	var (
+		published = firstSet
+		fetches   atomic.Int32
+	)
+	jwksServer := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fetches.Add(1)
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(published)
+	}))
+	defer jwksServer.Close()
+	h := newHarnessWith(t, map[string]string{"GATEHOUSE_ISSUER": "http://127.0.0.1:" + portPlaceholder},
+		func(o *server.Options) { o.Outbound = jwksServer.Client() })
+	admin := h.admin()
+	app := h.createApplication(admin, map[string]any{"name": "remote", "type": "machine", "token_endpoint_auth_method": "private_key_jwt",
+		"jwks_uri": jwksServer.URL + "/jwks.json"})
+	clientID := app["client_id"].(string)
+	rp := &relyingParty{t: t, h: h, conf: oauth2.Config{ClientID: clientID}}
+	grant := func(key *ecdsa.PrivateKey, kid string) (int, map[string]any) {
+		now := h.clock.Now()
+		signed := assertion(t, key, kid, jwt.Claims{Issuer: clientID, Subject: clientID, Audience: jwt.Audience{h.ts.URL},
+			ID: rand.Text(), IssuedAt: jwt.NewNumericDate(now), Expiry: jwt.NewNumericDate(now.Add(time.Minute))})
+		return rp.tokenRequest(url.Values{"grant_type": {"client_credentials"}, "client_assertion": {signed},
+			"client_assertion_type": {"urn:ietf:params:oauth:client-assertion-type:jwt-bearer"}})
+	}
+	if status, body := grant(first, "k1"); status != http.StatusOK {
+		t.Fatalf("with a key of the jwks_uri: %d %v", status, body)
+	}
+	if status, _ := grant(first, "k1"); status != http.StatusOK || fetches.Load() != 1 {
+		t.Errorf("a second assertion: %d after %d fetches, want 200 after 1", status, fetches.Load())
+	}
+	// The application rotates to k2.
+	rotated, _ := json.Marshal(jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: &second.PublicKey, KeyID: "k2", Algorithm: "ES256", Use: "sig"}}})
+	published = nil
+	_ = json.Unmarshal(rotated, &published)
+	for range 5 {
+		if status, _ := grant(second, "k2"); status == http.StatusOK {
+			t.Fatal("a key id unknown a moment ago is accepted before the set may be read again")
+		}
+	}
+	if n := fetches.Load(); n != 1 {
+		t.Errorf("%d fetches for unknown key ids within a minute, want none after the first", n)
+	}
+	h.clock.Advance(61 * time.Second)
+	if status, body := grant(second, "k2"); status != http.StatusOK {
+		t.Errorf("with the rotated key after a minute: %d %v", status, body)
 	}
 }

@@ -85,6 +85,10 @@ type Options struct {
 	Build  Build
 	Log    *slog.Logger
 	Now    func() time.Time
+	// Outbound fetches other parties' documents (an application's
+	// jwks_uri); nil refuses private and loopback addresses
+	// (oauth.OutboundClient). Tests name a client of their own servers.
+	Outbound *http.Client
 }
 
 // Open migrates the store, creates the system tenant, master key and signing
@@ -229,7 +233,7 @@ func wire(ctx context.Context, opts Options, store *sqlstore.Store) (*Server, er
 	s.applications = application.New(store, now)
 	if s.oauth, err = oauth.New(oauth.Deps{Store: store, Audit: audit.NewBatcher(store), Apps: s.applications, ServiceAccounts: accounts,
 		Registrar: s.applications, Policies: st, Keys: keys, Issuer: issuer, Bearer: bearer,
-		BaseURL: baseURLs.Of, Sealer: master, SessionsEnded: acc.ForgetUser, Now: now}); err != nil {
+		BaseURL: baseURLs.Of, Sealer: master, SessionsEnded: acc.ForgetUser, Outbound: opts.Outbound, Now: now}); err != nil {
 		return nil, err
 	}
 	s.api = httpapi.New(s.mux.rest, build.Version, httpapi.Services{Directory: dir, Account: acc, MFA: factors, Access: authz, Credentials: s.credentials,
