@@ -73,3 +73,52 @@ func (p *Provider) auditRefusals(next http.Handler) http.Handler {
 		}
 	})
 }
+
+// bufferedAnswer holds an answer until it is complete.
+type bufferedAnswer struct {
+	header http.Header
+	status int
+	body   []byte
+}
+
+func (b *bufferedAnswer) Header() http.Header { return b.header }
+func (b *bufferedAnswer) WriteHeader(status int) {
+	if b.status == 0 {
+		b.status = status
+	}
+}
+func (b *bufferedAnswer) Write(p []byte) (int, error) {
+	if b.status == 0 {
+		b.status = http.StatusOK
+	}
+	b.body = append(b.body, p...)
+	return len(p), nil
+}
+
+// basicChallenge answers invalid_client with 401 and a Basic challenge
+// when the client authenticated with the Authorization header, as RFC 6749
+// §5.2 requires; the library answers 400.
+func basicChallenge(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, _, ok := r.BasicAuth(); !ok {
+			next.ServeHTTP(w, r)
+			return
+		}
+		b := &bufferedAnswer{header: w.Header()}
+		next.ServeHTTP(b, r)
+		if b.status == 0 {
+			b.status = http.StatusOK
+		}
+		if b.status == http.StatusBadRequest {
+			var answer struct {
+				Error string `json:"error"`
+			}
+			if json.Unmarshal(b.body, &answer) == nil && answer.Error == "invalid_client" {
+				b.status = http.StatusUnauthorized
+				w.Header().Set("WWW-Authenticate", `Basic realm="gatehouse"`)
+			}
+		}
+		w.WriteHeader(b.status)
+		_, _ = w.Write(b.body)
+	})
+}

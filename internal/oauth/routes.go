@@ -27,12 +27,14 @@ func Routes(mux *http.ServeMux, keys KeySet, p *Provider, session func(http.Hand
 	mux.HandleFunc("GET /oauth2/logout/continue", p.ContinueLogout)
 	// Ending a session needs to know the browser's.
 	mux.Handle("/oauth2/end_session", session(p))
-	mux.HandleFunc("POST "+parPath, p.PushAuthorization)
+	mux.Handle("POST "+parPath, basicChallenge(http.HandlerFunc(p.PushAuthorization)))
 	mux.HandleFunc("POST "+registerPath, p.Register)
 	mux.Handle("/oauth2/authorize", p.unpush(p))
-	mux.Handle("/oauth2/token", p.auditRefusals(p))
-	for _, path := range []string{"/oauth2/introspect", "/oauth2/userinfo",
-		"/oauth2/revoke", "/oauth2/device_authorization", "/.well-known/openid-configuration"} {
+	mux.Handle("/oauth2/token", basicChallenge(p.auditRefusals(p)))
+	for _, path := range []string{"/oauth2/introspect", "/oauth2/revoke", "/oauth2/device_authorization"} {
+		mux.Handle(path, basicChallenge(p))
+	}
+	for _, path := range []string{"/oauth2/userinfo", "/.well-known/openid-configuration"} {
 		mux.Handle(path, p)
 	}
 	// RFC 8414's metadata is the OpenID document: every field it names

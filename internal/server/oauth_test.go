@@ -319,6 +319,11 @@ func TestOAuthClientCredentials(t *testing.T) {
 		t.Errorf("%d oauth.token.issued events, want %d", got, parallel+1)
 	}
 
+	wrong := &relyingParty{t: t, h: h, conf: oauth2.Config{ClientID: cc.ClientID, ClientSecret: "gtapp_wrong"}}
+	if status, body := wrong.postForm("/oauth2/token", url.Values{"grant_type": {"client_credentials"}}); status != http.StatusUnauthorized || body["error"] != "invalid_client" {
+		t.Errorf("a wrong secret in HTTP Basic: %d %v, want 401 invalid_client (RFC 6749 §5.2)", status, body)
+	}
+
 	bad := cc
 	bad.ClientSecret = "gtapp_wrong"
 	if _, err := bad.Token(ctx); err == nil || !strings.Contains(err.Error(), "invalid_client") {
