@@ -1,6 +1,7 @@
 package oauth
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"slices"
@@ -70,6 +71,19 @@ func (p *Provider) Login(w http.ResponseWriter, r *http.Request) {
 		op.AuthRequestError(w, r, req, err, p.op)
 		return
 	}
+	amr, confirm, err := p.secondFactor(ctx, sess, req)
+	if err != nil {
+		WriteError(w, r, err)
+		return
+	}
+	if confirm {
+		if slices.Contains(req.Prompt, oidc.PromptNone) {
+			op.AuthRequestError(w, r, req, oidc.ErrInteractionRequired().WithDescription("a second factor must be confirmed"), p.op)
+			return
+		}
+		http.Redirect(w, r, "/account/reauth?"+url.Values{"return_to": {loginPath + "?id=" + id}}.Encode(), http.StatusSeeOther)
+		return
+	}
 	consent, err := p.needsConsent(ctx, app, sess.UserID, req)
 	if err != nil {
 		WriteError(w, r, err)
@@ -79,7 +93,7 @@ func (p *Provider) Login(w http.ResponseWriter, r *http.Request) {
 		op.AuthRequestError(w, r, req, errConsentRequired, p.op)
 		return
 	}
-	done, err := p.store.CompleteAuthRequest(ctx, t.ID, req.stored.ID, sess.UserID, sess.ID, sess.AuthenticatedAt(), sess.AMR)
+	done, err := p.store.CompleteAuthRequest(ctx, t.ID, req.stored.ID, sess.UserID, sess.ID, sess.AuthenticatedAt(), amr)
 	if err != nil {
 		WriteError(w, r, err)
 		return
@@ -94,8 +108,31 @@ func (p *Provider) Login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	auth := sess.AuthenticatedAt()
-	req.stored.UserID, req.stored.BrowserSessionID, req.stored.AuthTime, req.stored.AMR = sess.UserID, sess.ID, &auth, sess.AMR
+	req.stored.UserID, req.stored.BrowserSessionID, req.stored.AuthTime, req.stored.AMR = sess.UserID, sess.ID, &auth, amr
 	op.AuthResponse(req, p.op, w, r)
+}
+
+// secondFactor answers acr_values asking for a second factor: the sign-in's
+// methods to record, and whether the person must first confirm a factor
+// (the step-up page). A session that confirmed one since the request
+// began counts, for a user who has one; a user without a factor cannot
+// give more, and the client learns it from acr.
+func (p *Provider) secondFactor(ctx context.Context, sess *iam.Session, req *authRequest) ([]string, bool, error) {
+	amr := sess.AMR
+	if !slices.Contains(req.ACRValues, acrMFA) || slices.Contains(amr, "mfa") || p.factors == nil {
+		return amr, false, nil
+	}
+	status, err := p.factors.StatusOf(ctx, sess.TenantID, sess.UserID)
+	if err != nil {
+		return nil, false, err
+	}
+	if !status.Enabled() {
+		return amr, false, nil
+	}
+	if sess.MFAAt != nil && !sess.MFAAt.Before(req.stored.CreatedAt) {
+		return append(slices.Clone(amr), "mfa"), false, nil
+	}
+	return amr, true, nil
 }
 
 var errConsentRequired = &oidc.Error{ErrorType: "consent_required", Description: "the user must consent first"}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/gatehouse-iam/gatehouse/internal/authn"
 	"github.com/gatehouse-iam/gatehouse/internal/iam"
+	"github.com/gatehouse-iam/gatehouse/internal/mfa"
 	"github.com/gatehouse-iam/gatehouse/internal/serviceaccount"
 	"github.com/gatehouse-iam/gatehouse/internal/token"
 )
@@ -48,6 +49,11 @@ type ServiceAccounts interface {
 	PublicKeys(ctx context.Context, clientID string) (*iam.ServiceAccount, []serviceaccount.PublicKey, error)
 }
 
+// Factors tells whether a user has a second factor.
+type Factors interface {
+	StatusOf(ctx context.Context, tenantID, userID string) (*mfa.Status, error)
+}
+
 // Deps are what the provider is built on.
 type Deps struct {
 	Store Store
@@ -70,6 +76,9 @@ type Deps struct {
 	// grant or a browser's) ended here, so that its tokens stop at once on
 	// this replica.
 	SessionsEnded func(userID string)
+	// Factors decide whether acr_values asking for a second factor can
+	// send the person to confirm one.
+	Factors Factors
 	// Outbound fetches other parties' documents (jwks_uri); nil is
 	// OutboundClient.
 	Outbound *http.Client
@@ -95,6 +104,7 @@ type Provider struct {
 	sealer    token.Sealer
 	ended     func(userID string)
 	remote    *remoteKeys
+	factors   Factors
 	now       func() time.Time
 
 	op      *op.Provider
@@ -131,7 +141,7 @@ func New(d Deps) (*Provider, error) {
 	if outbound == nil {
 		outbound = OutboundClient()
 	}
-	p.remote = newRemoteKeys(outbound, d.Now)
+	p.remote, p.factors = newRemoteKeys(outbound, d.Now), d.Factors
 	cfg := &op.Config{
 		DefaultLogoutRedirectURI: "/logout",
 		CodeMethodS256:           true,

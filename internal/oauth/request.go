@@ -2,6 +2,7 @@ package oauth
 
 import (
 	"encoding/json"
+	"slices"
 	"time"
 
 	"github.com/zitadel/oidc/v3/pkg/oidc"
@@ -35,7 +36,7 @@ func decodeAuthRequest(stored *iam.AuthRequest) (*authRequest, error) {
 }
 
 func (r *authRequest) GetID() string                      { return r.stored.ID }
-func (r *authRequest) GetACR() string                     { return "" }
+func (r *authRequest) GetACR() string                     { return acrOf(r.stored.AMR) }
 func (r *authRequest) GetAMR() []string                   { return r.stored.AMR }
 func (r *authRequest) GetAudience() []string              { return []string{r.ClientID} }
 func (r *authRequest) GetClientID() string                { return r.ClientID }
@@ -60,6 +61,24 @@ func (r *authRequest) GetCodeChallenge() *oidc.CodeChallenge {
 		return nil
 	}
 	return &oidc.CodeChallenge{Challenge: r.CodeChallenge, Method: r.CodeChallengeMethod}
+}
+
+// The authentication context classes (acr) Gatehouse tells: a sign-in with
+// a second factor, or without.
+const (
+	acrMFA    = "urn:gatehouse:acr:mfa"
+	acrSingle = "urn:gatehouse:acr:pwd"
+)
+
+// acrValues are the classes, weakest first, for discovery.
+var acrValues = []string{acrSingle, acrMFA}
+
+// acrOf is the class of a sign-in with the methods amr.
+func acrOf(amr []string) string {
+	if slices.Contains(amr, "mfa") {
+		return acrMFA
+	}
+	return acrSingle
 }
 
 // refreshRequest is a grant about to be refreshed: its session and the

@@ -46,6 +46,7 @@ func (s server) Discovery(ctx context.Context, r *op.Request[struct{}]) (*op.Res
 		doc.ResponseModesSupported = []string{string(oidc.ResponseModeQuery)}
 		doc.GrantTypesSupported = grantTypes
 		doc.TokenEndpointAuthSigningAlgValuesSupported = algorithmNames(assertionAlgorithms)
+		doc.ACRValuesSupported = acrValues
 		if t := iam.TenantFrom(ctx); t != nil {
 			if st, err := s.p.policies.For(ctx, t.ID); err == nil && st.OAuth.DynamicRegistration == settings.RegistrationOpen {
 				doc.RegistrationEndpoint = doc.Issuer + registerPath

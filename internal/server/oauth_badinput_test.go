@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
 	"golang.org/x/oauth2"
@@ -198,4 +200,71 @@ func TestOAuthRefusesBadRequests(t *testing.T) {
 			t.Error("another client accepts the ID token")
 		}
 	})
+}
+
+// TestOAuthACRValues: acr tells whether the sign-in had a second factor;
+// acr_values asking for one sends a person who has a factor, signed in
+// without it, to confirm it first (prompt=none answers
+// interaction_required instead); a person without a factor goes through
+// with the single-factor acr.
+func TestOAuthACRValues(t *testing.T) {
+	h := oauthHarness(t)
+	admin := h.admin()
+	h.createUser(admin, "ada@example.com", "correct horse 7 battery")
+	h.createUser(admin, "bob@example.com", "correct horse 7 battery")
+	rp := h.newRelyingParty(admin, map[string]any{"name": "bank", "type": "web", "redirect_uris": []string{rpCallback}})
+	var doc map[string]any
+	h.get("/.well-known/openid-configuration", "").Decode(&doc)
+	if fmt.Sprint(doc["acr_values_supported"]) != "[urn:gatehouse:acr:pwd urn:gatehouse:acr:mfa]" {
+		t.Errorf("acr_values_supported %v", doc["acr_values_supported"])
+	}
+	idClaims := func(tok *oauth2.Token) map[string]any {
+		t.Helper()
+		var c map[string]any
+		jwtClaims(t, tok.Extra("id_token").(string), &c)
+		return c
+	}
+	wantMFA := oauth2.SetAuthURLParam("acr_values", "urn:gatehouse:acr:mfa")
+
+	// Bob has no second factor: he goes through, and acr says so.
+	tok, _ := rp.signIn(h.browser(), "bob@example.com", "correct horse 7 battery", wantMFA)
+	if c := idClaims(tok); c["acr"] != "urn:gatehouse:acr:pwd" {
+		t.Errorf("bob's acr %v", c["acr"])
+	}
+
+	// Ada signs in with her password, then enrols TOTP.
+	b := h.browser()
+	tok, _ = rp.signIn(b, "ada@example.com", "correct horse 7 battery")
+	if c := idClaims(tok); c["acr"] != "urn:gatehouse:acr:pwd" {
+		t.Errorf("ada's acr before her second factor %v", c["acr"])
+	}
+	secret := enrolTOTP(t, h, h.login("ada@example.com", "correct horse 7 battery").AccessToken)
+	q := rp.authorize(b, rp.conf.AuthCodeURL("s", wantMFA, oauth2.SetAuthURLParam("prompt", "none")), "", "")
+	if q.Get("error") != "interaction_required" {
+		t.Errorf("prompt=none needing a second factor: %v", q)
+	}
+	verifier := oauth2.GenerateVerifier()
+	p := b.get(strings.TrimPrefix(rp.conf.AuthCodeURL("s", wantMFA, oauth2.S256ChallengeOption(verifier)), h.ts.URL))
+	p = b.get(strings.TrimPrefix(p.Header.Get("Location"), h.ts.URL))
+	if loc := p.Header.Get("Location"); !strings.HasPrefix(loc, "/account/reauth?") {
+		t.Fatalf("acr_values=mfa sent ada to %q, want the step-up page", loc)
+	}
+	step := b.get(p.Header.Get("Location")).want(t, http.StatusOK)
+	// The next TOTP step: the one that confirmed the enrolment is spent.
+	h.clock.Advance(30 * time.Second)
+	p = b.post("/account/reauth", url.Values{"method": {"totp"}, "code": {totpAt(t, secret, h.clock.Now())},
+		"return_to": {step.input("return_to")}})
+	p = b.get(strings.TrimPrefix(p.Header.Get("Location"), h.ts.URL))
+	u, _ := url.Parse(p.Header.Get("Location"))
+	if !strings.HasPrefix(u.String(), rpCallback) || u.Query().Get("code") == "" {
+		t.Fatalf("after the step-up: %d to %q", p.Status, u)
+	}
+	tok, err := rp.conf.Exchange(rp.ctx, u.Query().Get("code"), oauth2.VerifierOption(verifier))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := idClaims(tok)
+	if amr, _ := c["amr"].([]any); c["acr"] != "urn:gatehouse:acr:mfa" || !slices.Contains(amr, any("mfa")) {
+		t.Errorf("after the step-up: acr %v, amr %v", c["acr"], c["amr"])
+	}
 }

@@ -233,7 +233,7 @@ func wire(ctx context.Context, opts Options, store *sqlstore.Store) (*Server, er
 	s.applications = application.New(store, now)
 	if s.oauth, err = oauth.New(oauth.Deps{Store: store, Audit: audit.NewBatcher(store), Apps: s.applications, ServiceAccounts: accounts,
 		Registrar: s.applications, Policies: st, Keys: keys, Issuer: issuer, Bearer: bearer,
-		BaseURL: baseURLs.Of, Sealer: master, SessionsEnded: acc.ForgetUser, Outbound: opts.Outbound, Now: now}); err != nil {
+		BaseURL: baseURLs.Of, Sealer: master, SessionsEnded: acc.ForgetUser, Outbound: opts.Outbound, Factors: factors, Now: now}); err != nil {
 		return nil, err
 	}
 	s.api = httpapi.New(s.mux.rest, build.Version, httpapi.Services{Directory: dir, Account: acc, MFA: factors, Access: authz, Credentials: s.credentials,
