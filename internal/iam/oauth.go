@@ -57,12 +57,14 @@ type DeviceAuthorization struct {
 	ApplicationID string
 	UserCode      string
 	Scopes        []string
-	State         DeviceState
-	UserID        string
-	AuthTime      *time.Time
-	AMR           []string
-	CreatedAt     time.Time
-	ExpiresAt     time.Time
+	// Resources are the resource URIs (RFC 8707) the device asked for.
+	Resources []string
+	State     DeviceState
+	UserID    string
+	AuthTime  *time.Time
+	AMR       []string
+	CreatedAt time.Time
+	ExpiresAt time.Time
 }
 
 // OAuthStore persists authorization requests, device authorizations and

@@ -42,10 +42,19 @@ func normalUserCode(code string) string {
 	}, strings.ToUpper(code))
 }
 
+// deviceGrant is the grant of an approved device. The library's state
+// carries the resources the device asked for as its audience (see
+// GetDeviceAuthorizatonState), the client beside them.
 func deviceGrant(d *op.DeviceAuthorizationState) grantRequest {
 	auth := d.AuthTime
+	var resources []string
+	for _, aud := range d.Audience {
+		if aud != d.ClientID {
+			resources = append(resources, aud)
+		}
+	}
 	return grantRequest{clientID: d.ClientID, grantType: string(oidc.GrantTypeDeviceCode), sessionID: newID(),
-		userID: d.Subject, scopes: d.Scopes, amr: d.AMR, authTime: &auth}
+		userID: d.Subject, scopes: d.Scopes, resources: resources, amr: d.AMR, authTime: &auth}
 }
 
 func (s storage) StoreDeviceAuthorization(ctx context.Context, clientID, deviceCode, userCode string, expires time.Time, scopes []string) error {
@@ -56,8 +65,14 @@ func (s storage) StoreDeviceAuthorization(ctx context.Context, clientID, deviceC
 	if err := deviceAllowed(app, scopes); err != nil {
 		return err
 	}
+	var resources []string
+	if st := stateOf(ctx); st != nil {
+		if resources, err = s.resolveResources(ctx, st.resources); err != nil {
+			return err
+		}
+	}
 	err = s.store.CreateDeviceAuthorization(ctx, &iam.DeviceAuthorization{CodeHash: secret.Hash(deviceCode), TenantID: app.TenantID,
-		ApplicationID: app.ID, UserCode: normalUserCode(userCode), Scopes: scopes, State: iam.DevicePending,
+		ApplicationID: app.ID, UserCode: normalUserCode(userCode), Scopes: scopes, Resources: resources, State: iam.DevicePending,
 		CreatedAt: s.now(), ExpiresAt: expires})
 	if iam.IsCode(err, iam.CodeConflict) {
 		return op.ErrDuplicateUserCode
@@ -82,7 +97,7 @@ func (s storage) GetDeviceAuthorizatonState(ctx context.Context, clientID, devic
 	if err != nil || app.ID != d.ApplicationID {
 		return nil, oidc.ErrInvalidGrant().WithDescription("unknown device code")
 	}
-	state := &op.DeviceAuthorizationState{ClientID: clientID, Scopes: d.Scopes, Expires: d.ExpiresAt}
+	state := &op.DeviceAuthorizationState{ClientID: clientID, Scopes: d.Scopes, Audience: d.Resources, Expires: d.ExpiresAt}
 	switch d.State {
 	case iam.DeviceDenied:
 		state.Denied = true
@@ -183,6 +198,11 @@ func (s server) DeviceAuthorization(ctx context.Context, r *op.ClientRequest[oid
 	}
 	if err := deviceAllowed(app, r.Data.Scopes); err != nil {
 		return nil, err
+	}
+	if st := stateOf(ctx); st != nil {
+		if _, err := (storage{s.p}).resolveResources(ctx, st.resources); err != nil {
+			return nil, err
+		}
 	}
 	return s.LegacyServer.DeviceAuthorization(ctx, r)
 }

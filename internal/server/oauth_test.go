@@ -574,6 +574,29 @@ func TestOAuthDeviceFlow(t *testing.T) {
 		t.Errorf("poll after denial: %d %v", status, body)
 	}
 	h.wantAudit(admin, "oauth.device.approved", "oauth.device.denied")
+
+	// A device may ask for a resource server's tokens (RFC 8707).
+	const resource = "https://tv-api.example.com"
+	h.createApplication(admin, map[string]any{"name": "tv api", "type": "machine", "resource_uri": resource})
+	if _, err := rp.conf.DeviceAuth(rp.ctx, oauth2.SetAuthURLParam("resource", "https://unknown.example")); err == nil ||
+		!strings.Contains(err.Error(), "invalid_target") {
+		t.Errorf("a device asking for an unknown resource: %v, want invalid_target", err)
+	}
+	forAPI, err := rp.conf.DeviceAuth(rp.ctx, oauth2.SetAuthURLParam("resource", resource))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.get("/device")
+	b.post("/device", url.Values{"user_code": {forAPI.UserCode}}).want(t, http.StatusOK)
+	b.post("/device/decide", url.Values{"user_code": {forAPI.UserCode}, "decision": {"allow"}}).want(t, http.StatusOK)
+	status, tok = poll(forAPI.DeviceCode)
+	if status != http.StatusOK {
+		t.Fatalf("poll for the resource: %d %v", status, tok)
+	}
+	jwtClaims(t, tok["access_token"].(string), &at)
+	if at["aud"] != resource {
+		t.Errorf("the device's token for the resource has aud %v", at["aud"])
+	}
 }
 
 // TestOAuthOpaqueAccessTokens: an application whose access_token_format is

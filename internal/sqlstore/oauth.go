@@ -190,25 +190,28 @@ func (q *queries) RevokeApplicationGrants(ctx context.Context, tenantID, userID,
 	return storeErr(err, "sessions", nil)
 }
 
-const deviceColumns = `device_code_hash, tenant_id, application_id, user_code, scopes, state, user_id, auth_time, amr, created_at, expires_at`
+const deviceColumns = `device_code_hash, tenant_id, application_id, user_code, scopes, state, user_id, auth_time, amr, created_at, expires_at, resources`
 
 func (q *queries) CreateDeviceAuthorization(ctx context.Context, d *iam.DeviceAuthorization) error {
 	_, err := q.w.ExecContext(ctx, `INSERT INTO oauth_device_authorizations (`+deviceColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
 		d.CodeHash, d.TenantID, d.ApplicationID, d.UserCode, marshalStrings(d.Scopes), string(d.State), nullString(d.UserID),
-		nullTime(d.AuthTime), marshalStrings(d.AMR), ts(d.CreatedAt), ts(d.ExpiresAt))
+		nullTime(d.AuthTime), marshalStrings(d.AMR), ts(d.CreatedAt), ts(d.ExpiresAt), marshalStrings(d.Resources))
 	return storeErr(err, "device authorization", conflict)
 }
 
 func scanDevice(row scanner) (*iam.DeviceAuthorization, error) {
 	var (
-		d               iam.DeviceAuthorization
-		scopes, amr, st string
-		user            sql.NullString
-		auth            sql.NullTime
+		d                          iam.DeviceAuthorization
+		scopes, amr, st, resources string
+		user                       sql.NullString
+		auth                       sql.NullTime
 	)
 	if err := row.Scan(&d.CodeHash, &d.TenantID, &d.ApplicationID, &d.UserCode, &scopes, &st, &user, &auth, &amr,
-		&d.CreatedAt, &d.ExpiresAt); err != nil {
+		&d.CreatedAt, &d.ExpiresAt, &resources); err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal([]byte(resources), &d.Resources); err != nil {
 		return nil, err
 	}
 	if err := json.Unmarshal([]byte(scopes), &d.Scopes); err != nil {

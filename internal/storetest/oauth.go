@@ -381,7 +381,8 @@ func testRevokeApplicationGrants(t *testing.T, s iam.Store) {
 func createDeviceAuthorization(t *testing.T, s iam.Tx, a *iam.Application, hash, userCode string) *iam.DeviceAuthorization {
 	t.Helper()
 	d := &iam.DeviceAuthorization{CodeHash: hash, TenantID: a.TenantID, ApplicationID: a.ID, UserCode: userCode,
-		Scopes: []string{"openid", "offline_access"}, State: iam.DevicePending, CreatedAt: t0, ExpiresAt: at(10 * time.Minute)}
+		Scopes: []string{"openid", "offline_access"}, Resources: []string{"https://api.example.com"}, State: iam.DevicePending,
+		CreatedAt: t0, ExpiresAt: at(10 * time.Minute)}
 	must(t, s.CreateDeviceAuthorization(t.Context(), d), "CreateDeviceAuthorization")
 	return d
 }

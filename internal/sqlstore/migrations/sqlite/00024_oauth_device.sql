@@ -9,6 +9,7 @@ CREATE TABLE oauth_device_authorizations (
     application_id    TEXT NOT NULL REFERENCES applications (id) ON DELETE CASCADE,
     user_code         TEXT NOT NULL,
     scopes            TEXT NOT NULL,
+    resources         TEXT NOT NULL DEFAULT '[]',
     state             TEXT NOT NULL,
     user_id           TEXT REFERENCES users (id) ON DELETE CASCADE,
     auth_time         TIMESTAMP,
