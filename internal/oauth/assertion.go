@@ -71,7 +71,7 @@ func (s storage) verifyAssertion(ctx context.Context, raw string) (string, error
 	}
 	fresh, err := s.store.UseAssertion(ctx, t.ID, c.Issuer, c.ID, c.Expiry.Time().Add(assertionSkew))
 	if err != nil {
-		return "", oidc.ErrServerError().WithParent(err)
+		return "", oauthError(err)
 	}
 	if !fresh {
 		return "", oidc.ErrInvalidClient().WithDescription("the client assertion was used before")

@@ -104,7 +104,7 @@ func (s storage) GetDeviceAuthorizatonState(ctx context.Context, clientID, devic
 	case iam.DeviceApproved:
 		won, err := s.store.UseDeviceAuthorization(ctx, hash)
 		if err != nil {
-			return nil, oidc.ErrServerError().WithParent(err)
+			return nil, oauthError(err)
 		}
 		if !won {
 			return nil, oidc.ErrInvalidGrant().WithDescription("the device code was used")

@@ -90,7 +90,7 @@ func (s server) TokenExchange(ctx context.Context, r *op.ClientRequest[oidc.Toke
 	}
 	if target == nil && len(resources) > 0 {
 		if target, err = s.p.store.GetApplicationByResource(ctx, t.ID, resources[0]); err != nil {
-			return nil, oidc.ErrServerError().WithParent(err)
+			return nil, oauthError(err)
 		}
 	}
 	if target == nil {
@@ -105,18 +105,18 @@ func (s server) TokenExchange(ctx context.Context, r *op.ClientRequest[oidc.Toke
 	}
 	if subject.user != nil {
 		if g.Roles, err = s.p.store.ApplicationRolesFor(ctx, t.ID, target.ID, subject.user.ID); err != nil {
-			return nil, oidc.ErrServerError().WithParent(err)
+			return nil, oauthError(err)
 		}
 	}
 	e := issuedEvent(ctx, now, app, "oauth.token.exchanged", string(oidc.GrantTypeTokenExchange), sc.Subject, sc.SessionID, scopes)
 	e.Details["audience"] = audience
 	e.Details["delegation"] = actor != nil
 	if err := s.p.audit.Append(ctx, e); err != nil {
-		return nil, oidc.ErrServerError().WithParent(err)
+		return nil, oauthError(err)
 	}
 	access, exp, err := st.issue(app, g)
 	if err != nil {
-		return nil, oidc.ErrServerError().WithParent(err)
+		return nil, oauthError(err)
 	}
 	return op.NewResponse(&oidc.TokenExchangeResponse{AccessToken: access, IssuedTokenType: oidc.AccessTokenType,
 		TokenType: oidc.BearerToken, ExpiresIn: uint64(exp.Sub(now).Seconds()), Scopes: scopes}), nil

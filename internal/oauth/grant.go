@@ -85,7 +85,7 @@ func (s storage) openGrant(ctx context.Context, r grantRequest, withRefresh bool
 		return issued(ctx, tx, now, app, "oauth.token.issued", r.grantType, grant.UserID, grant.ID, grant.Scopes)
 	})
 	if err != nil {
-		return "", "", time.Time{}, asOAuth(err)
+		return "", "", time.Time{}, oauthError(err)
 	}
 	access, exp, err := s.accessToken(ctx, app, grant, grant.Scopes)
 	return access, refresh, exp, err
@@ -122,7 +122,7 @@ func (s storage) accessToken(ctx context.Context, app *iam.Application, grant *i
 	}
 	roles, err := s.store.ApplicationRolesFor(ctx, t.ID, target, grant.UserID)
 	if err != nil {
-		return "", time.Time{}, oidc.ErrServerError().WithParent(err)
+		return "", time.Time{}, oauthError(err)
 	}
 	audience := audienceOf(app, grant.Resources)
 	if app.APIAccess {
@@ -133,7 +133,7 @@ func (s storage) accessToken(ctx context.Context, app *iam.Application, grant *i
 		SessionID: grant.ID, ClientID: app.ClientID, Audience: audience, Scopes: scopes, AMR: grant.AMR,
 		Roles: roles, AuthTime: grant.AuthenticatedAt(), TTL: app.AccessTokenTTL})
 	if err != nil {
-		return "", time.Time{}, oidc.ErrServerError().WithParent(err)
+		return "", time.Time{}, oauthError(err)
 	}
 	return access, exp, nil
 }
@@ -156,12 +156,12 @@ func (s storage) clientToken(ctx context.Context, r *clientRequest) (string, tim
 	}
 	e := issuedEvent(ctx, s.now(), r.app, "oauth.token.issued", string(r.grantType), r.app.ClientID, "", r.scopes)
 	if err := s.audit.Append(ctx, e); err != nil {
-		return "", time.Time{}, asOAuth(err)
+		return "", time.Time{}, oauthError(err)
 	}
 	access, exp, err := s.issue(r.app, token.Grant{Issuer: s.baseURL(t), TenantID: t.ID, Subject: r.app.ClientID,
 		ClientID: r.app.ClientID, Audience: audienceOf(r.app, r.resources), Scopes: r.scopes, TTL: r.app.AccessTokenTTL})
 	if err != nil {
-		return "", time.Time{}, oidc.ErrServerError().WithParent(err)
+		return "", time.Time{}, oauthError(err)
 	}
 	return access, exp, nil
 }
@@ -182,7 +182,7 @@ func (s storage) refreshGrant(ctx context.Context, raw string) (*iam.RefreshToke
 		return nil, nil, nil, errInvalidRefresh
 	}
 	if err != nil {
-		return nil, nil, nil, oidc.ErrServerError().WithParent(err)
+		return nil, nil, nil, oauthError(err)
 	}
 	grant, err := s.store.GetSession(ctx, t.ID, rt.SessionID)
 	if err != nil || grant.ApplicationID == "" {
@@ -207,7 +207,7 @@ func (s storage) refreshReused(ctx context.Context, rt *iam.RefreshToken, userID
 	now := s.now()
 	err := s.store.InTx(ctx, func(tx iam.Tx) error { return endReused(ctx, tx, rt, now) })
 	if err != nil {
-		return oidc.ErrServerError().WithParent(err)
+		return oauthError(err)
 	}
 	s.sessionsEnded(userID)
 	return errInvalidRefresh
@@ -266,7 +266,7 @@ func (s storage) refresh(ctx context.Context, r *refreshRequest) (string, string
 		return issued(ctx, tx, now, app, "oauth.token.refreshed", string(oidc.GrantTypeRefreshToken), grant.UserID, grant.ID, r.scopes)
 	})
 	if err != nil {
-		return "", "", time.Time{}, asOAuth(err)
+		return "", "", time.Time{}, oauthError(err)
 	}
 	if reused {
 		s.sessionsEnded(r.grant.UserID)
@@ -423,7 +423,7 @@ func (s storage) revoke(ctx context.Context, raw, clientID string) *oidc.Error {
 		return tx.AppendAudit(ctx, e)
 	})
 	if err != nil {
-		return oidc.ErrServerError().WithParent(err)
+		return oauthError(err)
 	}
 	s.sessionsEnded(grant.UserID)
 	return nil
@@ -434,7 +434,7 @@ func (s storage) revoke(ctx context.Context, raw, clientID string) *oidc.Error {
 func (s storage) userinfo(ctx context.Context, info *oidc.UserInfo, tenantID string, app *iam.Application, userID string, scopes []string) error {
 	u, err := s.store.GetUser(ctx, tenantID, userID)
 	if err != nil {
-		return oidc.ErrServerError().WithParent(err)
+		return oauthError(err)
 	}
 	info.Subject = u.ID
 	if slices.Contains(scopes, oidc.ScopeProfile) && u.Name != "" {
@@ -449,7 +449,7 @@ func (s storage) userinfo(ctx context.Context, info *oidc.UserInfo, tenantID str
 	}
 	roles, err := s.store.ApplicationRolesFor(ctx, tenantID, app.ID, u.ID)
 	if err != nil {
-		return oidc.ErrServerError().WithParent(err)
+		return oauthError(err)
 	}
 	if len(roles) > 0 {
 		info.AppendClaims("roles", roles)
@@ -457,10 +457,15 @@ func (s storage) userinfo(ctx context.Context, info *oidc.UserInfo, tenantID str
 	return nil
 }
 
-// asOAuth passes an OAuth error on and turns any other into server_error.
-func asOAuth(err error) error {
-	if e, ok := err.(*oidc.Error); ok {
+// oauthError passes an OAuth error on, answers a request the store refuses
+// as invalid (text PostgreSQL cannot hold, such as a NUL or invalid UTF-8)
+// with invalid_request, and turns any other error into server_error.
+func oauthError(err error) *oidc.Error {
+	if e, ok := errors.AsType[*oidc.Error](err); ok {
 		return e
+	}
+	if e, ok := errors.AsType[*iam.Error](err); ok && e.Code == iam.CodeInvalid {
+		return oidc.ErrInvalidRequest().WithDescription("%s", e.Message)
 	}
 	return oidc.ErrServerError().WithParent(err)
 }

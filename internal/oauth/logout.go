@@ -8,7 +8,6 @@ import (
 	"net/url"
 	"time"
 
-	"github.com/zitadel/oidc/v3/pkg/oidc"
 	"github.com/zitadel/oidc/v3/pkg/op"
 
 	"github.com/gatehouse-iam/gatehouse/internal/audit"
@@ -57,7 +56,7 @@ func (s storage) TerminateSessionFromRequest(ctx context.Context, req *op.EndSes
 	}
 	sealed, err := s.sealTarget(t.ID, target)
 	if err != nil {
-		return "", oidc.ErrServerError().WithParent(err)
+		return "", oauthError(err)
 	}
 	return "/logout?" + url.Values{"return_to": {logoutPath + "?r=" + sealed}}.Encode(), nil
 }
@@ -72,7 +71,7 @@ func (s storage) endBrowserSession(ctx context.Context, tenantID string, p *iam.
 			iam.ResultSuccess, map[string]any{"client_id": clientID, "end_session": true}))
 	})
 	if err != nil {
-		return oidc.ErrServerError().WithParent(err)
+		return oauthError(err)
 	}
 	s.sessionsEnded(p.UserID)
 	return nil

@@ -88,7 +88,7 @@ func (p *Provider) PushAuthorization(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	op.WriteError(w, r, oidc.ErrServerError().WithParent(err), nil)
+	op.WriteError(w, r, oauthError(err), nil)
 }
 
 // authenticateClient authenticates the client of a request as the token

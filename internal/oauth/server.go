@@ -86,11 +86,11 @@ func (p *Provider) challenged(ctx context.Context, code string) (bool, error) {
 		return false, nil
 	}
 	if err != nil {
-		return false, oidc.ErrServerError().WithParent(err)
+		return false, oauthError(err)
 	}
 	var req oidc.AuthRequest
 	if err := json.Unmarshal(stored.Request, &req); err != nil {
-		return false, oidc.ErrServerError().WithParent(err)
+		return false, oauthError(err)
 	}
 	return req.CodeChallenge != "", nil
 }

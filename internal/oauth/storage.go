@@ -69,11 +69,13 @@ func (s storage) application(ctx context.Context, clientID string) (*iam.Applica
 	} else {
 		app, err = s.apps.ByClientID(ctx, t.ID, clientID)
 	}
-	if iam.IsCode(err, iam.CodeNotFound) {
+	// A client id the store cannot even hold (a NUL, invalid UTF-8) names
+	// no client either.
+	if iam.IsCode(err, iam.CodeNotFound) || iam.IsCode(err, iam.CodeInvalid) {
 		return nil, oidc.ErrInvalidClient().WithDescription("unknown client")
 	}
 	if err != nil {
-		return nil, oidc.ErrServerError().WithParent(err)
+		return nil, oauthError(err)
 	}
 	if st := stateOf(ctx); st != nil {
 		st.app = app
@@ -102,11 +104,11 @@ func (s storage) AuthorizeClientIDSecret(ctx context.Context, clientID, clientSe
 	} else {
 		app, err = s.apps.VerifyClientSecret(ctx, clientID, clientSecret)
 	}
-	if iam.IsCode(err, iam.CodeInvalidCredentials) {
+	if iam.IsCode(err, iam.CodeInvalidCredentials) || iam.IsCode(err, iam.CodeInvalid) {
 		return oidc.ErrInvalidClient().WithDescription("client authentication failed")
 	}
 	if err != nil {
-		return oidc.ErrServerError().WithParent(err)
+		return oauthError(err)
 	}
 	if st := stateOf(ctx); st != nil {
 		st.app = app
@@ -153,13 +155,13 @@ func (s storage) CreateAuthRequest(ctx context.Context, req *oidc.AuthRequest, _
 	sr := storedRequest{AuthRequest: *req, Resources: resources}
 	encoded, err := json.Marshal(sr)
 	if err != nil {
-		return nil, oidc.ErrServerError().WithParent(err)
+		return nil, oauthError(err)
 	}
 	now := s.now()
 	stored := &iam.AuthRequest{ID: newID(), TenantID: t.ID, ApplicationID: app.ID, Request: encoded,
 		CreatedAt: now, ExpiresAt: now.Add(loginWindow)}
 	if err := s.store.CreateAuthRequest(ctx, stored); err != nil {
-		return nil, oidc.ErrServerError().WithParent(err)
+		return nil, oauthError(err)
 	}
 	return &authRequest{stored: stored, storedRequest: sr}, nil
 }
@@ -184,7 +186,7 @@ func (s storage) resolveResources(ctx context.Context, uris []string) ([]string,
 			if iam.IsCode(err, iam.CodeNotFound) {
 				return nil, oidc.ErrInvalidTarget().WithDescription("resource %q is not a resource server of this tenant", uri)
 			}
-			return nil, oidc.ErrServerError().WithParent(err)
+			return nil, oauthError(err)
 		}
 		out = append(out, uri)
 	}
@@ -217,7 +219,7 @@ func (s storage) AuthRequestByID(ctx context.Context, id string) (op.AuthRequest
 		return nil, errNoRequest
 	}
 	if err != nil {
-		return nil, oidc.ErrServerError().WithParent(err)
+		return nil, oauthError(err)
 	}
 	if !s.now().Before(stored.ExpiresAt) || stored.CodeHash != "" {
 		return nil, errNoRequest
@@ -238,7 +240,7 @@ func (s storage) AuthRequestByCode(ctx context.Context, code string) (op.AuthReq
 		return nil, errNoRequest
 	}
 	if err != nil {
-		return nil, oidc.ErrServerError().WithParent(err)
+		return nil, oauthError(err)
 	}
 	if stored.GrantSessionID != "" {
 		return nil, s.codeReused(ctx, stored)
@@ -249,12 +251,12 @@ func (s storage) AuthRequestByCode(ctx context.Context, code string) (op.AuthReq
 	grant := newID()
 	won, err := s.store.ClaimAuthRequest(ctx, t.ID, stored.ID, grant)
 	if err != nil {
-		return nil, oidc.ErrServerError().WithParent(err)
+		return nil, oauthError(err)
 	}
 	if !won {
 		stored, err = s.store.GetAuthRequest(ctx, t.ID, stored.ID)
 		if err != nil {
-			return nil, oidc.ErrServerError().WithParent(err)
+			return nil, oauthError(err)
 		}
 		return nil, s.codeReused(ctx, stored)
 	}
@@ -275,7 +277,7 @@ func (s storage) codeReused(ctx context.Context, stored *iam.AuthRequest) error 
 			map[string]any{"application_id": stored.ApplicationID, "user_id": stored.UserID}))
 	})
 	if err != nil {
-		return oidc.ErrServerError().WithParent(err)
+		return oauthError(err)
 	}
 	s.sessionsEnded(stored.UserID)
 	return errNoRequest
@@ -288,7 +290,7 @@ func (s storage) SaveAuthCode(ctx context.Context, id, code string) error {
 	}
 	ok, err := s.store.SetAuthRequestCode(ctx, t.ID, id, secret.Hash(code), s.now().Add(codeTTL))
 	if err != nil {
-		return oidc.ErrServerError().WithParent(err)
+		return oauthError(err)
 	}
 	if !ok {
 		return errNoRequest
@@ -309,13 +311,13 @@ func (s storage) DeleteAuthRequest(ctx context.Context, id string) error {
 		return nil
 	}
 	if err != nil {
-		return oidc.ErrServerError().WithParent(err)
+		return oauthError(err)
 	}
 	if stored.GrantSessionID != "" {
 		return nil
 	}
 	if err := s.store.DeleteAuthRequest(ctx, t.ID, id); err != nil && !iam.IsCode(err, iam.CodeNotFound) {
-		return oidc.ErrServerError().WithParent(err)
+		return oauthError(err)
 	}
 	return nil
 }
