@@ -54,6 +54,8 @@ type Store struct {
 	writer *sql.DB
 	reader *sql.DB
 	caches []*stmtCache
+	// txStmts, on SQLite, prepares the statements of transactions.
+	txStmts *stmtCache
 }
 
 var _ iam.Store = (*Store)(nil)
@@ -102,7 +104,7 @@ func openSQLite(ctx context.Context, path string) (*Store, error) {
 	reader.SetMaxOpenConns(max(4, runtime.NumCPU()))
 	reader.SetMaxIdleConns(max(4, runtime.NumCPU()))
 	rc, wc := newStmtCache(reader), newStmtCache(writer)
-	return &Store{queries: queries{dialect: SQLite, r: rc, w: wc}, writer: writer, reader: reader, caches: []*stmtCache{rc, wc}}, nil
+	return &Store{queries: queries{dialect: SQLite, r: rc, w: wc}, writer: writer, reader: reader, caches: []*stmtCache{rc, wc}, txStmts: wc}, nil
 }
 
 func openPostgres(ctx context.Context, dsn string) (*Store, error) {
@@ -258,7 +260,13 @@ func (s *Store) inTx(ctx context.Context, fn func(iam.Tx) error) error {
 	if err != nil {
 		return iam.Internal(fmt.Errorf("begin: %w", err))
 	}
-	if err := fn(&queries{dialect: s.dialect, r: tx, w: tx}); err != nil {
+	q := &queries{dialect: s.dialect, r: tx, w: tx}
+	if s.txStmts != nil {
+		q.r = s.txStmts.inTx(tx)
+		q.w = q.r
+		defer s.txStmts.prepareWanted(ctx)
+	}
+	if err := fn(q); err != nil {
 		_ = tx.Rollback()
 		return err
 	}
