@@ -55,7 +55,35 @@ func measureOAuth(cmd *exec.Cmd, bare string, d time.Duration) error {
 		fmt.Printf("  POST /oauth2/introspect, gatehouse: %s (%.0f%% of bare; target 18,000/s at 4)\n",
 			intro, 100*intro.rps()/bareIntro.rps())
 	}
+	if _, err := exec.LookPath("wrk"); err != nil {
+		fmt.Printf("  (no wrk here: bench/run installs it with apt-get where it can)\n")
+	} else if err := measureOAuthWrk(grant, inspect, app, d); err != nil {
+		return err
+	}
 	fmt.Printf("  gatehouse RSS under load: %s\n\n", rss(cmd.Process.Pid))
+	return nil
+}
+
+// measureOAuthWrk runs the same four loads with wrk as the load generator.
+func measureOAuthWrk(grant, inspect string, app *machineApp, d time.Duration) error {
+	for _, conns := range []int{4, 32} {
+		fmt.Printf("OAuth with wrk, %d connections:\n", conns)
+		for _, run := range []struct{ name, path, form, target string }{
+			{"POST /oauth2/token (client_credentials)", "/oauth2/token", grant, "15,000/s"},
+			{"POST /oauth2/introspect", "/oauth2/introspect", inspect, "18,000/s"},
+		} {
+			bare, err := wrkLoad(conns, d, "http://"+bareAddr+run.path, run.form, app)
+			if err != nil {
+				return err
+			}
+			got, err := wrkLoad(conns, d, "http://"+gatehouseAddr+run.path, run.form, app)
+			if err != nil {
+				return err
+			}
+			fmt.Printf("  %s, bare: %s\n", run.name, bare)
+			fmt.Printf("  %s, gatehouse: %s (%.0f%% of bare; target %s at 4)\n", run.name, got, 100*got.rps/bare.rps, run.target)
+		}
+	}
 	return nil
 }
 
