@@ -17,10 +17,18 @@ type ListParams struct {
 	Search  string
 	OrderBy string
 	Desc    bool
+	// Start, when positive, is the number of rows before the page in place
+	// of the page number's: SCIM pages start at any index.
+	Start int
 }
 
 // Offset is the number of rows before the page.
-func (p ListParams) Offset() int { return (p.Page - 1) * p.Limit }
+func (p ListParams) Offset() int {
+	if p.Start > 0 {
+		return p.Start
+	}
+	return (p.Page - 1) * p.Limit
+}
 
 // Order is the one definition of the names a list may be sorted by, as the
 // API spells them; the first is the default. Transports publish and check
@@ -76,6 +84,15 @@ func ParseOrder(value string) (name string, desc bool) {
 type UserQuery struct {
 	ListParams
 	Status UserStatus
+	// Filter, when set, also selects by the fields of UserFilterFields.
+	Filter *Filter
+}
+
+// GroupQuery filters the group list.
+type GroupQuery struct {
+	ListParams
+	// Filter, when set, selects by the fields of GroupFilterFields.
+	Filter *Filter
 }
 
 // AuditQuery filters the audit log. Zero fields do not filter.
