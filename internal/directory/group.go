@@ -79,12 +79,12 @@ func (s *Service) GetGroup(ctx context.Context, id string) (*iam.Group, error) {
 }
 
 // ListGroups lists groups. Needs groups.read.
-func (s *Service) ListGroups(ctx context.Context, lp iam.ListParams) ([]iam.Group, int, error) {
+func (s *Service) ListGroups(ctx context.Context, q iam.GroupQuery) ([]iam.Group, int, error) {
 	p, err := permission.Require(ctx, permission.GroupsRead)
 	if err != nil {
 		return nil, 0, err
 	}
-	return s.store.ListGroups(ctx, p.TenantID, lp)
+	return s.store.ListGroups(ctx, p.TenantID, q)
 }
 
 // UpdateGroup changes a group if it meets pre. Needs groups.write.

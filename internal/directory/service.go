@@ -39,6 +39,7 @@ type Store interface {
 	iam.AccessStore
 	iam.ServiceAccountStore
 	iam.ServiceAccountAccessStore
+	iam.SCIMAttributeStore
 }
 
 // Service manages tenants, users, admin roles and admins.

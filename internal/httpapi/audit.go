@@ -31,17 +31,18 @@ func auditBody(e *iam.AuditEvent) AuditEventBody {
 }
 
 type listAuditInput struct {
-	Page     int       `query:"page" minimum:"1" maximum:"1000000" default:"1"`
-	Limit    int       `query:"limit" minimum:"1" maximum:"100" default:"20"`
-	ActorID  string    `query:"actor_id" maxLength:"100"`
-	Action   string    `query:"action" maxLength:"100"`
-	TargetID string    `query:"target_id" maxLength:"100"`
-	From     time.Time `query:"from" doc:"Events at or after this time (RFC 3339)"`
-	To       time.Time `query:"to" doc:"Events before this time (RFC 3339)"`
+	Page      int       `query:"page" minimum:"1" maximum:"1000000" default:"1"`
+	Limit     int       `query:"limit" minimum:"1" maximum:"100" default:"20"`
+	ActorID   string    `query:"actor_id" maxLength:"100"`
+	ActorKind string    `query:"actor_kind" maxLength:"100" doc:"Events whose actor is of this kind: user, service_account, application, scim (a provisioning client's SCIM token), system"`
+	Action    string    `query:"action" maxLength:"100"`
+	TargetID  string    `query:"target_id" maxLength:"100"`
+	From      time.Time `query:"from" doc:"Events at or after this time (RFC 3339)"`
+	To        time.Time `query:"to" doc:"Events before this time (RFC 3339)"`
 }
 
 func (a *API) listAudit(ctx context.Context, in *listAuditInput) (*pageOutput[AuditEventBody], error) {
-	q := iam.AuditQuery{ListParams: iam.ListParams{Page: in.Page, Limit: in.Limit}, ActorID: in.ActorID, Action: in.Action, TargetID: in.TargetID}
+	q := iam.AuditQuery{ListParams: iam.ListParams{Page: in.Page, Limit: in.Limit}, ActorID: in.ActorID, ActorKind: in.ActorKind, Action: in.Action, TargetID: in.TargetID}
 	if !in.From.IsZero() {
 		q.From = &in.From
 	}

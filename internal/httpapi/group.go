@@ -53,7 +53,7 @@ type listGroupsInput struct {
 }
 
 func (a *API) listGroups(ctx context.Context, in *listGroupsInput) (*pageOutput[GroupBody], error) {
-	groups, total, err := a.directory.ListGroups(ctx, in.params(string(in.OrderBy)))
+	groups, total, err := a.directory.ListGroups(ctx, iam.GroupQuery{ListParams: in.params(string(in.OrderBy))})
 	if err != nil {
 		return nil, err
 	}

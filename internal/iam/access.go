@@ -182,8 +182,10 @@ type AccessStore interface {
 	// transaction ends (see GetUserForUpdate); changes to the group's members
 	// and roles take it too.
 	GetGroupForUpdate(ctx context.Context, tenantID, id string) (*Group, error)
-	// ListGroups searches names, sorted by GroupOrder. CodeInvalid for another order.
-	ListGroups(ctx context.Context, tenantID string, p ListParams) ([]Group, int, error)
+	// ListGroups searches names and selects by q.Filter, sorted by
+	// GroupOrder. CodeInvalid for another order or a filter the fields of
+	// GroupFilterFields do not take.
+	ListGroups(ctx context.Context, tenantID string, q GroupQuery) ([]Group, int, error)
 	// UpdateGroup writes every mutable field and sets g.Version to the
 	// incremented version. CodeNameTaken, CodeExternalIDTaken.
 	UpdateGroup(ctx context.Context, g *Group) error

@@ -98,9 +98,11 @@ type GroupQuery struct {
 // AuditQuery filters the audit log. Zero fields do not filter.
 type AuditQuery struct {
 	ListParams
-	ActorID  string
-	Action   string
-	TargetID string
-	From     *time.Time
-	To       *time.Time
+	ActorID string
+	// ActorKind is the actor's type (a PrincipalKind, or "system").
+	ActorKind string
+	Action    string
+	TargetID  string
+	From      *time.Time
+	To        *time.Time
 }

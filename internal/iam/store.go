@@ -159,6 +159,7 @@ type Tx interface {
 	LeaseStore
 	PATStore
 	SCIMTokenStore
+	SCIMAttributeStore
 	ApplicationStore
 	ApplicationRoleStore
 	OAuthStore

@@ -32,6 +32,9 @@ func (q *queries) ListAudit(ctx context.Context, tenantID string, aq iam.AuditQu
 	if aq.ActorID != "" {
 		add(` AND actor_id = $%d`, aq.ActorID)
 	}
+	if aq.ActorKind != "" {
+		add(` AND actor_type = $%d`, aq.ActorKind)
+	}
 	if aq.Action != "" {
 		add(` AND action = $%d`, aq.Action)
 	}

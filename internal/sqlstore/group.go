@@ -49,14 +49,21 @@ func (q *queries) GetGroupForUpdate(ctx context.Context, tenantID, id string) (*
 	return q.GetGroup(ctx, tenantID, id)
 }
 
-func (q *queries) ListGroups(ctx context.Context, tenantID string, p iam.ListParams) ([]iam.Group, int, error) {
+func (q *queries) ListGroups(ctx context.Context, tenantID string, gq iam.GroupQuery) ([]iam.Group, int, error) {
 	where, args := ` WHERE tenant_id = $1`, []any{tenantID}
-	if p.Search != "" {
-		args = append(args, likePattern(p.Search))
+	if gq.Search != "" {
+		args = append(args, likePattern(gq.Search))
 		where += ` AND name_folded LIKE $2 ESCAPE '\'`
 	}
-	return list(ctx, q, listing{what: "groups", columns: groupColumns, from: "groups", where: where, args: args,
-		order: iam.GroupOrder, sortBy: foldedName}, p, scanGroup)
+	if gq.Filter != nil {
+		cond, fargs, err := q.filterCondition(gq.Filter, groupFilter, args)
+		if err != nil {
+			return nil, 0, err
+		}
+		where, args = where+` AND `+cond, fargs
+	}
+	return list(ctx, q.forFilter(gq.Filter), listing{what: "groups", columns: groupColumns, from: "groups", where: where, args: args,
+		order: iam.GroupOrder, sortBy: foldedName}, gq.ListParams, scanGroup)
 }
 
 func (q *queries) UpdateGroup(ctx context.Context, g *iam.Group) error {

@@ -76,7 +76,14 @@ func (q *queries) ListUsers(ctx context.Context, tenantID string, uq iam.UserQue
 		args = append(args, string(uq.Status))
 		where += fmt.Sprintf(` AND status = $%d`, len(args))
 	}
-	return list(ctx, q, listing{what: "users", columns: userColumns, from: "users", where: where, args: args,
+	if uq.Filter != nil {
+		cond, fargs, err := q.filterCondition(uq.Filter, userFilter, args)
+		if err != nil {
+			return nil, 0, err
+		}
+		where, args = where+` AND `+cond, fargs
+	}
+	return list(ctx, q.forFilter(uq.Filter), listing{what: "users", columns: userColumns, from: "users", where: where, args: args,
 		order: iam.UserOrder, sortBy: foldedName}, uq.ListParams, scanUser)
 }
 

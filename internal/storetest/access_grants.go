@@ -397,7 +397,7 @@ func snapshotAccess(t *testing.T, s iam.Store, w *grantsWorld) []string {
 			add("member of %s: %s since %s holding %s", o.Alias, who(&m.User), m.CreatedAt, holding(m.Roles))
 		}
 	}
-	groups, _, err := s.ListGroups(ctx, tn, all)
+	groups, _, err := s.ListGroups(ctx, tn, iam.GroupQuery{ListParams: all})
 	must(t, err, "ListGroups")
 	for _, g := range groups {
 		add("group %+v", g)

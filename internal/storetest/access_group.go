@@ -61,7 +61,7 @@ func testGroupNotFound(t *testing.T, s iam.Store) {
 	got, err := s.GetGroup(ctx, tn.ID, g.ID)
 	must(t, err, "GetGroup")
 	check(t, "group after foreign update and delete", got, g)
-	if _, n, err := s.ListGroups(ctx, other.ID, iam.ListParams{Page: 1, Limit: 10}); err != nil || n != 0 {
+	if _, n, err := s.ListGroups(ctx, other.ID, iam.GroupQuery{ListParams: iam.ListParams{Page: 1, Limit: 10}}); err != nil || n != 0 {
 		t.Errorf("ListGroups of the other tenant: total %d, %v; want 0", n, err)
 	}
 }
@@ -164,7 +164,7 @@ func testGroupList(t *testing.T, s iam.Store) {
 		{"page of search", iam.ListParams{OrderBy: "name", Search: "engineering", Limit: 1, Page: 2}, idsOf("Engineering"), 2},
 	} {
 		tc.p.Page, tc.p.Limit = max(tc.p.Page, 1), cmp.Or(tc.p.Limit, 10)
-		got, total, err := s.ListGroups(ctx, tn.ID, tc.p)
+		got, total, err := s.ListGroups(ctx, tn.ID, iam.GroupQuery{ListParams: tc.p})
 		if !listed(t, tc.name+": ListGroups", got, total, err, groupIDOf, tc.want, tc.total) {
 			continue
 		}
@@ -185,12 +185,12 @@ func testGroupListSearchNonASCII(t *testing.T, s iam.Store) {
 	ecole := createGroup(t, s, tn.ID, "école")
 	zulu := createGroup(t, s, tn.ID, "Zulu")
 	for _, search := range []string{"Équipe", "équipe", "ÉQUIPE", "pe ve"} {
-		got, total, err := s.ListGroups(ctx, tn.ID, iam.ListParams{Page: 1, Limit: 10, OrderBy: "name", Search: search})
+		got, total, err := s.ListGroups(ctx, tn.ID, iam.GroupQuery{ListParams: iam.ListParams{Page: 1, Limit: 10, OrderBy: "name", Search: search}})
 		if err != nil || total != 1 || !wantIDs(ids(got, groupIDOf), []string{equipe.ID}) {
 			t.Errorf("ListGroups search %q = %v, total %d, %v; want %s only", search, groupNames(got), total, err, equipe.Name)
 		}
 	}
-	got, _, err := s.ListGroups(ctx, tn.ID, iam.ListParams{Page: 1, Limit: 10, OrderBy: "name"})
+	got, _, err := s.ListGroups(ctx, tn.ID, iam.GroupQuery{ListParams: iam.ListParams{Page: 1, Limit: 10, OrderBy: "name"}})
 	must(t, err, "ListGroups")
 	if !wantIDs(ids(got, groupIDOf), []string{zulu.ID, ecole.ID, equipe.ID}) {
 		t.Errorf("ListGroups by name = %v; want [Zulu école Équipe Ventes]", groupNames(got))
@@ -211,7 +211,7 @@ func testGroupUpdate(t *testing.T, s iam.Store) {
 	got, err := s.GetGroup(ctx, tn.ID, g.ID)
 	must(t, err, "GetGroup")
 	check(t, "group after update", got, &want)
-	list, _, err := s.ListGroups(ctx, tn.ID, iam.ListParams{Page: 1, Limit: 10, OrderBy: "name", Search: "platf"})
+	list, _, err := s.ListGroups(ctx, tn.ID, iam.GroupQuery{ListParams: iam.ListParams{Page: 1, Limit: 10, OrderBy: "name", Search: "platf"}})
 	if err != nil || !wantIDs(ids(list, groupIDOf), []string{g.ID}) {
 		t.Errorf("ListGroups search of the new name = %v, %v; want the group", groupNames(list), err)
 	}

@@ -85,7 +85,7 @@ func testEveryOrder(t *testing.T, s iam.Store) {
 			return ids(got, memberUserID), err
 		}},
 		{"groups", iam.GroupOrder, func(ctx context.Context, p iam.ListParams) ([]string, error) {
-			got, _, err := s.ListGroups(ctx, tn.ID, p)
+			got, _, err := s.ListGroups(ctx, tn.ID, iam.GroupQuery{ListParams: p})
 			return ids(got, groupIDOf), err
 		}},
 		{"group members", iam.GroupMemberOrder, func(ctx context.Context, p iam.ListParams) ([]string, error) {

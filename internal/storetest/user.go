@@ -201,6 +201,8 @@ func testUserList(t *testing.T, s iam.Store) {
 		{"second page", list(iam.ListParams{OrderBy: "email", Limit: 4, Page: 2}), idsOf("erin_x", "frank"), 6},
 		{"past the end", list(iam.ListParams{OrderBy: "email", Limit: 4, Page: 3}), idsOf(), 6},
 		{"page of descending", list(iam.ListParams{OrderBy: "created_at", Desc: true, Limit: 2, Page: 2}), idsOf("bob", "dave"), 6},
+		{"start", list(iam.ListParams{OrderBy: "created_at", Start: 3, Limit: 2}), idsOf("bob", "erin_x"), 6},
+		{"start rather than page", list(iam.ListParams{OrderBy: "created_at", Start: 3, Limit: 2, Page: 3}), idsOf("bob", "erin_x"), 6},
 		{"page of filtered", iam.UserQuery{ListParams: iam.ListParams{Page: 2, Limit: 3, OrderBy: "email"}, Status: iam.UserActive},
 			idsOf("frank"), 4},
 	} {
