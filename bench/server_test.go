@@ -31,6 +31,12 @@ func newServer(b *testing.B, env map[string]string) http.Handler {
 // newServerAt is newServer on the clock now (the wall clock when nil).
 func newServerAt(b *testing.B, env map[string]string, now func() time.Time) http.Handler {
 	b.Helper()
+	return openServer(b, env, now).Handler()
+}
+
+// openServer opens the server newServerAt serves.
+func openServer(b *testing.B, env map[string]string, now func() time.Time) *server.Server {
+	b.Helper()
 	vars := map[string]string{
 		"GATEHOUSE_DATA_DIR":                 b.TempDir(),
 		"GATEHOUSE_BOOTSTRAP_ADMIN_EMAIL":    adminEmail,
@@ -50,5 +56,5 @@ func newServerAt(b *testing.B, env map[string]string, now func() time.Time) http
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { srv.Close() })
-	return srv.Handler()
+	return srv
 }

@@ -18,6 +18,9 @@ const (
 	PrincipalServiceAccount PrincipalKind = "service_account"
 	PrincipalApplication    PrincipalKind = "application"
 	PrincipalDevice         PrincipalKind = "device"
+	// PrincipalSCIM is a provisioning client holding the tenant's SCIM token;
+	// its ID is the token's.
+	PrincipalSCIM PrincipalKind = "scim"
 	// PrincipalEnrollment is a user made to enrol a second factor before
 	// signing in: it may do nothing else.
 	PrincipalEnrollment PrincipalKind = "mfa_enrollment"

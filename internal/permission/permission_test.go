@@ -96,7 +96,7 @@ func TestFederatedProvidersPermission(t *testing.T) {
 // Principals of every kind pass the same permission checks; what only a user
 // has is refused to the others.
 func TestPrincipalKinds(t *testing.T) {
-	for _, kind := range []iam.PrincipalKind{iam.PrincipalUser, iam.PrincipalServiceAccount, iam.PrincipalApplication, iam.PrincipalDevice} {
+	for _, kind := range []iam.PrincipalKind{iam.PrincipalUser, iam.PrincipalServiceAccount, iam.PrincipalApplication, iam.PrincipalDevice, iam.PrincipalSCIM} {
 		t.Run(string(kind), func(t *testing.T) {
 			p := &iam.Principal{Kind: kind, ID: "p-1", TenantID: "t-1", Permissions: []string{UsersRead}}
 			if kind == iam.PrincipalUser {

@@ -139,22 +139,27 @@ func (s *Service) Revoke(ctx context.Context) error {
 
 var errInvalid = iam.Errorf(iam.CodeInvalidToken, "the SCIM token is invalid or expired")
 
-// AuthenticateSCIM returns the tenant whose SCIM token raw is. When ctx
+// Provisioning are the permissions of a SCIM client: it reads and writes the
+// tenant's users and groups, and nothing else.
+var Provisioning = []string{permission.UsersRead, permission.UsersWrite, permission.GroupsRead, permission.GroupsWrite}
+
+// AuthenticateSCIM returns the principal of the SCIM token raw: a
+// provisioning client of the token's tenant. When ctx
 // carries a tenant (the request's), the token must be that tenant's. A
 // well-formed token that is revoked, expired or of another tenant is
 // audited with the reason; every refusal answers CodeInvalidToken alike.
 // Each request reads the store, which SCIM's provisioning pace allows; the
 // last use is written at most once a minute.
-func (s *Service) AuthenticateSCIM(ctx context.Context, raw string) (string, error) {
+func (s *Service) AuthenticateSCIM(ctx context.Context, raw string) (*iam.Principal, error) {
 	if k, ok := secret.Parse(raw); !ok || k != secret.SCIMToken {
-		return "", errInvalid
+		return nil, errInvalid
 	}
 	tk, err := s.store.SCIMTokenByHash(ctx, secret.Hash(raw))
 	if iam.IsCode(err, iam.CodeNotFound) {
-		return "", errInvalid
+		return nil, errInvalid
 	}
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	now := s.now()
 	reason := ""
@@ -173,14 +178,23 @@ func (s *Service) AuthenticateSCIM(ctx context.Context, raw string) (string, err
 			details["presented_to_tenant"] = t.ID
 		}
 		if err := s.store.AppendAudit(ctx, audit.Event(ctx, now, tk.TenantID, "scim_token.refused", tokenRef(tk.ID), iam.ResultFailure, details)); err != nil {
-			return "", err
+			return nil, err
 		}
-		return "", errInvalid
+		return nil, errInvalid
 	}
 	if s.uses.Due(tk.ID, now) {
 		if err := s.store.RecordSCIMTokenUse(ctx, tk.TenantID, tk.ID, now); err != nil {
 			iam.RecordCause(ctx, err)
 		}
 	}
-	return tk.TenantID, nil
+	return &iam.Principal{Kind: iam.PrincipalSCIM, ID: tk.ID, TenantID: tk.TenantID, TokenID: tk.ID, Permissions: Provisioning,
+		ExpiresAt: expiry(tk)}, nil
+}
+
+// expiry is when tk stops working, the zero time for never.
+func expiry(tk *iam.SCIMToken) time.Time {
+	if tk.ExpiresAt == nil {
+		return time.Time{}
+	}
+	return *tk.ExpiresAt
 }

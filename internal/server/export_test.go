@@ -22,9 +22,14 @@ func (s *Server) UseOpaqueVerifier(prefix string, a authn.Authenticator) {
 	s.authn = authn.NewChain(s.account, opaque)
 }
 
-// AuthenticateSCIM is the SCIM token lookup the SCIM surface will use.
+// AuthenticateSCIM is the SCIM token lookup of the SCIM surface: the tenant
+// of the token.
 func (s *Server) AuthenticateSCIM(ctx context.Context, raw string) (string, error) {
-	return s.scimTokens.AuthenticateSCIM(ctx, raw)
+	p, err := s.scimTokens.AuthenticateSCIM(ctx, raw)
+	if err != nil {
+		return "", err
+	}
+	return p.TenantID, nil
 }
 
 // Mux returns the mux of a surface ("rest", "oauth" or "ops"), so that a test
@@ -39,6 +44,8 @@ func (s *Server) Mux(surface string) *http.ServeMux {
 		return s.mux.ops
 	case "f5":
 		return s.mux.f5
+	case "scim":
+		return s.mux.scim
 	}
 	panic("no surface " + surface)
 }

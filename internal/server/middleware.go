@@ -240,6 +240,25 @@ func (s *Server) requireToken(next http.Handler, write errorWriter) http.Handler
 	})
 }
 
+// scimToken authenticates every request of the SCIM surface by the
+// tenant's SCIM token: a provisioning client, and nothing else, calls it.
+func (s *Server) scimToken(next http.Handler, write errorWriter) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		scheme, raw, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+		raw = strings.Trim(raw, " \t")
+		if !ok || !strings.EqualFold(scheme, "Bearer") || raw == "" {
+			write(w, r, iam.Errorf(iam.CodeUnauthenticated, "authentication required: Authorization: Bearer <the tenant's SCIM token>"))
+			return
+		}
+		p, err := s.scimTokens.AuthenticateSCIM(r.Context(), raw)
+		if err != nil {
+			write(w, r, err)
+			return
+		}
+		next.ServeHTTP(w, r.WithContext(iam.WithPrincipal(r.Context(), p)))
+	})
+}
+
 // nevisClient runs a request of the nevisIDM surface in the tenant its path
 // names by external id (nevisIDM's client), as the caller its bearer token
 // authenticates in that tenant. A token that does not authenticate there

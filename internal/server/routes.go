@@ -15,15 +15,17 @@ import (
 	"github.com/gatehouse-iam/gatehouse/internal/nevisidm"
 	"github.com/gatehouse-iam/gatehouse/internal/oauth"
 	"github.com/gatehouse-iam/gatehouse/internal/pages"
+	"github.com/gatehouse-iam/gatehouse/internal/scim"
 )
 
 // muxes hold the routes of each surface of the HTTP interface.
 type muxes struct {
-	rest, oauth, nevis, f5, pages, ops *http.ServeMux
+	rest, oauth, nevis, f5, scim, pages, ops *http.ServeMux
 }
 
 func newMuxes() muxes {
-	return muxes{rest: http.NewServeMux(), oauth: http.NewServeMux(), nevis: http.NewServeMux(), f5: http.NewServeMux(), pages: http.NewServeMux(), ops: http.NewServeMux()}
+	return muxes{rest: http.NewServeMux(), oauth: http.NewServeMux(), nevis: http.NewServeMux(), f5: http.NewServeMux(),
+		scim: http.NewServeMux(), pages: http.NewServeMux(), ops: http.NewServeMux()}
 }
 
 // surface is one part of the HTTP interface: its routes, the middleware they
@@ -55,15 +57,16 @@ func (sf surface) handler(m *metrics) http.Handler {
 //     named by the path's client and bearer authentication in it.
 //   - F5 XC (/api/web/namespaces/): F5 Distributed Cloud's error shape;
 //     tenant, rate limit and bearer (or APIToken) authentication, required.
+//   - SCIM (/scim/v2/): RFC 7644 §3.12's error shape; tenant, rate limit
+//     and the tenant's SCIM token, required.
 //   - HTML pages (/login, /signup, /account and the pages mails link to):
 //     an HTML error page; security headers on every answer; tenant, rate
 //     limit on every POST, cross-origin refusal and the browser session.
 //   - operations (/healthz, /readyz, /version, /metrics, the API docs) and
 //     unknown paths: the REST error shape, whatever the host.
 //
-// SCIM (/scim/v2, RFC 7644 §3.12 errors) and the other
-// seed-compatible paths join here as surfaces of their own when they are
-// served, each with its own mux, writer and middleware list.
+// Other seed-compatible paths join here as surfaces of their own when they
+// are served, each with its own mux, writer and middleware list.
 func (s *Server) surfaces(m *metrics, tenants *tenantResolver, limiter *ipLimiter) http.Handler {
 	rest := surface{mux: s.mux.rest, write: httpapi.WriteError,
 		middleware: []middleware{tenants.middleware, limiter.middleware, s.authenticate}}.handler(m)
@@ -75,6 +78,8 @@ func (s *Server) surfaces(m *metrics, tenants *tenantResolver, limiter *ipLimite
 	nevis := surface{mux: s.mux.nevis, write: nevisidm.WriteError, middleware: []middleware{s.nevisClient}}.handler(m)
 	f5 := surface{mux: s.mux.f5, write: f5xc.WriteError,
 		middleware: []middleware{tenants.middleware, limiter.middleware, s.requireToken}}.handler(m)
+	provisioning := surface{mux: s.mux.scim, write: scim.WriteError,
+		middleware: []middleware{tenants.middleware, limiter.middleware, s.scimToken}}.handler(m)
 	html := pages.Headers(surface{mux: s.mux.pages, write: s.pages.WriteError,
 		middleware: []middleware{tenants.middleware, limiter.everyPost, s.crossOrigin, s.browserSession}}.handler(m))
 	ops := surface{mux: s.mux.ops, write: httpapi.WriteError}.handler(m)
@@ -86,6 +91,7 @@ func (s *Server) surfaces(m *metrics, tenants *tenantResolver, limiter *ipLimite
 	top.Handle("/.well-known/", oauth2)
 	top.Handle(nevisidm.Prefix, nevis)
 	top.Handle(f5xc.Prefix, f5)
+	top.Handle(scim.Prefix, provisioning)
 	for _, prefix := range pages.Prefixes {
 		top.Handle(prefix, html)
 	}
@@ -100,6 +106,7 @@ func (s *Server) routes(m *metrics, now func() time.Time) {
 	oauth.Routes(s.mux.oauth, s.keys, s.oauth, s.pages.Session)
 	nevisidm.Routes(s.mux.nevis, s.credentials)
 	f5xc.Routes(s.mux.f5, s.apiCredentials, s.scimTokens, now)
+	scim.Routes(s.mux.scim, s.directory, s.baseURL)
 	s.pages.Routes(s.mux.pages)
 	s.mux.rest.HandleFunc("/", notFound(httpapi.WriteError))
 

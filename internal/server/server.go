@@ -62,8 +62,10 @@ type Server struct {
 	access      *access.Service
 	credentials *credential.Service
 	// apiCredentials runs API and service credentials.
-	apiCredentials  *apicredential.Service
-	scimTokens      *scimtoken.Service
+	apiCredentials *apicredential.Service
+	scimTokens     *scimtoken.Service
+	// baseURL is a tenant's public base URL.
+	baseURL         func(*iam.Tenant) string
 	serviceAccounts *serviceaccount.Service
 	applications    *application.Service
 	oauth           *oauth.Provider
@@ -230,6 +232,7 @@ func wire(ctx context.Context, opts Options, store *sqlstore.Store) (*Server, er
 	s.mux = newMuxes()
 	s.credentials = credential.New(store, hasher, st, factors, now)
 	s.scimTokens = scimtoken.New(store, factors, now)
+	s.baseURL = baseURLs.Of
 	s.applications = application.New(store, now)
 	if s.oauth, err = oauth.New(oauth.Deps{Store: store, Audit: audit.NewBatcher(store), Apps: s.applications, ServiceAccounts: accounts,
 		Registrar: s.applications, Policies: st, Keys: keys, Issuer: issuer, Bearer: bearer,

@@ -73,7 +73,6 @@ func TestEachSurfaceAnswersInItsOwnShape(t *testing.T) {
 		{"health ignores a bearer token", request{method: "GET", path: "/healthz", header: garbage}, 200, "", ""},
 		{"query not UTF-8 on operations", request{method: "GET", path: "/healthz?x=%ff"}, 400, "rest", "invalid_request"},
 		{"unknown path", request{method: "GET", path: "/nope"}, 404, "rest", "not_found"},
-		{"SCIM is not served yet", request{method: "GET", path: "/scim/v2/Users"}, 404, "rest", "not_found"},
 		{"panic on operations", request{method: "GET", path: "/test/panic"}, 500, "rest", "internal"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

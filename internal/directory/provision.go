@@ -1,0 +1,425 @@
+package directory
+
+import (
+	"context"
+	"encoding/json"
+	"slices"
+
+	"github.com/gatehouse-iam/gatehouse/internal/access"
+	"github.com/gatehouse-iam/gatehouse/internal/audit"
+	"github.com/gatehouse-iam/gatehouse/internal/iam"
+	"github.com/gatehouse-iam/gatehouse/internal/permission"
+)
+
+// maxProvisionedAttributes bounds the attributes kept of one user or group
+// that Gatehouse does not model.
+const maxProvisionedAttributes = 64 << 10
+
+// ProvisionedUser is a user as a provisioning client (SCIM) sets it, whole:
+// the fields Gatehouse models, and Attributes, a JSON object of the rest,
+// kept as sent (nil keeps none).
+type ProvisionedUser struct {
+	Email      string
+	Name       string
+	ExternalID string
+	Active     bool
+	Attributes []byte
+}
+
+// ProvisionedGroup is a group as a provisioning client sets it, whole:
+// Members are the ids of its users.
+type ProvisionedGroup struct {
+	Name       string
+	ExternalID string
+	Members    []string
+	Attributes []byte
+}
+
+// checkAttributes refuses kept attributes that are not a JSON object or
+// are too large to keep.
+func checkAttributes(f fieldErrors, attrs []byte) {
+	if len(attrs) == 0 {
+		return
+	}
+	var obj map[string]any
+	switch {
+	case len(attrs) > maxProvisionedAttributes:
+		f["attributes"] = "must be at most 64 KiB"
+	case json.Unmarshal(attrs, &obj) != nil || obj == nil:
+		f["attributes"] = "must be a JSON object"
+	}
+}
+
+// ProvisionUser creates a user as a provisioning client sends it. The
+// directory that provisions vouches for the email, which is taken as
+// verified; the user has no password and signs in as the tenant allows
+// (federation, a reset). Needs users.write. Errors: CodeInvalid,
+// CodeEmailTaken, CodeExternalIDTaken.
+func (s *Service) ProvisionUser(ctx context.Context, in ProvisionedUser) (*iam.User, error) {
+	p, err := permission.Require(ctx, permission.UsersWrite)
+	if err != nil {
+		return nil, err
+	}
+	f := fieldErrors{}
+	email := f.email("email", in.Email)
+	name := f.text("name", in.Name, maxNameLen, false)
+	ext := f.text("external_id", in.ExternalID, maxExternalLen, false)
+	checkAttributes(f, in.Attributes)
+	if err := f.err(); err != nil {
+		return nil, err
+	}
+	now := s.now()
+	u := &iam.User{ID: newID(), TenantID: p.TenantID, Email: email, Name: name, ExternalID: ext, EmailVerified: true,
+		Status: iam.UserActive, CreatedAt: now, UpdatedAt: now}
+	if !in.Active {
+		u.Status = iam.UserDisabled
+	}
+	err = s.store.InTx(ctx, func(tx iam.Tx) error {
+		if err := tx.CreateUser(ctx, u); err != nil {
+			return err
+		}
+		if len(in.Attributes) > 0 {
+			if err := tx.PutSCIMAttributes(ctx, p.TenantID, iam.SCIMUser, u.ID, in.Attributes); err != nil {
+				return err
+			}
+		}
+		return tx.AppendAudit(ctx, audit.Event(ctx, now, p.TenantID, "user.created", userRef(u.ID), iam.ResultSuccess,
+			map[string]any{"email": u.Email, "status": string(u.Status)}))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+// ReplaceProvisionedUser sets every provisioned field of a user at once, if
+// the user meets pre (see UpdateProvisionedUser).
+func (s *Service) ReplaceProvisionedUser(ctx context.Context, id string, in ProvisionedUser, pre iam.Precondition) (*iam.User, error) {
+	return s.UpdateProvisionedUser(ctx, id, pre, func(*iam.User, []byte, []iam.Group) (ProvisionedUser, error) { return in, nil })
+}
+
+// UpdateProvisionedUser reads a user, their kept attributes and their
+// groups with the user's row held, and sets what change makes of them: a
+// read-modify-write (a SCIM PATCH) that no concurrent change can come
+// between. An error of change is returned as it is. Deactivating ends the
+// user's sessions and tokens in the same transaction. Admins the caller
+// does not cover are refused, as everywhere. Needs users.write. Errors:
+// CodeInvalid, CodeNotFound, CodeForbidden, CodeEmailTaken,
+// CodeExternalIDTaken, CodePreconditionFailed, CodeLastSuperadmin.
+func (s *Service) UpdateProvisionedUser(ctx context.Context, id string, pre iam.Precondition,
+	change func(u *iam.User, kept []byte, groups []iam.Group) (ProvisionedUser, error)) (*iam.User, error) {
+	p, err := permission.Require(ctx, permission.UsersWrite)
+	if err != nil {
+		return nil, err
+	}
+	if !access.ValidID(id) {
+		return nil, notFound("user")
+	}
+	var u *iam.User
+	err = s.guardSuperadmin(ctx, p.TenantID, func(tx iam.Tx) error {
+		if u, err = tx.GetUserForUpdate(ctx, p.TenantID, id); err != nil {
+			return err
+		}
+		if err := permission.GuardAdminTarget(ctx, tx, p, id); err != nil {
+			return err
+		}
+		if err := pre.Check(u.Version); err != nil {
+			return err
+		}
+		kept, err := tx.SCIMAttributes(ctx, p.TenantID, iam.SCIMUser, []string{id})
+		if err != nil {
+			return err
+		}
+		groups, err := GroupsOf(ctx, tx, p.TenantID, id)
+		if err != nil {
+			return err
+		}
+		in, err := change(u, kept[id], groups)
+		if err != nil {
+			return err
+		}
+		return s.setProvisionedUser(ctx, tx, p, u, in)
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.cache.ForgetUser(id)
+	return u, nil
+}
+
+// setProvisionedUser writes in over u, which the transaction holds.
+func (s *Service) setProvisionedUser(ctx context.Context, tx iam.Tx, p *iam.Principal, u *iam.User, in ProvisionedUser) error {
+	f := fieldErrors{}
+	email := f.email("email", in.Email)
+	name := f.text("name", in.Name, maxNameLen, false)
+	ext := f.text("external_id", in.ExternalID, maxExternalLen, false)
+	checkAttributes(f, in.Attributes)
+	if err := f.err(); err != nil {
+		return err
+	}
+	status := iam.UserActive
+	if !in.Active {
+		status = iam.UserDisabled
+	}
+	now := s.now()
+	changed := map[string]any{}
+	if email != u.Email {
+		u.Email, changed["email"] = email, email
+	}
+	if name != u.Name {
+		u.Name, changed["name"] = name, name
+	}
+	if ext != u.ExternalID {
+		u.ExternalID, changed["external_id"] = ext, ext
+	}
+	statusChanged := status != u.Status
+	u.Status, u.UpdatedAt = status, now
+	if err := tx.UpdateUser(ctx, u); err != nil {
+		return err
+	}
+	if err := tx.PutSCIMAttributes(ctx, p.TenantID, iam.SCIMUser, u.ID, in.Attributes); err != nil && !iam.IsCode(err, iam.CodeNotFound) {
+		return err
+	}
+	if err := tx.AppendAudit(ctx, audit.Event(ctx, now, p.TenantID, "user.updated", userRef(u.ID), iam.ResultSuccess, changed)); err != nil {
+		return err
+	}
+	if !statusChanged {
+		return nil
+	}
+	action := "user.enabled"
+	if status == iam.UserDisabled {
+		action = "user.disabled"
+		if err := tx.RevokeUserSessions(ctx, p.TenantID, u.ID, now); err != nil {
+			return err
+		}
+	}
+	if err := tx.BumpAccessVersion(ctx, p.TenantID); err != nil {
+		return err
+	}
+	return tx.AppendAudit(ctx, audit.Event(ctx, now, p.TenantID, action, userRef(u.ID), iam.ResultSuccess, nil))
+}
+
+// GroupsOf lists every group a user is a member of.
+func GroupsOf(ctx context.Context, store iam.AccessStore, tenantID, userID string) ([]iam.Group, error) {
+	var all []iam.Group
+	q := iam.GroupQuery{ListParams: iam.ListParams{Page: 1, Limit: iam.MaxLimit},
+		Filter: &iam.Filter{Op: iam.FilterEq, Field: "member", Value: userID}}
+	for {
+		groups, total, err := store.ListGroups(ctx, tenantID, q)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, groups...)
+		if len(groups) == 0 || len(all) >= total {
+			return all, nil
+		}
+		q.Page++
+	}
+}
+
+// UserGroups lists every group a user is a member of. Needs groups.read.
+func (s *Service) UserGroups(ctx context.Context, userID string) ([]iam.Group, error) {
+	p, err := permission.Require(ctx, permission.GroupsRead)
+	if err != nil {
+		return nil, err
+	}
+	return GroupsOf(ctx, s.store, p.TenantID, userID)
+}
+
+// ProvisionedAttributes returns the attributes kept for each of the users or
+// groups ids that has any. Needs users.read or groups.read.
+func (s *Service) ProvisionedAttributes(ctx context.Context, kind iam.SCIMKind, ids []string) (map[string][]byte, error) {
+	wanted := permission.UsersRead
+	if kind == iam.SCIMGroup {
+		wanted = permission.GroupsRead
+	}
+	p, err := permission.Require(ctx, wanted)
+	if err != nil {
+		return nil, err
+	}
+	return s.store.SCIMAttributes(ctx, p.TenantID, kind, ids)
+}
+
+// ProvisionGroup creates a group with its members as a provisioning client
+// sends it. Needs groups.write. Errors: CodeInvalid (a member that is not a
+// user of the tenant among them), CodeNameTaken, CodeExternalIDTaken.
+func (s *Service) ProvisionGroup(ctx context.Context, in ProvisionedGroup) (*iam.Group, error) {
+	p, err := permission.Require(ctx, permission.GroupsWrite)
+	if err != nil {
+		return nil, err
+	}
+	f := fieldErrors{}
+	name := f.text("name", in.Name, maxNameLen, true)
+	ext := f.text("external_id", in.ExternalID, maxExternalLen, false)
+	checkAttributes(f, in.Attributes)
+	if err := f.err(); err != nil {
+		return nil, err
+	}
+	now := s.now()
+	g := &iam.Group{ID: newID(), TenantID: p.TenantID, Name: name, ExternalID: ext, CreatedAt: now, UpdatedAt: now}
+	err = access.ChangeAccess(ctx, s.store, p.TenantID, s.cache.AccessChanged, func(tx iam.Tx) error {
+		if err := tx.CreateGroup(ctx, g); err != nil {
+			return err
+		}
+		if len(in.Attributes) > 0 {
+			if err := tx.PutSCIMAttributes(ctx, p.TenantID, iam.SCIMGroup, g.ID, in.Attributes); err != nil {
+				return err
+			}
+		}
+		if err := tx.AppendAudit(ctx, audit.Event(ctx, now, p.TenantID, "group.created", groupRef(g.ID), iam.ResultSuccess,
+			map[string]any{"name": name})); err != nil {
+			return err
+		}
+		return s.setMembers(ctx, tx, g, nil, in.Members)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return g, nil
+}
+
+// ReplaceProvisionedGroup sets a group's name, external id, members and
+// kept attributes at once, if the group meets pre (see
+// UpdateProvisionedGroup).
+func (s *Service) ReplaceProvisionedGroup(ctx context.Context, id string, in ProvisionedGroup, pre iam.Precondition) (*iam.Group, error) {
+	return s.UpdateProvisionedGroup(ctx, id, pre, func(*iam.Group, []byte, []string) (ProvisionedGroup, error) { return in, nil })
+}
+
+// UpdateProvisionedGroup reads a group, its kept attributes and its
+// members with the group's row held, and sets what change makes of them:
+// concurrent membership changes never lose each other. An error of change
+// is returned as it is. Needs groups.write. Errors: CodeInvalid,
+// CodeNotFound, CodeNameTaken, CodeExternalIDTaken, CodePreconditionFailed.
+func (s *Service) UpdateProvisionedGroup(ctx context.Context, id string, pre iam.Precondition,
+	change func(g *iam.Group, kept []byte, members []string) (ProvisionedGroup, error)) (*iam.Group, error) {
+	p, err := permission.Require(ctx, permission.GroupsWrite)
+	if err != nil {
+		return nil, err
+	}
+	var g *iam.Group
+	err = access.ChangeAccess(ctx, s.store, p.TenantID, s.cache.AccessChanged, func(tx iam.Tx) error {
+		if g, err = lockedGroup(ctx, tx, p.TenantID, id); err != nil {
+			return err
+		}
+		if err := pre.Check(g.Version); err != nil {
+			return err
+		}
+		kept, err := tx.SCIMAttributes(ctx, p.TenantID, iam.SCIMGroup, []string{id})
+		if err != nil {
+			return err
+		}
+		current, err := s.memberIDs(ctx, tx, g)
+		if err != nil {
+			return err
+		}
+		in, err := change(g, kept[id], current)
+		if err != nil {
+			return err
+		}
+		f := fieldErrors{}
+		name := f.text("name", in.Name, maxNameLen, true)
+		ext := f.text("external_id", in.ExternalID, maxExternalLen, false)
+		checkAttributes(f, in.Attributes)
+		if err := f.err(); err != nil {
+			return err
+		}
+		now := s.now()
+		changed := map[string]any{}
+		if name != g.Name {
+			g.Name, changed["name"] = name, name
+		}
+		if ext != g.ExternalID {
+			g.ExternalID, changed["external_id"] = ext, ext
+		}
+		g.UpdatedAt = now
+		if err := tx.UpdateGroup(ctx, g); err != nil {
+			return err
+		}
+		if err := tx.PutSCIMAttributes(ctx, p.TenantID, iam.SCIMGroup, id, in.Attributes); err != nil && !iam.IsCode(err, iam.CodeNotFound) {
+			return err
+		}
+		if len(changed) > 0 {
+			if err := tx.AppendAudit(ctx, audit.Event(ctx, now, p.TenantID, "group.updated", groupRef(id), iam.ResultSuccess, changed)); err != nil {
+				return err
+			}
+		}
+		return s.setMembers(ctx, tx, g, current, in.Members)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return g, nil
+}
+
+// GroupMemberIDs returns the ids of every member of a group. Needs
+// groups.read.
+func (s *Service) GroupMemberIDs(ctx context.Context, id string) ([]string, error) {
+	p, err := permission.Require(ctx, permission.GroupsRead)
+	if err != nil {
+		return nil, err
+	}
+	g, err := group(ctx, s.store, p.TenantID, id)
+	if err != nil {
+		return nil, err
+	}
+	return s.memberIDs(ctx, s.store, g)
+}
+
+// memberIDs pages through every member of g.
+func (s *Service) memberIDs(ctx context.Context, store iam.AccessStore, g *iam.Group) ([]string, error) {
+	var ids []string
+	for page := 1; ; page++ {
+		members, total, err := store.ListGroupMembers(ctx, g.TenantID, g.ID, iam.ListParams{Page: page, Limit: iam.MaxLimit})
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range members {
+			ids = append(ids, m.User.ID)
+		}
+		if len(members) == 0 || len(ids) >= total {
+			return ids, nil
+		}
+	}
+}
+
+// setMembers makes want the members of g, which has current, auditing each
+// change. Every new member must be a user of g's tenant.
+func (s *Service) setMembers(ctx context.Context, tx iam.Tx, g *iam.Group, current, want []string) error {
+	now := s.now()
+	for _, userID := range want {
+		if slices.Contains(current, userID) {
+			continue
+		}
+		if !access.ValidID(userID) {
+			return iam.Invalid("unknown member", map[string]string{"members": userID + " is not a user of this tenant"})
+		}
+		if _, err := tx.GetUser(ctx, g.TenantID, userID); iam.IsCode(err, iam.CodeNotFound) {
+			return iam.Invalid("unknown member", map[string]string{"members": userID + " is not a user of this tenant"})
+		} else if err != nil {
+			return err
+		}
+		added, err := tx.AddGroupMember(ctx, g.TenantID, g.ID, userID, now)
+		if err != nil {
+			return err
+		}
+		if added {
+			if err := tx.AppendAudit(ctx, audit.Event(ctx, now, g.TenantID, "group.member_added", groupRef(g.ID), iam.ResultSuccess,
+				map[string]any{"user_id": userID})); err != nil {
+				return err
+			}
+		}
+	}
+	for _, userID := range current {
+		if slices.Contains(want, userID) {
+			continue
+		}
+		if _, err := tx.RemoveGroupMember(ctx, g.TenantID, g.ID, userID); err != nil {
+			return err
+		}
+		if err := tx.AppendAudit(ctx, audit.Event(ctx, now, g.TenantID, "group.member_removed", groupRef(g.ID), iam.ResultSuccess,
+			map[string]any{"user_id": userID})); err != nil {
+			return err
+		}
+	}
+	return nil
+}

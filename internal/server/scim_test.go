@@ -1,0 +1,505 @@
+package server_test
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// scimToken creates the tenant's SCIM token as the admin.
+func (h *harness) scimToken(admin string) string {
+	h.t.Helper()
+	var created struct {
+		Token string `json:"token"`
+	}
+	h.post("/api/v1/scim/token", admin, nil).want(http.StatusCreated).Decode(&created)
+	return created.Token
+}
+
+// scim sends a SCIM request with the token.
+func (h *harness) scim(method, path, token string, body any, header ...string) *response {
+	h.t.Helper()
+	req := request{method: method, path: "/scim/v2" + path, token: token, body: body, header: map[string]string{}}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.header[header[i]] = header[i+1]
+	}
+	return h.send(req)
+}
+
+// wantSCIMError fails unless the answer is RFC 7644's error with status and,
+// when given, scimType.
+func (r *response) wantSCIMError(status int, scimType string) map[string]any {
+	r.t.Helper()
+	r.want(status)
+	m := r.JSON()
+	schemas, _ := m["schemas"].([]any)
+	if len(schemas) != 1 || schemas[0] != "urn:ietf:params:scim:api:messages:2.0:Error" || m["status"] != fmt.Sprint(status) {
+		r.t.Fatalf("not a SCIM error of status %d: %s", status, r.Body)
+	}
+	if scimType != "" && m["scimType"] != scimType {
+		r.t.Fatalf("scimType %v, want %s: %s", m["scimType"], scimType, r.Body)
+	}
+	return m
+}
+
+// listed is a ListResponse's total and resources.
+func listed(r *response) (int, []map[string]any) {
+	r.t.Helper()
+	var page struct {
+		Schemas      []string         `json:"schemas"`
+		TotalResults int              `json:"totalResults"`
+		Resources    []map[string]any `json:"Resources"`
+	}
+	r.want(http.StatusOK).Decode(&page)
+	if len(page.Schemas) != 1 || page.Schemas[0] != "urn:ietf:params:scim:api:messages:2.0:ListResponse" {
+		r.t.Fatalf("not a ListResponse: %s", r.Body)
+	}
+	return page.TotalResults, page.Resources
+}
+
+func filterQuery(f string) string { return "?filter=" + url.QueryEscape(f) }
+
+const enterprise = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+
+// TestSCIMEntraUserLifecycle replays the requests Microsoft Entra ID sends
+// to provision a user: find by userName, create, find by externalId, update
+// attributes with its PATCH shapes, deactivate with "False", reactivate,
+// delete.
+func TestSCIMEntraUserLifecycle(t *testing.T) {
+	h := newHarness(t, nil)
+	admin := h.admin()
+	tok := h.scimToken(admin)
+
+	total, _ := listed(h.scim(http.MethodGet, "/Users"+filterQuery(`userName eq "Alice@Contoso.com"`), tok, nil))
+	if total != 0 {
+		t.Fatalf("find before create: %d users", total)
+	}
+	created := h.scim(http.MethodPost, "/Users", tok, map[string]any{
+		"schemas":    []string{"urn:ietf:params:scim:schemas:core:2.0:User", enterprise},
+		"externalId": "0a21f0f2-8d2a-4f8e-bf98-7363c4aed4ef", "userName": "Alice@Contoso.com", "active": true,
+		"displayName": "Alice Smith", "title": "Engineer",
+		"emails":       []any{map[string]any{"primary": true, "type": "work", "value": "Alice@Contoso.com"}},
+		"name":         map[string]any{"givenName": "Alice", "familyName": "Smith", "formatted": "Alice Smith"},
+		"phoneNumbers": []any{map[string]any{"type": "work", "value": "+1 555 0100"}},
+		enterprise:     map[string]any{"department": "Research", "manager": map[string]any{"value": "boss-1"}},
+		"urn:ietf:params:scim:schemas:extension:CustomExtensionName:2.0:User": map[string]any{"tag": "dropped"},
+	}).want(http.StatusCreated)
+	user := created.JSON()
+	id, _ := user["id"].(string)
+	if id == "" || created.Header.Get("Location") == "" || created.Header.Get("ETag") == "" {
+		t.Fatalf("created %s, headers %v", created.Body, created.Header)
+	}
+	if user["title"] != "Engineer" || user[enterprise].(map[string]any)["department"] != "Research" ||
+		user["phoneNumbers"].([]any)[0].(map[string]any)["value"] != "+1 555 0100" || user["active"] != true {
+		t.Fatalf("round trip lost attributes: %s", created.Body)
+	}
+	rest := h.get("/api/v1/users/"+id, admin).want(http.StatusOK).JSON()
+	if rest["email"] != "alice@contoso.com" || rest["name"] != "Alice Smith" || rest["external_id"] != "0a21f0f2-8d2a-4f8e-bf98-7363c4aed4ef" {
+		t.Fatalf("the REST API sees %v", rest)
+	}
+
+	total, found := listed(h.scim(http.MethodGet, "/Users"+filterQuery(`externalId eq "0a21f0f2-8d2a-4f8e-bf98-7363c4aed4ef"`), tok, nil))
+	if total != 1 || found[0]["id"] != id {
+		t.Fatalf("find by externalId: %d %v", total, found)
+	}
+	total, _ = listed(h.scim(http.MethodGet, "/Users"+filterQuery(`userName eq "alice@contoso.com"`), tok, nil))
+	if total != 1 {
+		t.Fatalf("find by userName in another case: %d", total)
+	}
+
+	patched := h.scim(http.MethodPatch, "/Users/"+id, tok, map[string]any{
+		"schemas": []string{"urn:ietf:params:scim:api:messages:2.0:PatchOp"},
+		"Operations": []any{
+			map[string]any{"op": "Replace", "path": "displayName", "value": "Alice B. Smith"},
+			map[string]any{"op": "Replace", "path": "name.formatted", "value": "Alice B. Smith"},
+			map[string]any{"op": "Replace", "path": `emails[type eq "work"].value`, "value": "alice.smith@contoso.com"},
+			map[string]any{"op": "Add", "path": enterprise + ":department", "value": "Platform"},
+			map[string]any{"op": "Replace", "path": "userName", "value": "alice.smith@contoso.com"},
+		},
+	}).want(http.StatusOK).JSON()
+	if patched["userName"] != "alice.smith@contoso.com" || patched[enterprise].(map[string]any)["department"] != "Platform" ||
+		patched["title"] != "Engineer" {
+		t.Fatalf("patched %v", patched)
+	}
+	rest = h.get("/api/v1/users/"+id, admin).want(http.StatusOK).JSON()
+	if rest["email"] != "alice.smith@contoso.com" || rest["name"] != "Alice B. Smith" {
+		t.Fatalf("after PATCH the REST API sees %v", rest)
+	}
+
+	deactivate := map[string]any{"schemas": []string{"urn:ietf:params:scim:api:messages:2.0:PatchOp"},
+		"Operations": []any{map[string]any{"op": "Replace", "path": "active", "value": "False"}}}
+	if got := h.scim(http.MethodPatch, "/Users/"+id, tok, deactivate).want(http.StatusOK).JSON(); got["active"] != false {
+		t.Fatalf("deactivated %v", got)
+	}
+	if rest = h.get("/api/v1/users/"+id, admin).want(http.StatusOK).JSON(); rest["status"] != "disabled" {
+		t.Fatalf("after deactivation the REST API sees %v", rest)
+	}
+	reactivate := map[string]any{"schemas": []string{"urn:ietf:params:scim:api:messages:2.0:PatchOp"},
+		"Operations": []any{map[string]any{"op": "replace", "value": map[string]any{"active": true}}}}
+	if got := h.scim(http.MethodPatch, "/Users/"+id, tok, reactivate).want(http.StatusOK).JSON(); got["active"] != true {
+		t.Fatalf("reactivated %v", got)
+	}
+
+	h.scim(http.MethodDelete, "/Users/"+id, tok, nil).want(http.StatusNoContent)
+	h.scim(http.MethodGet, "/Users/"+id, tok, nil).wantSCIMError(http.StatusNotFound, "")
+
+	var actors []string
+	for _, e := range h.auditEvents(admin, "target_id="+id) {
+		actor, _ := e["actor"].(map[string]any)
+		actors = append(actors, fmt.Sprint(actor["type"]))
+	}
+	if len(actors) < 5 || strings.Count(strings.Join(actors, ","), "scim") != len(actors) {
+		t.Errorf("audit actors of the user's events = %v; want every one the SCIM token", actors)
+	}
+}
+
+// TestSCIMDeactivationEndsSessions: active=false through SCIM ends the
+// user's sessions at once.
+func TestSCIMDeactivationEndsSessions(t *testing.T) {
+	h := newHarness(t, nil)
+	admin := h.admin()
+	tok := h.scimToken(admin)
+	id := h.createUser(admin, "leaver@example.com", "Quiet-harbor-7391-x")
+	session := h.login("leaver@example.com", "Quiet-harbor-7391-x").AccessToken
+	h.get("/api/v1/me", session).want(http.StatusOK)
+	h.scim(http.MethodPatch, "/Users/"+id, tok, map[string]any{"schemas": []string{"urn:ietf:params:scim:api:messages:2.0:PatchOp"},
+		"Operations": []any{map[string]any{"op": "replace", "path": "active", "value": false}}}).want(http.StatusOK)
+	h.get("/api/v1/me", session).wantError(http.StatusUnauthorized, "invalid_token")
+}
+
+// TestSCIMOktaSequences replays Okta's requests: create, PUT for a full
+// update, PATCH for active only, paging with startIndex and count, group
+// push with PATCH membership changes.
+func TestSCIMOktaSequences(t *testing.T) {
+	h := newHarness(t, nil)
+	admin := h.admin()
+	tok := h.scimToken(admin)
+	var ids []string
+	for i := range 3 {
+		email := fmt.Sprintf("user%d@okta.example", i)
+		u := h.scim(http.MethodPost, "/Users", tok, map[string]any{
+			"schemas": []string{"urn:ietf:params:scim:schemas:core:2.0:User"}, "userName": email,
+			"name":   map[string]any{"givenName": "User", "familyName": fmt.Sprint(i)},
+			"emails": []any{map[string]any{"primary": true, "value": email, "type": "work"}}, "active": true,
+		}).want(http.StatusCreated).JSON()
+		ids = append(ids, u["id"].(string))
+	}
+	total, page := listed(h.scim(http.MethodGet, "/Users?startIndex=1&count=2", tok, nil))
+	if total != 4 || len(page) != 2 { // the bootstrap admin is a user too
+		t.Fatalf("first page: total %d, %d resources", total, len(page))
+	}
+	total, page = listed(h.scim(http.MethodGet, "/Users?startIndex=3&count=2", tok, nil))
+	if total != 4 || len(page) != 2 {
+		t.Fatalf("second page: total %d, %d resources", total, len(page))
+	}
+
+	put := h.scim(http.MethodPut, "/Users/"+ids[0], tok, map[string]any{
+		"schemas": []string{"urn:ietf:params:scim:schemas:core:2.0:User"}, "id": ids[0], "userName": "user0@okta.example",
+		"name": map[string]any{"givenName": "Renamed", "familyName": "Zero"}, "active": true,
+		"emails": []any{map[string]any{"primary": true, "value": "user0@okta.example", "type": "work"}},
+	}).want(http.StatusOK).JSON()
+	if put["name"].(map[string]any)["givenName"] != "Renamed" {
+		t.Fatalf("PUT answered %v", put)
+	}
+	if rest := h.get("/api/v1/users/"+ids[0], admin).want(http.StatusOK).JSON(); rest["name"] != "Renamed Zero" {
+		t.Fatalf("after PUT the REST API sees %v", rest)
+	}
+	h.scim(http.MethodPatch, "/Users/"+ids[1], tok, map[string]any{"schemas": []string{"urn:ietf:params:scim:api:messages:2.0:PatchOp"},
+		"Operations": []any{map[string]any{"op": "replace", "value": map[string]any{"active": false}}}}).want(http.StatusOK)
+	total, _ = listed(h.scim(http.MethodGet, "/Users"+filterQuery(`active eq false`), tok, nil))
+	if total != 1 {
+		t.Fatalf("inactive users: %d", total)
+	}
+
+	group := h.scim(http.MethodPost, "/Groups", tok, map[string]any{
+		"schemas": []string{"urn:ietf:params:scim:schemas:core:2.0:Group"}, "displayName": "Okta Engineers",
+		"members": []any{map[string]any{"value": ids[0], "display": "user0@okta.example"}},
+	}).want(http.StatusCreated).JSON()
+	gid := group["id"].(string)
+	h.scim(http.MethodPatch, "/Groups/"+gid, tok, map[string]any{"schemas": []string{"urn:ietf:params:scim:api:messages:2.0:PatchOp"},
+		"Operations": []any{
+			map[string]any{"op": "add", "path": "members", "value": []any{map[string]any{"value": ids[1]}, map[string]any{"value": ids[2]}}},
+			map[string]any{"op": "remove", "path": fmt.Sprintf(`members[value eq "%s"]`, ids[0])},
+		}}).want(http.StatusOK)
+	got := h.scim(http.MethodGet, "/Groups/"+gid, tok, nil).want(http.StatusOK).JSON()
+	members, _ := got["members"].([]any)
+	if len(members) != 2 {
+		t.Fatalf("members after PATCH: %v", got["members"])
+	}
+	total, found := listed(h.scim(http.MethodGet, "/Groups"+filterQuery(`displayName eq "okta engineers"`)+"&excludedAttributes=members", tok, nil))
+	if total != 1 || found[0]["members"] != nil {
+		t.Fatalf("group by displayName: %d %v", total, found)
+	}
+	user := h.scim(http.MethodGet, "/Users/"+ids[1], tok, nil).want(http.StatusOK).JSON()
+	if groups, _ := user["groups"].([]any); len(groups) != 1 || groups[0].(map[string]any)["value"] != gid {
+		t.Fatalf("the user's groups: %v", user["groups"])
+	}
+	h.scim(http.MethodDelete, "/Groups/"+gid, tok, nil).want(http.StatusNoContent)
+}
+
+// TestSCIMEntraGroupPush replays Entra's group provisioning: create, add
+// and remove members with its value-list shapes, rename.
+func TestSCIMEntraGroupPush(t *testing.T) {
+	h := newHarness(t, nil)
+	admin := h.admin()
+	tok := h.scimToken(admin)
+	a := h.createUser(admin, "a@contoso.com", "a-password-long-1")
+	b := h.createUser(admin, "b@contoso.com", "b-password-long-1")
+	total, _ := listed(h.scim(http.MethodGet, "/Groups"+filterQuery(`displayName eq "Sales"`)+"&excludedAttributes=members", tok, nil))
+	if total != 0 {
+		t.Fatalf("find before create: %d", total)
+	}
+	g := h.scim(http.MethodPost, "/Groups", tok, map[string]any{"schemas": []string{"urn:ietf:params:scim:schemas:core:2.0:Group"},
+		"externalId": "sales-1", "displayName": "Sales", "members": []any{}}).want(http.StatusCreated).JSON()
+	gid := g["id"].(string)
+	patch := func(ops ...map[string]any) map[string]any {
+		list := make([]any, len(ops))
+		for i, op := range ops {
+			list[i] = op
+		}
+		return h.scim(http.MethodPatch, "/Groups/"+gid, tok, map[string]any{"schemas": []string{"urn:ietf:params:scim:api:messages:2.0:PatchOp"},
+			"Operations": list}).want(http.StatusOK).JSON()
+	}
+	patch(map[string]any{"op": "Add", "path": "members", "value": []any{map[string]any{"value": a}, map[string]any{"value": b}}})
+	total, _ = listed(h.scim(http.MethodGet, "/Groups"+filterQuery(fmt.Sprintf(`id eq "%s" and members[value eq "%s"]`, gid, a))+
+		"&excludedAttributes=members", tok, nil))
+	if total != 1 {
+		t.Fatalf("membership check: %d", total)
+	}
+	patch(map[string]any{"op": "Remove", "path": "members", "value": []any{map[string]any{"value": a}}})
+	got := patch(map[string]any{"op": "Replace", "path": "displayName", "value": "Sales EMEA"})
+	members, _ := got["members"].([]any)
+	if got["displayName"] != "Sales EMEA" || len(members) != 1 || members[0].(map[string]any)["value"] != b {
+		t.Fatalf("after the changes: %v", got)
+	}
+	rest := h.get("/api/v1/groups/"+gid, admin).want(http.StatusOK).JSON()
+	if rest["name"] != "Sales EMEA" || rest["external_id"] != "sales-1" {
+		t.Fatalf("the REST API sees %v", rest)
+	}
+}
+
+// TestSCIMConcurrentMemberAdds: membership PATCHes of one group that race
+// lose none of each other's members.
+func TestSCIMConcurrentMemberAdds(t *testing.T) {
+	h := newHarness(t, nil)
+	admin := h.admin()
+	tok := h.scimToken(admin)
+	var users []string
+	for i := range 4 {
+		users = append(users, h.createUser(admin, fmt.Sprintf("m%d@example.com", i), "member-password-1"))
+	}
+	gid := h.scim(http.MethodPost, "/Groups", tok, map[string]any{"displayName": "Racers"}).want(http.StatusCreated).JSON()["id"].(string)
+	var wg sync.WaitGroup
+	for _, u := range users {
+		wg.Go(func() {
+			h.scim(http.MethodPatch, "/Groups/"+gid, tok, map[string]any{"schemas": []string{"urn:ietf:params:scim:api:messages:2.0:PatchOp"},
+				"Operations": []any{map[string]any{"op": "add", "path": "members", "value": []any{map[string]any{"value": u}}}}})
+		})
+	}
+	wg.Wait()
+	got := h.scim(http.MethodGet, "/Groups/"+gid, tok, nil).want(http.StatusOK).JSON()
+	if members, _ := got["members"].([]any); len(members) != len(users) {
+		t.Fatalf("members after concurrent adds: %v", got["members"])
+	}
+}
+
+// TestSCIMRefusals: each bad request is answered in RFC 7644's shape and
+// changes nothing.
+func TestSCIMRefusals(t *testing.T) {
+	h := newHarness(t, nil)
+	admin := h.admin()
+	tok := h.scimToken(admin)
+
+	for name, token := range map[string]string{"none": "", "an admin's access token": admin, "garbage": "gtscim_nope"} {
+		res := h.scim(http.MethodGet, "/Users", token, nil)
+		res.wantSCIMError(http.StatusUnauthorized, "")
+		if !strings.HasPrefix(res.Header.Get("WWW-Authenticate"), "Bearer") {
+			t.Errorf("%s: WWW-Authenticate %q", name, res.Header.Get("WWW-Authenticate"))
+		}
+	}
+	old := tok
+	tok = h.scimToken(admin)
+	h.scim(http.MethodGet, "/Users", old, nil).wantSCIMError(http.StatusUnauthorized, "")
+
+	user := func(email string) map[string]any {
+		return map[string]any{"schemas": []string{"urn:ietf:params:scim:schemas:core:2.0:User"}, "userName": email}
+	}
+	id := h.scim(http.MethodPost, "/Users", tok, user("taken@example.com")).want(http.StatusCreated).JSON()["id"].(string)
+	h.scim(http.MethodPost, "/Users", tok, user("TAKEN@example.com")).wantSCIMError(http.StatusConflict, "uniqueness")
+	h.scim(http.MethodPost, "/Users", tok, map[string]any{"name": map[string]any{"formatted": "No Name"}}).wantSCIMError(http.StatusBadRequest, "invalidValue")
+	h.scim(http.MethodPost, "/Users", tok, map[string]any{"userName": 42}).wantSCIMError(http.StatusBadRequest, "")
+	h.send(request{method: http.MethodPost, path: "/scim/v2/Users", token: tok, body: "userName=x",
+		header: map[string]string{"Content-Type": "text/plain"}}).wantSCIMError(http.StatusUnsupportedMediaType, "")
+	h.scim(http.MethodPost, "/Users", tok, `{"userName": "a@example.com"} {}`).wantSCIMError(http.StatusBadRequest, "invalidSyntax")
+	h.scim(http.MethodPost, "/Users", tok, strings.Repeat(" ", 2<<20)+"{}").wantSCIMError(http.StatusRequestEntityTooLarge, "")
+
+	for _, f := range []string{`userName eq`, `userName zz "x"`, `nosuch eq "x"`, `emails[type eq "work"`,
+		strings.Repeat("(", 1000) + `userName eq "x"` + strings.Repeat(")", 1000), `meta.created gt "yesterday"`} {
+		h.scim(http.MethodGet, "/Users"+filterQuery(f), tok, nil).wantSCIMError(http.StatusBadRequest, "invalidFilter")
+	}
+	h.scim(http.MethodGet, "/Users?sortBy=title", tok, nil).wantSCIMError(http.StatusBadRequest, "invalidValue")
+	h.scim(http.MethodGet, "/Users?count=many", tok, nil).wantSCIMError(http.StatusBadRequest, "invalidValue")
+
+	patch := func(ops ...any) map[string]any {
+		return map[string]any{"schemas": []string{"urn:ietf:params:scim:api:messages:2.0:PatchOp"}, "Operations": ops}
+	}
+	h.scim(http.MethodPatch, "/Users/"+id, tok, patch(map[string]any{"op": "replace", "path": "id", "value": "x"})).
+		wantSCIMError(http.StatusBadRequest, "mutability")
+	h.scim(http.MethodPatch, "/Users/"+id, tok, patch(map[string]any{"op": "replace", "path": "nosuch", "value": "x"})).
+		wantSCIMError(http.StatusBadRequest, "invalidPath")
+	h.scim(http.MethodPatch, "/Users/"+id, tok, patch(
+		map[string]any{"op": "replace", "path": "displayName", "value": "Half Applied"},
+		map[string]any{"op": "explode", "path": "title", "value": "x"})).wantSCIMError(http.StatusBadRequest, "")
+	h.scim(http.MethodPatch, "/Users/"+id, tok, map[string]any{"Operations": []any{}}).wantSCIMError(http.StatusBadRequest, "invalidSyntax")
+	if got := h.scim(http.MethodGet, "/Users/"+id, tok, nil).want(http.StatusOK).JSON(); got["displayName"] != nil {
+		t.Errorf("a refused PATCH was half applied: %v", got)
+	}
+
+	gid := h.scim(http.MethodPost, "/Groups", tok, map[string]any{"displayName": "Team"}).want(http.StatusCreated).JSON()["id"].(string)
+	h.scim(http.MethodPatch, "/Groups/"+gid, tok, patch(map[string]any{"op": "add", "path": "members",
+		"value": []any{map[string]any{"value": id}, map[string]any{"value": "00000000-0000-7000-8000-000000000000"}}})).
+		wantSCIMError(http.StatusBadRequest, "invalidValue")
+	if got := h.scim(http.MethodGet, "/Groups/"+gid, tok, nil).want(http.StatusOK).JSON(); got["members"] != nil {
+		t.Errorf("a refused member change was half applied: %v", got["members"])
+	}
+
+	// The bootstrap superadmin is out of the SCIM token's reach.
+	var adminID string
+	for _, u := range func() []map[string]any {
+		_, found := listed(h.scim(http.MethodGet, "/Users"+filterQuery(`userName eq "`+adminEmail+`"`), tok, nil))
+		return found
+	}() {
+		adminID, _ = u["id"].(string)
+	}
+	if adminID == "" {
+		t.Fatal("the admin is not listed")
+	}
+	h.scim(http.MethodPatch, "/Users/"+adminID, tok, patch(map[string]any{"op": "replace", "path": "active", "value": false})).
+		wantSCIMError(http.StatusForbidden, "")
+	h.scim(http.MethodDelete, "/Users/"+adminID, tok, nil).wantSCIMError(http.StatusForbidden, "")
+	h.get("/api/v1/me", admin).want(http.StatusOK)
+	h.scim(http.MethodGet, "/Nope", tok, nil).wantSCIMError(http.StatusNotFound, "")
+}
+
+// TestSCIMVersions: ETags follow every change; If-None-Match answers 304
+// and a stale If-Match 412.
+func TestSCIMVersions(t *testing.T) {
+	h := newHarness(t, nil)
+	tok := h.scimToken(h.admin())
+	created := h.scim(http.MethodPost, "/Users", tok, map[string]any{"userName": "v@example.com"}).want(http.StatusCreated)
+	id, tag := created.JSON()["id"].(string), created.Header.Get("ETag")
+	if meta := created.JSON()["meta"].(map[string]any); meta["version"] != tag || meta["resourceType"] != "User" ||
+		!strings.HasSuffix(fmt.Sprint(meta["location"]), "/scim/v2/Users/"+id) {
+		t.Fatalf("meta %v, ETag %q", meta, tag)
+	}
+	h.scim(http.MethodGet, "/Users/"+id, tok, nil, "If-None-Match", tag).want(http.StatusNotModified)
+	put := map[string]any{"userName": "v@example.com", "title": "Changed"}
+	changed := h.scim(http.MethodPut, "/Users/"+id, tok, put, "If-Match", tag).want(http.StatusOK)
+	if changed.Header.Get("ETag") == tag {
+		t.Fatalf("the ETag did not move: %s", tag)
+	}
+	h.scim(http.MethodPut, "/Users/"+id, tok, put, "If-Match", tag).wantSCIMError(http.StatusPreconditionFailed, "")
+	h.scim(http.MethodDelete, "/Users/"+id, tok, nil, "If-Match", tag).wantSCIMError(http.StatusPreconditionFailed, "")
+	h.scim(http.MethodGet, "/Users/"+id, tok, nil, "If-None-Match", tag).want(http.StatusOK)
+	h.scim(http.MethodDelete, "/Users/"+id, tok, nil, "If-Match", changed.Header.Get("ETag")).want(http.StatusNoContent)
+}
+
+// TestSCIMBulk: a bulk request creates a user and a group holding it
+// through a bulkId reference; failOnErrors stops after the failures it
+// allows.
+func TestSCIMBulk(t *testing.T) {
+	h := newHarness(t, nil)
+	admin := h.admin()
+	tok := h.scimToken(admin)
+	res := h.scim(http.MethodPost, "/Bulk", tok, map[string]any{
+		"schemas": []string{"urn:ietf:params:scim:api:messages:2.0:BulkRequest"},
+		"Operations": []any{
+			map[string]any{"method": "POST", "path": "/Users", "bulkId": "u1", "data": map[string]any{"userName": "bulk1@example.com"}},
+			map[string]any{"method": "POST", "path": "/Groups", "bulkId": "g1",
+				"data": map[string]any{"displayName": "Bulk", "members": []any{map[string]any{"value": "bulkId:u1"}}}},
+			map[string]any{"method": "PATCH", "path": "/Users/bulkId:u1", "data": map[string]any{
+				"schemas":    []string{"urn:ietf:params:scim:api:messages:2.0:PatchOp"},
+				"Operations": []any{map[string]any{"op": "replace", "path": "title", "value": "Bulked"}}}},
+		},
+	}).want(http.StatusOK).JSON()
+	ops, _ := res["Operations"].([]any)
+	if len(ops) != 3 {
+		t.Fatalf("bulk answered %v", res)
+	}
+	for i, want := range []string{"201", "201", "200"} {
+		if op := ops[i].(map[string]any); op["status"] != want || op["location"] == nil {
+			t.Fatalf("operation %d: %v", i, op)
+		}
+	}
+	_, groups := listed(h.scim(http.MethodGet, "/Groups"+filterQuery(`displayName eq "Bulk"`), tok, nil))
+	if len(groups) != 1 || len(groups[0]["members"].([]any)) != 1 {
+		t.Fatalf("the bulk group: %v", groups)
+	}
+
+	res = h.scim(http.MethodPost, "/Bulk", tok, map[string]any{
+		"schemas": []string{"urn:ietf:params:scim:api:messages:2.0:BulkRequest"}, "failOnErrors": 1,
+		"Operations": []any{
+			map[string]any{"method": "POST", "path": "/Users", "bulkId": "dup", "data": map[string]any{"userName": "bulk1@example.com"}},
+			map[string]any{"method": "POST", "path": "/Users", "bulkId": "never", "data": map[string]any{"userName": "never@example.com"}},
+		},
+	}).want(http.StatusOK).JSON()
+	ops, _ = res["Operations"].([]any)
+	if len(ops) != 1 || ops[0].(map[string]any)["status"] != "409" {
+		t.Fatalf("failOnErrors 1 answered %v", res)
+	}
+	total, _ := listed(h.scim(http.MethodGet, "/Users"+filterQuery(`userName eq "never@example.com"`), tok, nil))
+	if total != 0 {
+		t.Fatal("an operation after failOnErrors ran")
+	}
+	h.scim(http.MethodPost, "/Bulk", tok, map[string]any{"Operations": []any{}}).wantSCIMError(http.StatusBadRequest, "invalidSyntax")
+}
+
+// TestSCIMDiscovery: ServiceProviderConfig, ResourceTypes and Schemas
+// describe what is served, at the tenant's base URL.
+func TestSCIMDiscovery(t *testing.T) {
+	h := newHarness(t, nil)
+	tok := h.scimToken(h.admin())
+	cfg := h.scim(http.MethodGet, "/ServiceProviderConfig", tok, nil).want(http.StatusOK).JSON()
+	for _, feature := range []string{"patch", "bulk", "filter", "sort", "etag"} {
+		if f, _ := cfg[feature].(map[string]any); f["supported"] != true {
+			t.Errorf("%s: %v", feature, cfg[feature])
+		}
+	}
+	total, types := listed(h.scim(http.MethodGet, "/ResourceTypes", tok, nil))
+	if total != 2 || types[0]["endpoint"] != "/Users" || types[1]["endpoint"] != "/Groups" {
+		t.Fatalf("resource types %v", types)
+	}
+	total, schemas := listed(h.scim(http.MethodGet, "/Schemas", tok, nil))
+	if total != 3 {
+		t.Fatalf("%d schemas", total)
+	}
+	for _, s := range schemas {
+		one := h.scim(http.MethodGet, "/Schemas/"+fmt.Sprint(s["id"]), tok, nil).want(http.StatusOK).JSON()
+		if attrs, _ := one["attributes"].([]any); len(attrs) == 0 {
+			t.Errorf("schema %v has no attributes", s["id"])
+		}
+	}
+	h.scim(http.MethodGet, "/Schemas/urn:nope", tok, nil).wantSCIMError(http.StatusNotFound, "")
+}
+
+// TestSCIMSurfaceShape: the SCIM surface answers refusals and panics in
+// RFC 7644's shape, an internal error with only the request id.
+func TestSCIMSurfaceShape(t *testing.T) {
+	h := newHarness(t, nil)
+	tok := h.scimToken(h.admin())
+	h.srv.Mux("scim").HandleFunc("GET /scim/v2/test/panic", func(http.ResponseWriter, *http.Request) { panic("test panic on scim") })
+	res := h.scim(http.MethodGet, "/Users", "", nil)
+	res.wantSCIMError(http.StatusUnauthorized, "")
+	if ct := res.Header.Get("Content-Type"); ct != "application/scim+json" {
+		t.Errorf("Content-Type %q", ct)
+	}
+	res = h.scim(http.MethodGet, "/test/panic", tok, nil)
+	m := res.wantSCIMError(http.StatusInternalServerError, "")
+	if detail, _ := m["detail"].(string); !strings.Contains(detail, res.Header.Get("X-Request-Id")) || strings.Contains(detail, "test panic") {
+		t.Errorf("detail %q; want only the request id %s", detail, res.Header.Get("X-Request-Id"))
+	}
+	h.scim(http.MethodGet, "/Users", tok, nil).want(http.StatusOK)
+}
