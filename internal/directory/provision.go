@@ -15,6 +15,20 @@ import (
 // that Gatehouse does not model.
 const maxProvisionedAttributes = 64 << 10
 
+// inScope refuses, as not found, a user outside the organization a
+// principal is confined to (an organization's SCIM client): it may not learn
+// of the tenant's other users.
+func inScope(ctx context.Context, store iam.AccessStore, p *iam.Principal, userID string) error {
+	if p.OrganizationID == "" {
+		return nil
+	}
+	_, err := store.GetMember(ctx, p.TenantID, p.OrganizationID, userID)
+	if iam.IsCode(err, iam.CodeNotFound) {
+		return notFound("user")
+	}
+	return err
+}
+
 // ProvisionedUser is a user as a provisioning client (SCIM) sets it, whole:
 // the fields Gatehouse models, and Attributes, a JSON object of the rest,
 // kept as sent (nil keeps none).
@@ -83,8 +97,22 @@ func (s *Service) ProvisionUser(ctx context.Context, in ProvisionedUser) (*iam.U
 				return err
 			}
 		}
-		return tx.AppendAudit(ctx, audit.Event(ctx, now, p.TenantID, "user.created", userRef(u.ID), iam.ResultSuccess,
-			map[string]any{"email": u.Email, "status": string(u.Status)}))
+		if err := tx.AppendAudit(ctx, audit.Event(ctx, now, p.TenantID, "user.created", userRef(u.ID), iam.ResultSuccess,
+			map[string]any{"email": u.Email, "status": string(u.Status)})); err != nil {
+			return err
+		}
+		if p.OrganizationID == "" {
+			return nil
+		}
+		// An organization's client provisions members of that organization.
+		if _, err := tx.SetMember(ctx, p.TenantID, p.OrganizationID, u.ID, nil, now); err != nil {
+			return err
+		}
+		if err := tx.BumpAccessVersion(ctx, p.TenantID); err != nil {
+			return err
+		}
+		return tx.AppendAudit(ctx, audit.Event(ctx, now, p.TenantID, "organization.member_added", userRef(u.ID), iam.ResultSuccess,
+			map[string]any{"organization_id": p.OrganizationID}))
 	})
 	if err != nil {
 		return nil, err
@@ -118,6 +146,9 @@ func (s *Service) UpdateProvisionedUser(ctx context.Context, id string, pre iam.
 	var u *iam.User
 	err = s.guardSuperadmin(ctx, p.TenantID, func(tx iam.Tx) error {
 		if u, err = tx.GetUserForUpdate(ctx, p.TenantID, id); err != nil {
+			return err
+		}
+		if err := inScope(ctx, tx, p, id); err != nil {
 			return err
 		}
 		if err := permission.GuardAdminTarget(ctx, tx, p, id); err != nil {

@@ -118,6 +118,9 @@ func (s *Service) GetUser(ctx context.Context, id string) (*iam.User, error) {
 	if !access.ValidID(id) {
 		return nil, notFound("user")
 	}
+	if err := inScope(ctx, s.store, p, id); err != nil {
+		return nil, err
+	}
 	return s.store.GetUser(ctx, p.TenantID, id)
 }
 
@@ -126,6 +129,13 @@ func (s *Service) ListUsers(ctx context.Context, q iam.UserQuery) ([]iam.User, i
 	p, err := permission.Require(ctx, permission.UsersRead)
 	if err != nil {
 		return nil, 0, err
+	}
+	if p.OrganizationID != "" {
+		member := iam.Filter{Op: iam.FilterEq, Field: "organization", Value: p.OrganizationID}
+		if q.Filter != nil {
+			member = iam.Filter{Op: iam.FilterAnd, Terms: []iam.Filter{member, *q.Filter}}
+		}
+		q.Filter = &member
 	}
 	return s.store.ListUsers(ctx, p.TenantID, q)
 }
@@ -193,6 +203,8 @@ func (s *Service) UpdateUser(ctx context.Context, id string, patch UserPatch, pr
 }
 
 // DeleteUser removes a user and everything they hold, if the user meets pre.
+// A caller confined to an organization (its SCIM client) reaches only its
+// members, and takes a member of other organizations out of its own only.
 // Needs users.write. Errors: CodeNotFound, CodeLastSuperadmin, CodePreconditionFailed.
 func (s *Service) DeleteUser(ctx context.Context, id string, pre iam.Precondition) error {
 	p, err := permission.Require(ctx, permission.UsersWrite)
@@ -207,11 +219,32 @@ func (s *Service) DeleteUser(ctx context.Context, id string, pre iam.Preconditio
 		if err != nil {
 			return err
 		}
+		if err := inScope(ctx, tx, p, id); err != nil {
+			return err
+		}
 		if err := permission.GuardAdminTarget(ctx, tx, p, id); err != nil {
 			return err
 		}
 		if err := pre.Check(u.Version); err != nil {
 			return err
+		}
+		if p.OrganizationID != "" {
+			// An organization's client deletes the user only if they belong
+			// to no other organization; else they only leave this one.
+			memberships, err := tx.UserMemberships(ctx, p.TenantID, id)
+			if err != nil {
+				return err
+			}
+			if len(memberships) > 1 {
+				if _, err := tx.RemoveMember(ctx, p.TenantID, p.OrganizationID, id); err != nil {
+					return err
+				}
+				if err := tx.BumpAccessVersion(ctx, p.TenantID); err != nil {
+					return err
+				}
+				return tx.AppendAudit(ctx, audit.Event(ctx, s.now(), p.TenantID, "organization.member_removed", userRef(id),
+					iam.ResultSuccess, map[string]any{"organization_id": p.OrganizationID}))
+			}
 		}
 		if err := tx.DeleteUser(ctx, p.TenantID, id); err != nil {
 			return err

@@ -51,7 +51,7 @@ func (h scimHandlers) get(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, r, err)
 		return
 	}
-	tk, err := h.tokens.Get(r.Context())
+	tk, err := h.tokens.Get(r.Context(), "")
 	if err != nil {
 		WriteError(w, r, err)
 		return
@@ -87,7 +87,7 @@ func (h scimHandlers) recreate(w http.ResponseWriter, r *http.Request) {
 		at := h.now().Add(time.Duration(b.ExpirationDays) * 24 * time.Hour)
 		expires = &at
 	}
-	c, err := h.tokens.Create(r.Context(), expires)
+	c, err := h.tokens.Create(r.Context(), "", expires)
 	if err != nil {
 		WriteError(w, r, err)
 		return
@@ -109,7 +109,7 @@ func (h scimHandlers) revoke(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, r, err)
 		return
 	}
-	if err := h.tokens.Revoke(r.Context()); err != nil {
+	if err := h.tokens.Revoke(r.Context(), ""); err != nil {
 		WriteError(w, r, err)
 		return
 	}

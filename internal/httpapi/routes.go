@@ -41,6 +41,12 @@ func (a *API) routes(api huma.API) {
 	huma.Register(api, operation(http.MethodPost, v1+"/scim/token", "create-scim-token", "Create the tenant's SCIM token, revoking the one before", "scim", 201, true), a.createSCIMToken)
 	huma.Register(api, operation(http.MethodGet, v1+"/scim/token", "get-scim-token", "The tenant's SCIM token, without its secret", "scim", 200, true), a.getSCIMToken)
 	huma.Register(api, operation(http.MethodDelete, v1+"/scim/token", "revoke-scim-token", "Revoke the tenant's SCIM token", "scim", 204, true), a.revokeSCIMToken)
+	huma.Register(api, operation(http.MethodPost, v1+"/organizations/{id}/scim/token", "create-organization-scim-token",
+		"Create an organization's SCIM token, revoking the one before: its client provisions the organization's users only", "scim", 201, true), a.createOrgSCIMToken)
+	huma.Register(api, operation(http.MethodGet, v1+"/organizations/{id}/scim/token", "get-organization-scim-token",
+		"An organization's SCIM token, without its secret", "scim", 200, true), a.getOrgSCIMToken)
+	huma.Register(api, operation(http.MethodDelete, v1+"/organizations/{id}/scim/token", "revoke-organization-scim-token",
+		"Revoke an organization's SCIM token", "scim", 204, true), a.revokeOrgSCIMToken)
 
 	huma.Register(api, operation(http.MethodPost, v1+"/auth/passkey/begin", "begin-passkey-login", "Start a passwordless sign-in with a passkey", "auth", 200, false), a.beginPasskeyLogin)
 	huma.Register(api, operation(http.MethodPost, v1+"/auth/passkey/finish", "finish-passkey-login", "Sign in with a passkey's assertion", "auth", 200, false), a.finishPasskeyLogin)

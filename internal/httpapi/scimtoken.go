@@ -10,12 +10,13 @@ import (
 // SCIMTokenBody is the tenant's SCIM token as the API shows it: never its
 // secret.
 type SCIMTokenBody struct {
-	ID         string     `json:"id" format:"uuid"`
-	Prefix     string     `json:"prefix" doc:"The secret's first characters (gtscim_ and four more)"`
-	CreatedBy  RefBody    `json:"created_by"`
-	CreatedAt  time.Time  `json:"created_at"`
-	ExpiresAt  *time.Time `json:"expires_at" doc:"null: it does not expire"`
-	LastUsedAt *time.Time `json:"last_used_at" doc:"Written at most once a minute"`
+	ID             string     `json:"id" format:"uuid"`
+	OrganizationID string     `json:"organization_id,omitempty" doc:"Set for an organization's token: its client provisions that organization's users only"`
+	Prefix         string     `json:"prefix" doc:"The secret's first characters (gtscim_ and four more)"`
+	CreatedBy      RefBody    `json:"created_by"`
+	CreatedAt      time.Time  `json:"created_at"`
+	ExpiresAt      *time.Time `json:"expires_at" doc:"null: it does not expire"`
+	LastUsedAt     *time.Time `json:"last_used_at" doc:"Written at most once a minute"`
 }
 
 // RefBody names a party: a user, a service account.
@@ -25,7 +26,7 @@ type RefBody struct {
 }
 
 func scimTokenBody(t *iam.SCIMToken) SCIMTokenBody {
-	return SCIMTokenBody{ID: t.ID, Prefix: t.Display, CreatedBy: RefBody{Type: t.CreatedBy.Type, ID: t.CreatedBy.ID},
+	return SCIMTokenBody{ID: t.ID, OrganizationID: t.OrganizationID, Prefix: t.Display, CreatedBy: RefBody{Type: t.CreatedBy.Type, ID: t.CreatedBy.ID},
 		CreatedAt: t.CreatedAt, ExpiresAt: t.ExpiresAt, LastUsedAt: t.LastUsedAt}
 }
 
@@ -36,9 +37,16 @@ type CreatedSCIMTokenBody struct {
 }
 
 type createSCIMTokenInput struct {
-	Body *struct {
-		ExpiresAt *time.Time `json:"expires_at,omitempty" doc:"When it stops working, in the future; absent: never"`
-	}
+	Body *scimTokenRequest
+}
+
+type scimTokenRequest struct {
+	ExpiresAt *time.Time `json:"expires_at,omitempty" doc:"When it stops working, in the future; absent: never"`
+}
+
+type createOrgSCIMTokenInput struct {
+	IDPath
+	Body *scimTokenRequest
 }
 
 type createdSCIMTokenOutput struct {
@@ -51,7 +59,19 @@ func (a *API) createSCIMToken(ctx context.Context, in *createSCIMTokenInput) (*c
 	if in.Body != nil {
 		expires = in.Body.ExpiresAt
 	}
-	c, err := a.scimTokens.Create(ctx, expires)
+	return a.createdSCIMToken(ctx, "", expires)
+}
+
+func (a *API) createOrgSCIMToken(ctx context.Context, in *createOrgSCIMTokenInput) (*createdSCIMTokenOutput, error) {
+	var expires *time.Time
+	if in.Body != nil {
+		expires = in.Body.ExpiresAt
+	}
+	return a.createdSCIMToken(ctx, in.ID, expires)
+}
+
+func (a *API) createdSCIMToken(ctx context.Context, orgID string, expires *time.Time) (*createdSCIMTokenOutput, error) {
+	c, err := a.scimTokens.Create(ctx, orgID, expires)
 	if err != nil {
 		return nil, err
 	}
@@ -63,7 +83,7 @@ type scimTokenOutput struct {
 }
 
 func (a *API) getSCIMToken(ctx context.Context, _ *struct{}) (*scimTokenOutput, error) {
-	t, err := a.scimTokens.Get(ctx)
+	t, err := a.scimTokens.Get(ctx, "")
 	if err != nil {
 		return nil, err
 	}
@@ -71,5 +91,17 @@ func (a *API) getSCIMToken(ctx context.Context, _ *struct{}) (*scimTokenOutput, 
 }
 
 func (a *API) revokeSCIMToken(ctx context.Context, _ *struct{}) (*empty, error) {
-	return noContent(a.scimTokens.Revoke(ctx))
+	return noContent(a.scimTokens.Revoke(ctx, ""))
+}
+
+func (a *API) getOrgSCIMToken(ctx context.Context, in *IDPath) (*scimTokenOutput, error) {
+	t, err := a.scimTokens.Get(ctx, in.ID)
+	if err != nil {
+		return nil, err
+	}
+	return &scimTokenOutput{Body: scimTokenBody(t)}, nil
+}
+
+func (a *API) revokeOrgSCIMToken(ctx context.Context, in *IDPath) (*empty, error) {
+	return noContent(a.scimTokens.Revoke(ctx, in.ID))
 }

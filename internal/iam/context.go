@@ -46,6 +46,9 @@ type Principal struct {
 	Permissions []string
 	AMR         []string
 	ExpiresAt   time.Time
+	// OrganizationID confines the principal to one organization's users:
+	// set for an organization's SCIM client.
+	OrganizationID string
 }
 
 // Ref names the principal as the actor of an audit event.

@@ -44,7 +44,8 @@ type FilterField struct {
 
 // UserFilterFields are the fields of users a Filter may name. Email is kept
 // lower-cased and compared without case, as is name; id and external_id
-// are compared exactly; status is "active" or "disabled".
+// are compared exactly; status is "active" or "disabled"; organization is
+// the id of an organization the user is a member of (eq and pr only).
 var UserFilterFields = map[string]FilterField{
 	"id":             {Kind: "text", CaseExact: true},
 	"email":          {Kind: "text"},
@@ -54,6 +55,7 @@ var UserFilterFields = map[string]FilterField{
 	"email_verified": {Kind: "bool"},
 	"created_at":     {Kind: "time"},
 	"updated_at":     {Kind: "time"},
+	"organization":   {Kind: "text", CaseExact: true},
 }
 
 // GroupFilterFields are the fields of groups a Filter may name. member is the

@@ -41,36 +41,41 @@ type PATStore interface {
 	RecordPATUse(ctx context.Context, tenantID, id string, at time.Time) error
 }
 
-// SCIMToken is the stored form of a tenant's SCIM bearer token. A tenant
-// holds at most one that is not revoked; revoked ones are kept so that
-// their later use is told apart from an unknown secret.
+// SCIMToken is the stored form of a tenant's SCIM bearer token, or of an
+// organization's (OrganizationID set), whose directory provisions that
+// organization's users only. A tenant, and each organization, holds at most
+// one that is not revoked; revoked ones are kept so that their later use is
+// told apart from an unknown secret.
 type SCIMToken struct {
-	ID         string
-	TenantID   string
-	Hash       string
-	Display    string
-	CreatedBy  Ref
-	CreatedAt  time.Time
-	ExpiresAt  *time.Time
-	LastUsedAt *time.Time
-	RevokedAt  *time.Time
+	ID             string
+	TenantID       string
+	OrganizationID string
+	Hash           string
+	Display        string
+	CreatedBy      Ref
+	CreatedAt      time.Time
+	ExpiresAt      *time.Time
+	LastUsedAt     *time.Time
+	RevokedAt      *time.Time
 }
 
 // SCIMTokenStore persists SCIM tokens.
 type SCIMTokenStore interface {
-	// CreateSCIMToken inserts t. CodeConflict when its tenant already holds
-	// a token not revoked; a re-create holds the tenant's lock
-	// (TenantStore.LockTenant) and revokes the old one first.
+	// CreateSCIMToken inserts t. CodeConflict when its tenant (or its
+	// organization) already holds a token not revoked; a re-create holds
+	// the tenant's lock (TenantStore.LockTenant) and revokes the old one
+	// first.
 	CreateSCIMToken(ctx context.Context, t *SCIMToken) error
-	// ActiveSCIMToken returns the tenant's token not revoked, expired or
-	// not. CodeNotFound.
-	ActiveSCIMToken(ctx context.Context, tenantID string) (*SCIMToken, error)
+	// ActiveSCIMToken returns the token not revoked, expired or not, of the
+	// tenant (orgID "") or of its organization orgID. CodeNotFound.
+	ActiveSCIMToken(ctx context.Context, tenantID, orgID string) (*SCIMToken, error)
 	// SCIMTokenByHash finds the token, revoked or not, whose Hash is hash,
 	// in any tenant. CodeNotFound.
 	SCIMTokenByHash(ctx context.Context, hash string) (*SCIMToken, error)
-	// RevokeSCIMToken sets RevokedAt of the tenant's token not revoked to at
-	// and returns it. CodeNotFound when there is none.
-	RevokeSCIMToken(ctx context.Context, tenantID string, at time.Time) (*SCIMToken, error)
+	// RevokeSCIMToken sets RevokedAt of the token not revoked of the tenant
+	// (orgID "") or of its organization orgID to at and returns it.
+	// CodeNotFound when there is none.
+	RevokeSCIMToken(ctx context.Context, tenantID, orgID string, at time.Time) (*SCIMToken, error)
 	// RecordSCIMTokenUse sets LastUsedAt of the token to at. CodeNotFound.
 	RecordSCIMTokenUse(ctx context.Context, tenantID, id string, at time.Time) error
 }

@@ -166,7 +166,7 @@ func (h *handlers) answerUsers(w http.ResponseWriter, r *http.Request, q query) 
 		return
 	}
 	start, count := q.page()
-	withGroups := !containsFold(q.ExcludedAttributes, "groups")
+	withGroups := readsGroups(ctx) && !containsFold(q.ExcludedAttributes, "groups")
 	render := func(users []iam.User) ([]map[string]any, error) {
 		ids := make([]string, len(users))
 		for i, u := range users {

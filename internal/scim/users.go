@@ -6,6 +6,7 @@ import (
 
 	"github.com/gatehouse-iam/gatehouse/internal/directory"
 	"github.com/gatehouse-iam/gatehouse/internal/iam"
+	"github.com/gatehouse-iam/gatehouse/internal/permission"
 	"github.com/gatehouse-iam/gatehouse/internal/scim/resource"
 )
 
@@ -16,11 +17,20 @@ func (h *handlers) renderUser(ctx context.Context, base string, u *iam.User) (ma
 	if err != nil {
 		return nil, err
 	}
-	groups, err := h.dir.UserGroups(ctx, u.ID)
-	if err != nil {
-		return nil, err
+	var groups []iam.Group
+	if readsGroups(ctx) {
+		if groups, err = h.dir.UserGroups(ctx, u.ID); err != nil {
+			return nil, err
+		}
 	}
 	return userResource(base, u, kept[u.ID], groups), nil
+}
+
+// readsGroups reports whether the caller may see groups: an organization's
+// client provisions users only.
+func readsGroups(ctx context.Context) bool {
+	p := iam.PrincipalFrom(ctx)
+	return p != nil && permission.Allowed(p.Permissions, permission.GroupsRead)
 }
 
 func (h *handlers) getUser(w http.ResponseWriter, r *http.Request) {

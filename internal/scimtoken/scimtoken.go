@@ -17,6 +17,7 @@ import (
 type Store interface {
 	iam.Transactor
 	iam.SCIMTokenStore
+	iam.AccessStore
 	iam.AuditStore
 }
 
@@ -48,11 +49,12 @@ type Created struct {
 
 func tokenRef(id string) iam.Ref { return iam.Ref{Type: "scim_token", ID: id} }
 
-// Create makes a new SCIM token for the caller's tenant, revoking the one
-// it held: of concurrent calls each replaces the one before, and the last
-// one's token is the tenant's. expiresAt nil never expires. Needs
-// scim.manage. Errors: CodeInvalid (expires_at).
-func (s *Service) Create(ctx context.Context, expiresAt *time.Time) (*Created, error) {
+// Create makes a new SCIM token for the caller's tenant (orgID "") or for
+// its organization orgID, revoking the one it held: of concurrent calls
+// each replaces the one before, and the last one's token is the tenant's
+// (or organization's). expiresAt nil never expires. Needs scim.manage.
+// Errors: CodeInvalid (expires_at), CodeNotFound (the organization).
+func (s *Service) Create(ctx context.Context, orgID string, expiresAt *time.Time) (*Created, error) {
 	p, err := permission.Require(ctx, permission.SCIMManage)
 	if err != nil {
 		return nil, err
@@ -71,8 +73,8 @@ func (s *Service) Create(ctx context.Context, expiresAt *time.Time) (*Created, e
 		expiresAt = &e
 	}
 	raw := secret.New(secret.SCIMToken)
-	tk := &iam.SCIMToken{ID: uuid.Must(uuid.NewV7()).String(), TenantID: p.TenantID, Hash: secret.Hash(raw), Display: secret.Display(raw),
-		CreatedBy: p.Ref(), CreatedAt: now, ExpiresAt: expiresAt}
+	tk := &iam.SCIMToken{ID: uuid.Must(uuid.NewV7()).String(), TenantID: p.TenantID, OrganizationID: orgID, Hash: secret.Hash(raw),
+		Display: secret.Display(raw), CreatedBy: p.Ref(), CreatedAt: now, ExpiresAt: expiresAt}
 	err = s.store.InTx(ctx, func(tx iam.Tx) error {
 		// The tenant's lock orders concurrent re-creations: each revokes
 		// the token of the one before it.
@@ -80,7 +82,13 @@ func (s *Service) Create(ctx context.Context, expiresAt *time.Time) (*Created, e
 			return err
 		}
 		details := map[string]any{}
-		old, err := tx.RevokeSCIMToken(ctx, p.TenantID, now)
+		if orgID != "" {
+			if err := organization(ctx, tx, p.TenantID, orgID); err != nil {
+				return err
+			}
+			details["organization_id"] = orgID
+		}
+		old, err := tx.RevokeSCIMToken(ctx, p.TenantID, orgID, now)
 		switch {
 		case err == nil:
 			details["replaced"] = old.ID
@@ -103,32 +111,59 @@ func (s *Service) Create(ctx context.Context, expiresAt *time.Time) (*Created, e
 
 var errNone = iam.Errorf(iam.CodeNotFound, "the tenant has no SCIM token")
 
-// Get describes the caller's tenant's token. Needs scim.manage. Errors:
-// CodeNotFound.
-func (s *Service) Get(ctx context.Context) (*iam.SCIMToken, error) {
+// organization checks that orgID is an organization of the tenant.
+func organization(ctx context.Context, store iam.AccessStore, tenantID, orgID string) error {
+	if _, err := uuid.Parse(orgID); err != nil {
+		return iam.Errorf(iam.CodeNotFound, "organization not found")
+	}
+	_, err := store.GetOrganization(ctx, tenantID, orgID)
+	return err
+}
+
+// none is the error of a tenant or organization without a token.
+func none(orgID string) error {
+	if orgID == "" {
+		return errNone
+	}
+	return iam.Errorf(iam.CodeNotFound, "the organization has no SCIM token")
+}
+
+// Get describes the token of the caller's tenant (orgID "") or of its
+// organization orgID. Needs scim.manage. Errors: CodeNotFound.
+func (s *Service) Get(ctx context.Context, orgID string) (*iam.SCIMToken, error) {
 	p, err := permission.Require(ctx, permission.SCIMManage)
 	if err != nil {
 		return nil, err
 	}
-	tk, err := s.store.ActiveSCIMToken(ctx, p.TenantID)
+	if orgID != "" {
+		if err := organization(ctx, s.store, p.TenantID, orgID); err != nil {
+			return nil, err
+		}
+	}
+	tk, err := s.store.ActiveSCIMToken(ctx, p.TenantID, orgID)
 	if iam.IsCode(err, iam.CodeNotFound) {
-		return nil, errNone
+		return nil, none(orgID)
 	}
 	return tk, err
 }
 
-// Revoke ends the caller's tenant's token. Needs scim.manage. Errors:
-// CodeNotFound.
-func (s *Service) Revoke(ctx context.Context) error {
+// Revoke ends the token of the caller's tenant (orgID "") or of its
+// organization orgID. Needs scim.manage. Errors: CodeNotFound.
+func (s *Service) Revoke(ctx context.Context, orgID string) error {
 	p, err := permission.Require(ctx, permission.SCIMManage)
 	if err != nil {
 		return err
 	}
 	now := s.now()
 	return s.store.InTx(ctx, func(tx iam.Tx) error {
-		tk, err := tx.RevokeSCIMToken(ctx, p.TenantID, now)
+		if orgID != "" {
+			if err := organization(ctx, tx, p.TenantID, orgID); err != nil {
+				return err
+			}
+		}
+		tk, err := tx.RevokeSCIMToken(ctx, p.TenantID, orgID, now)
 		if iam.IsCode(err, iam.CodeNotFound) {
-			return errNone
+			return none(orgID)
 		}
 		if err != nil {
 			return err
@@ -140,8 +175,12 @@ func (s *Service) Revoke(ctx context.Context) error {
 var errInvalid = iam.Errorf(iam.CodeInvalidToken, "the SCIM token is invalid or expired")
 
 // Provisioning are the permissions of a SCIM client: it reads and writes the
-// tenant's users and groups, and nothing else.
-var Provisioning = []string{permission.UsersRead, permission.UsersWrite, permission.GroupsRead, permission.GroupsWrite}
+// tenant's users and groups, and nothing else. An organization's client
+// provisions that organization's users only (OrganizationProvisioning).
+var (
+	Provisioning             = []string{permission.UsersRead, permission.UsersWrite, permission.GroupsRead, permission.GroupsWrite}
+	OrganizationProvisioning = []string{permission.UsersRead, permission.UsersWrite}
+)
 
 // AuthenticateSCIM returns the principal of the SCIM token raw: a
 // provisioning client of the token's tenant. When ctx
@@ -187,8 +226,12 @@ func (s *Service) AuthenticateSCIM(ctx context.Context, raw string) (*iam.Princi
 			iam.RecordCause(ctx, err)
 		}
 	}
-	return &iam.Principal{Kind: iam.PrincipalSCIM, ID: tk.ID, TenantID: tk.TenantID, TokenID: tk.ID, Permissions: Provisioning,
-		ExpiresAt: expiry(tk)}, nil
+	p := &iam.Principal{Kind: iam.PrincipalSCIM, ID: tk.ID, TenantID: tk.TenantID, TokenID: tk.ID, Permissions: Provisioning,
+		ExpiresAt: expiry(tk)}
+	if tk.OrganizationID != "" {
+		p.OrganizationID, p.Permissions = tk.OrganizationID, OrganizationProvisioning
+	}
+	return p, nil
 }
 
 // expiry is when tk stops working, the zero time for never.

@@ -171,6 +171,9 @@ var managementRoutes = []struct {
 	{"POST", "/api/v1/scim/token", "scim.manage"},
 	{"GET", "/api/v1/scim/token", "scim.manage"},
 	{"DELETE", "/api/v1/scim/token", "scim.manage"},
+	{"POST", "/api/v1/organizations/{id}/scim/token", "scim.manage"},
+	{"GET", "/api/v1/organizations/{id}/scim/token", "scim.manage"},
+	{"DELETE", "/api/v1/organizations/{id}/scim/token", "scim.manage"},
 }
 
 var publicRoutes = []struct{ method, path string }{

@@ -503,3 +503,67 @@ func TestSCIMSurfaceShape(t *testing.T) {
 	}
 	h.scim(http.MethodGet, "/Users", tok, nil).want(http.StatusOK)
 }
+
+// TestSCIMOrganizationToken: an organization's token provisions members of
+// that organization only; the tenant's other users are unknown to it, and
+// deleting a member of other organizations only takes them out of its own.
+func TestSCIMOrganizationToken(t *testing.T) {
+	h := newHarness(t, nil)
+	admin := h.admin()
+	acme := h.createOrg(admin, map[string]any{"name": "Acme", "alias": "acme"})["id"].(string)
+	globex := h.createOrg(admin, map[string]any{"name": "Globex", "alias": "globex"})["id"].(string)
+	h.get("/api/v1/organizations/"+acme+"/scim/token", admin).wantError(http.StatusNotFound, "not_found")
+	var created struct {
+		Token          string `json:"token"`
+		OrganizationID string `json:"organization_id"`
+	}
+	h.post("/api/v1/organizations/"+acme+"/scim/token", admin, nil).want(http.StatusCreated).Decode(&created)
+	if created.OrganizationID != acme {
+		t.Fatalf("created for %q; want acme", created.OrganizationID)
+	}
+	tok := created.Token
+	h.post("/api/v1/organizations/00000000-0000-7000-8000-000000000000/scim/token", admin, nil).wantError(http.StatusNotFound, "not_found")
+	tenantTok := h.scimToken(admin)
+	if got := h.get("/api/v1/organizations/"+acme+"/scim/token", admin).want(http.StatusOK).JSON(); got["organization_id"] != acme {
+		t.Fatalf("acme's token after the tenant's was created: %v", got)
+	}
+
+	outsider := h.createUser(admin, "outsider@example.com", "Quiet-harbor-9182")
+	shared := h.createUser(admin, "shared@example.com", "Amber-lantern-4421")
+	h.setMember(admin, globex, shared)
+
+	ann := h.scim(http.MethodPost, "/Users", tok, map[string]any{"userName": "ann@acme.example"}).want(http.StatusCreated).JSON()["id"].(string)
+	members := h.get("/api/v1/organizations/"+acme+"/members", admin).want(http.StatusOK).JSON()["data"].([]any)
+	if len(members) != 1 {
+		t.Fatalf("acme's members: %v", members)
+	}
+	total, found := listed(h.scim(http.MethodGet, "/Users", tok, nil))
+	if total != 1 || found[0]["id"] != ann || found[0]["groups"] != nil {
+		t.Fatalf("acme's token lists %d: %v", total, found)
+	}
+	total, _ = listed(h.scim(http.MethodGet, "/Users"+filterQuery(`userName eq "outsider@example.com"`), tok, nil))
+	if total != 0 {
+		t.Fatal("acme's token finds a user outside acme")
+	}
+	for _, id := range []string{outsider, shared} {
+		h.scim(http.MethodGet, "/Users/"+id, tok, nil).wantSCIMError(http.StatusNotFound, "")
+		h.scim(http.MethodPut, "/Users/"+id, tok, map[string]any{"userName": "taken@example.com"}).wantSCIMError(http.StatusNotFound, "")
+		h.scim(http.MethodDelete, "/Users/"+id, tok, nil).wantSCIMError(http.StatusNotFound, "")
+	}
+	h.scim(http.MethodGet, "/Groups", tok, nil).wantSCIMError(http.StatusForbidden, "")
+	h.scim(http.MethodPost, "/Groups", tok, map[string]any{"displayName": "Acme"}).wantSCIMError(http.StatusForbidden, "")
+
+	// The shared user joins acme too; acme's directory then deletes them:
+	// they leave acme and stay in globex.
+	h.setMember(admin, acme, shared)
+	h.scim(http.MethodDelete, "/Users/"+shared, tok, nil).want(http.StatusNoContent)
+	h.get("/api/v1/users/"+shared, admin).want(http.StatusOK)
+	h.scim(http.MethodGet, "/Users/"+shared, tok, nil).wantSCIMError(http.StatusNotFound, "")
+	h.scim(http.MethodGet, "/Users/"+shared, tenantTok, nil).want(http.StatusOK)
+	h.scim(http.MethodDelete, "/Users/"+ann, tok, nil).want(http.StatusNoContent)
+	h.get("/api/v1/users/"+ann, admin).wantError(http.StatusNotFound, "not_found")
+
+	h.delete("/api/v1/organizations/"+acme+"/scim/token", admin).want(http.StatusNoContent)
+	h.scim(http.MethodGet, "/Users", tok, nil).wantSCIMError(http.StatusUnauthorized, "")
+	h.scim(http.MethodGet, "/Users", tenantTok, nil).want(http.StatusOK)
+}

@@ -56,6 +56,8 @@ var (
 		"email_verified": {column: "email_verified"},
 		"created_at":     {column: "created_at"},
 		"updated_at":     {column: "updated_at"},
+		"organization": {column: "om.organization_id",
+			related: `SELECT 1 FROM organization_members om WHERE om.tenant_id = users.tenant_id AND om.user_id = users.id`},
 	}}
 	groupFilter = filterTable{fields: iam.GroupFilterFields, columns: map[string]filterColumn{
 		"id":          {column: "id"},

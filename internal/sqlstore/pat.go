@@ -76,35 +76,38 @@ func (q *queries) RecordPATUse(ctx context.Context, tenantID, id string, at time
 	return affected(res, err, "personal access token")
 }
 
-const scimTokenColumns = `id, tenant_id, token_hash, display, created_by_type, created_by_id, created_at, expires_at, last_used_at, revoked_at`
+const scimTokenColumns = `id, tenant_id, token_hash, display, created_by_type, created_by_id, created_at, expires_at, last_used_at, revoked_at, organization_id`
 
 func scanSCIMToken(row scanner) (*iam.SCIMToken, error) {
 	var (
 		t                        iam.SCIMToken
 		expires, lastUsed, revok sql.NullTime
+		org                      sql.NullString
 	)
-	if err := row.Scan(&t.ID, &t.TenantID, &t.Hash, &t.Display, &t.CreatedBy.Type, &t.CreatedBy.ID, &t.CreatedAt, &expires, &lastUsed, &revok); err != nil {
+	if err := row.Scan(&t.ID, &t.TenantID, &t.Hash, &t.Display, &t.CreatedBy.Type, &t.CreatedBy.ID, &t.CreatedAt, &expires, &lastUsed, &revok, &org); err != nil {
 		return nil, err
 	}
+	t.OrganizationID = org.String
 	t.CreatedAt = t.CreatedAt.UTC()
 	t.ExpiresAt, t.LastUsedAt, t.RevokedAt = timePtr(expires), timePtr(lastUsed), timePtr(revok)
 	return &t, nil
 }
 
 // scimTokenUnique names the unique constraint a new token can break: the
-// tenant's one token not revoked (the hash is 256 random bits).
+// tenant's (or organization's) one token not revoked (the hash is 256
+// random bits).
 func scimTokenUnique(string) iam.Code { return iam.CodeConflict }
 
 func (q *queries) CreateSCIMToken(ctx context.Context, t *iam.SCIMToken) error {
-	_, err := q.w.ExecContext(ctx, `INSERT INTO scim_tokens (`+scimTokenColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+	_, err := q.w.ExecContext(ctx, `INSERT INTO scim_tokens (`+scimTokenColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
 		t.ID, t.TenantID, t.Hash, t.Display, t.CreatedBy.Type, t.CreatedBy.ID, ts(t.CreatedAt), nullTime(t.ExpiresAt),
-		nullTime(t.LastUsedAt), nullTime(t.RevokedAt))
+		nullTime(t.LastUsedAt), nullTime(t.RevokedAt), nullString(t.OrganizationID))
 	return storeErr(err, "SCIM token", scimTokenUnique)
 }
 
-func (q *queries) ActiveSCIMToken(ctx context.Context, tenantID string) (*iam.SCIMToken, error) {
+func (q *queries) ActiveSCIMToken(ctx context.Context, tenantID, orgID string) (*iam.SCIMToken, error) {
 	t, err := scanSCIMToken(q.r.QueryRowContext(ctx, `SELECT `+scimTokenColumns+` FROM scim_tokens
-		WHERE tenant_id = $1 AND revoked_at IS NULL`, tenantID))
+		WHERE tenant_id = $1 AND COALESCE(organization_id, '') = $2 AND revoked_at IS NULL`, tenantID, orgID))
 	return t, storeErr(err, "SCIM token", nil)
 }
 
@@ -115,9 +118,9 @@ func (q *queries) SCIMTokenByHash(ctx context.Context, hash string) (*iam.SCIMTo
 
 // RevokeSCIMToken is one statement, so that of two racing revocations only
 // one finds the token not yet revoked.
-func (q *queries) RevokeSCIMToken(ctx context.Context, tenantID string, at time.Time) (*iam.SCIMToken, error) {
+func (q *queries) RevokeSCIMToken(ctx context.Context, tenantID, orgID string, at time.Time) (*iam.SCIMToken, error) {
 	t, err := scanSCIMToken(q.w.QueryRowContext(ctx, `UPDATE scim_tokens SET revoked_at = $1
-		WHERE tenant_id = $2 AND revoked_at IS NULL RETURNING `+scimTokenColumns, ts(at), tenantID))
+		WHERE tenant_id = $2 AND COALESCE(organization_id, '') = $3 AND revoked_at IS NULL RETURNING `+scimTokenColumns, ts(at), tenantID, orgID))
 	return t, storeErr(err, "SCIM token", nil)
 }
 

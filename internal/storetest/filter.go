@@ -14,6 +14,38 @@ var filterTests = []test{
 	{"UsersWithSearchStatusAndPages", testFilterUsersCombined},
 	{"Groups", testFilterGroups},
 	{"Invalid", testFilterInvalid},
+	{"UserOrganization", testFilterUserOrganization},
+}
+
+// testFilterUserOrganization: organization eq selects the organization's
+// members, pr those in any, and other operators are refused.
+func testFilterUserOrganization(t *testing.T, s iam.Store) {
+	ctx := t.Context()
+	tn := createTenant(t, s)
+	acme, globex := createOrg(t, s, tn.ID, "acme"), createOrg(t, s, tn.ID, "globex")
+	ann, bob, cid := createUser(t, s, tn.ID, "ann@example.com"), createUser(t, s, tn.ID, "bob@example.com"), createUser(t, s, tn.ID, "cid@example.com")
+	setMember(t, s, tn.ID, acme.ID, ann.ID, t0)
+	setMember(t, s, tn.ID, acme.ID, bob.ID, t0)
+	setMember(t, s, tn.ID, globex.ID, bob.ID, t0)
+	page := iam.ListParams{Page: 1, Limit: 10, OrderBy: "email"}
+	for _, tc := range []struct {
+		name string
+		f    iam.Filter
+		want []string
+	}{
+		{"acme", where("organization", iam.FilterEq, acme.ID), []string{ann.ID, bob.ID}},
+		{"globex", where("organization", iam.FilterEq, globex.ID), []string{bob.ID}},
+		{"any", iam.Filter{Op: iam.FilterPresent, Field: "organization"}, []string{ann.ID, bob.ID}},
+		{"none", iam.Filter{Op: iam.FilterNot, Terms: []iam.Filter{{Op: iam.FilterPresent, Field: "organization"}}}, []string{cid.ID}},
+		{"acme and email", iam.Filter{Op: iam.FilterAnd, Terms: []iam.Filter{where("organization", iam.FilterEq, acme.ID),
+			where("email", iam.FilterStartsWith, "b")}}, []string{bob.ID}},
+	} {
+		got, total, err := s.ListUsers(ctx, tn.ID, iam.UserQuery{ListParams: page, Filter: &tc.f})
+		listed(t, tc.name, got, total, err, userID, tc.want, len(tc.want))
+	}
+	f := where("organization", iam.FilterContains, "a")
+	_, _, err := s.ListUsers(ctx, tn.ID, iam.UserQuery{ListParams: page, Filter: &f})
+	wantCode(t, err, iam.CodeInvalid, "organization co")
 }
 
 // The filters of the cases, spelled short.

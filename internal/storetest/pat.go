@@ -173,6 +173,53 @@ var scimTokenTests = []test{
 	{"Revoke", testSCIMTokenRevoke},
 	{"ConcurrentRecreate", testSCIMTokenConcurrentRecreate},
 	{"RecordUse", testSCIMTokenRecordUse},
+	{"Organizations", testSCIMTokenOrganizations},
+}
+
+// testSCIMTokenOrganizations: an organization's token is apart from its
+// tenant's and from other organizations': one active each, found and
+// revoked each on its own, and gone with its organization.
+func testSCIMTokenOrganizations(t *testing.T, s iam.Store) {
+	ctx := t.Context()
+	tn := createTenant(t, s)
+	acme, globex := createOrg(t, s, tn.ID, "acme"), createOrg(t, s, tn.ID, "globex")
+	tenantTok := newSCIMToken(t, tn.ID, t0)
+	acmeTok := newSCIMToken(t, tn.ID, t0)
+	acmeTok.OrganizationID = acme.ID
+	must(t, s.CreateSCIMToken(ctx, tenantTok), "the tenant's token")
+	must(t, s.CreateSCIMToken(ctx, acmeTok), "acme's token beside the tenant's")
+	second := newSCIMToken(t, tn.ID, at(time.Second))
+	second.OrganizationID = acme.ID
+	wantCode(t, s.CreateSCIMToken(ctx, second), iam.CodeConflict, "a second token of acme")
+	globexTok := newSCIMToken(t, tn.ID, t0)
+	globexTok.OrganizationID = globex.ID
+	must(t, s.CreateSCIMToken(ctx, globexTok), "globex's token")
+
+	got, err := s.ActiveSCIMToken(ctx, tn.ID, acme.ID)
+	must(t, err, "ActiveSCIMToken of acme")
+	check(t, "acme's token", got, acmeTok)
+	got, err = s.ActiveSCIMToken(ctx, tn.ID, "")
+	must(t, err, "ActiveSCIMToken of the tenant")
+	check(t, "the tenant's token", got, tenantTok)
+	got, err = s.SCIMTokenByHash(ctx, acmeTok.Hash)
+	must(t, err, "SCIMTokenByHash")
+	check(t, "SCIMTokenByHash of acme's", got, acmeTok)
+
+	revoked, err := s.RevokeSCIMToken(ctx, tn.ID, acme.ID, at(time.Minute))
+	must(t, err, "RevokeSCIMToken of acme")
+	if revoked.ID != acmeTok.ID {
+		t.Errorf("revoked %s; want acme's %s", revoked.ID, acmeTok.ID)
+	}
+	for what, org := range map[string]string{"the tenant": "", "globex": globex.ID} {
+		if _, err := s.ActiveSCIMToken(ctx, tn.ID, org); err != nil {
+			t.Errorf("%s's token after acme's revocation: %v", what, err)
+		}
+	}
+	_, err = s.ActiveSCIMToken(ctx, createTenant(t, s).ID, globex.ID)
+	wantCode(t, err, iam.CodeNotFound, "globex's token from another tenant")
+	must(t, s.DeleteOrganization(ctx, tn.ID, globex.ID), "DeleteOrganization")
+	_, err = s.SCIMTokenByHash(ctx, globexTok.Hash)
+	wantCode(t, err, iam.CodeNotFound, "the token of a deleted organization")
 }
 
 func newSCIMToken(t *testing.T, tenantID string, created time.Time) *iam.SCIMToken {
@@ -188,13 +235,13 @@ func testSCIMTokenCreateFind(t *testing.T, s iam.Store) {
 	tk := newSCIMToken(t, tn.ID, t0)
 	tk.ExpiresAt = ptr(at(time.Hour))
 	must(t, s.CreateSCIMToken(ctx, tk), "CreateSCIMToken")
-	got, err := s.ActiveSCIMToken(ctx, tn.ID)
+	got, err := s.ActiveSCIMToken(ctx, tn.ID, "")
 	must(t, err, "ActiveSCIMToken")
 	check(t, "ActiveSCIMToken", got, tk)
 	got, err = s.SCIMTokenByHash(ctx, tk.Hash)
 	must(t, err, "SCIMTokenByHash")
 	check(t, "SCIMTokenByHash", got, tk)
-	_, err = s.ActiveSCIMToken(ctx, createTenant(t, s).ID)
+	_, err = s.ActiveSCIMToken(ctx, createTenant(t, s).ID, "")
 	wantCode(t, err, iam.CodeNotFound, "ActiveSCIMToken of a tenant without one")
 	_, err = s.SCIMTokenByHash(ctx, "sha256:unknown")
 	wantCode(t, err, iam.CodeNotFound, "SCIMTokenByHash of an unknown hash")
@@ -211,17 +258,17 @@ func testSCIMTokenOneActive(t *testing.T, s iam.Store) {
 func testSCIMTokenRevoke(t *testing.T, s iam.Store) {
 	ctx := t.Context()
 	tn := createTenant(t, s)
-	_, err := s.RevokeSCIMToken(ctx, tn.ID, t0)
+	_, err := s.RevokeSCIMToken(ctx, tn.ID, "", t0)
 	wantCode(t, err, iam.CodeNotFound, "RevokeSCIMToken without a token")
 	tk := newSCIMToken(t, tn.ID, t0)
 	must(t, s.CreateSCIMToken(ctx, tk), "CreateSCIMToken")
-	got, err := s.RevokeSCIMToken(ctx, tn.ID, at(time.Minute))
+	got, err := s.RevokeSCIMToken(ctx, tn.ID, "", at(time.Minute))
 	must(t, err, "RevokeSCIMToken")
 	tk.RevokedAt = ptr(at(time.Minute))
 	check(t, "RevokeSCIMToken's answer", got, tk)
-	_, err = s.ActiveSCIMToken(ctx, tn.ID)
+	_, err = s.ActiveSCIMToken(ctx, tn.ID, "")
 	wantCode(t, err, iam.CodeNotFound, "ActiveSCIMToken after revocation")
-	_, err = s.RevokeSCIMToken(ctx, tn.ID, at(time.Hour))
+	_, err = s.RevokeSCIMToken(ctx, tn.ID, "", at(time.Hour))
 	wantCode(t, err, iam.CodeNotFound, "RevokeSCIMToken again")
 	got, err = s.SCIMTokenByHash(ctx, tk.Hash)
 	must(t, err, "SCIMTokenByHash of the revoked token")
@@ -245,14 +292,14 @@ func testSCIMTokenConcurrentRecreate(t *testing.T, s iam.Store) {
 			if err := tx.LockTenant(ctx, tn.ID); err != nil {
 				return err
 			}
-			if _, err := tx.RevokeSCIMToken(ctx, tn.ID, tk.CreatedAt); err != nil {
+			if _, err := tx.RevokeSCIMToken(ctx, tn.ID, "", tk.CreatedAt); err != nil {
 				return err
 			}
 			return tx.CreateSCIMToken(ctx, tk)
 		})
 		tokens[i] = tk
 	})
-	active, err := s.ActiveSCIMToken(ctx, tn.ID)
+	active, err := s.ActiveSCIMToken(ctx, tn.ID, "")
 	must(t, err, "ActiveSCIMToken")
 	found := false
 	for i, tk := range tokens {
@@ -280,7 +327,7 @@ func testSCIMTokenRecordUse(t *testing.T, s iam.Store) {
 	must(t, s.CreateSCIMToken(ctx, tk), "CreateSCIMToken")
 	must(t, s.RecordSCIMTokenUse(ctx, tn.ID, tk.ID, at(time.Minute)), "RecordSCIMTokenUse")
 	tk.LastUsedAt = ptr(at(time.Minute))
-	got, err := s.ActiveSCIMToken(ctx, tn.ID)
+	got, err := s.ActiveSCIMToken(ctx, tn.ID, "")
 	must(t, err, "ActiveSCIMToken")
 	check(t, "after RecordSCIMTokenUse", got, tk)
 	wantCode(t, s.RecordSCIMTokenUse(ctx, createTenant(t, s).ID, tk.ID, at(time.Hour)), iam.CodeNotFound, "RecordSCIMTokenUse in another tenant")
