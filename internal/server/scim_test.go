@@ -348,6 +348,10 @@ func TestSCIMRefusals(t *testing.T) {
 	}
 	h.scim(http.MethodPatch, "/Users/"+id, tok, patch(map[string]any{"op": "replace", "path": "id", "value": "x"})).
 		wantSCIMError(http.StatusBadRequest, "mutability")
+	for _, path := range []string{"meta.created", "groups"} {
+		h.scim(http.MethodPatch, "/Users/"+id, tok, patch(map[string]any{"op": "add", "path": path, "value": []any{map[string]any{"value": "g"}}})).
+			wantSCIMError(http.StatusBadRequest, "")
+	}
 	h.scim(http.MethodPatch, "/Users/"+id, tok, patch(map[string]any{"op": "replace", "path": "nosuch", "value": "x"})).
 		wantSCIMError(http.StatusBadRequest, "invalidPath")
 	h.scim(http.MethodPatch, "/Users/"+id, tok, patch(
@@ -455,6 +459,23 @@ func TestSCIMBulk(t *testing.T) {
 		t.Fatal("an operation after failOnErrors ran")
 	}
 	h.scim(http.MethodPost, "/Bulk", tok, map[string]any{"Operations": []any{}}).wantSCIMError(http.StatusBadRequest, "invalidSyntax")
+	tooMany := make([]any, 1001)
+	for i := range tooMany {
+		tooMany[i] = map[string]any{"method": "DELETE", "path": "/Users/x"}
+	}
+	h.scim(http.MethodPost, "/Bulk", tok, map[string]any{"schemas": []string{"urn:ietf:params:scim:api:messages:2.0:BulkRequest"},
+		"Operations": tooMany}).wantSCIMError(http.StatusRequestEntityTooLarge, "tooMany")
+	res = h.scim(http.MethodPost, "/Bulk", tok, map[string]any{"schemas": []string{"urn:ietf:params:scim:api:messages:2.0:BulkRequest"},
+		"Operations": []any{
+			map[string]any{"method": "PATCH", "path": "/Users/bulkId:nobody", "data": map[string]any{}},
+			map[string]any{"method": "GET", "path": "/Users"},
+			map[string]any{"method": "POST", "path": "/Users/../Groups", "bulkId": "x", "data": map[string]any{"displayName": "Sneaky"}},
+		}}).want(http.StatusOK).JSON()
+	for i, op := range res["Operations"].([]any) {
+		if status := op.(map[string]any)["status"]; status != "409" && status != "400" {
+			t.Errorf("bad operation %d answered %v", i, op)
+		}
+	}
 }
 
 // TestSCIMDiscovery: ServiceProviderConfig, ResourceTypes and Schemas
@@ -566,4 +587,47 @@ func TestSCIMOrganizationToken(t *testing.T) {
 	h.delete("/api/v1/organizations/"+acme+"/scim/token", admin).want(http.StatusNoContent)
 	h.scim(http.MethodGet, "/Users", tok, nil).wantSCIMError(http.StatusUnauthorized, "")
 	h.scim(http.MethodGet, "/Users", tenantTok, nil).want(http.StatusOK)
+}
+
+// TestSCIMTenants: a tenant's token works on its own host only, reaches its
+// own tenant's users only, and its resources' locations are at that
+// tenant's base URL.
+func TestSCIMTenants(t *testing.T) {
+	h := newHarness(t, map[string]string{"GATEHOUSE_MULTI_TENANT": "true"})
+	h.host = "gatehouse.test"
+	admin := h.admin()
+	sysTok := h.scimToken(admin)
+	sysUser := h.scim(http.MethodPost, "/Users", sysTok, map[string]any{"userName": "sys@example.com"}).want(http.StatusCreated).JSON()["id"].(string)
+	h.post("/api/v1/tenants", admin, map[string]any{"name": "B", "hostnames": []string{"b.example.com"},
+		"admin": map[string]any{"email": "boss@b.example.com", "password": "Kq-d040e-001e1"}}).want(http.StatusCreated)
+	var bt tokens
+	h.send(request{method: "POST", path: "/api/v1/auth/login", host: "b.example.com",
+		body: map[string]any{"email": "boss@b.example.com", "password": "Kq-d040e-001e1"}}).want(http.StatusOK).Decode(&bt)
+	var created struct {
+		Token string `json:"token"`
+	}
+	h.send(request{method: "POST", path: "/api/v1/scim/token", host: "b.example.com", token: bt.AccessToken}).want(http.StatusCreated).Decode(&created)
+	inB := func(method, path, token string, body any) *response {
+		return h.send(request{method: method, path: "/scim/v2" + path, host: "b.example.com", token: token, body: body})
+	}
+	inB(http.MethodGet, "/Users", sysTok, nil).wantSCIMError(http.StatusUnauthorized, "")
+	h.scim(http.MethodGet, "/Users", created.Token, nil).wantSCIMError(http.StatusUnauthorized, "")
+	refused := h.auditEvents(admin, "action=scim_token.refused")
+	if len(refused) == 0 {
+		t.Error("the system token presented to tenant B is not in the system tenant's audit log")
+	}
+
+	bUser := inB(http.MethodPost, "/Users", created.Token, map[string]any{"userName": "ann@b.example.com"}).want(http.StatusCreated).JSON()
+	if loc := bUser["meta"].(map[string]any)["location"].(string); !strings.HasPrefix(loc, "http://b.example.com") {
+		t.Errorf("location %s is not at tenant B's base URL", loc)
+	}
+	total, _ := listed(inB(http.MethodGet, "/Users", created.Token, nil))
+	if total != 2 { // boss and ann
+		t.Errorf("tenant B's token lists %d users", total)
+	}
+	inB(http.MethodGet, "/Users/"+sysUser, created.Token, nil).wantSCIMError(http.StatusNotFound, "")
+	inB(http.MethodDelete, "/Users/"+sysUser, created.Token, nil).wantSCIMError(http.StatusNotFound, "")
+	inB(http.MethodPost, "/Groups", created.Token, map[string]any{"displayName": "Mixed",
+		"members": []any{map[string]any{"value": sysUser}}}).wantSCIMError(http.StatusBadRequest, "invalidValue")
+	h.scim(http.MethodGet, "/Users/"+sysUser, sysTok, nil).want(http.StatusOK)
 }
