@@ -49,6 +49,35 @@ type ProvisionedGroup struct {
 	Attributes []byte
 }
 
+// checked is in with its fields validated and normalised (the email lower-
+// cased, texts trimmed). Errors: CodeInvalid naming each bad field.
+func (in ProvisionedUser) checked() (ProvisionedUser, error) {
+	f := fieldErrors{}
+	in.Email = f.email("email", in.Email)
+	in.Name = f.text("name", in.Name, maxNameLen, false)
+	in.ExternalID = f.text("external_id", in.ExternalID, maxExternalLen, false)
+	checkAttributes(f, in.Attributes)
+	return in, f.err()
+}
+
+// status is the user status in asks for.
+func (in ProvisionedUser) status() iam.UserStatus {
+	if in.Active {
+		return iam.UserActive
+	}
+	return iam.UserDisabled
+}
+
+// checked is in with its fields validated and normalised. Errors:
+// CodeInvalid naming each bad field.
+func (in ProvisionedGroup) checked() (ProvisionedGroup, error) {
+	f := fieldErrors{}
+	in.Name = f.text("name", in.Name, maxNameLen, true)
+	in.ExternalID = f.text("external_id", in.ExternalID, maxExternalLen, false)
+	checkAttributes(f, in.Attributes)
+	return in, f.err()
+}
+
 // checkAttributes refuses kept attributes that are not a JSON object or
 // are too large to keep.
 func checkAttributes(f fieldErrors, attrs []byte) {
@@ -74,20 +103,12 @@ func (s *Service) ProvisionUser(ctx context.Context, in ProvisionedUser) (*iam.U
 	if err != nil {
 		return nil, err
 	}
-	f := fieldErrors{}
-	email := f.email("email", in.Email)
-	name := f.text("name", in.Name, maxNameLen, false)
-	ext := f.text("external_id", in.ExternalID, maxExternalLen, false)
-	checkAttributes(f, in.Attributes)
-	if err := f.err(); err != nil {
+	if in, err = in.checked(); err != nil {
 		return nil, err
 	}
 	now := s.now()
-	u := &iam.User{ID: newID(), TenantID: p.TenantID, Email: email, Name: name, ExternalID: ext, EmailVerified: true,
-		Status: iam.UserActive, CreatedAt: now, UpdatedAt: now}
-	if !in.Active {
-		u.Status = iam.UserDisabled
-	}
+	u := &iam.User{ID: newID(), TenantID: p.TenantID, Email: in.Email, Name: in.Name, ExternalID: in.ExternalID, EmailVerified: true,
+		Status: in.status(), CreatedAt: now, UpdatedAt: now}
 	err = s.store.InTx(ctx, func(tx iam.Tx) error {
 		if err := tx.CreateUser(ctx, u); err != nil {
 			return err
@@ -180,28 +201,21 @@ func (s *Service) UpdateProvisionedUser(ctx context.Context, id string, pre iam.
 
 // setProvisionedUser writes in over u, which the transaction holds.
 func (s *Service) setProvisionedUser(ctx context.Context, tx iam.Tx, p *iam.Principal, u *iam.User, in ProvisionedUser) error {
-	f := fieldErrors{}
-	email := f.email("email", in.Email)
-	name := f.text("name", in.Name, maxNameLen, false)
-	ext := f.text("external_id", in.ExternalID, maxExternalLen, false)
-	checkAttributes(f, in.Attributes)
-	if err := f.err(); err != nil {
+	in, err := in.checked()
+	if err != nil {
 		return err
 	}
-	status := iam.UserActive
-	if !in.Active {
-		status = iam.UserDisabled
-	}
+	status := in.status()
 	now := s.now()
 	changed := map[string]any{}
-	if email != u.Email {
-		u.Email, changed["email"] = email, email
+	if in.Email != u.Email {
+		u.Email, changed["email"] = in.Email, in.Email
 	}
-	if name != u.Name {
-		u.Name, changed["name"] = name, name
+	if in.Name != u.Name {
+		u.Name, changed["name"] = in.Name, in.Name
 	}
-	if ext != u.ExternalID {
-		u.ExternalID, changed["external_id"] = ext, ext
+	if in.ExternalID != u.ExternalID {
+		u.ExternalID, changed["external_id"] = in.ExternalID, in.ExternalID
 	}
 	statusChanged := status != u.Status
 	u.Status, u.UpdatedAt = status, now
@@ -279,15 +293,11 @@ func (s *Service) ProvisionGroup(ctx context.Context, in ProvisionedGroup) (*iam
 	if err != nil {
 		return nil, err
 	}
-	f := fieldErrors{}
-	name := f.text("name", in.Name, maxNameLen, true)
-	ext := f.text("external_id", in.ExternalID, maxExternalLen, false)
-	checkAttributes(f, in.Attributes)
-	if err := f.err(); err != nil {
+	if in, err = in.checked(); err != nil {
 		return nil, err
 	}
 	now := s.now()
-	g := &iam.Group{ID: newID(), TenantID: p.TenantID, Name: name, ExternalID: ext, CreatedAt: now, UpdatedAt: now}
+	g := &iam.Group{ID: newID(), TenantID: p.TenantID, Name: in.Name, ExternalID: in.ExternalID, CreatedAt: now, UpdatedAt: now}
 	err = access.ChangeAccess(ctx, s.store, p.TenantID, s.cache.AccessChanged, func(tx iam.Tx) error {
 		if err := tx.CreateGroup(ctx, g); err != nil {
 			return err
@@ -298,7 +308,7 @@ func (s *Service) ProvisionGroup(ctx context.Context, in ProvisionedGroup) (*iam
 			}
 		}
 		if err := tx.AppendAudit(ctx, audit.Event(ctx, now, p.TenantID, "group.created", groupRef(g.ID), iam.ResultSuccess,
-			map[string]any{"name": name})); err != nil {
+			map[string]any{"name": in.Name})); err != nil {
 			return err
 		}
 		return s.setMembers(ctx, tx, g, nil, in.Members)
@@ -347,20 +357,16 @@ func (s *Service) UpdateProvisionedGroup(ctx context.Context, id string, pre iam
 		if err != nil {
 			return err
 		}
-		f := fieldErrors{}
-		name := f.text("name", in.Name, maxNameLen, true)
-		ext := f.text("external_id", in.ExternalID, maxExternalLen, false)
-		checkAttributes(f, in.Attributes)
-		if err := f.err(); err != nil {
+		if in, err = in.checked(); err != nil {
 			return err
 		}
 		now := s.now()
 		changed := map[string]any{}
-		if name != g.Name {
-			g.Name, changed["name"] = name, name
+		if in.Name != g.Name {
+			g.Name, changed["name"] = in.Name, in.Name
 		}
-		if ext != g.ExternalID {
-			g.ExternalID, changed["external_id"] = ext, ext
+		if in.ExternalID != g.ExternalID {
+			g.ExternalID, changed["external_id"] = in.ExternalID, in.ExternalID
 		}
 		g.UpdatedAt = now
 		if err := tx.UpdateGroup(ctx, g); err != nil {

@@ -38,79 +38,38 @@ func wantsMembers(r *http.Request) bool {
 
 func (h *handlers) getGroup(w http.ResponseWriter, r *http.Request) {
 	g, err := h.dir.GetGroup(r.Context(), r.PathValue("id"))
-	if err != nil {
-		WriteError(w, r, err)
-		return
-	}
-	res, err := h.renderGroup(r.Context(), h.base(r), g, wantsMembers(r))
-	if err != nil {
-		WriteError(w, r, err)
-		return
-	}
-	if notModified(w, r, res) {
-		return
-	}
-	q := r.URL.Query()
-	writeResource(w, r, http.StatusOK, resource.Project(resource.Group, res, splitList(q.Get("attributes")), splitList(q.Get("excludedAttributes"))))
+	h.answerGroup(w, r, http.StatusOK, g, wantsMembers(r), err)
 }
 
 func (h *handlers) createGroup(w http.ResponseWriter, r *http.Request) {
-	var sent map[string]any
-	if err := readBody(w, r, &sent); err != nil {
-		WriteError(w, r, err)
-		return
-	}
-	res, err := canonical(resource.Group, sent)
-	if err != nil {
-		WriteError(w, r, err)
-		return
-	}
-	in, err := provisionedGroup(res)
+	in, err := readResource(w, r, resource.Group, provisionedGroup)
 	if err != nil {
 		WriteError(w, r, err)
 		return
 	}
 	g, err := h.dir.ProvisionGroup(r.Context(), in)
-	if err != nil {
-		WriteError(w, r, err)
-		return
-	}
-	out, err := h.renderGroup(r.Context(), h.base(r), g, true)
-	if err != nil {
-		WriteError(w, r, err)
-		return
-	}
-	writeResource(w, r, http.StatusCreated, out)
+	h.answerGroup(w, r, http.StatusCreated, g, true, err)
 }
 
 func (h *handlers) replaceGroup(w http.ResponseWriter, r *http.Request) {
-	var sent map[string]any
-	if err := readBody(w, r, &sent); err != nil {
-		WriteError(w, r, err)
-		return
-	}
-	res, err := canonical(resource.Group, sent)
-	if err != nil {
-		WriteError(w, r, err)
-		return
-	}
-	in, err := provisionedGroup(res)
+	in, err := readResource(w, r, resource.Group, provisionedGroup)
 	if err != nil {
 		WriteError(w, r, err)
 		return
 	}
 	pre, _ := precondition(r)
 	g, err := h.dir.ReplaceProvisionedGroup(r.Context(), r.PathValue("id"), in, pre)
-	if err != nil {
-		WriteError(w, r, err)
-		return
+	h.answerGroup(w, r, http.StatusOK, g, true, err)
+}
+
+// answerGroup answers the group a call returned, with its members when
+// withMembers, or its error.
+func (h *handlers) answerGroup(w http.ResponseWriter, r *http.Request, status int, g *iam.Group, withMembers bool, err error) {
+	var res map[string]any
+	if err == nil {
+		res, err = h.renderGroup(r.Context(), h.base(r), g, withMembers)
 	}
-	out, err := h.renderGroup(r.Context(), h.base(r), g, true)
-	if err != nil {
-		WriteError(w, r, err)
-		return
-	}
-	writeResource(w, r, http.StatusOK, out)
+	answer(w, r, status, resource.Group, res, err)
 }
 
 // patchGroup applies the operations to the group and its members as the
@@ -133,16 +92,7 @@ func (h *handlers) patchGroup(w http.ResponseWriter, r *http.Request) {
 			}
 			return provisionedGroup(res)
 		})
-	if err != nil {
-		WriteError(w, r, err)
-		return
-	}
-	out, err := h.renderGroup(r.Context(), base, g, wantsMembers(r))
-	if err != nil {
-		WriteError(w, r, err)
-		return
-	}
-	writeResource(w, r, http.StatusOK, out)
+	h.answerGroup(w, r, http.StatusOK, g, wantsMembers(r), err)
 }
 
 func (h *handlers) deleteGroup(w http.ResponseWriter, r *http.Request) {

@@ -87,6 +87,38 @@ func writeResource(w http.ResponseWriter, r *http.Request, status int, res map[s
 	writeJSON(w, status, res)
 }
 
+// answer writes res, or err. A read answers 304 when If-None-Match names
+// the resource's version, and applies attributes and excludedAttributes.
+func answer(w http.ResponseWriter, r *http.Request, status int, rt resource.ResourceType, res map[string]any, err error) {
+	if err != nil {
+		WriteError(w, r, err)
+		return
+	}
+	if r.Method == http.MethodGet {
+		if notModified(w, r, res) {
+			return
+		}
+		q := r.URL.Query()
+		res = resource.Project(rt, res, splitList(q.Get("attributes")), splitList(q.Get("excludedAttributes")))
+	}
+	writeResource(w, r, status, res)
+}
+
+// readResource reads a resource a client sends whole (POST, PUT) into the
+// schema's shape and what parse makes of it.
+func readResource[T any](w http.ResponseWriter, r *http.Request, rt resource.ResourceType, parse func(map[string]any) (T, error)) (T, error) {
+	var zero T
+	var sent map[string]any
+	if err := readBody(w, r, &sent); err != nil {
+		return zero, err
+	}
+	res, err := canonical(rt, sent)
+	if err != nil {
+		return zero, err
+	}
+	return parse(res)
+}
+
 // meta is a resource's meta attribute (RFC 7643 §3.1).
 func meta(kind, location string, created, modified time.Time, version int64) map[string]any {
 	return map[string]any{"resourceType": kind, "created": created.UTC().Format(time.RFC3339Nano),

@@ -35,79 +35,37 @@ func readsGroups(ctx context.Context) bool {
 
 func (h *handlers) getUser(w http.ResponseWriter, r *http.Request) {
 	u, err := h.dir.GetUser(r.Context(), r.PathValue("id"))
-	if err != nil {
-		WriteError(w, r, err)
-		return
-	}
-	res, err := h.renderUser(r.Context(), h.base(r), u)
-	if err != nil {
-		WriteError(w, r, err)
-		return
-	}
-	if notModified(w, r, res) {
-		return
-	}
-	q := r.URL.Query()
-	writeResource(w, r, http.StatusOK, resource.Project(resource.User, res, splitList(q.Get("attributes")), splitList(q.Get("excludedAttributes"))))
+	h.answerUser(w, r, http.StatusOK, u, err)
 }
 
 func (h *handlers) createUser(w http.ResponseWriter, r *http.Request) {
-	var sent map[string]any
-	if err := readBody(w, r, &sent); err != nil {
-		WriteError(w, r, err)
-		return
-	}
-	res, err := canonical(resource.User, sent)
-	if err != nil {
-		WriteError(w, r, err)
-		return
-	}
-	in, err := provisionedUser(res)
+	in, err := readResource(w, r, resource.User, provisionedUser)
 	if err != nil {
 		WriteError(w, r, err)
 		return
 	}
 	u, err := h.dir.ProvisionUser(r.Context(), in)
-	if err != nil {
-		WriteError(w, r, err)
-		return
-	}
-	out, err := h.renderUser(r.Context(), h.base(r), u)
-	if err != nil {
-		WriteError(w, r, err)
-		return
-	}
-	writeResource(w, r, http.StatusCreated, out)
+	h.answerUser(w, r, http.StatusCreated, u, err)
 }
 
 func (h *handlers) replaceUser(w http.ResponseWriter, r *http.Request) {
-	var sent map[string]any
-	if err := readBody(w, r, &sent); err != nil {
-		WriteError(w, r, err)
-		return
-	}
-	res, err := canonical(resource.User, sent)
-	if err != nil {
-		WriteError(w, r, err)
-		return
-	}
-	in, err := provisionedUser(res)
+	in, err := readResource(w, r, resource.User, provisionedUser)
 	if err != nil {
 		WriteError(w, r, err)
 		return
 	}
 	pre, _ := precondition(r)
 	u, err := h.dir.ReplaceProvisionedUser(r.Context(), r.PathValue("id"), in, pre)
-	if err != nil {
-		WriteError(w, r, err)
-		return
+	h.answerUser(w, r, http.StatusOK, u, err)
+}
+
+// answerUser answers the user a call returned, or its error.
+func (h *handlers) answerUser(w http.ResponseWriter, r *http.Request, status int, u *iam.User, err error) {
+	var res map[string]any
+	if err == nil {
+		res, err = h.renderUser(r.Context(), h.base(r), u)
 	}
-	out, err := h.renderUser(r.Context(), h.base(r), u)
-	if err != nil {
-		WriteError(w, r, err)
-		return
-	}
-	writeResource(w, r, http.StatusOK, out)
+	answer(w, r, status, resource.User, res, err)
 }
 
 // patchBody is a PatchOp message (RFC 7644 §3.5.2).
@@ -153,16 +111,7 @@ func (h *handlers) patchUser(w http.ResponseWriter, r *http.Request) {
 			}
 			return provisionedUser(res)
 		})
-	if err != nil {
-		WriteError(w, r, err)
-		return
-	}
-	out, err := h.renderUser(r.Context(), base, u)
-	if err != nil {
-		WriteError(w, r, err)
-		return
-	}
-	writeResource(w, r, http.StatusOK, out)
+	h.answerUser(w, r, http.StatusOK, u, err)
 }
 
 func (h *handlers) deleteUser(w http.ResponseWriter, r *http.Request) {
