@@ -262,6 +262,10 @@ func wantsMembersOf(q query) bool {
 	return !containsFold(q.ExcludedAttributes, "members")
 }
 
+// maxScan bounds the resources a filter the database cannot answer exactly
+// reads and matches one by one.
+const maxScan = 10_000
+
 // collect reads the page [start, start+count) of a list. With an exact
 // filter the store pages; otherwise every row of the store's superset is
 // read in store-sized pages, rendered and matched, and the page is cut from
@@ -282,6 +286,11 @@ func collect[T any](rt resource.ResourceType, p iam.ListParams, pf parsedFilter,
 		rows, total, err := list(p)
 		if err != nil {
 			return nil, 0, err
+		}
+		if total > maxScan {
+			return nil, 0, &resource.Error{Status: http.StatusBadRequest, ScimType: "tooMany",
+				Detail: "the filter names attributes the database does not hold and would read " + strconv.Itoa(total) +
+					" resources; narrow it with userName, externalId, displayName, id, active or meta dates"}
 		}
 		items, err := render(rows)
 		if err != nil {
