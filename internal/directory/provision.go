@@ -29,6 +29,29 @@ func inScope(ctx context.Context, store iam.AccessStore, p *iam.Principal, userI
 	return err
 }
 
+// confined refuses a change by an organization's client to a user whose
+// access reaches beyond that organization: a member of other organizations
+// too, or a holder of tenant-wide roles. Such a user is the tenant's to
+// manage; the organization's directory could otherwise take the account
+// over (change its email, then reset its password) with all it holds.
+func confined(ctx context.Context, tx iam.Tx, p *iam.Principal, userID string) error {
+	if p.OrganizationID == "" {
+		return nil
+	}
+	memberships, err := tx.UserMemberships(ctx, p.TenantID, userID)
+	if err != nil {
+		return err
+	}
+	grants, err := tx.Grants(ctx, p.TenantID, userID, "")
+	if err != nil {
+		return err
+	}
+	if len(memberships) > 1 || len(grants) > 0 {
+		return iam.Errorf(iam.CodeForbidden, "this user's access reaches beyond the organization: only the tenant's directory or an admin changes them")
+	}
+	return nil
+}
+
 // ProvisionedUser is a user as a provisioning client (SCIM) sets it, whole:
 // the fields Gatehouse models, and Attributes, a JSON object of the rest,
 // kept as sent (nil keeps none).
@@ -170,6 +193,9 @@ func (s *Service) UpdateProvisionedUser(ctx context.Context, id string, pre iam.
 			return err
 		}
 		if err := inScope(ctx, tx, p, id); err != nil {
+			return err
+		}
+		if err := confined(ctx, tx, p, id); err != nil {
 			return err
 		}
 		if err := permission.GuardAdminTarget(ctx, tx, p, id); err != nil {

@@ -245,6 +245,9 @@ func (s *Service) DeleteUser(ctx context.Context, id string, pre iam.Preconditio
 				return tx.AppendAudit(ctx, audit.Event(ctx, s.now(), p.TenantID, "organization.member_removed", userRef(id),
 					iam.ResultSuccess, map[string]any{"organization_id": p.OrganizationID}))
 			}
+			if err := confined(ctx, tx, p, id); err != nil {
+				return err
+			}
 		}
 		if err := tx.DeleteUser(ctx, p.TenantID, id); err != nil {
 			return err

@@ -574,9 +574,27 @@ func TestSCIMOrganizationToken(t *testing.T) {
 	h.scim(http.MethodGet, "/Groups", tok, nil).wantSCIMError(http.StatusForbidden, "")
 	h.scim(http.MethodPost, "/Groups", tok, map[string]any{"displayName": "Acme"}).wantSCIMError(http.StatusForbidden, "")
 
-	// The shared user joins acme too; acme's directory then deletes them:
-	// they leave acme and stay in globex.
+	// A user whose access reaches beyond acme (another organization, a
+	// tenant-wide role) is not acme's directory's to change: it could take
+	// the account over by changing its email.
 	h.setMember(admin, acme, shared)
+	takeover := map[string]any{"schemas": []string{"urn:ietf:params:scim:api:messages:2.0:PatchOp"},
+		"Operations": []any{map[string]any{"op": "replace", "path": "userName", "value": "attacker@evil.example"}}}
+	h.scim(http.MethodPatch, "/Users/"+shared, tok, takeover).wantSCIMError(http.StatusForbidden, "")
+	h.scim(http.MethodPut, "/Users/"+shared, tok, map[string]any{"userName": "attacker@evil.example"}).wantSCIMError(http.StatusForbidden, "")
+	roleHolder := h.createUser(admin, "roles@example.com", "Velvet-compass-2288")
+	h.setMember(admin, acme, roleHolder)
+	h.post("/api/v1/permissions", admin, map[string]any{"name": "invoices.read"}).want(http.StatusCreated)
+	role := h.post("/api/v1/roles", admin, map[string]any{"name": "billing", "permissions": []string{"invoices.read"}}).want(http.StatusCreated).JSON()["id"].(string)
+	h.send(request{method: http.MethodPut, path: "/api/v1/users/" + roleHolder + "/roles/" + role, token: admin}).want(http.StatusNoContent)
+	h.scim(http.MethodPatch, "/Users/"+roleHolder, tok, takeover).wantSCIMError(http.StatusForbidden, "")
+	h.scim(http.MethodDelete, "/Users/"+roleHolder, tok, nil).wantSCIMError(http.StatusForbidden, "")
+	if got := h.get("/api/v1/users/"+shared, admin).want(http.StatusOK).JSON(); got["email"] != "shared@example.com" {
+		t.Fatalf("acme's directory changed a user of globex: %v", got)
+	}
+
+	// acme's directory deletes the shared user: they leave acme and stay in
+	// globex.
 	h.scim(http.MethodDelete, "/Users/"+shared, tok, nil).want(http.StatusNoContent)
 	h.get("/api/v1/users/"+shared, admin).want(http.StatusOK)
 	h.scim(http.MethodGet, "/Users/"+shared, tok, nil).wantSCIMError(http.StatusNotFound, "")
