@@ -164,12 +164,6 @@ func (s *Service) ProvisionUser(ctx context.Context, in ProvisionedUser) (*iam.U
 	return u, nil
 }
 
-// ReplaceProvisionedUser sets every provisioned field of a user at once, if
-// the user meets pre (see UpdateProvisionedUser).
-func (s *Service) ReplaceProvisionedUser(ctx context.Context, id string, in ProvisionedUser, pre iam.Precondition) (*iam.User, error) {
-	return s.UpdateProvisionedUser(ctx, id, pre, func(*iam.User, []byte, []iam.Group) (ProvisionedUser, error) { return in, nil })
-}
-
 // UpdateProvisionedUser reads a user, their kept attributes and their
 // groups with the user's row held, and sets what change makes of them: a
 // read-modify-write (a SCIM PATCH) that no concurrent change can come

@@ -7,6 +7,7 @@ import (
 
 	filter "github.com/scim2/filter-parser/v2"
 
+	"github.com/gatehouse-iam/gatehouse/internal/emailaddr"
 	"github.com/gatehouse-iam/gatehouse/internal/iam"
 	"github.com/gatehouse-iam/gatehouse/internal/scim/resource"
 )
@@ -127,6 +128,12 @@ func (sf storeFilter) compare(e filter.AttributeExpression, positive bool) (iam.
 	s, ok := e.CompareValue.(string)
 	if !ok {
 		return iam.Filter{}, false, invalidFilter(e.AttributePath.String() + " compares with a string")
+	}
+	if field == "email" && (op == iam.FilterEq || op == iam.FilterNe) {
+		// Emails are kept normalised (IDNA domains among others).
+		if n, err := emailaddr.Normalize(strings.TrimSpace(s)); err == nil {
+			s = n
+		}
 	}
 	return iam.Filter{Op: op, Field: field, Value: s}, true, nil
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/gatehouse-iam/gatehouse/internal/directory"
+	"github.com/gatehouse-iam/gatehouse/internal/emailaddr"
 	"github.com/gatehouse-iam/gatehouse/internal/iam"
 	"github.com/gatehouse-iam/gatehouse/internal/scim/resource"
 )
@@ -40,7 +41,10 @@ func userResource(base string, u *iam.User, kept []byte, groups []iam.Group) map
 	if u.ExternalID != "" {
 		res["externalId"] = u.ExternalID
 	}
-	if name, _ := res["userName"].(string); !strings.EqualFold(name, u.Email) {
+	// The userName sent is kept while it names the user's email, so that a
+	// directory finds what it sent; the email is normalised (lower case,
+	// IDNA) and would not.
+	if name, _ := res["userName"].(string); !sameEmail(name, u.Email) {
 		res["userName"] = u.Email
 	}
 	if nameOf(res) != u.Name {
@@ -109,29 +113,16 @@ func nameOf(res map[string]any) string {
 	return strings.TrimSpace(d)
 }
 
-// primaryEmail is the value of the primary (or only) address of emails.
-func primaryEmail(res map[string]any) string {
-	list, _ := res["emails"].([]any)
-	first := ""
-	for _, e := range list {
-		m, _ := e.(map[string]any)
-		v, _ := m["value"].(string)
-		if primary, _ := m["primary"].(bool); primary {
-			return v
-		}
-		if first == "" {
-			first = v
-		}
-	}
-	if len(list) == 1 {
-		return first
-	}
-	return ""
+// sameEmail reports whether sent normalises to the stored email.
+func sameEmail(sent, email string) bool {
+	n, err := emailaddr.Normalize(strings.TrimSpace(sent))
+	return err == nil && n == email
 }
 
 // provisionedUser reads a whole SCIM User, canonical, as the directory
-// keeps it. userName is the user's email; when it is not an address, the
-// primary address of emails is.
+// keeps it. userName is the user's email address: a userName that is not
+// one is refused rather than replaced, so that a directory never looks for
+// a user under a name Gatehouse does not keep.
 func provisionedUser(res map[string]any) (directory.ProvisionedUser, error) {
 	userName, ok := res["userName"].(string)
 	if !ok || strings.TrimSpace(userName) == "" {
@@ -139,11 +130,9 @@ func provisionedUser(res map[string]any) (directory.ProvisionedUser, error) {
 			Detail: "userName is required and must be a string"}
 	}
 	email := strings.TrimSpace(userName)
-	if !strings.Contains(email, "@") {
-		if email = primaryEmail(res); email == "" {
-			return directory.ProvisionedUser{}, &resource.Error{Status: http.StatusBadRequest, ScimType: "invalidValue",
-				Detail: "userName must be an email address, or emails must hold a primary one"}
-		}
+	if _, err := emailaddr.Normalize(email); err != nil {
+		return directory.ProvisionedUser{}, &resource.Error{Status: http.StatusBadRequest, ScimType: "invalidValue",
+			Detail: "userName must be an email address: Gatehouse keeps one account per address"}
 	}
 	in := directory.ProvisionedUser{Email: email, Name: nameOf(res), Active: true}
 	if v, ok := res["externalId"]; ok && v != nil {

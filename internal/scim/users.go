@@ -48,14 +48,26 @@ func (h *handlers) createUser(w http.ResponseWriter, r *http.Request) {
 	h.answerUser(w, r, http.StatusCreated, u, err)
 }
 
+// replaceUser sets the user to what the client sent. A PUT without active
+// leaves the status as it is: it does not enable a user an admin disabled.
 func (h *handlers) replaceUser(w http.ResponseWriter, r *http.Request) {
-	in, err := readResource(w, r, resource.User, provisionedUser)
+	sentActive := false
+	in, err := readResource(w, r, resource.User, func(res map[string]any) (directory.ProvisionedUser, error) {
+		_, sentActive = res["active"]
+		return provisionedUser(res)
+	})
 	if err != nil {
 		WriteError(w, r, err)
 		return
 	}
 	pre, _ := precondition(r)
-	u, err := h.dir.ReplaceProvisionedUser(r.Context(), r.PathValue("id"), in, pre)
+	u, err := h.dir.UpdateProvisionedUser(r.Context(), r.PathValue("id"), pre,
+		func(u *iam.User, _ []byte, _ []iam.Group) (directory.ProvisionedUser, error) {
+			if !sentActive {
+				in.Active = u.Status == iam.UserActive
+			}
+			return in, nil
+		})
 	h.answerUser(w, r, http.StatusOK, u, err)
 }
 

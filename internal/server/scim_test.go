@@ -109,6 +109,14 @@ func TestSCIMEntraUserLifecycle(t *testing.T) {
 	if total != 1 {
 		t.Fatalf("find by userName in another case: %d", total)
 	}
+	if got := h.scim(http.MethodGet, "/Users/"+id, tok, nil).want(http.StatusOK).JSON(); got["userName"] != "Alice@Contoso.com" {
+		t.Fatalf("userName %v; want it as sent", got["userName"])
+	}
+	idn := h.scim(http.MethodPost, "/Users", tok, map[string]any{"userName": "josé@bücher.de"}).want(http.StatusCreated).JSON()
+	total, _ = listed(h.scim(http.MethodGet, "/Users"+filterQuery(`userName eq "josé@bücher.de"`), tok, nil))
+	if total != 1 || idn["userName"] != "josé@bücher.de" {
+		t.Fatalf("an internationalised address: found %d, userName %v", total, idn["userName"])
+	}
 
 	patched := h.scim(http.MethodPatch, "/Users/"+id, tok, map[string]any{
 		"schemas": []string{"urn:ietf:params:scim:api:messages:2.0:PatchOp"},
@@ -331,6 +339,8 @@ func TestSCIMRefusals(t *testing.T) {
 	h.scim(http.MethodPost, "/Users", tok, user("TAKEN@example.com")).wantSCIMError(http.StatusConflict, "uniqueness")
 	h.scim(http.MethodPost, "/Users", tok, map[string]any{"name": map[string]any{"formatted": "No Name"}}).wantSCIMError(http.StatusBadRequest, "invalidValue")
 	h.scim(http.MethodPost, "/Users", tok, map[string]any{"userName": 42}).wantSCIMError(http.StatusBadRequest, "")
+	h.scim(http.MethodPost, "/Users", tok, map[string]any{"userName": "alice",
+		"emails": []any{map[string]any{"value": "alice@example.com", "primary": true}}}).wantSCIMError(http.StatusBadRequest, "invalidValue")
 	h.send(request{method: http.MethodPost, path: "/scim/v2/Users", token: tok, body: "userName=x",
 		header: map[string]string{"Content-Type": "text/plain"}}).wantSCIMError(http.StatusUnsupportedMediaType, "")
 	h.scim(http.MethodPost, "/Users", tok, `{"userName": "a@example.com"} {}`).wantSCIMError(http.StatusBadRequest, "invalidSyntax")
@@ -392,7 +402,8 @@ func TestSCIMRefusals(t *testing.T) {
 // and a stale If-Match 412.
 func TestSCIMVersions(t *testing.T) {
 	h := newHarness(t, nil)
-	tok := h.scimToken(h.admin())
+	admin := h.admin()
+	tok := h.scimToken(admin)
 	created := h.scim(http.MethodPost, "/Users", tok, map[string]any{"userName": "v@example.com"}).want(http.StatusCreated)
 	id, tag := created.JSON()["id"].(string), created.Header.Get("ETag")
 	if meta := created.JSON()["meta"].(map[string]any); meta["version"] != tag || meta["resourceType"] != "User" ||
@@ -408,6 +419,13 @@ func TestSCIMVersions(t *testing.T) {
 	h.scim(http.MethodPut, "/Users/"+id, tok, put, "If-Match", tag).wantSCIMError(http.StatusPreconditionFailed, "")
 	h.scim(http.MethodDelete, "/Users/"+id, tok, nil, "If-Match", tag).wantSCIMError(http.StatusPreconditionFailed, "")
 	h.scim(http.MethodGet, "/Users/"+id, tok, nil, "If-None-Match", tag).want(http.StatusOK)
+	// A PUT without active leaves a user an admin disabled disabled.
+	h.post("/api/v1/users/"+id+"/disable", admin, nil).want(http.StatusOK)
+	replaced := h.scim(http.MethodPut, "/Users/"+id, tok, put).want(http.StatusOK)
+	if replaced.JSON()["active"] != false {
+		t.Fatalf("a PUT without active enabled the user: %s", replaced.Body)
+	}
+	changed = replaced
 	h.scim(http.MethodDelete, "/Users/"+id, tok, nil, "If-Match", changed.Header.Get("ETag")).want(http.StatusNoContent)
 }
 
