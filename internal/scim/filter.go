@@ -12,13 +12,13 @@ import (
 	"github.com/gatehouse-iam/gatehouse/internal/scim/resource"
 )
 
-// The store fields of the attributes Gatehouse models, by lower-cased
-// attribute path. A filter on anything else is applied to the rendered
-// resources.
+// The store fields of the attributes whose rendered value is the stored
+// one, by lower-cased attribute path. A filter on anything else is applied
+// to the rendered resources: a user's displayName, name and emails are kept
+// as sent and may differ from the one name and address Gatehouse stores.
 var (
 	userFields = map[string]string{
-		"id": "id", "externalid": "external_id", "username": "email", "emails": "email", "emails.value": "email",
-		"displayname": "name", "name.formatted": "name", "active": "status",
+		"id": "id", "externalid": "external_id", "username": "email", "active": "status",
 		"meta.created": "created_at", "meta.lastmodified": "updated_at",
 	}
 	groupFields = map[string]string{
@@ -78,8 +78,16 @@ func (sf storeFilter) not(inner filter.Expression, positive bool) (iam.Filter, b
 }
 
 // valuePath translates attr[sub-filter]: its comparisons name attr's
-// sub-attributes.
+// sub-attributes. Only one comparison translates exactly: the store would
+// let several be met by different elements, where SCIM wants one element
+// to meet them all, so anything more is matched on the resources.
 func (sf storeFilter) valuePath(vp filter.ValuePath, positive bool) (iam.Filter, bool, error) {
+	if _, single := vp.ValueFilter.(*filter.AttributeExpression); !single {
+		if positive {
+			return everything, false, nil
+		}
+		return nothing, false, nil
+	}
 	scoped := storeFilter{fields: sf.fields, primary: strings.ToLower(vp.AttributePath.AttributeName)}
 	return scoped.translate(vp.ValueFilter, positive)
 }

@@ -166,7 +166,7 @@ func (h *handlers) answerUsers(w http.ResponseWriter, r *http.Request, q query) 
 		return
 	}
 	start, count := q.page()
-	withGroups := readsGroups(ctx) && !containsFold(q.ExcludedAttributes, "groups")
+	withGroups := readsGroups(ctx) && (pf.match != nil || !containsFold(q.ExcludedAttributes, "groups"))
 	render := func(users []iam.User) ([]map[string]any, error) {
 		ids := make([]string, len(users))
 		for i, u := range users {
@@ -281,7 +281,8 @@ func collect[T any](rt resource.ResourceType, p iam.ListParams, pf parsedFilter,
 		items, err := render(rows)
 		return items, total, err
 	}
-	var matched []map[string]any
+	var page []map[string]any
+	matches := 0
 	for p.Page = 1; ; p.Page++ {
 		rows, total, err := list(p)
 		if err != nil {
@@ -297,17 +298,18 @@ func collect[T any](rt resource.ResourceType, p iam.ListParams, pf parsedFilter,
 			return nil, 0, err
 		}
 		for _, it := range items {
-			if resource.Match(rt, it, pf.match) {
-				matched = append(matched, it)
+			if !resource.Match(rt, it, pf.match) {
+				continue
+			}
+			// Only the page is kept: the others are counted.
+			if matches++; matches >= start && len(page) < count {
+				page = append(page, it)
 			}
 		}
 		if len(rows) == 0 || p.Page*p.Limit >= total {
-			break
+			return page, matches, nil
 		}
 	}
-	total := len(matched)
-	from := min(start-1, total)
-	return matched[from:min(from+count, total)], total, nil
 }
 
 // project applies a list's attributes and excludedAttributes to each item.

@@ -667,3 +667,56 @@ func TestSCIMTenants(t *testing.T) {
 		"members": []any{map[string]any{"value": sysUser}}}).wantSCIMError(http.StatusBadRequest, "invalidValue")
 	h.scim(http.MethodGet, "/Users/"+sysUser, sysTok, nil).want(http.StatusOK)
 }
+
+// TestSCIMFiltersMeanWhatTheResourcesShow: a filter selects by the values
+// the resources show, where those differ from what the database keeps (a
+// displayName beside a name, a second address) and where one element must
+// meet a whole value filter.
+func TestSCIMFiltersMeanWhatTheResourcesShow(t *testing.T) {
+	h := newHarness(t, nil)
+	tok := h.scimToken(h.admin())
+	ann := h.scim(http.MethodPost, "/Users", tok, map[string]any{"userName": "ann@example.com", "displayName": "Annie",
+		"name":   map[string]any{"givenName": "Ann", "familyName": "Lee"},
+		"emails": []any{map[string]any{"value": "ann@example.com", "primary": true, "type": "work"}, map[string]any{"value": "sec@example.org", "type": "home"}},
+	}).want(http.StatusCreated).JSON()["id"].(string)
+	bob := h.scim(http.MethodPost, "/Users", tok, map[string]any{"userName": "bob@example.com"}).want(http.StatusCreated).JSON()["id"].(string)
+	ids := func(path, f string) []string {
+		_, found := listed(h.scim(http.MethodGet, path+filterQuery(f), tok, nil))
+		var out []string
+		for _, r := range found {
+			out = append(out, r["id"].(string))
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		filter string
+		want   []string
+	}{
+		{`displayName eq "Annie"`, []string{ann}},
+		{`displayName eq "Ann Lee"`, nil},
+		{`emails.value eq "sec@example.org"`, []string{ann}},
+		{`emails[type eq "home" and value eq "sec@example.org"]`, []string{ann}},
+		{`emails[type eq "work" and value eq "sec@example.org"]`, nil},
+		{`not (emails.value eq "sec@example.org") and userName sw "bob"`, []string{bob}},
+	} {
+		if got := ids("/Users", tc.filter); fmt.Sprint(got) != fmt.Sprint(tc.want) {
+			t.Errorf("%s: %v; want %v", tc.filter, got, tc.want)
+		}
+	}
+	both := h.scim(http.MethodPost, "/Groups", tok, map[string]any{"displayName": "Both",
+		"members": []any{map[string]any{"value": ann}, map[string]any{"value": bob}}}).want(http.StatusCreated).JSON()["id"].(string)
+	empty := h.scim(http.MethodPost, "/Groups", tok, map[string]any{"displayName": "Empty"}).want(http.StatusCreated).JSON()["id"].(string)
+	for _, tc := range []struct {
+		filter string
+		want   []string
+	}{
+		{fmt.Sprintf(`members[value eq "%s"]`, ann), []string{both}},
+		{fmt.Sprintf(`members[value eq "%s" and value eq "%s"]`, ann, bob), nil},
+		{fmt.Sprintf(`members[not (value eq "%s")]`, ann), []string{both}},
+		{`not (members pr)`, []string{empty}},
+	} {
+		if got := ids("/Groups", tc.filter); fmt.Sprint(got) != fmt.Sprint(tc.want) {
+			t.Errorf("%s: %v; want %v", tc.filter, got, tc.want)
+		}
+	}
+}
