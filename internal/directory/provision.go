@@ -3,7 +3,6 @@ package directory
 import (
 	"context"
 	"encoding/json"
-	"slices"
 
 	"github.com/gatehouse-iam/gatehouse/internal/access"
 	"github.com/gatehouse-iam/gatehouse/internal/audit"
@@ -369,7 +368,7 @@ func (s *Service) UpdateProvisionedGroup(ctx context.Context, id string, pre iam
 		if err != nil {
 			return err
 		}
-		current, err := s.memberIDs(ctx, tx, g)
+		current, err := tx.GroupMemberIDs(ctx, g.TenantID, g.ID)
 		if err != nil {
 			return err
 		}
@@ -419,32 +418,24 @@ func (s *Service) GroupMemberIDs(ctx context.Context, id string) ([]string, erro
 	if err != nil {
 		return nil, err
 	}
-	return s.memberIDs(ctx, s.store, g)
-}
-
-// memberIDs pages through every member of g.
-func (s *Service) memberIDs(ctx context.Context, store iam.AccessStore, g *iam.Group) ([]string, error) {
-	var ids []string
-	for page := 1; ; page++ {
-		members, total, err := store.ListGroupMembers(ctx, g.TenantID, g.ID, iam.ListParams{Page: page, Limit: iam.MaxLimit})
-		if err != nil {
-			return nil, err
-		}
-		for _, m := range members {
-			ids = append(ids, m.User.ID)
-		}
-		if len(members) == 0 || len(ids) >= total {
-			return ids, nil
-		}
-	}
+	return s.store.GroupMemberIDs(ctx, g.TenantID, g.ID)
 }
 
 // setMembers makes want the members of g, which has current, auditing each
 // change. Every new member must be a user of g's tenant.
 func (s *Service) setMembers(ctx context.Context, tx iam.Tx, g *iam.Group, current, want []string) error {
 	now := s.now()
+	have := make(map[string]bool, len(current))
+	for _, id := range current {
+		have[id] = true
+	}
+	wanted := make(map[string]bool, len(want))
 	for _, userID := range want {
-		if slices.Contains(current, userID) {
+		if wanted[userID] {
+			continue
+		}
+		wanted[userID] = true
+		if have[userID] {
 			continue
 		}
 		if !access.ValidID(userID) {
@@ -455,19 +446,16 @@ func (s *Service) setMembers(ctx context.Context, tx iam.Tx, g *iam.Group, curre
 		} else if err != nil {
 			return err
 		}
-		added, err := tx.AddGroupMember(ctx, g.TenantID, g.ID, userID, now)
-		if err != nil {
+		if _, err := tx.AddGroupMember(ctx, g.TenantID, g.ID, userID, now); err != nil {
 			return err
 		}
-		if added {
-			if err := tx.AppendAudit(ctx, audit.Event(ctx, now, g.TenantID, "group.member_added", groupRef(g.ID), iam.ResultSuccess,
-				map[string]any{"user_id": userID})); err != nil {
-				return err
-			}
+		if err := tx.AppendAudit(ctx, audit.Event(ctx, now, g.TenantID, "group.member_added", groupRef(g.ID), iam.ResultSuccess,
+			map[string]any{"user_id": userID})); err != nil {
+			return err
 		}
 	}
 	for _, userID := range current {
-		if slices.Contains(want, userID) {
+		if wanted[userID] {
 			continue
 		}
 		if _, err := tx.RemoveGroupMember(ctx, g.TenantID, g.ID, userID); err != nil {

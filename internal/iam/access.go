@@ -193,6 +193,9 @@ type AccessStore interface {
 	// AddGroupMember reports whether the user was not yet a member.
 	AddGroupMember(ctx context.Context, tenantID, groupID, userID string, at time.Time) (bool, error)
 	RemoveGroupMember(ctx context.Context, tenantID, groupID, userID string) (bool, error)
+	// GroupMemberIDs returns the ids of every member of the group, in no
+	// particular order.
+	GroupMemberIDs(ctx context.Context, tenantID, groupID string) ([]string, error)
 	// ListGroupMembers searches members' emails and names, sorted by GroupMemberOrder. CodeInvalid for another order.
 	ListGroupMembers(ctx context.Context, tenantID, groupID string, p ListParams) ([]GroupMember, int, error)
 	// AddGroupRole reports whether the group did not yet carry the role.

@@ -75,7 +75,7 @@ func (h *handlers) answerGroup(w http.ResponseWriter, r *http.Request, status in
 // patchGroup applies the operations to the group and its members as the
 // directory holds them, within the transaction that writes the result, so
 // that concurrent membership changes of one directory never lose each
-// other.
+// other. It answers 204, or the group when the request names attributes.
 func (h *handlers) patchGroup(w http.ResponseWriter, r *http.Request) {
 	ops, err := readPatch(w, r)
 	if err != nil {
@@ -92,6 +92,14 @@ func (h *handlers) patchGroup(w http.ResponseWriter, r *http.Request) {
 			}
 			return provisionedGroup(res)
 		})
+	if err == nil && r.URL.Query().Get("attributes") == "" {
+		// 204 (RFC 7644 §3.5.2), as Microsoft Entra ID and Okta expect:
+		// rendering a large group's members for each change would cost more
+		// than the change.
+		w.Header().Set("ETag", etag(g.Version))
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
 	h.answerGroup(w, r, http.StatusOK, g, wantsMembers(r), err)
 }
 

@@ -98,10 +98,34 @@ func readPatch(w http.ResponseWriter, r *http.Request) ([]resource.Operation, er
 	if len(body.Operations) == 0 {
 		return nil, &resource.Error{Status: http.StatusBadRequest, ScimType: "invalidSyntax", Detail: "Operations must hold at least one operation"}
 	}
-	if len(body.Operations) > maxOperations {
-		return nil, &resource.Error{Status: http.StatusBadRequest, ScimType: "tooMany", Detail: "at most 1000 operations"}
+	values := 0
+	for _, op := range body.Operations {
+		values += countValues(op.Value)
+	}
+	if len(body.Operations) > maxOperations || values > maxOperations {
+		return nil, &resource.Error{Status: http.StatusBadRequest, ScimType: "tooMany",
+			Detail: "at most 1000 operations, and 1000 values in lists, a PATCH"}
 	}
 	return body.Operations, nil
+}
+
+// countValues counts the elements of the lists in an operation's value.
+func countValues(v any) int {
+	switch x := v.(type) {
+	case []any:
+		n := len(x)
+		for _, el := range x {
+			n += countValues(el)
+		}
+		return n
+	case map[string]any:
+		n := 0
+		for _, el := range x {
+			n += countValues(el)
+		}
+		return n
+	}
+	return 0
 }
 
 // patchUser applies the operations to the user as the directory holds it,

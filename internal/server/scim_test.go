@@ -231,7 +231,7 @@ func TestSCIMOktaSequences(t *testing.T) {
 		"Operations": []any{
 			map[string]any{"op": "add", "path": "members", "value": []any{map[string]any{"value": ids[1]}, map[string]any{"value": ids[2]}}},
 			map[string]any{"op": "remove", "path": fmt.Sprintf(`members[value eq "%s"]`, ids[0])},
-		}}).want(http.StatusOK)
+		}}).want(http.StatusNoContent)
 	got := h.scim(http.MethodGet, "/Groups/"+gid, tok, nil).want(http.StatusOK).JSON()
 	members, _ := got["members"].([]any)
 	if len(members) != 2 {
@@ -268,7 +268,7 @@ func TestSCIMEntraGroupPush(t *testing.T) {
 		for i, op := range ops {
 			list[i] = op
 		}
-		return h.scim(http.MethodPatch, "/Groups/"+gid, tok, map[string]any{"schemas": []string{"urn:ietf:params:scim:api:messages:2.0:PatchOp"},
+		return h.scim(http.MethodPatch, "/Groups/"+gid+"?attributes=displayName,members", tok, map[string]any{"schemas": []string{"urn:ietf:params:scim:api:messages:2.0:PatchOp"},
 			"Operations": list}).want(http.StatusOK).JSON()
 	}
 	patch(map[string]any{"op": "Add", "path": "members", "value": []any{map[string]any{"value": a}, map[string]any{"value": b}}})
@@ -368,6 +368,12 @@ func TestSCIMRefusals(t *testing.T) {
 		map[string]any{"op": "replace", "path": "displayName", "value": "Half Applied"},
 		map[string]any{"op": "explode", "path": "title", "value": "x"})).wantSCIMError(http.StatusBadRequest, "")
 	h.scim(http.MethodPatch, "/Users/"+id, tok, map[string]any{"Operations": []any{}}).wantSCIMError(http.StatusBadRequest, "invalidSyntax")
+	emails := make([]any, 1001)
+	for i := range emails {
+		emails[i] = map[string]any{"value": fmt.Sprintf("e%d@example.com", i)}
+	}
+	h.scim(http.MethodPatch, "/Users/"+id, tok, patch(map[string]any{"op": "add", "path": "emails", "value": emails})).
+		wantSCIMError(http.StatusBadRequest, "tooMany")
 	if got := h.scim(http.MethodGet, "/Users/"+id, tok, nil).want(http.StatusOK).JSON(); got["displayName"] != nil {
 		t.Errorf("a refused PATCH was half applied: %v", got)
 	}

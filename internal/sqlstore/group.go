@@ -93,6 +93,23 @@ func (q *queries) RemoveGroupMember(ctx context.Context, tenantID, groupID, user
 	return q.changed(ctx, "group member", `DELETE FROM group_members WHERE tenant_id = $1 AND group_id = $2 AND user_id = $3`, tenantID, groupID, userID)
 }
 
+func (q *queries) GroupMemberIDs(ctx context.Context, tenantID, groupID string) ([]string, error) {
+	rows, err := q.r.QueryContext(ctx, `SELECT user_id FROM group_members WHERE tenant_id = $1 AND group_id = $2`, tenantID, groupID)
+	if err != nil {
+		return nil, storeErr(err, "group members", nil)
+	}
+	ids := []string{}
+	err = eachRow(rows, func(r *sql.Rows) error {
+		var id string
+		if err := r.Scan(&id); err != nil {
+			return err
+		}
+		ids = append(ids, id)
+		return nil
+	})
+	return ids, storeErr(err, "group members", nil)
+}
+
 func (q *queries) ListGroupMembers(ctx context.Context, tenantID, groupID string, p iam.ListParams) ([]iam.GroupMember, int, error) {
 	where, args := ` WHERE m.tenant_id = $1 AND m.group_id = $2`, []any{tenantID, groupID}
 	if p.Search != "" {

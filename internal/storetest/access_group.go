@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"cmp"
+	"slices"
 	"testing"
 	"time"
 
@@ -295,6 +296,13 @@ func testGroupMembers(t *testing.T, s iam.Store) {
 		groupMembers(t, s, step.name, tn.ID, g.ID, step.want...)
 	}
 	groupMembers(t, s, "other group", tn.ID, other.ID, iam.GroupMember{User: *ada, CreatedAt: t0})
+	memberIDs, err := s.GroupMemberIDs(ctx, tn.ID, g.ID)
+	if err != nil || !slices.Equal(sorted(memberIDs), sorted([]string{ada.ID, bob.ID})) {
+		t.Errorf("GroupMemberIDs = %v, %v; want ada and bob", memberIDs, err)
+	}
+	if ids, err := s.GroupMemberIDs(ctx, createTenant(t, s).ID, g.ID); err != nil || len(ids) != 0 {
+		t.Errorf("GroupMemberIDs from another tenant = %v, %v; want none", ids, err)
+	}
 
 	unknown := newID(t)
 	for name, call := range map[string]func() error{

@@ -274,8 +274,12 @@ func patchList(kind string, a *Attribute, elems []any, value any) (any, error) {
 	switch kind {
 	case "remove":
 		// Microsoft Entra ID removes members by listing them as the value.
+		gone, unkeyed := keyed(a, vals)
 		return slices.DeleteFunc(elems, func(el any) bool {
-			return slices.ContainsFunc(vals, func(x any) bool { return same(a, el, x) })
+			if k, ok := key(a, el); ok {
+				return gone[k]
+			}
+			return slices.ContainsFunc(unkeyed, func(x any) bool { return same(a, el, x) })
 		}), nil
 	case "replace":
 		touched := make([]int, len(vals))
@@ -289,8 +293,14 @@ func patchList(kind string, a *Attribute, elems []any, value any) (any, error) {
 	}
 	// add appends the values not there yet (RFC 7644 §3.5.2.1).
 	var touched []int
+	there, unkeyed := keyed(a, elems)
 	for _, x := range vals {
-		if slices.ContainsFunc(elems, func(el any) bool { return same(a, el, x) }) {
+		if k, ok := key(a, x); ok {
+			if there[k] {
+				continue
+			}
+			there[k] = true
+		} else if slices.ContainsFunc(unkeyed, func(el any) bool { return same(a, el, x) }) {
 			continue
 		}
 		if err := settleElement(a, x); err != nil {
@@ -416,6 +426,44 @@ func deleteIndices(elems []any, drop []int) []any {
 
 // same reports whether x and y are the same value of multi-valued a: by
 // their value sub-attribute when both have one, whole otherwise.
+// key is what same compares x by when that is a string (the value of a
+// complex element, or a string value), folded unless case matters, so that
+// long lists compare through a map: adding a member to a group of
+// thousands is not a scan of them all for each value. ok is false for the
+// values same compares otherwise, which match no keyed value.
+func key(a *Attribute, x any) (string, bool) {
+	attr, v := a, x
+	if a.Type == Complex {
+		m, _ := x.(map[string]any)
+		if attr = a.sub("value"); attr == nil || !present(get(m, "value")) {
+			return "", false
+		}
+		v = get(m, "value")
+	}
+	s, ok := v.(string)
+	if !ok || (attr.Type != String && attr.Type != Reference) {
+		return "", false
+	}
+	if !attr.CaseExact {
+		s = strings.ToLower(s)
+	}
+	return s, true
+}
+
+// keyed is the set of keys of list, and the values of it without one.
+func keyed(a *Attribute, list []any) (map[string]bool, []any) {
+	set := make(map[string]bool, len(list))
+	var unkeyed []any
+	for _, x := range list {
+		if k, ok := key(a, x); ok {
+			set[k] = true
+		} else {
+			unkeyed = append(unkeyed, x)
+		}
+	}
+	return set, unkeyed
+}
+
 func same(a *Attribute, x, y any) bool {
 	if a.Type != Complex {
 		return compare(a, x, filter.EQ, y)
