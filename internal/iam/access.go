@@ -190,7 +190,9 @@ type AccessStore interface {
 	// incremented version. CodeNameTaken, CodeExternalIDTaken.
 	UpdateGroup(ctx context.Context, g *Group) error
 	DeleteGroup(ctx context.Context, tenantID, id string) error
-	// AddGroupMember reports whether the user was not yet a member.
+	// AddGroupMember reports whether the user was not yet a member. Adding
+	// and removing a member moves the group's Version, so that its ETag
+	// covers the members.
 	AddGroupMember(ctx context.Context, tenantID, groupID, userID string, at time.Time) (bool, error)
 	RemoveGroupMember(ctx context.Context, tenantID, groupID, userID string) (bool, error)
 	// GroupMemberIDs returns the ids of every member of the group, in no

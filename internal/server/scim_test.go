@@ -726,3 +726,23 @@ func TestSCIMFiltersMeanWhatTheResourcesShow(t *testing.T) {
 		}
 	}
 }
+
+// TestSCIMGroupVersionCoversMembers: a member added through the REST API
+// moves the group's ETag, so that a PUT from a stale read cannot drop them.
+func TestSCIMGroupVersionCoversMembers(t *testing.T) {
+	h := newHarness(t, nil)
+	admin := h.admin()
+	tok := h.scimToken(admin)
+	a := h.createUser(admin, "a@example.com", "Saffron-meadow-7710")
+	b := h.createUser(admin, "b@example.com", "Copper-kettle-5521")
+	created := h.scim(http.MethodPost, "/Groups", tok, map[string]any{"displayName": "G",
+		"members": []any{map[string]any{"value": a}}}).want(http.StatusCreated)
+	gid, tag := created.JSON()["id"].(string), created.Header.Get("ETag")
+	h.send(request{method: http.MethodPut, path: "/api/v1/groups/" + gid + "/members/" + b, token: admin}).want(http.StatusNoContent)
+	h.scim(http.MethodGet, "/Groups/"+gid, tok, nil, "If-None-Match", tag).want(http.StatusOK)
+	h.scim(http.MethodPut, "/Groups/"+gid, tok, map[string]any{"displayName": "G", "members": []any{map[string]any{"value": a}}},
+		"If-Match", tag).wantSCIMError(http.StatusPreconditionFailed, "")
+	if members := h.scim(http.MethodGet, "/Groups/"+gid, tok, nil).want(http.StatusOK).JSON()["members"].([]any); len(members) != 2 {
+		t.Fatalf("members after a refused stale PUT: %v", members)
+	}
+}

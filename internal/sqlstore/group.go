@@ -85,12 +85,27 @@ func (q *queries) AddGroupMember(ctx context.Context, tenantID, groupID, userID 
 	if err := q.inTenant(ctx, "users", "user", tenantID, userID); err != nil {
 		return false, err
 	}
-	return q.insertIgnore(ctx, "group member", `INSERT INTO group_members (group_id, user_id, tenant_id, created_at) VALUES ($1, $2, $3, $4)`,
+	added, err := q.insertIgnore(ctx, "group member", `INSERT INTO group_members (group_id, user_id, tenant_id, created_at) VALUES ($1, $2, $3, $4)`,
 		groupID, userID, tenantID, ts(at))
+	if err != nil || !added {
+		return added, err
+	}
+	return true, q.bumpGroupVersion(ctx, tenantID, groupID)
+}
+
+// bumpGroupVersion moves a group's version after a change of its members,
+// so that its ETag covers them.
+func (q *queries) bumpGroupVersion(ctx context.Context, tenantID, groupID string) error {
+	_, err := q.w.ExecContext(ctx, `UPDATE groups SET version = version + 1 WHERE tenant_id = $1 AND id = $2`, tenantID, groupID)
+	return storeErr(err, "group", nil)
 }
 
 func (q *queries) RemoveGroupMember(ctx context.Context, tenantID, groupID, userID string) (bool, error) {
-	return q.changed(ctx, "group member", `DELETE FROM group_members WHERE tenant_id = $1 AND group_id = $2 AND user_id = $3`, tenantID, groupID, userID)
+	removed, err := q.changed(ctx, "group member", `DELETE FROM group_members WHERE tenant_id = $1 AND group_id = $2 AND user_id = $3`, tenantID, groupID, userID)
+	if err != nil || !removed {
+		return removed, err
+	}
+	return true, q.bumpGroupVersion(ctx, tenantID, groupID)
 }
 
 func (q *queries) GroupMemberIDs(ctx context.Context, tenantID, groupID string) ([]string, error) {

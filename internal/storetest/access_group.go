@@ -265,6 +265,7 @@ func testGroupMembers(t *testing.T, s iam.Store) {
 	ada := createUser(t, s, tn.ID, "ada@example.com")
 	bob := createUser(t, s, tn.ID, "bob@example.com")
 	addGroupMember(t, s, tn.ID, other.ID, ada.ID, t0)
+	version := g.Version
 
 	for _, step := range []struct {
 		name    string
@@ -293,6 +294,12 @@ func testGroupMembers(t *testing.T, s iam.Store) {
 		if err != nil || changed != step.changed {
 			t.Errorf("%s: = %v, %v; want %v", step.name, changed, err, step.changed)
 		}
+		after, err := s.GetGroup(ctx, tn.ID, g.ID)
+		must(t, err, step.name+": GetGroup")
+		if moved := after.Version != version; moved != step.changed {
+			t.Errorf("%s: version %d after %d; want it moved only by a change", step.name, after.Version, version)
+		}
+		version = after.Version
 		groupMembers(t, s, step.name, tn.ID, g.ID, step.want...)
 	}
 	groupMembers(t, s, "other group", tn.ID, other.ID, iam.GroupMember{User: *ada, CreatedAt: t0})
