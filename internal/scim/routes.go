@@ -203,12 +203,27 @@ func readBody(w http.ResponseWriter, r *http.Request, v any) error {
 			return &resource.Error{Status: http.StatusRequestEntityTooLarge, ScimType: "tooLarge",
 				Detail: "the request is larger than " + strconv.Itoa(maxPayload) + " bytes"}
 		}
-		return &resource.Error{Status: http.StatusBadRequest, ScimType: "invalidSyntax", Detail: "the body is not a JSON object: " + err.Error()}
+		return &resource.Error{Status: http.StatusBadRequest, ScimType: "invalidSyntax", Detail: decodeDetail(err)}
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return &resource.Error{Status: http.StatusBadRequest, ScimType: "invalidSyntax", Detail: "the body holds more than one JSON value"}
 	}
 	return nil
+}
+
+// decodeDetail says what is wrong with a body in JSON's terms, not Go's.
+func decodeDetail(err error) string {
+	var syntax *json.SyntaxError
+	var typed *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syntax):
+		return "the body is not valid JSON (at byte " + strconv.FormatInt(syntax.Offset, 10) + ")"
+	case errors.As(err, &typed) && typed.Field != "":
+		return typed.Field + " cannot be a JSON " + typed.Value
+	case errors.As(err, &typed):
+		return "the body must be a JSON object, not a JSON " + typed.Value
+	}
+	return "the body is not a JSON object"
 }
 
 // serverAttributes are what a client may send in a resource but the server

@@ -368,6 +368,9 @@ func TestSCIMRefusals(t *testing.T) {
 		map[string]any{"op": "replace", "path": "displayName", "value": "Half Applied"},
 		map[string]any{"op": "explode", "path": "title", "value": "x"})).wantSCIMError(http.StatusBadRequest, "")
 	h.scim(http.MethodPatch, "/Users/"+id, tok, map[string]any{"Operations": []any{}}).wantSCIMError(http.StatusBadRequest, "invalidSyntax")
+	if m := h.scim(http.MethodPatch, "/Users/"+id, tok, map[string]any{"Operations": "many"}).wantSCIMError(http.StatusBadRequest, "invalidSyntax"); strings.Contains(fmt.Sprint(m["detail"]), "Go") || strings.Contains(fmt.Sprint(m["detail"]), "scim.") {
+		t.Errorf("the detail shows Go's types: %v", m["detail"])
+	}
 	emails := make([]any, 1001)
 	for i := range emails {
 		emails[i] = map[string]any{"value": fmt.Sprintf("e%d@example.com", i)}
