@@ -104,6 +104,9 @@ func (h *handlers) bulkOne(r *http.Request, op bulkOperation, ids map[string]str
 	if method == http.MethodPost && op.BulkID == "" {
 		return fail(&resource.Error{Status: http.StatusBadRequest, ScimType: "invalidValue", Detail: "a POST needs a bulkId"})
 	}
+	if _, taken := ids[op.BulkID]; method == http.MethodPost && taken {
+		return fail(&resource.Error{Status: http.StatusBadRequest, ScimType: "invalidValue", Detail: "bulkId " + op.BulkID + " is used twice"})
+	}
 	path, data, err := resolveBulkIDs(op.Path, op.Data, ids)
 	if err != nil {
 		return fail(err)

@@ -497,9 +497,11 @@ func TestSCIMBulk(t *testing.T) {
 			map[string]any{"method": "PATCH", "path": "/Users/bulkId:nobody", "data": map[string]any{}},
 			map[string]any{"method": "GET", "path": "/Users"},
 			map[string]any{"method": "POST", "path": "/Users/../Groups", "bulkId": "x", "data": map[string]any{"displayName": "Sneaky"}},
+			map[string]any{"method": "POST", "path": "/Users", "bulkId": "twice", "data": map[string]any{"userName": "twice1@example.com"}},
+			map[string]any{"method": "POST", "path": "/Users", "bulkId": "twice", "data": map[string]any{"userName": "twice2@example.com"}},
 		}}).want(http.StatusOK).JSON()
 	for i, op := range res["Operations"].([]any) {
-		if status := op.(map[string]any)["status"]; status != "409" && status != "400" {
+		if status := op.(map[string]any)["status"]; i != 3 && status != "409" && status != "400" {
 			t.Errorf("bad operation %d answered %v", i, op)
 		}
 	}

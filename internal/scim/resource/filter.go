@@ -24,7 +24,7 @@ func ParseFilter(s string) (filter.Expression, error) {
 	if err := checkLimits(s, "invalidFilter", "filter"); err != nil {
 		return nil, err
 	}
-	expr, err := filter.ParseFilterNumber([]byte(s))
+	expr, err := filter.ParseFilterNumber(upperEscapes(s))
 	if err != nil {
 		return nil, errorf("invalidFilter", "the filter is malformed")
 	}
@@ -32,6 +32,30 @@ func ParseFilter(s string) (filter.Expression, error) {
 		return nil, errorf("invalidFilter", "the filter is malformed")
 	}
 	return expr, nil
+}
+
+// upperEscapes writes the hex digits of the \uXXXX escapes in s's string
+// literals in upper case: the parser's grammar accepts only A-F there, where
+// JSON (and so RFC 7644) allows either case.
+func upperEscapes(s string) []byte {
+	b := []byte(s)
+	quoted := false
+	for i := 0; i < len(b); i++ {
+		switch c := b[i]; {
+		case quoted && c == '\\' && i+1 < len(b) && b[i+1] == 'u':
+			for j := i + 2; j < i+6 && j < len(b); j++ {
+				if 'a' <= b[j] && b[j] <= 'f' {
+					b[j] -= 'a' - 'A'
+				}
+			}
+			i++
+		case quoted && c == '\\':
+			i++
+		case c == '"':
+			quoted = !quoted
+		}
+	}
+	return b
 }
 
 // checkLimits refuses s, a filter or a PATCH path, when it is too long or

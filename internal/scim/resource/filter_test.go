@@ -269,3 +269,24 @@ func FuzzParseFilter(f *testing.F) {
 		Match(scored, map[string]any{"age": 3.0, "tags": []any{"a"}}, expr)
 	})
 }
+
+// TestParseFilterLowerCaseEscapes: \u escapes take hex digits in either
+// case, as in JSON; an escaped backslash before a u is no escape.
+func TestParseFilterLowerCaseEscapes(t *testing.T) {
+	res := map[string]any{"userName": "josé@example.com", "externalId": `a\u00e9`}
+	for f, want := range map[string]bool{
+		`userName eq "jos\u00e9@example.com"`: true,
+		`userName eq "jos\u00E9@example.com"`: true,
+		`externalId eq "a\\u00e9"`:            true,
+		`externalId eq "a\\u00E9"`:            false,
+	} {
+		expr, err := ParseFilter(f)
+		if err != nil {
+			t.Errorf("%s: %v", f, err)
+			continue
+		}
+		if got := Match(User, res, expr); got != want {
+			t.Errorf("%s: %v; want %v", f, got, want)
+		}
+	}
+}
