@@ -154,18 +154,27 @@ func (h *handlers) searchUsers(w http.ResponseWriter, r *http.Request) {
 // is paged by the store; one naming attributes only the rendered resources
 // hold reads every user the store's superset selects and matches each.
 func (h *handlers) answerUsers(w http.ResponseWriter, r *http.Request, q query) {
+	start, count := q.page()
+	items, total, err := h.findUsers(r, q, start, count)
+	if err != nil {
+		WriteError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, listResponse(total, start, items))
+}
+
+// findUsers is the page [start, start+count) of the users q selects, and
+// how many it selects.
+func (h *handlers) findUsers(r *http.Request, q query, start, count int) ([]map[string]any, int, error) {
 	ctx, base := r.Context(), h.base(r)
 	pf, err := parseFilter(resource.User, userFields, q.Filter)
 	if err != nil {
-		WriteError(w, r, err)
-		return
+		return nil, 0, err
 	}
 	p, err := q.listParams(userSorts)
 	if err != nil {
-		WriteError(w, r, err)
-		return
+		return nil, 0, err
 	}
-	start, count := q.page()
 	withGroups := readsGroups(ctx) && (pf.match != nil || !containsFold(q.ExcludedAttributes, "groups"))
 	render := func(users []iam.User) ([]map[string]any, error) {
 		ids := make([]string, len(users))
@@ -193,10 +202,9 @@ func (h *handlers) answerUsers(w http.ResponseWriter, r *http.Request, q query) 
 	}
 	items, total, err := collect(resource.User, p, pf, start, count, list, render)
 	if err != nil {
-		WriteError(w, r, filterError(err))
-		return
+		return nil, 0, filterError(err)
 	}
-	writeJSON(w, http.StatusOK, listResponse(total, start, project(resource.User, items, q)))
+	return project(resource.User, items, q), total, nil
 }
 
 func (h *handlers) listGroups(w http.ResponseWriter, r *http.Request) {
@@ -219,18 +227,27 @@ func (h *handlers) searchGroups(w http.ResponseWriter, r *http.Request) {
 
 // answerGroups answers a list of groups, as answerUsers does users.
 func (h *handlers) answerGroups(w http.ResponseWriter, r *http.Request, q query) {
+	start, count := q.page()
+	items, total, err := h.findGroups(r, q, start, count)
+	if err != nil {
+		WriteError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, listResponse(total, start, items))
+}
+
+// findGroups is the page [start, start+count) of the groups q selects, and
+// how many it selects.
+func (h *handlers) findGroups(r *http.Request, q query, start, count int) ([]map[string]any, int, error) {
 	ctx, base := r.Context(), h.base(r)
 	pf, err := parseFilter(resource.Group, groupFields, q.Filter)
 	if err != nil {
-		WriteError(w, r, err)
-		return
+		return nil, 0, err
 	}
 	p, err := q.listParams(groupSorts)
 	if err != nil {
-		WriteError(w, r, err)
-		return
+		return nil, 0, err
 	}
-	start, count := q.page()
 	withMembers := pf.match != nil || wantsMembersOf(q)
 	render := func(groups []iam.Group) ([]map[string]any, error) {
 		out := make([]map[string]any, 0, len(groups))
@@ -248,10 +265,49 @@ func (h *handlers) answerGroups(w http.ResponseWriter, r *http.Request, q query)
 	}
 	items, total, err := collect(resource.Group, p, pf, start, count, list, render)
 	if err != nil {
-		WriteError(w, r, filterError(err))
+		return nil, 0, filterError(err)
+	}
+	return project(resource.Group, items, q), total, nil
+}
+
+// searchAll answers a search at the root (RFC 7644 §3.4.3): the users the
+// query selects, then the groups. A filter that names attributes one type
+// does not have selects none of that type; a caller that may not read
+// groups (an organization's client) finds users only.
+func (h *handlers) searchAll(w http.ResponseWriter, r *http.Request) {
+	q, err := searchQuery(w, r)
+	if err != nil {
+		WriteError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, listResponse(total, start, project(resource.Group, items, q)))
+	start, count := q.page()
+	users, nUsers, userErr := h.findUsers(r, q, start, count)
+	if userErr != nil && !invalidFilterError(userErr) {
+		WriteError(w, r, userErr)
+		return
+	}
+	var groups []map[string]any
+	nGroups, groupErr := 0, error(nil)
+	if readsGroups(r.Context()) {
+		// The groups' window follows the users' in the one list.
+		groupStart := max(start-nUsers, 1)
+		groups, nGroups, groupErr = h.findGroups(r, q, groupStart, count-len(users))
+		if groupErr != nil && !invalidFilterError(groupErr) {
+			WriteError(w, r, groupErr)
+			return
+		}
+	}
+	if userErr != nil && (groupErr != nil || !readsGroups(r.Context())) {
+		WriteError(w, r, userErr)
+		return
+	}
+	writeJSON(w, http.StatusOK, listResponse(nUsers+nGroups, start, append(users, groups...)))
+}
+
+// invalidFilterError reports whether err refuses a filter.
+func invalidFilterError(err error) bool {
+	e, ok := errors.AsType[*resource.Error](err)
+	return ok && e.ScimType == "invalidFilter"
 }
 
 // wantsMembersOf reports whether a list asks for members (see wantsMembers).

@@ -57,6 +57,7 @@ func Routes(mux *http.ServeMux, dir *directory.Service, baseURL func(*iam.Tenant
 	mux.HandleFunc("PATCH "+Prefix+"Groups/{id}", h.patchGroup)
 	mux.HandleFunc("DELETE "+Prefix+"Groups/{id}", h.deleteGroup)
 	mux.HandleFunc("POST "+Prefix+"Bulk", h.bulk)
+	mux.HandleFunc("POST "+Prefix+".search", h.searchAll)
 	mux.HandleFunc(Prefix, func(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, r, &resource.Error{Status: http.StatusNotFound, Detail: "no such SCIM endpoint: " + r.Method + " " + r.URL.Path})
 	})

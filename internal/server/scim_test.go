@@ -751,3 +751,41 @@ func TestSCIMGroupVersionCoversMembers(t *testing.T) {
 		t.Fatalf("members after a refused stale PUT: %v", members)
 	}
 }
+
+// TestSCIMRootSearch: POST /.search answers users, then groups, for a
+// filter that suits either; a filter one type cannot take selects none of
+// that type.
+func TestSCIMRootSearch(t *testing.T) {
+	h := newHarness(t, nil)
+	tok := h.scimToken(h.admin())
+	h.scim(http.MethodPost, "/Users", tok, map[string]any{"userName": "eng@example.com", "displayName": "Engineer"}).want(http.StatusCreated)
+	h.scim(http.MethodPost, "/Groups", tok, map[string]any{"displayName": "Engineering"}).want(http.StatusCreated)
+	h.scim(http.MethodPost, "/Groups", tok, map[string]any{"displayName": "Sales"}).want(http.StatusCreated)
+	search := func(f string, start, count int) (int, []string) {
+		total, found := listed(h.scim(http.MethodPost, "/.search", tok, map[string]any{
+			"schemas": []string{"urn:ietf:params:scim:api:messages:2.0:SearchRequest"}, "filter": f, "startIndex": start, "count": count}))
+		var names []string
+		for _, r := range found {
+			names = append(names, fmt.Sprint(r["meta"].(map[string]any)["resourceType"], ":", r["displayName"]))
+		}
+		return total, names
+	}
+	for _, tc := range []struct {
+		filter       string
+		start, count int
+		total        int
+		want         string
+	}{
+		{`displayName sw "Eng"`, 1, 10, 2, "[User:Engineer Group:Engineering]"},
+		{`displayName sw "Eng"`, 2, 10, 2, "[Group:Engineering]"},
+		{`displayName sw "Eng"`, 1, 1, 2, "[User:Engineer]"},
+		{`userName eq "eng@example.com"`, 1, 10, 1, "[User:Engineer]"},
+		{`members pr or displayName eq "Sales"`, 1, 10, 1, "[Group:Sales]"},
+	} {
+		if total, names := search(tc.filter, tc.start, tc.count); total != tc.total || fmt.Sprint(names) != tc.want {
+			t.Errorf("%s from %d, %d: total %d, %v; want %d, %s", tc.filter, tc.start, tc.count, total, names, tc.total, tc.want)
+		}
+	}
+	h.scim(http.MethodPost, "/.search", tok, map[string]any{"schemas": []string{"urn:ietf:params:scim:api:messages:2.0:SearchRequest"},
+		"filter": `nosuch eq "x"`}).wantSCIMError(http.StatusBadRequest, "invalidFilter")
+}
