@@ -221,6 +221,11 @@ func TestSCIMOktaSequences(t *testing.T) {
 	if total != 1 {
 		t.Fatalf("inactive users: %d", total)
 	}
+	reactivated := h.scim(http.MethodPatch, "/Users/"+ids[1], tok, map[string]any{"schemas": []string{"urn:ietf:params:scim:api:messages:2.0:PatchOp"},
+		"Operations": []any{map[string]any{"op": "replace", "value": map[string]any{"active": true}}}}).want(http.StatusOK).JSON()
+	if reactivated["active"] != true {
+		t.Fatalf("reactivated %v", reactivated)
+	}
 
 	group := h.scim(http.MethodPost, "/Groups", tok, map[string]any{
 		"schemas": []string{"urn:ietf:params:scim:schemas:core:2.0:Group"}, "displayName": "Okta Engineers",
