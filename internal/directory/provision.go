@@ -1,6 +1,7 @@
 package directory
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 
@@ -209,7 +210,7 @@ func (s *Service) UpdateProvisionedUser(ctx context.Context, id string, pre iam.
 		if err != nil {
 			return err
 		}
-		return s.setProvisionedUser(ctx, tx, p, u, in)
+		return s.setProvisionedUser(ctx, tx, p, u, kept[id], in)
 	})
 	if err != nil {
 		return nil, err
@@ -218,8 +219,10 @@ func (s *Service) UpdateProvisionedUser(ctx context.Context, id string, pre iam.
 	return u, nil
 }
 
-// setProvisionedUser writes in over u, which the transaction holds.
-func (s *Service) setProvisionedUser(ctx context.Context, tx iam.Tx, p *iam.Principal, u *iam.User, in ProvisionedUser) error {
+// setProvisionedUser writes in over u, which the transaction holds with its
+// kept attributes. A change that changes nothing writes nothing: the
+// version, and so the ETag, stays.
+func (s *Service) setProvisionedUser(ctx context.Context, tx iam.Tx, p *iam.Principal, u *iam.User, kept []byte, in ProvisionedUser) error {
 	in, err := in.checked()
 	if err != nil {
 		return err
@@ -237,6 +240,9 @@ func (s *Service) setProvisionedUser(ctx context.Context, tx iam.Tx, p *iam.Prin
 		u.ExternalID, changed["external_id"] = in.ExternalID, in.ExternalID
 	}
 	statusChanged := status != u.Status
+	if len(changed) == 0 && !statusChanged && bytes.Equal(kept, in.Attributes) {
+		return nil
+	}
 	u.Status, u.UpdatedAt = status, now
 	if err := tx.UpdateUser(ctx, u); err != nil {
 		return err
@@ -330,7 +336,12 @@ func (s *Service) ProvisionGroup(ctx context.Context, in ProvisionedGroup) (*iam
 			map[string]any{"name": in.Name})); err != nil {
 			return err
 		}
-		return s.setMembers(ctx, tx, g, nil, in.Members)
+		if err := s.setMembers(ctx, tx, g, nil, in.Members); err != nil {
+			return err
+		}
+		// Each member added moved the version.
+		g, err = tx.GetGroup(ctx, p.TenantID, g.ID)
+		return err
 	})
 	if err != nil {
 		return nil, err
@@ -387,19 +398,26 @@ func (s *Service) UpdateProvisionedGroup(ctx context.Context, id string, pre iam
 		if in.ExternalID != g.ExternalID {
 			g.ExternalID, changed["external_id"] = in.ExternalID, in.ExternalID
 		}
-		g.UpdatedAt = now
-		if err := tx.UpdateGroup(ctx, g); err != nil {
-			return err
-		}
-		if err := tx.PutSCIMAttributes(ctx, p.TenantID, iam.SCIMGroup, id, in.Attributes); err != nil && !iam.IsCode(err, iam.CodeNotFound) {
-			return err
+		if len(changed) > 0 || !bytes.Equal(kept[id], in.Attributes) {
+			g.UpdatedAt = now
+			if err := tx.UpdateGroup(ctx, g); err != nil {
+				return err
+			}
+			if err := tx.PutSCIMAttributes(ctx, p.TenantID, iam.SCIMGroup, id, in.Attributes); err != nil && !iam.IsCode(err, iam.CodeNotFound) {
+				return err
+			}
 		}
 		if len(changed) > 0 {
 			if err := tx.AppendAudit(ctx, audit.Event(ctx, now, p.TenantID, "group.updated", groupRef(id), iam.ResultSuccess, changed)); err != nil {
 				return err
 			}
 		}
-		return s.setMembers(ctx, tx, g, current, in.Members)
+		if err := s.setMembers(ctx, tx, g, current, in.Members); err != nil {
+			return err
+		}
+		// Each member added or removed moved the version.
+		g, err = tx.GetGroup(ctx, p.TenantID, g.ID)
+		return err
 	})
 	if err != nil {
 		return nil, err

@@ -149,7 +149,7 @@ func provisionedUser(res map[string]any) (directory.ProvisionedUser, error) {
 		}
 		in.Active = active
 	}
-	kept, err := keptAttributes(res)
+	kept, err := keptAttributes(res, email)
 	if err != nil {
 		return in, err
 	}
@@ -158,14 +158,24 @@ func provisionedUser(res map[string]any) (directory.ProvisionedUser, error) {
 }
 
 // keptAttributes is res without what is never kept, as JSON; nil when
-// nothing is left.
-func keptAttributes(res map[string]any) ([]byte, error) {
+// nothing is left. The one work address userResource shows for a user
+// without emails of their own is not kept either, so that reading and
+// writing back changes nothing.
+func keptAttributes(res map[string]any, email string) ([]byte, error) {
 	rest := make(map[string]any, len(res))
 	for k, v := range res {
 		rest[k] = v
 	}
 	for _, k := range notKept {
 		delete(rest, k)
+	}
+	if emails, _ := rest["emails"].([]any); len(emails) == 1 {
+		one, _ := emails[0].(map[string]any)
+		value, _ := one["value"].(string)
+		if normal, err := emailaddr.Normalize(email); err == nil && len(one) == 3 && one["type"] == "work" && one["primary"] == true &&
+			sameEmail(value, normal) {
+			delete(rest, "emails")
+		}
 	}
 	if len(rest) == 0 {
 		return nil, nil

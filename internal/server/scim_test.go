@@ -425,6 +425,12 @@ func TestSCIMVersions(t *testing.T) {
 		t.Fatalf("meta %v, ETag %q", meta, tag)
 	}
 	h.scim(http.MethodGet, "/Users/"+id, tok, nil, "If-None-Match", tag).want(http.StatusNotModified)
+	// A PATCH that changes nothing keeps the version.
+	same := h.scim(http.MethodPatch, "/Users/"+id, tok, map[string]any{"schemas": []string{"urn:ietf:params:scim:api:messages:2.0:PatchOp"},
+		"Operations": []any{map[string]any{"op": "replace", "path": "userName", "value": "v@example.com"}}}).want(http.StatusOK)
+	if same.Header.Get("ETag") != tag {
+		t.Fatalf("a PATCH that changes nothing moved the ETag from %s to %s", tag, same.Header.Get("ETag"))
+	}
 	put := map[string]any{"userName": "v@example.com", "title": "Changed"}
 	changed := h.scim(http.MethodPut, "/Users/"+id, tok, put, "If-Match", tag).want(http.StatusOK)
 	if changed.Header.Get("ETag") == tag {
@@ -748,6 +754,7 @@ func TestSCIMGroupVersionCoversMembers(t *testing.T) {
 	created := h.scim(http.MethodPost, "/Groups", tok, map[string]any{"displayName": "G",
 		"members": []any{map[string]any{"value": a}}}).want(http.StatusCreated)
 	gid, tag := created.JSON()["id"].(string), created.Header.Get("ETag")
+	h.scim(http.MethodGet, "/Groups/"+gid, tok, nil, "If-None-Match", tag).want(http.StatusNotModified)
 	h.send(request{method: http.MethodPut, path: "/api/v1/groups/" + gid + "/members/" + b, token: admin}).want(http.StatusNoContent)
 	h.scim(http.MethodGet, "/Groups/"+gid, tok, nil, "If-None-Match", tag).want(http.StatusOK)
 	h.scim(http.MethodPut, "/Groups/"+gid, tok, map[string]any{"displayName": "G", "members": []any{map[string]any{"value": a}}},
