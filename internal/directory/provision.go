@@ -287,6 +287,16 @@ func GroupsOf(ctx context.Context, store iam.AccessStore, tenantID, userID strin
 	}
 }
 
+// GroupsOfUsers lists the groups each of the users is a member of. Needs
+// groups.read.
+func (s *Service) GroupsOfUsers(ctx context.Context, userIDs []string) (map[string][]iam.Group, error) {
+	p, err := permission.Require(ctx, permission.GroupsRead)
+	if err != nil {
+		return nil, err
+	}
+	return s.store.GroupsOfUsers(ctx, p.TenantID, userIDs)
+}
+
 // UserGroups lists every group a user is a member of. Needs groups.read.
 func (s *Service) UserGroups(ctx context.Context, userID string) ([]iam.Group, error) {
 	p, err := permission.Require(ctx, permission.GroupsRead)

@@ -195,6 +195,9 @@ type AccessStore interface {
 	// covers the members.
 	AddGroupMember(ctx context.Context, tenantID, groupID, userID string, at time.Time) (bool, error)
 	RemoveGroupMember(ctx context.Context, tenantID, groupID, userID string) (bool, error)
+	// GroupsOfUsers returns the groups each of the users is a member of, by
+	// name; users in none are absent.
+	GroupsOfUsers(ctx context.Context, tenantID string, userIDs []string) (map[string][]Group, error)
 	// GroupMemberIDs returns the ids of every member of the group, in no
 	// particular order.
 	GroupMemberIDs(ctx context.Context, tenantID, groupID string) ([]string, error)

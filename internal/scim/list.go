@@ -185,15 +185,15 @@ func (h *handlers) findUsers(r *http.Request, q query, start, count int) ([]map[
 		if err != nil {
 			return nil, err
 		}
+		groups := map[string][]iam.Group{}
+		if withGroups {
+			if groups, err = h.dir.GroupsOfUsers(ctx, ids); err != nil {
+				return nil, err
+			}
+		}
 		out := make([]map[string]any, 0, len(users))
 		for i := range users {
-			var groups []iam.Group
-			if withGroups {
-				if groups, err = h.dir.UserGroups(ctx, users[i].ID); err != nil {
-					return nil, err
-				}
-			}
-			out = append(out, userResource(base, &users[i], kept[users[i].ID], groups))
+			out = append(out, userResource(base, &users[i], kept[users[i].ID], groups[users[i].ID]))
 		}
 		return out, nil
 	}

@@ -108,6 +108,38 @@ func (q *queries) RemoveGroupMember(ctx context.Context, tenantID, groupID, user
 	return true, q.bumpGroupVersion(ctx, tenantID, groupID)
 }
 
+func (q *queries) GroupsOfUsers(ctx context.Context, tenantID string, userIDs []string) (map[string][]iam.Group, error) {
+	out := map[string][]iam.Group{}
+	if len(userIDs) == 0 {
+		return out, nil
+	}
+	marks, args := placeholders([]any{tenantID}, userIDs)
+	rows, err := q.r.QueryContext(ctx, `SELECT m.user_id, g.`+strings.ReplaceAll(groupColumns, ", ", ", g.")+`
+		FROM group_members m JOIN groups g ON g.tenant_id = m.tenant_id AND g.id = m.group_id
+		WHERE m.tenant_id = $1 AND m.user_id IN (`+marks+`) ORDER BY g.name_folded, g.id`, args...)
+	if err != nil {
+		return nil, storeErr(err, "groups", nil)
+	}
+	err = eachRow(rows, func(r *sql.Rows) error {
+		var userID string
+		g, err := scanGroup(withFirst{row: r, first: &userID})
+		if err == nil {
+			out[userID] = append(out[userID], *g)
+		}
+		return err
+	})
+	return out, storeErr(err, "groups", nil)
+}
+
+// withFirst scans a row's first column into first and the rest as row
+// would be scanned alone.
+type withFirst struct {
+	row   scanner
+	first any
+}
+
+func (w withFirst) Scan(dest ...any) error { return w.row.Scan(append([]any{w.first}, dest...)...) }
+
 func (q *queries) GroupMemberIDs(ctx context.Context, tenantID, groupID string) ([]string, error) {
 	rows, err := q.r.QueryContext(ctx, `SELECT user_id FROM group_members WHERE tenant_id = $1 AND group_id = $2`, tenantID, groupID)
 	if err != nil {

@@ -19,6 +19,7 @@ var groupTests = []test{
 	{"Update", testGroupUpdate},
 	{"Delete", testGroupDelete},
 	{"Members", testGroupMembers},
+	{"GroupsOfUsers", testGroupsOfUsers},
 	{"ListMembers", testListGroupMembers},
 	{"Roles", testGroupRoles},
 }
@@ -459,4 +460,35 @@ func testGroupRoles(t *testing.T, s iam.Store) {
 	upd.Name, upd.Permissions, upd.UpdatedAt = "Reader", []string{"reports.read"}, at(time.Hour)
 	must(t, s.UpdateRole(ctx, &upd), "UpdateRole")
 	groupRoles("after the role changed", g, accessRoles(&upd, editor))
+}
+
+// testGroupsOfUsers: the groups of several users at once, by name, never
+// another tenant's.
+func testGroupsOfUsers(t *testing.T, s iam.Store) {
+	ctx := t.Context()
+	tn, other := createTenant(t, s), createTenant(t, s)
+	sales, eng := createGroup(t, s, tn.ID, "Sales"), createGroup(t, s, tn.ID, "Engineering")
+	ada, bob, cid := createUser(t, s, tn.ID, "ada@example.com"), createUser(t, s, tn.ID, "bob@example.com"), createUser(t, s, tn.ID, "cid@example.com")
+	addGroupMember(t, s, tn.ID, sales.ID, ada.ID, t0)
+	addGroupMember(t, s, tn.ID, eng.ID, ada.ID, t0)
+	addGroupMember(t, s, tn.ID, eng.ID, bob.ID, t0)
+	got, err := s.GroupsOfUsers(ctx, tn.ID, []string{ada.ID, bob.ID, cid.ID})
+	must(t, err, "GroupsOfUsers")
+	names := func(gs []iam.Group) []string {
+		var out []string
+		for _, g := range gs {
+			out = append(out, g.Name)
+		}
+		return out
+	}
+	if !slices.Equal(names(got[ada.ID]), []string{"Engineering", "Sales"}) || !slices.Equal(names(got[bob.ID]), []string{"Engineering"}) ||
+		len(got[cid.ID]) != 0 || len(got) != 2 {
+		t.Errorf("GroupsOfUsers = %v", got)
+	}
+	if got, err := s.GroupsOfUsers(ctx, other.ID, []string{ada.ID}); err != nil || len(got) != 0 {
+		t.Errorf("GroupsOfUsers from another tenant = %v, %v; want none", got, err)
+	}
+	if got, err := s.GroupsOfUsers(ctx, tn.ID, nil); err != nil || len(got) != 0 {
+		t.Errorf("GroupsOfUsers of no users = %v, %v", got, err)
+	}
 }
