@@ -160,6 +160,7 @@ type Tx interface {
 	PATStore
 	SCIMTokenStore
 	SCIMAttributeStore
+	FederatedProviderStore
 	ApplicationStore
 	ApplicationRoleStore
 	OAuthStore

@@ -49,6 +49,7 @@ func Run(t *testing.T, newStore func(t *testing.T) iam.Store) {
 		{"PAT", patTests},
 		{"SCIMToken", scimTokenTests},
 		{"SCIMAttribute", scimAttributeTests},
+		{"FederatedProvider", federatedProviderTests},
 		{"Application", applicationTests},
 		{"ApplicationRole", applicationRoleTests},
 		{"OAuth", oauthTests},
