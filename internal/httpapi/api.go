@@ -13,6 +13,7 @@ import (
 	"github.com/gatehouse-iam/gatehouse/internal/audit"
 	"github.com/gatehouse-iam/gatehouse/internal/credential"
 	"github.com/gatehouse-iam/gatehouse/internal/directory"
+	"github.com/gatehouse-iam/gatehouse/internal/federation"
 	"github.com/gatehouse-iam/gatehouse/internal/iam"
 	"github.com/gatehouse-iam/gatehouse/internal/mail"
 	"github.com/gatehouse-iam/gatehouse/internal/mfa"
@@ -48,6 +49,7 @@ type Services struct {
 	SCIMTokens      *scimtoken.Service
 	ServiceAccounts *serviceaccount.Service
 	Applications    *application.Service
+	Federation      *federation.Service
 	// OAuth holds the caller's consents to applications.
 	OAuth  Consents
 	Logins LoginObserver
@@ -72,6 +74,7 @@ type API struct {
 	scimTokens      *scimtoken.Service
 	serviceAccounts *serviceaccount.Service
 	applications    *application.Service
+	federation      *federation.Service
 	consents        Consents
 	logins          LoginObserver
 	baseURL         func(*iam.Tenant) string
@@ -93,7 +96,7 @@ func New(mux *http.ServeMux, version string, svc Services) huma.API {
 	api := humago.New(mux, cfg)
 	a := &API{directory: svc.Directory, account: svc.Account, mfa: svc.MFA, access: svc.Access, credentials: svc.Credentials, apiCredentials: svc.APICredentials,
 		audit: svc.Audit, settings: svc.Settings, outbox: svc.Outbox, passkeys: svc.Passkeys, pats: svc.PATs, scimTokens: svc.SCIMTokens, serviceAccounts: svc.ServiceAccounts,
-		applications: svc.Applications, consents: svc.OAuth, logins: svc.Logins, baseURL: svc.BaseURL}
+		applications: svc.Applications, federation: svc.Federation, consents: svc.OAuth, logins: svc.Logins, baseURL: svc.BaseURL}
 	api.UseMiddleware(refuseUntaggedIfMatch(api))
 	a.routes(api)
 	return api

@@ -155,6 +155,16 @@ func (a *API) routes(api huma.API) {
 	huma.Register(api, operation(http.MethodDelete, v1+"/organizations/{id}/service-accounts/{account_id}", "remove-service-account-member", "End a service account's membership", "organizations", 204, true), a.removeServiceAccountMember)
 	huma.Register(api, operation(http.MethodGet, v1+"/service-accounts/{id}/admin-roles", "get-service-account-admin-roles", "The admin roles a service account holds", "admins", 200, true), a.getServiceAccountAdminRoles)
 	huma.Register(api, preconditioned(operation(http.MethodPut, v1+"/service-accounts/{id}/admin-roles", "set-service-account-admin-roles", "Replace the admin roles a service account holds", "admins", 200, true)), a.setServiceAccountAdminRoles)
+	huma.Register(api, operation(http.MethodPost, v1+"/federated/providers", "create-federated-provider",
+		"Add an external identity provider (OIDC, OAuth 2.0 or SAML) of the tenant or of an organization", "federation", 201, true), a.createFederatedProvider)
+	huma.Register(api, operation(http.MethodGet, v1+"/federated/providers", "list-federated-providers",
+		"The tenant's external identity providers, by name", "federation", 200, true), a.listFederatedProviders)
+	huma.Register(api, operation(http.MethodGet, v1+"/federated/providers/{id}", "get-federated-provider",
+		"Get an external identity provider", "federation", 200, true), a.getFederatedProvider)
+	huma.Register(api, preconditioned(operation(http.MethodPatch, v1+"/federated/providers/{id}", "update-federated-provider",
+		"Change an external identity provider", "federation", 200, true)), a.updateFederatedProvider)
+	huma.Register(api, preconditioned(operation(http.MethodDelete, v1+"/federated/providers/{id}", "delete-federated-provider",
+		"Remove an external identity provider", "federation", 204, true)), a.deleteFederatedProvider)
 	huma.Register(api, operation(http.MethodPost, v1+"/applications", "create-application", "Register an OAuth application (its client secret is shown only now)", "applications", 201, true), a.createApplication)
 	huma.Register(api, operation(http.MethodGet, v1+"/applications", "list-applications", "List applications", "applications", 200, true), a.listApplications)
 	huma.Register(api, operation(http.MethodGet, v1+"/applications/{id}", "get-application", "Get an application", "applications", 200, true), a.getApplication)

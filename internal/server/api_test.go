@@ -172,6 +172,11 @@ var managementRoutes = []struct {
 	{"GET", "/api/v1/scim/token", "scim.manage"},
 	{"DELETE", "/api/v1/scim/token", "scim.manage"},
 	{"POST", "/api/v1/organizations/{id}/scim/token", "scim.manage"},
+	{"POST", "/api/v1/federated/providers", "federated.manage"},
+	{"GET", "/api/v1/federated/providers", "federated.manage"},
+	{"GET", "/api/v1/federated/providers/{id}", "federated.manage"},
+	{"PATCH", "/api/v1/federated/providers/{id}", "federated.manage"},
+	{"DELETE", "/api/v1/federated/providers/{id}", "federated.manage"},
 	{"GET", "/api/v1/organizations/{id}/scim/token", "scim.manage"},
 	{"DELETE", "/api/v1/organizations/{id}/scim/token", "scim.manage"},
 }
@@ -242,6 +247,8 @@ func bodyFor(method, path string) any {
 		return map[string]any{"name": "Acme", "alias": "acme"}
 	case method == "PUT" && strings.HasSuffix(path, "/members/{user_id}") && strings.HasPrefix(path, "/api/v1/organizations/"):
 		return map[string]any{"roles": []string{}}
+	case method == "POST" && path == "/api/v1/federated/providers":
+		return map[string]any{"name": "Google", "preset": "google", "client_id": "c", "client_secret": "s"}
 	case method == "POST" && path == "/api/v1/groups":
 		return map[string]any{"name": "Finance"}
 	case method == "POST" && path == "/api/v1/service-accounts":

@@ -27,6 +27,7 @@ import (
 	"github.com/gatehouse-iam/gatehouse/internal/config"
 	"github.com/gatehouse-iam/gatehouse/internal/credential"
 	"github.com/gatehouse-iam/gatehouse/internal/directory"
+	"github.com/gatehouse-iam/gatehouse/internal/federation"
 	"github.com/gatehouse-iam/gatehouse/internal/httpapi"
 	"github.com/gatehouse-iam/gatehouse/internal/iam"
 	"github.com/gatehouse-iam/gatehouse/internal/mail"
@@ -244,7 +245,7 @@ func wire(ctx context.Context, opts Options, store *sqlstore.Store) (*Server, er
 		Audit:          audit.NewLog(store), Settings: st, Outbox: mail.NewOutboxLog(store, func(ctx context.Context, p *iam.Principal, m *iam.Mail) (bool, error) {
 			return access.MayReadMail(ctx, store, p, m)
 		}),
-		Passkeys: passkeys, PATs: pats, SCIMTokens: s.scimTokens, ServiceAccounts: accounts, Applications: s.applications, OAuth: s.oauth, Logins: metrics, BaseURL: baseURLs.Of})
+		Passkeys: passkeys, PATs: pats, SCIMTokens: s.scimTokens, ServiceAccounts: accounts, Applications: s.applications, Federation: federation.New(store, master, now), OAuth: s.oauth, Logins: metrics, BaseURL: baseURLs.Of})
 	if s.pages, err = pages.New(pages.Deps{Account: acc, MFA: factors, Passkeys: passkeys, PATs: pats, Settings: st,
 		Audit: store, BaseURL: baseURLs.Of, OAuth: s.oauth, Now: now}); err != nil {
 		return nil, err
