@@ -346,11 +346,7 @@ func (s *Service) ProvisionGroup(ctx context.Context, in ProvisionedGroup) (*iam
 			map[string]any{"name": in.Name})); err != nil {
 			return err
 		}
-		if err := s.setMembers(ctx, tx, g, nil, in.Members); err != nil {
-			return err
-		}
-		// Each member added moved the version.
-		g, err = tx.GetGroup(ctx, p.TenantID, g.ID)
+		g, err = s.setMembers(ctx, tx, g, nil, in.Members)
 		return err
 	})
 	if err != nil {
@@ -422,11 +418,7 @@ func (s *Service) UpdateProvisionedGroup(ctx context.Context, id string, pre iam
 				return err
 			}
 		}
-		if err := s.setMembers(ctx, tx, g, current, in.Members); err != nil {
-			return err
-		}
-		// Each member added or removed moved the version.
-		g, err = tx.GetGroup(ctx, p.TenantID, g.ID)
+		g, err = s.setMembers(ctx, tx, g, current, in.Members)
 		return err
 	})
 	if err != nil {
@@ -450,8 +442,9 @@ func (s *Service) GroupMemberIDs(ctx context.Context, id string) ([]string, erro
 }
 
 // setMembers makes want the members of g, which has current, auditing each
-// change. Every new member must be a user of g's tenant.
-func (s *Service) setMembers(ctx context.Context, tx iam.Tx, g *iam.Group, current, want []string) error {
+// change, and returns g as it then is: each change of its members moved its
+// version. Every new member must be a user of g's tenant.
+func (s *Service) setMembers(ctx context.Context, tx iam.Tx, g *iam.Group, current, want []string) (*iam.Group, error) {
 	now := s.now()
 	have := make(map[string]bool, len(current))
 	for _, id := range current {
@@ -467,19 +460,19 @@ func (s *Service) setMembers(ctx context.Context, tx iam.Tx, g *iam.Group, curre
 			continue
 		}
 		if !access.ValidID(userID) {
-			return iam.Invalid("unknown member", map[string]string{"members": userID + " is not a user of this tenant"})
+			return nil, iam.Invalid("unknown member", map[string]string{"members": userID + " is not a user of this tenant"})
 		}
 		if _, err := tx.GetUser(ctx, g.TenantID, userID); iam.IsCode(err, iam.CodeNotFound) {
-			return iam.Invalid("unknown member", map[string]string{"members": userID + " is not a user of this tenant"})
+			return nil, iam.Invalid("unknown member", map[string]string{"members": userID + " is not a user of this tenant"})
 		} else if err != nil {
-			return err
+			return nil, err
 		}
 		if _, err := tx.AddGroupMember(ctx, g.TenantID, g.ID, userID, now); err != nil {
-			return err
+			return nil, err
 		}
 		if err := tx.AppendAudit(ctx, audit.Event(ctx, now, g.TenantID, "group.member_added", groupRef(g.ID), iam.ResultSuccess,
 			map[string]any{"user_id": userID})); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	for _, userID := range current {
@@ -487,12 +480,12 @@ func (s *Service) setMembers(ctx context.Context, tx iam.Tx, g *iam.Group, curre
 			continue
 		}
 		if _, err := tx.RemoveGroupMember(ctx, g.TenantID, g.ID, userID); err != nil {
-			return err
+			return nil, err
 		}
 		if err := tx.AppendAudit(ctx, audit.Event(ctx, now, g.TenantID, "group.member_removed", groupRef(g.ID), iam.ResultSuccess,
 			map[string]any{"user_id": userID})); err != nil {
-			return err
+			return nil, err
 		}
 	}
-	return nil
+	return tx.GetGroup(ctx, g.TenantID, g.ID)
 }
