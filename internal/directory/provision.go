@@ -202,11 +202,11 @@ func (s *Service) UpdateProvisionedUser(ctx context.Context, id string, pre iam.
 		if err != nil {
 			return err
 		}
-		groups, err := GroupsOf(ctx, tx, p.TenantID, id)
+		groups, err := tx.GroupsOfUsers(ctx, p.TenantID, []string{id})
 		if err != nil {
 			return err
 		}
-		in, err := change(u, kept[id], groups)
+		in, err := change(u, kept[id], groups[id])
 		if err != nil {
 			return err
 		}
@@ -269,24 +269,6 @@ func (s *Service) setProvisionedUser(ctx context.Context, tx iam.Tx, p *iam.Prin
 	return tx.AppendAudit(ctx, audit.Event(ctx, now, p.TenantID, action, userRef(u.ID), iam.ResultSuccess, nil))
 }
 
-// GroupsOf lists every group a user is a member of.
-func GroupsOf(ctx context.Context, store iam.AccessStore, tenantID, userID string) ([]iam.Group, error) {
-	var all []iam.Group
-	q := iam.GroupQuery{ListParams: iam.ListParams{Page: 1, Limit: iam.MaxLimit},
-		Filter: &iam.Filter{Op: iam.FilterEq, Field: "member", Value: userID}}
-	for {
-		groups, total, err := store.ListGroups(ctx, tenantID, q)
-		if err != nil {
-			return nil, err
-		}
-		all = append(all, groups...)
-		if len(groups) == 0 || len(all) >= total {
-			return all, nil
-		}
-		q.Page++
-	}
-}
-
 // GroupsOfUsers lists the groups each of the users is a member of. Needs
 // groups.read.
 func (s *Service) GroupsOfUsers(ctx context.Context, userIDs []string) (map[string][]iam.Group, error) {
@@ -295,15 +277,6 @@ func (s *Service) GroupsOfUsers(ctx context.Context, userIDs []string) (map[stri
 		return nil, err
 	}
 	return s.store.GroupsOfUsers(ctx, p.TenantID, userIDs)
-}
-
-// UserGroups lists every group a user is a member of. Needs groups.read.
-func (s *Service) UserGroups(ctx context.Context, userID string) ([]iam.Group, error) {
-	p, err := permission.Require(ctx, permission.GroupsRead)
-	if err != nil {
-		return nil, err
-	}
-	return GroupsOf(ctx, s.store, p.TenantID, userID)
 }
 
 // ProvisionedAttributes returns the attributes kept for each of the users or

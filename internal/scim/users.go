@@ -17,13 +17,13 @@ func (h *handlers) renderUser(ctx context.Context, base string, u *iam.User) (ma
 	if err != nil {
 		return nil, err
 	}
-	var groups []iam.Group
+	groups := map[string][]iam.Group{}
 	if readsGroups(ctx) {
-		if groups, err = h.dir.UserGroups(ctx, u.ID); err != nil {
+		if groups, err = h.dir.GroupsOfUsers(ctx, []string{u.ID}); err != nil {
 			return nil, err
 		}
 	}
-	return userResource(base, u, kept[u.ID], groups), nil
+	return userResource(base, u, kept[u.ID], groups[u.ID]), nil
 }
 
 // readsGroups reports whether the caller may see groups: an organization's
