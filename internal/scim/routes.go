@@ -6,6 +6,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -171,19 +172,10 @@ func notModified(w http.ResponseWriter, r *http.Request, res map[string]any) boo
 	current, _ := m["version"].(string)
 	list, any := versions(header)
 	have, _ := versions(current)
-	if any || (len(have) == 1 && containsVersion(list, have[0])) {
+	if any || (len(have) == 1 && slices.Contains(list, have[0])) {
 		w.Header().Set("ETag", current)
 		w.WriteHeader(http.StatusNotModified)
 		return true
-	}
-	return false
-}
-
-func containsVersion(list []int64, v int64) bool {
-	for _, x := range list {
-		if x == v {
-			return true
-		}
 	}
 	return false
 }

@@ -94,6 +94,14 @@ func (c *stmtCache) cached(query string) *sql.Stmt {
 // after a transaction, when the connection is free again; a query that
 // does not prepare stays unprepared.
 func (c *stmtCache) prepareWanted(ctx context.Context) {
+	// Every write transaction comes here; almost always there is nothing
+	// to prepare, which a read lock tells.
+	c.mu.RLock()
+	none := len(c.wanted) == 0
+	c.mu.RUnlock()
+	if none {
+		return
+	}
 	c.mu.Lock()
 	wanted := make([]string, 0, len(c.wanted))
 	for q := range c.wanted {
