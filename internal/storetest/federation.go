@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -11,6 +12,38 @@ var federatedProviderTests = []test{
 	{"CreateGetList", testFederatedProviderCreateGetList},
 	{"UpdateDelete", testFederatedProviderUpdateDelete},
 	{"Tenants", testFederatedProviderTenants},
+	{"ConcurrentUpdates", testFederatedProviderConcurrentUpdates},
+}
+
+// testFederatedProviderConcurrentUpdates: read-modify-writes of one provider
+// that race, each reading it for update, lose none of each other's changes.
+func testFederatedProviderConcurrentUpdates(t *testing.T, s iam.Store) {
+	ctx := t.Context()
+	tn := createTenant(t, s)
+	p := newFederatedProvider(t, tn.ID, "Okta")
+	p.Domains = []string{}
+	must(t, s.CreateFederatedProvider(ctx, p), "create")
+	const n = 8
+	errs := make([]error, n)
+	raceN(n, func(i int) {
+		errs[i] = s.InTx(ctx, func(tx iam.Tx) error {
+			got, err := tx.GetFederatedProviderForUpdate(ctx, tn.ID, p.ID)
+			if err != nil {
+				return err
+			}
+			got.Domains = append(got.Domains, fmt.Sprintf("d%d.example", i))
+			got.UpdatedAt = at(time.Duration(i) * time.Second)
+			return tx.UpdateFederatedProvider(ctx, got)
+		})
+	})
+	for i, err := range errs {
+		must(t, err, fmt.Sprintf("update %d", i))
+	}
+	got, err := s.GetFederatedProvider(ctx, tn.ID, p.ID)
+	must(t, err, "GetFederatedProvider")
+	if len(got.Domains) != n || got.Version != 1+n {
+		t.Errorf("after %d racing updates: domains %v, version %d; want all %d and version %d", n, got.Domains, got.Version, n, 1+n)
+	}
 }
 
 func newFederatedProvider(t *testing.T, tenantID, name string) *iam.FederatedProvider {
