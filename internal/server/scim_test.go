@@ -801,3 +801,26 @@ func TestSCIMRootSearch(t *testing.T) {
 	h.scim(http.MethodPost, "/.search", tok, map[string]any{"schemas": []string{"urn:ietf:params:scim:api:messages:2.0:SearchRequest"},
 		"filter": `nosuch eq "x"`}).wantSCIMError(http.StatusBadRequest, "invalidFilter")
 }
+
+// TestSCIMConcurrentUserPatches: PATCHes of one user that race, each
+// changing another attribute, lose none of each other's changes.
+func TestSCIMConcurrentUserPatches(t *testing.T) {
+	h := newHarness(t, nil)
+	tok := h.scimToken(h.admin())
+	id := h.scim(http.MethodPost, "/Users", tok, map[string]any{"userName": "racer@example.com"}).want(http.StatusCreated).JSON()["id"].(string)
+	attrs := []string{"title", "nickName", "userType", "locale", "timezone", "preferredLanguage"}
+	var wg sync.WaitGroup
+	for _, attr := range attrs {
+		wg.Go(func() {
+			h.scim(http.MethodPatch, "/Users/"+id, tok, map[string]any{"schemas": []string{"urn:ietf:params:scim:api:messages:2.0:PatchOp"},
+				"Operations": []any{map[string]any{"op": "add", "path": attr, "value": "set-" + attr}}})
+		})
+	}
+	wg.Wait()
+	got := h.scim(http.MethodGet, "/Users/"+id, tok, nil).want(http.StatusOK).JSON()
+	for _, attr := range attrs {
+		if got[attr] != "set-"+attr {
+			t.Errorf("%s = %v after racing PATCHes; want it kept", attr, got[attr])
+		}
+	}
+}
