@@ -5,17 +5,18 @@ import (
 	"context"
 	"encoding/json"
 	"encoding/xml"
+	"errors"
 	"net"
 	"net/url"
 	"slices"
 	"strings"
 	"time"
 	"unicode"
-	"unicode/utf8"
 
 	"github.com/google/uuid"
 
 	"github.com/gatehouse-iam/gatehouse/internal/audit"
+	"github.com/gatehouse-iam/gatehouse/internal/directory"
 	"github.com/gatehouse-iam/gatehouse/internal/iam"
 	"github.com/gatehouse-iam/gatehouse/internal/permission"
 	"github.com/gatehouse-iam/gatehouse/internal/token"
@@ -103,7 +104,6 @@ var nameIDFormats = []string{
 }
 
 const (
-	maxName        = 200
 	maxDomains     = 50
 	maxMetadataXML = 256 << 10
 	maxSecret      = 1024
@@ -277,7 +277,13 @@ func (s *Service) apply(ctx context.Context, tx iam.Tx, fp *iam.FederatedProvide
 	if in.Settings.Preset != "" {
 		in.Kind = presetKinds[in.Settings.Preset]
 	}
-	name := f.text("name", in.Name, maxName, true)
+	name, err := directory.NormalizeName("name", in.Name)
+	if e, ok := errors.AsType[*iam.Error](err); ok {
+		why, _ := e.Details["fields"].(map[string]string)
+		f["name"] = why["name"]
+	} else if name == "" {
+		f["name"] = "is required"
+	}
 	switch in.Kind {
 	case iam.ProviderOIDC:
 		f.url("issuer", in.Settings.Issuer, true)
@@ -455,19 +461,6 @@ func (f fields) required(field, s string) {
 	if strings.TrimSpace(s) == "" {
 		f[field] = "is required"
 	}
-}
-
-func (f fields) text(field, s string, maxLen int, required bool) string {
-	s = strings.TrimSpace(s)
-	switch {
-	case required && s == "":
-		f[field] = "is required"
-	case utf8.RuneCountInString(s) > maxLen:
-		f[field] = "is too long"
-	case strings.IndexFunc(s, unicode.IsControl) >= 0:
-		f[field] = "must not contain control characters"
-	}
-	return s
 }
 
 // url checks an endpoint: https, or http to a loopback address (a provider
