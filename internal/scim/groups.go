@@ -86,11 +86,7 @@ func (h *handlers) patchGroup(w http.ResponseWriter, r *http.Request) {
 	pre, _ := precondition(r)
 	g, err := h.dir.UpdateProvisionedGroup(r.Context(), r.PathValue("id"), pre,
 		func(g *iam.Group, kept []byte, members []string) (directory.ProvisionedGroup, error) {
-			res := groupResource(base, g, kept, members)
-			if err := resource.Patch(resource.Group, res, ops); err != nil {
-				return directory.ProvisionedGroup{}, err
-			}
-			return provisionedGroup(res)
+			return patched(resource.Group, groupResource(base, g, kept, members), ops, provisionedGroup)
 		})
 	if err == nil && r.URL.Query().Get("attributes") == "" {
 		// 204 (RFC 7644 §3.5.2), as Microsoft Entra ID and Okta expect:

@@ -121,6 +121,16 @@ func readResource[T any](w http.ResponseWriter, r *http.Request, rt resource.Res
 	return parse(res)
 }
 
+// patched applies a PATCH's operations to res and reads the result as
+// parse does.
+func patched[T any](rt resource.ResourceType, res map[string]any, ops []resource.Operation, parse func(map[string]any) (T, error)) (T, error) {
+	if err := resource.Patch(rt, res, ops); err != nil {
+		var zero T
+		return zero, err
+	}
+	return parse(res)
+}
+
 // meta is a resource's meta attribute (RFC 7643 §3.1).
 func meta(kind, location string, created, modified time.Time, version int64) map[string]any {
 	return map[string]any{"resourceType": kind, "created": created.UTC().Format(time.RFC3339Nano),

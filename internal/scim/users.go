@@ -141,11 +141,7 @@ func (h *handlers) patchUser(w http.ResponseWriter, r *http.Request) {
 	pre, _ := precondition(r)
 	u, err := h.dir.UpdateProvisionedUser(r.Context(), r.PathValue("id"), pre,
 		func(u *iam.User, kept []byte, groups []iam.Group) (directory.ProvisionedUser, error) {
-			res := userResource(base, u, kept, groups)
-			if err := resource.Patch(resource.User, res, ops); err != nil {
-				return directory.ProvisionedUser{}, err
-			}
-			return provisionedUser(res)
+			return patched(resource.User, userResource(base, u, kept, groups), ops, provisionedUser)
 		})
 	h.answerUser(w, r, http.StatusOK, u, err)
 }
