@@ -94,6 +94,9 @@ type Session struct {
 	// AuthTime is when the user last authenticated for the session, nil
 	// where that is CreatedAt.
 	AuthTime *time.Time
+	// FederatedProviderID is the external provider the user signed in
+	// through, empty for a sign-in of Gatehouse's own.
+	FederatedProviderID string
 }
 
 // AuthenticatedAt is when the user last authenticated for the session.

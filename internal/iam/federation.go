@@ -54,3 +54,57 @@ type FederatedProviderStore interface {
 	UpdateFederatedProvider(ctx context.Context, p *FederatedProvider) error
 	DeleteFederatedProvider(ctx context.Context, tenantID, id string) error
 }
+
+// FederatedIdentity links a user to the subject an external provider names
+// them by. Email is the address the provider asserted last.
+type FederatedIdentity struct {
+	ID          string
+	TenantID    string
+	ProviderID  string
+	UserID      string
+	Subject     string
+	Email       string
+	CreatedAt   time.Time
+	LastLoginAt *time.Time
+}
+
+// FederatedLogin is a sign-in sent to a provider and not yet back. ID is
+// the SHA-256 of the state sent along; BrowserHash that of the cookie
+// binding it to the browser that started it. Nonce and Verifier (PKCE)
+// check what comes back. LinkUserID is set when a signed-in user links an
+// identity instead of signing in.
+type FederatedLogin struct {
+	ID          string
+	TenantID    string
+	ProviderID  string
+	BrowserHash string
+	Nonce       string
+	Verifier    string
+	ReturnTo    string
+	LinkUserID  string
+	CreatedAt   time.Time
+	ExpiresAt   time.Time
+}
+
+// FederatedIdentityStore persists linked identities and sign-ins under way.
+type FederatedIdentityStore interface {
+	// CreateFederatedIdentity inserts i. CodeConflict when the provider's
+	// subject is linked already.
+	CreateFederatedIdentity(ctx context.Context, i *FederatedIdentity) error
+	// GetFederatedIdentityBySubject finds the identity a provider names
+	// subject. CodeNotFound.
+	GetFederatedIdentityBySubject(ctx context.Context, tenantID, providerID, subject string) (*FederatedIdentity, error)
+	// ListFederatedIdentities lists a user's identities, oldest first.
+	ListFederatedIdentities(ctx context.Context, tenantID, userID string) ([]FederatedIdentity, error)
+	// RecordFederatedSignIn sets an identity's email and last sign-in.
+	RecordFederatedSignIn(ctx context.Context, tenantID, id, email string, at time.Time) error
+	// DeleteFederatedIdentity removes one of a user's identities.
+	// CodeNotFound.
+	DeleteFederatedIdentity(ctx context.Context, tenantID, userID, id string) error
+	// CreateFederatedLogin inserts l, and removes the sign-ins of every
+	// tenant that expired before l.CreatedAt.
+	CreateFederatedLogin(ctx context.Context, l *FederatedLogin) error
+	// TakeFederatedLogin removes and returns a sign-in under way that has
+	// not expired at now: of racing callers, one gets it. CodeNotFound.
+	TakeFederatedLogin(ctx context.Context, tenantID, id string, now time.Time) (*FederatedLogin, error)
+}

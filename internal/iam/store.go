@@ -161,6 +161,7 @@ type Tx interface {
 	SCIMTokenStore
 	SCIMAttributeStore
 	FederatedProviderStore
+	FederatedIdentityStore
 	ApplicationStore
 	ApplicationRoleStore
 	OAuthStore

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/gatehouse-iam/gatehouse/internal/iam"
 )
@@ -83,4 +84,88 @@ func (q *queries) UpdateFederatedProvider(ctx context.Context, p *iam.FederatedP
 func (q *queries) DeleteFederatedProvider(ctx context.Context, tenantID, id string) error {
 	res, err := q.w.ExecContext(ctx, `DELETE FROM federated_providers WHERE tenant_id = $1 AND id = $2`, tenantID, id)
 	return affected(res, err, "federated provider")
+}
+
+const federatedIdentityColumns = `id, tenant_id, provider_id, user_id, subject, email, created_at, last_login_at`
+
+func scanFederatedIdentity(row scanner) (*iam.FederatedIdentity, error) {
+	var (
+		i    iam.FederatedIdentity
+		last sql.NullTime
+	)
+	if err := row.Scan(&i.ID, &i.TenantID, &i.ProviderID, &i.UserID, &i.Subject, &i.Email, &i.CreatedAt, &last); err != nil {
+		return nil, err
+	}
+	i.CreatedAt, i.LastLoginAt = i.CreatedAt.UTC(), timePtr(last)
+	return &i, nil
+}
+
+func (q *queries) CreateFederatedIdentity(ctx context.Context, i *iam.FederatedIdentity) error {
+	_, err := q.w.ExecContext(ctx, `INSERT INTO federated_identities (`+federatedIdentityColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+		i.ID, i.TenantID, i.ProviderID, i.UserID, i.Subject, i.Email, ts(i.CreatedAt), nullTime(i.LastLoginAt))
+	return storeErr(err, "federated identity", conflict)
+}
+
+func (q *queries) GetFederatedIdentityBySubject(ctx context.Context, tenantID, providerID, subject string) (*iam.FederatedIdentity, error) {
+	i, err := scanFederatedIdentity(q.r.QueryRowContext(ctx, `SELECT `+federatedIdentityColumns+` FROM federated_identities
+		WHERE provider_id = $1 AND subject = $2 AND tenant_id = $3`, providerID, subject, tenantID))
+	return i, storeErr(err, "federated identity", nil)
+}
+
+func (q *queries) ListFederatedIdentities(ctx context.Context, tenantID, userID string) ([]iam.FederatedIdentity, error) {
+	rows, err := q.r.QueryContext(ctx, `SELECT `+federatedIdentityColumns+` FROM federated_identities WHERE tenant_id = $1 AND user_id = $2
+		ORDER BY created_at, id`, tenantID, userID)
+	if err != nil {
+		return nil, storeErr(err, "federated identities", nil)
+	}
+	out := []iam.FederatedIdentity{}
+	err = eachRow(rows, func(r *sql.Rows) error {
+		i, err := scanFederatedIdentity(r)
+		if err == nil {
+			out = append(out, *i)
+		}
+		return err
+	})
+	return out, storeErr(err, "federated identities", nil)
+}
+
+func (q *queries) RecordFederatedSignIn(ctx context.Context, tenantID, id, email string, at time.Time) error {
+	res, err := q.w.ExecContext(ctx, `UPDATE federated_identities SET email = $1, last_login_at = $2 WHERE tenant_id = $3 AND id = $4`,
+		email, ts(at), tenantID, id)
+	return affected(res, err, "federated identity")
+}
+
+func (q *queries) DeleteFederatedIdentity(ctx context.Context, tenantID, userID, id string) error {
+	res, err := q.w.ExecContext(ctx, `DELETE FROM federated_identities WHERE tenant_id = $1 AND user_id = $2 AND id = $3`, tenantID, userID, id)
+	return affected(res, err, "federated identity")
+}
+
+const federatedLoginColumns = `id, tenant_id, provider_id, browser_hash, nonce, verifier, return_to, link_user_id, created_at, expires_at`
+
+func (q *queries) CreateFederatedLogin(ctx context.Context, l *iam.FederatedLogin) error {
+	if _, err := q.w.ExecContext(ctx, `DELETE FROM federated_logins WHERE expires_at < $1`, ts(l.CreatedAt)); err != nil {
+		return storeErr(err, "federated login", nil)
+	}
+	_, err := q.w.ExecContext(ctx, `INSERT INTO federated_logins (`+federatedLoginColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+		l.ID, l.TenantID, l.ProviderID, l.BrowserHash, l.Nonce, l.Verifier, l.ReturnTo, nullString(l.LinkUserID), ts(l.CreatedAt), ts(l.ExpiresAt))
+	return storeErr(err, "federated login", conflict)
+}
+
+// TakeFederatedLogin is one statement: DELETE … RETURNING answers the row
+// to the one caller whose statement removed it.
+func (q *queries) TakeFederatedLogin(ctx context.Context, tenantID, id string, now time.Time) (*iam.FederatedLogin, error) {
+	var (
+		l    iam.FederatedLogin
+		link sql.NullString
+	)
+	err := q.w.QueryRowContext(ctx, `DELETE FROM federated_logins WHERE tenant_id = $1 AND id = $2 RETURNING `+federatedLoginColumns,
+		tenantID, id).Scan(&l.ID, &l.TenantID, &l.ProviderID, &l.BrowserHash, &l.Nonce, &l.Verifier, &l.ReturnTo, &link, &l.CreatedAt, &l.ExpiresAt)
+	if err != nil {
+		return nil, storeErr(err, "federated login", nil)
+	}
+	l.LinkUserID, l.CreatedAt, l.ExpiresAt = link.String, l.CreatedAt.UTC(), l.ExpiresAt.UTC()
+	if !l.ExpiresAt.After(now) {
+		return nil, iam.Errorf(iam.CodeNotFound, "federated login not found")
+	}
+	return &l, nil
 }

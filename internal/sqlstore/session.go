@@ -9,13 +9,14 @@ import (
 	"github.com/gatehouse-iam/gatehouse/internal/iam"
 )
 
-const sessionColumns = `id, tenant_id, user_id, created_at, last_seen_at, expires_at, revoked_at, ip, user_agent, keep_logged_in, amr, mfa_at, browser_hash, application_id, scopes, auth_time, resources`
+const sessionColumns = `id, tenant_id, user_id, created_at, last_seen_at, expires_at, revoked_at, ip, user_agent, keep_logged_in, amr, mfa_at, browser_hash, application_id, scopes, auth_time, resources,
+	federated_provider_id`
 
 func (q *queries) CreateSession(ctx context.Context, s *iam.Session) error {
-	_, err := q.w.ExecContext(ctx, `INSERT INTO sessions (`+sessionColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
+	_, err := q.w.ExecContext(ctx, `INSERT INTO sessions (`+sessionColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
 		s.ID, s.TenantID, s.UserID, ts(s.CreatedAt), ts(s.LastSeenAt), ts(s.ExpiresAt), nullTime(s.RevokedAt),
 		s.IP, s.UserAgent, s.KeepLoggedIn, marshalStrings(s.AMR), nullTime(s.MFAAt), nullString(s.BrowserHash),
-		nullString(s.ApplicationID), marshalStrings(s.Scopes), nullTime(s.AuthTime), marshalStrings(s.Resources))
+		nullString(s.ApplicationID), marshalStrings(s.Scopes), nullTime(s.AuthTime), marshalStrings(s.Resources), nullString(s.FederatedProviderID))
 	return storeErr(err, "session", conflict)
 }
 
@@ -34,9 +35,10 @@ func scanSession(row scanner) (*iam.Session, error) {
 		scopes  string
 		auth    sql.NullTime
 		res     string
+		fed     sql.NullString
 	)
 	if err := row.Scan(&s.ID, &s.TenantID, &s.UserID, &s.CreatedAt, &s.LastSeenAt, &s.ExpiresAt, &revoked, &s.IP, &s.UserAgent,
-		&s.KeepLoggedIn, &amr, &mfaAt, &browser, &app, &scopes, &auth, &res); err != nil {
+		&s.KeepLoggedIn, &amr, &mfaAt, &browser, &app, &scopes, &auth, &res, &fed); err != nil {
 		return nil, err
 	}
 	if err := json.Unmarshal([]byte(amr), &s.AMR); err != nil {
@@ -50,7 +52,7 @@ func scanSession(row scanner) (*iam.Session, error) {
 	}
 	s.ApplicationID, s.AuthTime = app.String, timePtr(auth)
 	s.CreatedAt, s.LastSeenAt, s.ExpiresAt, s.RevokedAt = s.CreatedAt.UTC(), s.LastSeenAt.UTC(), s.ExpiresAt.UTC(), timePtr(revoked)
-	s.MFAAt, s.BrowserHash = timePtr(mfaAt), browser.String
+	s.MFAAt, s.BrowserHash, s.FederatedProviderID = timePtr(mfaAt), browser.String, fed.String
 	return &s, nil
 }
 

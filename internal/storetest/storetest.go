@@ -50,6 +50,7 @@ func Run(t *testing.T, newStore func(t *testing.T) iam.Store) {
 		{"SCIMToken", scimTokenTests},
 		{"SCIMAttribute", scimAttributeTests},
 		{"FederatedProvider", federatedProviderTests},
+		{"FederatedIdentity", federatedIdentityTests},
 		{"Application", applicationTests},
 		{"ApplicationRole", applicationRoleTests},
 		{"OAuth", oauthTests},
