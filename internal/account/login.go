@@ -27,6 +27,9 @@ type LoginInput struct {
 type sessionOptions struct {
 	keep    bool
 	browser bool
+	// federatedProviderID is the external provider the user signed in
+	// through, if any.
+	federatedProviderID string
 }
 
 var errInvalidCredentials = iam.Errorf(iam.CodeInvalidCredentials, "the email or password is wrong")
@@ -217,7 +220,7 @@ func (s *Service) startSession(ctx context.Context, tx iam.Tx, st *settings.Sett
 	now := s.now()
 	meta := iam.RequestMetaFrom(ctx)
 	sess := &iam.Session{ID: newID(), TenantID: u.TenantID, UserID: u.ID, CreatedAt: now, LastSeenAt: now,
-		IP: meta.IP, UserAgent: meta.UserAgent, KeepLoggedIn: opts.keep, AMR: amr}
+		IP: meta.IP, UserAgent: meta.UserAgent, KeepLoggedIn: opts.keep, AMR: amr, FederatedProviderID: opts.federatedProviderID}
 	if slices.Contains(amr, amrMFA) {
 		sess.MFAAt = &now
 	}
@@ -235,8 +238,11 @@ func (s *Service) startSession(ctx context.Context, tx iam.Tx, st *settings.Sett
 	if err := tx.ClearLoginFailures(ctx, u.TenantID, email); err != nil {
 		return nil, "", err
 	}
-	if err := tx.RecordCredentialUse(ctx, u.TenantID, credentialID, now); err != nil {
-		return nil, "", err
+	// A sign-in through an external provider used no credential of ours.
+	if credentialID != "" {
+		if err := tx.RecordCredentialUse(ctx, u.TenantID, credentialID, now); err != nil {
+			return nil, "", err
+		}
 	}
 	if err := tx.CreateSession(ctx, sess); err != nil {
 		return nil, "", err
@@ -248,6 +254,9 @@ func (s *Service) startSession(ctx context.Context, tx iam.Tx, st *settings.Sett
 	}
 	e := audit.Event(ctx, now, u.TenantID, "auth.login.succeeded", iam.Ref{Type: "user", ID: u.ID}, iam.ResultSuccess,
 		map[string]any{"session_id": sess.ID, "amr": amr, "browser": opts.browser})
+	if opts.federatedProviderID != "" {
+		e.Details["federated_provider_id"] = opts.federatedProviderID
+	}
 	e.Actor = iam.Ref{Type: audit.ActorUser, ID: u.ID}
 	if err := tx.AppendAudit(ctx, e); err != nil {
 		return nil, "", err

@@ -7,6 +7,7 @@ import (
 	"encoding/xml"
 	"errors"
 	"net"
+	"net/http"
 	"net/url"
 	"slices"
 	"strings"
@@ -27,19 +28,28 @@ import (
 type Store interface {
 	iam.Transactor
 	iam.FederatedProviderStore
+	iam.FederatedIdentityStore
 	iam.AuditStore
+	iam.UserStore
 }
 
-// Service manages a tenant's external identity providers.
+// Service manages a tenant's external identity providers and signs people
+// in through them.
 type Service struct {
-	store  Store
-	sealer token.Sealer
-	now    func() time.Time
+	store      Store
+	sealer     token.Sealer
+	client     *http.Client
+	baseURL    func(*iam.Tenant) string
+	now        func() time.Time
+	discovered discoveries
 }
 
-// New returns a Service; sealer (the master key) seals client secrets.
-func New(store Store, sealer token.Sealer, now func() time.Time) *Service {
-	return &Service{store: store, sealer: sealer, now: func() time.Time { return now().UTC().Truncate(time.Microsecond) }}
+// New returns a Service: sealer (the master key) seals client secrets,
+// client reaches the providers, and baseURL is a tenant's public base URL,
+// under which the providers send browsers back.
+func New(store Store, sealer token.Sealer, client *http.Client, baseURL func(*iam.Tenant) string, now func() time.Time) *Service {
+	return &Service{store: store, sealer: sealer, client: client, baseURL: baseURL,
+		now: func() time.Time { return now().UTC().Truncate(time.Microsecond) }}
 }
 
 // Settings are what a provider's kind needs, kept as its settings object.

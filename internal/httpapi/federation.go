@@ -53,7 +53,7 @@ func (a *API) federatedProviderBody(ctx context.Context, p *federation.Provider)
 	if p.Kind == iam.ProviderSAML {
 		b.SPMetadataURL, b.ACSURL = base+"/saml/"+p.ID+"/metadata", base+"/saml/"+p.ID+"/acs"
 	} else {
-		b.RedirectURI = base + "/api/v1/auth/federated/" + p.ID + "/callback"
+		b.RedirectURI = federation.CallbackURL(base, p.ID)
 	}
 	return b
 }
@@ -172,4 +172,82 @@ func (a *API) updateFederatedProvider(ctx context.Context, in *updateFederatedPr
 
 func (a *API) deleteFederatedProvider(ctx context.Context, in *idIfMatch) (*empty, error) {
 	return noContent(a.federation.Delete(ctx, in.ID, in.precondition()))
+}
+
+// SignInProviderBody is a provider a sign-in page may offer.
+type SignInProviderBody struct {
+	ID       string `json:"id"`
+	Name     string `json:"name"`
+	Kind     string `json:"kind" enum:"oidc,oauth2"`
+	StartURL string `json:"start_url" doc:"Send the browser here, with return_to, to sign in through the provider"`
+	// HomeRealm marks the provider the email's domain leads to.
+	HomeRealm bool `json:"home_realm" doc:"The provider the given email's domain leads to: send that person straight there"`
+}
+
+type signInProvidersInput struct {
+	PageParams
+	Email string `query:"email" maxLength:"320" doc:"An email address: its domain's provider (home-realm discovery) comes first, also when it belongs to an organization"`
+}
+
+func (a *API) signInProviders(ctx context.Context, in *signInProvidersInput) (*pageOutput[SignInProviderBody], error) {
+	list, err := a.federation.SignInOptions(ctx, in.Email)
+	if err != nil {
+		return nil, err
+	}
+	base := strings.TrimSuffix(a.baseURL(iam.TenantFrom(ctx)), "/")
+	return pageOfAll(list, in.PageParams, func(o *federation.SignInOption) SignInProviderBody {
+		return SignInProviderBody{ID: o.ID, Name: o.Name, Kind: string(o.Kind), HomeRealm: o.HomeRealm,
+			StartURL: base + "/api/v1/auth/federated/" + o.ID + "/start"}
+	}), nil
+}
+
+// IdentityBody is an external identity linked to a user.
+type IdentityBody struct {
+	ID           string     `json:"id"`
+	ProviderID   string     `json:"provider_id"`
+	ProviderName string     `json:"provider_name"`
+	ProviderKind string     `json:"provider_kind" enum:"oidc,oauth2,saml"`
+	Subject      string     `json:"subject" doc:"What the provider calls the person"`
+	Email        string     `json:"email" doc:"The address the provider asserted last"`
+	CreatedAt    time.Time  `json:"created_at"`
+	LastLoginAt  *time.Time `json:"last_login_at,omitempty"`
+}
+
+func identityBody(i *federation.Identity) IdentityBody {
+	return IdentityBody{ID: i.ID, ProviderID: i.ProviderID, ProviderName: i.ProviderName, ProviderKind: string(i.ProviderKind),
+		Subject: i.Subject, Email: i.Email, CreatedAt: i.CreatedAt, LastLoginAt: i.LastLoginAt}
+}
+
+func (a *API) myIdentities(ctx context.Context, in *PageParams) (*pageOutput[IdentityBody], error) {
+	list, err := a.federation.MyIdentities(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return pageOfAll(list, *in, identityBody), nil
+}
+
+func (a *API) unlinkMyIdentity(ctx context.Context, in *IDPath) (*empty, error) {
+	return noContent(a.federation.UnlinkMine(ctx, in.ID))
+}
+
+type userIdentitiesInput struct {
+	IDPath
+	PageParams
+}
+
+func (a *API) userIdentities(ctx context.Context, in *userIdentitiesInput) (*pageOutput[IdentityBody], error) {
+	list, err := a.federation.UserIdentities(ctx, in.ID)
+	if err != nil {
+		return nil, err
+	}
+	return pageOfAll(list, in.PageParams, identityBody), nil
+}
+
+type userIdentityPath struct {
+	IDPath
+	IdentityID string `path:"identity_id" doc:"The identity's id (UUID)"`
+}
+
+func (a *API) unlinkUserIdentity(ctx context.Context, in *userIdentityPath) (*empty, error) {
+	return noContent(a.federation.UnlinkUser(ctx, in.ID, in.IdentityID))
 }

@@ -165,6 +165,16 @@ func (a *API) routes(api huma.API) {
 		"Change an external identity provider", "federation", 200, true)), a.updateFederatedProvider)
 	huma.Register(api, preconditioned(operation(http.MethodDelete, v1+"/federated/providers/{id}", "delete-federated-provider",
 		"Remove an external identity provider", "federation", 204, true)), a.deleteFederatedProvider)
+	huma.Register(api, operation(http.MethodGet, v1+"/auth/providers", "sign-in-providers",
+		"The external providers a sign-in page may offer; with email, the one its domain leads to first", "auth", 200, false), a.signInProviders)
+	huma.Register(api, operation(http.MethodGet, v1+"/me/identities", "my-identities",
+		"The external identities linked to the caller", "me", 200, true), a.myIdentities)
+	huma.Register(api, operation(http.MethodDelete, v1+"/me/identities/{id}", "unlink-my-identity",
+		"Unlink one of the caller's external identities (not their last way to sign in)", "me", 204, true), a.unlinkMyIdentity)
+	huma.Register(api, operation(http.MethodGet, v1+"/users/{id}/identities", "list-user-identities",
+		"The external identities linked to a user", "users", 200, true), a.userIdentities)
+	huma.Register(api, operation(http.MethodDelete, v1+"/users/{id}/identities/{identity_id}", "unlink-user-identity",
+		"Unlink one of a user's external identities", "users", 204, true), a.unlinkUserIdentity)
 	huma.Register(api, operation(http.MethodPost, v1+"/applications", "create-application", "Register an OAuth application (its client secret is shown only now)", "applications", 201, true), a.createApplication)
 	huma.Register(api, operation(http.MethodGet, v1+"/applications", "list-applications", "List applications", "applications", 200, true), a.listApplications)
 	huma.Register(api, operation(http.MethodGet, v1+"/applications/{id}", "get-application", "Get an application", "applications", 200, true), a.getApplication)

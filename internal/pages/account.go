@@ -31,12 +31,13 @@ func (p *Pages) accountRoutes(mux *http.ServeMux) {
 // notices are the texts a page shows after its form succeeded, by the
 // value of ?done=: the query names a text and never carries one.
 var notices = map[string]string{
-	"name":          "account.done.name",
-	"password":      "account.done.password",
-	"email":         "account.done.email",
-	"session":       "account.done.session",
-	"others":        "account.done.others",
-	"token_deleted": "account.done.token_deleted",
+	"name":             "account.done.name",
+	"password":         "account.done.password",
+	"email":            "account.done.email",
+	"session":          "account.done.session",
+	"others":           "account.done.others",
+	"token_deleted":    "account.done.token_deleted",
+	"identity_removed": "account.done.identity_removed",
 }
 
 // accountView starts the view of an /account page, with the notice its

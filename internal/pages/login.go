@@ -32,6 +32,19 @@ type loginData struct {
 	// Signup shows the link to /signup, where the tenant's policy lets
 	// people register.
 	Signup bool
+	// Providers are the external providers offered as buttons; SSOHint
+	// says that an email of a domain with a provider of its own needs no
+	// password here.
+	Providers []providerButton
+	SSOHint   bool
+}
+
+// providerButton is a provider offered on the sign-in page.
+type providerButton struct{ Name, Href string }
+
+// federatedStartURL is where a sign-in through provider id starts.
+func federatedStartURL(id, returnTo string) string {
+	return FederationPrefix + id + "/start?" + url.Values{"return_to": {returnTo}}.Encode()
 }
 
 func (p *Pages) loginPage(w http.ResponseWriter, r *http.Request) {
@@ -51,10 +64,24 @@ func (p *Pages) loginPage(w http.ResponseWriter, r *http.Request) {
 
 func (p *Pages) loginData(r *http.Request, returnTo string) loginData {
 	d := loginData{ReturnTo: returnTo}
-	if t := iam.TenantFrom(r.Context()); t != nil {
-		if st, err := p.Settings.For(r.Context(), t.ID); err == nil {
-			d.Signup = st.Signup.Policy != settings.SignupClosed
-		}
+	t := iam.TenantFrom(r.Context())
+	if t == nil {
+		return d
+	}
+	if st, err := p.Settings.For(r.Context(), t.ID); err == nil {
+		d.Signup = st.Signup.Policy != settings.SignupClosed
+	}
+	// Without its providers the page still signs people in with a
+	// password; a failure to list them is recorded, not shown.
+	options, err := p.Federation.SignInOptions(r.Context(), "")
+	if err != nil {
+		iam.RecordCause(r.Context(), err)
+	}
+	for _, o := range options {
+		d.Providers = append(d.Providers, providerButton{Name: o.Name, Href: federatedStartURL(o.ID, returnTo)})
+	}
+	if d.SSOHint, err = p.Federation.HasHomeRealms(r.Context()); err != nil {
+		iam.RecordCause(r.Context(), err)
 	}
 	return d
 }
@@ -67,6 +94,19 @@ func (p *Pages) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	returnTo := safeReturn(r.PostFormValue("return_to"), "/account")
+	if r.PostFormValue("password") == "" {
+		// Home-realm discovery: an address whose domain has a provider of
+		// its own signs in there.
+		id, err := p.Federation.HomeRealm(r.Context(), r.PostFormValue("email"))
+		if err != nil {
+			p.WriteError(w, r, err)
+			return
+		}
+		if id != "" {
+			http.Redirect(w, r, federatedStartURL(id, returnTo), http.StatusSeeOther)
+			return
+		}
+	}
 	res, err := p.Account.Login(r.Context(), account.LoginInput{Email: r.PostFormValue("email"), Password: r.PostFormValue("password"),
 		KeepLoggedIn: r.PostFormValue("keep") == "on", Browser: true})
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/gatehouse-iam/gatehouse/internal/account"
+	"github.com/gatehouse-iam/gatehouse/internal/federation"
 	"github.com/gatehouse-iam/gatehouse/internal/iam"
 	"github.com/gatehouse-iam/gatehouse/internal/mfa"
 	"github.com/gatehouse-iam/gatehouse/internal/passkey"
@@ -41,7 +42,9 @@ type Deps struct {
 	// OAuth answers the pages of authorization requests (consent) and
 	// lists the user's consents; nil serves neither.
 	OAuth Authorizations
-	Now   func() time.Time
+	// Federation signs people in through external providers.
+	Federation *federation.Service
+	Now        func() time.Time
 }
 
 // Authorizations are the OAuth provider's answers the pages need.
@@ -86,7 +89,7 @@ func New(d Deps) (*Pages, error) {
 // Prefixes are the paths the pages own, for the server's router.
 var Prefixes = []string{
 	"/login", "/login/", "/signup", "/forgot", "/reset-password", "/verify-email", "/confirm-email",
-	"/logout", "/consent", "/device", "/device/", "/account", "/account/", "/assets/",
+	"/logout", "/consent", "/device", "/device/", "/account", "/account/", "/assets/", FederationPrefix,
 }
 
 // Routes registers every page on mux. Handlers of forms answer POST;
@@ -99,6 +102,7 @@ func (p *Pages) Routes(mux *http.ServeMux) {
 	p.accountRoutes(mux)
 	p.consentRoutes(mux)
 	p.deviceRoutes(mux)
+	p.federationRoutes(mux)
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/account", http.StatusSeeOther)
 	})

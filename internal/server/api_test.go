@@ -124,6 +124,8 @@ var managementRoutes = []struct {
 	{"DELETE", "/api/v1/me/sessions", ""},
 	{"GET", "/api/v1/me/consents", ""},
 	{"DELETE", "/api/v1/me/consents/{application_id}", ""},
+	{"GET", "/api/v1/me/identities", ""},
+	{"DELETE", "/api/v1/me/identities/{id}", ""},
 	{"POST", "/api/v1/users/{id}/password", "users.write"},
 	{"POST", "/api/v1/users/{id}/unlock", "users.write"},
 	{"GET", "/api/v1/users/{id}/credentials", "credentials.read"},
@@ -177,6 +179,8 @@ var managementRoutes = []struct {
 	{"GET", "/api/v1/federated/providers/{id}", "federated.manage"},
 	{"PATCH", "/api/v1/federated/providers/{id}", "federated.manage"},
 	{"DELETE", "/api/v1/federated/providers/{id}", "federated.manage"},
+	{"GET", "/api/v1/users/{id}/identities", "users.read"},
+	{"DELETE", "/api/v1/users/{id}/identities/{identity_id}", "users.write"},
 	{"GET", "/api/v1/organizations/{id}/scim/token", "scim.manage"},
 	{"DELETE", "/api/v1/organizations/{id}/scim/token", "scim.manage"},
 }
@@ -197,6 +201,7 @@ var publicRoutes = []struct{ method, path string }{
 	{"POST", "/api/v1/auth/mfa/webauthn/begin"},
 	{"POST", "/api/v1/auth/passkey/begin"},
 	{"POST", "/api/v1/auth/passkey/finish"},
+	{"GET", "/api/v1/auth/providers"},
 }
 
 const someID = "01900000-0000-7000-8000-000000000000"

@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/gatehouse-iam/gatehouse/internal/account"
 	"github.com/gatehouse-iam/gatehouse/internal/application"
 	"github.com/gatehouse-iam/gatehouse/internal/authn"
@@ -93,4 +95,15 @@ func (s *Server) TenantContext(ctx context.Context, hostname string) (context.Co
 		return nil, err
 	}
 	return iam.WithTenant(ctx, t), nil
+}
+
+// LinkIdentity links the subject of the provider to the user of the
+// system tenant, as a first federated sign-in would.
+func (s *Server) LinkIdentity(ctx context.Context, providerID, userID, subject string) error {
+	t, err := s.store.SystemTenant(ctx)
+	if err != nil {
+		return err
+	}
+	return s.store.CreateFederatedIdentity(ctx, &iam.FederatedIdentity{ID: uuid.Must(uuid.NewV7()).String(), TenantID: t.ID,
+		ProviderID: providerID, UserID: userID, Subject: subject, Email: subject + "@example.com", CreatedAt: time.Now().UTC().Truncate(time.Microsecond)})
 }

@@ -111,7 +111,13 @@ func newHarnessWith(t *testing.T, env map[string]string, opts func(*server.Optio
 	ts := httptest.NewUnstartedServer(srv.Handler())
 	ts.Listener.Close()
 	ts.Listener = ln
-	ts.Start()
+	// An https issuer at the real port is served over TLS, with the test
+	// server's certificate (ts.Client trusts it).
+	if issuer := env["GATEHOUSE_ISSUER"]; strings.HasPrefix(issuer, "https://") && strings.Contains(issuer, portPlaceholder) {
+		ts.StartTLS()
+	} else {
+		ts.Start()
+	}
 	t.Cleanup(func() {
 		ts.Close()
 		srv.Close()

@@ -48,6 +48,9 @@ func listEndpoints(r *rbac, adminID string) []string {
 		"/api/v1/applications/" + r.app + "/roles",
 		"/api/v1/app-mappings",
 		"/api/v1/federated/providers",
+		"/api/v1/auth/providers",
+		"/api/v1/me/identities",
+		"/api/v1/users/" + adminID + "/identities",
 	}
 }
 
@@ -96,8 +99,11 @@ func listFixture(t *testing.T) (*harness, *rbac, string) {
 		h.post("/api/v1/app-mappings", r.admin, map[string]any{"application_id": r.app, "role": role, "user_id": r.alice}).want(http.StatusCreated)
 	}
 	for _, preset := range []string{"google", "github"} {
-		h.post("/api/v1/federated/providers", r.admin, map[string]any{"name": preset, "preset": preset, "client_id": "c",
-			"client_secret": "s"}).want(http.StatusCreated)
+		provider := h.post("/api/v1/federated/providers", r.admin, map[string]any{"name": preset, "preset": preset, "client_id": "c",
+			"client_secret": "s"}).want(http.StatusCreated).JSON()["id"].(string)
+		if err := h.srv.LinkIdentity(t.Context(), provider, me, preset+"-subject"); err != nil {
+			t.Fatal(err)
+		}
 	}
 	h.post("/api/v1/admin-roles", r.admin, map[string]any{"name": "readers", "permissions": []string{"users.read"}}).want(http.StatusCreated)
 	h.post("/api/v1/admins", r.admin, map[string]any{"email": "second@example.com", "name": "Second", "password": "Kq-c5330-b1344",

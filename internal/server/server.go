@@ -235,6 +235,11 @@ func wire(ctx context.Context, opts Options, store *sqlstore.Store) (*Server, er
 	s.scimTokens = scimtoken.New(store, factors, now)
 	s.baseURL = baseURLs.Of
 	s.applications = application.New(store, now)
+	outbound := opts.Outbound
+	if outbound == nil {
+		outbound = oauth.OutboundClient()
+	}
+	federated := federation.New(store, master, outbound, baseURLs.Of, now)
 	if s.oauth, err = oauth.New(oauth.Deps{Store: store, Audit: audit.NewBatcher(store), Apps: s.applications, ServiceAccounts: accounts,
 		Registrar: s.applications, Policies: st, Keys: keys, Issuer: issuer, Bearer: bearer,
 		BaseURL: baseURLs.Of, Sealer: master, SessionsEnded: acc.ForgetUser, Outbound: opts.Outbound, Factors: factors, Now: now}); err != nil {
@@ -245,9 +250,9 @@ func wire(ctx context.Context, opts Options, store *sqlstore.Store) (*Server, er
 		Audit:          audit.NewLog(store), Settings: st, Outbox: mail.NewOutboxLog(store, func(ctx context.Context, p *iam.Principal, m *iam.Mail) (bool, error) {
 			return access.MayReadMail(ctx, store, p, m)
 		}),
-		Passkeys: passkeys, PATs: pats, SCIMTokens: s.scimTokens, ServiceAccounts: accounts, Applications: s.applications, Federation: federation.New(store, master, now), OAuth: s.oauth, Logins: metrics, BaseURL: baseURLs.Of})
+		Passkeys: passkeys, PATs: pats, SCIMTokens: s.scimTokens, ServiceAccounts: accounts, Applications: s.applications, Federation: federated, OAuth: s.oauth, Logins: metrics, BaseURL: baseURLs.Of})
 	if s.pages, err = pages.New(pages.Deps{Account: acc, MFA: factors, Passkeys: passkeys, PATs: pats, Settings: st,
-		Audit: store, BaseURL: baseURLs.Of, OAuth: s.oauth, Now: now}); err != nil {
+		Audit: store, BaseURL: baseURLs.Of, OAuth: s.oauth, Federation: federated, Now: now}); err != nil {
 		return nil, err
 	}
 	limiter := newIPLimiter(cfg.AuthRatePerSecond, cfg.AuthRateBurst, store, now)

@@ -1,0 +1,198 @@
+package federation
+
+import (
+	"context"
+	"slices"
+	"strings"
+
+	"github.com/google/uuid"
+
+	"github.com/gatehouse-iam/gatehouse/internal/audit"
+	"github.com/gatehouse-iam/gatehouse/internal/directory"
+	"github.com/gatehouse-iam/gatehouse/internal/iam"
+	"github.com/gatehouse-iam/gatehouse/internal/permission"
+)
+
+// Identity is an external identity linked to a user, with its provider's
+// name.
+type Identity struct {
+	iam.FederatedIdentity
+	ProviderName string
+	ProviderKind iam.ProviderKind
+}
+
+// SignInOption is a provider people may choose on a sign-in page.
+type SignInOption struct {
+	ID   string
+	Name string
+	Kind iam.ProviderKind
+	// HomeRealm reports the provider the email's domain leads to.
+	HomeRealm bool
+}
+
+// SignInOptions are the tenant's enabled providers a sign-in page offers:
+// those of the whole tenant, by name, and, when email is given, the one its
+// domain leads to (home-realm discovery) first. Organizations' providers
+// are reached through their domains only: a shared sign-in page does not
+// list which companies a tenant serves.
+func (s *Service) SignInOptions(ctx context.Context, email string) ([]SignInOption, error) {
+	t := iam.TenantFrom(ctx)
+	if t == nil {
+		return nil, iam.Errorf(iam.CodeTenantNotFound, "no tenant")
+	}
+	list, err := s.store.ListFederatedProviders(ctx, t.ID)
+	if err != nil {
+		return nil, err
+	}
+	domain := ""
+	if e, err := directory.NormalizeEmail(email); email != "" && err == nil {
+		domain = e[strings.LastIndexByte(e, '@')+1:]
+	}
+	out := []SignInOption{}
+	for _, p := range list {
+		if !p.Enabled || p.Kind == iam.ProviderSAML {
+			continue
+		}
+		o := SignInOption{ID: p.ID, Name: p.Name, Kind: p.Kind, HomeRealm: domain != "" && slices.Contains(p.Domains, domain)}
+		switch {
+		case o.HomeRealm:
+			out = append([]SignInOption{o}, out...)
+		case p.OrganizationID == "":
+			out = append(out, o)
+		}
+	}
+	return out, nil
+}
+
+// HasHomeRealms reports whether an enabled provider of the tenant has
+// email domains that lead to it.
+func (s *Service) HasHomeRealms(ctx context.Context) (bool, error) {
+	t := iam.TenantFrom(ctx)
+	if t == nil {
+		return false, iam.Errorf(iam.CodeTenantNotFound, "no tenant")
+	}
+	list, err := s.store.ListFederatedProviders(ctx, t.ID)
+	if err != nil {
+		return false, err
+	}
+	return slices.ContainsFunc(list, func(p iam.FederatedProvider) bool {
+		return p.Enabled && p.Kind != iam.ProviderSAML && len(p.Domains) > 0
+	}), nil
+}
+
+// HomeRealm is the enabled provider the domain of email leads to, "" when
+// there is none.
+func (s *Service) HomeRealm(ctx context.Context, email string) (string, error) {
+	opts, err := s.SignInOptions(ctx, email)
+	if err != nil || len(opts) == 0 || !opts[0].HomeRealm {
+		return "", err
+	}
+	return opts[0].ID, nil
+}
+
+// MyIdentities lists the caller's linked identities.
+func (s *Service) MyIdentities(ctx context.Context) ([]Identity, error) {
+	p := iam.PrincipalFrom(ctx)
+	if p == nil || p.UserID == "" {
+		return nil, iam.Errorf(iam.CodeUnauthenticated, "sign in first")
+	}
+	return s.identities(ctx, p.TenantID, p.UserID)
+}
+
+// UserIdentities lists a user's linked identities. Needs users.read.
+func (s *Service) UserIdentities(ctx context.Context, userID string) ([]Identity, error) {
+	p, err := permission.Require(ctx, permission.UsersRead)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := uuid.Parse(userID); err != nil {
+		return nil, iam.Errorf(iam.CodeNotFound, "user not found")
+	}
+	if _, err := s.store.GetUser(ctx, p.TenantID, userID); err != nil {
+		return nil, err
+	}
+	return s.identities(ctx, p.TenantID, userID)
+}
+
+func (s *Service) identities(ctx context.Context, tenantID, userID string) ([]Identity, error) {
+	list, err := s.store.ListFederatedIdentities(ctx, tenantID, userID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Identity, 0, len(list))
+	for _, i := range list {
+		pr, err := s.store.GetFederatedProvider(ctx, tenantID, i.ProviderID)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, Identity{FederatedIdentity: i, ProviderName: pr.Name, ProviderKind: pr.Kind})
+	}
+	return out, nil
+}
+
+// UnlinkMine removes one of the caller's identities. The last way a user
+// has to sign in is kept: without a password, a passkey or another
+// identity, unlinking answers CodeStateConflict.
+func (s *Service) UnlinkMine(ctx context.Context, id string) error {
+	p := iam.PrincipalFrom(ctx)
+	if p == nil || p.UserID == "" {
+		return iam.Errorf(iam.CodeUnauthenticated, "sign in first")
+	}
+	return s.unlink(ctx, p.TenantID, p.UserID, id, func(tx iam.Tx, left int) error {
+		if left > 0 {
+			return nil
+		}
+		for _, typ := range []iam.CredentialType{iam.CredentialPassword, iam.CredentialWebAuthn} {
+			_, n, err := tx.ListCredentials(ctx, p.TenantID, p.UserID, typ, iam.ListParams{Page: 1, Limit: 1})
+			if err != nil || n > 0 {
+				return err
+			}
+		}
+		return iam.Errorf(iam.CodeStateConflict, "this is your only way to sign in: set a password first")
+	})
+}
+
+// UnlinkUser removes one of a user's identities. Needs users.write, and
+// covering the user if they are an admin.
+func (s *Service) UnlinkUser(ctx context.Context, userID, id string) error {
+	p, err := permission.Require(ctx, permission.UsersWrite)
+	if err != nil {
+		return err
+	}
+	return s.unlink(ctx, p.TenantID, userID, id, func(tx iam.Tx, _ int) error {
+		return permission.GuardAdminTarget(ctx, tx, p, userID)
+	})
+}
+
+// unlink removes the identity id of the user, if allow lets it given how
+// many identities they keep, with its audit event.
+func (s *Service) unlink(ctx context.Context, tenantID, userID, id string, allow func(tx iam.Tx, left int) error) error {
+	if _, err := uuid.Parse(id); err != nil {
+		return iam.Errorf(iam.CodeNotFound, "federated identity not found")
+	}
+	if _, err := uuid.Parse(userID); err != nil {
+		return iam.Errorf(iam.CodeNotFound, "user not found")
+	}
+	return s.store.InTx(ctx, func(tx iam.Tx) error {
+		// The user's row orders the changes of their ways to sign in.
+		if _, err := tx.GetUserForUpdate(ctx, tenantID, userID); err != nil {
+			return err
+		}
+		list, err := tx.ListFederatedIdentities(ctx, tenantID, userID)
+		if err != nil {
+			return err
+		}
+		i := slices.IndexFunc(list, func(i iam.FederatedIdentity) bool { return i.ID == id })
+		if i < 0 {
+			return iam.Errorf(iam.CodeNotFound, "federated identity not found")
+		}
+		if err := allow(tx, len(list)-1); err != nil {
+			return err
+		}
+		if err := tx.DeleteFederatedIdentity(ctx, tenantID, userID, id); err != nil {
+			return err
+		}
+		return tx.AppendAudit(ctx, audit.Event(ctx, s.now(), tenantID, "federated.identity.unlinked", iam.Ref{Type: "user", ID: userID},
+			iam.ResultSuccess, map[string]any{"provider_id": list[i].ProviderID, "subject": list[i].Subject}))
+	})
+}

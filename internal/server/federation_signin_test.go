@@ -1,0 +1,354 @@
+package server_test
+
+import (
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/net/html"
+
+	"github.com/gatehouse-iam/gatehouse/internal/server"
+)
+
+// federation is two Gatehouse servers: people of up (the upstream OpenID
+// provider, at http://localhost) sign in to down (at http://127.0.0.1)
+// through down's provider "Upstream", an application of up.
+type federation struct {
+	t          *testing.T
+	up, down   *harness
+	upAdmin    string
+	downAdmin  string
+	providerID string
+}
+
+const fedPassword = "correct horse 7 battery"
+
+func newFederation(t *testing.T, provider map[string]any) *federation {
+	t.Helper()
+	up := newHarness(t, map[string]string{"GATEHOUSE_ISSUER": "http://localhost:" + portPlaceholder})
+	// The default outbound client refuses loopback addresses; up is one.
+	// down is served over https: up registers web applications' redirect
+	// URIs only so.
+	down := newHarnessWith(t, map[string]string{"GATEHOUSE_ISSUER": "https://127.0.0.1:" + portPlaceholder},
+		func(o *server.Options) { o.Outbound = &http.Client{Timeout: 10 * time.Second} })
+	f := &federation{t: t, up: up, down: down, upAdmin: up.admin(), downAdmin: down.admin()}
+	// The provider comes first, for its redirect URI; the application it
+	// is registered with upstream then gives its client id and secret.
+	body := map[string]any{"name": "Upstream", "kind": "oidc", "issuer": f.upURL(""), "client_id": "pending",
+		"client_secret": "pending", "jit_provisioning": true}
+	for k, v := range provider {
+		body[k] = v
+	}
+	p := down.post("/api/v1/federated/providers", f.downAdmin, body).want(http.StatusCreated).JSON()
+	f.providerID = p["id"].(string)
+	app := up.createApplication(f.upAdmin, map[string]any{"name": "downstream", "type": "web",
+		"redirect_uris": []string{p["redirect_uri"].(string)}})
+	down.patch("/api/v1/federated/providers/"+f.providerID, f.downAdmin, map[string]any{"client_id": app["client_id"],
+		"client_secret": app["client_secret"]}).want(http.StatusOK)
+	return f
+}
+
+func (f *federation) upURL(path string) string {
+	return "http://localhost:" + f.up.ts.URL[strings.LastIndexByte(f.up.ts.URL, ':')+1:] + path
+}
+
+func (f *federation) downURL(path string) string { return f.down.ts.URL + path }
+
+// upUser creates a user of up who signs in with fedPassword.
+func (f *federation) upUser(email string, verified bool) {
+	f.t.Helper()
+	f.up.post("/api/v1/users", f.upAdmin, map[string]any{"email": email, "name": "Up " + email, "password": fedPassword,
+		"email_verified": verified}).want(http.StatusCreated)
+}
+
+// downUser creates a user of down and returns their id.
+func (f *federation) downUser(email string, verified bool) string {
+	f.t.Helper()
+	return f.down.post("/api/v1/users", f.downAdmin, map[string]any{"email": email, "name": "Down " + email, "password": fedPassword,
+		"email_verified": verified}).want(http.StatusCreated).JSON()["id"].(string)
+}
+
+// webBrowser is a browser across both servers: one cookie jar, absolute
+// URLs, forms posted from the page they are on.
+type webBrowser struct {
+	t      *testing.T
+	client *http.Client
+	// at is the URL of the last page; last the page.
+	at   *url.URL
+	last *page
+}
+
+// browser is a new browser, trusting down's certificate.
+func (f *federation) browser() *webBrowser {
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return &webBrowser{t: f.t, client: &http.Client{Jar: jar, Timeout: 20 * time.Second, Transport: f.down.ts.Client().Transport,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+}
+
+func (b *webBrowser) do(method, raw string, form url.Values) *page {
+	b.t.Helper()
+	u, err := url.Parse(raw)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	if b.at != nil {
+		u = b.at.ResolveReference(u)
+	}
+	var body io.Reader
+	if form != nil {
+		body = strings.NewReader(form.Encode())
+	}
+	r, err := http.NewRequest(method, u.String(), body)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	if form != nil {
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		r.Header.Set("Origin", u.Scheme+"://"+u.Host)
+		r.Header.Set("Sec-Fetch-Site", "same-origin")
+	}
+	res, err := b.client.Do(r)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	data, err := io.ReadAll(res.Body)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	p := &page{Status: res.StatusCode, Header: res.Header, Body: string(data)}
+	if strings.HasPrefix(res.Header.Get("Content-Type"), "text/html") {
+		if p.doc, err = html.Parse(strings.NewReader(p.Body)); err != nil {
+			b.t.Fatal(err)
+		}
+	}
+	b.at, b.last = u, p
+	return p
+}
+
+func (b *webBrowser) get(raw string) *page {
+	b.t.Helper()
+	return b.do(http.MethodGet, raw, nil)
+}
+
+// submit posts a form of the last page with its CSRF token.
+func (b *webBrowser) submit(action string, form url.Values) *page {
+	b.t.Helper()
+	form.Set("csrf", b.last.input("csrf"))
+	return b.do(http.MethodPost, action, form)
+}
+
+// follow follows redirects from p until a page that is none, and fails
+// after 12.
+func (b *webBrowser) follow(p *page) *page {
+	b.t.Helper()
+	for range 12 {
+		if p.Status != http.StatusFound && p.Status != http.StatusSeeOther {
+			return p
+		}
+		p = b.get(p.Header.Get("Location"))
+	}
+	b.t.Fatalf("more than 12 redirects, at %s", b.at)
+	return nil
+}
+
+// signInUpstream follows p to up's sign-in page, signs in there as email,
+// and follows on until a redirect to down's callback, which it returns
+// unfollowed.
+func (f *federation) signInUpstream(b *webBrowser, p *page, email string) string {
+	f.t.Helper()
+	for range 12 {
+		loc := p.Header.Get("Location")
+		switch {
+		case p.Status == http.StatusOK && strings.Contains(p.Body, `name="password"`) && strings.HasPrefix(b.at.String(), f.upURL("")):
+			f.up.clock.Advance(time.Second)
+			p = b.submit("/login", url.Values{"email": {email}, "password": {fedPassword}, "return_to": {p.input("return_to")}})
+		case loc == "":
+			f.t.Fatalf("%s answered %d without a redirect: %s", b.at, p.Status, p.text())
+		case strings.HasPrefix(loc, f.downURL(federatedPath)):
+			return loc
+		default:
+			p = b.get(loc)
+		}
+	}
+	f.t.Fatalf("no redirect to the callback from %s", b.at)
+	return ""
+}
+
+const federatedPath = "/api/v1/auth/federated/"
+
+// signIn signs email in to down through up from down's sign-in page, and
+// returns the page the browser ends on.
+func (f *federation) signIn(b *webBrowser, email string) *page {
+	f.t.Helper()
+	login := b.get(f.downURL("/login?return_to=%2Faccount")).want(f.t, http.StatusOK)
+	href := login.link("Continue with Upstream")
+	if href == "" {
+		f.t.Fatalf("the sign-in page offers no provider: %s", login.text())
+	}
+	callback := f.signInUpstream(b, b.get(href), email)
+	return b.follow(b.get(callback))
+}
+
+// link is the href of the first link whose text is text.
+func (p *page) link(text string) string {
+	var found string
+	var walk func(n *html.Node)
+	walk = func(n *html.Node) {
+		if found != "" {
+			return
+		}
+		if n.Type == html.ElementNode && n.Data == "a" && strings.TrimSpace(nodeText(n)) == text {
+			found = attr(n, "href")
+			return
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c)
+		}
+	}
+	if p.doc != nil {
+		walk(p.doc)
+	}
+	return found
+}
+
+func nodeText(n *html.Node) string {
+	if n.Type == html.TextNode {
+		return n.Data
+	}
+	var sb strings.Builder
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		sb.WriteString(nodeText(c))
+	}
+	return sb.String()
+}
+
+// userByEmail is down's user of email, nil when there is none.
+func (f *federation) userByEmail(email string) map[string]any {
+	f.t.Helper()
+	var page struct {
+		Data []map[string]any `json:"data"`
+	}
+	f.down.get("/api/v1/users?search="+url.QueryEscape(email), f.downAdmin).want(http.StatusOK).Decode(&page)
+	for _, u := range page.Data {
+		if u["email"] == email {
+			return u
+		}
+	}
+	return nil
+}
+
+func (f *federation) identities(userID string) []map[string]any {
+	f.t.Helper()
+	var page struct {
+		Data []map[string]any `json:"data"`
+	}
+	f.down.get("/api/v1/users/"+userID+"/identities", f.downAdmin).want(http.StatusOK).Decode(&page)
+	return page.Data
+}
+
+// refusals are down's audited refusals of federated sign-ins, by reason.
+func (f *federation) refusals() map[string]int {
+	f.t.Helper()
+	out := map[string]int{}
+	for _, e := range f.down.auditEvents(f.downAdmin, "action=federated.login.refused&limit=100") {
+		details, _ := e["details"].(map[string]any)
+		reason, _ := details["reason"].(string)
+		out[reason]++
+	}
+	return out
+}
+
+// TestFederatedSignInThroughGatehouse: people of another Gatehouse sign in
+// with its OpenID Connect provider; first sign-in creates the account
+// (JIT), the second finds it, verified emails link to existing accounts
+// and unverified ones do not, until the person proves the account.
+func TestFederatedSignInThroughGatehouse(t *testing.T) {
+	f := newFederation(t, nil)
+	f.upUser("ada@example.com", true)
+
+	first := f.signIn(f.browser(), "ada@example.com").want(t, http.StatusOK)
+	if !strings.Contains(first.text(), "ada@example.com") {
+		t.Fatalf("after the first sign-in: %s", first.text())
+	}
+	ada := f.userByEmail("ada@example.com")
+	if ada == nil || ada["email_verified"] != true || ada["name"] != "Up ada@example.com" {
+		t.Fatalf("the provisioned user: %v", ada)
+	}
+	ids := f.identities(ada["id"].(string))
+	if len(ids) != 1 || ids[0]["provider_id"] != f.providerID || ids[0]["email"] != "ada@example.com" || ids[0]["provider_name"] != "Upstream" {
+		t.Fatalf("identities: %v", ids)
+	}
+	var signedIn []map[string]any
+	for _, e := range f.down.auditEvents(f.downAdmin, "action=auth.login.succeeded") {
+		if d := e["details"].(map[string]any); d["federated_provider_id"] == f.providerID {
+			signedIn = append(signedIn, d)
+		}
+	}
+	if len(signedIn) != 1 || signedIn[0]["amr"].([]any)[0] != "fed" || signedIn[0]["browser"] != true {
+		t.Fatalf("sign-ins audited with the provider: %v", signedIn)
+	}
+
+	// The second time, in another browser, finds the same account.
+	f.down.clock.Advance(2 * time.Minute)
+	f.up.clock.Advance(2 * time.Minute)
+	f.signIn(f.browser(), "ada@example.com").want(t, http.StatusOK)
+	if again := f.identities(ada["id"].(string)); len(again) != 1 || again[0]["last_login_at"] == ids[0]["last_login_at"] {
+		t.Fatalf("identities after a second sign-in: %v", again)
+	}
+	_, emails := tnHost{h: f.down}.users(f.downAdmin, "")
+	if n := strings.Count(strings.Join(emails, " "), "ada@example.com"); n != 1 {
+		t.Fatalf("users named ada after two sign-ins: %d", n)
+	}
+
+	// Both verified: the existing account is linked.
+	bob := f.downUser("bob@example.com", true)
+	f.upUser("bob@example.com", true)
+	f.signIn(f.browser(), "bob@example.com").want(t, http.StatusOK)
+	if ids := f.identities(bob); len(ids) != 1 {
+		t.Fatalf("bob's identities after linking by verified email: %v", ids)
+	}
+
+	// Unverified here: refused, and the page says how to link.
+	carol := f.downUser("carol@example.com", false)
+	f.upUser("carol@example.com", true)
+	b := f.browser()
+	refused := f.signIn(b, "carol@example.com").want(t, http.StatusConflict)
+	if !strings.Contains(refused.text(), "Linked sign-ins") {
+		t.Fatalf("the refusal does not say how to link: %s", refused.text())
+	}
+	if ids := f.identities(carol); len(ids) != 0 || f.refusals()["link_required"] != 1 {
+		t.Fatalf("carol: identities %v, refusals %v", ids, f.refusals())
+	}
+	// Carol proves the account by signing in to it, then links.
+	b.get(f.downURL("/login")).want(t, http.StatusOK)
+	b.follow(b.submit("/login", url.Values{"email": {"carol@example.com"}, "password": {fedPassword}})).want(t, http.StatusOK)
+	b.get(f.downURL("/account/identities")).want(t, http.StatusOK)
+	callback := f.signInUpstream(b, b.submit("/account/identities/link", url.Values{"provider_id": {f.providerID}}), "carol@example.com")
+	linked := b.follow(b.get(callback)).want(t, http.StatusOK)
+	if !strings.Contains(linked.text(), "Upstream") || len(f.identities(carol)) != 1 {
+		t.Fatalf("after linking: %s; identities %v", linked.text(), f.identities(carol))
+	}
+	// … and signs in through it from now on.
+	f.signIn(f.browser(), "carol@example.com").want(t, http.StatusOK)
+	for _, action := range []string{"federated.identity.linked", "user.created"} {
+		if len(f.down.auditEvents(f.downAdmin, "action="+action)) == 0 {
+			t.Errorf("no %s in the audit log", action)
+		}
+	}
+
+	// Without JIT, a stranger gets no account.
+	f.down.patch("/api/v1/federated/providers/"+f.providerID, f.downAdmin, map[string]any{"jit_provisioning": false}).want(http.StatusOK)
+	f.upUser("dave@example.com", true)
+	f.signIn(f.browser(), "dave@example.com").want(t, http.StatusForbidden)
+	if f.userByEmail("dave@example.com") != nil || f.refusals()["no_account"] != 1 {
+		t.Fatalf("dave was let in, or the refusal not audited: %v", f.refusals())
+	}
+}
