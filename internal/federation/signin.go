@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/coreos/go-oidc/v3/oidc"
 	"github.com/google/uuid"
@@ -138,12 +139,13 @@ func (s *Service) Complete(ctx context.Context, id string, q url.Values, browser
 	}
 	out, err := s.complete(ctx, t, id, q, browserSecret)
 	if r, ok := errors.AsType[*refusal](err); ok {
+		if _, parse := uuid.Parse(id); parse != nil {
+			// Not a provider's id: nothing of it goes into the log.
+			id = ""
+		}
 		details := map[string]any{"provider_id": id, "reason": r.reason}
 		if r.detail != "" {
-			details["detail"] = r.detail
-		}
-		if _, parse := uuid.Parse(id); parse != nil {
-			details["provider_id"] = ""
+			details["detail"] = clip(r.detail)
 		}
 		e := audit.Event(ctx, s.now(), t.ID, "federated.login.refused", providerRef(id), iam.ResultFailure, details)
 		if err := s.store.AppendAudit(ctx, e); err != nil {
@@ -187,10 +189,17 @@ func (s *Service) complete(ctx context.Context, t *iam.Tenant, id string, q url.
 	return s.resolve(ctx, t, pr, idn, l)
 }
 
-// clip bounds what a provider said before it goes into the audit log.
+// clip bounds what a provider (or a forged callback) said before it goes
+// into the audit log, as valid text without control characters.
 func clip(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return -1
+		}
+		return r
+	}, strings.ToValidUTF8(s, ""))
 	if len(s) > 300 {
-		return s[:300]
+		return strings.ToValidUTF8(s[:300], "")
 	}
 	return s
 }

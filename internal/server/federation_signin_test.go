@@ -352,3 +352,112 @@ func TestFederatedSignInThroughGatehouse(t *testing.T) {
 		t.Fatalf("dave was let in, or the refusal not audited: %v", f.refusals())
 	}
 }
+
+// TestFederatedSignInRefusals: a callback replayed, finished in another
+// browser, without its state or with a forged one; a start for another
+// host, an unknown provider or another tenant's; an error from the
+// provider: each is a page that says what to do, audited, none a 500.
+func TestFederatedSignInRefusals(t *testing.T) {
+	f := newFederation(t, nil)
+	f.upUser("ada@example.com", true)
+	start := f.downURL(federatedPath + f.providerID + "/start")
+
+	// The browser that started the sign-in finishes it once.
+	b := f.browser()
+	callback := f.signInUpstream(b, b.get(start+"?return_to=%2Faccount"), "ada@example.com")
+	wantRefusal(t, f.browser().get(callback), http.StatusUnauthorized, "started in another browser")
+	// A browser amid a sign-in of its own takes this one's state, which
+	// then finishes nowhere.
+	other := f.browser()
+	f.signInUpstream(other, other.get(start), "ada@example.com")
+	wantRefusal(t, other.get(callback), http.StatusUnauthorized, "started in another browser")
+	wantRefusal(t, b.get(callback), http.StatusUnauthorized, "already completed")
+	b = f.browser()
+	callback = f.signInUpstream(b, b.get(start), "ada@example.com")
+	b.follow(b.get(callback)).want(t, http.StatusOK)
+	wantRefusal(t, b.get(callback), http.StatusUnauthorized, "already completed")
+
+	u, err := url.Parse(callback)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range map[string]string{
+		"no state":       "code=x",
+		"a forged state": "code=x&state=forged",
+		"no query":       "",
+		"an error":       "error=access_denied&error_description=%C3%A9&state=forged",
+	} {
+		wantRefusal(t, b.get(f.downURL(u.Path+"?"+q)), http.StatusUnauthorized, "start again")
+	}
+	if p := b.get(f.downURL(u.Path + "?error=x&error_description=%00%ff&state=%00")); p.Status != http.StatusBadRequest {
+		t.Errorf("a callback with a NUL byte: %d %s", p.Status, p.text())
+	}
+	// The provider refuses: the person is told, and nothing signs in.
+	b = f.browser()
+	authorize := b.get(start).Header.Get("Location")
+	state := mustParse(t, authorize).Query().Get("state")
+	wantRefusal(t, b.get(callback[:strings.IndexByte(callback, '?')]+"?"+url.Values{"state": {state}, "error": {"access_denied"}}.Encode()),
+		http.StatusUnauthorized, "cancelled or refused")
+
+	for _, to := range []string{"https://evil.example/", "//evil.example", "/\\evil.example", "javascript:alert(1)"} {
+		p := f.browser().get(start + "?return_to=" + url.QueryEscape(to))
+		if p.Status != http.StatusBadRequest || !strings.Contains(p.text(), "outside this site") {
+			t.Errorf("return_to %s: %d %s", to, p.Status, p.text())
+		}
+	}
+	for _, id := range []string{"00000000-0000-7000-8000-000000000000", "not-an-id"} {
+		if p := f.browser().get(f.downURL(federatedPath + id + "/start")); p.Status != http.StatusNotFound {
+			t.Errorf("start at provider %s: %d", id, p.Status)
+		}
+	}
+	// A disabled provider is not offered and does not start.
+	f.down.patch("/api/v1/federated/providers/"+f.providerID, f.downAdmin, map[string]any{"enabled": false}).want(http.StatusOK)
+	if p := f.browser().get(start); p.Status != http.StatusNotFound {
+		t.Errorf("a disabled provider starts: %d", p.Status)
+	}
+	if login := f.browser().get(f.downURL("/login")); login.link("Continue with Upstream") != "" {
+		t.Error("the sign-in page offers a disabled provider")
+	}
+	refusals := f.refusals()
+	if refusals["state"] != 8 || refusals["provider_error"] != 1 || refusals["return_to"] != 4 {
+		t.Errorf("audited refusals: %v", refusals)
+	}
+}
+
+// TestFederatedProviderOfAnotherTenant: a tenant's provider does not start
+// or finish at another tenant's host.
+func TestFederatedProviderOfAnotherTenant(t *testing.T) {
+	h := newHarness(t, map[string]string{"GATEHOUSE_MULTI_TENANT": "true"})
+	h.host = tnSystemHost
+	admin := h.admin()
+	h.post("/api/v1/tenants", admin, map[string]any{"name": "B", "hostnames": []string{tnHostB},
+		"admin": map[string]any{"email": "boss@b.example.com", "password": "Kq-d040e-001e1"}}).want(http.StatusCreated)
+	b := tnHost{h: h, host: tnHostB}
+	bAdmin := b.login("boss@b.example.com", "Kq-d040e-001e1").AccessToken
+	id := b.do(http.MethodPost, "/api/v1/federated/providers", bAdmin, map[string]any{"name": "Google", "preset": "google",
+		"client_id": "c", "client_secret": "s"}).want(http.StatusCreated).JSON()["id"].(string)
+	for _, path := range []string{"/start", "/callback?state=x&code=y"} {
+		res := h.send(request{method: http.MethodGet, path: federatedPath + id + path, host: tnSystemHost})
+		if res.Status == http.StatusFound || res.Status >= http.StatusInternalServerError || res.Status == http.StatusOK {
+			t.Errorf("%s of tenant B's provider at the system tenant: %d", path, res.Status)
+		}
+	}
+}
+
+func mustParse(t *testing.T, raw string) *url.URL {
+	t.Helper()
+	u, err := url.Parse(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+// wantRefusal fails the test unless p is the refusal page with status,
+// saying text, and leading back to the sign-in page.
+func wantRefusal(t *testing.T, p *page, status int, text string) {
+	t.Helper()
+	if p.Status != status || !strings.Contains(p.text(), text) || p.link("Back to sign in") != "/login" {
+		t.Errorf("status %d, want %d saying %q: %s", p.Status, status, text, p.text())
+	}
+}
