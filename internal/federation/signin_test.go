@@ -29,9 +29,9 @@ import (
 // request with the ID token idToken makes of the claims a good provider
 // would send, so that a test can break one thing at a time.
 type testIdP struct {
-	srv  *httptest.Server
-	key  *ecdsa.PrivateKey
-	kid  string
+	srv *httptest.Server
+	key *ecdsa.PrivateKey
+	kid string
 	// pending are the claims of the next token; make signs them.
 	mu      sync.Mutex
 	pending map[string]any
