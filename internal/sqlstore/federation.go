@@ -74,10 +74,10 @@ func (q *queries) ListFederatedProviders(ctx context.Context, tenantID string) (
 
 func (q *queries) UpdateFederatedProvider(ctx context.Context, p *iam.FederatedProvider) error {
 	err := q.w.QueryRowContext(ctx, `UPDATE federated_providers SET organization_id = $1, name = $2, name_folded = $3, enabled = $4,
-		domains = $5, jit_provisioning = $6, link_policy = $7, settings = $8, client_secret = $9, updated_at = $10, version = version + 1
-		WHERE tenant_id = $11 AND id = $12 RETURNING version`,
+		domains = $5, jit_provisioning = $6, link_policy = $7, settings = $8, client_secret = $9, updated_at = $10, kind = $11,
+		version = version + 1 WHERE tenant_id = $12 AND id = $13 RETURNING version`,
 		nullString(p.OrganizationID), p.Name, fold(p.Name), p.Enabled, stringList(p.Domains), p.JITProvisioning, p.LinkPolicy,
-		string(p.Settings), p.ClientSecret, ts(p.UpdatedAt), p.TenantID, p.ID).Scan(&p.Version)
+		string(p.Settings), p.ClientSecret, ts(p.UpdatedAt), string(p.Kind), p.TenantID, p.ID).Scan(&p.Version)
 	return storeErr(err, "federated provider", func(string) iam.Code { return iam.CodeNameTaken })
 }
 

@@ -80,8 +80,8 @@ func testFederatedProviderUpdateDelete(t *testing.T, s iam.Store) {
 	p := newFederatedProvider(t, tn.ID, "Okta")
 	must(t, s.CreateFederatedProvider(ctx, p), "create")
 	must(t, s.CreateFederatedProvider(ctx, newFederatedProvider(t, tn.ID, "Google")), "create google")
-	p.Name, p.Enabled, p.Domains, p.Settings, p.ClientSecret, p.UpdatedAt = "Okta EU", false, []string{"a.example", "b.example"},
-		[]byte(`{"issuer":"https://eu.example.com"}`), []byte{9}, at(time.Hour)
+	p.Name, p.Kind, p.Enabled, p.Domains, p.Settings, p.ClientSecret, p.UpdatedAt = "Okta EU", iam.ProviderOAuth2, false,
+		[]string{"a.example", "b.example"}, []byte(`{"authorization_url":"https://eu.example.com/authorize"}`), []byte{9}, at(time.Hour)
 	must(t, s.UpdateFederatedProvider(ctx, p), "update")
 	if p.Version != 2 {
 		t.Errorf("version after update = %d; want 2", p.Version)
