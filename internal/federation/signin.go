@@ -247,9 +247,18 @@ func (s *Service) resolve(ctx context.Context, t *iam.Tenant, pr *Provider, idn 
 		u, err := tx.GetUserByEmail(ctx, t.ID, idn.Email)
 		switch {
 		case err == nil:
-			// Never by an unverified email, on either side.
+			// Never by an unverified email, on either side; and never to an
+			// admin, whom a provider's say-so must not reach: they link
+			// after signing in.
 			if pr.LinkPolicy != LinkVerifiedEmail || !idn.EmailVerified || !u.EmailVerified {
 				return &refusal{reason: ReasonLinkRequired, detail: "email " + idn.Email}
+			}
+			held, err := tx.UserAdminRoles(ctx, t.ID, u.ID)
+			if err != nil {
+				return err
+			}
+			if len(held) > 0 {
+				return &refusal{reason: ReasonLinkRequired, detail: "admin " + idn.Email}
 			}
 			out.UserID = u.ID
 			return s.link(ctx, tx, pr, idn, u.ID, "verified_email")

@@ -23,6 +23,8 @@ type federation struct {
 	upAdmin    string
 	downAdmin  string
 	providerID string
+	// appID is down's application at up.
+	appID string
 }
 
 const fedPassword = "correct horse 7 battery"
@@ -47,6 +49,7 @@ func newFederation(t *testing.T, provider map[string]any) *federation {
 	f.providerID = p["id"].(string)
 	app := up.createApplication(f.upAdmin, map[string]any{"name": "downstream", "type": "web",
 		"redirect_uris": []string{p["redirect_uri"].(string)}})
+	f.appID = app["id"].(string)
 	down.patch("/api/v1/federated/providers/"+f.providerID, f.downAdmin, map[string]any{"client_id": app["client_id"],
 		"client_secret": app["client_secret"]}).want(http.StatusOK)
 	return f
@@ -169,7 +172,11 @@ func (f *federation) signInUpstream(b *webBrowser, p *page, email string) string
 		switch {
 		case p.Status == http.StatusOK && strings.Contains(p.Body, `name="password"`) && strings.HasPrefix(b.at.String(), f.upURL("")):
 			f.up.clock.Advance(time.Second)
-			p = b.submit("/login", url.Values{"email": {email}, "password": {fedPassword}, "return_to": {p.input("return_to")}})
+			password := fedPassword
+			if email == adminEmail {
+				password = adminPassword
+			}
+			p = b.submit("/login", url.Values{"email": {email}, "password": {password}, "return_to": {p.input("return_to")}})
 		case loc == "":
 			f.t.Fatalf("%s answered %d without a redirect: %s", b.at, p.Status, p.text())
 		case strings.HasPrefix(loc, f.downURL(federatedPath)):
@@ -459,5 +466,146 @@ func wantRefusal(t *testing.T, p *page, status int, text string) {
 	t.Helper()
 	if p.Status != status || !strings.Contains(p.text(), text) || p.link("Back to sign in") != "/login" {
 		t.Errorf("status %d, want %d saying %q: %s", p.Status, status, text, p.text())
+	}
+}
+
+// TestFederatedHomeRealmAndOrganization: an organization's provider is not
+// offered to everyone, but an email of its domain leads to it, from the
+// sign-in page and the providers API; people it provisions join the
+// organization and the groups its groups claim names.
+func TestFederatedHomeRealmAndOrganization(t *testing.T) {
+	f := newFederation(t, map[string]any{"domains": []string{"example.com"}, "claim_mapping": map[string]string{"groups": "roles"}})
+	acme := f.down.createOrg(f.downAdmin, map[string]any{"name": "Acme", "alias": "acme"})["id"].(string)
+	finance := f.down.post("/api/v1/groups", f.downAdmin, map[string]any{"name": "Finance"}).want(http.StatusCreated).JSON()["id"].(string)
+	f.down.patch("/api/v1/federated/providers/"+f.providerID, f.downAdmin, map[string]any{"organization_id": acme}).want(http.StatusOK)
+	// up says which groups ada is in through its roles claim.
+	f.upUser("ada@example.com", true)
+	adaUp := f.up.get("/api/v1/users?search=ada", f.upAdmin).want(http.StatusOK).JSON()["data"].([]any)[0].(map[string]any)["id"].(string)
+	for _, role := range []string{"finance", "not-a-group-here"} {
+		f.up.post("/api/v1/applications/"+f.appID+"/roles", f.upAdmin, map[string]any{"name": role}).want(http.StatusCreated)
+		f.up.post("/api/v1/app-mappings", f.upAdmin, map[string]any{"application_id": f.appID, "role": role, "user_id": adaUp}).
+			want(http.StatusCreated)
+	}
+
+	var listed struct {
+		Data []map[string]any `json:"data"`
+	}
+	f.down.get("/api/v1/auth/providers", "").want(http.StatusOK).Decode(&listed)
+	if len(listed.Data) != 0 {
+		t.Fatalf("an organization's provider is listed to everyone: %v", listed.Data)
+	}
+	f.down.get("/api/v1/auth/providers?email=Ada%40Example.com", "").want(http.StatusOK).Decode(&listed)
+	if len(listed.Data) != 1 || listed.Data[0]["id"] != f.providerID || listed.Data[0]["home_realm"] != true ||
+		listed.Data[0]["start_url"] != f.downURL(federatedPath+f.providerID+"/start") {
+		t.Fatalf("providers for ada: %v", listed.Data)
+	}
+
+	b := f.browser()
+	login := b.get(f.downURL("/login?return_to=%2Faccount%2Fsessions")).want(t, http.StatusOK)
+	if login.link("Continue with Upstream") != "" || !strings.Contains(login.text(), "leave the password empty") {
+		t.Fatalf("the sign-in page: %s", login.text())
+	}
+	// Another domain with no password is an ordinary failed sign-in.
+	b.submit("/login", url.Values{"email": {"eve@elsewhere.example"}, "password": {""}}).want(t, http.StatusUnauthorized)
+	b.get(f.downURL("/login")).want(t, http.StatusOK)
+	toProvider := b.submit("/login", url.Values{"email": {"ada@example.com"}, "password": {""}, "return_to": {"/account/sessions"}})
+	if toProvider.Status != http.StatusSeeOther || !strings.HasPrefix(toProvider.Header.Get("Location"), federatedPath+f.providerID+"/start") {
+		t.Fatalf("home-realm discovery: %d %v", toProvider.Status, toProvider.Header)
+	}
+	callback := f.signInUpstream(b, b.get(toProvider.Header.Get("Location")), "ada@example.com")
+	landed := b.get(callback)
+	if landed.Header.Get("Location") != "/account/sessions" {
+		t.Fatalf("after the sign-in: %d to %q", landed.Status, landed.Header.Get("Location"))
+	}
+	ada := f.userByEmail("ada@example.com")["id"].(string)
+	members := f.down.get("/api/v1/organizations/"+acme+"/members", f.downAdmin).want(http.StatusOK).JSON()["data"].([]any)
+	if len(members) != 1 || !strings.Contains(jsonString(members[0]), ada) {
+		t.Errorf("acme's members: %v", members)
+	}
+	inGroup := f.down.get("/api/v1/groups/"+finance+"/members", f.downAdmin).want(http.StatusOK).JSON()["data"].([]any)
+	if len(inGroup) != 1 || !strings.Contains(jsonString(inGroup[0]), ada) {
+		t.Errorf("finance's members: %v", inGroup)
+	}
+}
+
+// TestFederatedSignInThroughOAuth2: a provider of plain OAuth 2.0 (no ID
+// token) is read through its user endpoint; here up's, as GitHub's would be.
+func TestFederatedSignInThroughOAuth2(t *testing.T) {
+	f := newFederation(t, nil)
+	f.down.patch("/api/v1/federated/providers/"+f.providerID, f.downAdmin, map[string]any{"name": "Upstream", "kind": "oauth2", "issuer": "",
+		"authorization_url": f.upURL("/oauth2/authorize"), "token_url": f.upURL("/oauth2/token"), "userinfo_url": f.upURL("/oauth2/userinfo"),
+		"scopes": []string{"openid", "email", "profile"}}).want(http.StatusOK)
+	f.upUser("ada@example.com", true)
+	f.signIn(f.browser(), "ada@example.com").want(t, http.StatusOK)
+	ada := f.userByEmail("ada@example.com")
+	if ada == nil || ada["email_verified"] != true {
+		t.Fatalf("the provisioned user: %v", ada)
+	}
+	adaUp := f.up.get("/api/v1/users?search=ada", f.upAdmin).want(http.StatusOK).JSON()["data"].([]any)[0].(map[string]any)["id"]
+	if ids := f.identities(ada["id"].(string)); len(ids) != 1 || ids[0]["subject"] != adaUp {
+		t.Fatalf("identities: %v, want up's subject %v", ids, adaUp)
+	}
+}
+
+// TestFederatedIdentitiesAPI: people list and unlink their identities, but
+// not their last way to sign in; admins do it for users they cover; an
+// admin's account is never linked by email alone.
+func TestFederatedIdentitiesAPI(t *testing.T) {
+	f := newFederation(t, nil)
+	bob := f.downUser("bob@example.com", true)
+	f.upUser("bob@example.com", true)
+	f.signIn(f.browser(), "bob@example.com").want(t, http.StatusOK)
+
+	bobToken := f.down.login("bob@example.com", fedPassword).AccessToken
+	var mine struct {
+		Data []map[string]any `json:"data"`
+	}
+	f.down.get("/api/v1/me/identities", bobToken).want(http.StatusOK).Decode(&mine)
+	if len(mine.Data) != 1 || mine.Data[0]["provider_name"] != "Upstream" || mine.Data[0]["provider_kind"] != "oidc" {
+		t.Fatalf("bob's identities: %v", mine.Data)
+	}
+	f.down.delete("/api/v1/me/identities/"+mine.Data[0]["id"].(string), bobToken).want(http.StatusNoContent)
+	f.down.delete("/api/v1/me/identities/"+mine.Data[0]["id"].(string), bobToken).wantError(http.StatusNotFound, "not_found")
+	if len(f.identities(bob)) != 0 || len(f.down.auditEvents(f.downAdmin, "action=federated.identity.unlinked")) != 1 {
+		t.Fatal("the unlink is not done or not audited")
+	}
+
+	// Ada's only way in is the provider: the page keeps it.
+	f.upUser("ada@example.com", true)
+	b := f.browser()
+	f.signIn(b, "ada@example.com").want(t, http.StatusOK)
+	page := b.get(f.downURL("/account/identities")).want(t, http.StatusOK)
+	if !strings.Contains(page.text(), "Upstream") {
+		t.Fatalf("the identities page: %s", page.text())
+	}
+	ada := f.userByEmail("ada@example.com")["id"].(string)
+	identity := f.identities(ada)[0]["id"].(string)
+	kept := b.submit("/account/identities/"+identity+"/remove", url.Values{})
+	if kept.Status != http.StatusConflict || !strings.Contains(kept.text(), "only way to sign in") || len(f.identities(ada)) != 1 {
+		t.Fatalf("unlinking the only way in: %d %s", kept.Status, kept.text())
+	}
+
+	// The superadmin is verified on both sides (each server's bootstrap
+	// admin), and still not linked.
+	f.signIn(f.browser(), adminEmail).want(t, http.StatusConflict)
+	adminID := f.down.get("/api/v1/me", f.downAdmin).want(http.StatusOK).JSON()["id"].(string)
+	if len(f.identities(adminID)) != 0 {
+		t.Fatal("an admin's account was linked by email")
+	}
+	// An admin with users.write alone does not unlink an admin's identity.
+	f.down.post("/api/v1/admin-roles", f.downAdmin, map[string]any{"name": "helpdesk", "permissions": []string{"users.read", "users.write"}}).
+		want(http.StatusCreated)
+	f.down.post("/api/v1/admins", f.downAdmin, map[string]any{"email": "help@example.com", "name": "Help", "password": fedPassword,
+		"admin_roles": []string{"helpdesk"}}).want(http.StatusCreated)
+	help := f.down.login("help@example.com", fedPassword).AccessToken
+	if err := f.down.srv.LinkIdentity(t.Context(), f.providerID, adminID, "admin-subject"); err != nil {
+		t.Fatal(err)
+	}
+	adminIdentity := f.identities(adminID)[0]["id"].(string)
+	f.down.delete("/api/v1/users/"+adminID+"/identities/"+adminIdentity, help).wantError(http.StatusForbidden, "forbidden")
+	f.down.delete("/api/v1/users/"+ada+"/identities/"+identity, help).want(http.StatusNoContent)
+	f.down.get("/api/v1/users/"+ada+"/identities", help).want(http.StatusOK)
+	if len(f.identities(adminID)) != 1 || len(f.identities(ada)) != 0 {
+		t.Fatal("unlinks by the helpdesk admin")
 	}
 }
