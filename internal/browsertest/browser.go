@@ -106,6 +106,8 @@ func start(path string) (context.Context, func(), error) {
 		chromedp.DisableGPU,
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-quic", true),
+		// Test servers speak https with httptest's own certificate.
+		chromedp.IgnoreCertErrors,
 		chromedp.WindowSize(1280, 800),
 	)
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)

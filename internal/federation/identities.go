@@ -2,6 +2,7 @@ package federation
 
 import (
 	"context"
+	"net/url"
 	"slices"
 	"strings"
 
@@ -195,4 +196,47 @@ func (s *Service) unlink(ctx context.Context, tenantID, userID, id string, allow
 		return tx.AppendAudit(ctx, audit.Event(ctx, s.now(), tenantID, "federated.identity.unlinked", iam.Ref{Type: "user", ID: userID},
 			iam.ResultSuccess, map[string]any{"provider_id": list[i].ProviderID, "subject": list[i].Subject}))
 	})
+}
+
+// FormTargets are the origins a sign-in form may lead on to through
+// providers: the authorization endpoints of the tenant's enabled
+// providers, those with email domains only when homeRealms (the sign-in
+// form's discovery), every one otherwise (linking). Browsers check a
+// form's redirects against these (CSP form-action).
+func (s *Service) FormTargets(ctx context.Context, homeRealms bool) []string {
+	t := iam.TenantFrom(ctx)
+	if t == nil {
+		return nil
+	}
+	list, err := s.store.ListFederatedProviders(ctx, t.ID)
+	if err != nil {
+		iam.RecordCause(ctx, err)
+		return nil
+	}
+	var out []string
+	for i := range list {
+		fp := &list[i]
+		if !fp.Enabled || fp.Kind == iam.ProviderSAML || homeRealms && len(fp.Domains) == 0 {
+			continue
+		}
+		pr, err := read(fp)
+		if err != nil {
+			continue
+		}
+		endpoint := pr.Settings.AuthorizationURL
+		if fp.Kind == iam.ProviderOIDC {
+			// The discovered endpoint, or the issuer's origin while the
+			// provider cannot be reached.
+			endpoint = pr.Settings.Issuer
+			if op, err := s.discover(ctx, pr.Settings); err == nil {
+				endpoint = op.Endpoint().AuthURL
+			}
+		}
+		if u, err := url.Parse(endpoint); err == nil && u.Host != "" && (u.Scheme == "https" || u.Scheme == "http") {
+			if origin := u.Scheme + "://" + u.Host; !slices.Contains(out, origin) {
+				out = append(out, origin)
+			}
+		}
+	}
+	return out
 }

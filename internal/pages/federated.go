@@ -173,7 +173,11 @@ func (p *Pages) showIdentities(w http.ResponseWriter, r *http.Request, v *view) 
 		p.WriteError(w, r, err)
 		return
 	}
+	v.Wide = true
 	d := identitiesData{Providers: providers}
+	if len(providers) > 0 {
+		v.formTargets = p.Federation.FormTargets(r.Context(), false)
+	}
 	for _, i := range list {
 		row := identityRow{ID: i.ID, Provider: i.ProviderName, Email: i.Email, Linked: when(i.CreatedAt)}
 		if i.LastLoginAt != nil {

@@ -58,8 +58,18 @@ func (p *Pages) loginPage(w http.ResponseWriter, r *http.Request) {
 	}
 	v := p.newView(w, r, "login.title")
 	v.Form = url.Values{"email": {r.URL.Query().Get("login_hint")}}
-	v.Data = p.loginData(r, returnTo)
+	p.setLoginData(r, v, returnTo)
 	p.render(w, r, "login", v)
+}
+
+// setLoginData gives the sign-in page its data, and lets its form lead
+// on to the providers email domains lead to.
+func (p *Pages) setLoginData(r *http.Request, v *view, returnTo string) {
+	d := p.loginData(r, returnTo)
+	v.Data = d
+	if d.SSOHint {
+		v.formTargets = p.Federation.FormTargets(r.Context(), true)
+	}
 }
 
 func (p *Pages) loginData(r *http.Request, returnTo string) loginData {
@@ -112,7 +122,7 @@ func (p *Pages) login(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		v := p.newView(w, r, "login.title")
 		v.Form = url.Values{"email": {r.PostFormValue("email")}}
-		v.Data = p.loginData(r, returnTo)
+		p.setLoginData(r, v, returnTo)
 		p.formError(r, v, err, "email", "password")
 		p.render(w, r, "login", v)
 		return
@@ -213,7 +223,7 @@ func (p *Pages) startOver(w http.ResponseWriter, r *http.Request) {
 	v := p.newView(w, r, "login.title")
 	v.Alert = v.L.T("login.expired")
 	v.Status = http.StatusUnauthorized
-	v.Data = p.loginData(r, safeReturn(r.URL.Query().Get("return_to"), "/account"))
+	p.setLoginData(r, v, safeReturn(r.URL.Query().Get("return_to"), "/account"))
 	p.render(w, r, "login", v)
 }
 
@@ -314,7 +324,7 @@ func (p *Pages) passkeyLogin(w http.ResponseWriter, r *http.Request) {
 	p.clearCookie(w, r, stepCookie)
 	if err != nil {
 		v := p.newView(w, r, "login.title")
-		v.Data = p.loginData(r, returnTo)
+		p.setLoginData(r, v, returnTo)
 		p.formError(r, v, err)
 		p.render(w, r, "login", v)
 		return

@@ -143,6 +143,9 @@ type view struct {
 	// formReturn is where the page's form goes on to, when that is not its
 	// return_to.
 	formReturn string
+	// formTargets are other origins the page's forms lead to: external
+	// providers' sign-in.
+	formTargets []string
 }
 
 // setErrors records field errors; fields lists the form's fields in
@@ -215,12 +218,10 @@ func (p *Pages) render(w http.ResponseWriter, r *http.Request, name string, v *v
 	_, _ = buf.WriteTo(w)
 }
 
-// allowFormTargets widens the page's form-action to the application its
-// form leads on to, if any.
+// allowFormTargets widens the page's form-action to the providers its
+// form may lead to and the application it leads on to, if any.
 func (p *Pages) allowFormTargets(w http.ResponseWriter, r *http.Request, v *view) {
-	if p.OAuth == nil {
-		return
-	}
+	targets := v.formTargets
 	next := v.formReturn
 	if next == "" {
 		next = r.URL.Query().Get("return_to")
@@ -228,10 +229,10 @@ func (p *Pages) allowFormTargets(w http.ResponseWriter, r *http.Request, v *view
 	if next == "" && r.PostForm != nil {
 		next = r.PostForm.Get("return_to")
 	}
-	if next = safeReturn(next, ""); next == "" {
-		return
+	if next = safeReturn(next, ""); next != "" && p.OAuth != nil {
+		targets = append(targets, p.OAuth.FormTargets(r.Context(), next)...)
 	}
-	if targets := p.OAuth.FormTargets(r.Context(), next); len(targets) > 0 {
+	if len(targets) > 0 {
 		w.Header().Set("Content-Security-Policy", policyWithFormTargets(targets))
 	}
 }

@@ -11,6 +11,7 @@ import (
 
 	"golang.org/x/net/html"
 
+	"github.com/gatehouse-iam/gatehouse/internal/browsertest"
 	"github.com/gatehouse-iam/gatehouse/internal/server"
 )
 
@@ -608,4 +609,43 @@ func TestFederatedIdentitiesAPI(t *testing.T) {
 	if len(f.identities(adminID)) != 1 || len(f.identities(ada)) != 0 {
 		t.Fatal("unlinks by the helpdesk admin")
 	}
+}
+
+// TestFederatedSignInInChromium: in a real browser, an email of the
+// provider's domain leads from the sign-in page to the provider and back,
+// signed in; the sign-in page with providers, the linked sign-ins page
+// and a refusal are checked with axe-core and kept as screenshots.
+func TestFederatedSignInInChromium(t *testing.T) {
+	chromium := browsertest.New(t)
+	f := newFederation(t, map[string]any{"domains": []string{"example.com"}})
+	f.upUser("ada@example.com", true)
+
+	tab := chromium.Tab(t)
+	tab.Open(f.downURL("/login"))
+	if text := tab.Text(); !strings.Contains(text, "Continue with Upstream") || !strings.Contains(text, "leave the password empty") {
+		t.Fatalf("the sign-in page: %s", text)
+	}
+	visit(tab, "login-providers")
+	tab.Fill("Email address", "ada@example.com")
+	tab.Press("Sign in")
+	if !strings.HasPrefix(tab.URL(), f.upURL("/login")) {
+		t.Fatalf("home-realm discovery led to %s: %s", tab.URL(), tab.Text())
+	}
+	f.up.clock.Advance(time.Second)
+	tab.Fill("Email address", "ada@example.com")
+	tab.Fill("Password", fedPassword)
+	tab.Press("Sign in")
+	if tab.URL() != f.downURL("/account") || !strings.Contains(tab.Text(), "ada@example.com") {
+		t.Fatalf("after the provider the browser is at %s: %s", tab.URL(), tab.Text())
+	}
+	tab.Open(f.downURL("/account/identities"))
+	if !strings.Contains(tab.Text(), "Upstream") {
+		t.Fatalf("the linked sign-ins page: %s", tab.Text())
+	}
+	visit(tab, "account-identities")
+	tab.Open(f.downURL(federatedPath + f.providerID + "/callback?state=forged&code=x"))
+	if !strings.Contains(tab.Text(), "start again") {
+		t.Fatalf("a forged callback: %s", tab.Text())
+	}
+	visit(tab, "federated-refused")
 }
