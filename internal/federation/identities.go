@@ -51,7 +51,7 @@ func (s *Service) SignInOptions(ctx context.Context, email string) ([]SignInOpti
 	}
 	out := []SignInOption{}
 	for _, p := range list {
-		if !p.Enabled || p.Kind == iam.ProviderSAML {
+		if !p.Enabled {
 			continue
 		}
 		o := SignInOption{ID: p.ID, Name: p.Name, Kind: p.Kind, HomeRealm: domain != "" && slices.Contains(p.Domains, domain)}
@@ -77,7 +77,7 @@ func (s *Service) HasHomeRealms(ctx context.Context) (bool, error) {
 		return false, err
 	}
 	return slices.ContainsFunc(list, func(p iam.FederatedProvider) bool {
-		return p.Enabled && p.Kind != iam.ProviderSAML && len(p.Domains) > 0
+		return p.Enabled && len(p.Domains) > 0
 	}), nil
 }
 
@@ -216,7 +216,7 @@ func (s *Service) FormTargets(ctx context.Context, homeRealms bool) []string {
 	var out []string
 	for i := range list {
 		fp := &list[i]
-		if !fp.Enabled || fp.Kind == iam.ProviderSAML || homeRealms && len(fp.Domains) == 0 {
+		if !fp.Enabled || homeRealms && len(fp.Domains) == 0 {
 			continue
 		}
 		pr, err := read(fp)
@@ -224,7 +224,12 @@ func (s *Service) FormTargets(ctx context.Context, homeRealms bool) []string {
 			continue
 		}
 		endpoint := pr.Settings.AuthorizationURL
-		if fp.Kind == iam.ProviderOIDC {
+		switch fp.Kind {
+		case iam.ProviderSAML:
+			if md, err := s.metadata(ctx, pr); err == nil {
+				endpoint = md.ssoURL
+			}
+		case iam.ProviderOIDC:
 			// The discovered endpoint, or the issuer's origin while the
 			// provider cannot be reached.
 			endpoint = pr.Settings.Issuer

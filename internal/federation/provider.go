@@ -3,6 +3,7 @@ package federation
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"encoding/xml"
 	"errors"
@@ -31,6 +32,9 @@ type Store interface {
 	iam.FederatedIdentityStore
 	iam.AuditStore
 	iam.UserStore
+	// UseAssertion records a SAML assertion's id until it expires: the
+	// replay cache.
+	UseAssertion(ctx context.Context, tenantID, clientID, jti string, expires time.Time) (bool, error)
 }
 
 // Service manages a tenant's external identity providers and signs people
@@ -42,6 +46,8 @@ type Service struct {
 	baseURL    func(*iam.Tenant) string
 	now        func() time.Time
 	discovered discoveries
+	// metadataCache holds SAML providers' metadata read from their URLs.
+	metadataCache metadataCache
 }
 
 // New returns a Service: sealer (the master key) seals client secrets,
@@ -66,6 +72,9 @@ type Settings struct {
 	MetadataXML      string            `json:"metadata_xml,omitempty"`
 	NameIDFormat     string            `json:"name_id_format,omitempty"`
 	ClaimMapping     map[string]string `json:"claim_mapping,omitempty"`
+	// SPCertificate is a SAML provider's own certificate (base64 DER),
+	// whose key is sealed as the client secret.
+	SPCertificate string `json:"sp_certificate,omitempty"`
 }
 
 // Provider is a provider with its settings read.
@@ -145,7 +154,7 @@ func (s *Service) Create(ctx context.Context, in Input) (*Provider, error) {
 		if err := tx.LockTenant(ctx, p.TenantID); err != nil {
 			return err
 		}
-		if out, err = s.apply(ctx, tx, fp, in, true); err != nil {
+		if out, err = s.apply(ctx, tx, fp, in); err != nil {
 			return err
 		}
 		if err := tx.CreateFederatedProvider(ctx, fp); err != nil {
@@ -225,7 +234,7 @@ func (s *Service) Update(ctx context.Context, id string, pre iam.Precondition, c
 			return err
 		}
 		fp.UpdatedAt = s.now()
-		if out, err = s.apply(ctx, tx, fp, change(current.Input()), false); err != nil {
+		if out, err = s.apply(ctx, tx, fp, change(current.Input())); err != nil {
 			return err
 		}
 		if err := tx.UpdateFederatedProvider(ctx, fp); err != nil {
@@ -281,7 +290,7 @@ func read(fp *iam.FederatedProvider) (*Provider, error) {
 }
 
 // apply checks in and writes it over fp, sealing a new client secret.
-func (s *Service) apply(ctx context.Context, tx iam.Tx, fp *iam.FederatedProvider, in Input, creating bool) (*Provider, error) {
+func (s *Service) apply(ctx context.Context, tx iam.Tx, fp *iam.FederatedProvider, in Input) (*Provider, error) {
 	f := fields{}
 	in.Settings = preset(f, in)
 	if in.Settings.Preset != "" {
@@ -320,7 +329,9 @@ func (s *Service) apply(ctx context.Context, tx iam.Tx, fp *iam.FederatedProvide
 			f["scopes"] = "must be scope names without spaces"
 		}
 	}
-	if in.Kind != iam.ProviderSAML && creating && in.ClientSecret == "" && fp.ClientSecret == nil {
+	// A provider that was SAML holds its SP key where a client secret goes:
+	// becoming OIDC or OAuth 2.0 needs a secret of its own.
+	if in.Kind != iam.ProviderSAML && in.ClientSecret == "" && (fp.ClientSecret == nil || fp.Kind == iam.ProviderSAML) {
 		f["client_secret"] = "is required"
 	}
 	if len(in.ClientSecret) > maxSecret {
@@ -365,20 +376,31 @@ func (s *Service) apply(ctx context.Context, tx iam.Tx, fp *iam.FederatedProvide
 	if err := f.err(); err != nil {
 		return nil, err
 	}
+	if in.Kind != iam.ProviderSAML {
+		in.Settings.SPCertificate = ""
+	}
+	switch {
+	case in.Kind == iam.ProviderSAML && in.Settings.SPCertificate == "":
+		key, cert, err := newSPKey(fp.UpdatedAt, fp.ID)
+		if err != nil {
+			return nil, iam.Internal(err)
+		}
+		in.Settings.SPCertificate = base64.StdEncoding.EncodeToString(cert)
+		if fp.ClientSecret, err = s.sealer.Seal(key, secretContext(fp.TenantID, fp.ID)); err != nil {
+			return nil, iam.Internal(err)
+		}
+	case in.Kind == iam.ProviderSAML:
+	case in.ClientSecret != "":
+		if fp.ClientSecret, err = s.sealer.Seal([]byte(in.ClientSecret), secretContext(fp.TenantID, fp.ID)); err != nil {
+			return nil, iam.Internal(err)
+		}
+	}
 	settings, err := json.Marshal(in.Settings)
 	if err != nil {
 		return nil, iam.Internal(err)
 	}
 	fp.Name, fp.Kind, fp.OrganizationID, fp.Domains, fp.Enabled = name, in.Kind, in.OrganizationID, domains, in.Enabled
 	fp.JITProvisioning, fp.LinkPolicy, fp.Settings = in.JITProvisioning, in.LinkPolicy, settings
-	switch {
-	case in.Kind == iam.ProviderSAML:
-		fp.ClientSecret = nil
-	case in.ClientSecret != "":
-		if fp.ClientSecret, err = s.sealer.Seal([]byte(in.ClientSecret), secretContext(fp.TenantID, fp.ID)); err != nil {
-			return nil, iam.Internal(err)
-		}
-	}
 	return &Provider{FederatedProvider: fp, Settings: in.Settings}, nil
 }
 

@@ -55,25 +55,32 @@ func (s *Service) Begin(ctx context.Context, id, returnTo, linkUserID string) (*
 	if err != nil {
 		return nil, err
 	}
-	if pr.Kind == iam.ProviderSAML {
-		return nil, iam.Errorf(iam.CodeUnavailable, "sign-in through SAML providers is not served yet")
-	}
-	conf, _, err := s.endpoints(ctx, t, pr)
-	if err != nil {
-		return nil, err
-	}
 	now := s.now()
 	state, nonce, browser, verifier := rand.Text(), rand.Text(), rand.Text(), oauth2.GenerateVerifier()
+	var to string
+	if pr.Kind == iam.ProviderSAML {
+		// The AuthnRequest's id is the nonce: the assertion must answer it.
+		if to, nonce, err = s.beginSAML(ctx, t, pr, state); err != nil {
+			return nil, err
+		}
+		verifier = ""
+	} else {
+		conf, _, err := s.endpoints(ctx, t, pr)
+		if err != nil {
+			return nil, err
+		}
+		opts := []oauth2.AuthCodeOption{oauth2.S256ChallengeOption(verifier)}
+		if pr.Kind == iam.ProviderOIDC {
+			opts = append(opts, oidc.Nonce(nonce))
+		}
+		to = conf.AuthCodeURL(state, opts...)
+	}
 	l := &iam.FederatedLogin{ID: secret.Hash(state), TenantID: t.ID, ProviderID: pr.ID, BrowserHash: secret.Hash(browser),
 		Nonce: nonce, Verifier: verifier, ReturnTo: returnTo, LinkUserID: linkUserID, CreatedAt: now, ExpiresAt: now.Add(loginTTL)}
 	if err := s.store.CreateFederatedLogin(ctx, l); err != nil {
 		return nil, err
 	}
-	opts := []oauth2.AuthCodeOption{oauth2.S256ChallengeOption(verifier)}
-	if pr.Kind == iam.ProviderOIDC {
-		opts = append(opts, oidc.Nonce(nonce))
-	}
-	return &Started{URL: conf.AuthCodeURL(state, opts...), BrowserSecret: browser, ExpiresAt: l.ExpiresAt}, nil
+	return &Started{URL: to, BrowserSecret: browser, ExpiresAt: l.ExpiresAt}, nil
 }
 
 // Outcome is a finished sign-in: the user the provider's identity belongs
@@ -175,16 +182,24 @@ func (s *Service) complete(ctx context.Context, t *iam.Tenant, id string, q url.
 	if err != nil {
 		return nil, err
 	}
-	if e := q.Get("error"); e != "" {
-		return nil, &refusal{reason: ReasonProvider, detail: clip(e + ": " + q.Get("error_description"))}
-	}
-	code := q.Get("code")
-	if code == "" {
+	var idn *identity
+	switch code := q.Get("code"); {
+	case pr.Kind == iam.ProviderSAML:
+		idn, err = s.identifySAML(ctx, t, pr, q.Get("SAMLResponse"), l)
+	case q.Get("error") != "":
+		return nil, &refusal{reason: ReasonProvider, detail: clip(q.Get("error") + ": " + q.Get("error_description"))}
+	case code == "":
 		return nil, &refusal{reason: ReasonProvider, detail: "no code"}
+	default:
+		idn, err = s.identify(ctx, t, pr, code, l)
 	}
-	idn, err := s.identify(ctx, t, pr, code, l)
 	if err != nil {
 		return nil, err
+	}
+	if idn.Email != "" && len(pr.Domains) > 0 && !inDomains(idn.Email, pr.Domains) {
+		// A provider speaks only for the domains it was given: an
+		// organization's IdP must not vouch for addresses of others.
+		return nil, &refusal{reason: ReasonEmailDomain, detail: "email " + idn.Email}
 	}
 	return s.resolve(ctx, t, pr, idn, l)
 }
@@ -204,9 +219,8 @@ func clip(s string) string {
 	return s
 }
 
-// enabled is the tenant's provider id if it is enabled; CodeNotFound
-// otherwise, as for one that does not exist.
-func (s *Service) enabled(ctx context.Context, tenantID, id string) (*Provider, error) {
+// provider is the tenant's provider id. CodeNotFound.
+func (s *Service) provider(ctx context.Context, tenantID, id string) (*Provider, error) {
 	if _, err := uuid.Parse(id); err != nil {
 		return nil, notFound()
 	}
@@ -214,10 +228,20 @@ func (s *Service) enabled(ctx context.Context, tenantID, id string) (*Provider, 
 	if err != nil {
 		return nil, err
 	}
-	if !fp.Enabled {
+	return read(fp)
+}
+
+// enabled is the tenant's provider id if it is enabled; CodeNotFound
+// otherwise, as for one that does not exist.
+func (s *Service) enabled(ctx context.Context, tenantID, id string) (*Provider, error) {
+	pr, err := s.provider(ctx, tenantID, id)
+	if err != nil {
+		return nil, err
+	}
+	if !pr.Enabled {
 		return nil, notFound()
 	}
-	return read(fp)
+	return pr, nil
 }
 
 // resolve finds or makes the user the identity belongs to, in one

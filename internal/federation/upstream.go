@@ -145,11 +145,6 @@ func (s *Service) identify(ctx context.Context, t *iam.Tenant, pr *Provider, cod
 	if idn.Subject == "" {
 		return nil, &refusal{reason: ReasonToken, detail: "no subject"}
 	}
-	if idn.Email != "" && len(pr.Domains) > 0 && !inDomains(idn.Email, pr.Domains) {
-		// A provider speaks only for the domains it was given: an
-		// organization's IdP must not vouch for addresses of others.
-		return nil, &refusal{reason: ReasonEmailDomain, detail: "email " + idn.Email}
-	}
 	return idn, nil
 }
 

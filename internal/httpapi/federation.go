@@ -46,12 +46,12 @@ func (a *API) federatedProviderBody(ctx context.Context, p *federation.Provider)
 	st := p.Settings
 	b := FederatedProviderBody{ID: p.ID, Name: p.Name, Kind: string(p.Kind), Preset: st.Preset, OrganizationID: p.OrganizationID,
 		Domains: p.Domains, Enabled: p.Enabled, JITProvisioning: p.JITProvisioning, LinkPolicy: p.LinkPolicy, ClaimMapping: st.ClaimMapping,
-		Issuer: st.Issuer, ClientID: st.ClientID, ClientSecretSet: p.ClientSecret != nil, Scopes: st.Scopes, MicrosoftTenant: st.MicrosoftTenant,
+		Issuer: st.Issuer, ClientID: st.ClientID, ClientSecretSet: p.ClientSecret != nil && p.Kind != iam.ProviderSAML, Scopes: st.Scopes, MicrosoftTenant: st.MicrosoftTenant,
 		AuthorizationURL: st.AuthorizationURL, TokenURL: st.TokenURL, UserInfoURL: st.UserInfoURL, MetadataURL: st.MetadataURL,
 		MetadataXML: st.MetadataXML, NameIDFormat: st.NameIDFormat, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt}
 	base := strings.TrimSuffix(a.baseURL(iam.TenantFrom(ctx)), "/")
 	if p.Kind == iam.ProviderSAML {
-		b.SPMetadataURL, b.ACSURL = base+"/saml/"+p.ID+"/metadata", base+"/saml/"+p.ID+"/acs"
+		b.SPMetadataURL, b.ACSURL = federation.SPMetadataURL(base, p.ID), federation.ACSURL(base, p.ID)
 	} else {
 		b.RedirectURI = federation.CallbackURL(base, p.ID)
 	}

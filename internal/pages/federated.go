@@ -3,6 +3,7 @@ package pages
 import (
 	"errors"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/gatehouse-iam/gatehouse/internal/audit"
@@ -21,6 +22,8 @@ const FederationPrefix = "/api/v1/auth/federated/"
 func (p *Pages) federationRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET "+FederationPrefix+"{id}/start", p.federatedStart)
 	mux.HandleFunc("GET "+FederationPrefix+"{id}/callback", p.federatedCallback)
+	mux.HandleFunc("GET /saml/{id}/metadata", p.samlMetadata)
+	mux.HandleFunc("POST /saml/{id}/acs", p.samlACS)
 	mux.HandleFunc("GET /account/identities", p.identitiesPage)
 	mux.HandleFunc("POST /account/identities/link", p.linkIdentity)
 	mux.HandleFunc("POST /account/identities/{id}/remove", p.removeIdentity)
@@ -61,7 +64,13 @@ func (p *Pages) beginFederated(w http.ResponseWriter, r *http.Request, id, retur
 		p.WriteError(w, r, err)
 		return
 	}
-	http.SetCookie(w, p.cookie(r, federationCookie, started.BrowserSecret, started.ExpiresAt))
+	c := p.cookie(r, federationCookie, started.BrowserSecret, started.ExpiresAt)
+	if c.Secure {
+		// A SAML identity provider posts the browser back from its own
+		// site, a request Lax cookies do not go with.
+		c.SameSite = http.SameSiteNoneMode
+	}
+	http.SetCookie(w, c)
 	http.Redirect(w, r, started.URL, http.StatusFound)
 }
 
@@ -69,12 +78,44 @@ func (p *Pages) beginFederated(w http.ResponseWriter, r *http.Request, id, retur
 // browser is signed in (or the identity linked) and goes on to where the
 // sign-in started; a refusal is a page that says what to do.
 func (p *Pages) federatedCallback(w http.ResponseWriter, r *http.Request) {
+	p.finishFederated(w, r, r.URL.Query())
+}
+
+// maxSAMLResponse bounds the form an identity provider posts.
+const maxSAMLResponse = 2 << 20
+
+// samlACS is the assertion consumer service: the identity provider posts
+// the browser here with its response and the sign-in's state (RelayState).
+// It is exempt from the cross-origin check, as it must be; the state bound
+// to the browser's cookie stands in for the CSRF token.
+func (p *Pages) samlACS(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, maxSAMLResponse)
+	if err := r.ParseForm(); err != nil {
+		p.WriteError(w, r, iam.Errorf(iam.CodeInvalid, "the identity provider's answer could not be read"))
+		return
+	}
+	p.finishFederated(w, r, url.Values{"state": {r.PostFormValue("RelayState")}, "SAMLResponse": {r.PostFormValue("SAMLResponse")}})
+}
+
+// samlMetadata is Gatehouse's service-provider metadata for a SAML
+// provider, for its identity provider's admin.
+func (p *Pages) samlMetadata(w http.ResponseWriter, r *http.Request) {
+	md, err := p.Federation.SPMetadata(r.Context(), r.PathValue("id"))
+	if err != nil {
+		p.WriteError(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/samlmetadata+xml")
+	_, _ = w.Write(md)
+}
+
+func (p *Pages) finishFederated(w http.ResponseWriter, r *http.Request, q url.Values) {
 	bound := ""
 	if c, err := r.Cookie(p.cookieName(r, federationCookie)); err == nil {
 		bound = c.Value
 	}
 	p.clearCookie(w, r, federationCookie)
-	out, err := p.Federation.Complete(r.Context(), r.PathValue("id"), r.URL.Query(), bound)
+	out, err := p.Federation.Complete(r.Context(), r.PathValue("id"), q, bound)
 	if err != nil {
 		p.federatedError(w, r, err)
 		return

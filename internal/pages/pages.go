@@ -89,7 +89,7 @@ func New(d Deps) (*Pages, error) {
 // Prefixes are the paths the pages own, for the server's router.
 var Prefixes = []string{
 	"/login", "/login/", "/signup", "/forgot", "/reset-password", "/verify-email", "/confirm-email",
-	"/logout", "/consent", "/device", "/device/", "/account", "/account/", "/assets/", FederationPrefix,
+	"/logout", "/consent", "/device", "/device/", "/account", "/account/", "/assets/", FederationPrefix, "/saml/",
 }
 
 // Routes registers every page on mux. Handlers of forms answer POST;
@@ -161,6 +161,8 @@ func Headers(next http.Handler) http.Handler {
 // token then covers browsers that send neither.
 func (p *Pages) CrossOrigin(next http.Handler) http.Handler {
 	cop := http.NewCrossOriginProtection()
+	// Identity providers post their SAML responses from their own sites.
+	cop.AddInsecureBypassPattern("POST /saml/{id}/acs")
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p.auditRefusal(r, "cross_origin")
 		p.WriteError(w, r, errCSRF)
