@@ -108,3 +108,41 @@ type FederatedIdentityStore interface {
 	// not expired at now: of racing callers, one gets it. CodeNotFound.
 	TakeFederatedLogin(ctx context.Context, tenantID, id string, now time.Time) (*FederatedLogin, error)
 }
+
+// SSOSetupLink is a one-time link an organization's IT admin sets up its
+// SSO with: the provider it creates (ProviderID is reserved at once) and
+// the email domains it proves by DNS. TokenHash is the SHA-256 of the
+// link's secret.
+type SSOSetupLink struct {
+	ID             string
+	TenantID       string
+	OrganizationID string
+	TokenHash      string
+	ProviderID     string
+	Domains        []SetupDomain
+	CreatedAt      time.Time
+	ExpiresAt      time.Time
+	CompletedAt    *time.Time
+	// Version is 1 at creation and grows by one with each update.
+	Version int64
+}
+
+// SetupDomain is an email domain of a set-up link, verified once its DNS
+// TXT record was found.
+type SetupDomain struct {
+	Name       string     `json:"name"`
+	VerifiedAt *time.Time `json:"verified_at,omitempty"`
+}
+
+// SSOSetupLinkStore persists set-up links.
+type SSOSetupLinkStore interface {
+	CreateSSOSetupLink(ctx context.Context, l *SSOSetupLink) error
+	// GetSSOSetupLinkByHash finds a link by its secret's hash. CodeNotFound.
+	GetSSOSetupLinkByHash(ctx context.Context, tenantID, hash string) (*SSOSetupLink, error)
+	// GetSSOSetupLinkForUpdate reads a link and holds its row until the
+	// transaction ends. CodeNotFound.
+	GetSSOSetupLinkForUpdate(ctx context.Context, tenantID, id string) (*SSOSetupLink, error)
+	// UpdateSSOSetupLink writes the domains and completion and sets
+	// l.Version to the incremented version.
+	UpdateSSOSetupLink(ctx context.Context, l *SSOSetupLink) error
+}

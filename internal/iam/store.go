@@ -162,6 +162,7 @@ type Tx interface {
 	SCIMAttributeStore
 	FederatedProviderStore
 	FederatedIdentityStore
+	SSOSetupLinkStore
 	ApplicationStore
 	ApplicationRoleStore
 	OAuthStore

@@ -51,6 +51,7 @@ func Run(t *testing.T, newStore func(t *testing.T) iam.Store) {
 		{"SCIMAttribute", scimAttributeTests},
 		{"FederatedProvider", federatedProviderTests},
 		{"FederatedIdentity", federatedIdentityTests},
+		{"SSOSetupLink", ssoSetupLinkTests},
 		{"Application", applicationTests},
 		{"ApplicationRole", applicationRoleTests},
 		{"OAuth", oauthTests},
