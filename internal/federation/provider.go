@@ -30,8 +30,10 @@ type Store interface {
 	iam.Transactor
 	iam.FederatedProviderStore
 	iam.FederatedIdentityStore
+	iam.SSOSetupLinkStore
 	iam.AuditStore
 	iam.UserStore
+	GetOrganization(ctx context.Context, tenantID, id string) (*iam.Organization, error)
 	// UseAssertion records a SAML assertion's id until it expires: the
 	// replay cache.
 	UseAssertion(ctx context.Context, tenantID, clientID, jti string, expires time.Time) (bool, error)
@@ -43,6 +45,7 @@ type Service struct {
 	store      Store
 	sealer     token.Sealer
 	client     *http.Client
+	resolver   Resolver
 	baseURL    func(*iam.Tenant) string
 	now        func() time.Time
 	discovered discoveries
@@ -50,12 +53,48 @@ type Service struct {
 	metadataCache metadataCache
 }
 
-// New returns a Service: sealer (the master key) seals client secrets,
-// client reaches the providers, and baseURL is a tenant's public base URL,
-// under which the providers send browsers back.
-func New(store Store, sealer token.Sealer, client *http.Client, baseURL func(*iam.Tenant) string, now func() time.Time) *Service {
-	return &Service{store: store, sealer: sealer, client: client, baseURL: baseURL,
-		now: func() time.Time { return now().UTC().Truncate(time.Microsecond) }}
+// Deps are what the service works with.
+type Deps struct {
+	Store Store
+	// Sealer (the master key) seals client secrets and SAML keys.
+	Sealer token.Sealer
+	// Client reaches the providers; Resolver looks up the DNS records
+	// that prove domains.
+	Client   *http.Client
+	Resolver Resolver
+	// BaseURL is a tenant's public base URL, under which providers send
+	// browsers back.
+	BaseURL func(*iam.Tenant) string
+	Now     func() time.Time
+}
+
+// maxFetched bounds every answer read from a provider: discovery
+// documents, keys, tokens, user endpoints.
+const maxFetched = 1 << 20
+
+// New returns a Service.
+func New(d Deps) *Service {
+	client := *d.Client
+	client.Transport = boundedBodies{next: client.Transport}
+	return &Service{store: d.Store, sealer: d.Sealer, client: &client, resolver: d.Resolver, baseURL: d.BaseURL,
+		now: func() time.Time { return d.Now().UTC().Truncate(time.Microsecond) }}
+}
+
+// boundedBodies fails the reading of an answer past maxFetched bytes:
+// libraries that read whole bodies (go-oidc's discovery and keys) do not
+// bound them.
+type boundedBodies struct{ next http.RoundTripper }
+
+func (b boundedBodies) RoundTrip(r *http.Request) (*http.Response, error) {
+	next := b.next
+	if next == nil {
+		next = http.DefaultTransport
+	}
+	res, err := next.RoundTrip(r)
+	if err == nil {
+		res.Body = http.MaxBytesReader(nil, res.Body, maxFetched)
+	}
+	return res, err
 }
 
 // Settings are what a provider's kind needs, kept as its settings object.
@@ -234,14 +273,25 @@ func (s *Service) Update(ctx context.Context, id string, pre iam.Precondition, c
 			return err
 		}
 		fp.UpdatedAt = s.now()
+		before := identitySource(current)
 		if out, err = s.apply(ctx, tx, fp, change(current.Input())); err != nil {
 			return err
 		}
 		if err := tx.UpdateFederatedProvider(ctx, fp); err != nil {
 			return err
 		}
+		details := map[string]any{"name": fp.Name, "kind": string(fp.Kind)}
+		if identitySource(out) != before {
+			// Subjects are a provider's own names: another IdP's
+			// "12345" is someone else. Its people link again.
+			n, err := tx.DeleteProviderIdentities(ctx, p.TenantID, id)
+			if err != nil {
+				return err
+			}
+			details["identities_unlinked"] = n
+		}
 		return tx.AppendAudit(ctx, audit.Event(ctx, fp.UpdatedAt, p.TenantID, "federated_provider.updated", providerRef(id), iam.ResultSuccess,
-			map[string]any{"name": fp.Name, "kind": string(fp.Kind)}))
+			details))
 	})
 	if err != nil {
 		return nil, err
@@ -556,4 +606,24 @@ func hostname(h string) bool {
 		}
 	}
 	return true
+}
+
+// identitySource is what names a provider's subjects: its kind with its
+// issuer, user endpoint, or IdP metadata. Identities linked under one
+// source mean nothing under another.
+func identitySource(p *Provider) string {
+	st := p.Settings
+	switch p.Kind {
+	case iam.ProviderOAuth2:
+		return "oauth2 " + st.UserInfoURL
+	case iam.ProviderSAML:
+		if st.MetadataURL != "" {
+			return "saml " + st.MetadataURL
+		}
+		if md, err := parseIdPMetadata([]byte(st.MetadataXML)); err == nil {
+			return "saml " + md.entityID
+		}
+		return "saml"
+	}
+	return "oidc " + st.Issuer
 }

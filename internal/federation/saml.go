@@ -311,7 +311,7 @@ func (s *Service) identifySAML(ctx context.Context, t *iam.Tenant, pr *Provider,
 	if !first {
 		return nil, &refusal{reason: ReasonToken, detail: "saml: assertion " + clip(a.ID) + " replayed"}
 	}
-	claims := map[string]any{"sub": a.Subject.NameID.Value}
+	claims := map[string]any{}
 	if a.AttributeStatement != nil {
 		for _, attr := range a.AttributeStatement.Attributes {
 			var values []any
@@ -338,6 +338,8 @@ func (s *Service) identifySAML(ctx context.Context, t *iam.Tenant, pr *Provider,
 			claims["email"] = a.Subject.NameID.Value
 		}
 	}
+	// The name id is the subject, whatever the attributes say.
+	claims["sub"] = a.Subject.NameID.Value
 	// An identity provider with domains speaks for its own directory:
 	// its addresses count as verified. Without domains nothing vouches.
 	claims["email_verified"] = len(pr.Domains) > 0

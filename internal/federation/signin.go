@@ -105,6 +105,10 @@ const (
 	ReasonNoAccount    = "no_account"
 	ReasonLinkRequired = "link_required"
 	ReasonLinkedOther  = "linked_to_another_user"
+	// ReasonEmailUnverified: no account is made for an address the
+	// provider does not vouch for, so nobody claims another's address.
+	ReasonEmailUnverified = "email_unverified"
+	ReasonInactive        = "account_inactive"
 )
 
 // refusal is a refused sign-in: what the caller is told, and the reason
@@ -123,7 +127,7 @@ func refused(reason string) error {
 	switch reason {
 	case ReasonState:
 		code = iam.CodeInvalidToken
-	case ReasonProvider, ReasonToken, ReasonNoEmail, ReasonEmailDomain:
+	case ReasonProvider, ReasonToken, ReasonNoEmail, ReasonEmailDomain, ReasonEmailUnverified, ReasonInactive:
 		code = iam.CodeInvalidCredentials
 	case ReasonLinkRequired, ReasonLinkedOther:
 		code = iam.CodeConflict
@@ -177,6 +181,10 @@ func (s *Service) complete(ctx context.Context, t *iam.Tenant, id string, q url.
 	}
 	if l.ProviderID != id || subtle.ConstantTimeCompare([]byte(secret.Hash(browserSecret)), []byte(l.BrowserHash)) != 1 {
 		return nil, &refusal{reason: ReasonState, detail: "state of another browser or provider"}
+	}
+	// A link is made for the user who asked for it, still signed in here.
+	if p := iam.PrincipalFrom(ctx); l.LinkUserID != "" && (p == nil || p.UserID != l.LinkUserID) {
+		return nil, &refusal{reason: ReasonState, detail: "the link's session ended"}
 	}
 	pr, err := s.enabled(ctx, t.ID, id)
 	if err != nil {
@@ -245,8 +253,18 @@ func (s *Service) enabled(ctx context.Context, tenantID, id string) (*Provider, 
 }
 
 // resolve finds or makes the user the identity belongs to, in one
-// transaction with its audit events.
+// transaction with its audit events. Two first sign-ins of one person
+// racing each other both find no identity; the loser's write conflicts,
+// and it tries once more, to find the winner's.
 func (s *Service) resolve(ctx context.Context, t *iam.Tenant, pr *Provider, idn *identity, l *iam.FederatedLogin) (*Outcome, error) {
+	out, err := s.resolveOnce(ctx, t, pr, idn, l)
+	if iam.IsCode(err, iam.CodeConflict) || iam.IsCode(err, iam.CodeEmailTaken) {
+		out, err = s.resolveOnce(ctx, t, pr, idn, l)
+	}
+	return out, err
+}
+
+func (s *Service) resolveOnce(ctx context.Context, t *iam.Tenant, pr *Provider, idn *identity, l *iam.FederatedLogin) (*Outcome, error) {
 	out := &Outcome{ProviderID: pr.ID, ReturnTo: l.ReturnTo}
 	now := s.now()
 	err := s.store.InTx(ctx, func(tx iam.Tx) error {
@@ -271,18 +289,14 @@ func (s *Service) resolve(ctx context.Context, t *iam.Tenant, pr *Provider, idn 
 		u, err := tx.GetUserByEmail(ctx, t.ID, idn.Email)
 		switch {
 		case err == nil:
-			// Never by an unverified email, on either side; and never to an
-			// admin, whom a provider's say-so must not reach: they link
-			// after signing in.
-			if pr.LinkPolicy != LinkVerifiedEmail || !idn.EmailVerified || !u.EmailVerified {
-				return &refusal{reason: ReasonLinkRequired, detail: "email " + idn.Email}
+			if u.Status != iam.UserActive {
+				return &refusal{reason: ReasonInactive, detail: "email " + idn.Email}
 			}
-			held, err := tx.UserAdminRoles(ctx, t.ID, u.ID)
-			if err != nil {
-				return err
-			}
-			if len(held) > 0 {
-				return &refusal{reason: ReasonLinkRequired, detail: "admin " + idn.Email}
+			if why, err := s.autoLinkRefused(ctx, tx, pr, idn, u); err != nil || why != "" {
+				if err != nil {
+					return err
+				}
+				return &refusal{reason: ReasonLinkRequired, detail: why + " " + idn.Email}
 			}
 			out.UserID = u.ID
 			return s.link(ctx, tx, pr, idn, u.ID, "verified_email")
@@ -291,6 +305,9 @@ func (s *Service) resolve(ctx context.Context, t *iam.Tenant, pr *Provider, idn 
 		}
 		if !pr.JITProvisioning {
 			return &refusal{reason: ReasonNoAccount, detail: "email " + idn.Email}
+		}
+		if !idn.EmailVerified {
+			return &refusal{reason: ReasonEmailUnverified, detail: "email " + idn.Email}
 		}
 		u, err = s.provision(ctx, tx, pr, idn)
 		if err != nil {
@@ -303,6 +320,39 @@ func (s *Service) resolve(ctx context.Context, t *iam.Tenant, pr *Provider, idn 
 		return nil, err
 	}
 	return out, nil
+}
+
+// autoLinkRefused says why an existing account may not be linked by its
+// email alone, "" when it may. Never by an unverified email, on either
+// side; never to an admin, or to an account guarded by a second factor,
+// which a provider's sign-in would pass around; never for an address of a
+// domain another provider speaks for (a Google account kept by someone
+// who left must not reach the address's next owner). Those link after
+// signing in.
+func (s *Service) autoLinkRefused(ctx context.Context, tx iam.Tx, pr *Provider, idn *identity, u *iam.User) (string, error) {
+	if pr.LinkPolicy != LinkVerifiedEmail || !idn.EmailVerified || !u.EmailVerified {
+		return "unverified or sign_in policy", nil
+	}
+	held, err := tx.UserAdminRoles(ctx, u.TenantID, u.ID)
+	if err != nil || len(held) > 0 {
+		return "admin", err
+	}
+	for _, typ := range []iam.CredentialType{iam.CredentialTOTP, iam.CredentialWebAuthn} {
+		_, n, err := tx.ListCredentials(ctx, u.TenantID, u.ID, typ, iam.ListParams{Page: 1, Limit: 1})
+		if err != nil || n > 0 {
+			return "second factor", err
+		}
+	}
+	others, err := tx.ListFederatedProviders(ctx, u.TenantID)
+	if err != nil {
+		return "", err
+	}
+	for _, o := range others {
+		if o.ID != pr.ID && o.Enabled && inDomains(idn.Email, o.Domains) {
+			return "domain of provider " + o.Name, nil
+		}
+	}
+	return "", nil
 }
 
 // link records the identity as the user's.

@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -104,8 +105,13 @@ type fixture struct {
 }
 
 func newFixture(t *testing.T, provider func(*federation.Input)) *fixture {
+	return newFixtureOn(t, "sqlite://"+filepath.Join(t.TempDir(), "gatehouse.db"), provider)
+}
+
+// newFixtureOn is newFixture on the database of dsn.
+func newFixtureOn(t *testing.T, dsn string, provider func(*federation.Input)) *fixture {
 	ctx := t.Context()
-	store, err := sqlstore.Open(ctx, "sqlite://"+filepath.Join(t.TempDir(), "gatehouse.db"), t.TempDir())
+	store, err := sqlstore.Open(ctx, dsn, t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,7 +129,8 @@ func newFixture(t *testing.T, provider func(*federation.Input)) *fixture {
 		t.Fatal(err)
 	}
 	idp := newTestIdP(t)
-	svc := federation.New(store, master, idp.srv.Client(), func(*iam.Tenant) string { return "https://gatehouse.example" }, clock.Now)
+	svc := federation.New(federation.Deps{Store: store, Sealer: master, Client: idp.srv.Client(), Resolver: net.DefaultResolver,
+		BaseURL: func(*iam.Tenant) string { return "https://gatehouse.example" }, Now: clock.Now})
 	ctx = iam.WithTenant(ctx, tn)
 	admin := iam.WithPrincipal(ctx, &iam.Principal{Kind: iam.PrincipalUser, ID: "admin", TenantID: tn.ID, Permissions: []string{"*"}})
 	in := federation.Input{Name: "Test IdP", Kind: iam.ProviderOIDC, Enabled: true, JITProvisioning: true, ClientSecret: "s3cret",

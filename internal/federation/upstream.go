@@ -35,10 +35,16 @@ type discoveries struct {
 	byIs map[string]discovery
 }
 
+// discovery is a discovery document read, or the failure to read one,
+// which is kept for discoveryRetry so that a provider that is down does
+// not hold every sign-in page for its timeout.
 type discovery struct {
 	provider *oidc.Provider
+	err      error
 	at       time.Time
 }
+
+const discoveryRetry = 30 * time.Second
 
 // identity is what a provider says of the person signing in. Email is
 // normalised as Gatehouse keeps addresses, "" when there is none it keeps.
@@ -97,8 +103,11 @@ func (s *Service) discover(ctx context.Context, st Settings) (*oidc.Provider, er
 	s.discovered.mu.Lock()
 	d, ok := s.discovered.byIs[st.Issuer]
 	s.discovered.mu.Unlock()
-	if ok && s.now().Sub(d.at) < discoveryTTL {
+	switch {
+	case ok && d.err == nil && s.now().Sub(d.at) < discoveryTTL:
 		return d.provider, nil
+	case ok && d.err != nil && s.now().Sub(d.at) < discoveryRetry:
+		return nil, d.err
 	}
 	// The provider keeps the context for fetching its keys later: it must
 	// outlive this request.
@@ -110,15 +119,15 @@ func (s *Service) discover(ctx context.Context, st Settings) (*oidc.Provider, er
 	defer cancel()
 	op, err := oidc.NewProvider(dctx, st.Issuer)
 	if err != nil {
-		return nil, &iam.Error{Code: iam.CodeUnavailable, Message: "the identity provider cannot be reached", Err: err}
+		err = &iam.Error{Code: iam.CodeUnavailable, Message: "the identity provider cannot be reached", Err: err}
 	}
 	s.discovered.mu.Lock()
 	if s.discovered.byIs == nil {
 		s.discovered.byIs = map[string]discovery{}
 	}
-	s.discovered.byIs[st.Issuer] = discovery{provider: op, at: s.now()}
+	s.discovered.byIs[st.Issuer] = discovery{provider: op, err: err, at: s.now()}
 	s.discovered.mu.Unlock()
-	return op, nil
+	return op, err
 }
 
 // identify redeems the code and reads who signed in: from the ID token of
@@ -167,6 +176,9 @@ func (s *Service) verifyIDToken(ctx context.Context, pr *Provider, op *oidc.Prov
 	var claims map[string]any
 	if err := idt.Claims(&claims); err != nil {
 		return nil, &refusal{reason: ReasonToken, detail: clip("id_token: " + err.Error())}
+	}
+	if azp, ok := claims["azp"].(string); ok && azp != pr.Settings.ClientID {
+		return nil, &refusal{reason: ReasonToken, detail: clip("id_token: issued to " + azp)}
 	}
 	if multi {
 		// The issuer must be the directory the token names, of the kind

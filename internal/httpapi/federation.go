@@ -251,3 +251,39 @@ type userIdentityPath struct {
 func (a *API) unlinkUserIdentity(ctx context.Context, in *userIdentityPath) (*empty, error) {
 	return noContent(a.federation.UnlinkUser(ctx, in.ID, in.IdentityID))
 }
+
+type createSetupLinkInput struct {
+	IDPath
+	Body *struct {
+		ExpiresInHours int `json:"expires_in_hours,omitempty" minimum:"1" maximum:"336" doc:"The link's lifetime in hours; 72 when left out"`
+	}
+}
+
+// SetupLinkBody is a new SSO set-up link: its URL holds the secret and is
+// shown only now.
+type SetupLinkBody struct {
+	ID             string    `json:"id"`
+	OrganizationID string    `json:"organization_id"`
+	URL            string    `json:"url" doc:"Give this to the organization's IT admin; it is shown only now"`
+	ProviderID     string    `json:"provider_id" doc:"The provider the link sets up"`
+	ExpiresAt      time.Time `json:"expires_at"`
+}
+
+type setupLinkOutput struct {
+	CacheControl string `header:"Cache-Control"`
+	Body         SetupLinkBody
+}
+
+func (a *API) createSetupLink(ctx context.Context, in *createSetupLinkInput) (*setupLinkOutput, error) {
+	var ttl time.Duration
+	if in.Body != nil {
+		ttl = time.Duration(in.Body.ExpiresInHours) * time.Hour
+	}
+	raw, l, err := a.federation.CreateSetupLink(ctx, in.ID, ttl)
+	if err != nil {
+		return nil, err
+	}
+	base := strings.TrimSuffix(a.baseURL(iam.TenantFrom(ctx)), "/")
+	return &setupLinkOutput{CacheControl: "no-store", Body: SetupLinkBody{ID: l.ID, OrganizationID: l.OrganizationID, URL: base + "/sso-setup/" + raw,
+		ProviderID: l.ProviderID, ExpiresAt: l.ExpiresAt}}, nil
+}

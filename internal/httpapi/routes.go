@@ -165,6 +165,8 @@ func (a *API) routes(api huma.API) {
 		"Change an external identity provider", "federation", 200, true)), a.updateFederatedProvider)
 	huma.Register(api, preconditioned(operation(http.MethodDelete, v1+"/federated/providers/{id}", "delete-federated-provider",
 		"Remove an external identity provider", "federation", 204, true)), a.deleteFederatedProvider)
+	huma.Register(api, operation(http.MethodPost, v1+"/organizations/{id}/sso-setup-links", "create-sso-setup-link",
+		"A one-time link for the organization's IT admin to set up its SSO and prove its domains (shown only now)", "federation", 201, true), a.createSetupLink)
 	huma.Register(api, operation(http.MethodGet, v1+"/auth/providers", "sign-in-providers",
 		"The external providers a sign-in page may offer; with email, the one its domain leads to first", "auth", 200, false), a.signInProviders)
 	huma.Register(api, operation(http.MethodGet, v1+"/me/identities", "my-identities",

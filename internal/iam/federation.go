@@ -101,6 +101,9 @@ type FederatedIdentityStore interface {
 	// DeleteFederatedIdentity removes one of a user's identities.
 	// CodeNotFound.
 	DeleteFederatedIdentity(ctx context.Context, tenantID, userID, id string) error
+	// DeleteProviderIdentities removes every identity of a provider and
+	// answers how many there were.
+	DeleteProviderIdentities(ctx context.Context, tenantID, providerID string) (int64, error)
 	// CreateFederatedLogin inserts l, and removes the sign-ins of every
 	// tenant that expired before l.CreatedAt.
 	CreateFederatedLogin(ctx context.Context, l *FederatedLogin) error

@@ -55,6 +55,14 @@ func (p *Pages) linkIdentity(w http.ResponseWriter, r *http.Request) {
 		p.WriteError(w, r, err)
 		return
 	}
+	// A linked identity signs in without the password or second factor:
+	// adding one needs a recent second factor, as adding a passkey does.
+	if err := p.MFA.RequireRecent(r.Context(), pr); err != nil {
+		if !p.needReauth(w, r, err) {
+			p.WriteError(w, r, err)
+		}
+		return
+	}
 	p.beginFederated(w, r, r.PostFormValue("provider_id"), "/account/identities", pr.UserID)
 }
 

@@ -21,7 +21,13 @@ var errFieldTooLarge = iam.Errorf(iam.CodeTooLarge, "a field of the form is too 
 // readForm parses a posted form and checks its CSRF token; it answers the
 // error to show when the form may not be acted upon.
 func (p *Pages) readForm(w http.ResponseWriter, r *http.Request) error {
-	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+	return p.readFormUpTo(w, r, maxFormBytes, maxFieldBytes)
+}
+
+// readFormUpTo is readForm of a form of at most formBytes, with fields of
+// at most fieldBytes.
+func (p *Pages) readFormUpTo(w http.ResponseWriter, r *http.Request, formBytes int64, fieldBytes int) error {
+	r.Body = http.MaxBytesReader(w, r.Body, formBytes)
 	if err := r.ParseForm(); err != nil {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
@@ -31,7 +37,7 @@ func (p *Pages) readForm(w http.ResponseWriter, r *http.Request) error {
 	}
 	for _, vs := range r.PostForm {
 		for _, v := range vs {
-			if len(v) > maxFieldBytes {
+			if len(v) > fieldBytes {
 				return errFieldTooLarge
 			}
 			if !utf8.ValidString(v) || strings.ContainsRune(v, 0) {

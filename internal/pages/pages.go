@@ -89,7 +89,7 @@ func New(d Deps) (*Pages, error) {
 // Prefixes are the paths the pages own, for the server's router.
 var Prefixes = []string{
 	"/login", "/login/", "/signup", "/forgot", "/reset-password", "/verify-email", "/confirm-email",
-	"/logout", "/consent", "/device", "/device/", "/account", "/account/", "/assets/", FederationPrefix, "/saml/",
+	"/logout", "/consent", "/device", "/device/", "/account", "/account/", "/assets/", FederationPrefix, "/saml/", "/sso-setup/",
 }
 
 // Routes registers every page on mux. Handlers of forms answer POST;
@@ -103,6 +103,7 @@ func (p *Pages) Routes(mux *http.ServeMux) {
 	p.consentRoutes(mux)
 	p.deviceRoutes(mux)
 	p.federationRoutes(mux)
+	p.setupRoutes(mux)
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/account", http.StatusSeeOther)
 	})

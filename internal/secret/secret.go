@@ -1,6 +1,7 @@
 // Package secret is the one format of Gatehouse's machine secrets: personal
 // access tokens, API and service credentials, service-account and
-// application client secrets, SCIM tokens, refresh tokens and browser-session cookies.
+// application client secrets, SCIM tokens, refresh tokens, browser-session
+// cookies and SSO set-up links.
 //
 // A secret is <prefix><43 base62 characters: 256 random bits><6 base62
 // characters: CRC-32 of what precedes>. The prefix names the kind, so that
@@ -32,6 +33,7 @@ const (
 	RefreshToken        Kind = "gtref_"
 	BrowserSession      Kind = "gtses_"
 	ApplicationSecret   Kind = "gtapp_"
+	SetupLink           Kind = "gtsso_"
 )
 
 const (
@@ -40,7 +42,8 @@ const (
 	checksumLen = 6  // 62^6 > 2^32
 )
 
-var kinds = []Kind{PersonalAccessToken, APICredential, ServiceCredential, ClientSecret, SCIMToken, RefreshToken, BrowserSession, ApplicationSecret}
+var kinds = []Kind{PersonalAccessToken, APICredential, ServiceCredential, ClientSecret, SCIMToken, RefreshToken, BrowserSession, ApplicationSecret,
+	SetupLink}
 
 // New returns a new secret of kind k.
 func New(k Kind) string {

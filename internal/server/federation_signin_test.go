@@ -649,3 +649,31 @@ func TestFederatedSignInInChromium(t *testing.T) {
 	}
 	visit(tab, "federated-refused")
 }
+
+// TestFederatedLinkNeedsStepUp: linking a provider, which then signs in
+// without the password or second factor, asks a session that passed its
+// second factor more than 10 minutes ago to confirm it again.
+func TestFederatedLinkNeedsStepUp(t *testing.T) {
+	f := newFederation(t, map[string]any{"jit_provisioning": false})
+	f.downUser("carol@example.com", true)
+	tok := f.down.login("carol@example.com", fedPassword).AccessToken
+	secret := enrolTOTP(t, f.down, tok)
+
+	b := f.browser()
+	b.get(f.downURL("/login")).want(t, http.StatusOK)
+	step := b.submit("/login", url.Values{"email": {"carol@example.com"}, "password": {fedPassword}})
+	if !strings.HasPrefix(step.Header.Get("Location"), "/login/mfa?") {
+		t.Fatalf("password step: %d %v", step.Status, step.Header)
+	}
+	mfaPage := b.get(step.Header.Get("Location")).want(t, http.StatusOK)
+	f.down.clock.Advance(30 * time.Second)
+	b.submit("/login/mfa", url.Values{"method": {"totp"}, "methods": {mfaPage.input("methods")}, "return_to": {"/account"},
+		"code": {totpAt(t, secret, f.down.clock.Now())}}).want(t, http.StatusSeeOther)
+
+	f.down.clock.Advance(11 * time.Minute)
+	b.get(f.downURL("/account/identities")).want(t, http.StatusOK)
+	start := b.submit("/account/identities/link", url.Values{"provider_id": {f.providerID}})
+	if start.Status != http.StatusSeeOther || !strings.HasPrefix(start.Header.Get("Location"), "/account/reauth") {
+		t.Fatalf("linking 11 minutes after the second factor: %d to %q", start.Status, start.Header.Get("Location"))
+	}
+}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/gatehouse-iam/gatehouse/internal/audit"
 	"github.com/gatehouse-iam/gatehouse/internal/iam"
+	"github.com/gatehouse-iam/gatehouse/internal/pages"
 )
 
 // ipLimiter is a token bucket per client IP for the public auth endpoints,
@@ -107,13 +108,22 @@ func (l *ipLimiter) middleware(next http.Handler, write errorWriter) http.Handle
 // everyPost limits every POST by client IP: on the hosted pages each form
 // checks a password or a code, mails, or changes the account, and a refused
 // form is audited.
+// everyPost limits every POST of a surface, and the GETs that start a
+// sign-in through an external provider (each keeps a row and may reach
+// the provider).
 func (l *ipLimiter) everyPost(next http.Handler, write errorWriter) http.Handler {
-	return l.limitPosts(next, write, func(string) bool { return true })
+	return l.limitRequests(next, write, func(r *http.Request) bool {
+		return r.Method == http.MethodPost || strings.HasPrefix(r.URL.Path, pages.FederationPrefix) && strings.HasSuffix(r.URL.Path, "/start")
+	})
 }
 
 func (l *ipLimiter) limitPosts(next http.Handler, write errorWriter, limited func(path string) bool) http.Handler {
+	return l.limitRequests(next, write, func(r *http.Request) bool { return r.Method == http.MethodPost && limited(r.URL.Path) })
+}
+
+func (l *ipLimiter) limitRequests(next http.Handler, write errorWriter, limited func(r *http.Request) bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if l.limit <= 0 || r.Method != http.MethodPost || !limited(r.URL.Path) {
+		if l.limit <= 0 || !limited(r) {
 			next.ServeHTTP(w, r)
 			return
 		}

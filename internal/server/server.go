@@ -92,6 +92,9 @@ type Options struct {
 	// jwks_uri); nil refuses private and loopback addresses
 	// (oauth.OutboundClient). Tests name a client of their own servers.
 	Outbound *http.Client
+	// Resolver looks up the DNS records that prove an organization's
+	// domains; nil is the system's. Tests name a DNS server of their own.
+	Resolver federation.Resolver
 }
 
 // Open migrates the store, creates the system tenant, master key and signing
@@ -239,7 +242,11 @@ func wire(ctx context.Context, opts Options, store *sqlstore.Store) (*Server, er
 	if outbound == nil {
 		outbound = oauth.OutboundClient()
 	}
-	federated := federation.New(store, master, outbound, baseURLs.Of, now)
+	resolver := opts.Resolver
+	if resolver == nil {
+		resolver = net.DefaultResolver
+	}
+	federated := federation.New(federation.Deps{Store: store, Sealer: master, Client: outbound, Resolver: resolver, BaseURL: baseURLs.Of, Now: now})
 	if s.oauth, err = oauth.New(oauth.Deps{Store: store, Audit: audit.NewBatcher(store), Apps: s.applications, ServiceAccounts: accounts,
 		Registrar: s.applications, Policies: st, Keys: keys, Issuer: issuer, Bearer: bearer,
 		BaseURL: baseURLs.Of, Sealer: master, SessionsEnded: acc.ForgetUser, Outbound: opts.Outbound, Factors: factors, Now: now}); err != nil {

@@ -140,6 +140,15 @@ func (q *queries) DeleteFederatedIdentity(ctx context.Context, tenantID, userID,
 	return affected(res, err, "federated identity")
 }
 
+func (q *queries) DeleteProviderIdentities(ctx context.Context, tenantID, providerID string) (int64, error) {
+	res, err := q.w.ExecContext(ctx, `DELETE FROM federated_identities WHERE tenant_id = $1 AND provider_id = $2`, tenantID, providerID)
+	if err != nil {
+		return 0, storeErr(err, "federated identities", nil)
+	}
+	n, err := res.RowsAffected()
+	return n, storeErr(err, "federated identities", nil)
+}
+
 const federatedLoginColumns = `id, tenant_id, provider_id, browser_hash, nonce, verifier, return_to, link_user_id, created_at, expires_at`
 
 func (q *queries) CreateFederatedLogin(ctx context.Context, l *iam.FederatedLogin) error {

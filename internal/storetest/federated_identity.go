@@ -11,6 +11,7 @@ import (
 var federatedIdentityTests = []test{
 	{"LinkFindList", testFederatedIdentityLinkFindList},
 	{"GoneWithOwner", testFederatedIdentityGoneWithOwner},
+	{"DeleteOfProvider", testFederatedIdentityDeleteOfProvider},
 	{"SessionProvider", testSessionFederatedProvider},
 	{"LoginTakenOnce", testFederatedLoginTakenOnce},
 	{"LoginExpiry", testFederatedLoginExpiry},
@@ -175,5 +176,30 @@ func testFederatedIdentityConcurrentLink(t *testing.T, s iam.Store) {
 	must(t, err, "find")
 	if got.UserID != users[w].ID {
 		t.Errorf("subject linked to %s, want the winner %s", got.UserID, users[w].ID)
+	}
+}
+
+// testFederatedIdentityDeleteOfProvider removes one provider's identities
+// and no others.
+func testFederatedIdentityDeleteOfProvider(t *testing.T, s iam.Store) {
+	ctx := t.Context()
+	tn, p, u := identityFixture(t, s)
+	other := newFederatedProvider(t, tn.ID, "Google")
+	must(t, s.CreateFederatedProvider(ctx, other), "create google")
+	for _, sub := range []string{"a", "b"} {
+		must(t, s.CreateFederatedIdentity(ctx, newFederatedIdentity(t, tn.ID, p.ID, u.ID, sub)), "link "+sub)
+	}
+	kept := newFederatedIdentity(t, tn.ID, other.ID, u.ID, "a")
+	must(t, s.CreateFederatedIdentity(ctx, kept), "link at google")
+	n, err := s.DeleteProviderIdentities(ctx, tn.ID, p.ID)
+	must(t, err, "delete")
+	if n != 2 {
+		t.Errorf("deleted %d, want 2", n)
+	}
+	list, err := s.ListFederatedIdentities(ctx, tn.ID, u.ID)
+	must(t, err, "list")
+	check(t, "identities left", list, []iam.FederatedIdentity{*kept})
+	if n, err := s.DeleteProviderIdentities(ctx, createTenant(t, s).ID, other.ID); err != nil || n != 0 {
+		t.Errorf("another tenant deleted %d (%v)", n, err)
 	}
 }
