@@ -118,21 +118,7 @@ func (b *webBrowser) do(method, raw string, form url.Values) *page {
 		r.Header.Set("Origin", u.Scheme+"://"+u.Host)
 		r.Header.Set("Sec-Fetch-Site", "same-origin")
 	}
-	res, err := b.client.Do(r)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	defer res.Body.Close()
-	data, err := io.ReadAll(res.Body)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	p := &page{Status: res.StatusCode, Header: res.Header, Body: string(data)}
-	if strings.HasPrefix(res.Header.Get("Content-Type"), "text/html") {
-		if p.doc, err = html.Parse(strings.NewReader(p.Body)); err != nil {
-			b.t.Fatal(err)
-		}
-	}
+	p := fetchPage(b.t, b.client, r)
 	b.at, b.last = u, p
 	return p
 }

@@ -45,22 +45,28 @@ func (b *browser) do(r *http.Request) *page {
 	if b.h.host != "" {
 		r.Host = b.h.host
 	}
-	res, err := b.client.Do(r)
+	b.last = fetchPage(b.t, b.client, r)
+	return b.last
+}
+
+// fetchPage sends r with client and reads the answer, parsing HTML.
+func fetchPage(t *testing.T, client *http.Client, r *http.Request) *page {
+	t.Helper()
+	res, err := client.Do(r)
 	if err != nil {
-		b.t.Fatal(err)
+		t.Fatal(err)
 	}
 	defer res.Body.Close()
 	body, err := io.ReadAll(res.Body)
 	if err != nil {
-		b.t.Fatal(err)
+		t.Fatal(err)
 	}
 	p := &page{Status: res.StatusCode, Header: res.Header, Body: string(body)}
 	if strings.HasPrefix(res.Header.Get("Content-Type"), "text/html") {
 		if p.doc, err = html.Parse(strings.NewReader(p.Body)); err != nil {
-			b.t.Fatal(err)
+			t.Fatal(err)
 		}
 	}
-	b.last = p
 	return p
 }
 
