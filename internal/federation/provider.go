@@ -152,7 +152,7 @@ const (
 )
 
 // claimTargets are what a claim mapping may fill.
-var claimTargets = []string{"email", "email_verified", "name", "given_name", "family_name", "groups"}
+var claimTargets = []string{"email", "email_verified", "name", "given_name", "family_name", "groups", "roles"}
 
 // nameIDFormats are the SAML name id formats a provider may ask for.
 var nameIDFormats = []string{

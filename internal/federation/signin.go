@@ -6,6 +6,7 @@ import (
 	"crypto/subtle"
 	"errors"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -355,6 +356,31 @@ func (s *Service) autoLinkRefused(ctx context.Context, tx iam.Tx, pr *Provider, 
 	return "", nil
 }
 
+// organizationRoles are the roles named (without case) that a member of
+// the provider's organization may hold: the organization's own and the
+// tenant's templates. Names of no such role are passed over.
+func (s *Service) organizationRoles(ctx context.Context, tx iam.Tx, pr *Provider, named []string) (ids, names []string, err error) {
+	if len(named) == 0 {
+		return nil, nil, nil
+	}
+	var roles []iam.Role
+	for _, q := range []iam.RoleQuery{{OrganizationID: pr.OrganizationID}, {TemplatesOnly: true}} {
+		q.ListParams = iam.ListParams{Page: 1, Limit: iam.MaxLimit}
+		list, _, err := tx.ListRoles(ctx, pr.TenantID, q)
+		if err != nil {
+			return nil, nil, err
+		}
+		roles = append(roles, list...)
+	}
+	for _, r := range roles {
+		if (r.OrganizationID == "" || r.OrganizationID == pr.OrganizationID) && !slices.Contains(ids, r.ID) &&
+			slices.ContainsFunc(named, func(n string) bool { return strings.EqualFold(n, r.Name) }) {
+			ids, names = append(ids, r.ID), append(names, r.Name)
+		}
+	}
+	return ids, names, nil
+}
+
 // link records the identity as the user's.
 func (s *Service) link(ctx context.Context, tx iam.Tx, pr *Provider, idn *identity, userID, via string) error {
 	now := s.now()
@@ -388,12 +414,16 @@ func (s *Service) provision(ctx context.Context, tx iam.Tx, pr *Provider, idn *i
 	}
 	changed := false
 	if pr.OrganizationID != "" {
-		if _, err := tx.SetMember(ctx, pr.TenantID, pr.OrganizationID, u.ID, nil, now); err != nil {
+		roleIDs, roleNames, err := s.organizationRoles(ctx, tx, pr, idn.Roles)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := tx.SetMember(ctx, pr.TenantID, pr.OrganizationID, u.ID, roleIDs, now); err != nil {
 			return nil, err
 		}
 		changed = true
 		if err := tx.AppendAudit(ctx, audit.Event(ctx, now, pr.TenantID, "organization.member_added", userRef, iam.ResultSuccess,
-			map[string]any{"organization_id": pr.OrganizationID, "provider_id": pr.ID})); err != nil {
+			map[string]any{"organization_id": pr.OrganizationID, "roles": roleNames, "provider_id": pr.ID})); err != nil {
 			return nil, err
 		}
 	}

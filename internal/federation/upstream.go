@@ -54,6 +54,9 @@ type identity struct {
 	EmailVerified bool
 	Name          string
 	Groups        []string
+	// Roles name the roles an organization's provider gives its people in
+	// the organization.
+	Roles []string
 }
 
 // clientSecret opens the provider's sealed client secret.
@@ -286,14 +289,23 @@ func readClaims(pr *Provider, claims map[string]any) *identity {
 		// directory typed; only xms_edov says the domain's owner vouches.
 		idn.EmailVerified = truth(claims["xms_edov"])
 	}
-	if list, ok := claim("groups").([]any); ok {
-		for _, g := range list {
-			if name := text(g); name != "" && len(idn.Groups) < 100 {
-				idn.Groups = append(idn.Groups, name)
-			}
+	idn.Groups, idn.Roles = names(claim("groups")), names(claim("roles"))
+	return idn
+}
+
+// names reads a claim listing names: a list, or one name; at most 100.
+func names(v any) []string {
+	list, ok := v.([]any)
+	if !ok {
+		list = []any{v}
+	}
+	var out []string
+	for _, item := range list {
+		if name := text(item); name != "" && len(out) < 100 {
+			out = append(out, name)
 		}
 	}
-	return idn
+	return out
 }
 
 // text is a claim as text: strings as they are, numbers in decimal.

@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"crypto/rand"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -9,7 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coreos/go-oidc/v3/oidc"
 	"golang.org/x/net/html"
+	"golang.org/x/oauth2"
 
 	"github.com/gatehouse-iam/gatehouse/internal/browsertest"
 	"github.com/gatehouse-iam/gatehouse/internal/server"
@@ -461,8 +464,10 @@ func wantRefusal(t *testing.T, p *page, status int, text string) {
 // sign-in page and the providers API; people it provisions join the
 // organization and the groups its groups claim names.
 func TestFederatedHomeRealmAndOrganization(t *testing.T) {
-	f := newFederation(t, map[string]any{"domains": []string{"example.com"}, "claim_mapping": map[string]string{"groups": "roles"}})
+	f := newFederation(t, map[string]any{"domains": []string{"example.com"}, "claim_mapping": map[string]string{"groups": "roles", "roles": "roles"}})
 	acme := f.down.createOrg(f.downAdmin, map[string]any{"name": "Acme", "alias": "acme"})["id"].(string)
+	f.down.post("/api/v1/roles", f.downAdmin, map[string]any{"name": "Finance", "organization_id": acme, "permissions": []string{}}).
+		want(http.StatusCreated)
 	finance := f.down.post("/api/v1/groups", f.downAdmin, map[string]any{"name": "Finance"}).want(http.StatusCreated).JSON()["id"].(string)
 	f.down.patch("/api/v1/federated/providers/"+f.providerID, f.downAdmin, map[string]any{"organization_id": acme}).want(http.StatusOK)
 	// up says which groups ada is in through its roles claim.
@@ -506,8 +511,8 @@ func TestFederatedHomeRealmAndOrganization(t *testing.T) {
 	}
 	ada := f.userByEmail("ada@example.com")["id"].(string)
 	members := f.down.get("/api/v1/organizations/"+acme+"/members", f.downAdmin).want(http.StatusOK).JSON()["data"].([]any)
-	if len(members) != 1 || !strings.Contains(jsonString(members[0]), ada) {
-		t.Errorf("acme's members: %v", members)
+	if len(members) != 1 || !strings.Contains(jsonString(members[0]), ada) || !strings.Contains(jsonString(members[0]), `"Finance"`) {
+		t.Errorf("acme's members (ada with the role Finance): %v", members)
 	}
 	inGroup := f.down.get("/api/v1/groups/"+finance+"/members", f.downAdmin).want(http.StatusOK).JSON()["data"].([]any)
 	if len(inGroup) != 1 || !strings.Contains(jsonString(inGroup[0]), ada) {
@@ -661,5 +666,43 @@ func TestFederatedLinkNeedsStepUp(t *testing.T) {
 	start := b.submit("/account/identities/link", url.Values{"provider_id": {f.providerID}})
 	if start.Status != http.StatusSeeOther || !strings.HasPrefix(start.Header.Get("Location"), "/account/reauth") {
 		t.Fatalf("linking 11 minutes after the second factor: %d to %q", start.Status, start.Header.Get("Location"))
+	}
+}
+
+// TestFederatedSessionSignsInApplications: an application signed in through
+// a browser session that came from a provider gets amr ["fed"].
+func TestFederatedSessionSignsInApplications(t *testing.T) {
+	f := newFederation(t, nil)
+	f.upUser("ada@example.com", true)
+	b := f.browser()
+	f.signIn(b, "ada@example.com").want(t, http.StatusOK)
+
+	rp := f.down.newRelyingParty(f.downAdmin, map[string]any{"name": "portal", "type": "web", "redirect_uris": []string{rpCallback}})
+	verifier, nonce := oauth2.GenerateVerifier(), rand.Text()
+	p := b.get(rp.conf.AuthCodeURL("state", oidc.Nonce(nonce), oauth2.S256ChallengeOption(verifier)))
+	for range 5 {
+		if loc := p.Header.Get("Location"); loc == "" || strings.HasPrefix(loc, rpCallback) {
+			break
+		}
+		p = b.get(p.Header.Get("Location"))
+	}
+	callback, err := url.Parse(p.Header.Get("Location"))
+	if err != nil || callback.Query().Get("code") == "" {
+		t.Fatalf("the authorization ended at %d %q: %s", p.Status, p.Header.Get("Location"), p.text())
+	}
+	tok, err := rp.conf.Exchange(rp.ctx, callback.Query().Get("code"), oauth2.VerifierOption(verifier))
+	if err != nil {
+		t.Fatal(err)
+	}
+	idToken, err := rp.provider.Verifier(&oidc.Config{ClientID: rp.conf.ClientID}).Verify(rp.ctx, tok.Extra("id_token").(string))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var claims struct {
+		AMR   []string `json:"amr"`
+		Email string   `json:"email"`
+	}
+	if err := idToken.Claims(&claims); err != nil || len(claims.AMR) != 1 || claims.AMR[0] != "fed" || claims.Email != "ada@example.com" {
+		t.Fatalf("ID token claims %+v (%v)", claims, err)
 	}
 }
