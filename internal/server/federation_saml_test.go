@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gatehouse-iam/gatehouse/internal/browsertest"
 	"github.com/gatehouse-iam/gatehouse/internal/federation/samltest"
 	"github.com/gatehouse-iam/gatehouse/internal/server"
 )
@@ -126,5 +127,54 @@ func TestFederatedSAMLSignIn(t *testing.T) {
 	}
 	if refusals := f.refusals(); refusals["state"] != 1 || refusals["token"] != 1 {
 		t.Errorf("audited refusals: %v", refusals)
+	}
+}
+
+// TestFederatedSAMLInChromium: in a real browser, an email of the
+// company's domain leads to its SAML IdP, whose page posts an encrypted,
+// signed assertion back across sites, and the person is signed in.
+func TestFederatedSAMLInChromium(t *testing.T) {
+	chromium := browsertest.New(t)
+	idpServer := httptest.NewServer(nil)
+	defer idpServer.Close()
+	idp, err := samltest.New("https://idp.acme.example/saml", idpServer.URL+"/sso")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := newHarnessWith(t, map[string]string{"GATEHOUSE_ISSUER": "https://127.0.0.1:" + portPlaceholder},
+		func(o *server.Options) { o.Outbound = &http.Client{Timeout: 10 * time.Second} })
+	admin := h.admin()
+	p := h.post("/api/v1/federated/providers", admin, map[string]any{"name": "Acme SAML", "kind": "saml",
+		"metadata_xml": idp.Metadata(), "domains": []string{"acme.example"}, "jit_provisioning": true}).want(http.StatusCreated).JSON()
+	var sp struct {
+		Keys []struct {
+			Use  string `xml:"use,attr"`
+			Cert string `xml:"KeyInfo>X509Data>X509Certificate"`
+		} `xml:"SPSSODescriptor>KeyDescriptor"`
+	}
+	if err := xml.Unmarshal(h.get(strings.TrimPrefix(p["sp_metadata_url"].(string), h.ts.URL), "").want(http.StatusOK).Body, &sp); err != nil {
+		t.Fatal(err)
+	}
+	var encryptTo []byte
+	for _, k := range sp.Keys {
+		if k.Use == "encryption" {
+			encryptTo, _ = base64.StdEncoding.DecodeString(k.Cert)
+		}
+	}
+	idpServer.Config.Handler = idp.Handler(func(req samltest.Request) (*samltest.Assertion, samltest.Options) {
+		return idp.Answer(req, "ada-at-acme", map[string][]string{"email": {"ada@acme.example"}}, h.clock.Now()),
+			samltest.Options{SignAssertion: true, EncryptTo: encryptTo}
+	})
+
+	tab := chromium.Tab(t)
+	tab.Open(h.ts.URL + "/login")
+	tab.Fill("Email address", "ada@acme.example")
+	tab.Press("Sign in")
+	if !strings.HasPrefix(tab.URL(), idpServer.URL+"/sso") {
+		t.Fatalf("home-realm discovery led to %s: %s", tab.URL(), tab.Text())
+	}
+	tab.Press("Continue")
+	if tab.URL() != h.ts.URL+"/account" || !strings.Contains(tab.Text(), "ada@acme.example") {
+		t.Fatalf("after the IdP the browser is at %s: %s", tab.URL(), tab.Text())
 	}
 }

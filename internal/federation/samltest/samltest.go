@@ -18,8 +18,10 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"html/template"
 	"io"
 	"math/big"
+	"net/http"
 	"net/url"
 	"time"
 
@@ -317,4 +319,31 @@ func encrypt(assertion *etree.Element, certDER []byte) (*etree.Element, error) {
 	ek.CreateElement("xenc:CipherData").CreateElement("xenc:CipherValue").SetText(base64.StdEncoding.EncodeToString(wrapped))
 	data.CreateElement("xenc:CipherData").CreateElement("xenc:CipherValue").SetText(base64.StdEncoding.EncodeToString(sealed))
 	return ea, nil
+}
+
+// postPage is the IdP's page after a sign-in: a form that carries the
+// response to the service provider's ACS (the HTTP-POST binding).
+var postPage = template.Must(template.New("post").Parse(`<!doctype html><html lang="en"><title>Test IdP</title>
+<form method="post" action="{{.ACS}}"><input type="hidden" name="SAMLResponse" value="{{.Response}}">
+<input type="hidden" name="RelayState" value="{{.RelayState}}"><button type="submit">Continue</button></form></html>`))
+
+// Handler serves the IdP's sign-on service: each AuthnRequest redirected
+// to it is answered, as answer makes the assertion and protects it, with
+// a page whose button posts the response to the service provider.
+func (idp *IdP) Handler(answer func(Request) (*Assertion, Options)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		req, err := ParseRedirect(r.URL.String())
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		a, o := answer(req)
+		res, err := idp.Response(a, o)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		_ = postPage.Execute(w, map[string]string{"ACS": req.ACSURL, "Response": res, "RelayState": req.RelayState})
+	})
 }
