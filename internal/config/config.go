@@ -64,6 +64,10 @@ type Config struct {
 	// is each key's lead and retention time.
 	SigningKeyRotation time.Duration
 	SigningKeys        token.Timing
+	// FederationPrivateNetworks lets external identity providers be
+	// reached at private network addresses: an IdP inside the operator's
+	// network. Loopback and link-local addresses stay refused.
+	FederationPrivateNetworks bool
 }
 
 // setting is one configuration key: its flag (if any), default and help.
@@ -106,6 +110,7 @@ var settings = []setting{
 	{"signing_key_rotation", "", "2160h", "how often the token signing keys rotate (0: only by gatehouse keys rotate)"},
 	{"signing_key_lead", "", "1h", "how long a new signing key is published in the JWKS before it signs; longer than clients cache the JWKS"},
 	{"signing_key_retention", "", "25h", "how long a replaced signing key keeps verifying: the longest token lifetime (24h) plus clock skew"},
+	{"federation_private_networks", "", "false", "let external identity providers be reached at private network addresses (an IdP inside your network)"},
 }
 
 // Keys returns every key with its default and help, for documentation.
@@ -262,6 +267,11 @@ func parse(k *koanf.Koanf) (*Config, error) {
 		bad("multi_tenant", "must be true or false, got %q", str("multi_tenant"))
 	}
 	c.MultiTenant = mt
+	fpn, err := strconv.ParseBool(str("federation_private_networks"))
+	if err != nil {
+		bad("federation_private_networks", "must be true or false, got %q", str("federation_private_networks"))
+	}
+	c.FederationPrivateNetworks = fpn
 	if err := c.LogLevel.UnmarshalText([]byte(str("log_level"))); err != nil {
 		bad("log_level", "must be debug, info, warn or error, got %q", str("log_level"))
 	}

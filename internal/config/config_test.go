@@ -214,6 +214,8 @@ func TestValues(t *testing.T) {
 		{"multi_tenant flag", source{flags: []string{"--multi-tenant"}}, func(c *Config) bool { return c.MultiTenant }},
 		{"multi_tenant env", source{env: map[string]string{"GATEHOUSE_MULTI_TENANT": "true"}}, func(c *Config) bool { return c.MultiTenant }},
 		{"multi_tenant file", source{file: "multi_tenant: true\n"}, func(c *Config) bool { return c.MultiTenant }},
+		{"federation_private_networks env", source{env: map[string]string{"GATEHOUSE_FEDERATION_PRIVATE_NETWORKS": "true"}},
+			func(c *Config) bool { return c.FederationPrivateNetworks }},
 		{"multi_tenant flag false over env true", source{
 			env:   map[string]string{"GATEHOUSE_MULTI_TENANT": "true"},
 			flags: []string{"--multi-tenant=false"},
@@ -294,6 +296,7 @@ func TestInvalid(t *testing.T) {
 		{"access_token_ttl too short", source{env: env("GATEHOUSE_ACCESS_TOKEN_TTL", "5s")}, "access_token_ttl"},
 		{"access_token_ttl too long", source{env: env("GATEHOUSE_ACCESS_TOKEN_TTL", "25h")}, "access_token_ttl"},
 		{"multi_tenant", source{env: env("GATEHOUSE_MULTI_TENANT", "maybe")}, "multi_tenant"},
+		{"federation_private_networks", source{env: env("GATEHOUSE_FEDERATION_PRIVATE_NETWORKS", "maybe")}, "federation_private_networks"},
 		{"issuer scheme", source{env: env("GATEHOUSE_ISSUER", "ftp://x")}, "issuer"},
 		{"issuer relative", source{env: env("GATEHOUSE_ISSUER", "/auth")}, "issuer"},
 		{"issuer query", source{env: env("GATEHOUSE_ISSUER", "https://x/?a=b")}, "issuer"},

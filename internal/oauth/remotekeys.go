@@ -114,8 +114,28 @@ func publicSigningKey(set jose.JSONWebKeySet, id string) *jose.JSONWebKey {
 // documents with (an application's jwks_uri): https only, redirects not
 // followed, and never to an address of this host or its private networks,
 // which anyone able to register a client could otherwise make it reach.
-func OutboundClient() *http.Client {
-	dialer := &net.Dialer{Timeout: remoteKeysTimeout, Control: refusePrivate}
+func OutboundClient() *http.Client { return outboundClient(refusePrivate) }
+
+// OutboundClientToPrivateNetworks is OutboundClient that may also reach
+// private networks (RFC 1918, RFC 4193, RFC 6598), for parties only an
+// operator names: an identity provider inside its network. Loopback,
+// link-local and unspecified addresses stay refused.
+func OutboundClientToPrivateNetworks() *http.Client { return outboundClient(refuseLocal) }
+
+// refuseLocal is refusePrivate with private networks admitted.
+func refuseLocal(network, address string, c syscall.RawConn) error {
+	host, _, err := net.SplitHostPort(address)
+	if err != nil {
+		return err
+	}
+	if ip := net.ParseIP(host); ip != nil && (ip.IsPrivate() || sharedAddress.Contains(ip)) {
+		return nil
+	}
+	return refusePrivate(network, address, c)
+}
+
+func outboundClient(check func(network, address string, c syscall.RawConn) error) *http.Client {
+	dialer := &net.Dialer{Timeout: remoteKeysTimeout, Control: check}
 	transport := &http.Transport{DialContext: dialer.DialContext, TLSHandshakeTimeout: remoteKeysTimeout,
 		ResponseHeaderTimeout: remoteKeysTimeout, MaxResponseHeaderBytes: 16 << 10, ForceAttemptHTTP2: true}
 	return &http.Client{Transport: transport, Timeout: 2 * remoteKeysTimeout,

@@ -28,3 +28,21 @@ func TestOutboundClientRefusesPrivateAddresses(t *testing.T) {
 		}
 	}
 }
+
+// TestOutboundClientToPrivateNetworks: the client an operator may give
+// federation reaches private networks, never loopback or link-local.
+func TestOutboundClientToPrivateNetworks(t *testing.T) {
+	for _, addr := range []string{"10.0.0.1:443", "192.168.1.10:443", "172.16.0.1:443", "100.64.0.1:443", "[fd00::1]:443", "8.8.8.8:443"} {
+		if err := refuseLocal("tcp", addr, nil); err != nil {
+			t.Errorf("%s is refused: %v", addr, err)
+		}
+	}
+	for _, addr := range []string{"127.0.0.1:443", "[::1]:443", "169.254.169.254:80", "0.0.0.0:443", "[fe80::1]:443"} {
+		if err := refuseLocal("tcp", addr, nil); !errors.Is(err, errPrivateAddress) {
+			t.Errorf("%s: %v, want a refusal", addr, err)
+		}
+	}
+	if OutboundClientToPrivateNetworks().CheckRedirect == nil {
+		t.Error("the client follows redirects")
+	}
+}

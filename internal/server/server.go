@@ -239,7 +239,11 @@ func wire(ctx context.Context, opts Options, store *sqlstore.Store) (*Server, er
 	s.baseURL = baseURLs.Of
 	s.applications = application.New(store, now)
 	outbound := opts.Outbound
-	if outbound == nil {
+	switch {
+	case outbound != nil:
+	case cfg.FederationPrivateNetworks:
+		outbound = oauth.OutboundClientToPrivateNetworks()
+	default:
 		outbound = oauth.OutboundClient()
 	}
 	resolver := opts.Resolver
