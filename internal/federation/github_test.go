@@ -1,8 +1,10 @@
 package federation
 
 import (
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -64,5 +66,32 @@ func TestGitHubIdentity(t *testing.T) {
 	}
 	if _, err := s.userInfo(t.Context(), pr, &oauth2.Token{AccessToken: "wrong", TokenType: "Bearer"}); err == nil {
 		t.Fatal("a refused token read a user")
+	}
+}
+
+// microsoftDiscovery answers as Entra ID's multi-tenant discovery does:
+// its issuer is a template.
+type microsoftDiscovery struct{}
+
+func (microsoftDiscovery) RoundTrip(r *http.Request) (*http.Response, error) {
+	body := `{"issuer":"https://login.microsoftonline.com/{tenantid}/v2.0",` +
+		`"authorization_endpoint":"https://login.microsoftonline.com/common/oauth2/v2.0/authorize",` +
+		`"token_endpoint":"https://login.microsoftonline.com/common/oauth2/v2.0/token",` +
+		`"jwks_uri":"https://login.microsoftonline.com/common/discovery/v2.0/keys","id_token_signing_alg_values_supported":["RS256"]}`
+	return &http.Response{StatusCode: http.StatusOK, Header: http.Header{"Content-Type": {"application/json"}},
+		Body: io.NopCloser(strings.NewReader(body)), Request: r}, nil
+}
+
+// TestDiscoveryFailuresAreKeptApart: a plain OIDC provider naming
+// Microsoft's common issuer fails discovery (the issuer is a template);
+// that failure is not answered to the Microsoft preset providers.
+func TestDiscoveryFailuresAreKeptApart(t *testing.T) {
+	s := New(Deps{Client: &http.Client{Transport: microsoftDiscovery{}}, Now: time.Now})
+	issuer := "https://login.microsoftonline.com/common/v2.0"
+	if _, err := s.discover(t.Context(), Settings{Issuer: issuer}); err == nil {
+		t.Fatal("plain discovery of the common endpoint passed")
+	}
+	if _, err := s.discover(t.Context(), Settings{Preset: PresetMicrosoft, MicrosoftTenant: "common", Issuer: issuer}); err != nil {
+		t.Errorf("the preset provider got another provider's failure: %v", err)
 	}
 }

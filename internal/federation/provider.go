@@ -281,6 +281,11 @@ func (s *Service) Update(ctx context.Context, id string, pre iam.Precondition, c
 			return err
 		}
 		details := map[string]any{"name": fp.Name, "kind": string(fp.Kind)}
+		// An admin's change ends the set-up links of the provider: what the
+		// admin decided is not for a link holder to undo.
+		if err := tx.EndSSOSetupLinks(ctx, p.TenantID, id, fp.UpdatedAt); err != nil {
+			return err
+		}
 		if identitySource(out) != before {
 			// Subjects are a provider's own names: another IdP's
 			// "12345" is someone else. Its people link again.
@@ -317,6 +322,10 @@ func (s *Service) Delete(ctx context.Context, id string, pre iam.Precondition) e
 			return err
 		}
 		if err := tx.DeleteFederatedProvider(ctx, p.TenantID, id); err != nil {
+			return err
+		}
+		// Nor may a link holder make it again.
+		if err := tx.EndSSOSetupLinks(ctx, p.TenantID, id, s.now()); err != nil {
 			return err
 		}
 		return tx.AppendAudit(ctx, audit.Event(ctx, s.now(), p.TenantID, "federated_provider.deleted", providerRef(id), iam.ResultSuccess,

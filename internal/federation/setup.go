@@ -78,6 +78,44 @@ func (s *Service) CreateSetupLink(ctx context.Context, orgID string, ttl time.Du
 	return raw, l, nil
 }
 
+// SetupLinks lists an organization's set-up links, newest first. Needs
+// federated.manage.
+func (s *Service) SetupLinks(ctx context.Context, orgID string) ([]iam.SSOSetupLink, error) {
+	p, err := permission.Require(ctx, permission.FederatedManage)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := uuid.Parse(orgID); err != nil {
+		return nil, iam.Errorf(iam.CodeNotFound, "organization not found")
+	}
+	if _, err := s.store.GetOrganization(ctx, p.TenantID, orgID); err != nil {
+		return nil, err
+	}
+	return s.store.ListSSOSetupLinks(ctx, p.TenantID, orgID)
+}
+
+// RevokeSetupLink removes an organization's set-up link: it stops working.
+// What it set up stays. Needs federated.manage.
+func (s *Service) RevokeSetupLink(ctx context.Context, orgID, id string) error {
+	p, err := permission.Require(ctx, permission.FederatedManage)
+	if err != nil {
+		return err
+	}
+	if _, err := uuid.Parse(id); err != nil {
+		return iam.Errorf(iam.CodeNotFound, "sso setup link not found")
+	}
+	if _, err := uuid.Parse(orgID); err != nil {
+		return iam.Errorf(iam.CodeNotFound, "sso setup link not found")
+	}
+	return s.store.InTx(ctx, func(tx iam.Tx) error {
+		if err := tx.DeleteSSOSetupLink(ctx, p.TenantID, orgID, id); err != nil {
+			return err
+		}
+		return tx.AppendAudit(ctx, audit.Event(ctx, s.now(), p.TenantID, "sso_setup_link.revoked", setupLinkRef(id), iam.ResultSuccess,
+			map[string]any{"organization_id": orgID}))
+	})
+}
+
 // Setup is a set-up link as its page shows it.
 type Setup struct {
 	Link             *iam.SSOSetupLink
@@ -195,6 +233,11 @@ func (s *Service) SetupProvider(ctx context.Context, raw string, in SetupInput) 
 		if in.Kind != iam.ProviderOIDC && in.Kind != iam.ProviderSAML {
 			return nil, iam.Invalid("the request has invalid fields", map[string]string{"kind": "must be saml or oidc"})
 		}
+		if in.Kind == iam.ProviderOIDC && publicIssuer(in.Issuer) {
+			// Anyone has an account there: it cannot speak for one
+			// company's domains. Its workspace products have SAML.
+			return nil, iam.Invalid("the request has invalid fields", map[string]string{"issuer": "is a public provider's: use your organization's own issuer, or SAML"})
+		}
 		// The tenant's lock orders changes of providers, as Create's.
 		if err := tx.LockTenant(ctx, t.ID); err != nil {
 			return nil, err
@@ -204,7 +247,7 @@ func (s *Service) SetupProvider(ctx context.Context, raw string, in SetupInput) 
 			return nil, err
 		}
 		now := s.now()
-		input := Input{Name: org.Name + " SSO", Kind: in.Kind, OrganizationID: l.OrganizationID, JITProvisioning: true,
+		input := Input{Name: setupProviderName(org.Name, l.ProviderID), Kind: in.Kind, OrganizationID: l.OrganizationID, JITProvisioning: true,
 			LinkPolicy: LinkVerifiedEmail, ClientSecret: in.ClientSecret,
 			Settings: Settings{MetadataURL: in.MetadataURL, MetadataXML: in.MetadataXML, Issuer: in.Issuer, ClientID: in.ClientID}}
 		fp, err := tx.GetFederatedProviderForUpdate(ctx, t.ID, l.ProviderID)
@@ -214,18 +257,23 @@ func (s *Service) SetupProvider(ctx context.Context, raw string, in SetupInput) 
 			fp = &iam.FederatedProvider{ID: l.ProviderID, TenantID: t.ID, CreatedAt: now}
 		case err != nil:
 			return nil, err
+		case fp.Enabled:
+			// Only an admin enables a provider before the set-up is
+			// complete, and an admin's change ends the link.
+			return nil, errSetupLink
 		default:
 			current, err := read(fp)
 			if err != nil {
 				return nil, err
 			}
-			input.Name, input.Domains, input.Enabled = current.Name, current.Domains, current.Enabled
+			input.Name = current.Name
 			if in.Kind == current.Kind && in.Kind == iam.ProviderSAML {
 				input.Settings.SPCertificate = current.Settings.SPCertificate
 			}
 		}
 		fp.UpdatedAt = now
-		if _, err := s.apply(ctx, tx, fp, input); err != nil {
+		out, err := s.apply(ctx, tx, fp, input)
+		if err != nil {
 			return nil, err
 		}
 		if creating {
@@ -236,7 +284,8 @@ func (s *Service) SetupProvider(ctx context.Context, raw string, in SetupInput) 
 		if err != nil {
 			return nil, err
 		}
-		return map[string]any{"provider_id": fp.ID, "kind": string(fp.Kind)}, nil
+		// What the admins reading the log need: which IdP was trusted.
+		return map[string]any{"provider_id": fp.ID, "kind": string(fp.Kind), "source": identitySource(out)}, nil
 	})
 }
 
@@ -276,10 +325,11 @@ func (s *Service) VerifySetupDomain(ctx context.Context, raw, domain string) err
 		return iam.Errorf(iam.CodeNotFound, "add the domain first")
 	}
 	name, want := SetupRecord(l, domain)
-	// The lookup runs outside any transaction: DNS may be slow.
+	// The lookup runs outside any transaction: DNS may be slow. The name
+	// is absolute, so that no search domain of the resolver is tried.
 	lctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	records, lookupErr := s.resolver.LookupTXT(lctx, name)
+	records, lookupErr := s.resolver.LookupTXT(lctx, name+".")
 	if lookupErr != nil || !slices.Contains(records, want) {
 		e := audit.Event(ctx, s.now(), t.ID, "sso_setup_link.domain_verified", setupLinkRef(l.ID), iam.ResultFailure,
 			map[string]any{"domain": domain})
@@ -345,4 +395,29 @@ func (s *Service) CompleteSetup(ctx context.Context, raw string) (string, error)
 		return map[string]any{"provider_id": fp.ID, "domains": verified}, nil
 	})
 	return providerID, err
+}
+
+// setupProviderName is the name of a provider a set-up link makes: the
+// organization's, bounded, with the provider's id's end, which keeps it
+// unique when a later link sets up another.
+func setupProviderName(org, providerID string) string {
+	if r := []rune(org); len(r) > 150 {
+		org = string(r[:150])
+	}
+	return org + " SSO " + providerID[len(providerID)-6:]
+}
+
+// publicIssuer reports an OpenID issuer where anyone has an account:
+// Google's, and Microsoft's multi-tenant and consumer endpoints.
+func publicIssuer(issuer string) bool {
+	issuer = strings.TrimSuffix(strings.ToLower(strings.TrimSpace(issuer)), "/")
+	if issuer == "https://accounts.google.com" {
+		return true
+	}
+	for _, t := range []string{"common", "organizations", "consumers"} {
+		if strings.HasPrefix(issuer, "https://login.microsoftonline.com/"+t) {
+			return true
+		}
+	}
+	return false
 }

@@ -225,3 +225,26 @@ func TestNewIssuerUnlinksIdentities(t *testing.T) {
 		t.Fatalf("a new issuer: %v, %d identities", err, count())
 	}
 }
+
+// TestGroupsOnlyFromAMappedClaim: a groups claim an admin did not map
+// joins no group: groups carry permissions across the tenant.
+func TestGroupsOnlyFromAMappedClaim(t *testing.T) {
+	f := newFixture(t, nil)
+	tn := iam.TenantFrom(f.ctx)
+	now := f.clock.Now()
+	g := &iam.Group{ID: uuid.NewString(), TenantID: tn.ID, Name: "Finance", CreatedAt: now, UpdatedAt: now}
+	if err := f.store.CreateGroup(f.ctx, g); err != nil {
+		t.Fatal(err)
+	}
+	out, err := f.signIn(func(c map[string]any) string {
+		c["groups"] = []string{"Finance"}
+		return sign(t, f.idp.key, f.idp.kid, c)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	members, err := f.store.GroupMemberIDs(f.ctx, tn.ID, g.ID)
+	if err != nil || len(members) != 0 {
+		t.Fatalf("an unmapped groups claim put %v in Finance (%v); first sign-in of %s", members, err, out.UserID)
+	}
+}

@@ -103,8 +103,14 @@ func multiTenantMicrosoft(st Settings) bool {
 // discover reads the provider's discovery document, or answers the one
 // read within discoveryTTL.
 func (s *Service) discover(ctx context.Context, st Settings) (*oidc.Provider, error) {
+	// Microsoft's multi-tenant discovery is read another way: its answer,
+	// or its failure, is not another provider's.
+	key := st.Issuer
+	if multiTenantMicrosoft(st) {
+		key = "microsoft-multi-tenant " + st.Issuer
+	}
 	s.discovered.mu.Lock()
-	d, ok := s.discovered.byIs[st.Issuer]
+	d, ok := s.discovered.byIs[key]
 	s.discovered.mu.Unlock()
 	switch {
 	case ok && d.err == nil && s.now().Sub(d.at) < discoveryTTL:
@@ -128,7 +134,7 @@ func (s *Service) discover(ctx context.Context, st Settings) (*oidc.Provider, er
 	if s.discovered.byIs == nil {
 		s.discovered.byIs = map[string]discovery{}
 	}
-	s.discovered.byIs[st.Issuer] = discovery{provider: op, err: err, at: s.now()}
+	s.discovered.byIs[key] = discovery{provider: op, err: err, at: s.now()}
 	s.discovered.mu.Unlock()
 	return op, err
 }
@@ -289,7 +295,14 @@ func readClaims(pr *Provider, claims map[string]any) *identity {
 		// directory typed; only xms_edov says the domain's owner vouches.
 		idn.EmailVerified = truth(claims["xms_edov"])
 	}
-	idn.Groups, idn.Roles = names(claim("groups")), names(claim("roles"))
+	// Groups and roles carry permissions: they are read only from claims
+	// an admin named in the mapping, never from whatever an IdP sends.
+	if name, ok := pr.Settings.ClaimMapping["groups"]; ok {
+		idn.Groups = names(claims[name])
+	}
+	if name, ok := pr.Settings.ClaimMapping["roles"]; ok {
+		idn.Roles = names(claims[name])
+	}
 	return idn
 }
 

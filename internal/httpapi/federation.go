@@ -287,3 +287,43 @@ func (a *API) createSetupLink(ctx context.Context, in *createSetupLinkInput) (*s
 	return &setupLinkOutput{CacheControl: "no-store", Body: SetupLinkBody{ID: l.ID, OrganizationID: l.OrganizationID, URL: base + "/sso-setup/" + raw,
 		ProviderID: l.ProviderID, ExpiresAt: l.ExpiresAt}}, nil
 }
+
+// SetupLinkInfoBody is a set-up link without its secret.
+type SetupLinkInfoBody struct {
+	ID             string            `json:"id"`
+	OrganizationID string            `json:"organization_id"`
+	ProviderID     string            `json:"provider_id"`
+	Domains        []iam.SetupDomain `json:"domains" doc:"The email domains added, with when each was verified"`
+	CreatedAt      time.Time         `json:"created_at"`
+	ExpiresAt      time.Time         `json:"expires_at"`
+	CompletedAt    *time.Time        `json:"completed_at,omitempty" doc:"When sign-in was turned on, or an admin changed the provider: the link no longer works"`
+}
+
+type setupLinksInput struct {
+	IDPath
+	PageParams
+}
+
+func (a *API) listSetupLinks(ctx context.Context, in *setupLinksInput) (*pageOutput[SetupLinkInfoBody], error) {
+	list, err := a.federation.SetupLinks(ctx, in.ID)
+	if err != nil {
+		return nil, err
+	}
+	return pageOfAll(list, in.PageParams, func(l *iam.SSOSetupLink) SetupLinkInfoBody {
+		domains := l.Domains
+		if domains == nil {
+			domains = []iam.SetupDomain{}
+		}
+		return SetupLinkInfoBody{ID: l.ID, OrganizationID: l.OrganizationID, ProviderID: l.ProviderID, Domains: domains,
+			CreatedAt: l.CreatedAt, ExpiresAt: l.ExpiresAt, CompletedAt: l.CompletedAt}
+	}), nil
+}
+
+type setupLinkPath struct {
+	IDPath
+	LinkID string `path:"link_id" doc:"The link's id (UUID)"`
+}
+
+func (a *API) revokeSetupLink(ctx context.Context, in *setupLinkPath) (*empty, error) {
+	return noContent(a.federation.RevokeSetupLink(ctx, in.ID, in.LinkID))
+}

@@ -167,6 +167,10 @@ func (a *API) routes(api huma.API) {
 		"Remove an external identity provider", "federation", 204, true)), a.deleteFederatedProvider)
 	huma.Register(api, operation(http.MethodPost, v1+"/organizations/{id}/sso-setup-links", "create-sso-setup-link",
 		"A one-time link for the organization's IT admin to set up its SSO and prove its domains (shown only now)", "federation", 201, true), a.createSetupLink)
+	huma.Register(api, operation(http.MethodGet, v1+"/organizations/{id}/sso-setup-links", "list-sso-setup-links",
+		"The organization's SSO set-up links, without their secrets, newest first", "federation", 200, true), a.listSetupLinks)
+	huma.Register(api, operation(http.MethodDelete, v1+"/organizations/{id}/sso-setup-links/{link_id}", "revoke-sso-setup-link",
+		"Revoke a set-up link: it stops working; what it set up stays", "federation", 204, true), a.revokeSetupLink)
 	huma.Register(api, operation(http.MethodGet, v1+"/auth/providers", "sign-in-providers",
 		"The external providers a sign-in page may offer; with email, the one its domain leads to first", "auth", 200, false), a.signInProviders)
 	huma.Register(api, operation(http.MethodGet, v1+"/me/identities", "my-identities",

@@ -148,4 +148,11 @@ type SSOSetupLinkStore interface {
 	// UpdateSSOSetupLink writes the domains and completion and sets
 	// l.Version to the incremented version.
 	UpdateSSOSetupLink(ctx context.Context, l *SSOSetupLink) error
+	// ListSSOSetupLinks lists an organization's links, newest first.
+	ListSSOSetupLinks(ctx context.Context, tenantID, orgID string) ([]SSOSetupLink, error)
+	// DeleteSSOSetupLink removes an organization's link. CodeNotFound.
+	DeleteSSOSetupLink(ctx context.Context, tenantID, orgID, id string) error
+	// EndSSOSetupLinks completes, at at, the open links that set up the
+	// provider.
+	EndSSOSetupLinks(ctx context.Context, tenantID, providerID string, at time.Time) error
 }

@@ -67,7 +67,7 @@ func (p *Pages) auditRefusal(r *http.Request, reason string) {
 	if t == nil {
 		return
 	}
-	path := r.URL.Path
+	path := LoggedPath(r.URL.Path)
 	if len(path) > 128 {
 		path = path[:128]
 	}

@@ -3,6 +3,7 @@ package pages
 import (
 	"net/http"
 	"net/url"
+	"strings"
 
 	"github.com/gatehouse-iam/gatehouse/internal/federation"
 	"github.com/gatehouse-iam/gatehouse/internal/iam"
@@ -18,6 +19,23 @@ func (p *Pages) setupRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /sso-setup/{token}/domains", p.setupDomain)
 	mux.HandleFunc("POST /sso-setup/{token}/verify", p.verifySetupDomain)
 	mux.HandleFunc("POST /sso-setup/{token}/complete", p.completeSetup)
+}
+
+// setupPrefix is where set-up links lead; the segment after it is the
+// link's secret.
+const setupPrefix = "/sso-setup/"
+
+// LoggedPath is path as logs and audit events may keep it: a set-up
+// link's secret, which is in its path, is left out.
+func LoggedPath(path string) string {
+	rest, ok := strings.CutPrefix(path, setupPrefix)
+	if !ok {
+		return path
+	}
+	if _, after, found := strings.Cut(rest, "/"); found {
+		return setupPrefix + "…/" + after
+	}
+	return setupPrefix + "…"
 }
 
 // The metadata XML an IT admin may paste is up to 256 KiB.

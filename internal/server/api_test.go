@@ -181,6 +181,8 @@ var managementRoutes = []struct {
 	{"DELETE", "/api/v1/federated/providers/{id}", "federated.manage"},
 	{"GET", "/api/v1/users/{id}/identities", "users.read"},
 	{"POST", "/api/v1/organizations/{id}/sso-setup-links", "federated.manage"},
+	{"GET", "/api/v1/organizations/{id}/sso-setup-links", "federated.manage"},
+	{"DELETE", "/api/v1/organizations/{id}/sso-setup-links/{link_id}", "federated.manage"},
 	{"DELETE", "/api/v1/users/{id}/identities/{identity_id}", "users.write"},
 	{"GET", "/api/v1/organizations/{id}/scim/token", "scim.manage"},
 	{"DELETE", "/api/v1/organizations/{id}/scim/token", "scim.manage"},

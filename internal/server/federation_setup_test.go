@@ -211,3 +211,71 @@ func TestSSOSetupPageInChromium(t *testing.T) {
 	}
 	visit(tab, "sso-setup")
 }
+
+// TestSSOSetupLinkLimits: the link's secret stays out of logs and audit
+// events; an admin's change to the provider, or a revocation, ends the
+// link; a public OpenID issuer is refused; a second link for the same
+// organization sets up a provider of its own.
+func TestSSOSetupLinkLimits(t *testing.T) {
+	h := newHarnessWith(t, map[string]string{"GATEHOUSE_ISSUER": "https://127.0.0.1:" + portPlaceholder},
+		func(o *server.Options) { o.Outbound = &http.Client{Timeout: 10 * time.Second} })
+	admin := h.admin()
+	acme := h.createOrg(admin, map[string]any{"name": "Acme", "alias": "acme"})["id"].(string)
+	newLink := func() (string, string, string) {
+		l := h.post("/api/v1/organizations/"+acme+"/sso-setup-links", admin, nil).want(http.StatusCreated).JSON()
+		return l["id"].(string), l["url"].(string), l["provider_id"].(string)
+	}
+	f := &federation{t: t, down: h, downAdmin: admin}
+	idp, err := samltest.New("https://idp.acme.example/saml", "https://idp.acme.example/sso")
+	if err != nil {
+		t.Fatal(err)
+	}
+	describe := func(b *webBrowser, setupURL string, form url.Values) *page {
+		t.Helper()
+		b.get(setupURL)
+		return b.submit(setupURL+"/provider", form)
+	}
+
+	linkID, setupURL, providerID := newLink()
+	token := setupURL[strings.LastIndexByte(setupURL, '/')+1:]
+	b := f.browser()
+	// A forged form: refused and audited, without the secret.
+	b.do(http.MethodPost, setupURL+"/domains", url.Values{"domain": {"acme.example"}}).want(t, http.StatusForbidden)
+	if strings.Contains(h.logs.String(), token) || strings.Contains(jsonString(h.auditEvents(admin, "")), token) {
+		t.Fatal("the set-up link's secret is in the log or the audit log")
+	}
+	if p := describe(b, setupURL, url.Values{"kind": {"oidc"}, "issuer": {"https://accounts.google.com"}, "client_id": {"c"},
+		"client_secret": {"s"}}); p.Status != http.StatusBadRequest || !strings.Contains(p.Body, `aria-describedby="e-issuer"`) {
+		t.Fatalf("a public issuer: %d %s", p.Status, p.text())
+	}
+	describe(b, setupURL, url.Values{"kind": {"saml"}, "metadata_xml": {idp.Metadata()}}).want(t, http.StatusSeeOther)
+	// The admin changes the provider: the link no longer works.
+	h.patch("/api/v1/federated/providers/"+providerID, admin, map[string]any{"link_policy": "sign_in"}).want(http.StatusOK)
+	if p := b.get(setupURL); p.Status == http.StatusOK {
+		t.Fatalf("the link works after an admin's change: %s", p.text())
+	}
+	var links struct {
+		Data []map[string]any `json:"data"`
+	}
+	h.get("/api/v1/organizations/"+acme+"/sso-setup-links", admin).want(http.StatusOK).Decode(&links)
+	if len(links.Data) != 1 || links.Data[0]["id"] != linkID || links.Data[0]["completed_at"] == nil ||
+		strings.Contains(jsonString(links.Data), token) {
+		t.Fatalf("the links: %v", links.Data)
+	}
+
+	// A second link sets up a provider of its own, and is revoked.
+	secondID, secondURL, secondProvider := newLink()
+	if secondProvider == providerID {
+		t.Fatal("two links set up one provider")
+	}
+	other := f.browser()
+	describe(other, secondURL, url.Values{"kind": {"saml"}, "metadata_xml": {idp.Metadata()}}).want(t, http.StatusSeeOther)
+	h.delete("/api/v1/organizations/"+acme+"/sso-setup-links/"+secondID, admin).want(http.StatusNoContent)
+	h.delete("/api/v1/organizations/"+acme+"/sso-setup-links/"+secondID, admin).wantError(http.StatusNotFound, "not_found")
+	if p := other.get(secondURL); p.Status == http.StatusOK {
+		t.Fatal("a revoked link works")
+	}
+	if len(h.auditEvents(admin, "action=sso_setup_link.revoked")) != 1 {
+		t.Error("the revocation is not audited")
+	}
+}

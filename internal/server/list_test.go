@@ -51,6 +51,7 @@ func listEndpoints(r *rbac, adminID string) []string {
 		"/api/v1/auth/providers",
 		"/api/v1/me/identities",
 		"/api/v1/users/" + adminID + "/identities",
+		"/api/v1/organizations/" + r.acme + "/sso-setup-links",
 	}
 }
 
@@ -104,6 +105,9 @@ func listFixture(t *testing.T) (*harness, *rbac, string) {
 		if err := h.srv.LinkIdentity(t.Context(), provider, me, preset+"-subject"); err != nil {
 			t.Fatal(err)
 		}
+	}
+	for range 2 {
+		h.post("/api/v1/organizations/"+r.acme+"/sso-setup-links", r.admin, nil).want(http.StatusCreated)
 	}
 	h.post("/api/v1/admin-roles", r.admin, map[string]any{"name": "readers", "permissions": []string{"users.read"}}).want(http.StatusCreated)
 	h.post("/api/v1/admins", r.admin, map[string]any{"email": "second@example.com", "name": "Second", "password": "Kq-c5330-b1344",
@@ -244,7 +248,7 @@ func TestListsInTheOpenAPIDocument(t *testing.T) {
 	known := map[string]string{} // documented path -> a path to call
 	for _, p := range listEndpoints(r, me) {
 		path, _, _ := strings.Cut(p, "?")
-		path = strings.NewReplacer(r.alice, "{id}", r.finance, "{id}", r.robot, "{id}", r.app, "{id}", "acme", "{id}", me, "{id}").Replace(path)
+		path = strings.NewReplacer(r.alice, "{id}", r.finance, "{id}", r.robot, "{id}", r.app, "{id}", r.acme, "{id}", "acme", "{id}", me, "{id}").Replace(path)
 		known[path] = p
 	}
 	lists := 0

@@ -17,6 +17,7 @@ import (
 
 	"github.com/gatehouse-iam/gatehouse/internal/iam"
 	"github.com/gatehouse-iam/gatehouse/internal/nevisidm"
+	"github.com/gatehouse-iam/gatehouse/internal/pages"
 )
 
 // maxBodyBytes is the largest request body any route accepts.
@@ -116,7 +117,7 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 			return
 		}
 		attrs := []slog.Attr{
-			slog.String("request_id", id), slog.String("method", r.Method), slog.String("path", r.URL.Path),
+			slog.String("request_id", id), slog.String("method", r.Method), slog.String("path", pages.LoggedPath(r.URL.Path)),
 			slog.Int("status", sw.status), slog.Duration("duration", time.Since(start)), slog.String("ip", ip),
 		}
 		if cause != nil {

@@ -135,7 +135,7 @@ func (l *ipLimiter) limitRequests(next http.Handler, write errorWriter, limited 
 		}
 		if t := iam.TenantFrom(r.Context()); auditIt && t != nil {
 			e := audit.Event(r.Context(), l.now(), t.ID, "auth.rate_limited", iam.Ref{Type: "ip", ID: ip}, iam.ResultFailure,
-				map[string]any{"path": r.URL.Path})
+				map[string]any{"path": pages.LoggedPath(r.URL.Path)})
 			if err := l.audit.AppendAudit(r.Context(), e); err != nil {
 				write(w, r, err)
 				return

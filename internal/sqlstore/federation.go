@@ -254,3 +254,31 @@ func (q *queries) UpdateSSOSetupLink(ctx context.Context, l *iam.SSOSetupLink) e
 		WHERE tenant_id = $3 AND id = $4 RETURNING version`, domains, nullTime(l.CompletedAt), l.TenantID, l.ID).Scan(&l.Version)
 	return storeErr(err, "sso setup link", nil)
 }
+
+func (q *queries) ListSSOSetupLinks(ctx context.Context, tenantID, orgID string) ([]iam.SSOSetupLink, error) {
+	rows, err := q.r.QueryContext(ctx, `SELECT `+ssoSetupLinkColumns+` FROM sso_setup_links WHERE tenant_id = $1 AND organization_id = $2
+		ORDER BY created_at DESC, id DESC`, tenantID, orgID)
+	if err != nil {
+		return nil, storeErr(err, "sso setup links", nil)
+	}
+	out := []iam.SSOSetupLink{}
+	err = eachRow(rows, func(r *sql.Rows) error {
+		l, err := scanSSOSetupLink(r)
+		if err == nil {
+			out = append(out, *l)
+		}
+		return err
+	})
+	return out, storeErr(err, "sso setup links", nil)
+}
+
+func (q *queries) DeleteSSOSetupLink(ctx context.Context, tenantID, orgID, id string) error {
+	res, err := q.w.ExecContext(ctx, `DELETE FROM sso_setup_links WHERE tenant_id = $1 AND organization_id = $2 AND id = $3`, tenantID, orgID, id)
+	return affected(res, err, "sso setup link")
+}
+
+func (q *queries) EndSSOSetupLinks(ctx context.Context, tenantID, providerID string, at time.Time) error {
+	_, err := q.w.ExecContext(ctx, `UPDATE sso_setup_links SET completed_at = $1, version = version + 1
+		WHERE tenant_id = $2 AND provider_id = $3 AND completed_at IS NULL`, ts(at), tenantID, providerID)
+	return storeErr(err, "sso setup links", nil)
+}

@@ -12,6 +12,7 @@ var ssoSetupLinkTests = []test{
 	{"CreateFindUpdate", testSSOSetupLinkCreateFindUpdate},
 	{"GoneWithOrganization", testSSOSetupLinkGoneWithOrganization},
 	{"ConcurrentUpdates", testSSOSetupLinkConcurrentUpdates},
+	{"ListDeleteEnd", testSSOSetupLinkListDeleteEnd},
 }
 
 func newSSOSetupLink(t *testing.T, tenantID, orgID string) *iam.SSOSetupLink {
@@ -85,5 +86,40 @@ func testSSOSetupLinkConcurrentUpdates(t *testing.T, s iam.Store) {
 	must(t, err, "find")
 	if len(got.Domains) != n || got.Version != 1+n {
 		t.Errorf("after %d racing updates: %d domains, version %d", n, len(got.Domains), got.Version)
+	}
+}
+
+func testSSOSetupLinkListDeleteEnd(t *testing.T, s iam.Store) {
+	ctx := t.Context()
+	tn := createTenant(t, s)
+	org := createOrg(t, s, tn.ID, "acme")
+	older, newer := newSSOSetupLink(t, tn.ID, org.ID), newSSOSetupLink(t, tn.ID, org.ID)
+	newer.CreatedAt = at(time.Hour)
+	other := newSSOSetupLink(t, tn.ID, createOrg(t, s, tn.ID, "globex").ID)
+	for _, l := range []*iam.SSOSetupLink{older, newer, other} {
+		must(t, s.CreateSSOSetupLink(ctx, l), "create")
+	}
+	list, err := s.ListSSOSetupLinks(ctx, tn.ID, org.ID)
+	must(t, err, "list")
+	if got := ids(list, func(l iam.SSOSetupLink) string { return l.ID }); !wantIDs(got, []string{newer.ID, older.ID}) {
+		t.Errorf("acme's links %v, want newest first %v", got, []string{newer.ID, older.ID})
+	}
+	wantCode(t, s.DeleteSSOSetupLink(ctx, tn.ID, org.ID, other.ID), iam.CodeNotFound, "delete another organization's link")
+	must(t, s.DeleteSSOSetupLink(ctx, tn.ID, org.ID, older.ID), "delete")
+	_, err = s.GetSSOSetupLinkByHash(ctx, tn.ID, older.TokenHash)
+	wantCode(t, err, iam.CodeNotFound, "a deleted link")
+
+	must(t, s.EndSSOSetupLinks(ctx, tn.ID, newer.ProviderID, at(2*time.Hour)), "end")
+	got, err := s.GetSSOSetupLinkByHash(ctx, tn.ID, newer.TokenHash)
+	must(t, err, "find")
+	if got.CompletedAt == nil || !got.CompletedAt.Equal(at(2*time.Hour).Truncate(time.Microsecond)) || got.Version != 2 {
+		t.Errorf("after ending: completed %v, version %d", got.CompletedAt, got.Version)
+	}
+	must(t, s.EndSSOSetupLinks(ctx, tn.ID, newer.ProviderID, at(3*time.Hour)), "end again")
+	if again, _ := s.GetSSOSetupLinkByHash(ctx, tn.ID, newer.TokenHash); !again.CompletedAt.Equal(*got.CompletedAt) {
+		t.Errorf("ending again moved the completion to %v", again.CompletedAt)
+	}
+	if o, _ := s.GetSSOSetupLinkByHash(ctx, tn.ID, other.TokenHash); o.CompletedAt != nil {
+		t.Error("another provider's link was ended")
 	}
 }
