@@ -248,3 +248,32 @@ func TestGroupsOnlyFromAMappedClaim(t *testing.T) {
 		t.Fatalf("an unmapped groups claim put %v in Finance (%v); first sign-in of %s", members, err, out.UserID)
 	}
 }
+
+// TestGoogleForADomainNeedsItsWorkspace: a Google provider with domains
+// admits accounts of that Workspace (hd), not consumer accounts showing
+// an address of the domain.
+func TestGoogleForADomainNeedsItsWorkspace(t *testing.T) {
+	f := newFixture(t, func(in *federation.Input) {
+		in.Settings.Preset, in.Domains = federation.PresetGoogle, []string{"example.com"}
+	})
+	// The preset's issuer is Google's; the test's IdP stands in for it.
+	tn := iam.TenantFrom(f.ctx)
+	fp, err := f.store.GetFederatedProvider(f.ctx, tn.ID, f.provider)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fp.Settings = []byte(strings.Replace(string(fp.Settings), "https://accounts.google.com", f.idp.srv.URL, 1))
+	if err := f.store.UpdateFederatedProvider(f.ctx, fp); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.signInAs("consumer", "ada@example.com", true); reasonOf(err) != federation.ReasonEmailDomain {
+		t.Errorf("a consumer account with an address of the domain: %v", err)
+	}
+	out, err := f.signIn(func(c map[string]any) string {
+		c["sub"], c["hd"] = "workspace", "example.com"
+		return sign(t, f.idp.key, f.idp.kid, c)
+	})
+	if err != nil || out.UserID == "" {
+		t.Errorf("a Workspace account: %v, %v", out, err)
+	}
+}

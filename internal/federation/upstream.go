@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -188,6 +189,12 @@ func (s *Service) verifyIDToken(ctx context.Context, pr *Provider, op *oidc.Prov
 	}
 	if azp, ok := claims["azp"].(string); ok && azp != pr.Settings.ClientID {
 		return nil, &refusal{reason: ReasonToken, detail: clip("id_token: issued to " + azp)}
+	}
+	if hd, _ := claims["hd"].(string); pr.Settings.Preset == PresetGoogle && len(pr.Domains) > 0 && !slices.Contains(pr.Domains, hd) {
+		// A Google provider for a company's domains admits that company's
+		// Workspace accounts only (hd), not a consumer account that merely
+		// shows an address of the domain.
+		return nil, &refusal{reason: ReasonEmailDomain, detail: clip("id_token: hosted domain " + hd)}
 	}
 	if multi {
 		// The issuer must be the directory the token names, of the kind
