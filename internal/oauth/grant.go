@@ -47,6 +47,9 @@ type grantRequest struct {
 	resources []string
 	amr       []string
 	authTime  *time.Time
+	// browserSessionID is the browser session the user signed in with,
+	// whose external provider, if any, the grant records.
+	browserSessionID string
 }
 
 // openGrant opens a user's grant: a session of the user with the
@@ -66,6 +69,11 @@ func (s storage) openGrant(ctx context.Context, r grantRequest, withRefresh bool
 	grant := &iam.Session{ID: r.sessionID, TenantID: app.TenantID, UserID: r.userID, CreatedAt: now,
 		LastSeenAt: now, ExpiresAt: now.Add(ttl), IP: meta.IP, UserAgent: meta.UserAgent, AMR: r.amr,
 		ApplicationID: app.ID, Scopes: r.scopes, Resources: r.resources, AuthTime: r.authTime}
+	if r.browserSessionID != "" {
+		if bs, err := s.store.GetSession(ctx, app.TenantID, r.browserSessionID); err == nil {
+			grant.FederatedProviderID = bs.FederatedProviderID
+		}
+	}
 	var refresh string
 	err = s.store.InTx(ctx, func(tx iam.Tx) error {
 		u, err := tx.GetUser(ctx, app.TenantID, grant.UserID)
@@ -95,7 +103,8 @@ func (s storage) openGrant(ctx context.Context, r grantRequest, withRefresh bool
 // exchange claimed.
 func codeGrant(r *authRequest) grantRequest {
 	return grantRequest{clientID: r.ClientID, grantType: string(oidc.GrantTypeCode), sessionID: r.stored.GrantSessionID,
-		userID: r.stored.UserID, scopes: r.Scopes, resources: r.Resources, amr: r.stored.AMR, authTime: r.stored.AuthTime}
+		userID: r.stored.UserID, scopes: r.Scopes, resources: r.Resources, amr: r.stored.AMR, authTime: r.stored.AuthTime,
+		browserSessionID: r.stored.BrowserSessionID}
 }
 
 func newRefreshToken(grant *iam.Session, now time.Time) (string, *iam.RefreshToken) {

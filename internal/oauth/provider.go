@@ -152,7 +152,7 @@ func New(d Deps) (*Provider, error) {
 		SupportedUILocales:       []language.Tag{language.English, language.German},
 		SupportedScopes:          []string{oidc.ScopeOpenID, oidc.ScopeProfile, oidc.ScopeEmail, oidc.ScopeOfflineAccess},
 		SupportedClaims: []string{"sub", "aud", "exp", "iat", "iss", "auth_time", "nonce", "acr", "amr", "c_hash", "at_hash",
-			"azp", "sid", "name", "email", "email_verified", "roles"},
+			"azp", "sid", "name", "email", "email_verified", "roles", "idp"},
 	}
 	issuer := func(bool) (op.IssuerFromRequest, error) {
 		return func(r *http.Request) string { return p.issuerOf(r.Context()) }, nil

@@ -436,7 +436,24 @@ func (s storage) SetUserinfoFromRequest(ctx context.Context, info *oidc.UserInfo
 	if err != nil {
 		return err
 	}
-	return s.userinfo(ctx, info, t.ID, app, req.GetSubject(), scopes)
+	if err := s.userinfo(ctx, info, t.ID, app, req.GetSubject(), scopes); err != nil {
+		return err
+	}
+	// A sign-in through an external provider names it (idp), beside
+	// amr "fed".
+	var idp string
+	switch r := req.(type) {
+	case *authRequest:
+		if bs, err := s.store.GetSession(ctx, t.ID, r.stored.BrowserSessionID); err == nil {
+			idp = bs.FederatedProviderID
+		}
+	case *refreshRequest:
+		idp = r.grant.FederatedProviderID
+	}
+	if idp != "" {
+		info.AppendClaims("idp", idp)
+	}
+	return nil
 }
 
 func (s storage) SetUserinfoFromToken(ctx context.Context, info *oidc.UserInfo, tok, _, _ string) error {

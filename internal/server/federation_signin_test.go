@@ -700,9 +700,23 @@ func TestFederatedSessionSignsInApplications(t *testing.T) {
 	}
 	var claims struct {
 		AMR   []string `json:"amr"`
+		IdP   string   `json:"idp"`
 		Email string   `json:"email"`
 	}
-	if err := idToken.Claims(&claims); err != nil || len(claims.AMR) != 1 || claims.AMR[0] != "fed" || claims.Email != "ada@example.com" {
+	if err := idToken.Claims(&claims); err != nil || len(claims.AMR) != 1 || claims.AMR[0] != "fed" || claims.IdP != f.providerID ||
+		claims.Email != "ada@example.com" {
 		t.Fatalf("ID token claims %+v (%v)", claims, err)
+	}
+	// The refreshed ID token names the provider too.
+	refreshed, err := rp.conf.TokenSource(rp.ctx, &oauth2.Token{RefreshToken: tok.RefreshToken}).Token()
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := rp.provider.Verifier(&oidc.Config{ClientID: rp.conf.ClientID}).Verify(rp.ctx, refreshed.Extra("id_token").(string))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := again.Claims(&claims); err != nil || claims.IdP != f.providerID {
+		t.Fatalf("refreshed ID token claims %+v (%v)", claims, err)
 	}
 }

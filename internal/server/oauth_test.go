@@ -192,13 +192,15 @@ func TestOAuthCodeFlowWithRealClients(t *testing.T) {
 		AMR           []string `json:"amr"`
 		AuthTime      int64    `json:"auth_time"`
 		AtHash        string   `json:"at_hash"`
+		// IdP names an external provider, and no password sign-in.
+		IdP string `json:"idp"`
 	}
 	if err := idToken.Claims(&idClaims); err != nil {
 		t.Fatal(err)
 	}
 	if idToken.Subject != userID || idClaims.Nonce != nonce || idClaims.Email != "ada@example.com" ||
 		idClaims.Name != "User ada@example.com" || !slices.Equal(idClaims.Roles, []string{"editor"}) ||
-		!slices.Contains(idClaims.AMR, "pwd") || idClaims.AuthTime == 0 {
+		!slices.Contains(idClaims.AMR, "pwd") || idClaims.AuthTime == 0 || idClaims.IdP != "" {
 		t.Errorf("ID token claims %+v (sub %s), want ada's with the nonce, editor role, pwd and auth_time", idClaims, idToken.Subject)
 	}
 	if err := idToken.VerifyAccessToken(tok.AccessToken); err != nil {
