@@ -31,12 +31,22 @@ type SignInOption struct {
 	HomeRealm bool
 }
 
-// SignInOptions are the tenant's enabled providers a sign-in page offers:
-// those of the whole tenant, by name, and, when email is given, the one its
-// domain leads to (home-realm discovery) first. Organizations' providers
-// are reached through their domains only: a shared sign-in page does not
-// list which companies a tenant serves.
-func (s *Service) SignInOptions(ctx context.Context, email string) ([]SignInOption, error) {
+// SignInChoices are what a sign-in page offers: the tenant's enabled
+// providers, and whether an email may lead to one.
+type SignInChoices struct {
+	// Options are the providers of the whole tenant, by name, and, when
+	// an email is given, the one its domain leads to (home-realm
+	// discovery) first. Organizations' providers are reached through
+	// their domains only: a shared sign-in page does not list which
+	// companies a tenant serves.
+	Options []SignInOption
+	// HomeRealms reports an enabled provider with email domains.
+	HomeRealms bool
+}
+
+// SignInChoices reads the tenant's providers once for a sign-in page, or
+// for email when it is given.
+func (s *Service) SignInChoices(ctx context.Context, email string) (*SignInChoices, error) {
 	t := iam.TenantFrom(ctx)
 	if t == nil {
 		return nil, iam.Errorf(iam.CodeTenantNotFound, "no tenant")
@@ -49,46 +59,31 @@ func (s *Service) SignInOptions(ctx context.Context, email string) ([]SignInOpti
 	if e, err := directory.NormalizeEmail(email); email != "" && err == nil {
 		domain = e[strings.LastIndexByte(e, '@')+1:]
 	}
-	out := []SignInOption{}
+	out := &SignInChoices{Options: []SignInOption{}}
 	for _, p := range list {
 		if !p.Enabled {
 			continue
 		}
+		out.HomeRealms = out.HomeRealms || len(p.Domains) > 0
 		o := SignInOption{ID: p.ID, Name: p.Name, Kind: p.Kind, HomeRealm: domain != "" && slices.Contains(p.Domains, domain)}
 		switch {
 		case o.HomeRealm:
-			out = append([]SignInOption{o}, out...)
+			out.Options = append([]SignInOption{o}, out.Options...)
 		case p.OrganizationID == "":
-			out = append(out, o)
+			out.Options = append(out.Options, o)
 		}
 	}
 	return out, nil
 }
 
-// HasHomeRealms reports whether an enabled provider of the tenant has
-// email domains that lead to it.
-func (s *Service) HasHomeRealms(ctx context.Context) (bool, error) {
-	t := iam.TenantFrom(ctx)
-	if t == nil {
-		return false, iam.Errorf(iam.CodeTenantNotFound, "no tenant")
-	}
-	list, err := s.store.ListFederatedProviders(ctx, t.ID)
-	if err != nil {
-		return false, err
-	}
-	return slices.ContainsFunc(list, func(p iam.FederatedProvider) bool {
-		return p.Enabled && len(p.Domains) > 0
-	}), nil
-}
-
 // HomeRealm is the enabled provider the domain of email leads to, "" when
 // there is none.
 func (s *Service) HomeRealm(ctx context.Context, email string) (string, error) {
-	opts, err := s.SignInOptions(ctx, email)
-	if err != nil || len(opts) == 0 || !opts[0].HomeRealm {
+	c, err := s.SignInChoices(ctx, email)
+	if err != nil || len(c.Options) == 0 || !c.Options[0].HomeRealm {
 		return "", err
 	}
-	return opts[0].ID, nil
+	return c.Options[0].ID, nil
 }
 
 // MyIdentities lists the caller's linked identities.
@@ -117,16 +112,22 @@ func (s *Service) UserIdentities(ctx context.Context, userID string) ([]Identity
 
 func (s *Service) identities(ctx context.Context, tenantID, userID string) ([]Identity, error) {
 	list, err := s.store.ListFederatedIdentities(ctx, tenantID, userID)
+	if err != nil || len(list) == 0 {
+		return []Identity{}, err
+	}
+	providers, err := s.store.ListFederatedProviders(ctx, tenantID)
 	if err != nil {
 		return nil, err
 	}
 	out := make([]Identity, 0, len(list))
 	for _, i := range list {
-		pr, err := s.store.GetFederatedProvider(ctx, tenantID, i.ProviderID)
-		if err != nil {
-			return nil, err
+		// An identity's provider is always listed: identities are
+		// deleted with it.
+		k := slices.IndexFunc(providers, func(p iam.FederatedProvider) bool { return p.ID == i.ProviderID })
+		if k < 0 {
+			continue
 		}
-		out = append(out, Identity{FederatedIdentity: i, ProviderName: pr.Name, ProviderKind: pr.Kind})
+		out = append(out, Identity{FederatedIdentity: i, ProviderName: providers[k].Name, ProviderKind: providers[k].Kind})
 	}
 	return out, nil
 }

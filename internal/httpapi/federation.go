@@ -190,10 +190,11 @@ type signInProvidersInput struct {
 }
 
 func (a *API) signInProviders(ctx context.Context, in *signInProvidersInput) (*pageOutput[SignInProviderBody], error) {
-	list, err := a.federation.SignInOptions(ctx, in.Email)
+	choices, err := a.federation.SignInChoices(ctx, in.Email)
 	if err != nil {
 		return nil, err
 	}
+	list := choices.Options
 	base := strings.TrimSuffix(a.baseURL(iam.TenantFrom(ctx)), "/")
 	return pageOfAll(list, in.PageParams, func(o *federation.SignInOption) SignInProviderBody {
 		return SignInProviderBody{ID: o.ID, Name: o.Name, Kind: string(o.Kind), HomeRealm: o.HomeRealm,

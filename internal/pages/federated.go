@@ -217,11 +217,12 @@ func (p *Pages) showIdentities(w http.ResponseWriter, r *http.Request, v *view) 
 		p.WriteError(w, r, err)
 		return
 	}
-	providers, err := p.Federation.SignInOptions(r.Context(), "")
+	choices, err := p.Federation.SignInChoices(r.Context(), "")
 	if err != nil {
 		p.WriteError(w, r, err)
 		return
 	}
+	providers := choices.Options
 	v.Wide = true
 	d := identitiesData{Providers: providers}
 	if len(providers) > 0 {

@@ -82,17 +82,16 @@ func (p *Pages) loginData(r *http.Request, returnTo string) loginData {
 		d.Signup = st.Signup.Policy != settings.SignupClosed
 	}
 	// Without its providers the page still signs people in with a
-	// password; a failure to list them is recorded, not shown.
-	options, err := p.Federation.SignInOptions(r.Context(), "")
+	// password; a failure to read them is recorded, not shown.
+	choices, err := p.Federation.SignInChoices(r.Context(), "")
 	if err != nil {
 		iam.RecordCause(r.Context(), err)
+		return d
 	}
-	for _, o := range options {
+	for _, o := range choices.Options {
 		d.Providers = append(d.Providers, providerButton{Name: o.Name, Href: federatedStartURL(o.ID, returnTo)})
 	}
-	if d.SSOHint, err = p.Federation.HasHomeRealms(r.Context()); err != nil {
-		iam.RecordCause(r.Context(), err)
-	}
+	d.SSOHint = choices.HomeRealms
 	return d
 }
 
