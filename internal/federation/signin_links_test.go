@@ -277,3 +277,48 @@ func TestGoogleForADomainNeedsItsWorkspace(t *testing.T) {
 		t.Errorf("a Workspace account: %v, %v", out, err)
 	}
 }
+
+// TestRacingUnlinksKeepAWayIn: unlinks of all of a user's identities,
+// racing on PostgreSQL, leave one: each holds the user's row while it
+// counts what stays.
+func TestRacingUnlinksKeepAWayIn(t *testing.T) {
+	f := newFixtureOn(t, storetest.FreshPostgres(t, storetest.PostgresDSN(t)), nil)
+	tn := iam.TenantFrom(f.ctx)
+	u := f.existingUser("ada@example.com")
+	var ids []string
+	for _, sub := range []string{"a", "b", "c", "d", "e", "f"} {
+		i := &iam.FederatedIdentity{ID: uuid.NewString(), TenantID: tn.ID, ProviderID: f.provider, UserID: u.ID, Subject: sub,
+			Email: u.Email, CreatedAt: f.clock.Now()}
+		if err := f.store.CreateFederatedIdentity(f.ctx, i); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, i.ID)
+	}
+	ctx := iam.WithPrincipal(f.ctx, &iam.Principal{Kind: iam.PrincipalUser, ID: u.ID, UserID: u.ID, TenantID: tn.ID})
+	errs := make([]error, len(ids))
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i, id := range ids {
+		wg.Go(func() {
+			<-start
+			errs[i] = f.svc.UnlinkMine(ctx, id)
+		})
+	}
+	close(start)
+	wg.Wait()
+	left, err := f.store.ListFederatedIdentities(f.ctx, tn.ID, u.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	refused := 0
+	for _, err := range errs {
+		if iam.IsCode(err, iam.CodeStateConflict) {
+			refused++
+		} else if err != nil {
+			t.Errorf("unlink: %v", err)
+		}
+	}
+	if len(left) != 1 || refused != 1 {
+		t.Fatalf("after %d racing unlinks: %d identities left, %d refused; want 1 and 1", len(ids), len(left), refused)
+	}
+}
