@@ -54,8 +54,9 @@ func openDatabase(t *testing.T) (*harness, *database) {
 			consent: []string{`DROP TRIGGER refuse_lock_event ON audit_events`},
 		}
 	}
+	// SQLite appends audit events to audit_journal first.
 	return h, &database{db: db,
-		refuse: []string{`CREATE TRIGGER refuse_lock_event BEFORE INSERT ON audit_events
+		refuse: []string{`CREATE TRIGGER refuse_lock_event BEFORE INSERT ON audit_journal
 			WHEN NEW.action = 'auth.login.locked' BEGIN SELECT RAISE(ABORT, 'refused by the test'); END`},
 		consent: []string{`DROP TRIGGER refuse_lock_event`},
 	}

@@ -18,12 +18,42 @@ func (q *queries) AppendAudit(ctx context.Context, e *iam.AuditEvent) error {
 			return iam.Internal(fmt.Errorf("audit details: %w", err))
 		}
 	}
-	_, err := q.w.ExecContext(ctx, `INSERT INTO audit_events (`+auditColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+	table := "audit_events"
+	if q.journal != nil {
+		table = "audit_journal"
+	}
+	_, err := q.w.ExecContext(ctx, `INSERT INTO `+table+` (`+auditColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
 		e.ID, e.TenantID, ts(e.Time), e.Actor.Type, e.Actor.ID, e.Action, e.Target.Type, e.Target.ID, e.IP, e.UserAgent, e.Result, string(details))
-	return storeErr(err, "audit event", nil)
+	if err != nil {
+		return storeErr(err, "audit event", nil)
+	}
+	if q.journal != nil {
+		q.journal.noteAppend()
+	}
+	return nil
 }
 
+// ListAudit, in a transaction, first moves the journal's events within it.
 func (q *queries) ListAudit(ctx context.Context, tenantID string, aq iam.AuditQuery) ([]iam.AuditEvent, int, error) {
+	if q.journal != nil {
+		if err := q.moveAuditJournal(ctx); err != nil {
+			return nil, 0, err
+		}
+	}
+	return q.listAudit(ctx, tenantID, aq)
+}
+
+// ListAudit moves the journal's events in a transaction of its own first.
+func (s *Store) ListAudit(ctx context.Context, tenantID string, aq iam.AuditQuery) ([]iam.AuditEvent, int, error) {
+	if s.journal != nil {
+		if err := s.journal.move(ctx); err != nil {
+			return nil, 0, err
+		}
+	}
+	return s.listAudit(ctx, tenantID, aq)
+}
+
+func (q *queries) listAudit(ctx context.Context, tenantID string, aq iam.AuditQuery) ([]iam.AuditEvent, int, error) {
 	where, args := ` WHERE tenant_id = $1`, []any{tenantID}
 	add := func(cond string, v any) {
 		args = append(args, v)

@@ -46,6 +46,8 @@ type querier interface {
 type queries struct {
 	dialect Dialect
 	r, w    querier
+	// journal, on SQLite, takes audit events (see auditJournal).
+	journal *auditJournal
 }
 
 // Store is a SQLite or PostgreSQL backend.
@@ -104,7 +106,9 @@ func openSQLite(ctx context.Context, path string) (*Store, error) {
 	reader.SetMaxOpenConns(max(4, runtime.NumCPU()))
 	reader.SetMaxIdleConns(max(4, runtime.NumCPU()))
 	rc, wc := newStmtCache(reader), newStmtCache(writer)
-	return &Store{queries: queries{dialect: SQLite, r: rc, w: wc}, writer: writer, reader: reader, caches: []*stmtCache{rc, wc}, txStmts: wc}, nil
+	s := &Store{queries: queries{dialect: SQLite, r: rc, w: wc}, writer: writer, reader: reader, caches: []*stmtCache{rc, wc}, txStmts: wc}
+	s.journal = newAuditJournal(s)
+	return s, nil
 }
 
 func openPostgres(ctx context.Context, dsn string) (*Store, error) {
@@ -167,10 +171,14 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // Close closes every connection.
 func (s *Store) Close() error {
+	var err error
+	if s.journal != nil {
+		err = s.journal.close()
+	}
 	for _, c := range s.caches {
 		c.close()
 	}
-	err := s.writer.Close()
+	err = errors.Join(err, s.writer.Close())
 	if s.reader != s.writer {
 		err = errors.Join(err, s.reader.Close())
 	}
@@ -260,7 +268,7 @@ func (s *Store) inTx(ctx context.Context, fn func(iam.Tx) error) error {
 	if err != nil {
 		return iam.Internal(fmt.Errorf("begin: %w", err))
 	}
-	q := &queries{dialect: s.dialect, r: tx, w: tx}
+	q := &queries{dialect: s.dialect, r: tx, w: tx, journal: s.journal}
 	if s.txStmts != nil {
 		q.r = s.txStmts.inTx(tx)
 		q.w = q.r

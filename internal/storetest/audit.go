@@ -1,6 +1,8 @@
 package storetest
 
 import (
+	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -10,6 +12,82 @@ import (
 var auditTests = []test{
 	{"AppendList", testAuditAppendList},
 	{"Filters", testAuditFilters},
+	{"ConcurrentAppendsAreListed", testAuditConcurrentAppends},
+	{"ListedInTx", testAuditListedInTx},
+}
+
+// testAuditConcurrentAppends appends from many goroutines, alone and in
+// transactions, while others list: every event committed is listed after.
+func testAuditConcurrentAppends(t *testing.T, s iam.Store) {
+	ctx := t.Context()
+	tn := createTenant(t, s)
+	const workers, each = 8, 25
+	var wg sync.WaitGroup
+	errs := make(chan error, workers*each+workers)
+	for w := range workers {
+		wg.Go(func() {
+			for i := range each {
+				e := &iam.AuditEvent{ID: newID(t), TenantID: tn.ID, Time: at(time.Duration(w*each+i) * time.Second),
+					Actor: iam.Ref{Type: "system"}, Action: "token.issue", Target: iam.Ref{Type: "application", ID: fmt.Sprint(w)},
+					Result: iam.ResultSuccess}
+				if w%2 == 0 {
+					errs <- s.AppendAudit(ctx, e)
+				} else {
+					errs <- s.InTx(ctx, func(tx iam.Tx) error { return tx.AppendAudit(ctx, e) })
+				}
+			}
+			_, _, err := s.ListAudit(ctx, tn.ID, iam.AuditQuery{ListParams: iam.ListParams{Page: 1, Limit: 5}})
+			errs <- err
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		must(t, err, "concurrent AppendAudit or ListAudit")
+	}
+	got, total, err := s.ListAudit(ctx, tn.ID, iam.AuditQuery{ListParams: iam.ListParams{Page: 1, Limit: 100}})
+	must(t, err, "ListAudit")
+	if total != workers*each || len(got) != 100 {
+		t.Fatalf("ListAudit = %d events, total %d; want 100 of %d", len(got), total, workers*each)
+	}
+	for i := 1; i < len(got); i++ {
+		if got[i].Time.After(got[i-1].Time) {
+			t.Fatalf("ListAudit event %d is newer than event %d", i, i-1)
+		}
+	}
+}
+
+// testAuditListedInTx lists, in a transaction, the events appended before
+// it and in it; a rolled back event is never listed.
+func testAuditListedInTx(t *testing.T, s iam.Store) {
+	ctx := t.Context()
+	tn := createTenant(t, s)
+	before := appendAudit(t, s, tn.ID, t0, iam.Ref{Type: "system"}, "tenant.update", iam.Ref{Type: "tenant", ID: tn.ID})
+	var inside *iam.AuditEvent
+	must(t, s.InTx(ctx, func(tx iam.Tx) error {
+		inside = appendAudit(t, tx, tn.ID, at(time.Minute), iam.Ref{Type: "system"}, "user.create", iam.Ref{Type: "user", ID: newID(t)})
+		got, total, err := tx.ListAudit(ctx, tn.ID, iam.AuditQuery{ListParams: iam.ListParams{Page: 1, Limit: 10}})
+		if err != nil {
+			return err
+		}
+		if total != 2 || len(got) != 2 || got[0].ID != inside.ID || got[1].ID != before.ID {
+			t.Errorf("ListAudit in the transaction = %d events, total %d; want the one appended in it and the one before", len(got), total)
+		}
+		return nil
+	}), "InTx")
+	refused := s.InTx(ctx, func(tx iam.Tx) error {
+		appendAudit(t, tx, tn.ID, at(2*time.Minute), iam.Ref{Type: "system"}, "user.delete", iam.Ref{Type: "user", ID: newID(t)})
+		if _, _, err := tx.ListAudit(ctx, tn.ID, iam.AuditQuery{ListParams: iam.ListParams{Page: 1, Limit: 10}}); err != nil {
+			return err
+		}
+		return iam.Invalid("rolled back by the test", nil)
+	})
+	wantCode(t, refused, iam.CodeInvalid, "InTx rolled back")
+	_, total, err := s.ListAudit(ctx, tn.ID, iam.AuditQuery{ListParams: iam.ListParams{Page: 1, Limit: 10}})
+	must(t, err, "ListAudit")
+	if total != 2 {
+		t.Fatalf("ListAudit after a rolled back event: total %d; want 2", total)
+	}
 }
 
 func testAuditAppendList(t *testing.T, s iam.Store) {

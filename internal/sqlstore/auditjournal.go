@@ -1,0 +1,114 @@
+package sqlstore
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gatehouse-iam/gatehouse/internal/iam"
+)
+
+// On SQLite every commit writes each B-tree page it changed to the WAL, and
+// an audit event changes five (the table, its primary key and three
+// indexes). Token grants append one event each, committed before the token
+// is answered, so those pages were most of a grant's cost. SQLite appends
+// events to audit_journal instead, a table with no index, and auditJournal
+// moves them into audit_events in batches, where one batch's events share
+// their pages. Listing the audit log moves what is waiting first, so a
+// listing shows every event committed before it.
+const (
+	// journalBatch is how many appended events wake the mover early.
+	journalBatch = 256
+	// journalInterval is how long an event waits at most while appends go on.
+	journalInterval = time.Second
+)
+
+// auditJournal moves audit events from audit_journal into audit_events: in
+// the background once it is started by a first append, when a listing
+// needs them, and when the store closes.
+type auditJournal struct {
+	store    *Store
+	appended atomic.Int64
+	wake     chan struct{}
+
+	mu      sync.Mutex
+	stop    chan struct{} // nil until the mover starts
+	stopped chan struct{}
+}
+
+func newAuditJournal(s *Store) *auditJournal {
+	return &auditJournal{store: s, wake: make(chan struct{}, 1)}
+}
+
+// noteAppend counts an event appended to the journal.
+func (j *auditJournal) noteAppend() {
+	j.mu.Lock()
+	if j.stop == nil {
+		j.stop, j.stopped = make(chan struct{}), make(chan struct{})
+		go j.run(j.stop, j.stopped)
+	}
+	j.mu.Unlock()
+	if j.appended.Add(1) >= journalBatch {
+		select {
+		case j.wake <- struct{}{}:
+		default:
+		}
+	}
+}
+
+func (j *auditJournal) run(stop <-chan struct{}, stopped chan<- struct{}) {
+	defer close(stopped)
+	tick := time.NewTicker(journalInterval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-j.wake:
+		case <-tick.C:
+		}
+		// A failed move leaves the events where they are, for the next one
+		// or for the listing that needs them, which reports the error.
+		_ = j.move(context.Background())
+	}
+}
+
+// move commits the journal's events into audit_events, if it holds any.
+func (j *auditJournal) move(ctx context.Context) error {
+	var waiting bool
+	err := j.store.reader.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM audit_journal)`).Scan(&waiting)
+	if err != nil {
+		return storeErr(err, "audit journal", nil)
+	}
+	if !waiting {
+		return nil
+	}
+	j.appended.Store(0)
+	return j.store.InTx(ctx, func(tx iam.Tx) error { return tx.(*queries).moveAuditJournal(ctx) })
+}
+
+// moveAuditJournal moves the journal's events within q's transaction, which
+// holds SQLite's one write lock: no event is appended between the copy and
+// the delete.
+func (q *queries) moveAuditJournal(ctx context.Context) error {
+	if _, err := q.w.ExecContext(ctx, `INSERT INTO audit_events (`+auditColumns+`) SELECT `+auditColumns+` FROM audit_journal ORDER BY seq`); err != nil {
+		return storeErr(err, "audit journal", nil)
+	}
+	_, err := q.w.ExecContext(ctx, `DELETE FROM audit_journal`)
+	return storeErr(err, "audit journal", nil)
+}
+
+// close stops the mover, if it started, and moves what is left.
+func (j *auditJournal) close() error {
+	j.mu.Lock()
+	stop, stopped := j.stop, j.stopped
+	j.stop = nil
+	j.mu.Unlock()
+	if stop == nil {
+		return nil
+	}
+	close(stop)
+	<-stopped
+	return j.move(context.Background())
+}
