@@ -39,8 +39,11 @@ func (p *Pages) WriteError(w http.ResponseWriter, r *http.Request, err error) {
 		page.Next, page.Link, page.LinkText = "error.next.wait", r.URL.Path, "error.link.retry"
 	}
 	v.Data = page
-	t, ok := p.templates[v.L.Lang]["error"]
-	if !ok {
+	t, ok, parseErr := p.templates.lookup(v.L.Lang, "error")
+	if parseErr != nil {
+		iam.RecordCause(r.Context(), parseErr)
+	}
+	if !ok || parseErr != nil {
 		http.Error(w, http.StatusText(v.Status), v.Status)
 		return
 	}

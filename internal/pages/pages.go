@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"embed"
-	"html/template"
 	"io/fs"
 	"net/http"
 	"path"
@@ -68,18 +67,18 @@ type Authorizations interface {
 // Pages serves the hosted pages.
 type Pages struct {
 	Deps
-	// templates are by language, then by page.
-	templates map[string]map[string]*template.Template
+	templates templateSets
 	catalog   catalog
 }
 
-// New parses the embedded templates and message catalog.
+// New reads the embedded templates and message catalog; each page's
+// templates are parsed when it is first rendered.
 func New(d Deps) (*Pages, error) {
 	cat, err := loadCatalog(files)
 	if err != nil {
 		return nil, err
 	}
-	tmpl, err := parseTemplates(files, cat)
+	tmpl, err := newTemplateSets(files, cat)
 	if err != nil {
 		return nil, err
 	}

@@ -58,8 +58,16 @@ func TestCatalogComplete(t *testing.T) {
 }
 
 func TestTemplatesParse(t *testing.T) {
-	if _, err := New(Deps{}); err != nil {
+	p, err := New(Deps{})
+	if err != nil {
 		t.Fatal(err)
+	}
+	for lang, pages := range p.templates {
+		for name := range pages {
+			if _, _, err := p.templates.lookup(lang, name); err != nil {
+				t.Errorf("%s %s: %v", lang, name, err)
+			}
+		}
 	}
 }
 

@@ -14,17 +14,37 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/gatehouse-iam/gatehouse/internal/httpapi"
 	"github.com/gatehouse-iam/gatehouse/internal/iam"
 )
 
-// parseTemplates builds one template set per language and page: the
-// layout and shared parts, and the page's own file, which defines "content"
-// (and may define "head"). Each text a template names without arguments
+// templateSets holds one template set per language and page: the layout
+// and shared parts, and the page's own file, which defines "content" (and
+// may define "head"). Each text a template names without arguments
 // ({{.L.T "key"}}) is written into that language's set as it is parsed, so
 // that rendering does not look it up for every page.
-func parseTemplates(fsys fs.FS, cat catalog) (map[string]map[string]*template.Template, error) {
+//
+// A set is parsed on its first render, not at start: all of them hold
+// about 3 MB and take 5 MB of allocations to build, which a server that
+// is only restarted, or serves only the API, would carry for nothing.
+// TestTemplatesParse parses every set, so a broken template still fails
+// the build's tests rather than a visitor's request.
+type templateSets map[string]map[string]func() (*template.Template, error)
+
+// lookup returns the set of page name in language lang, parsing it on
+// first use; ok is false when there is no such page.
+func (s templateSets) lookup(lang, name string) (t *template.Template, ok bool, err error) {
+	parse, ok := s[lang][name]
+	if !ok {
+		return nil, false, nil
+	}
+	t, err = parse()
+	return t, true, err
+}
+
+func newTemplateSets(fsys fs.FS, cat catalog) (templateSets, error) {
 	all, err := fs.Glob(fsys, "templates/*.html")
 	if err != nil {
 		return nil, err
@@ -49,18 +69,20 @@ func parseTemplates(fsys fs.FS, cat catalog) (map[string]map[string]*template.Te
 			own = append(own, base)
 		}
 	}
-	out := map[string]map[string]*template.Template{}
+	out := templateSets{}
 	for lang, texts := range cat {
-		out[lang] = map[string]*template.Template{}
+		out[lang] = map[string]func() (*template.Template, error){}
 		for _, f := range own {
 			name := strings.TrimSuffix(f, ".html")
-			t := template.New(name).Funcs(funcs)
-			for _, src := range append(slices.Clone(shared), f) {
-				if _, err := t.New(src).Parse(fixedTexts(sources[src], texts)); err != nil {
-					return nil, fmt.Errorf("template %s: %w", src, err)
+			out[lang][name] = sync.OnceValues(func() (*template.Template, error) {
+				t := template.New(name).Funcs(funcs)
+				for _, src := range append(slices.Clone(shared), f) {
+					if _, err := t.New(src).Parse(fixedTexts(sources[src], texts)); err != nil {
+						return nil, fmt.Errorf("template %s: %w", src, err)
+					}
 				}
-			}
-			out[lang][name] = t
+				return t, nil
+			})
 		}
 	}
 	return out, nil
@@ -202,9 +224,12 @@ func (p *Pages) brand(r *http.Request) brand {
 // Rendering into a buffer first means a template error never leaves half
 // a page.
 func (p *Pages) render(w http.ResponseWriter, r *http.Request, name string, v *view) {
-	t, ok := p.templates[v.L.Lang][name]
+	t, ok, err := p.templates.lookup(v.L.Lang, name)
 	if !ok {
-		p.WriteError(w, r, iam.Internal(fmt.Errorf("no template %q", name)))
+		err = fmt.Errorf("no template %q", name)
+	}
+	if err != nil {
+		p.WriteError(w, r, iam.Internal(err))
 		return
 	}
 	var buf bytes.Buffer
