@@ -1,6 +1,8 @@
 package federation_test
 
 import (
+	"bytes"
+	"compress/flate"
 	"encoding/base64"
 	"net/url"
 	"strings"
@@ -100,6 +102,37 @@ func TestSAMLSignIn(t *testing.T) {
 	}
 }
 
+// TestSAMLRefusesDeflatedResponses: the HTTP-POST binding does not
+// deflate, and gosaml2 would inflate what the key transport check could not
+// read.
+func TestSAMLRefusesDeflatedResponses(t *testing.T) {
+	f := newSAMLFixture(t)
+	for name, o := range map[string]samltest.Options{
+		"signed":                     signedAssertion,
+		"its key wrapped with RSA15": {SignAssertion: true, EncryptTo: f.spCert, WrapKeyWithRSA15: true},
+	} {
+		req, browser := f.begin()
+		res, err := f.idp.Response(f.idp.Answer(req, "ada-persistent-id", map[string][]string{"email": {"ada@acme.example"}}, f.clock.Now()), o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		xml, err := base64.StdEncoding.DecodeString(res)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var deflated bytes.Buffer
+		w, _ := flate.NewWriter(&deflated, flate.BestCompression)
+		if _, err := w.Write(xml); err != nil || w.Close() != nil {
+			t.Fatal(err)
+		}
+		out, err := f.svc.Complete(f.ctx, f.provider, url.Values{"state": {req.RelayState},
+			"SAMLResponse": {base64.StdEncoding.EncodeToString(deflated.Bytes())}}, browser)
+		if reasonOf(err) != federation.ReasonToken {
+			t.Errorf("%s and deflated: %v, %v; want refused as %s", name, out, err, federation.ReasonToken)
+		}
+	}
+}
+
 // TestSAMLRefusals: what an attacker or a misconfigured IdP sends is
 // refused and audited: unsigned, signed by another key, for another
 // audience or recipient, outside its time window, not in response to this
@@ -118,6 +151,7 @@ func TestSAMLRefusals(t *testing.T) {
 	}{
 		{"unsigned", nil, samltest.Options{}},
 		{"unsigned and encrypted", nil, samltest.Options{EncryptTo: f.spCert}},
+		{"signed, its key wrapped with RSA PKCS#1 v1.5", nil, samltest.Options{SignAssertion: true, EncryptTo: f.spCert, WrapKeyWithRSA15: true}},
 		{"signed by another key", nil, samltest.Options{SignAssertion: true, SignWith: other}},
 		{"a response signed by another key", nil, samltest.Options{SignResponse: true, SignWith: other}},
 		{"another audience", func(a *samltest.Assertion) { a.Audience = "https://other-sp.example" }, signedAssertion},

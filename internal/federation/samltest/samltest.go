@@ -153,6 +153,9 @@ type Options struct {
 	// EncryptTo, an SP certificate (DER), encrypts the assertion to it
 	// (AES-128-GCM, key wrapped with RSA-OAEP).
 	EncryptTo []byte
+	// WrapKeyWithRSA15 wraps the encryption key with RSA PKCS#1 v1.5
+	// instead, which a service provider should refuse.
+	WrapKeyWithRSA15 bool
 	// SignWith signs with another IdP's key.
 	SignWith *IdP
 	// Tamper changes the document after signing and encryption.
@@ -190,7 +193,7 @@ func (idp *IdP) Response(a *Assertion, o Options) (string, error) {
 	res.CreateElement("saml:Issuer").SetText(a.Issuer)
 	res.CreateElement("samlp:Status").CreateElement("samlp:StatusCode").CreateAttr("Value", "urn:oasis:names:tc:SAML:2.0:status:Success")
 	if o.EncryptTo != nil {
-		encrypted, err := encrypt(assertion, o.EncryptTo)
+		encrypted, err := encrypt(assertion, o.EncryptTo, o.WrapKeyWithRSA15)
 		if err != nil {
 			return "", err
 		}
@@ -270,7 +273,7 @@ func (a *Assertion) element() *etree.Element {
 }
 
 // encrypt is XML encryption of the assertion to the certificate's key.
-func encrypt(assertion *etree.Element, certDER []byte) (*etree.Element, error) {
+func encrypt(assertion *etree.Element, certDER []byte, rsa15 bool) (*etree.Element, error) {
 	cert, err := x509.ParseCertificate(certDER)
 	if err != nil {
 		return nil, err
@@ -302,7 +305,15 @@ func encrypt(assertion *etree.Element, certDER []byte) (*etree.Element, error) {
 		return nil, err
 	}
 	sealed := gcm.Seal(nonce, nonce, plain, nil)
-	wrapped, err := rsa.EncryptOAEP(sha1.New(), rand.Reader, pub, key, nil)
+	keyTransport := "http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p"
+	var wrapped []byte
+	if rsa15 {
+		keyTransport = "http://www.w3.org/2001/04/xmlenc#rsa-1_5"
+		//lint:ignore SA1019 a test IdP makes the responses an SP must refuse.
+		wrapped, err = rsa.EncryptPKCS1v15(rand.Reader, pub, key)
+	} else {
+		wrapped, err = rsa.EncryptOAEP(sha1.New(), rand.Reader, pub, key, nil)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -315,7 +326,7 @@ func encrypt(assertion *etree.Element, certDER []byte) (*etree.Element, error) {
 	keyInfo := data.CreateElement("ds:KeyInfo")
 	keyInfo.CreateAttr("xmlns:ds", nsDSig)
 	ek := keyInfo.CreateElement("xenc:EncryptedKey")
-	ek.CreateElement("xenc:EncryptionMethod").CreateAttr("Algorithm", "http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p")
+	ek.CreateElement("xenc:EncryptionMethod").CreateAttr("Algorithm", keyTransport)
 	ek.CreateElement("xenc:CipherData").CreateElement("xenc:CipherValue").SetText(base64.StdEncoding.EncodeToString(wrapped))
 	data.CreateElement("xenc:CipherData").CreateElement("xenc:CipherValue").SetText(base64.StdEncoding.EncodeToString(sealed))
 	return ea, nil
