@@ -9,10 +9,10 @@ import (
 
 // Batcher appends audit events of frequent operations (token grants) with
 // group commit: each caller waits until its event is committed, and the
-// events that arrive while one transaction commits share the next. One
-// transaction per event would hold SQLite's single writer for each grant.
+// events that arrive while one batch commits share the next. One commit per
+// event would hold SQLite's single writer for each grant.
 type Batcher struct {
-	store iam.Transactor
+	store iam.AuditStore
 
 	mu      sync.Mutex
 	pending []*batched
@@ -28,7 +28,7 @@ type batched struct {
 }
 
 // NewBatcher returns a Batcher writing to store.
-func NewBatcher(store iam.Transactor) *Batcher { return &Batcher{store: store} }
+func NewBatcher(store iam.AuditStore) *Batcher { return &Batcher{store: store} }
 
 // Append commits e, with whatever other events wait with it, and returns
 // once it is committed or failed.
@@ -51,7 +51,7 @@ func (b *Batcher) Append(ctx context.Context, e *iam.AuditEvent) error {
 	return <-it.done
 }
 
-// commit writes every pending event in one transaction, then hands the
+// commit appends every pending event at once, then hands the
 // lead to the first event that came meanwhile, if any.
 func (b *Batcher) commit(ctx context.Context) {
 	b.mu.Lock()
@@ -61,15 +61,18 @@ func (b *Batcher) commit(ctx context.Context) {
 	// The batch carries other callers' events: one caller going away does
 	// not take them with it.
 	ctx = context.WithoutCancel(ctx)
-	err := b.store.InTx(ctx, func(tx iam.Tx) error {
-		for _, it := range batch {
-			if err := tx.AppendAudit(ctx, it.event); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	events := make([]*iam.AuditEvent, len(batch))
+	for i, it := range batch {
+		events[i] = it.event
+	}
+	err := b.store.AppendAudits(ctx, events)
 	for _, it := range batch {
+		if err != nil && len(batch) > 1 {
+			// One event the store refuses (its tenant deleted meanwhile)
+			// fails alone, not the grants that shared its batch.
+			it.done <- b.store.AppendAudit(ctx, it.event)
+			continue
+		}
 		it.done <- err
 	}
 	b.mu.Lock()

@@ -117,6 +117,8 @@ type SessionStore interface {
 // AuditStore persists the audit log. Events are never updated or deleted here.
 type AuditStore interface {
 	AppendAudit(ctx context.Context, e *AuditEvent) error
+	// AppendAudits appends every event or, failing, none.
+	AppendAudits(ctx context.Context, events []*AuditEvent) error
 	// ListAudit returns matching events, newest first.
 	ListAudit(ctx context.Context, tenantID string, q AuditQuery) ([]AuditEvent, int, error)
 }

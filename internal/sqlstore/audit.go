@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/gatehouse-iam/gatehouse/internal/iam"
 )
@@ -11,26 +13,59 @@ import (
 const auditColumns = `id, tenant_id, time, actor_type, actor_id, action, target_type, target_id, ip, user_agent, result, details`
 
 func (q *queries) AppendAudit(ctx context.Context, e *iam.AuditEvent) error {
-	details := []byte("{}")
-	if len(e.Details) > 0 {
-		var err error
-		if details, err = json.Marshal(e.Details); err != nil {
-			return iam.Internal(fmt.Errorf("audit details: %w", err))
-		}
-	}
+	return q.AppendAudits(ctx, []*iam.AuditEvent{e})
+}
+
+// auditRowsPerInsert is how many events one INSERT statement appends: each
+// count is a statement of its own in the prepared statement cache.
+const auditRowsPerInsert = 16
+
+// AppendAudits appends events with as few statements as it can: one
+// statement is one round trip on PostgreSQL, and on SQLite needs no
+// transaction around it to be atomic.
+func (q *queries) AppendAudits(ctx context.Context, events []*iam.AuditEvent) error {
 	table := "audit_events"
 	if q.journal != nil {
 		table = "audit_journal"
 	}
-	_, err := q.w.ExecContext(ctx, `INSERT INTO `+table+` (`+auditColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-		e.ID, e.TenantID, ts(e.Time), e.Actor.Type, e.Actor.ID, e.Action, e.Target.Type, e.Target.ID, e.IP, e.UserAgent, e.Result, string(details))
-	if err != nil {
-		return storeErr(err, "audit event", nil)
-	}
-	if q.journal != nil {
-		q.journal.noteAppend()
+	for chunk := range slices.Chunk(events, auditRowsPerInsert) {
+		var sql strings.Builder
+		sql.WriteString(`INSERT INTO ` + table + ` (` + auditColumns + `) VALUES `)
+		args := make([]any, 0, len(chunk)*12)
+		for i, e := range chunk {
+			details := []byte("{}")
+			if len(e.Details) > 0 {
+				var err error
+				if details, err = json.Marshal(e.Details); err != nil {
+					return iam.Internal(fmt.Errorf("audit details: %w", err))
+				}
+			}
+			if i > 0 {
+				sql.WriteString(", ")
+			}
+			n := len(args)
+			fmt.Fprintf(&sql, "($%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d)",
+				n+1, n+2, n+3, n+4, n+5, n+6, n+7, n+8, n+9, n+10, n+11, n+12)
+			args = append(args, e.ID, e.TenantID, ts(e.Time), e.Actor.Type, e.Actor.ID, e.Action, e.Target.Type, e.Target.ID,
+				e.IP, e.UserAgent, e.Result, string(details))
+		}
+		if _, err := q.w.ExecContext(ctx, sql.String(), args...); err != nil {
+			return storeErr(err, "audit event", nil)
+		}
+		if q.journal != nil {
+			q.journal.noteAppend(len(chunk))
+		}
 	}
 	return nil
+}
+
+// AppendAudits appends more events than one statement takes in a
+// transaction, so that they are appended all or none.
+func (s *Store) AppendAudits(ctx context.Context, events []*iam.AuditEvent) error {
+	if len(events) <= auditRowsPerInsert {
+		return s.queries.AppendAudits(ctx, events)
+	}
+	return s.InTx(ctx, func(tx iam.Tx) error { return tx.AppendAudits(ctx, events) })
 }
 
 // ListAudit, in a transaction, first moves the journal's events within it.

@@ -41,15 +41,15 @@ func newAuditJournal(s *Store) *auditJournal {
 	return &auditJournal{store: s, wake: make(chan struct{}, 1)}
 }
 
-// noteAppend counts an event appended to the journal.
-func (j *auditJournal) noteAppend() {
+// noteAppend counts n events appended to the journal.
+func (j *auditJournal) noteAppend(n int) {
 	j.mu.Lock()
 	if j.stop == nil {
 		j.stop, j.stopped = make(chan struct{}), make(chan struct{})
 		go j.run(j.stop, j.stopped)
 	}
 	j.mu.Unlock()
-	if j.appended.Add(1) >= journalBatch {
+	if j.appended.Add(int64(n)) >= journalBatch {
 		select {
 		case j.wake <- struct{}{}:
 		default:

@@ -14,6 +14,55 @@ var auditTests = []test{
 	{"Filters", testAuditFilters},
 	{"ConcurrentAppendsAreListed", testAuditConcurrentAppends},
 	{"ListedInTx", testAuditListedInTx},
+	{"AppendAuditsAllOrNone", testAppendAuditsAllOrNone},
+}
+
+// testAppendAuditsAllOrNone appends events together, more than one
+// statement takes too: all of them, or none when one cannot be stored.
+func testAppendAuditsAllOrNone(t *testing.T, s iam.Store) {
+	ctx := t.Context()
+	tn := createTenant(t, s)
+	events := func(n int, tenantOfLast string) []*iam.AuditEvent {
+		out := make([]*iam.AuditEvent, n)
+		for i := range out {
+			out[i] = &iam.AuditEvent{ID: newID(t), TenantID: tn.ID, Time: at(time.Duration(i) * time.Second), Actor: iam.Ref{Type: "system"},
+				Action: "oauth.token.issued", Target: iam.Ref{Type: "application", ID: "app"}, Result: iam.ResultSuccess,
+				Details: map[string]any{"n": float64(i)}}
+		}
+		out[n-1].TenantID = tenantOfLast
+		return out
+	}
+	total := func() int {
+		t.Helper()
+		_, n, err := s.ListAudit(ctx, tn.ID, iam.AuditQuery{ListParams: iam.ListParams{Page: 1, Limit: 1}})
+		must(t, err, "ListAudit")
+		return n
+	}
+	for _, n := range []int{1, 3, 40} {
+		if err := s.AppendAudits(ctx, events(n, newID(t))); err == nil {
+			t.Fatalf("AppendAudits of %d events, the last of an unknown tenant: nil error", n)
+		}
+		if got := total(); got != 0 {
+			t.Fatalf("after a refused AppendAudits of %d events: %d listed; want none", n, got)
+		}
+	}
+	must(t, s.AppendAudits(ctx, events(3, tn.ID)), "AppendAudits of 3")
+	must(t, s.AppendAudits(ctx, events(40, tn.ID)), "AppendAudits of 40")
+	if got := total(); got != 43 {
+		t.Fatalf("ListAudit total = %d; want 43", got)
+	}
+	var inTx int
+	must(t, s.InTx(ctx, func(tx iam.Tx) error {
+		if err := tx.AppendAudits(ctx, events(20, tn.ID)); err != nil {
+			return err
+		}
+		_, n, err := tx.ListAudit(ctx, tn.ID, iam.AuditQuery{ListParams: iam.ListParams{Page: 1, Limit: 1}})
+		inTx = n
+		return err
+	}), "AppendAudits in a transaction")
+	if inTx != 63 || total() != 63 {
+		t.Fatalf("after 20 more in a transaction: %d listed in it, %d after; want 63", inTx, total())
+	}
 }
 
 // testAuditConcurrentAppends appends from many goroutines, alone and in
