@@ -57,26 +57,27 @@ func measureOAuth(cmd *exec.Cmd, bare string, d time.Duration) error {
 	}
 	if _, err := exec.LookPath("wrk"); err != nil {
 		fmt.Printf("  (no wrk here: bench/run installs it with apt-get where it can)\n")
-	} else if err := measureOAuthWrk(grant, inspect, app, d); err != nil {
+	} else if err := measureOAuthWrk(cmd.Process.Pid, baseline.Process.Pid, grant, inspect, app, d); err != nil {
 		return err
 	}
 	fmt.Printf("  gatehouse RSS under load: %s\n\n", rss(cmd.Process.Pid))
 	return nil
 }
 
-// measureOAuthWrk runs the same four loads with wrk as the load generator.
-func measureOAuthWrk(grant, inspect string, app *machineApp, d time.Duration) error {
+// measureOAuthWrk runs the same four loads with wrk as the load generator,
+// and reads each server's CPU time per request.
+func measureOAuthWrk(pid, barePid int, grant, inspect string, app *machineApp, d time.Duration) error {
 	for _, conns := range []int{4, 32} {
 		fmt.Printf("OAuth with wrk, %d connections:\n", conns)
 		for _, run := range []struct{ name, path, form, target string }{
 			{"POST /oauth2/token (client_credentials)", "/oauth2/token", grant, "15,000/s"},
 			{"POST /oauth2/introspect", "/oauth2/introspect", inspect, "18,000/s"},
 		} {
-			bare, err := wrkLoad(conns, d, "http://"+bareAddr+run.path, run.form, app)
+			bare, err := wrkLoad(barePid, conns, d, "http://"+bareAddr+run.path, run.form, app)
 			if err != nil {
 				return err
 			}
-			got, err := wrkLoad(conns, d, "http://"+gatehouseAddr+run.path, run.form, app)
+			got, err := wrkLoad(pid, conns, d, "http://"+gatehouseAddr+run.path, run.form, app)
 			if err != nil {
 				return err
 			}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -19,10 +20,13 @@ type wrkResult struct {
 	p99      time.Duration
 	requests int
 	bad      int
+	// cpu is the CPU time the server process spent per request.
+	cpu time.Duration
 }
 
 func (r wrkResult) String() string {
-	return fmt.Sprintf("%.0f req/s (%d requests, %d not 200), p99 %s", r.rps, r.requests, r.bad, r.p99.Round(time.Microsecond))
+	return fmt.Sprintf("%.0f req/s (%d requests, %d not 200), p99 %s, server CPU %s per request", r.rps, r.requests, r.bad,
+		r.p99.Round(time.Microsecond), r.cpu.Round(time.Microsecond/10))
 }
 
 // wrkScript is the Lua wrk runs: one form POST, the client in HTTP Basic.
@@ -32,12 +36,13 @@ wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
 wrk.headers["Authorization"] = "Basic " .. os.getenv("LOAD_BASIC")
 `
 
-// wrkLoad posts form to url as app from conns connections for d with wrk,
+// wrkLoad posts form to url, served by process pid, as app from conns
+// connections for d with wrk,
 // a load generator written in C: it spends a few microseconds of the
 // shared cores on each request where the Go client spends tens, so more
 // of the machine is left to the server measured. A one-second run first
 // warms the connections and the server.
-func wrkLoad(conns int, d time.Duration, url, form string, app *machineApp) (wrkResult, error) {
+func wrkLoad(pid, conns int, d time.Duration, url, form string, app *machineApp) (wrkResult, error) {
 	dir, err := os.MkdirTemp("", "gatehouse-wrk-")
 	if err != nil {
 		return wrkResult{}, err
@@ -63,11 +68,47 @@ func wrkLoad(conns int, d time.Duration, url, form string, app *machineApp) (wrk
 	if _, err := run(time.Second); err != nil {
 		return wrkResult{}, err
 	}
+	before, err := processCPU(pid)
+	if err != nil {
+		return wrkResult{}, err
+	}
 	out, err := run(d)
 	if err != nil {
 		return wrkResult{}, err
 	}
-	return parseWrk(out)
+	after, err := processCPU(pid)
+	if err != nil {
+		return wrkResult{}, err
+	}
+	r, err := parseWrk(out)
+	if err == nil && r.requests > 0 {
+		r.cpu = (after - before) / time.Duration(r.requests)
+	}
+	return r, err
+}
+
+// clockTick is the unit of /proc's CPU times: USER_HZ, 100 on Linux.
+const clockTick = 10 * time.Millisecond
+
+// processCPU is the user and system CPU time process pid has used, all its
+// threads, from /proc/PID/stat.
+func processCPU(pid int) (time.Duration, error) {
+	b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
+	if err != nil {
+		return 0, err
+	}
+	// The command name, in parentheses, may hold spaces: fields count
+	// from the last parenthesis. utime and stime are fields 14 and 15.
+	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+	if len(f) < 13 {
+		return 0, fmt.Errorf("/proc/%d/stat: %d fields", pid, len(f))
+	}
+	user, err1 := strconv.ParseInt(f[11], 10, 64)
+	system, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err := errors.Join(err1, err2); err != nil {
+		return 0, err
+	}
+	return time.Duration(user+system) * clockTick, nil
 }
 
 // parseWrk reads the figures of wrk's --latency report.
