@@ -152,7 +152,10 @@ func (p *Provider) unpush(next http.Handler) http.Handler {
 			return
 		}
 		var req pushed
-		sealed, err := base64.RawURLEncoding.DecodeString(ref)
+		// Strictly: a lax decoder ignores the last character's spare bits,
+		// and each spelling would be a request_uri of its own to the
+		// used-once check below.
+		sealed, err := base64.RawURLEncoding.Strict().DecodeString(ref)
 		if err == nil {
 			var plain []byte
 			if plain, err = p.sealer.Open(sealed, parPurpose); err == nil {
