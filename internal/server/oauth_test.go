@@ -677,13 +677,13 @@ func TestOAuthPushedAuthorizationRequests(t *testing.T) {
 	if p := b.get(authorizeWith(rp.conf.ClientID, requestURI)); p.Status != http.StatusBadRequest || p.Header.Get("Location") != "" {
 		t.Errorf("a request_uri used twice: %d to %q", p.Status, p.Header.Get("Location"))
 	}
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 	// The same sealed bytes spelt otherwise: the last character's spare
 	// bits set, which a lax base64 decoder ignores.
 	sealed, err := base64.RawURLEncoding.DecodeString(strings.TrimPrefix(requestURI, "urn:ietf:params:oauth:request_uri:"))
 	if err != nil || len(sealed)%3 == 0 {
 		t.Fatalf("the request_uri's %d bytes, %v: want a length whose last character has spare bits", len(sealed), err)
 	}
-	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 	respelt := []byte(requestURI)
 	respelt[len(respelt)-1] = alphabet[strings.IndexByte(alphabet, respelt[len(respelt)-1])|1]
 	if p := b.get(authorizeWith(rp.conf.ClientID, string(respelt))); p.Status != http.StatusBadRequest || p.Header.Get("Location") != "" {
@@ -696,7 +696,7 @@ func TestOAuthPushedAuthorizationRequests(t *testing.T) {
 	_, fresh := push(rp, rpCallback)
 	uri := fresh["request_uri"].(string)
 	tampered := []byte(uri)
-	tampered[len(uri)-10] ^= 1 // another base64url character
+	tampered[len(uri)-10] = alphabet[(strings.IndexByte(alphabet, tampered[len(uri)-10])+1)%64]
 	for name, path := range map[string]string{
 		"another client's": authorizeWith(other.conf.ClientID, uri),
 		"a tampered one":   authorizeWith(rp.conf.ClientID, string(tampered)),
