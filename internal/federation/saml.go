@@ -1,6 +1,7 @@
 package federation
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/rsa"
@@ -210,6 +211,7 @@ func (s *Service) serviceProvider(t *iam.Tenant, pr *Provider, md *idpMetadata) 
 		NameIdFormat:                pr.Settings.NameIDFormat,
 		Clock:                       dsig.NewFakeClockAt(s.now().Add(-samlSkew)),
 		MaximumDecompressedBodySize: 1 << 20,
+		MaximumXMLTokens:            samlMaxXMLTokens,
 	}
 	// gosaml2 v0.12.0 decrypts assertions with this field only
 	// (getDecryptCert), not with SetSPKeyStore's.
@@ -278,15 +280,25 @@ func (s *Service) beginSAML(ctx context.Context, t *iam.Tenant, pr *Provider, st
 // Encryption in 2012), so a response naming it is refused unread.
 const keyTransportRSA15 = "http://www.w3.org/2001/04/xmlenc#rsa-1_5"
 
+// samlMaxXMLTokens bounds a response's XML tokens, as gosaml2 counts them
+// (three per "<"): refusedEncryption refuses what gosaml2 would not parse
+// as it is.
+const samlMaxXMLTokens = 50000
+
 // refusedEncryption says why the base64 SAMLResponse is refused before
-// gosaml2 reads it, or "". It reads the document as gosaml2 does first (an
-// XML document, by etree), and refuses what gosaml2 would read otherwise:
-// deflate, which the HTTP-POST binding does not use and which would hide
-// the document from this check.
+// gosaml2 reads it, or "". gosaml2 parses the document as it is and, when
+// that fails, inflates it and parses that: a document that is also a
+// deflate stream could show this check one response and gosaml2 another.
+// So whatever gosaml2 would not parse as it is, deflate being one (the
+// HTTP-POST binding does not use it), is refused here, by the same parser
+// (etree) and the same token bound.
 func refusedEncryption(encoded string) string {
 	raw, err := base64.StdEncoding.DecodeString(encoded)
 	if err != nil {
 		return "the response is not base64"
+	}
+	if 3*int64(bytes.Count(raw, []byte("<")))+1 > samlMaxXMLTokens {
+		return "the response has too many XML tokens"
 	}
 	doc := etree.NewDocument()
 	if err := doc.ReadFromBytes(raw); err != nil || doc.Root() == nil {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/flate"
 	"encoding/base64"
+	"io"
 	"net/url"
 	"strings"
 	"testing"
@@ -130,6 +131,46 @@ func TestSAMLRefusesDeflatedResponses(t *testing.T) {
 		if reasonOf(err) != federation.ReasonToken {
 			t.Errorf("%s and deflated: %v, %v; want refused as %s", name, out, err, federation.ReasonToken)
 		}
+	}
+}
+
+// TestSAMLRefusesADeflatePolyglot: raw bytes that are an XML document to
+// one parser and, inflated, a response whose key is wrapped with RSA15 to
+// gosaml2, which inflates what it cannot parse as it is. The deflate
+// stream's stored-block headers open a comment around the hidden
+// response; more "<" than gosaml2 parses follow it.
+func TestSAMLRefusesADeflatePolyglot(t *testing.T) {
+	f := newSAMLFixture(t)
+	cipherKey := make([]byte, 256)
+	cipherKey[1] = 1
+	hidden := `samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="x" Version="2.0"><saml:EncryptedAssertion><xenc:EncryptedData xmlns:xenc="http://www.w3.org/2001/04/xmlenc#"><xenc:EncryptionMethod Algorithm="http://www.w3.org/2009/xmlenc11#aes128-gcm"/><ds:KeyInfo xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><xenc:EncryptedKey><xenc:EncryptionMethod Algorithm="http://www.w3.org/2001/04/xmlenc#rsa-1_5"/><xenc:CipherData><xenc:CipherValue>` +
+		base64.StdEncoding.EncodeToString(cipherKey) + `</xenc:CipherValue></xenc:CipherData></xenc:EncryptedKey></ds:KeyInfo><xenc:CipherData><xenc:CipherValue>AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA</xenc:CipherValue></xenc:CipherData></xenc:EncryptedData></saml:EncryptedAssertion></samlp:Response>`
+	var raw bytes.Buffer
+	// A stored block, not final: header " ", LEN 0x4020 (" @"), NLEN.
+	raw.WriteString(" \x20\x40\xdf\xbf")
+	raw.WriteString("<!--" + strings.Repeat("x", 0x4020-len("<!---->")-1) + "-->" + "<")
+	// The final stored block: header "!", LEN 0x2d2d ("--"), NLEN.
+	raw.WriteString("!--\xd2\xd2")
+	raw.WriteString(hidden + strings.Repeat(" ", 0x2d2d-len(hidden)))
+	raw.WriteString("-->")
+	raw.WriteString("<r>" + strings.Repeat("<a/>", 17000) + "</r>")
+	inflated, err := io.ReadAll(flate.NewReader(bytes.NewReader(raw.Bytes())))
+	if err != nil || !bytes.Contains(inflated, []byte("xmlenc#rsa-1_5")) {
+		t.Fatalf("the polyglot does not inflate to the hidden response: %v", err)
+	}
+	if err := etree.NewDocument().ReadFromBytes(raw.Bytes()); err != nil {
+		t.Fatalf("the polyglot is not an XML document: %v", err)
+	}
+	req, browser := f.begin()
+	out, err := f.svc.Complete(f.ctx, f.provider, url.Values{"state": {req.RelayState},
+		"SAMLResponse": {base64.StdEncoding.EncodeToString(raw.Bytes())}}, browser)
+	if reasonOf(err) != federation.ReasonToken {
+		t.Fatalf("the polyglot: %v, %v; want refused as %s", out, err, federation.ReasonToken)
+	}
+	events, _, err := f.store.ListAudit(f.ctx, iam.TenantFrom(f.ctx).ID, iam.AuditQuery{ListParams: iam.ListParams{Page: 1, Limit: 1},
+		Action: "federated.login.refused"})
+	if err != nil || len(events) != 1 || events[0].Details["detail"] != "saml: the response has too many XML tokens" {
+		t.Fatalf("the refusal audited: %v, %v; want refused before gosaml2 read it", events, err)
 	}
 }
 
