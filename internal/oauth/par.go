@@ -152,10 +152,7 @@ func (p *Provider) unpush(next http.Handler) http.Handler {
 			return
 		}
 		var req pushed
-		// Strictly: a lax decoder ignores the last character's spare bits,
-		// and each spelling would be a request_uri of its own to the
-		// used-once check below.
-		sealed, err := base64.RawURLEncoding.Strict().DecodeString(ref)
+		sealed, err := base64.RawURLEncoding.DecodeString(ref)
 		if err == nil {
 			var plain []byte
 			if plain, err = p.sealer.Open(sealed, parPurpose); err == nil {
@@ -170,7 +167,10 @@ func (p *Provider) unpush(next http.Handler) http.Handler {
 		}
 		// Each request_uri is used once (RFC 9126 §4), remembered as an
 		// assertion id of its client until it expires.
-		fresh, err := p.store.UseAssertion(r.Context(), t.ID, req.Client, "par:"+secret.Hash(ref), time.Unix(req.Expires, 0))
+		// Keyed by the sealed bytes, not their spelling: base64 decoders
+		// skip line breaks and ignore the last character's spare bits, so
+		// one pushed request has many spellings.
+		fresh, err := p.store.UseAssertion(r.Context(), t.ID, req.Client, "par:"+secret.Hash(string(sealed)), time.Unix(req.Expires, 0))
 		if err != nil {
 			WriteError(w, r, err)
 			return

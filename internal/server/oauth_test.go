@@ -686,8 +686,13 @@ func TestOAuthPushedAuthorizationRequests(t *testing.T) {
 	}
 	respelt := []byte(requestURI)
 	respelt[len(respelt)-1] = alphabet[strings.IndexByte(alphabet, respelt[len(respelt)-1])|1]
-	if p := b.get(authorizeWith(rp.conf.ClientID, string(respelt))); p.Status != http.StatusBadRequest || p.Header.Get("Location") != "" {
-		t.Errorf("a used request_uri spelt with its spare bits set: %d to %q", p.Status, p.Header.Get("Location"))
+	for name, uri := range map[string]string{
+		"with its spare bits set": string(respelt),
+		"with a line break":       requestURI[:len(requestURI)-8] + "\n" + requestURI[len(requestURI)-8:],
+	} {
+		if p := b.get(authorizeWith(rp.conf.ClientID, uri)); p.Status != http.StatusBadRequest || p.Header.Get("Location") != "" {
+			t.Errorf("a used request_uri spelt %s: %d to %q", name, p.Status, p.Header.Get("Location"))
+		}
 	}
 
 	if status, body := push(rp, "https://evil.example/cb"); status != http.StatusBadRequest || body["error"] != "invalid_request" {
