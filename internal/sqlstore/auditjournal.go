@@ -35,6 +35,7 @@ type auditJournal struct {
 	mu      sync.Mutex
 	stop    chan struct{} // nil until the mover starts
 	stopped chan struct{}
+	closed  bool
 }
 
 func newAuditJournal(s *Store) *auditJournal {
@@ -44,7 +45,7 @@ func newAuditJournal(s *Store) *auditJournal {
 // noteAppend counts n events appended to the journal.
 func (j *auditJournal) noteAppend(n int) {
 	j.mu.Lock()
-	if j.stop == nil {
+	if j.stop == nil && !j.closed {
 		j.stop, j.stopped = make(chan struct{}), make(chan struct{})
 		go j.run(j.stop, j.stopped)
 	}
@@ -91,8 +92,12 @@ func (j *auditJournal) move(ctx context.Context) error {
 // moveAuditJournal moves the journal's events within q's transaction, which
 // holds SQLite's one write lock: no event is appended between the copy and
 // the delete.
+//
+// An event whose id audit_events holds already is dropped rather than
+// refused: the journal does not check ids as it takes events (that would
+// cost an index), and one such event must not stop every later one.
 func (q *queries) moveAuditJournal(ctx context.Context) error {
-	if _, err := q.w.ExecContext(ctx, `INSERT INTO audit_events (`+auditColumns+`) SELECT `+auditColumns+` FROM audit_journal ORDER BY seq`); err != nil {
+	if _, err := q.w.ExecContext(ctx, `INSERT OR IGNORE INTO audit_events (`+auditColumns+`) SELECT `+auditColumns+` FROM audit_journal ORDER BY seq`); err != nil {
 		return storeErr(err, "audit journal", nil)
 	}
 	_, err := q.w.ExecContext(ctx, `DELETE FROM audit_journal`)
@@ -104,6 +109,9 @@ func (j *auditJournal) close() error {
 	j.mu.Lock()
 	stop, stopped := j.stop, j.stopped
 	j.stop = nil
+	// An append that commits while the store closes leaves its event
+	// here for the next server, without starting a mover no one stops.
+	j.closed = true
 	j.mu.Unlock()
 	if stop == nil {
 		return nil

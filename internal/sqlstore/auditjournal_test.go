@@ -51,6 +51,11 @@ func TestAuditJournalOutlivesTheProcess(t *testing.T) {
 	if err := first.Close(); err != nil {
 		t.Fatal(err)
 	}
+	// A second Close finds the mover stopped.
+	_ = first.Close()
+	if err := first.AppendAudit(ctx, journalEvent(tn.ID, "after-close", now)); err == nil {
+		t.Fatal("AppendAudit after Close: nil error")
+	}
 
 	second := migrated(t, "sqlite://"+path)
 	if waiting, moved := journalCounts(t, second); waiting != 0 || moved != 1 {

@@ -15,6 +15,27 @@ var auditTests = []test{
 	{"ConcurrentAppendsAreListed", testAuditConcurrentAppends},
 	{"ListedInTx", testAuditListedInTx},
 	{"AppendAuditsAllOrNone", testAppendAuditsAllOrNone},
+	{"TakenIDKeepsTheLogWorking", testAuditTakenID},
+}
+
+// testAuditTakenID appends an event twice: the second append may be
+// refused or dropped, but the event is listed once and later ones are
+// listed too.
+func testAuditTakenID(t *testing.T, s iam.Store) {
+	ctx := t.Context()
+	tn := createTenant(t, s)
+	first := appendAudit(t, s, tn.ID, t0, iam.Ref{Type: "system"}, "user.create", iam.Ref{Type: "user", ID: newID(t)})
+	_, _, err := s.ListAudit(ctx, tn.ID, iam.AuditQuery{ListParams: iam.ListParams{Page: 1, Limit: 10}})
+	must(t, err, "ListAudit")
+	again := *first
+	again.Action = "user.delete"
+	_ = s.AppendAudit(ctx, &again)
+	later := appendAudit(t, s, tn.ID, at(time.Minute), iam.Ref{Type: "system"}, "user.update", iam.Ref{Type: "user", ID: newID(t)})
+	got, total, err := s.ListAudit(ctx, tn.ID, iam.AuditQuery{ListParams: iam.ListParams{Page: 1, Limit: 10}})
+	must(t, err, "ListAudit after an event with a taken id")
+	if total != 2 || got[0].ID != later.ID || got[1].ID != first.ID || got[1].Action != "user.create" {
+		t.Fatalf("ListAudit = %d events %v; want the later event and the first as it was", total, got)
+	}
 }
 
 // testAppendAuditsAllOrNone appends events together, more than one
