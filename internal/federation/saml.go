@@ -273,13 +273,6 @@ func (s *Service) beginSAML(ctx context.Context, t *iam.Tenant, pr *Provider, st
 	return url, requestID, nil
 }
 
-// keyTransportRSA15 is XML Encryption's RSA PKCS#1 v1.5 key transport.
-// gosaml2 decrypts with it, but its padding check lets whoever can post
-// responses use the ACS as a decryption oracle for the SP's key
-// (Bleichenbacher; Jager, Schinzel and Somorovsky showed it against XML
-// Encryption in 2012), so a response naming it is refused unread.
-const keyTransportRSA15 = "http://www.w3.org/2001/04/xmlenc#rsa-1_5"
-
 // samlMaxXMLTokens bounds a response's XML tokens, as gosaml2 counts them
 // (three per "<"): refusedEncryption refuses what gosaml2 would not parse
 // as it is.
@@ -308,7 +301,11 @@ func refusedEncryption(encoded string) string {
 	// elements and attributes by local name whatever their namespace.
 	for _, el := range doc.FindElements("//EncryptionMethod") {
 		for _, a := range el.Attr {
-			if a.Key == "Algorithm" && a.Value == keyTransportRSA15 {
+			// RSA PKCS#1 v1.5 key transport: gosaml2 decrypts with it, but
+			// its padding check lets whoever can post responses use the ACS
+			// as a decryption oracle for the SP's key (Bleichenbacher;
+			// Jager, Schinzel and Somorovsky against XML Encryption, 2012).
+			if a.Key == "Algorithm" && a.Value == types.MethodRSAv1_5 {
 				return "a key wrapped with RSA PKCS#1 v1.5"
 			}
 		}
