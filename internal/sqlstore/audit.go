@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/gatehouse-iam/gatehouse/internal/iam"
 )
@@ -20,19 +21,45 @@ func (q *queries) AppendAudit(ctx context.Context, e *iam.AuditEvent) error {
 // count is a statement of its own in the prepared statement cache.
 const auditRowsPerInsert = 16
 
+// auditArgs is how many arguments one event's row takes.
+const auditArgs = 12
+
+// auditInserts are the INSERT statements of 1 to auditRowsPerInsert events,
+// by row count, into audit_events ([0]) and into audit_journal ([1]),
+// written once rather than on every append.
+var auditInserts = sync.OnceValue(func() (out [2][auditRowsPerInsert + 1]string) {
+	for t, table := range []string{"audit_events", "audit_journal"} {
+		var sql strings.Builder
+		sql.WriteString(`INSERT INTO ` + table + ` (` + auditColumns + `) VALUES `)
+		for n := 1; n <= auditRowsPerInsert; n++ {
+			if n > 1 {
+				sql.WriteString(", ")
+			}
+			sql.WriteString("(")
+			for i := range auditArgs {
+				if i > 0 {
+					sql.WriteString(", ")
+				}
+				fmt.Fprintf(&sql, "$%d", (n-1)*auditArgs+i+1)
+			}
+			sql.WriteString(")")
+			out[t][n] = sql.String()
+		}
+	}
+	return out
+})
+
 // AppendAudits appends events with as few statements as it can: one
 // statement is one round trip on PostgreSQL, and on SQLite needs no
 // transaction around it to be atomic.
 func (q *queries) AppendAudits(ctx context.Context, events []*iam.AuditEvent) error {
-	table := "audit_events"
+	inserts := auditInserts()[0]
 	if q.journal != nil {
-		table = "audit_journal"
+		inserts = auditInserts()[1]
 	}
 	for chunk := range slices.Chunk(events, auditRowsPerInsert) {
-		var sql strings.Builder
-		sql.WriteString(`INSERT INTO ` + table + ` (` + auditColumns + `) VALUES `)
-		args := make([]any, 0, len(chunk)*12)
-		for i, e := range chunk {
+		args := make([]any, 0, len(chunk)*auditArgs)
+		for _, e := range chunk {
 			details := []byte("{}")
 			if len(e.Details) > 0 {
 				var err error
@@ -40,16 +67,10 @@ func (q *queries) AppendAudits(ctx context.Context, events []*iam.AuditEvent) er
 					return iam.Internal(fmt.Errorf("audit details: %w", err))
 				}
 			}
-			if i > 0 {
-				sql.WriteString(", ")
-			}
-			n := len(args)
-			fmt.Fprintf(&sql, "($%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d)",
-				n+1, n+2, n+3, n+4, n+5, n+6, n+7, n+8, n+9, n+10, n+11, n+12)
 			args = append(args, e.ID, e.TenantID, ts(e.Time), e.Actor.Type, e.Actor.ID, e.Action, e.Target.Type, e.Target.ID,
 				e.IP, e.UserAgent, e.Result, string(details))
 		}
-		if _, err := q.w.ExecContext(ctx, sql.String(), args...); err != nil {
+		if _, err := q.w.ExecContext(ctx, inserts[len(chunk)], args...); err != nil {
 			return storeErr(err, "audit event", nil)
 		}
 		if q.journal != nil {
