@@ -38,6 +38,7 @@ type harness struct {
 	ts    *httptest.Server
 	clock *testclock.Clock
 	logs  *bytes.Buffer
+	logw  *lockedWriter
 	// host is the Host of requests that do not name one.
 	host string
 }
@@ -96,10 +97,11 @@ func newHarnessWith(t *testing.T, env map[string]string, opts func(*server.Optio
 		t.Fatal(err)
 	}
 	logs := &bytes.Buffer{}
+	logw := &lockedWriter{w: logs}
 	clk := testclock.New(time.Now().UTC())
 	o := server.Options{
 		Config: cfg, Build: server.Build{Version: "test", Commit: "abc"},
-		Log: slog.New(slog.NewJSONHandler(&lockedWriter{w: logs}, nil)), Now: clk.Now,
+		Log: slog.New(slog.NewJSONHandler(logw, nil)), Now: clk.Now,
 	}
 	if opts != nil {
 		opts(&o)
@@ -122,7 +124,7 @@ func newHarnessWith(t *testing.T, env map[string]string, opts func(*server.Optio
 		ts.Close()
 		srv.Close()
 	})
-	return &harness{t: t, srv: srv, ts: ts, clock: clk, logs: logs}
+	return &harness{t: t, srv: srv, ts: ts, clock: clk, logs: logs, logw: logw}
 }
 
 type lockedWriter struct {
@@ -134,6 +136,13 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.w.Write(p)
+}
+
+// logText is the server's log so far, read while the server may still write.
+func (h *harness) logText() string {
+	h.logw.mu.Lock()
+	defer h.logw.mu.Unlock()
+	return h.logs.String()
 }
 
 // response is a finished HTTP exchange.

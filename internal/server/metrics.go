@@ -65,10 +65,7 @@ func (m *metrics) instrument(mux http.Handler) http.Handler {
 		if route == "" {
 			route = "unmatched"
 		}
-		if sw.status == 0 {
-			sw.status = http.StatusOK
-		}
-		m.requests.WithLabelValues(route, r.Method, strconv.Itoa(sw.status)).Inc()
+		m.requests.WithLabelValues(route, r.Method, strconv.Itoa(sw.outcome(r))).Inc()
 		m.latency.WithLabelValues(route, r.Method).Observe(time.Since(start).Seconds())
 	})
 }

@@ -1,8 +1,10 @@
 package server
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -51,6 +53,22 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 }
 
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// statusClientClosed is nginx's 499, "client closed request".
+const statusClientClosed = 499
+
+// outcome is the status to log and count for r: a server error written
+// after the client went away (the handler failed on the canceled context)
+// is 499, so that impatient clients do not show up as server errors.
+func (w *statusWriter) outcome(r *http.Request) int {
+	if w.status == 0 {
+		return http.StatusOK
+	}
+	if w.status >= http.StatusInternalServerError && errors.Is(r.Context().Err(), context.Canceled) {
+		return statusClientClosed
+	}
+	return w.status
+}
 
 // requestID accepts a caller's id when it is short and printable, so that ids
 // can be followed across services without letting callers inject log lines.
@@ -108,9 +126,10 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 		ctx, causes := iam.WithCauses(ctx)
 		sw := &statusWriter{ResponseWriter: w}
 		next.ServeHTTP(sw, r.WithContext(ctx))
+		status := sw.outcome(r)
 		level := slog.LevelInfo
 		cause := causes()
-		if cause != nil {
+		if cause != nil && status != statusClientClosed {
 			level = slog.LevelError
 		}
 		if !s.log.Enabled(ctx, level) {
@@ -118,7 +137,7 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 		}
 		attrs := []slog.Attr{
 			slog.String("request_id", id), slog.String("method", r.Method), slog.String("path", pages.LoggedPath(r.URL.Path)),
-			slog.Int("status", sw.status), slog.Duration("duration", time.Since(start)), slog.String("ip", ip),
+			slog.Int("status", status), slog.Duration("duration", time.Since(start)), slog.String("ip", ip),
 		}
 		if cause != nil {
 			attrs = append(attrs, slog.String("error", cause.Error()))

@@ -1,9 +1,15 @@
 package server_test
 
 import (
+	"context"
+	"encoding/json"
+	"errors"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/gatehouse-iam/gatehouse/internal/iam"
 )
 
 func TestOperationalEndpoints(t *testing.T) {
@@ -67,5 +73,55 @@ func TestInternalErrorsHideTheirCause(t *testing.T) {
 	}
 	if !strings.Contains(h.logs.String(), `"level":"ERROR"`) {
 		t.Fatal("the cause was not logged")
+	}
+}
+
+// A client that goes away before its answer is no server error: the request
+// is counted and logged as 499, not as a 500 at level ERROR, although the
+// handler failed on the canceled context.
+func TestClientThatLeavesIsNoServerError(t *testing.T) {
+	h := newHarness(t, nil)
+	arrived := make(chan struct{})
+	h.srv.Mux("rest").HandleFunc("GET /api/v1/test/slow", func(w http.ResponseWriter, r *http.Request) {
+		close(arrived)
+		<-r.Context().Done()
+		iam.RecordCause(r.Context(), r.Context().Err())
+		w.WriteHeader(http.StatusInternalServerError)
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, h.ts.URL+"/api/v1/test/slow", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Host = h.host
+	go func() {
+		<-arrived
+		cancel()
+	}()
+	if _, err := h.ts.Client().Do(req); !errors.Is(err, context.Canceled) {
+		t.Fatalf("the request was not canceled: %v", err)
+	}
+	// The request's log line is its last step: the server is done with it
+	// once the line is there.
+	var logged map[string]any
+	for range 200 {
+		for line := range strings.Lines(h.logText()) {
+			var l map[string]any
+			if json.Unmarshal([]byte(line), &l) == nil && l["path"] == "/api/v1/test/slow" {
+				logged = l
+			}
+		}
+		if logged != nil {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if logged["status"] != float64(499) || logged["level"] != "INFO" || logged["error"] != context.Canceled.Error() {
+		t.Fatalf("the request's log line is %v", logged)
+	}
+	metrics := string(h.get("/metrics", "").want(http.StatusOK).Body)
+	if !strings.Contains(metrics, `gatehouse_http_requests_total{method="GET",route="GET /api/v1/test/slow",status="499"} 1`) ||
+		strings.Contains(metrics, `route="GET /api/v1/test/slow",status="500"`) {
+		t.Fatalf("/metrics does not count the request as 499:\n%s", metrics)
 	}
 }
