@@ -28,12 +28,13 @@ type Store interface {
 type Service struct {
 	store   Store
 	now     func() time.Time
+	baseURL func(*iam.Tenant) string
 	clients clientCache
 }
 
-// New returns a Service.
-func New(store Store, now func() time.Time) *Service {
-	return &Service{store: store, now: func() time.Time { return now().UTC().Truncate(time.Microsecond) }}
+// New returns a Service; baseURL is a tenant's public base URL, its issuer.
+func New(store Store, baseURL func(*iam.Tenant) string, now func() time.Time) *Service {
+	return &Service{store: store, baseURL: baseURL, now: func() time.Time { return now().UTC().Truncate(time.Microsecond) }}
 }
 
 func newID() string { return uuid.Must(uuid.NewV7()).String() }
@@ -138,6 +139,33 @@ func mayGrantAPIAccess(pr *iam.Principal, p Patch) error {
 	return nil
 }
 
+// errAPIAccessChange refuses a change of an application with api_access to a
+// caller who does not hold every permission: new redirect URIs or a new
+// secret would let it collect tokens that act with all of the users'.
+var errAPIAccessChange = &iam.Error{Code: iam.CodeForbidden,
+	Message: "only a caller holding every permission (*) may change, re-key or delete an application with api_access",
+	Details: map[string]any{"permission": permission.All}}
+
+// mayChange checks that the caller may change a, as stored.
+func mayChange(pr *iam.Principal, a *iam.Application) error {
+	if a.APIAccess && !permission.CoversPattern(pr.Permissions, permission.All) {
+		return errAPIAccessChange
+	}
+	return nil
+}
+
+// checkNotIssuer refuses a resource_uri that is the tenant's own issuer: an
+// access token for it would carry the issuer as its audience, which is what
+// makes a token valid on /api/v1, so naming it would be api_access without
+// the permission that needs.
+func (s *Service) checkNotIssuer(ctx context.Context, a *iam.Application) error {
+	t := iam.TenantFrom(ctx)
+	if a.ResourceURI == "" || t == nil || !IsIssuer(a.ResourceURI, s.baseURL(t)) {
+		return nil
+	}
+	return invalid("resource_uri", "is this tenant's issuer, which no application may name as its resource")
+}
+
 // WithSecret is an application with the client secret just issued to it,
 // which is shown this once and never again (empty when its method uses
 // none).
@@ -194,6 +222,9 @@ func (s *Service) Register(ctx context.Context, typ iam.ApplicationType, p Patch
 // client secret if its method uses one, and audits it as action.
 func (s *Service) create(ctx context.Context, tenantID string, a *iam.Application, action string) (*WithSecret, error) {
 	if err := validate(a); err != nil {
+		return nil, err
+	}
+	if err := s.checkNotIssuer(ctx, a); err != nil {
 		return nil, err
 	}
 	now := s.now()
@@ -261,8 +292,14 @@ func (s *Service) Update(ctx context.Context, id string, patch Patch, pre iam.Pr
 		if a, err = locked(ctx, tx, p.TenantID, id, pre); err != nil {
 			return err
 		}
+		if err := mayChange(p, a); err != nil {
+			return err
+		}
 		patch.apply(a)
 		if err := validate(a); err != nil {
+			return err
+		}
+		if err := s.checkNotIssuer(ctx, a); err != nil {
 			return err
 		}
 		if !iam.UsesSecret(a.TokenEndpointAuthMethod) {
@@ -297,6 +334,9 @@ func (s *Service) Delete(ctx context.Context, id string, pre iam.Precondition) e
 		if err != nil {
 			return err
 		}
+		if err := mayChange(p, a); err != nil {
+			return err
+		}
 		if err := tx.DeleteApplication(ctx, p.TenantID, id); err != nil {
 			return err
 		}
@@ -324,6 +364,9 @@ func (s *Service) RotateSecret(ctx context.Context, id string) (*WithSecret, err
 	var a *iam.Application
 	err = s.store.InTx(ctx, func(tx iam.Tx) error {
 		if a, err = locked(ctx, tx, p.TenantID, id, iam.Precondition{}); err != nil {
+			return err
+		}
+		if err := mayChange(p, a); err != nil {
 			return err
 		}
 		if !iam.UsesSecret(a.TokenEndpointAuthMethod) {

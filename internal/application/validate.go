@@ -3,6 +3,7 @@ package application
 import (
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/url"
 	"slices"
 	"strings"
@@ -204,6 +205,27 @@ func checkResource(p problems, raw string) {
 	case u.Fragment != "" || strings.Contains(raw, "#") || u.User != nil:
 		p.add("resource_uri", "must have no fragment and no user information")
 	}
+}
+
+// IsIssuer reports whether resource names issuer itself, whatever the
+// letter case of its scheme and host, a default port or a trailing slash.
+func IsIssuer(resource, issuer string) bool {
+	r, err1 := url.Parse(resource)
+	i, err2 := url.Parse(issuer)
+	if err1 != nil || err2 != nil {
+		return false
+	}
+	return strings.EqualFold(r.Scheme, i.Scheme) && strings.EqualFold(hostPort(r), hostPort(i)) &&
+		strings.TrimSuffix(r.EscapedPath(), "/") == strings.TrimSuffix(i.EscapedPath(), "/") && r.RawQuery == i.RawQuery
+}
+
+// hostPort is u's host with its port, the scheme's default made explicit.
+func hostPort(u *url.URL) string {
+	port := u.Port()
+	if port == "" {
+		port = map[string]string{"https": "443", "http": "80"}[strings.ToLower(u.Scheme)]
+	}
+	return net.JoinHostPort(u.Hostname(), port)
 }
 
 // checkJWKS accepts a JSON Web Key Set (RFC 7517 §5) of public signing keys.

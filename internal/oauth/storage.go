@@ -13,6 +13,7 @@ import (
 	"github.com/zitadel/oidc/v3/pkg/oidc"
 	"github.com/zitadel/oidc/v3/pkg/op"
 
+	"github.com/gatehouse-iam/gatehouse/internal/application"
 	"github.com/gatehouse-iam/gatehouse/internal/audit"
 	"github.com/gatehouse-iam/gatehouse/internal/iam"
 	"github.com/gatehouse-iam/gatehouse/internal/secret"
@@ -181,6 +182,12 @@ func (s storage) resolveResources(ctx context.Context, uris []string) ([]string,
 	for _, uri := range uris {
 		if slices.Contains(out, uri) {
 			continue
+		}
+		// The issuer as a token's audience makes it valid on /api/v1: an
+		// application stored with it as its resource before that was
+		// refused must not pass it on.
+		if application.IsIssuer(uri, s.baseURL(t)) {
+			return nil, oidc.ErrInvalidTarget().WithDescription("resource %q is not a resource server of this tenant", uri)
 		}
 		if _, err := s.store.GetApplicationByResource(ctx, t.ID, uri); err != nil {
 			if iam.IsCode(err, iam.CodeNotFound) {

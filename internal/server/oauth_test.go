@@ -856,6 +856,65 @@ func TestOAuthResourceIndicators(t *testing.T) {
 	}
 }
 
+// tlsBrowser is h.browser() for a harness served over TLS (an https issuer).
+func (h *harness) tlsBrowser() *browser {
+	b := h.browser()
+	b.client.Transport = h.ts.Client().Transport
+	return b
+}
+
+// TestNoResourceIsTheIssuer: a token whose audience is the issuer acts on
+// /api/v1 as its user, which is what api_access gives. So no application
+// may name the issuer as its resource (whatever its spelling), a request
+// naming it is refused even if a stored application has it, and an
+// application with api_access is changed, re-keyed or deleted only by a
+// caller holding every permission, as it is created.
+func TestNoResourceIsTheIssuer(t *testing.T) {
+	h := newHarness(t, map[string]string{"GATEHOUSE_ISSUER": "https://127.0.0.1:" + portPlaceholder})
+	super := h.admin()
+	writer, _ := limitedAdmin(t, h, super, "writer@example.com", "apps.*")
+	issuer := h.ts.URL
+	api := h.createApplication(writer, map[string]any{"name": "api", "type": "machine", "resource_uri": "https://api.example.com"})
+	for _, uri := range []string{issuer, issuer + "/", strings.Replace(issuer, "https://", "HTTPS://", 1)} {
+		for _, caller := range []string{writer, super} {
+			m := h.post("/api/v1/applications", caller, map[string]any{"name": "gatehouse api", "type": "machine", "resource_uri": uri}).
+				wantError(http.StatusBadRequest, "invalid_request")
+			if f, _ := m["details"].(map[string]any)["fields"].(map[string]any); f["resource_uri"] == nil {
+				t.Errorf("resource_uri %s refused without naming the field: %v", uri, m)
+			}
+			h.patch("/api/v1/applications/"+api["id"].(string), caller, map[string]any{"resource_uri": uri}).
+				wantError(http.StatusBadRequest, "invalid_request")
+		}
+	}
+
+	console := h.createApplication(super, map[string]any{"name": "console", "type": "web",
+		"redirect_uris": []string{"https://console.example.com/cb"}, "api_access": true})
+	path := "/api/v1/applications/" + console["id"].(string)
+	h.patch(path, writer, map[string]any{"redirect_uris": []string{"https://evil.example.com/cb"}}).wantError(http.StatusForbidden, "forbidden")
+	h.post(path+"/secret", writer, nil).wantError(http.StatusForbidden, "forbidden")
+	h.delete(path, writer).wantError(http.StatusForbidden, "forbidden")
+	if got := h.get(path, super).want(http.StatusOK).JSON(); !slices.Equal(got["redirect_uris"].([]any), []any{"https://console.example.com/cb"}) {
+		t.Errorf("the console's redirect URIs changed: %v", got["redirect_uris"])
+	}
+	h.patch(path, super, map[string]any{"name": "admin console"}).want(http.StatusOK)
+
+	// An application stored with the issuer as its resource, before it was
+	// refused, does not make a token for it.
+	tn, err := h.srv.SystemTenant(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h.srv.StoreResourceURI(t.Context(), tn.ID, api["id"].(string), issuer); err != nil {
+		t.Fatal(err)
+	}
+	rp := h.newRelyingParty(writer, map[string]any{"name": "harmless", "type": "web", "redirect_uris": []string{rpCallback}})
+	q := rp.authorize(h.tlsBrowser(), rp.conf.AuthCodeURL("state", oauth2.SetAuthURLParam("resource", issuer),
+		oauth2.S256ChallengeOption(oauth2.GenerateVerifier())), adminEmail, adminPassword)
+	if q.Get("error") != "invalid_target" || q.Get("code") != "" {
+		t.Errorf("an authorization request for resource=<issuer>: %v", q)
+	}
+}
+
 // TestOAuthConsoleApplication: an application with api_access (an admin
 // console) signs its users in with the code flow, and their access tokens
 // call /api/v1 as them; revoking the grant stops them at once. Only a

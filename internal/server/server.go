@@ -237,7 +237,7 @@ func wire(ctx context.Context, opts Options, store *sqlstore.Store) (*Server, er
 	s.credentials = credential.New(store, hasher, st, factors, now)
 	s.scimTokens = scimtoken.New(store, factors, now)
 	s.baseURL = baseURLs.Of
-	s.applications = application.New(store, now)
+	s.applications = application.New(store, baseURLs.Of, now)
 	outbound := opts.Outbound
 	switch {
 	case outbound != nil:
