@@ -90,6 +90,7 @@ type AccountStore interface {
 	// ListSessions lists a user's sessions active at now, newest first:
 	// their sign-ins, not their OAuth grants.
 	ListSessions(ctx context.Context, tenantID, userID string, now time.Time, p ListParams) ([]Session, int, error)
-	// RevokeOtherSessions revokes every session of the user but keep.
+	// RevokeOtherSessions revokes every session of the user but keep, and
+	// deletes the user's pending MFA challenges, as RevokeUserSessions does.
 	RevokeOtherSessions(ctx context.Context, tenantID, userID, keep string, at time.Time) error
 }

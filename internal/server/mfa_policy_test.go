@@ -165,6 +165,37 @@ func TestMFAPolicyEnrollmentTokenExpires(t *testing.T) {
 	h.get("/api/v1/mfa", h.wantEnrollment(email, pw)).want(http.StatusOK)
 }
 
+// A password reset ends the steps its old password started, as it ends
+// sessions: an enrolment token would otherwise still enrol the attacker's
+// factor, and a login step still end in a session (found by a review).
+func TestPasswordResetEndsPendingSteps(t *testing.T) {
+	h := newHarness(t, nil)
+	admin := h.admin()
+	const email, oldPw, newPw = "ada@example.com", "Kq-70b1e-93d2c", "marigold-ferry-42-quartz"
+	h.createUser(admin, email, oldPw)
+	h.patchSettings(admin, map[string]any{"mfa": map[string]any{"policy": "required"}})
+	enrol := h.wantEnrollment(email, oldPw)
+	h.get("/api/v1/mfa", enrol).want(http.StatusOK)
+
+	reset := func(pw string) {
+		h.post("/api/v1/auth/password/forgot", "", map[string]any{"email": email}).want(http.StatusAccepted)
+		h.post("/api/v1/auth/password/reset", "", map[string]any{"token": h.linkToken(admin, email, "password_reset"), "new_password": pw}).
+			want(http.StatusNoContent)
+	}
+	reset(newPw)
+	h.get("/api/v1/mfa", enrol).wantError(http.StatusUnauthorized, "invalid_token")
+	h.post("/api/v1/mfa/totp", enrol, nil).wantError(http.StatusUnauthorized, "invalid_token")
+
+	// The owner enrols a factor; a login step started with the password
+	// before the next reset cannot finish after it.
+	secret := h.enrolTOTP(h.wantEnrollment(email, newPw))
+	step := h.wantMFAStep(email, newPw)
+	reset(oldPw)
+	h.clock.Advance(30 * time.Second)
+	h.post("/api/v1/auth/mfa/verify", "", map[string]any{"mfa_token": step, "method": "totp", "code": h.totpCode(secret)}).
+		wantError(http.StatusUnauthorized, "invalid_token")
+}
+
 func TestMFAPolicyOrganizationRequired(t *testing.T) {
 	h := newHarness(t, nil)
 	admin := h.admin()

@@ -167,5 +167,8 @@ func (q *queries) ListSessions(ctx context.Context, tenantID, userID string, now
 func (q *queries) RevokeOtherSessions(ctx context.Context, tenantID, userID, keep string, at time.Time) error {
 	_, err := q.w.ExecContext(ctx, `UPDATE sessions SET revoked_at = $1 WHERE tenant_id = $2 AND user_id = $3 AND id <> $4 AND revoked_at IS NULL`,
 		ts(at), tenantID, userID, keep)
-	return storeErr(err, "sessions", nil)
+	if err != nil {
+		return storeErr(err, "sessions", nil)
+	}
+	return q.deleteUserChallenges(ctx, tenantID, userID)
 }

@@ -94,7 +94,17 @@ func (q *queries) RevokeSession(ctx context.Context, tenantID, id string, at tim
 func (q *queries) RevokeUserSessions(ctx context.Context, tenantID, userID string, at time.Time) error {
 	_, err := q.w.ExecContext(ctx, `UPDATE sessions SET revoked_at = $1 WHERE tenant_id = $2 AND user_id = $3 AND revoked_at IS NULL`,
 		ts(at), tenantID, userID)
-	return storeErr(err, "sessions", nil)
+	if err != nil {
+		return storeErr(err, "sessions", nil)
+	}
+	return q.deleteUserChallenges(ctx, tenantID, userID)
+}
+
+// deleteUserChallenges removes the user's pending MFA steps: each would
+// otherwise still end in a session.
+func (q *queries) deleteUserChallenges(ctx context.Context, tenantID, userID string) error {
+	_, err := q.w.ExecContext(ctx, `DELETE FROM mfa_challenges WHERE tenant_id = $1 AND user_id = $2`, tenantID, userID)
+	return storeErr(err, "challenge", nil)
 }
 
 func (q *queries) CreateRefreshToken(ctx context.Context, t *iam.RefreshToken) error {

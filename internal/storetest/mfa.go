@@ -24,6 +24,32 @@ func newChallenge(t *testing.T, tenantID, userID string, purpose iam.ChallengePu
 		TokenHash: "hash-" + newID(t), State: []byte(`{"keep":true}`), CreatedAt: t0, ExpiresAt: at(5 * time.Minute)}
 }
 
+// challengesOf stores a pending challenge of each purpose for the user.
+func challengesOf(t *testing.T, s iam.Store, tenantID, userID string) []*iam.MFAChallenge {
+	t.Helper()
+	var out []*iam.MFAChallenge
+	for _, p := range []iam.ChallengePurpose{iam.ChallengeLogin, iam.ChallengeEnrollment, iam.ChallengeWebAuthnRegister, iam.ChallengeReauth} {
+		c := newChallenge(t, tenantID, userID, p)
+		must(t, s.CreateMFAChallenge(t.Context(), c), "CreateMFAChallenge")
+		out = append(out, c)
+	}
+	return out
+}
+
+// wantChallenges checks that each challenge is still stored, or gone.
+func wantChallenges(t *testing.T, s iam.Store, what string, cs []*iam.MFAChallenge, stored bool) {
+	t.Helper()
+	for _, c := range cs {
+		_, err := s.MFAChallengeByHash(t.Context(), c.TenantID, c.TokenHash)
+		switch {
+		case stored && err != nil:
+			t.Errorf("%s: %s challenge: %v, want it stored", what, c.Purpose, err)
+		case !stored && !iam.IsCode(err, iam.CodeNotFound):
+			t.Errorf("%s: %s challenge: %v, want CodeNotFound", what, c.Purpose, err)
+		}
+	}
+}
+
 func testChallengeCreateGet(t *testing.T, s iam.Store) {
 	ctx := t.Context()
 	tn, other := createTenant(t, s), createTenant(t, s)
