@@ -97,6 +97,12 @@ func (s storage) GetDeviceAuthorizatonState(ctx context.Context, clientID, devic
 	if err != nil || app.ID != d.ApplicationID {
 		return nil, oidc.ErrInvalidGrant().WithDescription("unknown device code")
 	}
+	// An approved code expires too. The library checks expiry only for a
+	// code that waits, by its own clock, and answers any error here
+	// access_denied: a state expired long ago makes it say expired_token.
+	if d.State != iam.DeviceUsed && !s.now().Before(d.ExpiresAt) {
+		return &op.DeviceAuthorizationState{ClientID: clientID}, nil
+	}
 	state := &op.DeviceAuthorizationState{ClientID: clientID, Scopes: d.Scopes, Audience: d.Resources, Expires: d.ExpiresAt}
 	switch d.State {
 	case iam.DeviceDenied:

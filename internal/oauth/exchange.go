@@ -13,11 +13,12 @@ import (
 )
 
 // TokenExchange answers RFC 8693's grant: a client trades an access token
-// it received (one issued to it or meant for it) for another, for a client
+// it received (one issued to it, or meant for it: its client id or its
+// resource URI in the audience) for another, for a client
 // of this tenant named in audience, with the same or fewer scopes, never
 // outliving the token it trades. With an actor token of the client's own
 // (client credentials) the new token says so in act: delegation, not
-// impersonation. It belongs to the same grant, so revoking that grant ends
+// impersonation; a token that already has act keeps it. It belongs to the same grant, so revoking that grant ends
 // it too.
 func (s server) TokenExchange(ctx context.Context, r *op.ClientRequest[oidc.TokenExchangeRequest]) (*op.Response, error) {
 	st := storage{s.p}
@@ -44,10 +45,12 @@ func (s server) TokenExchange(ctx context.Context, r *op.ClientRequest[oidc.Toke
 		return nil, oidc.ErrInvalidRequest().WithDescription("subject_token is invalid")
 	}
 	sc := subject.claims
-	if sc.ClientID != app.ClientID && !sc.Audience.Contains(app.ClientID) {
+	if sc.ClientID != app.ClientID && !sc.Audience.Contains(app.ClientID) && (app.ResourceURI == "" || !sc.Audience.Contains(app.ResourceURI)) {
 		return nil, oidc.ErrInvalidRequest().WithDescription("subject_token was not issued to this client or meant for it")
 	}
-	var actor *token.Actor
+	// A token of delegation keeps its chain of actors when traded on:
+	// dropping act would turn delegation into impersonation.
+	actor := sc.Actor
 	if req.ActorToken != "" {
 		if req.ActorTokenType != oidc.AccessTokenType {
 			return nil, oidc.ErrInvalidRequest().WithDescription("only access tokens act (actor_token_type)")

@@ -418,8 +418,14 @@ func (s storage) revoke(ctx context.Context, raw, clientID string) *oidc.Error {
 		return nil
 	}
 	app, err := s.application(ctx, clientID)
-	if err != nil || app.ID != grant.ApplicationID {
+	if err != nil {
 		return oidc.ErrUnauthorizedClient().WithDescription("the token was not issued to this client")
+	}
+	if app.ID != grant.ApplicationID {
+		// An access token this client obtained by token exchange belongs
+		// to another application's grant, which it may not end.
+		return &oidc.Error{ErrorType: "unsupported_token_type", // RFC 7009 §2.2.1
+			Description: "an access token obtained by token exchange ends with the grant it came from or at its expiry, not alone"}
 	}
 	now := s.now()
 	err = s.store.InTx(ctx, func(tx iam.Tx) error {

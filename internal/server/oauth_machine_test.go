@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -353,4 +354,105 @@ func TestOAuthPrivateKeyJWTFromJWKSURI(t *testing.T) {
 	if status, body := grant(second, "k2"); status != http.StatusOK {
 		t.Errorf("with the rotated key after a minute: %d %v", status, body)
 	}
+}
+
+// A delegated token (act) traded on without an actor token keeps its act,
+// or the delegation would pass for the user's own sign-in; the client the
+// new token is issued to cannot revoke it alone, and is told so (found by a
+// review).
+func TestOAuthExchangeKeepsTheActorChain(t *testing.T) {
+	h := oauthHarness(t)
+	admin := h.admin()
+	h.createUser(admin, "ada@example.com", "correct horse 7 battery")
+	front := h.newRelyingParty(admin, map[string]any{"name": "front", "type": "web", "redirect_uris": []string{rpCallback},
+		"grant_types": []string{"authorization_code", "refresh_token", exchangeGrant}})
+	back, down := machineParty(t, h, admin, "back"), machineParty(t, h, admin, "down")
+	tok, _ := front.signIn(h.browser(), "ada@example.com", "correct horse 7 battery")
+	forBack := exchangeToken(t, front, tok.AccessToken, url.Values{"audience": {back.conf.ClientID}})
+	_, own := back.tokenRequest(url.Values{"grant_type": {"client_credentials"}})
+	forDown := exchangeToken(t, back, forBack, url.Values{"audience": {down.conf.ClientID},
+		"actor_token": {own["access_token"].(string)}, "actor_token_type": {accessTokenType}})
+	var delegated map[string]any
+	jwtClaims(t, forDown, &delegated)
+	if act, _ := delegated["act"].(map[string]any); act["sub"] != back.conf.ClientID {
+		t.Fatalf("the delegated token's act: %v", delegated["act"])
+	}
+	again := exchangeToken(t, down, forDown, nil)
+	var traded map[string]any
+	jwtClaims(t, again, &traded)
+	if act, _ := traded["act"].(map[string]any); act["sub"] != back.conf.ClientID || traded["client_id"] != down.conf.ClientID {
+		t.Errorf("the token traded from a delegated one: act %v, client_id %v", traded["act"], traded["client_id"])
+	}
+	status, body := down.postForm("/oauth2/revoke", url.Values{"token": {again}})
+	if status != http.StatusBadRequest || body["error"] != "unsupported_token_type" {
+		t.Errorf("down revoking its exchanged token: %d %v", status, body)
+	}
+	// It is the user's grant with front that ends it.
+	if status, body := front.postForm("/oauth2/revoke", url.Values{"token": {tok.RefreshToken}}); status != http.StatusOK {
+		t.Fatalf("front revoking its grant: %d %v", status, body)
+	}
+	if status, body := down.postForm("/oauth2/introspect", url.Values{"token": {again}}); status != http.StatusOK || body["active"] != false {
+		t.Errorf("the exchanged token after its grant ended: %d %v", status, body)
+	}
+}
+
+// A resource server trades a user's token meant for it (aud is its
+// resource URI) for one to call another API on the user's behalf: the
+// on-behalf-of flow of RFC 8693 with RFC 8707 (found by a review).
+func TestOAuthResourceServerExchangesItsToken(t *testing.T) {
+	h := oauthHarness(t)
+	admin := h.admin()
+	h.createUser(admin, "ada@example.com", "correct horse 7 battery")
+	const resource = "https://api.example.com"
+	apiApp := h.createApplication(admin, map[string]any{"name": "api", "type": "machine", "resource_uri": resource,
+		"grant_types": []string{"client_credentials", exchangeGrant}})
+	api := &relyingParty{t: t, h: h, conf: oauth2.Config{ClientID: apiApp["client_id"].(string), ClientSecret: apiApp["client_secret"].(string)}}
+	downstream := h.createApplication(admin, map[string]any{"name": "downstream", "type": "machine"})
+	rp := h.newRelyingParty(admin, map[string]any{"name": "front", "type": "web", "redirect_uris": []string{rpCallback}})
+	tok, _ := rp.signIn(h.browser(), "ada@example.com", "correct horse 7 battery", oauth2.SetAuthURLParam("resource", resource))
+	traded := exchangeToken(t, api, tok.AccessToken, url.Values{"audience": {downstream["client_id"].(string)}})
+	var c map[string]any
+	jwtClaims(t, traded, &c)
+	if c["aud"] != downstream["client_id"] && !slices.Contains(anySlice(c["aud"]), downstream["client_id"]) {
+		t.Errorf("the traded token's audience: %v", c["aud"])
+	}
+	// Another API, whose resource the token does not name, may not.
+	other := machineParty(t, h, admin, "other")
+	if status, body := other.tokenRequest(url.Values{"grant_type": {exchangeGrant}, "subject_token": {tok.AccessToken},
+		"subject_token_type": {accessTokenType}}); status != http.StatusBadRequest {
+		t.Errorf("another client trading the token: %d %v", status, body)
+	}
+}
+
+const (
+	exchangeGrant   = "urn:ietf:params:oauth:grant-type:token-exchange"
+	accessTokenType = "urn:ietf:params:oauth:token-type:access_token"
+)
+
+// machineParty is a new machine application that may exchange tokens.
+func machineParty(t *testing.T, h *harness, admin, name string) *relyingParty {
+	t.Helper()
+	app := h.createApplication(admin, map[string]any{"name": name, "type": "machine", "grant_types": []string{"client_credentials", exchangeGrant}})
+	return &relyingParty{t: t, h: h, conf: oauth2.Config{ClientID: app["client_id"].(string), ClientSecret: app["client_secret"].(string)}}
+}
+
+// exchangeToken trades subject as rp, with extra parameters, and returns
+// the new access token.
+func exchangeToken(t *testing.T, rp *relyingParty, subject string, extra url.Values) string {
+	t.Helper()
+	form := url.Values{"grant_type": {exchangeGrant}, "subject_token": {subject}, "subject_token_type": {accessTokenType}}
+	for k, v := range extra {
+		form[k] = v
+	}
+	status, body := rp.tokenRequest(form)
+	if status != http.StatusOK {
+		t.Fatalf("exchange: %d %v", status, body)
+	}
+	return body["access_token"].(string)
+}
+
+// anySlice is v as a slice, or nil.
+func anySlice(v any) []any {
+	s, _ := v.([]any)
+	return s
 }

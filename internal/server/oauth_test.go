@@ -600,6 +600,20 @@ func TestOAuthDeviceFlow(t *testing.T) {
 	if at["aud"] != resource {
 		t.Errorf("the device's token for the resource has aud %v", at["aud"])
 	}
+
+	// A code approved but not redeemed expires like a waiting one (found
+	// by a review): the device has 10 minutes in all.
+	late, err := rp.conf.DeviceAuth(rp.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.get("/device")
+	b.post("/device", url.Values{"user_code": {late.UserCode}}).want(t, http.StatusOK)
+	b.post("/device/decide", url.Values{"user_code": {late.UserCode}, "decision": {"allow"}}).want(t, http.StatusOK)
+	h.clock.Advance(time.Until(late.Expiry) + time.Minute)
+	if status, body := poll(late.DeviceCode); status != http.StatusBadRequest || body["error"] != "expired_token" {
+		t.Errorf("poll of an approved code after it expired: %d %v", status, body)
+	}
 }
 
 // TestOAuthOpaqueAccessTokens: an application whose access_token_format is
