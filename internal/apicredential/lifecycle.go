@@ -376,7 +376,7 @@ func (s *Service) selfChange(ctx context.Context, p *iam.Principal) error {
 	if _, err := permission.SessionUser(ctx); err != nil {
 		return err
 	}
-	return s.stepUp.RequireRecent(ctx, p)
+	return s.stepUp.RequireRecentProof(ctx, p)
 }
 
 // change runs a change of a live credential in one transaction with its row

@@ -41,10 +41,11 @@ type Store interface {
 	GetMember(ctx context.Context, tenantID, orgID, userID string) (*iam.Member, error)
 }
 
-// StepUp checks that a user caller confirmed a second factor recently
-// (mfa.Service): CodeMFAReauthRequired otherwise.
+// StepUp checks that a user caller proved who they are recently, with a
+// second factor when they have one (mfa.Service): CodeMFAReauthRequired
+// otherwise.
 type StepUp interface {
-	RequireRecent(ctx context.Context, p *iam.Principal) error
+	RequireRecentProof(ctx context.Context, p *iam.Principal) error
 }
 
 // ServiceAccounts gives the principal a service credential authenticates

@@ -26,7 +26,7 @@ type EmailCode struct {
 // EnableEmail turns email codes on for the caller, whose address must be
 // verified: a code sent to an address nobody proved to own proves nothing.
 func (s *Service) EnableEmail(ctx context.Context, p *iam.Principal) error {
-	if err := s.RequireRecent(ctx, p); err != nil {
+	if err := s.RequireRecentProof(ctx, p); err != nil {
 		return err
 	}
 	u, err := s.store.GetUser(ctx, p.TenantID, p.UserID)

@@ -47,20 +47,64 @@ func (s *Service) RequireReauthenticated(ctx context.Context, p *iam.Principal) 
 	return reauthRequired("confirm it is you first (POST /api/v1/auth/reauth)", methods)
 }
 
+// RequireRecentProof guards what adds a way into the account (a passkey, a
+// second factor, a linked sign-in, a token or key): the caller must have
+// proved who they are within StepUpWindow, with a second factor as for
+// RequireRecent when they have one, else by signing in or re-entering
+// their password. Otherwise whoever holds an old session cookie of a user
+// without a second factor could turn it into a credential that outlives
+// the session and a password reset. An enrolment token passes: it is
+// itself minutes old and came with the password.
+func (s *Service) RequireRecentProof(ctx context.Context, p *iam.Principal) error {
+	if p.Kind == iam.PrincipalEnrollment {
+		return nil
+	}
+	sess, err := s.session(ctx, p)
+	if err != nil || s.confirmed(sess) {
+		return err
+	}
+	st, err := s.StatusOf(ctx, p.TenantID, p.UserID)
+	if err != nil {
+		return err
+	}
+	if st.Enabled() {
+		return reauthRequired("confirm with a second factor first (POST /api/v1/auth/reauth)", st.Methods())
+	}
+	if sess != nil {
+		signedIn := sess.CreatedAt
+		if sess.AuthTime != nil {
+			signedIn = *sess.AuthTime
+		}
+		if s.now().Sub(signedIn) < StepUpWindow {
+			return nil
+		}
+	}
+	return reauthRequired("confirm it is you first (POST /api/v1/auth/reauth)", []string{"password"})
+}
+
 // recentlyConfirmed reports whether the caller's session passed a second
 // factor, or a reauthentication, within StepUpWindow.
 func (s *Service) recentlyConfirmed(ctx context.Context, p *iam.Principal) (bool, error) {
+	sess, err := s.session(ctx, p)
+	return s.confirmed(sess), err
+}
+
+// session is the caller's session, nil when they have none or it is gone.
+func (s *Service) session(ctx context.Context, p *iam.Principal) (*iam.Session, error) {
 	if p.SessionID == "" {
-		return false, nil
+		return nil, nil
 	}
 	sess, err := s.store.GetSession(ctx, p.TenantID, p.SessionID)
 	if iam.IsCode(err, iam.CodeNotFound) {
-		return false, nil
+		return nil, nil
 	}
-	if err != nil {
-		return false, err
-	}
-	return sess.MFAAt != nil && s.now().Sub(*sess.MFAAt) < StepUpWindow, nil
+	return sess, err
+}
+
+// confirmed reports whether sess passed a second factor, or a
+// reauthentication, within StepUpWindow.
+func (s *Service) confirmed(sess *iam.Session) bool {
+	return sess != nil && sess.MFAAt != nil && s.now().Sub(*sess.MFAAt) < StepUpWindow
 }
 
 func reauthRequired(message string, methods []string) error {

@@ -46,7 +46,7 @@ type TOTPEnrollment struct {
 // seed waits, disabled, for ConfirmTOTP; beginning again replaces it. A user
 // who already has TOTP on must turn it off first.
 func (s *Service) BeginTOTP(ctx context.Context, p *iam.Principal) (*TOTPEnrollment, error) {
-	if err := s.RequireRecent(ctx, p); err != nil {
+	if err := s.RequireRecentProof(ctx, p); err != nil {
 		return nil, err
 	}
 	cur, err := s.store.GetCredential(ctx, p.TenantID, p.UserID, iam.CredentialTOTP, "")

@@ -56,8 +56,8 @@ func (p *Pages) linkIdentity(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// A linked identity signs in without the password or second factor:
-	// adding one needs a recent second factor, as adding a passkey does.
-	if err := p.MFA.RequireRecent(r.Context(), pr); err != nil {
+	// adding one needs a recent proof, as adding a passkey does.
+	if err := p.MFA.RequireRecentProof(r.Context(), pr); err != nil {
 		if !p.needReauth(w, r, err) {
 			p.WriteError(w, r, err)
 		}

@@ -92,7 +92,7 @@ func (p *Pages) securityView(w http.ResponseWriter, r *http.Request, pr *iam.Pri
 	if err != nil {
 		return nil, err
 	}
-	stepUp := p.MFA.RequireRecent(r.Context(), pr)
+	stepUp := p.MFA.RequireRecentProof(r.Context(), pr)
 	if stepUp != nil && !iam.IsCode(stepUp, iam.CodeMFAReauthRequired) {
 		return nil, stepUp
 	}

@@ -26,7 +26,7 @@ func (s *Service) BeginRegistration(ctx context.Context) (token string, options 
 	if err != nil {
 		return "", nil, err
 	}
-	if err := s.stepUp.RequireRecent(ctx, p); err != nil {
+	if err := s.stepUp.RequireRecentProof(ctx, p); err != nil {
 		return "", nil, err
 	}
 	t, err := tenantOf(ctx)

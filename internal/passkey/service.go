@@ -37,10 +37,11 @@ type RelyingParties struct {
 }
 
 // StepUp decides whether the caller passed a second factor recently enough
-// to change their factors, and whether policy lets them go without one
-// (mfa.Service).
+// to change their factors, or proved who they are recently enough to add
+// one, and whether policy lets them go without one (mfa.Service).
 type StepUp interface {
 	RequireRecent(ctx context.Context, p *iam.Principal) error
+	RequireRecentProof(ctx context.Context, p *iam.Principal) error
 	KeepRequiredFactor(ctx context.Context, tx iam.Tx, tenantID, userID string) error
 }
 

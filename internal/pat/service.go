@@ -17,10 +17,10 @@ type Settings interface {
 	For(ctx context.Context, tenantID string) (*settings.Settings, error)
 }
 
-// StepUp decides whether the caller passed a second factor recently enough
-// (mfa.Service): CodeMFAReauthRequired when not.
+// StepUp decides whether the caller proved who they are recently enough
+// to get a new credential (mfa.Service): CodeMFAReauthRequired when not.
 type StepUp interface {
-	RequireRecent(ctx context.Context, p *iam.Principal) error
+	RequireRecentProof(ctx context.Context, p *iam.Principal) error
 }
 
 // Store is what the service reads outside transactions, and anything inside

@@ -55,7 +55,7 @@ func (s *Service) Create(ctx context.Context, in NewToken) (*Created, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := s.stepUp.RequireRecent(ctx, p); err != nil {
+	if err := s.stepUp.RequireRecentProof(ctx, p); err != nil {
 		return nil, err
 	}
 	raw := secret.New(secret.PersonalAccessToken)

@@ -703,3 +703,34 @@ func TestPasskeyAsSecondFactor(t *testing.T) {
 	h.post("/api/v1/mfa/webauthn/register/begin", tk.AccessToken, nil).want(http.StatusOK)
 	h.wantAudited(admin, "auth.login.failed", "wrong_second_factor")
 }
+
+// Adding a way into the account needs a recent proof even from a user
+// without a second factor: the sign-in itself within the step-up window, or
+// the password again. Otherwise an old session cookie (a shared computer, a
+// stolen one) became a passkey, a second factor or a token that outlives the
+// session and a password reset (found by a review).
+func TestNewCredentialsNeedARecentProof(t *testing.T) {
+	h := passkeyHarness(t, nil)
+	admin := h.admin()
+	const email, pw = "ada@example.com", "Kq-70b1e-93d2c"
+	h.createUser(admin, email, pw)
+	session := h.login(email, pw)
+	h.post("/api/v1/mfa/webauthn/register/begin", session.AccessToken, nil).want(http.StatusOK)
+
+	h.clock.Advance(2 * time.Hour)
+	var later tokens
+	h.post("/api/v1/auth/refresh", "", map[string]any{"refresh_token": session.RefreshToken}).want(http.StatusOK).Decode(&later)
+	for _, path := range []string{"/api/v1/mfa/webauthn/register/begin", "/api/v1/mfa/totp", "/api/v1/mfa/email", "/api/v1/me/tokens"} {
+		var body any
+		if path == "/api/v1/me/tokens" {
+			body = map[string]any{"name": "ci"}
+		}
+		m := h.post(path, later.AccessToken, body).wantError(http.StatusForbidden, "mfa_reauth_required")
+		if d, _ := m["details"].(map[string]any); !slices.Equal(anySlice(d["methods"]), []any{"password"}) {
+			t.Errorf("POST %s two hours after the sign-in: %v, want the password as the way to confirm", path, m)
+		}
+	}
+	h.post("/api/v1/auth/reauth", later.AccessToken, map[string]any{"method": "password", "password": pw}).want(http.StatusNoContent)
+	h.post("/api/v1/mfa/webauthn/register/begin", later.AccessToken, nil).want(http.StatusOK)
+	h.post("/api/v1/me/tokens", later.AccessToken, map[string]any{"name": "ci"}).want(http.StatusCreated)
+}

@@ -108,7 +108,7 @@ func (s *Service) CreateKey(ctx context.Context, accountID string, in KeyInput) 
 		return nil, invalid("type", "must be secret, public_key or generated")
 	}
 	if p.Kind == iam.PrincipalUser {
-		if err := s.stepUp.RequireRecent(ctx, p); err != nil {
+		if err := s.stepUp.RequireRecentProof(ctx, p); err != nil {
 			return nil, err
 		}
 	}

@@ -27,10 +27,11 @@ type Store interface {
 	iam.AccessStore
 }
 
-// StepUp asks a user who has a second factor to have passed it recently
-// (mfa.Service.RequireRecent).
+// StepUp asks a user to have proved who they are recently: with their
+// second factor, or by signing in when they have none
+// (mfa.Service.RequireRecentProof).
 type StepUp interface {
-	RequireRecent(ctx context.Context, p *iam.Principal) error
+	RequireRecentProof(ctx context.Context, p *iam.Principal) error
 }
 
 // Service manages service accounts and their keys, and verifies the keys.
