@@ -18,6 +18,7 @@ type ConsentBody struct {
 	ApplicationID   string    `json:"application_id" format:"uuid"`
 	ApplicationName string    `json:"application_name"`
 	Scopes          []string  `json:"scopes"`
+	Resources       []string  `json:"resources" doc:"The resource servers (RFC 8707) the application may call for the caller"`
 	CreatedAt       time.Time `json:"created_at" doc:"When the caller first consented"`
 }
 
@@ -31,7 +32,8 @@ func (a *API) myConsents(ctx context.Context, in *PageParams) (*pageOutput[Conse
 		return nil, err
 	}
 	return pageOfAll(consents, *in, func(c *iam.Consent) ConsentBody {
-		return ConsentBody{ApplicationID: c.ApplicationID, ApplicationName: c.ApplicationName, Scopes: c.Scopes, CreatedAt: c.CreatedAt}
+		return ConsentBody{ApplicationID: c.ApplicationID, ApplicationName: c.ApplicationName, Scopes: c.Scopes, Resources: c.Resources,
+			CreatedAt: c.CreatedAt}
 	}), nil
 }
 

@@ -34,7 +34,10 @@ type Consent struct {
 	ApplicationID   string
 	ApplicationName string
 	Scopes          []string
-	CreatedAt       time.Time
+	// Resources are the resource servers' URIs the application may ask
+	// tokens for on the user's behalf.
+	Resources []string
+	CreatedAt time.Time
 }
 
 // DeviceState is where a device authorization stands.
@@ -92,16 +95,19 @@ type OAuthStore interface {
 	// and used assertion ids that expired before t, and reports how many.
 	DeleteExpiredAuthRequests(ctx context.Context, t time.Time) (int, error)
 
-	// GrantConsent adds scopes to the user's consent to the application;
-	// scopes granted before stay as they were.
-	GrantConsent(ctx context.Context, tenantID, userID, applicationID string, scopes []string, at time.Time) error
+	// GrantConsent adds scopes and resources to the user's consent to the
+	// application; those granted before stay as they were.
+	GrantConsent(ctx context.Context, tenantID, userID, applicationID string, scopes, resources []string, at time.Time) error
 	// ConsentedScopes lists the scopes the user granted the application,
 	// sorted; none when they never consented.
 	ConsentedScopes(ctx context.Context, tenantID, userID, applicationID string) ([]string, error)
+	// ConsentedResources lists the resource URIs (RFC 8707) the user let
+	// the application ask tokens for, sorted; none when they never did.
+	ConsentedResources(ctx context.Context, tenantID, userID, applicationID string) ([]string, error)
 	// ListConsents lists the user's consents by application name.
 	ListConsents(ctx context.Context, tenantID, userID string) ([]Consent, error)
-	// RevokeConsent removes the user's consent to the application and
-	// reports whether there was one.
+	// RevokeConsent removes the user's consent to the application, scopes
+	// and resources, and reports whether there was one.
 	RevokeConsent(ctx context.Context, tenantID, userID, applicationID string) (bool, error)
 	// CreateDeviceAuthorization inserts d. CodeConflict when its user code
 	// is taken in its tenant.

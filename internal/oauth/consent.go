@@ -20,8 +20,10 @@ import (
 const consentPath = "/consent"
 
 // needsConsent reports whether userID must consent before the application
-// gets the request's scopes: always for prompt=consent, and where the
-// application requires consent to scopes not granted yet.
+// gets the request's scopes and resources: always for prompt=consent, and
+// where the application requires consent to scopes or resource servers not
+// granted yet. Consent to scopes alone would let the application get, for
+// any API of the tenant, tokens carrying the user's roles there.
 func (p *Provider) needsConsent(ctx context.Context, app *iam.Application, userID string, req *authRequest) (bool, error) {
 	if slices.Contains(req.Prompt, oidc.PromptConsent) {
 		return true, nil
@@ -35,6 +37,18 @@ func (p *Provider) needsConsent(ctx context.Context, app *iam.Application, userI
 	}
 	for _, sc := range req.Scopes {
 		if !slices.Contains(granted, sc) {
+			return true, nil
+		}
+	}
+	if len(req.Resources) == 0 {
+		return false, nil
+	}
+	servers, err := p.store.ConsentedResources(ctx, app.TenantID, userID, app.ID)
+	if err != nil {
+		return false, err
+	}
+	for _, r := range req.Resources {
+		if !slices.Contains(servers, r) {
 			return true, nil
 		}
 	}
@@ -71,13 +85,33 @@ func (p *Provider) pending(ctx context.Context, id string) (*iam.Principal, *aut
 }
 
 // ConsentPrompt is what the consent page asks about request id: the
-// application's name and the scopes it wants.
-func (p *Provider) ConsentPrompt(ctx context.Context, id string) (string, []string, error) {
-	_, req, app, err := p.pending(ctx, id)
+// application's name, the scopes it wants, and the names of the resource
+// servers it wants to call for the user.
+func (p *Provider) ConsentPrompt(ctx context.Context, id string) (string, []string, []string, error) {
+	pr, req, app, err := p.pending(ctx, id)
 	if err != nil {
-		return "", nil, err
+		return "", nil, nil, err
 	}
-	return app.Name, req.Scopes, nil
+	servers, err := p.resourceNames(ctx, pr.TenantID, req.Resources)
+	return app.Name, req.Scopes, servers, err
+}
+
+// resourceNames names the resource servers of uris by their applications'
+// names, or by the URI where none has it any more.
+func (p *Provider) resourceNames(ctx context.Context, tenantID string, uris []string) ([]string, error) {
+	names := make([]string, 0, len(uris))
+	for _, uri := range uris {
+		a, err := p.store.GetApplicationByResource(ctx, tenantID, uri)
+		switch {
+		case err == nil:
+			names = append(names, a.Name)
+		case iam.IsCode(err, iam.CodeNotFound):
+			names = append(names, uri)
+		default:
+			return nil, err
+		}
+	}
+	return names, nil
 }
 
 // Consent records the signed-in user's answer to request id and returns
@@ -95,14 +129,14 @@ func (p *Provider) Consent(ctx context.Context, id string, allow bool) (string, 
 	}
 	err = p.store.InTx(ctx, func(tx iam.Tx) error {
 		if allow {
-			if err := tx.GrantConsent(ctx, pr.TenantID, pr.UserID, app.ID, req.Scopes, now); err != nil {
+			if err := tx.GrantConsent(ctx, pr.TenantID, pr.UserID, app.ID, req.Scopes, req.Resources, now); err != nil {
 				return err
 			}
 		} else if err := tx.DeleteAuthRequest(ctx, pr.TenantID, id); err != nil {
 			return err
 		}
 		return tx.AppendAudit(ctx, audit.Event(ctx, now, pr.TenantID, action, iam.Ref{Type: string(iam.PrincipalApplication), ID: app.ID},
-			result, map[string]any{"client_id": app.ClientID, "scopes": req.Scopes}))
+			result, map[string]any{"client_id": app.ClientID, "scopes": req.Scopes, "resources": req.Resources}))
 	})
 	if err != nil {
 		return "", err

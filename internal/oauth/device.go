@@ -153,12 +153,13 @@ func (p *Provider) device(ctx context.Context, userCode string) (*iam.Principal,
 
 // DevicePrompt names the application of a user code and the scopes it
 // asks for, for the signed-in user to approve.
-func (p *Provider) DevicePrompt(ctx context.Context, userCode string) (string, []string, error) {
-	_, d, app, err := p.device(ctx, userCode)
+func (p *Provider) DevicePrompt(ctx context.Context, userCode string) (string, []string, []string, error) {
+	pr, d, app, err := p.device(ctx, userCode)
 	if err != nil {
-		return "", nil, err
+		return "", nil, nil, err
 	}
-	return app.Name, d.Scopes, nil
+	servers, err := p.resourceNames(ctx, pr.TenantID, d.Resources)
+	return app.Name, d.Scopes, servers, err
 }
 
 // DecideDevice records the signed-in user's answer for a user code; an
@@ -186,12 +187,12 @@ func (p *Provider) DecideDevice(ctx context.Context, userCode string, allow bool
 			return iam.Invalid("the code is wrong or expired", map[string]string{"user_code": "wrong or expired"})
 		}
 		if allow {
-			if err := tx.GrantConsent(ctx, pr.TenantID, pr.UserID, app.ID, d.Scopes, now); err != nil {
+			if err := tx.GrantConsent(ctx, pr.TenantID, pr.UserID, app.ID, d.Scopes, d.Resources, now); err != nil {
 				return err
 			}
 		}
 		return tx.AppendAudit(ctx, audit.Event(ctx, now, pr.TenantID, action, iam.Ref{Type: string(iam.PrincipalApplication), ID: app.ID},
-			result, map[string]any{"client_id": app.ClientID, "scopes": d.Scopes}))
+			result, map[string]any{"client_id": app.ClientID, "scopes": d.Scopes, "resources": d.Resources}))
 	})
 }
 

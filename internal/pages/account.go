@@ -3,6 +3,7 @@ package pages
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -229,7 +230,7 @@ func (p *Pages) showSessions(w http.ResponseWriter, r *http.Request, pr *iam.Pri
 		}
 		d.ShowApps = true
 		for _, c := range consents {
-			d.Apps = append(d.Apps, appRow{ID: c.ApplicationID, Name: c.ApplicationName, Scopes: strings.Join(c.Scopes, ", ")})
+			d.Apps = append(d.Apps, appRow{ID: c.ApplicationID, Name: c.ApplicationName, Scopes: strings.Join(slices.Concat(c.Scopes, c.Resources), ", ")})
 		}
 	}
 	v.Data = d

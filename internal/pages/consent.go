@@ -40,21 +40,31 @@ func (l *locale) scopeText(scope string) string {
 	return l.T("consent.scope.other", scope)
 }
 
+// asked is what an application asks for, in plain words: its scopes, then
+// each resource server (named) it wants to call for the person.
+func (l *locale) asked(scopes, resources []string) []scopeRow {
+	rows := make([]scopeRow, 0, len(scopes)+len(resources))
+	for _, sc := range scopes {
+		rows = append(rows, scopeRow{Name: sc, Text: l.scopeText(sc)})
+	}
+	for _, name := range resources {
+		rows = append(rows, scopeRow{Name: name, Text: l.T("consent.resource", name)})
+	}
+	return rows
+}
+
 func (p *Pages) consentPage(w http.ResponseWriter, r *http.Request) {
 	if _, ok := p.signedIn(w, r); !ok {
 		return
 	}
 	id := r.URL.Query().Get("id")
-	app, scopes, err := p.OAuth.ConsentPrompt(r.Context(), id)
+	app, scopes, resources, err := p.OAuth.ConsentPrompt(r.Context(), id)
 	if err != nil {
 		p.WriteError(w, r, err)
 		return
 	}
 	v := p.newView(w, r, "consent.title")
-	d := consentData{ID: id, Application: app}
-	for _, sc := range scopes {
-		d.Scopes = append(d.Scopes, scopeRow{Name: sc, Text: v.L.scopeText(sc)})
-	}
+	d := consentData{ID: id, Application: app, Scopes: v.L.asked(scopes, resources)}
 	v.Data = d
 	v.formReturn = "/oauth2/login?id=" + id
 	p.render(w, r, "consent", v)

@@ -42,17 +42,14 @@ func (p *Pages) deviceCode(w http.ResponseWriter, r *http.Request) {
 	code := r.PostFormValue("user_code")
 	v := p.newView(w, r, "device.title")
 	v.Form = url.Values{"user_code": {code}}
-	app, scopes, err := p.OAuth.DevicePrompt(r.Context(), code)
+	app, scopes, resources, err := p.OAuth.DevicePrompt(r.Context(), code)
 	if err != nil {
 		v.Data = deviceData{}
 		p.formError(r, v, err, "user_code")
 		p.render(w, r, "device", v)
 		return
 	}
-	d := deviceData{UserCode: code, Application: app}
-	for _, sc := range scopes {
-		d.Scopes = append(d.Scopes, scopeRow{Name: sc, Text: v.L.scopeText(sc)})
-	}
+	d := deviceData{UserCode: code, Application: app, Scopes: v.L.asked(scopes, resources)}
 	v.Data = d
 	p.render(w, r, "device", v)
 }

@@ -49,13 +49,15 @@ type Deps struct {
 // Authorizations are the OAuth provider's answers the pages need.
 type Authorizations interface {
 	// ConsentPrompt names the application of a request waiting for the
-	// signed-in user's consent, and the scopes it asks for.
-	ConsentPrompt(ctx context.Context, requestID string) (application string, scopes []string, err error)
+	// signed-in user's consent, the scopes it asks for, and the resource
+	// servers it wants to call for the user.
+	ConsentPrompt(ctx context.Context, requestID string) (application string, scopes, resources []string, err error)
 	// Consent records the answer and returns where the browser goes next.
 	Consent(ctx context.Context, requestID string, allow bool) (string, error)
-	// DevicePrompt names the application of a device's user code and the
-	// scopes it asks for; DecideDevice records the answer.
-	DevicePrompt(ctx context.Context, userCode string) (application string, scopes []string, err error)
+	// DevicePrompt names the application of a device's user code, the
+	// scopes it asks for and the resource servers it wants to call;
+	// DecideDevice records the answer.
+	DevicePrompt(ctx context.Context, userCode string) (application string, scopes, resources []string, err error)
 	DecideDevice(ctx context.Context, userCode string, allow bool) error
 	MyConsents(ctx context.Context) ([]iam.Consent, error)
 	RevokeMyConsent(ctx context.Context, applicationID string) error

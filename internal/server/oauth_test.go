@@ -497,6 +497,58 @@ func TestOAuthConsent(t *testing.T) {
 	h.wantAudit(admin, "oauth.consent.denied")
 }
 
+// TestOAuthConsentCoversResources: consent is to the resource servers too
+// (RFC 8707). An application the person allowed to know who they are must
+// ask again before it gets a token for an API of the tenant, which carries
+// their roles there; the page names the API, and prompt=none answers
+// consent_required (found by a review).
+func TestOAuthConsentCoversResources(t *testing.T) {
+	h := oauthHarness(t)
+	admin := h.admin()
+	userID := h.createUser(admin, "ada@example.com", "correct horse 7 battery")
+	const payroll = "https://payroll.example.com"
+	srv := h.createApplication(admin, map[string]any{"name": "Payroll API", "type": "machine", "resource_uri": payroll})
+	h.post("/api/v1/applications/"+srv["id"].(string)+"/roles", admin, map[string]any{"name": "payroll-admin"}).want(http.StatusCreated)
+	h.post("/api/v1/app-mappings", admin, map[string]any{"application_id": srv["id"], "role": "payroll-admin", "user_id": userID}).want(http.StatusCreated)
+	rp := h.newRelyingParty(admin, map[string]any{"name": "Notes agent", "type": "web", "redirect_uris": []string{rpCallback}, "require_consent": true})
+	b := h.browser()
+	rp.consent = "allow"
+	rp.signIn(b, "ada@example.com", "correct horse 7 battery")
+
+	rp.consent = ""
+	q := rp.authorize(b, rp.conf.AuthCodeURL("s1", oauth2.SetAuthURLParam("resource", payroll), oauth2.SetAuthURLParam("prompt", "none"),
+		oauth2.S256ChallengeOption(oauth2.GenerateVerifier())), "", "")
+	if q.Get("error") != "consent_required" || q.Get("code") != "" {
+		t.Fatalf("prompt=none for a resource not consented to: %v", q)
+	}
+	p := b.get(strings.TrimPrefix(rp.conf.AuthCodeURL("s2", oauth2.SetAuthURLParam("resource", payroll),
+		oauth2.S256ChallengeOption(oauth2.GenerateVerifier())), h.ts.URL))
+	for i := 0; i < 6 && p.Status != http.StatusOK; i++ {
+		p = b.get(strings.TrimPrefix(p.Header.Get("Location"), h.ts.URL))
+	}
+	if !strings.Contains(p.Body, `action="/consent"`) || !strings.Contains(p.Body, "Payroll API") {
+		t.Fatalf("want the consent page naming the resource server: %d %s", p.Status, p.Body)
+	}
+	rp.consent = "allow"
+	tok, _ := rp.signIn(b, "ada@example.com", "correct horse 7 battery", oauth2.SetAuthURLParam("resource", payroll))
+	var c map[string]any
+	jwtClaims(t, tok.AccessToken, &c)
+	if c["aud"] != payroll {
+		t.Errorf("the token after consenting to the resource: aud %v", c["aud"])
+	}
+	rp.consent = ""
+	rp.signIn(b, "ada@example.com", "correct horse 7 battery", oauth2.SetAuthURLParam("resource", payroll))
+	ada := h.login("ada@example.com", "correct horse 7 battery").AccessToken
+	var consents struct {
+		Data []map[string]any `json:"data"`
+	}
+	h.get("/api/v1/me/consents", ada).want(http.StatusOK).Decode(&consents)
+	if len(consents.Data) != 1 || !slices.Equal(anySlice(consents.Data[0]["resources"]), []any{payroll}) {
+		t.Errorf("my consents: %v", consents.Data)
+	}
+	h.wantAudit(admin, "oauth.consent.granted")
+}
+
 // consentTo registers an application named name that requires consent,
 // and has the bootstrap admin allow it in browser b.
 func (h *harness) consentTo(b *browser, admin, name string) {

@@ -109,7 +109,7 @@ func changedOne(res sql.Result, err error, what string) (bool, error) {
 	return n == 1, nil
 }
 
-func (q *queries) GrantConsent(ctx context.Context, tenantID, userID, applicationID string, scopes []string, at time.Time) error {
+func (q *queries) GrantConsent(ctx context.Context, tenantID, userID, applicationID string, scopes, resources []string, at time.Time) error {
 	for _, sc := range scopes {
 		_, err := q.w.ExecContext(ctx, `INSERT INTO oauth_consents (tenant_id, user_id, application_id, scope, created_at)
 			SELECT $1, $2, $3, $4, $5 WHERE EXISTS (SELECT 1 FROM applications WHERE id = $3 AND tenant_id = $1)
@@ -118,25 +118,44 @@ func (q *queries) GrantConsent(ctx context.Context, tenantID, userID, applicatio
 			return storeErr(err, "consent", nil)
 		}
 	}
+	for _, r := range resources {
+		_, err := q.w.ExecContext(ctx, `INSERT INTO oauth_consent_resources (tenant_id, user_id, application_id, resource, created_at)
+			SELECT $1, $2, $3, $4, $5 WHERE EXISTS (SELECT 1 FROM applications WHERE id = $3 AND tenant_id = $1)
+			ON CONFLICT (user_id, application_id, resource) DO NOTHING`, tenantID, userID, applicationID, r, ts(at))
+		if err != nil {
+			return storeErr(err, "consent", nil)
+		}
+	}
 	return nil
 }
 
 func (q *queries) ConsentedScopes(ctx context.Context, tenantID, userID, applicationID string) ([]string, error) {
-	rows, err := q.r.QueryContext(ctx, `SELECT scope FROM oauth_consents WHERE tenant_id = $1 AND user_id = $2 AND application_id = $3
+	return q.consented(ctx, `SELECT scope FROM oauth_consents WHERE tenant_id = $1 AND user_id = $2 AND application_id = $3
 		ORDER BY scope`, tenantID, userID, applicationID)
+}
+
+func (q *queries) ConsentedResources(ctx context.Context, tenantID, userID, applicationID string) ([]string, error) {
+	return q.consented(ctx, `SELECT resource FROM oauth_consent_resources WHERE tenant_id = $1 AND user_id = $2 AND application_id = $3
+		ORDER BY resource`, tenantID, userID, applicationID)
+}
+
+// consented runs query, which selects one text column, and returns its
+// values; none when there are none.
+func (q *queries) consented(ctx context.Context, query string, args ...any) ([]string, error) {
+	rows, err := q.r.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, storeErr(err, "consent", nil)
 	}
 	defer rows.Close()
-	scopes := []string{}
+	out := []string{}
 	for rows.Next() {
-		var sc string
-		if err := rows.Scan(&sc); err != nil {
+		var v string
+		if err := rows.Scan(&v); err != nil {
 			return nil, storeErr(err, "consent", nil)
 		}
-		scopes = append(scopes, sc)
+		out = append(out, v)
 	}
-	return scopes, storeErr(rows.Err(), "consent", nil)
+	return out, storeErr(rows.Err(), "consent", nil)
 }
 
 func (q *queries) ListConsents(ctx context.Context, tenantID, userID string) ([]iam.Consent, error) {
@@ -166,12 +185,24 @@ func (q *queries) ListConsents(ctx context.Context, tenantID, userID string) ([]
 			continue
 		}
 		out = append(out, iam.Consent{TenantID: tenantID, UserID: userID, ApplicationID: appID, ApplicationName: name,
-			Scopes: []string{scope}, CreatedAt: created})
+			Scopes: []string{scope}, Resources: []string{}, CreatedAt: created})
 	}
-	return out, storeErr(rows.Err(), "consents", nil)
+	if err := rows.Err(); err != nil {
+		return nil, storeErr(err, "consents", nil)
+	}
+	for i := range out {
+		if out[i].Resources, err = q.ConsentedResources(ctx, tenantID, userID, out[i].ApplicationID); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 func (q *queries) RevokeConsent(ctx context.Context, tenantID, userID, applicationID string) (bool, error) {
+	if _, err := q.w.ExecContext(ctx, `DELETE FROM oauth_consent_resources WHERE tenant_id = $1 AND user_id = $2 AND application_id = $3`,
+		tenantID, userID, applicationID); err != nil {
+		return false, storeErr(err, "consent", nil)
+	}
 	res, err := q.w.ExecContext(ctx, `DELETE FROM oauth_consents WHERE tenant_id = $1 AND user_id = $2 AND application_id = $3`,
 		tenantID, userID, applicationID)
 	if err != nil {

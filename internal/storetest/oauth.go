@@ -287,24 +287,39 @@ func testConsent(t *testing.T, s iam.Store) {
 	if got := scopes(ada.ID, portal.ID); len(got) != 0 {
 		t.Errorf("scopes before any consent: %v", got)
 	}
-	must(t, s.GrantConsent(ctx, tn.ID, ada.ID, portal.ID, []string{"openid", "profile"}, t0), "GrantConsent")
-	must(t, s.GrantConsent(ctx, tn.ID, ada.ID, portal.ID, []string{"openid", "email"}, at(time.Hour)), "GrantConsent again")
-	must(t, s.GrantConsent(ctx, tn.ID, ada.ID, wiki.ID, []string{"openid"}, at(time.Hour)), "GrantConsent to wiki")
-	must(t, s.GrantConsent(ctx, other.ID, ada.ID, foreign.ID, []string{"openid"}, t0), "GrantConsent in another tenant")
-	must(t, s.GrantConsent(ctx, tn.ID, ada.ID, foreign.ID, []string{"openid"}, t0), "GrantConsent to another tenant's application")
+	resources := func(tenantID, user, app string) []string {
+		t.Helper()
+		got, err := s.ConsentedResources(ctx, tenantID, user, app)
+		must(t, err, "ConsentedResources")
+		return got
+	}
+	const payroll, wikiAPI = "https://payroll.example.com", "https://wiki.example.com/api"
+	must(t, s.GrantConsent(ctx, tn.ID, ada.ID, portal.ID, []string{"openid", "profile"}, nil, t0), "GrantConsent")
+	must(t, s.GrantConsent(ctx, tn.ID, ada.ID, portal.ID, []string{"openid", "email"}, []string{payroll}, at(time.Hour)), "GrantConsent again")
+	must(t, s.GrantConsent(ctx, tn.ID, ada.ID, portal.ID, nil, []string{wikiAPI, payroll}, at(2*time.Hour)), "GrantConsent to resources")
+	must(t, s.GrantConsent(ctx, tn.ID, ada.ID, wiki.ID, []string{"openid"}, nil, at(time.Hour)), "GrantConsent to wiki")
+	must(t, s.GrantConsent(ctx, other.ID, ada.ID, foreign.ID, []string{"openid"}, []string{payroll}, t0), "GrantConsent in another tenant")
+	must(t, s.GrantConsent(ctx, tn.ID, ada.ID, foreign.ID, []string{"openid"}, []string{payroll}, t0), "GrantConsent to another tenant's application")
 	check(t, "ada's portal scopes", scopes(ada.ID, portal.ID), []string{"email", "openid", "profile"})
+	check(t, "ada's portal resources", resources(tn.ID, ada.ID, portal.ID), []string{payroll, wikiAPI})
+	check(t, "ada's wiki resources", resources(tn.ID, ada.ID, wiki.ID), []string{})
+	check(t, "the foreign application's resources in ada's tenant", resources(tn.ID, ada.ID, foreign.ID), []string{})
+	check(t, "the foreign application's resources in its tenant", resources(other.ID, ada.ID, foreign.ID), []string{payroll})
 	if got := scopes(bob.ID, portal.ID); len(got) != 0 {
 		t.Errorf("bob's scopes: %v", got)
 	}
 	if got, err := s.ConsentedScopes(ctx, other.ID, ada.ID, portal.ID); err != nil || len(got) != 0 {
 		t.Errorf("ada's portal scopes from another tenant: %v, %v", got, err)
 	}
+	check(t, "ada's portal resources from another tenant", resources(other.ID, ada.ID, portal.ID), []string{})
 
 	list, err := s.ListConsents(ctx, tn.ID, ada.ID)
 	must(t, err, "ListConsents")
 	check(t, "ListConsents", list, []iam.Consent{
-		{TenantID: tn.ID, UserID: ada.ID, ApplicationID: portal.ID, ApplicationName: "portal", Scopes: []string{"email", "openid", "profile"}, CreatedAt: t0},
-		{TenantID: tn.ID, UserID: ada.ID, ApplicationID: wiki.ID, ApplicationName: "wiki", Scopes: []string{"openid"}, CreatedAt: at(time.Hour)},
+		{TenantID: tn.ID, UserID: ada.ID, ApplicationID: portal.ID, ApplicationName: "portal", Scopes: []string{"email", "openid", "profile"},
+			Resources: []string{payroll, wikiAPI}, CreatedAt: t0},
+		{TenantID: tn.ID, UserID: ada.ID, ApplicationID: wiki.ID, ApplicationName: "wiki", Scopes: []string{"openid"}, Resources: []string{},
+			CreatedAt: at(time.Hour)},
 	})
 
 	ok, err := s.RevokeConsent(ctx, other.ID, ada.ID, portal.ID)
@@ -318,6 +333,7 @@ func testConsent(t *testing.T, s iam.Store) {
 	if got := scopes(ada.ID, portal.ID); len(got) != 0 {
 		t.Errorf("scopes after RevokeConsent: %v", got)
 	}
+	check(t, "resources after RevokeConsent", resources(tn.ID, ada.ID, portal.ID), []string{})
 	ok, err = s.RevokeConsent(ctx, tn.ID, ada.ID, portal.ID)
 	if err != nil || ok {
 		t.Errorf("RevokeConsent twice = %v, %v; want false", ok, err)
@@ -325,7 +341,8 @@ func testConsent(t *testing.T, s iam.Store) {
 	check(t, "wiki scopes after revoking portal", scopes(ada.ID, wiki.ID), []string{"openid"})
 }
 
-// testConsentConcurrently: consents to different scopes at once all stay.
+// testConsentConcurrently: consents to different scopes and resources at
+// once all stay.
 func testConsentConcurrently(t *testing.T, s iam.Store) {
 	ctx := t.Context()
 	tn := createTenant(t, s)
@@ -335,7 +352,7 @@ func testConsentConcurrently(t *testing.T, s iam.Store) {
 	var wg sync.WaitGroup
 	for _, sc := range all {
 		wg.Go(func() {
-			if err := s.GrantConsent(ctx, tn.ID, ada.ID, portal.ID, []string{"openid", sc}, t0); err != nil {
+			if err := s.GrantConsent(ctx, tn.ID, ada.ID, portal.ID, []string{"openid", sc}, []string{"https://" + sc + ".example.com"}, t0); err != nil {
 				t.Errorf("GrantConsent %s: %v", sc, err)
 			}
 		})
@@ -344,6 +361,11 @@ func testConsentConcurrently(t *testing.T, s iam.Store) {
 	got, err := s.ConsentedScopes(ctx, tn.ID, ada.ID, portal.ID)
 	must(t, err, "ConsentedScopes")
 	check(t, "scopes after concurrent consents", got, append(all, "openid"))
+	servers, err := s.ConsentedResources(ctx, tn.ID, ada.ID, portal.ID)
+	must(t, err, "ConsentedResources")
+	if len(servers) != len(all) {
+		t.Errorf("resources after concurrent consents: %v", servers)
+	}
 }
 
 // testRevokeApplicationGrants: the user's grants to the application end;
