@@ -103,6 +103,11 @@ func (s storage) GetDeviceAuthorizatonState(ctx context.Context, clientID, devic
 	if d.State != iam.DeviceUsed && !s.now().Before(d.ExpiresAt) {
 		return &op.DeviceAuthorizationState{ClientID: clientID}, nil
 	}
+	if d.State == iam.DevicePending {
+		if err := s.polls.poll(hash, s.now()); err != nil {
+			return nil, err
+		}
+	}
 	state := &op.DeviceAuthorizationState{ClientID: clientID, Scopes: d.Scopes, Audience: d.Resources, Expires: d.ExpiresAt}
 	switch d.State {
 	case iam.DeviceDenied:

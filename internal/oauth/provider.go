@@ -105,6 +105,7 @@ type Provider struct {
 	ended     func(userID string)
 	remote    *remoteKeys
 	factors   Factors
+	polls     devicePolls
 	now       func() time.Time
 
 	op      *op.Provider

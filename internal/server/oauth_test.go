@@ -589,6 +589,15 @@ func TestOAuthDeviceFlow(t *testing.T) {
 	if status, body := poll(auth.DeviceCode); status != http.StatusBadRequest || body["error"] != "authorization_pending" {
 		t.Errorf("poll before approval: %d %v", status, body)
 	}
+	// A device polling faster than every five seconds is told to slow down
+	// (found by a review); one that waits is answered again.
+	if status, body := poll(auth.DeviceCode); status != http.StatusBadRequest || body["error"] != "slow_down" {
+		t.Errorf("a second poll at once: %d %v", status, body)
+	}
+	h.clock.Advance(5 * time.Second)
+	if status, body := poll(auth.DeviceCode); status != http.StatusBadRequest || body["error"] != "authorization_pending" {
+		t.Errorf("a poll five seconds later: %d %v", status, body)
+	}
 
 	page := b.get(strings.TrimPrefix(auth.VerificationURIComplete, h.ts.URL)).want(t, http.StatusOK)
 	if page.input("user_code") != auth.UserCode {
