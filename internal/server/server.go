@@ -127,6 +127,7 @@ func OpenStore(ctx context.Context, cfg *config.Config, log *slog.Logger) (*sqls
 	if err != nil {
 		return nil, err
 	}
+	store.LogTo(log)
 	n, err := store.Migrate(ctx)
 	if err != nil {
 		store.Close()

@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"log/slog"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -36,6 +37,10 @@ type auditJournal struct {
 	stop    chan struct{} // nil until the mover starts
 	stopped chan struct{}
 	closed  bool
+	log     *slog.Logger
+	// failing is set while background moves fail, so that a failure is
+	// logged once when it starts and once when it ends, not every second.
+	failing bool
 }
 
 func newAuditJournal(s *Store) *auditJournal {
@@ -71,7 +76,23 @@ func (j *auditJournal) run(stop <-chan struct{}, stopped chan<- struct{}) {
 		}
 		// A failed move leaves the events where they are, for the next one
 		// or for the listing that needs them, which reports the error.
-		_ = j.move(context.Background())
+		j.report(j.move(context.Background()))
+	}
+}
+
+// report logs a background move's failure when moves start failing, and
+// their recovery when they stop.
+func (j *auditJournal) report(err error) {
+	j.mu.Lock()
+	log, was := j.log, j.failing
+	j.failing = err != nil
+	j.mu.Unlock()
+	switch {
+	case log == nil:
+	case err != nil && !was:
+		log.Error("audit events wait in the journal: moving them to the audit log failed; listing the log will retry", "error", err)
+	case err == nil && was:
+		log.Info("audit events move to the audit log again")
 	}
 }
 

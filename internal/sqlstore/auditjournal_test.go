@@ -1,7 +1,10 @@
 package sqlstore_test
 
 import (
+	"log/slog"
 	"path/filepath"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -95,5 +98,68 @@ func TestAuditJournalMigrationDownKeepsEvents(t *testing.T) {
 	}
 	if _, err := s.Migrate(ctx); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// syncLog is a log the store writes from its mover while the test reads it.
+type syncLog struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *syncLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+// waitFor waits up to five seconds for the log to hold text.
+func (l *syncLog) waitFor(t *testing.T, text string) {
+	t.Helper()
+	for range 500 {
+		l.mu.Lock()
+		found := strings.Contains(l.b.String(), text)
+		l.mu.Unlock()
+		if found {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	t.Fatalf("the log does not say %q:\n%s", text, l.b.String())
+}
+
+// The mover's failures are logged, once when they start and once when they
+// end; the events wait in the journal meanwhile and are moved after.
+func TestAuditJournalMoverLogsFailures(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	s := migrated(t, "sqlite://"+filepath.Join(t.TempDir(), "gatehouse.db"))
+	logs := &syncLog{}
+	s.LogTo(slog.New(slog.NewTextHandler(logs, nil)))
+	now := time.Now().UTC().Truncate(time.Second)
+	tn := &iam.Tenant{ID: "t1", Name: "Default", System: true, CreatedAt: now, UpdatedAt: now}
+	if err := s.CreateTenant(ctx, tn); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.DB().ExecContext(ctx, `CREATE TRIGGER audit_full BEFORE INSERT ON audit_events BEGIN SELECT RAISE(ABORT, 'disk full'); END`); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AppendAudit(ctx, journalEvent(tn.ID, "user.create", now)); err != nil {
+		t.Fatal(err)
+	}
+	logs.waitFor(t, "moving them to the audit log failed")
+	if _, err := s.DB().ExecContext(ctx, `DROP TRIGGER audit_full`); err != nil {
+		t.Fatal(err)
+	}
+	logs.waitFor(t, "audit events move to the audit log again")
+	if waiting, moved := journalCounts(t, s); waiting != 0 || moved != 1 {
+		t.Fatalf("after the mover recovered: %d waiting, %d moved; want 0 and 1", waiting, moved)
+	}
+	logs.mu.Lock()
+	defer logs.mu.Unlock()
+	if n := strings.Count(logs.b.String(), "moving them to the audit log failed"); n != 1 {
+		t.Errorf("the failure was logged %d times; want once:\n%s", n, logs.b.String())
 	}
 }

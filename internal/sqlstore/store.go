@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"net/url"
 	"path/filepath"
 	"runtime"
@@ -61,6 +62,17 @@ type Store struct {
 }
 
 var _ iam.Store = (*Store)(nil)
+
+// LogTo sends what the store does in the background and fails at (moving
+// SQLite's audit journal) to log.
+func (s *Store) LogTo(log *slog.Logger) {
+	if s.journal == nil {
+		return
+	}
+	s.journal.mu.Lock()
+	s.journal.log = log
+	s.journal.mu.Unlock()
+}
 
 // Open connects to dsn ("sqlite://path", "sqlite::memory:" is not supported;
 // "postgres://…" or "postgresql://…") without migrating. A relative SQLite path is
