@@ -21,10 +21,10 @@ type Store interface {
 	iam.AuditStore
 }
 
-// StepUp decides whether a user passed a second factor recently enough to
-// create a secret (mfa.Service.RequireRecent).
+// StepUp decides whether a user proved who they are recently enough to
+// create a secret (mfa.Service.RequireRecentProof).
 type StepUp interface {
-	RequireRecent(ctx context.Context, p *iam.Principal) error
+	RequireRecentProof(ctx context.Context, p *iam.Principal) error
 }
 
 // Service manages SCIM tokens and authenticates them.
@@ -52,15 +52,26 @@ func tokenRef(id string) iam.Ref { return iam.Ref{Type: "scim_token", ID: id} }
 // Create makes a new SCIM token for the caller's tenant (orgID "") or for
 // its organization orgID, revoking the one it held: of concurrent calls
 // each replaces the one before, and the last one's token is the tenant's
-// (or organization's). expiresAt nil never expires. Needs scim.manage.
-// Errors: CodeInvalid (expires_at), CodeNotFound (the organization).
+// (or organization's). expiresAt nil never expires. Needs scim.manage and
+// every permission the token will carry (Provisioning, or
+// OrganizationProvisioning): its holder acts with them, so making it is
+// granting them. Errors: CodeInvalid (expires_at), CodeNotFound (the
+// organization), CodeForbidden.
 func (s *Service) Create(ctx context.Context, orgID string, expiresAt *time.Time) (*Created, error) {
 	p, err := permission.Require(ctx, permission.SCIMManage)
 	if err != nil {
 		return nil, err
 	}
+	carried := Provisioning
+	if orgID != "" {
+		carried = OrganizationProvisioning
+	}
+	if !permission.CoversAll(p.Permissions, carried) {
+		return nil, &iam.Error{Code: iam.CodeForbidden, Message: "a SCIM token acts with permissions you do not hold",
+			Details: map[string]any{"permissions": carried}}
+	}
 	if p.Kind == iam.PrincipalUser {
-		if err := s.stepUp.RequireRecent(ctx, p); err != nil {
+		if err := s.stepUp.RequireRecentProof(ctx, p); err != nil {
 			return nil, err
 		}
 	}

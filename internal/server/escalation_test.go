@@ -74,3 +74,21 @@ func TestSessionAdminsDoNotReachAdmins(t *testing.T) {
 	h.delete("/api/v1/sessions/"+page.Data[0]["id"].(string), sessions).wantError(http.StatusForbidden, "forbidden")
 	h.get("/api/v1/me", super).want(http.StatusOK)
 }
+
+// A SCIM token acts with users.* and groups.* (its organization's: users.*):
+// an admin who manages SCIM but holds less may not make one, or they would
+// act through it with what they do not hold (found by a review).
+func TestSCIMTokenNeedsItsPermissions(t *testing.T) {
+	h := newHarness(t, nil)
+	super := h.admin()
+	acme := h.createOrg(super, map[string]any{"name": "Acme", "alias": "acme"})["id"].(string)
+	scimOnly, _ := limitedAdmin(t, h, super, "scim@example.com", "scim.manage")
+	for _, path := range []string{"/api/v1/scim/token", "/api/v1/organizations/" + acme + "/scim/token"} {
+		h.post(path, scimOnly, nil).wantError(http.StatusForbidden, "forbidden")
+	}
+	orgOnly, _ := limitedAdmin(t, h, super, "org-scim@example.com", "scim.manage", "users.read", "users.write", "orgs.read")
+	h.post("/api/v1/scim/token", orgOnly, nil).wantError(http.StatusForbidden, "forbidden")
+	h.post("/api/v1/organizations/"+acme+"/scim/token", orgOnly, nil).want(http.StatusCreated)
+	full, _ := limitedAdmin(t, h, super, "all-scim@example.com", "scim.manage", "users.*", "groups.*")
+	h.post("/api/v1/scim/token", full, nil).want(http.StatusCreated)
+}
