@@ -31,9 +31,10 @@ func inScope(ctx context.Context, store iam.AccessStore, p *iam.Principal, userI
 
 // confined refuses a change by an organization's client to a user whose
 // access reaches beyond that organization: a member of other organizations
-// too, or a holder of tenant-wide roles. Such a user is the tenant's to
-// manage; the organization's directory could otherwise take the account
-// over (change its email, then reset its password) with all it holds.
+// too, of a tenant group, a holder of tenant-wide roles, or of an
+// application role mapped to them. Such a user is the tenant's to manage;
+// the organization's directory could otherwise take the account over
+// (change its email, then reset its password) with all it holds.
 func confined(ctx context.Context, tx iam.Tx, p *iam.Principal, userID string) error {
 	if p.OrganizationID == "" {
 		return nil
@@ -46,7 +47,15 @@ func confined(ctx context.Context, tx iam.Tx, p *iam.Principal, userID string) e
 	if err != nil {
 		return err
 	}
-	if len(memberships) > 1 || len(grants) > 0 {
+	groups, err := tx.GroupsOfUsers(ctx, p.TenantID, []string{userID})
+	if err != nil {
+		return err
+	}
+	_, mapped, err := tx.ListAppRoleMappings(ctx, p.TenantID, iam.AppRoleMappingQuery{UserID: userID, ListParams: iam.ListParams{Page: 1, Limit: 1}})
+	if err != nil {
+		return err
+	}
+	if len(memberships) > 1 || len(grants) > 0 || len(groups[userID]) > 0 || mapped > 0 {
 		return iam.Errorf(iam.CodeForbidden, "this user's access reaches beyond the organization: only the tenant's directory or an admin changes them")
 	}
 	return nil

@@ -629,6 +629,22 @@ func TestSCIMOrganizationToken(t *testing.T) {
 	h.send(request{method: http.MethodPut, path: "/api/v1/users/" + roleHolder + "/roles/" + role, token: admin}).want(http.StatusNoContent)
 	h.scim(http.MethodPatch, "/Users/"+roleHolder, tok, takeover).wantSCIMError(http.StatusForbidden, "")
 	h.scim(http.MethodDelete, "/Users/"+roleHolder, tok, nil).wantSCIMError(http.StatusForbidden, "")
+	// So is an application role mapped to the user, or a tenant group they
+	// are in (which may carry such mappings): both reach the tenant's
+	// applications (found by a review).
+	app := h.createApplication(admin, webApp("billing"))["id"].(string)
+	h.post("/api/v1/applications/"+app+"/roles", admin, map[string]any{"name": "billing-admin"}).want(http.StatusCreated)
+	mapped := h.createUser(admin, "cfo@example.com", "Quiet-harbor-9182")
+	h.setMember(admin, acme, mapped)
+	h.post("/api/v1/app-mappings", admin, map[string]any{"application_id": app, "role": "billing-admin", "user_id": mapped}).want(http.StatusCreated)
+	grouped := h.createUser(admin, "ops@example.com", "Amber-lantern-4421")
+	h.setMember(admin, acme, grouped)
+	group := h.post("/api/v1/groups", admin, map[string]any{"name": "billing-ops"}).want(http.StatusCreated).JSON()["id"].(string)
+	h.send(request{method: http.MethodPut, path: "/api/v1/groups/" + group + "/members/" + grouped, token: admin}).want(http.StatusNoContent)
+	for _, id := range []string{mapped, grouped} {
+		h.scim(http.MethodPatch, "/Users/"+id, tok, takeover).wantSCIMError(http.StatusForbidden, "")
+		h.scim(http.MethodDelete, "/Users/"+id, tok, nil).wantSCIMError(http.StatusForbidden, "")
+	}
 	if got := h.get("/api/v1/users/"+shared, admin).want(http.StatusOK).JSON(); got["email"] != "shared@example.com" {
 		t.Fatalf("acme's directory changed a user of globex: %v", got)
 	}
