@@ -291,9 +291,27 @@ func (s *Service) CreateAdmin(ctx context.Context, in NewAdmin) (*iam.Admin, err
 	return admin, nil
 }
 
+// noLiveCredentials refuses to widen what a user holds while they own live
+// API credentials: an admin with credentials.write may have made them for
+// the user and kept their secrets, which would act with the new roles.
+func noLiveCredentials(ctx context.Context, tx iam.Tx, tenantID, userID string) error {
+	creds, err := tx.SelectAPICredentialsForUpdate(ctx, tenantID, iam.APICredentialSelector{OwnerKind: iam.PrincipalUser, OwnerID: userID})
+	if err != nil {
+		return err
+	}
+	if len(creds) > 0 {
+		return &iam.Error{Code: iam.CodeStateConflict,
+			Message: "the user owns live API credentials made before these roles: revoke them first, then make new ones",
+			Details: map[string]any{"live_secrets": len(creds)}}
+	}
+	return nil
+}
+
 // SetAdminRoles replaces the admin roles a user holds, if the user meets pre;
 // an empty list demotes them to an ordinary user. Needs admins.manage.
-// Errors: CodeInvalid, CodeNotFound, CodeLastSuperadmin, CodePreconditionFailed.
+// Roles that widen what the user holds are refused while they own live API
+// credentials. Errors: CodeInvalid, CodeNotFound, CodeLastSuperadmin,
+// CodePreconditionFailed, CodeStateConflict.
 func (s *Service) SetAdminRoles(ctx context.Context, userID string, names []string, pre iam.Precondition) (*iam.Admin, error) {
 	p, err := permission.Require(ctx, permission.AdminsManage)
 	if err != nil {
@@ -328,6 +346,11 @@ func (s *Service) SetAdminRoles(ctx context.Context, userID string, names []stri
 		}
 		if err := requireCovers(p, slices.Concat(rolePermissions(roles), rolePermissions(held))); err != nil {
 			return err
+		}
+		if !permission.CoversAll(rolePermissions(held), rolePermissions(roles)) {
+			if err := noLiveCredentials(ctx, tx, p.TenantID, userID); err != nil {
+				return err
+			}
 		}
 		if err := tx.SetUserAdminRoles(ctx, p.TenantID, userID, roleIDs(roles)); err != nil {
 			return err

@@ -3,6 +3,7 @@ package server_test
 import (
 	"net/http"
 	"testing"
+	"time"
 )
 
 // limitedAdmin creates an admin holding only perms and returns their token.
@@ -91,4 +92,28 @@ func TestSCIMTokenNeedsItsPermissions(t *testing.T) {
 	h.post("/api/v1/organizations/"+acme+"/scim/token", orgOnly, nil).want(http.StatusCreated)
 	full, _ := limitedAdmin(t, h, super, "all-scim@example.com", "scim.manage", "users.*", "groups.*")
 	h.post("/api/v1/scim/token", full, nil).want(http.StatusCreated)
+}
+
+// An API credential an admin made for an ordinary user acts with the user's
+// roles as they are at each request: promoting the user while it lives
+// would hand its maker's secret the new roles. Widening is refused until
+// the user's credentials are revoked (found by a review), as for service
+// accounts.
+func TestPromotionWaitsForTheUsersCredentials(t *testing.T) {
+	h := newHarness(t, nil)
+	super := h.admin()
+	plain := h.createUser(super, "plain@example.com", "Kq-21207-1fec7")
+	creds, _ := limitedAdmin(t, h, super, "creds@example.com", "credentials.write")
+	made := h.post("/api/v1/api-credentials", creds, map[string]any{"name": "ci", "owner_id": plain,
+		"expires_at": time.Now().Add(240 * time.Hour).UTC().Format(time.RFC3339)}).want(http.StatusCreated).JSON()
+	promote := request{method: http.MethodPatch, path: "/api/v1/admins/" + plain, token: super,
+		body: map[string]any{"admin_roles": []string{"superadmin"}}}
+	m := h.send(promote).wantError(http.StatusUnprocessableEntity, "state_conflict")
+	if d, _ := m["details"].(map[string]any); d["live_secrets"] != float64(1) {
+		t.Errorf("the refusal does not count the live credential: %v", m)
+	}
+	h.get("/api/v1/tenants", made["secret"].(string)).wantError(http.StatusForbidden, "forbidden")
+	h.post("/api/v1/api-credentials/"+made["id"].(string)+"/revoke", super, nil).want(http.StatusOK)
+	h.send(promote).want(http.StatusOK)
+	h.get("/api/v1/tenants", made["secret"].(string)).wantError(http.StatusUnauthorized, "invalid_token")
 }
