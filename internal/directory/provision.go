@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"slices"
+	"strings"
 
 	"github.com/gatehouse-iam/gatehouse/internal/access"
 	"github.com/gatehouse-iam/gatehouse/internal/audit"
@@ -59,6 +61,30 @@ func confined(ctx context.Context, tx iam.Tx, p *iam.Principal, userID string) e
 		return iam.Errorf(iam.CodeForbidden, "this user's access reaches beyond the organization: only the tenant's directory or an admin changes them")
 	}
 	return nil
+}
+
+// vouchesFor reports whether the provisioning client p may vouch for
+// email, which then counts as verified: the tenant's directory for any
+// address, an organization's only for the domains that organization's own
+// enabled identity providers speak for. Another address it names starts
+// unverified: marked verified, the account would be linked to whoever
+// signs in with that address through their own provider, and stay in the
+// hands of the directory that made it (a pre-account takeover).
+func vouchesFor(ctx context.Context, tx iam.Tx, p *iam.Principal, email string) (bool, error) {
+	if p.OrganizationID == "" {
+		return true, nil
+	}
+	providers, err := tx.ListFederatedProviders(ctx, p.TenantID)
+	if err != nil {
+		return false, err
+	}
+	domain := email[strings.LastIndexByte(email, '@')+1:]
+	for _, pr := range providers {
+		if pr.OrganizationID == p.OrganizationID && pr.Enabled && slices.Contains(pr.Domains, domain) {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // ProvisionedUser is a user as a provisioning client (SCIM) sets it, whole:
@@ -139,9 +165,12 @@ func (s *Service) ProvisionUser(ctx context.Context, in ProvisionedUser) (*iam.U
 		return nil, err
 	}
 	now := s.now()
-	u := &iam.User{ID: newID(), TenantID: p.TenantID, Email: in.Email, Name: in.Name, ExternalID: in.ExternalID, EmailVerified: true,
+	u := &iam.User{ID: newID(), TenantID: p.TenantID, Email: in.Email, Name: in.Name, ExternalID: in.ExternalID,
 		Status: in.status(), CreatedAt: now, UpdatedAt: now}
 	err = s.store.InTx(ctx, func(tx iam.Tx) error {
+		if u.EmailVerified, err = vouchesFor(ctx, tx, p, u.Email); err != nil {
+			return err
+		}
 		if err := tx.CreateUser(ctx, u); err != nil {
 			return err
 		}
@@ -241,6 +270,9 @@ func (s *Service) setProvisionedUser(ctx context.Context, tx iam.Tx, p *iam.Prin
 	changed := map[string]any{}
 	if in.Email != u.Email {
 		u.Email, changed["email"] = in.Email, in.Email
+		if u.EmailVerified, err = vouchesFor(ctx, tx, p, u.Email); err != nil {
+			return err
+		}
 	}
 	if in.Name != u.Name {
 		u.Name, changed["name"] = in.Name, in.Name

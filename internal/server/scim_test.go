@@ -614,6 +614,31 @@ func TestSCIMOrganizationToken(t *testing.T) {
 	h.scim(http.MethodGet, "/Groups", tok, nil).wantSCIMError(http.StatusForbidden, "")
 	h.scim(http.MethodPost, "/Groups", tok, map[string]any{"displayName": "Acme"}).wantSCIMError(http.StatusForbidden, "")
 
+	// acme's directory vouches for the addresses of acme's own identity
+	// providers' domains only: another address it names starts unverified,
+	// or the account would be linked to whoever signs in with it through
+	// their own provider, in acme's hands (found by a review).
+	verified := func(id string) any {
+		return h.get("/api/v1/users/"+id, admin).want(http.StatusOK).JSON()["email_verified"]
+	}
+	if v := verified(ann); v != false {
+		t.Errorf("ann@acme.example, provisioned before acme had a provider: email_verified %v", v)
+	}
+	h.post("/api/v1/federated/providers", admin, map[string]any{"name": "Acme Okta", "kind": "oidc", "issuer": "https://acme.okta.example",
+		"client_id": "a", "client_secret": "a-secret", "organization_id": acme, "domains": []string{"acme.example"}}).want(http.StatusCreated)
+	bea := h.scim(http.MethodPost, "/Users", tok, map[string]any{"userName": "bea@acme.example"}).want(http.StatusCreated).JSON()["id"].(string)
+	posing := h.scim(http.MethodPost, "/Users", tok, map[string]any{"userName": "cfo@globex.example"}).want(http.StatusCreated).JSON()["id"].(string)
+	if v, w := verified(bea), verified(posing); v != true || w != false {
+		t.Errorf("email_verified of bea@acme.example %v (want true), of cfo@globex.example %v (want false)", v, w)
+	}
+	h.scim(http.MethodPut, "/Users/"+bea, tok, map[string]any{"userName": "bea@globex.example"}).want(http.StatusOK)
+	if v := verified(bea); v != false {
+		t.Errorf("bea renamed by acme's directory to another domain's address: email_verified %v", v)
+	}
+	for _, id := range []string{bea, posing} {
+		h.scim(http.MethodDelete, "/Users/"+id, tok, nil).want(http.StatusNoContent)
+	}
+
 	// A user whose access reaches beyond acme (another organization, a
 	// tenant-wide role) is not acme's directory's to change: it could take
 	// the account over by changing its email.
