@@ -158,6 +158,39 @@ func (s *Service) Logout(ctx context.Context, allSessions bool) error {
 	return nil
 }
 
+// EndReplacedSession ends session id of the tenant in ctx, which a new
+// sign-in of the same browser replaces although the request that finished
+// it brought no session cookie (a SAML response is a cross-site POST). id
+// comes from the server's own record of where the sign-in began, never
+// from the request. A session that is gone or ended already is left as it
+// is.
+func (s *Service) EndReplacedSession(ctx context.Context, id string) error {
+	t, err := tenantOf(ctx)
+	if err != nil {
+		return err
+	}
+	sess, err := s.store.GetSession(ctx, t.ID, id)
+	if iam.IsCode(err, iam.CodeNotFound) || (err == nil && sess.RevokedAt != nil) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	now := s.now()
+	err = s.store.InTx(ctx, func(tx iam.Tx) error {
+		if err := tx.RevokeSession(ctx, t.ID, id, now); err != nil {
+			return err
+		}
+		e := audit.Event(ctx, now, t.ID, "auth.logout", iam.Ref{Type: "session", ID: id}, iam.ResultSuccess, map[string]any{"replaced": true})
+		e.Actor = iam.Ref{Type: string(iam.PrincipalUser), ID: sess.UserID}
+		return tx.AppendAudit(ctx, e)
+	})
+	if err == nil {
+		s.cache.Forget(id)
+	}
+	return err
+}
+
 // Me returns the caller's user, as checked when the request was authenticated.
 func (s *Service) Me(ctx context.Context) (*iam.User, error) {
 	p, err := permission.AuthenticatedUser(ctx)

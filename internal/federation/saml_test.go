@@ -48,7 +48,7 @@ func newSAMLFixture(t *testing.T) *samlFixture {
 // begin starts a sign-in and reads the AuthnRequest the IdP gets.
 func (f *samlFixture) begin() (samltest.Request, string) {
 	f.t.Helper()
-	started, err := f.svc.Begin(f.ctx, f.provider, "/account", "")
+	started, err := f.svc.Begin(f.ctx, f.provider, "/account", "", "")
 	if err != nil {
 		f.t.Fatal(err)
 	}

@@ -44,10 +44,11 @@ type Started struct {
 // Begin starts a sign-in through the tenant's enabled provider id: it
 // keeps a state, a nonce and a PKCE verifier, and answers where to send
 // the browser. linkUserID, the signed-in user, links the identity to them
-// instead of signing in. Errors: CodeNotFound for a provider that is not
+// instead of signing in; previousSessionID is the browser's session, which
+// the sign-in ends (Outcome.PreviousSessionID), "" for none. Errors: CodeNotFound for a provider that is not
 // the tenant's or not enabled; CodeUnavailable when the provider cannot be
 // reached.
-func (s *Service) Begin(ctx context.Context, id, returnTo, linkUserID string) (*Started, error) {
+func (s *Service) Begin(ctx context.Context, id, returnTo, linkUserID, previousSessionID string) (*Started, error) {
 	t := iam.TenantFrom(ctx)
 	if t == nil {
 		return nil, iam.Internal(errors.New("federation: no tenant"))
@@ -77,7 +78,8 @@ func (s *Service) Begin(ctx context.Context, id, returnTo, linkUserID string) (*
 		to = conf.AuthCodeURL(state, opts...)
 	}
 	l := &iam.FederatedLogin{ID: secret.Hash(state), TenantID: t.ID, ProviderID: pr.ID, BrowserHash: secret.Hash(browser),
-		Nonce: nonce, Verifier: verifier, ReturnTo: returnTo, LinkUserID: linkUserID, CreatedAt: now, ExpiresAt: now.Add(loginTTL)}
+		Nonce: nonce, Verifier: verifier, ReturnTo: returnTo, LinkUserID: linkUserID, PreviousSessionID: previousSessionID,
+		CreatedAt: now, ExpiresAt: now.Add(loginTTL)}
 	if err := s.store.CreateFederatedLogin(ctx, l); err != nil {
 		return nil, err
 	}
@@ -93,6 +95,9 @@ type Outcome struct {
 	// Linked reports a link made for a signed-in user, who gets no new
 	// session.
 	Linked bool
+	// PreviousSessionID is the session of the browser that began the
+	// sign-in, which the new session replaces; "" for none.
+	PreviousSessionID string
 }
 
 // The reasons a sign-in is refused, in the refusal's details and audit
@@ -266,7 +271,7 @@ func (s *Service) resolve(ctx context.Context, t *iam.Tenant, pr *Provider, idn 
 }
 
 func (s *Service) resolveOnce(ctx context.Context, t *iam.Tenant, pr *Provider, idn *identity, l *iam.FederatedLogin) (*Outcome, error) {
-	out := &Outcome{ProviderID: pr.ID, ReturnTo: l.ReturnTo}
+	out := &Outcome{ProviderID: pr.ID, ReturnTo: l.ReturnTo, PreviousSessionID: l.PreviousSessionID}
 	now := s.now()
 	err := s.store.InTx(ctx, func(tx iam.Tx) error {
 		linked, err := tx.GetFederatedIdentityBySubject(ctx, t.ID, pr.ID, idn.Subject)

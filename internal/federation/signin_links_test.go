@@ -136,7 +136,7 @@ func TestProviderAnswersAreBounded(t *testing.T) {
 	}))
 	defer big.Close()
 	f := newFixture(t, func(in *federation.Input) { in.Settings.Issuer = big.URL })
-	if _, err := f.svc.Begin(f.ctx, f.provider, "/account", ""); !iam.IsCode(err, iam.CodeUnavailable) {
+	if _, err := f.svc.Begin(f.ctx, f.provider, "/account", "", ""); !iam.IsCode(err, iam.CodeUnavailable) {
 		t.Fatalf("a 16 MiB discovery document: %v", err)
 	}
 }
@@ -170,7 +170,7 @@ func TestConcurrentFirstSignIns(t *testing.T) {
 	}
 	var all []begun
 	for range 6 {
-		started, err := f.svc.Begin(f.ctx, f.provider, "/account", "")
+		started, err := f.svc.Begin(f.ctx, f.provider, "/account", "", "")
 		if err != nil {
 			t.Fatal(err)
 		}

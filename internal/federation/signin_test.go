@@ -156,7 +156,7 @@ func (f *fixture) good(nonce string) map[string]any {
 // claims, and returns Complete's answer.
 func (f *fixture) signIn(make func(claims map[string]any) string) (*federation.Outcome, error) {
 	f.t.Helper()
-	started, err := f.svc.Begin(f.ctx, f.provider, "/account", "")
+	started, err := f.svc.Begin(f.ctx, f.provider, "/account", "", "")
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -246,7 +246,7 @@ func TestStateChecks(t *testing.T) {
 	f := newFixture(t, nil)
 	good := func(c map[string]any) string { return sign(t, f.idp.key, f.idp.kid, c) }
 	begin := func() (url.Values, string) {
-		started, err := f.svc.Begin(f.ctx, f.provider, "/account", "")
+		started, err := f.svc.Begin(f.ctx, f.provider, "/account", "", "")
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -82,8 +82,11 @@ type FederatedLogin struct {
 	Verifier    string
 	ReturnTo    string
 	LinkUserID  string
-	CreatedAt   time.Time
-	ExpiresAt   time.Time
+	// PreviousSessionID is the browser session the sign-in started from,
+	// "" for none: signing in ends it.
+	PreviousSessionID string
+	CreatedAt         time.Time
+	ExpiresAt         time.Time
 }
 
 // FederatedIdentityStore persists linked identities and sign-ins under way.

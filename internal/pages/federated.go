@@ -67,7 +67,11 @@ func (p *Pages) linkIdentity(w http.ResponseWriter, r *http.Request) {
 }
 
 func (p *Pages) beginFederated(w http.ResponseWriter, r *http.Request, id, returnTo, linkUserID string) {
-	started, err := p.Federation.Begin(r.Context(), id, returnTo, linkUserID)
+	previous := ""
+	if bs := browserSession(r); bs != nil && linkUserID == "" {
+		previous = bs.SessionID
+	}
+	started, err := p.Federation.Begin(r.Context(), id, returnTo, linkUserID, previous)
 	if err != nil {
 		p.WriteError(w, r, err)
 		return
@@ -136,6 +140,13 @@ func (p *Pages) finishFederated(w http.ResponseWriter, r *http.Request, q url.Va
 	if err != nil {
 		p.federatedError(w, r, err)
 		return
+	}
+	// A SAML response is a cross-site POST: the browser's earlier session
+	// comes without its cookie, and is ended by what the sign-in recorded.
+	if browserSession(r) == nil && out.PreviousSessionID != "" {
+		if err := p.Account.EndReplacedSession(r.Context(), out.PreviousSessionID); err != nil {
+			iam.RecordCause(r.Context(), err)
+		}
 	}
 	p.signIn(w, r, bs)
 	http.Redirect(w, r, safeReturn(out.ReturnTo, "/account"), http.StatusSeeOther)

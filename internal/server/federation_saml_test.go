@@ -75,7 +75,8 @@ func TestFederatedSAMLSignIn(t *testing.T) {
 	// and answers the AuthnRequest with the response o makes.
 	signIn := func(b *webBrowser, o samltest.Options) (*page, string) {
 		t.Helper()
-		b.get(f.downURL("/login")).want(t, http.StatusOK)
+		// prompt=login: the form shows to a browser signed in already too.
+		b.get(f.downURL("/login?prompt=login")).want(t, http.StatusOK)
 		toIdP := b.get(b.submit("/login", url.Values{"email": {"ada@acme.example"}, "password": {""}}).Header.Get("Location"))
 		loc := toIdP.Header.Get("Location")
 		if !strings.HasPrefix(loc, idp.SSOURL+"?") {
@@ -93,8 +94,23 @@ func TestFederatedSAMLSignIn(t *testing.T) {
 			t.Fatal(err)
 		}
 		form := url.Values{"SAMLResponse": {res}, "RelayState": {req.RelayState}}
-		// The IdP's page posts the form: a cross-site POST.
-		return b.do(http.MethodPost, p["acs_url"].(string), form), res
+		// The IdP's page posts the form: a cross-site POST, which brings
+		// the SameSite=None federation cookie but not the Lax session one.
+		acs, err := url.Parse(p["acs_url"].(string))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if jar := b.client.Jar; jar != nil {
+			var kept []*http.Cookie
+			for _, c := range jar.Cookies(acs) {
+				if c.Name == "__Host-gatehouse" {
+					c.Path, c.MaxAge = "/", -1
+				}
+				kept = append(kept, c)
+			}
+			jar.SetCookies(acs, kept)
+		}
+		return b.do(http.MethodPost, acs.String(), form), res
 	}
 	b = f.browser()
 	landed, res := signIn(b, samltest.Options{SignAssertion: true, EncryptTo: encryptTo})
@@ -108,6 +124,21 @@ func TestFederatedSAMLSignIn(t *testing.T) {
 	if ada == nil || ada["email_verified"] != true || len(f.identities(ada["id"].(string))) != 1 {
 		t.Fatalf("the provisioned user: %v", ada)
 	}
+	// Signing in again in the same browser ends the earlier session,
+	// although the IdP's POST came without its cookie.
+	earlier := sessionCookie(t, b, f.downURL("/account"))
+	if again, _ := signIn(b, samltest.Options{SignAssertion: true, EncryptTo: encryptTo}); again.Status != http.StatusSeeOther {
+		t.Fatalf("signing in again: %d %s", again.Status, again.text())
+	}
+	if later := sessionCookie(t, b, f.downURL("/account")); later == nil || later.Value == earlier.Value {
+		t.Fatal("the second sign-in set no new session cookie")
+	}
+	old := f.browser()
+	old.client.Jar.SetCookies(earlierURL(t, f.downURL("/account")), []*http.Cookie{earlier})
+	if p := old.get(f.downURL("/account")); p.Status != http.StatusSeeOther {
+		t.Errorf("the session the browser held before signing in again still opens /account: %d", p.Status)
+	}
+
 	// The same response again is refused, with a page.
 	wantRefusal(t, b.do(http.MethodPost, p["acs_url"].(string), url.Values{"SAMLResponse": {res}, "RelayState": {"x"}}),
 		http.StatusUnauthorized, "start again")
@@ -128,6 +159,27 @@ func TestFederatedSAMLSignIn(t *testing.T) {
 	if refusals := f.refusals(); refusals["state"] != 1 || refusals["token"] != 1 {
 		t.Errorf("audited refusals: %v", refusals)
 	}
+}
+
+// sessionCookie is the session cookie b holds for raw.
+func sessionCookie(t *testing.T, b *webBrowser, raw string) *http.Cookie {
+	t.Helper()
+	for _, c := range b.client.Jar.Cookies(earlierURL(t, raw)) {
+		if c.Name == "__Host-gatehouse" {
+			return c
+		}
+	}
+	return nil
+}
+
+// earlierURL is raw parsed.
+func earlierURL(t *testing.T, raw string) *url.URL {
+	t.Helper()
+	u, err := url.Parse(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
 }
 
 // TestFederatedSAMLInChromium: in a real browser, an email of the

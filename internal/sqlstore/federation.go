@@ -149,14 +149,15 @@ func (q *queries) DeleteProviderIdentities(ctx context.Context, tenantID, provid
 	return n, storeErr(err, "federated identities", nil)
 }
 
-const federatedLoginColumns = `id, tenant_id, provider_id, browser_hash, nonce, verifier, return_to, link_user_id, created_at, expires_at`
+const federatedLoginColumns = `id, tenant_id, provider_id, browser_hash, nonce, verifier, return_to, link_user_id, created_at, expires_at, previous_session_id`
 
 func (q *queries) CreateFederatedLogin(ctx context.Context, l *iam.FederatedLogin) error {
 	if _, err := q.w.ExecContext(ctx, `DELETE FROM federated_logins WHERE expires_at < $1`, ts(l.CreatedAt)); err != nil {
 		return storeErr(err, "federated login", nil)
 	}
-	_, err := q.w.ExecContext(ctx, `INSERT INTO federated_logins (`+federatedLoginColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-		l.ID, l.TenantID, l.ProviderID, l.BrowserHash, l.Nonce, l.Verifier, l.ReturnTo, nullString(l.LinkUserID), ts(l.CreatedAt), ts(l.ExpiresAt))
+	_, err := q.w.ExecContext(ctx, `INSERT INTO federated_logins (`+federatedLoginColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+		l.ID, l.TenantID, l.ProviderID, l.BrowserHash, l.Nonce, l.Verifier, l.ReturnTo, nullString(l.LinkUserID), ts(l.CreatedAt), ts(l.ExpiresAt),
+		l.PreviousSessionID)
 	return storeErr(err, "federated login", conflict)
 }
 
@@ -168,7 +169,8 @@ func (q *queries) TakeFederatedLogin(ctx context.Context, tenantID, id string, n
 		link sql.NullString
 	)
 	err := q.w.QueryRowContext(ctx, `DELETE FROM federated_logins WHERE tenant_id = $1 AND id = $2 RETURNING `+federatedLoginColumns,
-		tenantID, id).Scan(&l.ID, &l.TenantID, &l.ProviderID, &l.BrowserHash, &l.Nonce, &l.Verifier, &l.ReturnTo, &link, &l.CreatedAt, &l.ExpiresAt)
+		tenantID, id).Scan(&l.ID, &l.TenantID, &l.ProviderID, &l.BrowserHash, &l.Nonce, &l.Verifier, &l.ReturnTo, &link, &l.CreatedAt, &l.ExpiresAt,
+		&l.PreviousSessionID)
 	if err != nil {
 		return nil, storeErr(err, "federated login", nil)
 	}

@@ -103,7 +103,7 @@ func testFederatedLoginTakenOnce(t *testing.T, s iam.Store) {
 	ctx := t.Context()
 	tn, p, u := identityFixture(t, s)
 	l := newFederatedLogin(t, tn.ID, p.ID, t0)
-	l.LinkUserID = u.ID
+	l.LinkUserID, l.PreviousSessionID = u.ID, createSession(t, s, tn.ID, u.ID).ID
 	must(t, s.CreateFederatedLogin(ctx, l), "create")
 	_, err := s.TakeFederatedLogin(ctx, createTenant(t, s).ID, l.ID, t0)
 	wantCode(t, err, iam.CodeNotFound, "take from another tenant")
