@@ -202,7 +202,8 @@ func parseHTML(src string) (*htmltemplate.Template, error) {
 }
 
 // checkSource bounds a template's size and allows only what a mail needs:
-// text, {{.Field}} actions with the built-in functions, if, with and else.
+// text, {{.Field}} actions with the functions of allowedFuncs, if, with and
+// else.
 // range (which loops up to any number), define, template and block (which
 // recurse) are refused, so no template can run for long.
 func checkSource(part, src string) error {
@@ -238,6 +239,14 @@ var builtinFuncs = func() map[string]any {
 	return m
 }()
 
+// allowedFuncs are the functions a template may call. The others could
+// build a value of any size before anything is written, out of reach of
+// maxRenderBytes: printf "%0999999d", nested printf "%s%s…" or chained
+// escapers multiply a value at each step (a few hundred bytes of template
+// took gigabytes). html/template escapes the HTML part by itself.
+var allowedFuncs = map[string]bool{"and": true, "or": true, "not": true, "len": true, "index": true,
+	"eq": true, "ne": true, "lt": true, "le": true, "gt": true, "ge": true}
+
 func checkNode(n parse.Node) error {
 	switch n := n.(type) {
 	case nil:
@@ -251,14 +260,39 @@ func checkNode(n parse.Node) error {
 				return err
 			}
 		}
+	case *parse.ActionNode:
+		return checkPipe(n.Pipe)
 	case *parse.IfNode:
-		return errors.Join(checkNode(n.List), checkNode(n.ElseList))
+		return errors.Join(checkPipe(n.Pipe), checkNode(n.List), checkNode(n.ElseList))
 	case *parse.WithNode:
-		return errors.Join(checkNode(n.List), checkNode(n.ElseList))
+		return errors.Join(checkPipe(n.Pipe), checkNode(n.List), checkNode(n.ElseList))
 	case *parse.RangeNode:
 		return errors.New("range is not allowed")
 	case *parse.TemplateNode:
 		return errors.New("template and block are not allowed")
+	}
+	return nil
+}
+
+// checkPipe refuses a call of a function not in allowedFuncs anywhere in
+// pipe, its parenthesised arguments included.
+func checkPipe(pipe *parse.PipeNode) error {
+	if pipe == nil {
+		return nil
+	}
+	for _, cmd := range pipe.Cmds {
+		for _, arg := range cmd.Args {
+			switch a := arg.(type) {
+			case *parse.IdentifierNode:
+				if !allowedFuncs[a.Ident] {
+					return fmt.Errorf("function %s is not allowed (only and, or, not, len, index, eq, ne, lt, le, gt, ge)", a.Ident)
+				}
+			case *parse.PipeNode:
+				if err := checkPipe(a); err != nil {
+					return err
+				}
+			}
+		}
 	}
 	return nil
 }

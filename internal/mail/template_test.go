@@ -193,6 +193,9 @@ func TestOverrides(t *testing.T) {
 			rendered{def.Subject, def.Text, def.HTML}},
 		{"a part that does not parse gives way to the default", mail.Template{HTML: "{{.Name"},
 			rendered{def.Subject, def.Text, def.HTML}},
+		{"a part stored with a function no longer allowed gives way to the default, unrun", mail.Template{
+			Text: `{{with printf "%0999999d" 0}}{{with printf "%s%s%s%s" . . . .}}{{len .}}{{end}}{{end}} {{.Link}}`},
+			rendered{def.Subject, def.Text, def.HTML}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -218,7 +221,7 @@ func TestValidateTemplate(t *testing.T) {
 		{"all parts", mail.KindVerifyEmail, mail.Template{Subject: "Hi {{.Name}}", Text: "{{.Link}}", HTML: `<a href="{{.Link}}">go</a>`}, ""},
 		{"if, with, else and functions", mail.KindInvitation, mail.Template{
 			Subject: `{{if .Inviter}}{{.Inviter}}{{else}}Someone{{end}} invites you{{with .Organization}} to {{.}}{{end}}`,
-			Text:    `{{printf "%s" .Link}} {{len .Name}} {{if and .Name (ne .Name "x")}}{{.Name | html}}{{end}}`}, ""},
+			Text:    `{{.Link}} {{len .Name}} {{if and .Name (ne .Name "x") (not (eq (len .Name) 0))}}{{.Name}}{{end}}`}, ""},
 		{"no link needed for a notice", mail.KindPasswordChanged, mail.Template{Text: "Your password changed."}, ""},
 		{"unknown kind", "newsletter", mail.Template{Subject: "x"}, `unknown message kind "newsletter"`},
 		{"syntax error", mail.KindVerifyEmail, mail.Template{Subject: "Hi {{.Name"}, "subject: line 1"},
@@ -232,7 +235,18 @@ func TestValidateTemplate(t *testing.T) {
 		{"text without the link", mail.KindPasswordReset, mail.Template{Text: "Reset your password."}, "text: must show {{.Link}}"},
 		{"html without the link", mail.KindInvitation, mail.Template{HTML: "<p>Welcome</p>"}, "html: must show {{.Link}}"},
 		{"html in a broken context", mail.KindVerifyEmail, mail.Template{HTML: `<a href="{{.Link}}`}, "html: "},
-		{"renders too much", mail.KindVerifyEmail, mail.Template{Text: `{{.Link}}{{printf "%0999999d" 1}}`}, "renders more than"},
+		{"renders too much", mail.KindVerifyEmail, mail.Template{Text: strings.Repeat("{{.Link}}", 7000)}, "renders more than"},
+		// Functions that build a value of any size before it is written
+		// (a few hundred bytes of template took gigabytes per mail).
+		{"printf", mail.KindVerifyEmail, mail.Template{Text: `{{.Link}}{{printf "%0999999d" 1}}`}, "text: function printf is not allowed"},
+		{"printf in with", mail.KindVerifyEmail, mail.Template{Text: `{{.Link}}{{with printf "%s%s" .Name .Name}}{{len .}}{{end}}`},
+			"text: function printf is not allowed"},
+		{"print in an argument", mail.KindVerifyEmail, mail.Template{Subject: `{{if eq (len (print .Name .Name)) 3}}x{{end}}`},
+			"subject: function print is not allowed"},
+		{"println in if", mail.KindVerifyEmail, mail.Template{HTML: `{{.Link}}{{if println .Name}}x{{end}}`}, "html: function println is not allowed"},
+		{"chained escapers", mail.KindVerifyEmail, mail.Template{Text: `{{.Link}}{{.Name | html | js | urlquery}}`}, "text: function html is not allowed"},
+		{"slice", mail.KindVerifyEmail, mail.Template{Text: `{{.Link}}{{slice .Name 1}}`}, "text: function slice is not allowed"},
+		{"call", mail.KindVerifyEmail, mail.Template{Text: `{{.Link}}{{call .Name}}`}, "text: function call is not allowed"},
 		{"too long", mail.KindVerifyEmail, mail.Template{Text: "{{.Link}}" + strings.Repeat("x", 70000)}, "text: longer than"},
 		{"not UTF-8", mail.KindVerifyEmail, mail.Template{Subject: "\xff"}, "subject: not valid UTF-8"},
 		{"every bad part named", mail.KindVerifyEmail, mail.Template{Subject: "{{", Text: "no link", HTML: "{{range .Name}}{{end}}"}, "subject: "},
