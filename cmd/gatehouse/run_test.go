@@ -15,9 +15,10 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/gatehouse-iam/gatehouse/internal/syncbuf"
 )
 
 // env is a set of GATEHOUSE_* variables handed to run as getenv.
@@ -57,24 +58,6 @@ func runCommand(t *testing.T, e env, stdin string, args ...string) (string, erro
 	var out bytes.Buffer
 	err := run(context.Background(), args, e.get, strings.NewReader(stdin), &out)
 	return out.String(), err
-}
-
-// syncBuffer is a stdout that the server goroutines and the test share.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 func TestVersion(t *testing.T) {
@@ -304,7 +287,7 @@ func TestMasterKeyFromEnv(t *testing.T) {
 type serving struct {
 	t      *testing.T
 	addr   string
-	out    *syncBuffer
+	out    *syncbuf.Buffer
 	cancel context.CancelFunc
 	done   chan error
 	client *http.Client
@@ -319,7 +302,7 @@ func startServe(t *testing.T, e env) *serving {
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &serving{
 		t:      t,
-		out:    &syncBuffer{},
+		out:    &syncbuf.Buffer{},
 		cancel: cancel,
 		done:   make(chan error, 1),
 		client: &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{}},

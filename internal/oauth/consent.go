@@ -35,10 +35,8 @@ func (p *Provider) needsConsent(ctx context.Context, app *iam.Application, userI
 	if err != nil {
 		return false, err
 	}
-	for _, sc := range req.Scopes {
-		if !slices.Contains(granted, sc) {
-			return true, nil
-		}
+	if !allIn(req.Scopes, granted) {
+		return true, nil
 	}
 	if len(req.Resources) == 0 {
 		return false, nil
@@ -47,12 +45,17 @@ func (p *Provider) needsConsent(ctx context.Context, app *iam.Application, userI
 	if err != nil {
 		return false, err
 	}
-	for _, r := range req.Resources {
-		if !slices.Contains(servers, r) {
-			return true, nil
+	return !allIn(req.Resources, servers), nil
+}
+
+// allIn reports whether every one of asked is among granted.
+func allIn(asked, granted []string) bool {
+	for _, a := range asked {
+		if !slices.Contains(granted, a) {
+			return false
 		}
 	}
-	return false, nil
+	return true
 }
 
 // pending is an authorization request waiting for the signed-in user's

@@ -96,10 +96,7 @@ func TestFederatedSAMLSignIn(t *testing.T) {
 		form := url.Values{"SAMLResponse": {res}, "RelayState": {req.RelayState}}
 		// The IdP's page posts the form: a cross-site POST, which brings
 		// the SameSite=None federation cookie but not the Lax session one.
-		acs, err := url.Parse(p["acs_url"].(string))
-		if err != nil {
-			t.Fatal(err)
-		}
+		acs := mustParse(t, p["acs_url"].(string))
 		if jar := b.client.Jar; jar != nil {
 			var kept []*http.Cookie
 			for _, c := range jar.Cookies(acs) {
@@ -134,7 +131,7 @@ func TestFederatedSAMLSignIn(t *testing.T) {
 		t.Fatal("the second sign-in set no new session cookie")
 	}
 	old := f.browser()
-	old.client.Jar.SetCookies(earlierURL(t, f.downURL("/account")), []*http.Cookie{earlier})
+	old.client.Jar.SetCookies(mustParse(t, f.downURL("/account")), []*http.Cookie{earlier})
 	if p := old.get(f.downURL("/account")); p.Status != http.StatusSeeOther {
 		t.Errorf("the session the browser held before signing in again still opens /account: %d", p.Status)
 	}
@@ -164,22 +161,12 @@ func TestFederatedSAMLSignIn(t *testing.T) {
 // sessionCookie is the session cookie b holds for raw.
 func sessionCookie(t *testing.T, b *webBrowser, raw string) *http.Cookie {
 	t.Helper()
-	for _, c := range b.client.Jar.Cookies(earlierURL(t, raw)) {
+	for _, c := range b.client.Jar.Cookies(mustParse(t, raw)) {
 		if c.Name == "__Host-gatehouse" {
 			return c
 		}
 	}
 	return nil
-}
-
-// earlierURL is raw parsed.
-func earlierURL(t *testing.T, raw string) *url.URL {
-	t.Helper()
-	u, err := url.Parse(raw)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return u
 }
 
 // TestFederatedSAMLInChromium: in a real browser, an email of the

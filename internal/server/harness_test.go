@@ -14,7 +14,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -22,6 +21,7 @@ import (
 
 	"github.com/gatehouse-iam/gatehouse/internal/config"
 	"github.com/gatehouse-iam/gatehouse/internal/server"
+	"github.com/gatehouse-iam/gatehouse/internal/syncbuf"
 	"github.com/gatehouse-iam/gatehouse/internal/storetest"
 	"github.com/gatehouse-iam/gatehouse/internal/testclock"
 )
@@ -37,8 +37,7 @@ type harness struct {
 	srv   *server.Server
 	ts    *httptest.Server
 	clock *testclock.Clock
-	logs  *bytes.Buffer
-	logw  *lockedWriter
+	logs  *syncbuf.Buffer
 	// host is the Host of requests that do not name one.
 	host string
 }
@@ -96,12 +95,11 @@ func newHarnessWith(t *testing.T, env map[string]string, opts func(*server.Optio
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs := &bytes.Buffer{}
-	logw := &lockedWriter{w: logs}
+	logs := &syncbuf.Buffer{}
 	clk := testclock.New(time.Now().UTC())
 	o := server.Options{
 		Config: cfg, Build: server.Build{Version: "test", Commit: "abc"},
-		Log: slog.New(slog.NewJSONHandler(logw, nil)), Now: clk.Now,
+		Log: slog.New(slog.NewJSONHandler(logs, nil)), Now: clk.Now,
 	}
 	if opts != nil {
 		opts(&o)
@@ -124,25 +122,7 @@ func newHarnessWith(t *testing.T, env map[string]string, opts func(*server.Optio
 		ts.Close()
 		srv.Close()
 	})
-	return &harness{t: t, srv: srv, ts: ts, clock: clk, logs: logs, logw: logw}
-}
-
-type lockedWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (l *lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
-}
-
-// logText is the server's log so far, read while the server may still write.
-func (h *harness) logText() string {
-	h.logw.mu.Lock()
-	defer h.logw.mu.Unlock()
-	return h.logs.String()
+	return &harness{t: t, srv: srv, ts: ts, clock: clk, logs: logs}
 }
 
 // response is a finished HTTP exchange.

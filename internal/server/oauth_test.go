@@ -578,6 +578,12 @@ func TestOAuthDeviceFlow(t *testing.T) {
 	b := h.browser()
 	b.get("/login")
 	b.post("/login", url.Values{"email": {"ada@example.com"}, "password": {"correct horse 7 battery"}}).want(t, http.StatusSeeOther)
+	decide := func(userCode, decision string) {
+		t.Helper()
+		b.get("/device")
+		b.post("/device", url.Values{"user_code": {userCode}}).want(t, http.StatusOK)
+		b.post("/device/decide", url.Values{"user_code": {userCode}, "decision": {decision}}).want(t, http.StatusOK)
+	}
 
 	auth, err := rp.conf.DeviceAuth(rp.ctx)
 	if err != nil {
@@ -631,9 +637,7 @@ func TestOAuthDeviceFlow(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b.get("/device")
-	b.post("/device", url.Values{"user_code": {denied.UserCode}}).want(t, http.StatusOK)
-	b.post("/device/decide", url.Values{"user_code": {denied.UserCode}, "decision": {"deny"}}).want(t, http.StatusOK)
+	decide(denied.UserCode, "deny")
 	if status, body := poll(denied.DeviceCode); status != http.StatusBadRequest || body["error"] != "access_denied" {
 		t.Errorf("poll after denial: %d %v", status, body)
 	}
@@ -650,9 +654,7 @@ func TestOAuthDeviceFlow(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b.get("/device")
-	b.post("/device", url.Values{"user_code": {forAPI.UserCode}}).want(t, http.StatusOK)
-	b.post("/device/decide", url.Values{"user_code": {forAPI.UserCode}, "decision": {"allow"}}).want(t, http.StatusOK)
+	decide(forAPI.UserCode, "allow")
 	status, tok = poll(forAPI.DeviceCode)
 	if status != http.StatusOK {
 		t.Fatalf("poll for the resource: %d %v", status, tok)
@@ -668,9 +670,7 @@ func TestOAuthDeviceFlow(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b.get("/device")
-	b.post("/device", url.Values{"user_code": {late.UserCode}}).want(t, http.StatusOK)
-	b.post("/device/decide", url.Values{"user_code": {late.UserCode}, "decision": {"allow"}}).want(t, http.StatusOK)
+	decide(late.UserCode, "allow")
 	h.clock.Advance(time.Until(late.Expiry) + time.Minute)
 	if status, body := poll(late.DeviceCode); status != http.StatusBadRequest || body["error"] != "expired_token" {
 		t.Errorf("poll of an approved code after it expired: %d %v", status, body)

@@ -105,7 +105,7 @@ func TestClientThatLeavesIsNoServerError(t *testing.T) {
 	// once the line is there.
 	var logged map[string]any
 	for range 200 {
-		for line := range strings.Lines(h.logText()) {
+		for line := range strings.Lines(h.logs.String()) {
 			var l map[string]any
 			if json.Unmarshal([]byte(line), &l) == nil && l["path"] == "/api/v1/test/slow" {
 				logged = l

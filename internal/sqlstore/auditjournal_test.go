@@ -4,12 +4,12 @@ import (
 	"log/slog"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/gatehouse-iam/gatehouse/internal/iam"
 	"github.com/gatehouse-iam/gatehouse/internal/sqlstore"
+	"github.com/gatehouse-iam/gatehouse/internal/syncbuf"
 )
 
 // journalCounts reads how many events wait in SQLite's audit journal and
@@ -101,33 +101,16 @@ func TestAuditJournalMigrationDownKeepsEvents(t *testing.T) {
 	}
 }
 
-// syncLog is a log the store writes from its mover while the test reads it.
-type syncLog struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *syncLog) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
 // waitFor waits up to five seconds for the log to hold text.
-func (l *syncLog) waitFor(t *testing.T, text string) {
+func waitFor(t *testing.T, log *syncbuf.Buffer, text string) {
 	t.Helper()
 	for range 500 {
-		l.mu.Lock()
-		found := strings.Contains(l.b.String(), text)
-		l.mu.Unlock()
-		if found {
+		if strings.Contains(log.String(), text) {
 			return
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	t.Fatalf("the log does not say %q:\n%s", text, l.b.String())
+	t.Fatalf("the log does not say %q:\n%s", text, log.String())
 }
 
 // The mover's failures are logged, once when they start and once when they
@@ -136,7 +119,7 @@ func TestAuditJournalMoverLogsFailures(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
 	s := migrated(t, "sqlite://"+filepath.Join(t.TempDir(), "gatehouse.db"))
-	logs := &syncLog{}
+	logs := &syncbuf.Buffer{}
 	s.LogTo(slog.New(slog.NewTextHandler(logs, nil)))
 	now := time.Now().UTC().Truncate(time.Second)
 	tn := &iam.Tenant{ID: "t1", Name: "Default", System: true, CreatedAt: now, UpdatedAt: now}
@@ -149,17 +132,15 @@ func TestAuditJournalMoverLogsFailures(t *testing.T) {
 	if err := s.AppendAudit(ctx, journalEvent(tn.ID, "user.create", now)); err != nil {
 		t.Fatal(err)
 	}
-	logs.waitFor(t, "moving them to the audit log failed")
+	waitFor(t, logs, "moving them to the audit log failed")
 	if _, err := s.DB().ExecContext(ctx, `DROP TRIGGER audit_full`); err != nil {
 		t.Fatal(err)
 	}
-	logs.waitFor(t, "audit events move to the audit log again")
+	waitFor(t, logs, "audit events move to the audit log again")
 	if waiting, moved := journalCounts(t, s); waiting != 0 || moved != 1 {
 		t.Fatalf("after the mover recovered: %d waiting, %d moved; want 0 and 1", waiting, moved)
 	}
-	logs.mu.Lock()
-	defer logs.mu.Unlock()
-	if n := strings.Count(logs.b.String(), "moving them to the audit log failed"); n != 1 {
-		t.Errorf("the failure was logged %d times; want once:\n%s", n, logs.b.String())
+	if n := strings.Count(logs.String(), "moving them to the audit log failed"); n != 1 {
+		t.Errorf("the failure was logged %d times; want once:\n%s", n, logs.String())
 	}
 }

@@ -109,21 +109,21 @@ func changedOne(res sql.Result, err error, what string) (bool, error) {
 	return n == 1, nil
 }
 
+// consentInserts add one granted scope, or one resource, to a consent.
+var consentInserts = [2]string{consentInsert("oauth_consents", "scope"), consentInsert("oauth_consent_resources", "resource")}
+
+func consentInsert(table, column string) string {
+	return `INSERT INTO ` + table + ` (tenant_id, user_id, application_id, ` + column + `, created_at)
+		SELECT $1, $2, $3, $4, $5 WHERE EXISTS (SELECT 1 FROM applications WHERE id = $3 AND tenant_id = $1)
+		ON CONFLICT (user_id, application_id, ` + column + `) DO NOTHING`
+}
+
 func (q *queries) GrantConsent(ctx context.Context, tenantID, userID, applicationID string, scopes, resources []string, at time.Time) error {
-	for _, sc := range scopes {
-		_, err := q.w.ExecContext(ctx, `INSERT INTO oauth_consents (tenant_id, user_id, application_id, scope, created_at)
-			SELECT $1, $2, $3, $4, $5 WHERE EXISTS (SELECT 1 FROM applications WHERE id = $3 AND tenant_id = $1)
-			ON CONFLICT (user_id, application_id, scope) DO NOTHING`, tenantID, userID, applicationID, sc, ts(at))
-		if err != nil {
-			return storeErr(err, "consent", nil)
-		}
-	}
-	for _, r := range resources {
-		_, err := q.w.ExecContext(ctx, `INSERT INTO oauth_consent_resources (tenant_id, user_id, application_id, resource, created_at)
-			SELECT $1, $2, $3, $4, $5 WHERE EXISTS (SELECT 1 FROM applications WHERE id = $3 AND tenant_id = $1)
-			ON CONFLICT (user_id, application_id, resource) DO NOTHING`, tenantID, userID, applicationID, r, ts(at))
-		if err != nil {
-			return storeErr(err, "consent", nil)
+	for i, granted := range [2][]string{scopes, resources} {
+		for _, v := range granted {
+			if _, err := q.w.ExecContext(ctx, consentInserts[i], tenantID, userID, applicationID, v, ts(at)); err != nil {
+				return storeErr(err, "consent", nil)
+			}
 		}
 	}
 	return nil
