@@ -91,6 +91,6 @@ type AccountStore interface {
 	// their sign-ins, not their OAuth grants.
 	ListSessions(ctx context.Context, tenantID, userID string, now time.Time, p ListParams) ([]Session, int, error)
 	// RevokeOtherSessions revokes every session of the user but keep, and
-	// deletes the user's pending MFA challenges, as RevokeUserSessions does.
+	// ends the user's steps in flight, as RevokeUserSessions does.
 	RevokeOtherSessions(ctx context.Context, tenantID, userID, keep string, at time.Time) error
 }

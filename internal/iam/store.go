@@ -99,9 +99,11 @@ type SessionStore interface {
 	// TouchSession records use of the session and sets its new expiry.
 	TouchSession(ctx context.Context, tenantID, id string, lastSeen, expires time.Time) error
 	RevokeSession(ctx context.Context, tenantID, id string, at time.Time) error
-	// RevokeUserSessions revokes every session of the user and deletes the
-	// user's pending MFA challenges (sign-in steps, enrolments, step-ups),
-	// which would otherwise still end in a session or a new factor.
+	// RevokeUserSessions revokes every session of the user and ends the
+	// steps the user started that would still end in a session, a grant or
+	// a new factor: pending MFA challenges (sign-in steps, enrolments,
+	// step-ups) and authorization requests not exchanged are deleted,
+	// approved device authorizations not redeemed are denied.
 	RevokeUserSessions(ctx context.Context, tenantID, userID string, at time.Time) error
 	// SessionByBrowserHash returns the tenant's session whose cookie secret
 	// hashes to hash, revoked or expired ones too. CodeNotFound.

@@ -1026,3 +1026,38 @@ func TestOAuthConsoleApplication(t *testing.T) {
 	otherTok, _ := other.signIn(h.browser(), adminEmail, adminPassword)
 	h.get("/api/v1/me", otherTok.AccessToken).wantError(http.StatusUnauthorized, "invalid_token")
 }
+
+// A new password ends the grants in flight too, as it ends sessions: a
+// device approved before it, or a code not yet exchanged, gets no tokens
+// after it (found by a review).
+func TestOAuthPasswordResetEndsGrantsInFlight(t *testing.T) {
+	h := oauthHarness(t)
+	admin := h.admin()
+	userID := h.createUser(admin, "ada@example.com", "correct horse 7 battery")
+	tv := h.newRelyingParty(admin, map[string]any{"name": "TV", "type": "native", "redirect_uris": []string{},
+		"grant_types": []string{"urn:ietf:params:oauth:grant-type:device_code", "refresh_token"}})
+	b := h.browser()
+	b.get("/login")
+	b.post("/login", url.Values{"email": {"ada@example.com"}, "password": {"correct horse 7 battery"}}).want(t, http.StatusSeeOther)
+	auth, err := tv.conf.DeviceAuth(tv.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.get("/device")
+	b.post("/device", url.Values{"user_code": {auth.UserCode}}).want(t, http.StatusOK)
+	b.post("/device/decide", url.Values{"user_code": {auth.UserCode}, "decision": {"allow"}}).want(t, http.StatusOK)
+	web := h.newRelyingParty(admin, map[string]any{"name": "portal", "type": "web", "redirect_uris": []string{rpCallback}})
+	verifier := oauth2.GenerateVerifier()
+	q := web.authorize(h.browser(), web.conf.AuthCodeURL("s", oauth2.S256ChallengeOption(verifier)), "ada@example.com", "correct horse 7 battery")
+
+	h.post("/api/v1/users/"+userID+"/password", admin, map[string]any{"password": "a brand new 9 passphrase"}).want(http.StatusNoContent)
+	h.clock.Advance(6 * time.Second)
+	status, body := tv.tokenRequest(url.Values{"grant_type": {"urn:ietf:params:oauth:grant-type:device_code"},
+		"device_code": {auth.DeviceCode}, "client_id": {tv.conf.ClientID}})
+	if status != http.StatusBadRequest || body["error"] != "access_denied" {
+		t.Errorf("the device approved before the new password: %d %v", status, body)
+	}
+	if _, err := web.conf.Exchange(web.ctx, q.Get("code"), oauth2.VerifierOption(verifier)); err == nil {
+		t.Error("a code issued before the new password was exchanged after it")
+	}
+}

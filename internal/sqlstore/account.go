@@ -170,5 +170,5 @@ func (q *queries) RevokeOtherSessions(ctx context.Context, tenantID, userID, kee
 	if err != nil {
 		return storeErr(err, "sessions", nil)
 	}
-	return q.deleteUserChallenges(ctx, tenantID, userID)
+	return q.endUserSteps(ctx, tenantID, userID)
 }

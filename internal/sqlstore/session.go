@@ -97,14 +97,24 @@ func (q *queries) RevokeUserSessions(ctx context.Context, tenantID, userID strin
 	if err != nil {
 		return storeErr(err, "sessions", nil)
 	}
-	return q.deleteUserChallenges(ctx, tenantID, userID)
+	return q.endUserSteps(ctx, tenantID, userID)
 }
 
-// deleteUserChallenges removes the user's pending MFA steps: each would
-// otherwise still end in a session.
-func (q *queries) deleteUserChallenges(ctx context.Context, tenantID, userID string) error {
-	_, err := q.w.ExecContext(ctx, `DELETE FROM mfa_challenges WHERE tenant_id = $1 AND user_id = $2`, tenantID, userID)
-	return storeErr(err, "challenge", nil)
+// endUserSteps ends what the user started that would still end in a
+// session or a grant: pending MFA steps, authorization requests signed in
+// to but not exchanged for tokens, and device authorizations approved but
+// not redeemed (denied, so that the device hears so).
+func (q *queries) endUserSteps(ctx context.Context, tenantID, userID string) error {
+	for _, stmt := range []string{
+		`DELETE FROM mfa_challenges WHERE tenant_id = $1 AND user_id = $2`,
+		`DELETE FROM oauth_auth_requests WHERE tenant_id = $1 AND user_id = $2 AND grant_session_id IS NULL`,
+		`UPDATE oauth_device_authorizations SET state = '` + string(iam.DeviceDenied) + `' WHERE tenant_id = $1 AND user_id = $2 AND state = '` + string(iam.DeviceApproved) + `'`,
+	} {
+		if _, err := q.w.ExecContext(ctx, stmt, tenantID, userID); err != nil {
+			return storeErr(err, "sign-in steps", nil)
+		}
+	}
+	return nil
 }
 
 func (q *queries) CreateRefreshToken(ctx context.Context, t *iam.RefreshToken) error {

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -24,29 +25,70 @@ func newChallenge(t *testing.T, tenantID, userID string, purpose iam.ChallengePu
 		TokenHash: "hash-" + newID(t), State: []byte(`{"keep":true}`), CreatedAt: t0, ExpiresAt: at(5 * time.Minute)}
 }
 
-// challengesOf stores a pending challenge of each purpose for the user.
-func challengesOf(t *testing.T, s iam.Store, tenantID, userID string) []*iam.MFAChallenge {
-	t.Helper()
-	var out []*iam.MFAChallenge
-	for _, p := range []iam.ChallengePurpose{iam.ChallengeLogin, iam.ChallengeEnrollment, iam.ChallengeWebAuthnRegister, iam.ChallengeReauth} {
-		c := newChallenge(t, tenantID, userID, p)
-		must(t, s.CreateMFAChallenge(t.Context(), c), "CreateMFAChallenge")
-		out = append(out, c)
-	}
-	return out
+// userSteps are steps a user started that would end in a session, a grant
+// or a new factor: a pending challenge of each purpose, an authorization
+// request signed in to with its code not exchanged, one exchanged (kept to
+// detect a code's reuse), and a device authorization approved.
+type userSteps struct {
+	challenges []*iam.MFAChallenge
+	pending    *iam.AuthRequest
+	exchanged  *iam.AuthRequest
+	device     *iam.DeviceAuthorization
 }
 
-// wantChallenges checks that each challenge is still stored, or gone.
-func wantChallenges(t *testing.T, s iam.Store, what string, cs []*iam.MFAChallenge, stored bool) {
+// stepsOf stores steps of the user, with an application of the tenant.
+func stepsOf(t *testing.T, s iam.Store, tenantID, userID string) *userSteps {
 	t.Helper()
-	for _, c := range cs {
-		_, err := s.MFAChallengeByHash(t.Context(), c.TenantID, c.TokenHash)
+	ctx := t.Context()
+	st := &userSteps{}
+	for _, p := range []iam.ChallengePurpose{iam.ChallengeLogin, iam.ChallengeEnrollment, iam.ChallengeWebAuthnRegister, iam.ChallengeReauth} {
+		c := newChallenge(t, tenantID, userID, p)
+		must(t, s.CreateMFAChallenge(ctx, c), "CreateMFAChallenge")
+		st.challenges = append(st.challenges, c)
+	}
+	app := createApplication(t, s, tenantID, "app-"+newID(t))
+	signedIn := func(r *iam.AuthRequest) {
+		r.UserID, r.BrowserSessionID, r.CodeHash = userID, "browser", "code-"+newID(t)
+	}
+	st.pending = createAuthRequest(t, s, app, signedIn)
+	st.exchanged = createAuthRequest(t, s, app, signedIn, func(r *iam.AuthRequest) { r.GrantSessionID = createSession(t, s, tenantID, userID).ID })
+	st.device = createDeviceAuthorization(t, s, app, "device-"+newID(t), strings.ToUpper(newID(t)[28:]))
+	ok, err := s.DecideDeviceAuthorization(ctx, tenantID, st.device.CodeHash, userID, t0, []string{"pwd"}, true)
+	if err != nil || !ok {
+		t.Fatalf("DecideDeviceAuthorization = %v, %v", ok, err)
+	}
+	return st
+}
+
+// wantSteps checks that the steps live on (ended false), or that those
+// that would still end in a session or grant ended while the exchanged
+// request stays.
+func wantSteps(t *testing.T, s iam.Store, what string, st *userSteps, ended bool) {
+	t.Helper()
+	ctx := t.Context()
+	for _, c := range st.challenges {
+		_, err := s.MFAChallengeByHash(ctx, c.TenantID, c.TokenHash)
 		switch {
-		case stored && err != nil:
+		case !ended && err != nil:
 			t.Errorf("%s: %s challenge: %v, want it stored", what, c.Purpose, err)
-		case !stored && !iam.IsCode(err, iam.CodeNotFound):
+		case ended && !iam.IsCode(err, iam.CodeNotFound):
 			t.Errorf("%s: %s challenge: %v, want CodeNotFound", what, c.Purpose, err)
 		}
+	}
+	_, err := s.GetAuthRequest(ctx, st.pending.TenantID, st.pending.ID)
+	switch {
+	case !ended && err != nil:
+		t.Errorf("%s: the request not exchanged: %v, want it stored", what, err)
+	case ended && !iam.IsCode(err, iam.CodeNotFound):
+		t.Errorf("%s: the request not exchanged: %v, want CodeNotFound", what, err)
+	}
+	if _, err := s.GetAuthRequest(ctx, st.exchanged.TenantID, st.exchanged.ID); err != nil {
+		t.Errorf("%s: the exchanged request: %v, want it kept", what, err)
+	}
+	d, err := s.DeviceAuthorizationByCodeHash(ctx, st.device.CodeHash)
+	must(t, err, "DeviceAuthorizationByCodeHash")
+	if want := map[bool]iam.DeviceState{false: iam.DeviceApproved, true: iam.DeviceDenied}[ended]; d.State != want {
+		t.Errorf("%s: the approved device: %s, want %s", what, d.State, want)
 	}
 }
 
