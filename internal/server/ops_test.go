@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -123,5 +124,27 @@ func TestClientThatLeavesIsNoServerError(t *testing.T) {
 	if !strings.Contains(metrics, `gatehouse_http_requests_total{method="GET",route="GET /api/v1/test/slow",status="499"} 1`) ||
 		strings.Contains(metrics, `route="GET /api/v1/test/slow",status="500"`) {
 		t.Fatalf("/metrics does not count the request as 499:\n%s", metrics)
+	}
+}
+
+// A client chooses the method: methods beyond the standard ones share one
+// label, or each new one would add series to /metrics until the process
+// ends (found by a review).
+func TestMetricsLabelOtherMethodsAsOne(t *testing.T) {
+	h := newHarness(t, nil)
+	for i := range 20 {
+		req, err := http.NewRequest(strings.Repeat("A", 1000)+strconv.Itoa(i), h.ts.URL+"/healthz", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := h.ts.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+	}
+	metrics := string(h.get("/metrics", "").want(http.StatusOK).Body)
+	if strings.Contains(metrics, "AAAA") || !strings.Contains(metrics, `method="other"`) {
+		t.Errorf("/metrics is %d bytes; want the 20 made-up methods counted as other", len(metrics))
 	}
 }
