@@ -9,7 +9,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode"
 
 	"github.com/coreos/go-oidc/v3/oidc"
 	"github.com/google/uuid"
@@ -219,19 +218,8 @@ func (s *Service) complete(ctx context.Context, t *iam.Tenant, id string, q url.
 }
 
 // clip bounds what a provider (or a forged callback) said before it goes
-// into the audit log, as valid text without control characters.
-func clip(s string) string {
-	s = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) {
-			return -1
-		}
-		return r
-	}, strings.ToValidUTF8(s, ""))
-	if len(s) > 300 {
-		return strings.ToValidUTF8(s[:300], "")
-	}
-	return s
-}
+// into the audit log.
+func clip(s string) string { return audit.Clip(s, 300) }
 
 // provider is the tenant's provider id. CodeNotFound.
 func (s *Service) provider(ctx context.Context, tenantID, id string) (*Provider, error) {

@@ -37,6 +37,10 @@ func (r *refusalRecorder) Write(b []byte) (int, error) {
 // a device polling before its person decided.
 var notRefusals = map[string]bool{"authorization_pending": true, "slow_down": true}
 
+// maxAuditedText bounds a client id or grant type a refused request named,
+// in its audit event: a client id is 30 bytes, a grant type's URN 50.
+const maxAuditedText = 128
+
 // auditRefusals records every token request the endpoint refuses, with
 // its grant type, the client it named and the error; never a secret, a
 // code or a token.
@@ -65,8 +69,10 @@ func (p *Provider) auditRefusals(next http.Handler) http.Handler {
 				clientID = unescaped
 			}
 		}
+		// Anyone may send these, as long as a body allows.
+		clientID = audit.Clip(clientID, maxAuditedText)
 		e := audit.Event(r.Context(), p.now(), t.ID, "oauth.token.refused", iam.Ref{Type: string(iam.PrincipalApplication), ID: clientID},
-			iam.ResultFailure, map[string]any{"grant_type": r.PostForm.Get("grant_type"), "client_id": clientID,
+			iam.ResultFailure, map[string]any{"grant_type": audit.Clip(r.PostForm.Get("grant_type"), maxAuditedText), "client_id": clientID,
 				"error": answer.Error, "error_description": answer.Description, "status": rec.status})
 		if err := p.audit.Append(r.Context(), e); err != nil {
 			iam.RecordCause(r.Context(), err)

@@ -195,12 +195,15 @@ func malformedQuery(r *http.Request) (string, bool) {
 
 // checkRequest refuses what no handler should see: bodies over the limit, and
 // query values that are not valid UTF-8 or hold NUL (databases refuse them).
+// A body sent without a length (chunked) is cut at the limit as it is read:
+// a handler that reads past it gets an error.
 func checkRequest(next http.Handler, write errorWriter) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.ContentLength > maxBodyBytes {
 			write(w, r, iam.Errorf(iam.CodeTooLarge, "the request body is larger than 1 MiB"))
 			return
 		}
+		r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
 		if name, bad := malformedQuery(r); bad {
 			write(w, r, iam.Invalid("the query holds text that is not valid UTF-8",
 				map[string]string{cleanText(name, 64): "must be valid UTF-8 without NUL"}))

@@ -3,6 +3,7 @@ package server_test
 import (
 	"crypto/rand"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"slices"
@@ -266,5 +267,50 @@ func TestOAuthACRValues(t *testing.T) {
 	c := idClaims(tok)
 	if amr, _ := c["amr"].([]any); c["acr"] != "urn:gatehouse:acr:mfa" || !slices.Contains(amr, any("mfa")) {
 		t.Errorf("after the step-up: acr %v, amr %v", c["acr"], c["amr"])
+	}
+}
+
+// What a refused token request names is bounded in its audit event, and a
+// body sent without a length (chunked) stops at the 1 MiB limit as one
+// with a length does (found by a review): before, one request stored a
+// client id of 5 MB twice.
+func TestOAuthRefusalsAreBounded(t *testing.T) {
+	h := oauthHarness(t)
+	admin := h.admin()
+	send := func(clientID string) int {
+		t.Helper()
+		body := url.Values{"grant_type": {"client_credentials"}, "client_id": {clientID}, "client_secret": {"x"}}.Encode()
+		// An io.Reader of no known length goes chunked.
+		req, err := http.NewRequest(http.MethodPost, h.ts.URL+"/oauth2/token", io.MultiReader(strings.NewReader(body)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		res, err := h.ts.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	if status := send(strings.Repeat("C", 500_000)); status != http.StatusUnauthorized && status != http.StatusBadRequest {
+		t.Errorf("a 500 kB client id: %d", status)
+	}
+	if status := send(strings.Repeat("D", 2<<20)); status < 400 || status >= 500 {
+		t.Errorf("a chunked body of 2 MiB: %d, want it refused", status)
+	}
+	events := h.auditEvents(admin, "action=oauth.token.refused")
+	if len(events) == 0 {
+		t.Fatal("no refusal audited")
+	}
+	for _, e := range events {
+		target, _ := e["target"].(map[string]any)
+		details, _ := e["details"].(map[string]any)
+		if id, _ := target["id"].(string); len(id) > 128 || len(fmt.Sprint(details["client_id"])) > 128 {
+			t.Errorf("an audited refusal names a client id of %d bytes", len(id))
+		}
+		if strings.Contains(fmt.Sprint(e), "DDDD") {
+			t.Error("the 2 MiB body was read and audited")
+		}
 	}
 }
