@@ -21,8 +21,8 @@ import (
 
 	"github.com/gatehouse-iam/gatehouse/internal/config"
 	"github.com/gatehouse-iam/gatehouse/internal/server"
-	"github.com/gatehouse-iam/gatehouse/internal/syncbuf"
 	"github.com/gatehouse-iam/gatehouse/internal/storetest"
+	"github.com/gatehouse-iam/gatehouse/internal/syncbuf"
 	"github.com/gatehouse-iam/gatehouse/internal/testclock"
 )
 
