@@ -165,10 +165,28 @@ func (i *Issuer) OpenSealed(raw, issuer string, s Sealer) (*AccessClaims, error)
 	if err := json.Unmarshal(payload, &c); err != nil || c.Expiry == nil || c.TenantID == "" || c.Subject == "" {
 		return nil, errInvalid
 	}
-	if c.Issuer != issuer || c.ValidateWithLeeway(jwt.Expected{Time: i.now()}, 0) != nil {
+	if c.Issuer != issuer || validTimes(&c, i.now()) != nil {
 		return nil, errInvalid
 	}
 	return &c, nil
+}
+
+// clockSkew is how far ahead of this replica's clock another's may have
+// issued a token: its iat and nbf may be that far in the future here.
+// Expiry is exact.
+const clockSkew = 30 * time.Second
+
+// validTimes checks c's times at now: not expired, and issued and valid
+// from no later than clockSkew ahead, so that replicas whose clocks differ
+// by seconds take each other's new tokens.
+func validTimes(c *AccessClaims, now time.Time) error {
+	if err := c.ValidateWithLeeway(jwt.Expected{Time: now}, clockSkew); err != nil {
+		return err
+	}
+	if !now.Before(c.Expiry.Time()) {
+		return jwt.ErrExpired
+	}
+	return nil
 }
 
 // grantPayload is the JSON claims of an access token for g, and its
@@ -287,7 +305,7 @@ func (i *Issuer) verify(ctx context.Context, raw string, now time.Time) (*Access
 	if c.Expiry == nil || c.TenantID == "" || c.Subject == "" {
 		return nil, errors.New("missing claims")
 	}
-	if err := c.ValidateWithLeeway(jwt.Expected{Time: now}, 0); err != nil {
+	if err := validTimes(&c, now); err != nil {
 		return nil, err
 	}
 	return &c, nil

@@ -55,3 +55,39 @@ func TestIssuerPerTenant(t *testing.T) {
 		t.Fatal("a token without issuer was signed")
 	}
 }
+
+// Replicas whose clocks differ by seconds take each other's new tokens: a
+// token issued up to 30 s ahead of this replica's clock verifies, one
+// further ahead does not, and expiry stays exact (found by a review).
+func TestVerifyAllowsReplicaClockSkew(t *testing.T) {
+	ctx := context.Background()
+	store, master := newStore(t), masterKey(t)
+	base := time.Now().Truncate(time.Second).Add(500 * time.Millisecond)
+	clkA, clkB := testclock.New(base), testclock.New(base)
+	a, err := token.LoadKeys(ctx, store, master, clkA.Now, token.Timing{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := token.LoadKeys(ctx, store, master, clkB.Now, token.Timing{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	clkA.Advance(time.Hour)
+	raw, err := token.NewIssuer(a, clkA.Now).Issue("https://id", "t", "u", "s", nil, 10*time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		behind time.Duration
+		ok     bool
+	}{{2 * time.Second, true}, {29 * time.Second, true}, {time.Minute, false}} {
+		clkB.Set(clkA.Now().Add(-c.behind))
+		if _, err := token.NewIssuer(b, clkB.Now).Verify(ctx, raw, "https://id"); (err == nil) != c.ok {
+			t.Errorf("a replica %s behind: %v, want accepted %v", c.behind, err, c.ok)
+		}
+	}
+	clkB.Set(clkA.Now().Add(10 * time.Minute))
+	if _, err := token.NewIssuer(b, clkB.Now).Verify(ctx, raw, "https://id"); err == nil {
+		t.Error("a token verified at its expiry")
+	}
+}
