@@ -2,6 +2,7 @@ package credential
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 
@@ -66,6 +67,10 @@ func (s *Service) Verify(ctx context.Context, ref UserRef, a Attempt) (*Status, 
 		return nil, iam.Internal(constError("a caller of another tenant than the request's"))
 	}
 	v := &verification{Service: s, tenant: t, ref: ref, attempt: a}
+	if len(ref.String()) > maxUserRef {
+		return nil, v.refuse(ctx, "invalid_request", iam.Invalid("the request has invalid fields",
+			map[string]string{"user": fmt.Sprintf("is longer than %d characters", maxUserRef)}))
+	}
 	if err := checkAttempt(a); err != nil {
 		return nil, v.refuse(ctx, "invalid_request", err)
 	}
@@ -138,11 +143,23 @@ func checkAttempt(a Attempt) error {
 			fields[field] = "is not allowed for " + string(a.Type)
 		}
 	}
+	for field, value := range map[string]string{"password": a.Password, "code": a.Code, "credential_ext_id": a.CredentialExtID, "context": a.Context} {
+		if n := maxAttemptField[field]; len(value) > n {
+			fields[field] = fmt.Sprintf("is longer than %d bytes", n)
+		}
+	}
 	if len(fields) > 0 {
 		return iam.Invalid("the request has invalid fields", fields)
 	}
 	return nil
 }
+
+// maxAttemptField bounds each field of an attempt, and maxUserRef the id or
+// external id naming the user, on every surface that verifies (REST
+// declares the same in its schema; the nevisIDM surface has none).
+var maxAttemptField = map[string]int{"password": 16384, "code": 64, "credential_ext_id": 255, "context": 255}
+
+const maxUserRef = 300
 
 func (v *verification) verifyPassword(ctx context.Context) (*Status, error) {
 	a, t := v.attempt, v.tenant
@@ -297,7 +314,7 @@ func (v *verification) useRecoveryCode(ctx context.Context) error {
 // refuse audits an attempt refused before any secret was checked, and
 // returns err.
 func (v *verification) refuse(ctx context.Context, reason string, err error) error {
-	details := map[string]any{"reason": reason, "user": v.ref.String()}
+	details := map[string]any{"reason": reason, "user": audit.Clip(v.ref.String(), maxUserRef)}
 	if v.attempt.Type != "" {
 		details["type"] = cleanType(v.attempt.Type)
 	}

@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -147,5 +148,36 @@ func TestNevisIDMPaths(t *testing.T) {
 	}
 	if refused < 2 {
 		t.Errorf("%d refused callers audited in the system tenant, want 2", refused)
+	}
+}
+
+// The nevisIDM surface takes what REST takes, no more: an over-long user
+// or field is refused by the service, and no audit event carries it whole
+// (found by a review; REST's limits lived only in its schema).
+func TestNevisIDMBoundsItsInput(t *testing.T) {
+	h := newHarness(t, map[string]string{"GATEHOUSE_MULTI_TENANT": "true"})
+	h.host = "gatehouse.test"
+	admin := h.admin()
+	var tenants struct {
+		Data []map[string]any `json:"data"`
+	}
+	h.get("/api/v1/tenants", admin).want(http.StatusOK).Decode(&tenants)
+	h.patch("/api/v1/tenants/"+tenants.Data[0]["id"].(string), admin, map[string]any{"external_id": "1000"}).want(http.StatusOK)
+	credentialUser(h, admin, "ada@example.com", "1234")
+	for _, c := range []struct {
+		user string
+		body map[string]any
+	}{
+		{strings.Repeat("u", 50_000), map[string]any{"password": "x"}},
+		{"1234", map[string]any{"password": strings.Repeat("p", 20_000)}},
+	} {
+		if res := h.post(nevisPath("1000", c.user, "password/login"), admin, c.body); res.Status != http.StatusBadRequest {
+			t.Errorf("an over-long user or password: %d %.200s", res.Status, res.Body)
+		}
+	}
+	for _, e := range h.auditEvents(admin, "action=credential.verify") {
+		if d, _ := e["details"].(map[string]any); len(fmt.Sprint(d["user"])) > 300 {
+			t.Errorf("an audited attempt names a user of %d bytes", len(fmt.Sprint(d["user"])))
+		}
 	}
 }
