@@ -42,7 +42,9 @@ func (p *Provider) Login(w http.ResponseWriter, r *http.Request) {
 	}
 	fresh := freshSignIn(req)
 	if sess != nil && !p.satisfies(sess, req) {
-		sess = nil
+		// The browser's session is too old for the request (max_age):
+		// the sign-in page must ask again, not send it back here.
+		sess, fresh = nil, true
 	}
 	if sess == nil {
 		if slices.Contains(req.Prompt, oidc.PromptNone) {

@@ -6,8 +6,10 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"slices"
 	"time"
 
+	"github.com/zitadel/oidc/v3/pkg/oidc"
 	"github.com/zitadel/oidc/v3/pkg/op"
 
 	"github.com/gatehouse-iam/gatehouse/internal/audit"
@@ -48,7 +50,7 @@ func (s storage) TerminateSessionFromRequest(ctx context.Context, req *op.EndSes
 	if p == nil || p.Kind != iam.PrincipalUser || p.SessionID == "" {
 		return target, nil
 	}
-	if req.UserID != "" && req.UserID == p.UserID {
+	if req.UserID != "" && req.UserID == p.UserID && isIDToken(req.IDTokenHintClaims) {
 		if err := s.endBrowserSession(ctx, t.ID, p, req.ClientID); err != nil {
 			return "", err
 		}
@@ -59,6 +61,14 @@ func (s storage) TerminateSessionFromRequest(ctx context.Context, req *op.EndSes
 		return "", oauthError(err)
 	}
 	return "/logout?" + url.Values{"return_to": {logoutPath + "?r=" + sealed}}.Encode(), nil
+}
+
+// isIDToken reports whether a hint's claims are an ID token's: one issued
+// to a client (azp) among its audience. The library checks only the
+// hint's issuer and signature, which the user's access tokens pass too,
+// and a resource server holds those.
+func isIDToken(c *oidc.IDTokenClaims) bool {
+	return c != nil && c.AuthorizedParty != "" && slices.Contains(c.Audience, c.AuthorizedParty)
 }
 
 func (s storage) endBrowserSession(ctx context.Context, tenantID string, p *iam.Principal, clientID string) error {

@@ -1061,3 +1061,57 @@ func TestOAuthPasswordResetEndsGrantsInFlight(t *testing.T) {
 		t.Error("a code issued before the new password was exchanged after it")
 	}
 }
+
+// max_age above 0 that the browser's session is too old for shows the
+// sign-in form; it used to send the browser between /oauth2/login and
+// /login for ever (found by a review).
+func TestOAuthMaxAgeAsksAgain(t *testing.T) {
+	h := oauthHarness(t)
+	admin := h.admin()
+	h.createUser(admin, "ada@example.com", "correct horse 7 battery")
+	rp := h.newRelyingParty(admin, map[string]any{"name": "portal", "type": "web", "redirect_uris": []string{rpCallback}})
+	b := h.browser()
+	rp.signIn(b, "ada@example.com", "correct horse 7 battery")
+	h.clock.Advance(10 * time.Minute)
+	next := strings.TrimPrefix(rp.conf.AuthCodeURL("s", oauth2.S256ChallengeOption(oauth2.GenerateVerifier()),
+		oauth2.SetAuthURLParam("max_age", "60")), h.ts.URL)
+	for range 8 {
+		p := b.get(next)
+		if p.Status == http.StatusOK && strings.Contains(p.Body, `name="password"`) {
+			// Signing in again goes on to the client with a code.
+			tok, _ := rp.signIn(b, "ada@example.com", "correct horse 7 battery", oauth2.SetAuthURLParam("max_age", "60"))
+			if tok.AccessToken == "" {
+				t.Fatal("no token after signing in again")
+			}
+			return
+		}
+		loc := p.Header.Get("Location")
+		if (p.Status != http.StatusFound && p.Status != http.StatusSeeOther) || strings.HasPrefix(loc, rpCallback) {
+			t.Fatalf("max_age=60 after 10 minutes ended with %d to %q, want the sign-in form", p.Status, loc)
+		}
+		next = strings.TrimPrefix(loc, h.ts.URL)
+	}
+	t.Fatal("max_age=60 never showed the sign-in form")
+}
+
+// Only an ID token is a hint that signs the browser out at once on
+// end_session: the user's access token, which any resource server holds,
+// leads to the confirmation page (found by a review).
+func TestOAuthLogoutHintIsAnIDToken(t *testing.T) {
+	h := oauthHarness(t)
+	admin := h.admin()
+	h.createUser(admin, "ada@example.com", "correct horse 7 battery")
+	rp := h.newRelyingParty(admin, map[string]any{"name": "portal", "type": "web", "redirect_uris": []string{rpCallback}})
+	b := h.browser()
+	tok, _ := rp.signIn(b, "ada@example.com", "correct horse 7 battery")
+	p := b.get("/oauth2/end_session?" + url.Values{"id_token_hint": {tok.AccessToken}}.Encode())
+	if loc := p.Header.Get("Location"); !strings.HasPrefix(loc, "/logout") {
+		t.Errorf("an access token as id_token_hint: %d to %q, want the confirmation page", p.Status, loc)
+	}
+	b.get("/account").want(t, http.StatusOK)
+	idToken, _ := tok.Extra("id_token").(string)
+	b.get("/oauth2/end_session?" + url.Values{"id_token_hint": {idToken}}.Encode())
+	if acct := b.get("/account"); acct.Status != http.StatusSeeOther {
+		t.Errorf("the ID token as hint did not sign the browser out: %d", acct.Status)
+	}
+}
