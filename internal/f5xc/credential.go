@@ -196,6 +196,12 @@ func (h handlers) create(k kind) http.HandlerFunc {
 			WriteError(w, r, iam.Invalid("only "+k.typ+" credentials are issued here", map[string]string{"type": "must be " + k.typ}))
 			return
 		}
+		// service_account_id names a service credential's owner; an API
+		// credential is the caller's.
+		if k.k != apicredential.ServiceCredentials && b.ServiceAccountID != "" {
+			WriteError(w, r, iam.Invalid("an API credential is the caller's", map[string]string{"service_account_id": "is for service credentials only"}))
+			return
+		}
 		org, err := h.namespace(r, b.Namespace)
 		if err != nil {
 			WriteError(w, r, err)
@@ -316,6 +322,12 @@ func (h handlers) bulkRevoke(k kind) http.HandlerFunc {
 		var b bulkRevokeBody
 		if err := decode(w, r, &b); err != nil {
 			WriteError(w, r, err)
+			return
+		}
+		// F5 XC revokes by names; the namespace only scopes them. Without
+		// names the selector would be the whole namespace.
+		if len(b.Names) == 0 {
+			WriteError(w, r, iam.Invalid("name the credentials to revoke", map[string]string{"names": "at least one name is required"}))
 			return
 		}
 		sel := apicredential.Selector{Names: b.Names}

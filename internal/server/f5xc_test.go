@@ -187,3 +187,37 @@ func TestF5SCIMToken(t *testing.T) {
 	}
 	wantF5Error(h.post(f5+"system/revoke/scim_token", admin, map[string]any{}), http.StatusNotFound, 5)
 }
+
+// F5 XC revokes by names: a bulk revocation naming none revokes nothing,
+// not every credential of the namespace; and service_account_id names a
+// service credential's owner only, never another user's API credential
+// (both found by a review).
+func TestF5NamesWhatItRevokesAndOwns(t *testing.T) {
+	h := newHarness(t, nil)
+	admin := h.admin()
+	h.post("/api/v1/organizations", admin, map[string]any{"name": "Acme", "alias": "acme"}).want(http.StatusCreated)
+	for _, n := range []string{"a", "b", "c"} {
+		h.post(f5+"acme/api_credentials", admin, map[string]any{"name": n}).want(http.StatusOK)
+	}
+	for _, body := range []map[string]any{{"names": []string{}, "namespace": "acme"}, {"namespace": "acme"}} {
+		if r := h.post(f5+"system/bulk_revoke/api_credentials", admin, body); r.Status != http.StatusBadRequest {
+			t.Errorf("bulk revoke %v: %d %s", body, r.Status, r.Body)
+		}
+	}
+	var list struct {
+		Items []map[string]any `json:"items"`
+	}
+	h.get(f5+"acme/api_credentials", admin).want(http.StatusOK).Decode(&list)
+	if len(list.Items) != 3 {
+		t.Fatalf("acme's credentials: %v", list.Items)
+	}
+	for _, it := range list.Items {
+		if it["active"] != true {
+			t.Errorf("credential %v revoked by a bulk revocation naming none", it["name"])
+		}
+	}
+	bob := h.createUser(admin, "bob@example.com", "Kq-5b775-e62f9")
+	if r := h.post(f5+"system/api_credentials", admin, map[string]any{"name": "for-bob", "service_account_id": bob}); r.Status != http.StatusBadRequest {
+		t.Errorf("an API credential for user bob through service_account_id: %d %s", r.Status, r.Body)
+	}
+}
