@@ -181,8 +181,16 @@ func (s *Service) acceptInvitation(ctx context.Context, tx iam.Tx, inv *iam.Invi
 	if !won {
 		return iam.Errorf(iam.CodeInvalidToken, "the invitation is invalid, expired, already used or for another address")
 	}
+	details := map[string]any{"user_id": u.ID, "organization_id": inv.OrganizationID}
 	if inv.OrganizationID != "" {
-		if _, err := tx.SetMember(ctx, inv.TenantID, inv.OrganizationID, u.ID, inv.Roles, s.now()); err != nil {
+		roles, dropped, err := standingRoles(ctx, tx, inv)
+		if err != nil {
+			return err
+		}
+		if len(dropped) > 0 {
+			details["roles_dropped"] = dropped
+		}
+		if _, err := tx.SetMember(ctx, inv.TenantID, inv.OrganizationID, u.ID, roles, s.now()); err != nil {
 			return err
 		}
 		if err := tx.BumpAccessVersion(ctx, inv.TenantID); err != nil {
@@ -190,5 +198,23 @@ func (s *Service) acceptInvitation(ctx context.Context, tx iam.Tx, inv *iam.Invi
 		}
 	}
 	return tx.AppendAudit(ctx, audit.Event(ctx, s.now(), inv.TenantID, "invitation.accepted", iam.Ref{Type: "invitation", ID: inv.ID},
-		iam.ResultSuccess, map[string]any{"user_id": u.ID, "organization_id": inv.OrganizationID}))
+		iam.ResultSuccess, details))
+}
+
+// standingRoles are the invitation's roles that still exist, and the ids of
+// those deleted since it was sent: a role deleted meanwhile is not given,
+// and does not keep the invitee from signing up.
+func standingRoles(ctx context.Context, tx iam.Tx, inv *iam.Invitation) (roles, dropped []string, err error) {
+	for _, id := range inv.Roles {
+		_, err := tx.GetRole(ctx, inv.TenantID, id)
+		switch {
+		case err == nil:
+			roles = append(roles, id)
+		case iam.IsCode(err, iam.CodeNotFound):
+			dropped = append(dropped, id)
+		default:
+			return nil, nil, err
+		}
+	}
+	return roles, dropped, nil
 }
