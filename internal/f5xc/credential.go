@@ -3,13 +3,12 @@ package f5xc
 import (
 	"context"
 	"encoding/json"
-	"errors"
-	"io"
 	"net/http"
 	"time"
 
 	"github.com/gatehouse-iam/gatehouse/internal/apicredential"
 	"github.com/gatehouse-iam/gatehouse/internal/iam"
+	"github.com/gatehouse-iam/gatehouse/internal/strictjson"
 )
 
 // maxBody is the largest request body the surface reads.
@@ -370,20 +369,8 @@ func writeJSON(w http.ResponseWriter, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
-// decode reads one JSON object of the body's type: no unknown field, nothing
-// after it. An empty body is an empty object.
+// decode reads one JSON object of the body's type, its keys spelled as
+// documented (strictjson). An empty body is an empty object.
 func decode(w http.ResponseWriter, r *http.Request, v any) error {
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil && err != io.EOF {
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
-			return iam.Errorf(iam.CodeTooLarge, "the request body is larger than 1 MiB")
-		}
-		return iam.Errorf(iam.CodeInvalid, "the request body is not a valid JSON object of this operation: %s", err.Error())
-	}
-	if err := dec.Decode(&struct{}{}); err != io.EOF {
-		return iam.Errorf(iam.CodeInvalid, "the request body holds more than one JSON object")
-	}
-	return nil
+	return strictjson.Decode(http.MaxBytesReader(w, r.Body, maxBody), v, true)
 }

@@ -2,12 +2,11 @@ package nevisidm
 
 import (
 	"encoding/json"
-	"errors"
-	"io"
 	"net/http"
 
 	"github.com/gatehouse-iam/gatehouse/internal/credential"
 	"github.com/gatehouse-iam/gatehouse/internal/iam"
+	"github.com/gatehouse-iam/gatehouse/internal/strictjson"
 )
 
 // maxBody is the largest request body the surface reads.
@@ -95,20 +94,8 @@ func (h handlers) verify(w http.ResponseWriter, r *http.Request, body any, attem
 	_ = json.NewEncoder(w).Encode(loginStatus{StatusCode: st.Code, Description: st.Description})
 }
 
-// decode reads one JSON object of the body's type: no unknown field, nothing
-// after it.
+// decode reads one JSON object of the body's type, its keys spelled as
+// documented (strictjson).
 func decode(w http.ResponseWriter, r *http.Request, v any) error {
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
-			return iam.Errorf(iam.CodeTooLarge, "the request body is larger than 1 MiB")
-		}
-		return iam.Errorf(iam.CodeInvalid, "the request body is not a valid JSON object of this operation: %s", err.Error())
-	}
-	if err := dec.Decode(&struct{}{}); err != io.EOF {
-		return iam.Errorf(iam.CodeInvalid, "the request body holds more than one JSON object")
-	}
-	return nil
+	return strictjson.Decode(http.MaxBytesReader(w, r.Body, maxBody), v, false)
 }

@@ -221,3 +221,31 @@ func TestF5NamesWhatItRevokesAndOwns(t *testing.T) {
 		t.Errorf("an API credential for user bob through service_account_id: %d %s", r.Status, r.Body)
 	}
 }
+
+// The seed surfaces take keys as REST does, spelled exactly: encoding/json
+// alone took {"NAME": …} for {"name": …} (found by a review).
+func TestSeedSurfacesRefuseKeysInAnotherCase(t *testing.T) {
+	h := newHarness(t, map[string]string{"GATEHOUSE_MULTI_TENANT": "true"})
+	h.host = "gatehouse.test"
+	admin := h.admin()
+	for _, body := range []map[string]any{
+		{"NAME": "ci", "Expiration_Days": 3},
+		{"name": "ci", "spec": map[string]any{"Type": "API_TOKEN"}},
+		{"ſpec": map[string]any{"type": "API_TOKEN"}, "name": "ci"},
+	} {
+		if r := h.post(f5+"system/api_credentials", admin, body); r.Status != http.StatusBadRequest {
+			t.Errorf("F5 create with %v: %d %s", body, r.Status, r.Body)
+		}
+	}
+	var tenants struct {
+		Data []map[string]any `json:"data"`
+	}
+	h.get("/api/v1/tenants", admin).want(http.StatusOK).Decode(&tenants)
+	h.patch("/api/v1/tenants/"+tenants.Data[0]["id"].(string), admin, map[string]any{"external_id": "1000"}).want(http.StatusOK)
+	credentialUser(h, admin, "ada@example.com", "1234")
+	if r := h.post(nevisPath("1000", "1234", "password/login"), admin, map[string]any{"Password": "Rw-55pqm-zzt81"}); r.Status != http.StatusBadRequest {
+		t.Errorf("nevisIDM login with {\"Password\"}: %d %s", r.Status, r.Body)
+	}
+	h.post(nevisPath("1000", "1234", "password/login"), admin, map[string]any{"password": "Rw-55pqm-zzt81"}).want(http.StatusOK)
+	h.post(f5+"system/api_credentials", admin, map[string]any{"name": "ci", "spec": map[string]any{"type": "API_TOKEN"}}).want(http.StatusOK)
+}
