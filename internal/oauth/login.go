@@ -41,9 +41,10 @@ func (p *Provider) Login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	fresh := freshSignIn(req)
-	if sess != nil && !p.satisfies(sess, req) {
-		// The browser's session is too old for the request (max_age):
-		// the sign-in page must ask again, not send it back here.
+	if sess != nil && (!p.satisfies(sess, req) || (req.HintSubject != "" && req.HintSubject != sess.UserID)) {
+		// The browser's session is too old for the request (max_age), or
+		// another user's than the hint names: the sign-in page must ask
+		// again, not send it back here.
 		sess, fresh = nil, true
 	}
 	if sess == nil {

@@ -18,11 +18,15 @@ type authRequest struct {
 	storedRequest
 }
 
-// storedRequest is a request as the store keeps it: the library's fields
-// and the resources (RFC 8707) it names.
+// storedRequest is a request as the store keeps it: the library's fields,
+// the resources (RFC 8707) it names and the user its hint names.
 type storedRequest struct {
 	oidc.AuthRequest
 	Resources []string `json:"resources,omitempty"`
+	// HintSubject is the user the id_token_hint names: a browser signed
+	// in as someone else does not answer for them (OpenID Connect Core
+	// §3.1.2.2).
+	HintSubject string `json:"hint_subject,omitempty"`
 }
 
 var _ op.AuthRequest = (*authRequest)(nil)

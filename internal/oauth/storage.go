@@ -120,8 +120,9 @@ func (s storage) AuthorizeClientIDSecret(ctx context.Context, clientID, clientSe
 // CreateAuthRequest keeps a request the library has checked against the
 // client (redirect URI, response type) after Gatehouse's own rules: the
 // application's scopes only, and PKCE with S256 where it is required or
-// used at all (RFC 9700 §2.1.1).
-func (s storage) CreateAuthRequest(ctx context.Context, req *oidc.AuthRequest, _ string) (op.AuthRequest, error) {
+// used at all (RFC 9700 §2.1.1). hintSubject is the user of the request's
+// id_token_hint, which the library has verified, "" for none.
+func (s storage) CreateAuthRequest(ctx context.Context, req *oidc.AuthRequest, hintSubject string) (op.AuthRequest, error) {
 	t, err := tenantOf(ctx)
 	if err != nil {
 		return nil, err
@@ -153,7 +154,7 @@ func (s storage) CreateAuthRequest(ctx context.Context, req *oidc.AuthRequest, _
 			return nil, err
 		}
 	}
-	sr := storedRequest{AuthRequest: *req, Resources: resources}
+	sr := storedRequest{AuthRequest: *req, Resources: resources, HintSubject: hintSubject}
 	encoded, err := json.Marshal(sr)
 	if err != nil {
 		return nil, oauthError(err)

@@ -1115,3 +1115,29 @@ func TestOAuthLogoutHintIsAnIDToken(t *testing.T) {
 		t.Errorf("the ID token as hint did not sign the browser out: %d", acct.Status)
 	}
 }
+
+// prompt=none with an id_token_hint of another user than the browser's
+// answers login_required, not a code for the browser's user (OpenID Connect
+// Core §3.1.2.2; found by a review).
+func TestOAuthHintOfAnotherUser(t *testing.T) {
+	h := oauthHarness(t)
+	admin := h.admin()
+	h.createUser(admin, "ada@example.com", "correct horse 7 battery")
+	h.createUser(admin, "bob@example.com", "correct horse 8 battery")
+	rp := h.newRelyingParty(admin, map[string]any{"name": "portal", "type": "web", "redirect_uris": []string{rpCallback}})
+	tok, _ := rp.signIn(h.browser(), "bob@example.com", "correct horse 8 battery")
+	bobHint, _ := tok.Extra("id_token").(string)
+	b := h.browser()
+	adaTok, _ := rp.signIn(b, "ada@example.com", "correct horse 7 battery")
+	hint := func(idToken string) string {
+		return rp.conf.AuthCodeURL("s", oauth2.S256ChallengeOption(oauth2.GenerateVerifier()),
+			oauth2.SetAuthURLParam("prompt", "none"), oauth2.SetAuthURLParam("id_token_hint", idToken))
+	}
+	if q := rp.authorize(b, hint(bobHint), "", ""); q.Get("error") != "login_required" || q.Get("code") != "" {
+		t.Errorf("prompt=none with bob's hint in ada's browser: %v", q)
+	}
+	adaHint, _ := adaTok.Extra("id_token").(string)
+	if q := rp.authorize(b, hint(adaHint), "", ""); q.Get("code") == "" {
+		t.Errorf("prompt=none with ada's own hint: %v", q)
+	}
+}
