@@ -1066,10 +1066,7 @@ func TestOAuthPasswordResetEndsGrantsInFlight(t *testing.T) {
 // sign-in form; it used to send the browser between /oauth2/login and
 // /login for ever (found by a review).
 func TestOAuthMaxAgeAsksAgain(t *testing.T) {
-	h := oauthHarness(t)
-	admin := h.admin()
-	h.createUser(admin, "ada@example.com", "correct horse 7 battery")
-	rp := h.newRelyingParty(admin, map[string]any{"name": "portal", "type": "web", "redirect_uris": []string{rpCallback}})
+	h, rp := portal(t)
 	b := h.browser()
 	rp.signIn(b, "ada@example.com", "correct horse 7 battery")
 	h.clock.Advance(10 * time.Minute)
@@ -1098,10 +1095,7 @@ func TestOAuthMaxAgeAsksAgain(t *testing.T) {
 // end_session: the user's access token, which any resource server holds,
 // leads to the confirmation page (found by a review).
 func TestOAuthLogoutHintIsAnIDToken(t *testing.T) {
-	h := oauthHarness(t)
-	admin := h.admin()
-	h.createUser(admin, "ada@example.com", "correct horse 7 battery")
-	rp := h.newRelyingParty(admin, map[string]any{"name": "portal", "type": "web", "redirect_uris": []string{rpCallback}})
+	h, rp := portal(t)
 	b := h.browser()
 	tok, _ := rp.signIn(b, "ada@example.com", "correct horse 7 battery")
 	p := b.get("/oauth2/end_session?" + url.Values{"id_token_hint": {tok.AccessToken}}.Encode())
@@ -1120,11 +1114,8 @@ func TestOAuthLogoutHintIsAnIDToken(t *testing.T) {
 // answers login_required, not a code for the browser's user (OpenID Connect
 // Core §3.1.2.2; found by a review).
 func TestOAuthHintOfAnotherUser(t *testing.T) {
-	h := oauthHarness(t)
-	admin := h.admin()
-	h.createUser(admin, "ada@example.com", "correct horse 7 battery")
-	h.createUser(admin, "bob@example.com", "correct horse 8 battery")
-	rp := h.newRelyingParty(admin, map[string]any{"name": "portal", "type": "web", "redirect_uris": []string{rpCallback}})
+	h, rp := portal(t)
+	h.createUser(h.admin(), "bob@example.com", "correct horse 8 battery")
 	tok, _ := rp.signIn(h.browser(), "bob@example.com", "correct horse 8 battery")
 	bobHint, _ := tok.Extra("id_token").(string)
 	b := h.browser()
@@ -1140,4 +1131,13 @@ func TestOAuthHintOfAnotherUser(t *testing.T) {
 	if q := rp.authorize(b, hint(adaHint), "", ""); q.Get("code") == "" {
 		t.Errorf("prompt=none with ada's own hint: %v", q)
 	}
+}
+
+// portal is an OAuth harness where ada signs in to a web application.
+func portal(t *testing.T) (*harness, *relyingParty) {
+	t.Helper()
+	h := oauthHarness(t)
+	admin := h.admin()
+	h.createUser(admin, "ada@example.com", "correct horse 7 battery")
+	return h, h.newRelyingParty(admin, map[string]any{"name": "portal", "type": "web", "redirect_uris": []string{rpCallback}})
 }
