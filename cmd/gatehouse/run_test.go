@@ -55,7 +55,10 @@ func (e env) dataDir() string { return e["GATEHOUSE_DATA_DIR"] }
 // runCommand runs the program to completion and returns its stdout.
 func runCommand(t *testing.T, e env, stdin string, args ...string) (string, error) {
 	t.Helper()
-	var out bytes.Buffer
+	// run makes its logger slog's default, which zitadel/oidc logs
+	// through: a command of a test running in parallel may still write to
+	// this output after run returns.
+	var out syncbuf.Buffer
 	err := run(context.Background(), args, e.get, strings.NewReader(stdin), &out)
 	return out.String(), err
 }
