@@ -295,16 +295,11 @@ func (s *Service) CreateAdmin(ctx context.Context, in NewAdmin) (*iam.Admin, err
 // API credentials: an admin with credentials.write may have made them for
 // the user and kept their secrets, which would act with the new roles.
 func noLiveCredentials(ctx context.Context, tx iam.Tx, tenantID, userID string) error {
-	creds, err := tx.SelectAPICredentialsForUpdate(ctx, tenantID, iam.APICredentialSelector{OwnerKind: iam.PrincipalUser, OwnerID: userID})
+	n, err := liveCredentials(ctx, tx, tenantID, iam.PrincipalUser, userID)
 	if err != nil {
 		return err
 	}
-	if len(creds) > 0 {
-		return &iam.Error{Code: iam.CodeStateConflict,
-			Message: "the user owns live API credentials made before these roles: revoke them first, then make new ones",
-			Details: map[string]any{"live_secrets": len(creds)}}
-	}
-	return nil
+	return liveSecretsConflict("the user owns live API credentials", n)
 }
 
 // SetAdminRoles replaces the admin roles a user holds, if the user meets pre;

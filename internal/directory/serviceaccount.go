@@ -151,16 +151,28 @@ func (s *Service) noLiveSecrets(ctx context.Context, tx iam.Tx, tenantID, accoun
 			live++
 		}
 	}
-	creds, err := tx.SelectAPICredentialsForUpdate(ctx, tenantID, iam.APICredentialSelector{OwnerKind: iam.PrincipalServiceAccount, OwnerID: accountID})
+	creds, err := liveCredentials(ctx, tx, tenantID, iam.PrincipalServiceAccount, accountID)
 	if err != nil {
 		return err
 	}
-	if live += len(creds); live > 0 {
-		return &iam.Error{Code: iam.CodeStateConflict,
-			Message: "the service account holds live keys or service credentials made before these roles: revoke them first, then make new ones",
-			Details: map[string]any{"live_secrets": live}}
+	return liveSecretsConflict("the service account holds live keys or service credentials", live+creds)
+}
+
+// liveCredentials counts the live API or service credentials of an owner,
+// holding their rows until the transaction ends.
+func liveCredentials(ctx context.Context, tx iam.Tx, tenantID string, kind iam.PrincipalKind, ownerID string) (int, error) {
+	creds, err := tx.SelectAPICredentialsForUpdate(ctx, tenantID, iam.APICredentialSelector{OwnerKind: kind, OwnerID: ownerID})
+	return len(creds), err
+}
+
+// liveSecretsConflict refuses roles that widen what an owner of n live
+// secrets holds (none: nil); holder says who holds them.
+func liveSecretsConflict(holder string, n int) error {
+	if n == 0 {
+		return nil
 	}
-	return nil
+	return &iam.Error{Code: iam.CodeStateConflict, Message: holder + " made before these roles: revoke them first, then make new ones",
+		Details: map[string]any{"live_secrets": n}}
 }
 
 // SetServiceAccountAdminRoles replaces the admin roles (ids or names) a
