@@ -44,9 +44,9 @@ type Started struct {
 // keeps a state, a nonce and a PKCE verifier, and answers where to send
 // the browser. linkUserID, the signed-in user, links the identity to them
 // instead of signing in; previousSessionID is the browser's session, which
-// the sign-in ends (Outcome.PreviousSessionID), "" for none. Errors: CodeNotFound for a provider that is not
-// the tenant's or not enabled; CodeUnavailable when the provider cannot be
-// reached.
+// the sign-in ends (Outcome.PreviousSessionID), "" for none. Errors:
+// CodeNotFound for a provider that is not the tenant's or not enabled;
+// CodeUnavailable when the provider cannot be reached.
 func (s *Service) Begin(ctx context.Context, id, returnTo, linkUserID, previousSessionID string) (*Started, error) {
 	t := iam.TenantFrom(ctx)
 	if t == nil {

@@ -70,14 +70,8 @@ func (s *Service) RequireRecentProof(ctx context.Context, p *iam.Principal) erro
 	if st.Enabled() {
 		return reauthRequired("confirm with a second factor first (POST /api/v1/auth/reauth)", st.Methods())
 	}
-	if sess != nil {
-		signedIn := sess.CreatedAt
-		if sess.AuthTime != nil {
-			signedIn = *sess.AuthTime
-		}
-		if s.now().Sub(signedIn) < StepUpWindow {
-			return nil
-		}
+	if sess != nil && s.now().Sub(sess.AuthenticatedAt()) < StepUpWindow {
+		return nil
 	}
 	return reauthRequired("confirm it is you first (POST /api/v1/auth/reauth)", []string{"password"})
 }

@@ -14,12 +14,12 @@ import (
 
 // TokenExchange answers RFC 8693's grant: a client trades an access token
 // it received (one issued to it, or meant for it: its client id or its
-// resource URI in the audience) for another, for a client
-// of this tenant named in audience, with the same or fewer scopes, never
-// outliving the token it trades. With an actor token of the client's own
-// (client credentials) the new token says so in act: delegation, not
-// impersonation; a token that already has act keeps it. It belongs to the same grant, so revoking that grant ends
-// it too.
+// resource URI in the audience) for another, for a client of this tenant
+// named in audience, with the same or fewer scopes, never outliving the
+// token it trades. With an actor token of the client's own (client
+// credentials) the new token says so in act: delegation, not
+// impersonation; a token that already has act keeps it. It belongs to the
+// same grant, so revoking that grant ends it too.
 func (s server) TokenExchange(ctx context.Context, r *op.ClientRequest[oidc.TokenExchangeRequest]) (*op.Response, error) {
 	st := storage{s.p}
 	t, err := tenantOf(ctx)
@@ -45,7 +45,7 @@ func (s server) TokenExchange(ctx context.Context, r *op.ClientRequest[oidc.Toke
 		return nil, oidc.ErrInvalidRequest().WithDescription("subject_token is invalid")
 	}
 	sc := subject.claims
-	if sc.ClientID != app.ClientID && !sc.Audience.Contains(app.ClientID) && (app.ResourceURI == "" || !sc.Audience.Contains(app.ResourceURI)) {
+	if !heldBy(sc, app) {
 		return nil, oidc.ErrInvalidRequest().WithDescription("subject_token was not issued to this client or meant for it")
 	}
 	// A token of delegation keeps its chain of actors when traded on:
@@ -123,4 +123,11 @@ func (s server) TokenExchange(ctx context.Context, r *op.ClientRequest[oidc.Toke
 	}
 	return op.NewResponse(&oidc.TokenExchangeResponse{AccessToken: access, IssuedTokenType: oidc.AccessTokenType,
 		TokenType: oidc.BearerToken, ExpiresIn: uint64(exp.Sub(now).Seconds()), Scopes: scopes}), nil
+}
+
+// heldBy reports whether app may trade a token with claims c: issued to
+// it, or meant for it, by its client id or its resource URI.
+func heldBy(c *token.AccessClaims, app *iam.Application) bool {
+	return c.ClientID == app.ClientID || c.Audience.Contains(app.ClientID) ||
+		(app.ResourceURI != "" && c.Audience.Contains(app.ResourceURI))
 }
